@@ -1,0 +1,71 @@
+import { relative } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { checkCommand } from './commands/check.ts';
+import { parseCommand } from './commands/parse.ts';
+import { consoleOutput, type Output } from './commands/_output.ts';
+import { loadConfig } from './config.ts';
+import { PaperboyError, UsageError } from './errors.ts';
+
+type Action = () => Promise<number>;
+
+/** Builds the `paperboy` command line; each action resolves to an exit status. */
+export function buildProgram(output: Output, run: (action: Action) => void): Command {
+  const program = new Command('paperboy')
+    .description('Publish a daily research-paper digest as email, feeds, web pages and an archive.')
+    .exitOverride()
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .showHelpAfterError();
+
+  const digestsDir = () => relative(process.cwd(), loadConfig().digestsDir) || '.';
+
+  program
+    .command('parse')
+    .description('read one digest; --json prints the model')
+    .argument('<file>', 'a digest file')
+    .option('--json', 'print the parse model as JSON')
+    .action((file: string, options: { json?: boolean }) => run(() => parseCommand(file, options, output)));
+
+  program
+    .command('check')
+    .description('read every digest under DIR and list errors and warnings')
+    .argument('[dir]', 'folder of digests (default: PAPERBOY_DIGESTS_DIR)')
+    .option('--json', 'print every parse model, with path and errors, as JSON')
+    .action((dir: string | undefined, options: { json?: boolean }) =>
+      run(() => checkCommand(dir ?? digestsDir(), options, output)),
+    );
+
+  program
+    .command('start')
+    .description('the main job')
+    .action(() => run(() => checkCommand(digestsDir(), {}, output)));
+
+  return program;
+}
+
+/** Runs the command line and returns the exit status: 0 done, 1 bad input or failure, 2 bad usage. */
+export async function main(argv: readonly string[], output: Output = consoleOutput): Promise<number> {
+  let pending: Promise<number> = Promise.resolve(0);
+  const program = buildProgram(output, (action) => {
+    pending = action();
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return await pending;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      output.err(`paperboy: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof PaperboyError) {
+      output.err(error.message);
+      return 1;
+    }
+    output.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/cli.ts')) {
+  process.exitCode = await main(process.argv.slice(2));
+}

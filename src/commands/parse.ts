@@ -1,0 +1,27 @@
+import { loadDigest } from '../digest/index.ts';
+import type { Digest } from '../digest/index.ts';
+import { plural, type Output } from './_output.ts';
+
+function describe(digest: Digest, path: string): string {
+  const lines = [`${path}: ${digest.date}, ${plural(digest.papers.length, 'paper')}, ${plural(digest.warnings.length, 'warning')}`];
+  digest.papers.forEach((paper, i) => {
+    lines.push(`${String(i + 1).padStart(3)}. ${paper.arxivId.padEnd(10)} ${paper.title}`);
+    const facts = [
+      paper.authors.length > 0 ? paper.authors.join(', ') : 'no authors',
+      plural(paper.points.length, 'point'),
+      ...(paper.tags.length > 0 ? [paper.tags.join(', ')] : []),
+      ...(paper.links.github.length > 0 ? [plural(paper.links.github.length, 'code link')] : []),
+      ...(paper.links.huggingface.length > 0 ? [plural(paper.links.huggingface.length, 'Hugging Face link')] : []),
+    ];
+    lines.push(`               ${facts.join(' · ')}`);
+  });
+  for (const w of digest.warnings) lines.push(`${path}:${w.line}: warning: ${w.message}`);
+  return lines.join('\n');
+}
+
+/** `paperboy parse FILE [--json]`: reads one digest and prints it. */
+export async function parseCommand(file: string, options: { json?: boolean }, output: Output): Promise<number> {
+  const digest = await loadDigest(file);
+  output.out(options.json ? JSON.stringify(digest, null, 2) : describe(digest, file));
+  return 0;
+}

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const port = z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535);
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a known time zone');
+
+const schema = z.object({
+  PAPERBOY_SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://papers.example.org' }).default('http://localhost:8080'),
+  PAPERBOY_PORT: port.default(8080),
+  PAPERBOY_FROM: z
+    .string()
+    .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be "Name <address>" or an address')
+    .default('Daily Papers <papers@localhost>'),
+  PAPERBOY_SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be smtp://user:pass@host:port or smtps://…' }).optional(),
+  PAPERBOY_SCHEDULE: z.string().min(1).default('0 8 * * *'),
+  PAPERBOY_TZ: timeZone.default('UTC'),
+  PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
+  PAPERBOY_OUT_DIR: z.string().min(1).default('out'),
+  PAPERBOY_DATA_DIR: z.string().min(1).default('data'),
+  PAPERBOY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+});
+
+/** The settings, validated once and frozen. */
+export interface Config {
+  readonly siteUrl: string;
+  readonly port: number;
+  readonly from: string;
+  readonly smtpUrl: string | undefined;
+  readonly schedule: string;
+  readonly timeZone: string;
+  readonly digestsDir: string;
+  readonly outDir: string;
+  readonly dataDir: string;
+  readonly secret: string | undefined;
+}
+
+// Their values may hold passwords, so messages never repeat them.
+const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET']);
+
+function readDotEnv(cwd: string): Record<string, string> {
+  const path = resolve(cwd, '.env');
+  if (!existsSync(path)) return {};
+  return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+}
+
+/** Reads the `PAPERBOY_` settings from the environment and `.env`; a bad value names its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const merged: Record<string, string | undefined> = { ...readDotEnv(cwd) };
+  for (const [key, value] of Object.entries(env)) if (key.startsWith('PAPERBOY_')) merged[key] = value;
+  for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const shown = SECRET_VARIABLES.has(name) ? '' : ` (got "${merged[name] ?? ''}")`;
+      return `  ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`bad settings:\n${lines.join('\n')}`);
+  }
+  const s = parsed.data;
+  return Object.freeze({
+    siteUrl: s.PAPERBOY_SITE_URL.replace(/\/+$/, ''),
+    port: s.PAPERBOY_PORT,
+    from: s.PAPERBOY_FROM,
+    smtpUrl: s.PAPERBOY_SMTP_URL,
+    schedule: s.PAPERBOY_SCHEDULE,
+    timeZone: s.PAPERBOY_TZ,
+    digestsDir: resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
+    outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),
+    dataDir: resolve(cwd, s.PAPERBOY_DATA_DIR),
+    secret: s.PAPERBOY_SECRET,
+  });
+}

@@ -1,0 +1,92 @@
+import { arxivIdOf, hfPaperIdOf, normalizeLink, scanLinks, type LinkKind } from './_links.ts';
+
+/** Collapses runs of white space, as a wrapped cell leaves them. */
+export function tidy(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+const EMPTY = /^(?:n\/?a|none|null|-|—)?$/i;
+
+/** Whether a cell says "nothing here". */
+export function isEmptyCell(text: string): boolean {
+  return EMPTY.test(text.trim());
+}
+
+/** The title of a title cell and the links it carries. */
+export interface TitleCell {
+  title: string;
+  links: string[];
+}
+
+const READ_MORE = /[\s(\-–—:,]*(?:(?:read|see)\s+more(?:\s+(?:on|at))?|more\s+on)?[\s(\-–—:,]*$/i;
+
+/** Reads `[Title](url)`, `Title (Read more on [arXiv](…) …)` or plain text. */
+export function readTitleCell(cell: string): TitleCell {
+  const text = cell.trim();
+  const links = scanLinks(text);
+  const first = links[0];
+  if (!first) return { title: tidy(text), links: [] };
+  const before = text.slice(0, first.start);
+  const title = before.trim() === '' ? first.label : before.replace(READ_MORE, '');
+  return { title: tidy(title), links: links.map((l) => l.target.trim()) };
+}
+
+/** Finds the arXiv id among a row's links, in order of trust; `viaHf` when only a Hugging Face page gave it. */
+export function findArxivId(candidates: readonly string[]): { id: string; viaHf: boolean } | undefined {
+  for (const url of candidates) {
+    const id = arxivIdOf(url);
+    if (id) return { id, viaHf: false };
+  }
+  for (const url of candidates) {
+    const id = hfPaperIdOf(url);
+    if (id) return { id, viaHf: true };
+  }
+  return undefined;
+}
+
+/** Every link target in a cell: Markdown links first, then bare URLs outside them. */
+export function linkTargets(cell: string): string[] {
+  const links = scanLinks(cell);
+  let rest = cell;
+  for (const link of [...links].reverse()) rest = rest.slice(0, link.start) + ' ' + rest.slice(link.end);
+  const bare = rest.match(/\bhttps?:\/\/[^\s<>()\[\]]+/gi) ?? [];
+  return [...links.map((l) => l.target), ...bare];
+}
+
+/** Reads a GitHub or Hugging Face cell into absolute URLs, reporting each guess and drop. */
+export function readLinkCell(cell: string, kind: LinkKind, note: (message: string) => void): string[] {
+  if (isEmptyCell(cell)) return [];
+  const urls: string[] = [];
+  const targets = linkTargets(cell);
+  if (targets.length === 0) note(`${kind} cell "${tidy(cell)}" holds no link; ignored`);
+  for (const target of targets) {
+    const outcome = normalizeLink(target, kind);
+    if ('dropped' in outcome) {
+      note(outcome.dropped);
+      continue;
+    }
+    if (outcome.note) note(outcome.note);
+    if (!urls.includes(outcome.url)) urls.push(outcome.url);
+  }
+  return urls;
+}
+
+/** Reads `['A', "B's"]` (or, with a note, a bare comma list) into distinct tags. */
+export function readTags(cell: string, note: (message: string) => void): string[] {
+  const text = cell.trim();
+  if (isEmptyCell(text) || /^\[\s*\]$/.test(text)) return [];
+  let tags: string[];
+  const quoted = [...text.matchAll(/'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g)];
+  if (text.startsWith('[') && quoted.length > 0) {
+    tags = quoted.map((m) => (m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1'));
+  } else {
+    note(`classification "${tidy(text)}" is not a list; read as comma-separated`);
+    tags = text.replace(/^\[|\]$/g, '').split(',').map((t) => t.replace(/^\s*['"]|['"]\s*$/g, ''));
+  }
+  return [...new Set(tags.map(tidy).filter((t) => t !== ''))];
+}
+
+/** Splits an authors cell on commas and semicolons. */
+export function readAuthors(cell: string): string[] {
+  return cell.split(/[,;]/).map(tidy).filter((a) => a !== '');
+}

@@ -1,0 +1,104 @@
+/** A Markdown link `[label](target)` found in a cell, with its span. */
+export interface MarkdownLink {
+  label: string;
+  target: string;
+  start: number;
+  end: number;
+}
+
+function matching(text: string, from: number, open: string, close: string): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') {
+      i++;
+    } else if (c === open) {
+      depth++;
+    } else if (c === close) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/** Finds every `[label](target)` in a cell; labels and targets may hold nested brackets. */
+export function scanLinks(text: string): MarkdownLink[] {
+  const links: MarkdownLink[] = [];
+  let i = text.indexOf('[');
+  while (i !== -1) {
+    const close = matching(text, i, '[', ']');
+    if (close !== -1 && text[close + 1] === '(') {
+      const end = matching(text, close + 1, '(', ')');
+      if (end !== -1) {
+        links.push({
+          label: text.slice(i + 1, close),
+          target: text.slice(close + 2, end),
+          start: i,
+          end: end + 1,
+        });
+        i = text.indexOf('[', end + 1);
+        continue;
+      }
+    }
+    i = text.indexOf('[', i + 1);
+  }
+  return links;
+}
+
+const ARXIV_URL =
+  /arxiv\.org\/(?:abs|pdf|html)\/((?:[a-z-]+(?:\.[a-z]{2})?\/\d{7})|(?:\d{4}\.\d{4,5}))(?:v\d+)?/i;
+const HF_PAPER_URL = /huggingface\.co\/papers\/(\d{4}\.\d{4,5})(?:v\d+)?/i;
+
+/** The arXiv id in an arXiv URL (`abs`, `pdf` or `html`, any version), or undefined. */
+export function arxivIdOf(url: string): string | undefined {
+  return ARXIV_URL.exec(url)?.[1];
+}
+
+/** The arXiv id in a Hugging Face paper-page URL, or undefined. */
+export function hfPaperIdOf(url: string): string | undefined {
+  return HF_PAPER_URL.exec(url)?.[1];
+}
+
+export type LinkKind = 'github' | 'huggingface';
+
+const PLACEHOLDER = /^(?:null|none|nil|undefined|string|n\/?a|tbd|todo|url|link|#|-|\.|)$/i;
+const HOST_FIRST = /^(?:www\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}(?::\d+)?(?:[/?#]|$)/i;
+const REPO_PATH = /^[\w.-]+\/[\w.-]+(?:\/\S*)?$/;
+const HOME: Record<LinkKind, string> = {
+  github: 'https://github.com/',
+  huggingface: 'https://huggingface.co/',
+};
+
+/** What became of one link target: a usable absolute URL, with a note where it was guessed. */
+export type LinkOutcome =
+  | { url: string; note?: string }
+  | { dropped: string };
+
+function absolute(candidate: string): string | undefined {
+  try {
+    const url = new URL(candidate);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns a link target from a GitHub or Hugging Face cell into an absolute URL, or says why not. */
+export function normalizeLink(raw: string, kind: LinkKind): LinkOutcome {
+  const target = raw.trim().replace(/^<(.*)>$/, '$1').trim();
+  if (PLACEHOLDER.test(target) || /^\[.*\]$/.test(target)) {
+    return { dropped: `placeholder link "${raw}" dropped` };
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+    const url = /^https?:\/\/[^/]/i.test(target) ? absolute(target) : undefined;
+    return url ? { url } : { dropped: `link "${raw}" is not an http(s) URL; dropped` };
+  }
+  let guess: string | undefined;
+  if (target.startsWith('//')) guess = `https:${target}`;
+  else if (HOST_FIRST.test(target)) guess = `https://${target}`;
+  else if (REPO_PATH.test(target)) guess = HOME[kind] + target;
+  const url = guess === undefined ? undefined : absolute(guess);
+  if (url === undefined) return { dropped: `link "${raw}" has no scheme and cannot be completed; dropped` };
+  return { url, note: `link "${raw}" has no scheme; read as ${url}` };
+}

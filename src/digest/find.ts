@@ -1,0 +1,74 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { DigestError, PaperboyError } from '../errors.ts';
+import { isIsoDate } from './parse.ts';
+
+/** A digest file and the day it is for. */
+export interface DigestFile {
+  path: string;
+  date: string;
+}
+
+const FLAT = /(?:^|\/)(\d{4}-\d{2}-\d{2})\.md$/;
+const NESTED = /(?:^|\/)(\d{4})\/(\d{2})\/(\d{2})\.md$/;
+const HEADING_DATE = /^\s{0,3}#{1,6}\s*Papers\s+for\s+(\d{4}-\d{2}-\d{2})\b/im;
+
+/** The date a digest's file name gives (`YYYY-MM-DD.md` or `YYYY/MM/DD.md`), if any. */
+export function dateFromPath(path: string): string | undefined {
+  const posix = path.split(sep).join('/');
+  const flat = FLAT.exec(posix);
+  if (flat) return flat[1];
+  const nested = NESTED.exec(posix);
+  return nested ? `${nested[1]}-${nested[2]}-${nested[3]}` : undefined;
+}
+
+/** The date of a digest's heading, which wins over its file name. */
+export function dateFromHeading(text: string): string | undefined {
+  const date = HEADING_DATE.exec(text)?.[1];
+  return date !== undefined && isIsoDate(date) ? date : undefined;
+}
+
+/** Every file under `dir` named like a digest, in path order; nothing is read. */
+export async function listDigestFiles(dir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : String(error);
+    throw new PaperboyError(`${dir}: cannot read: ${why}`, { cause: error });
+  }
+  return entries
+    .filter((e) => e.isFile() && dateFromPath(join(relative(dir, e.parentPath), e.name)) !== undefined)
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}
+
+/** Lines at which a heading sits, for messages about duplicates. */
+function headingLine(text: string): number {
+  const index = text.search(HEADING_DATE);
+  return index === -1 ? 1 : text.slice(0, index).split('\n').length;
+}
+
+/** Finds the digests under `dir`, oldest first, dated by their heading; two files for one day are an error. */
+export async function findDigests(dir: string): Promise<DigestFile[]> {
+  const found = new Map<string, { path: string; line: number }>();
+  for (const path of await listDigestFiles(dir)) {
+    const text = await readFile(path, 'utf8');
+    const date = dateFromHeading(text) ?? dateFromPath(path) ?? '';
+    const line = headingLine(text);
+    const other = found.get(date);
+    if (other) {
+      throw new DigestError(path, [
+        { line, message: `a second digest for ${date}; ${other.path}:${other.line} has the same date` },
+      ]);
+    }
+    found.set(date, { path, line });
+  }
+  return [...found].map(([date, { path }]) => ({ path, date })).sort((a, b) => a.date.localeCompare(b.date));
+}
+
+/** The digest with the latest date under `dir`, or undefined when there is none. */
+export async function findNewestDigest(dir: string): Promise<DigestFile | undefined> {
+  return (await findDigests(dir)).at(-1);
+}

@@ -1,0 +1,30 @@
+/** A warning or error the reader attaches to a line of a digest. */
+export interface Note {
+  line: number;
+  message: string;
+}
+
+/** Links found for a paper, absolute URLs only. */
+export interface PaperLinks {
+  github: string[];
+  huggingface: string[];
+}
+
+/** One paper of a digest, in the order of the file. */
+export interface Paper {
+  arxivId: string;
+  url: string;
+  title: string;
+  authors: string[];
+  summary: string;
+  points: string[];
+  tags: string[];
+  links: PaperLinks;
+}
+
+/** One day's digest: the model every renderer takes. */
+export interface Digest {
+  date: string;
+  papers: Paper[];
+  warnings: Note[];
+}

@@ -1,0 +1,111 @@
+import { DigestError } from '../errors.ts';
+import { findArxivId, isEmptyCell, readAuthors, readLinkCell, readTags, readTitleCell, tidy } from './_cells.ts';
+import { fitCells, readHeader, type Column } from './_columns.ts';
+import { splitPoints } from './_points.ts';
+import { readRawDigest, splitCells, type LogicalRow } from './_table.ts';
+import type { Digest, Note, Paper } from './model.ts';
+
+/** What the reader made of a file: the digest as far as it could be read, and what stops it. */
+export interface DigestReading {
+  digest: Digest;
+  errors: Note[];
+}
+
+/** Whether `YYYY-MM-DD` names a real calendar day. */
+export function isIsoDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+function readRow(
+  row: LogicalRow,
+  columns: readonly Column[],
+  warn: (message: string) => void,
+  fail: (message: string) => void,
+): Paper | undefined {
+  const raw = splitCells(row.text);
+  const cells = fitCells(raw, columns);
+  if (!cells) {
+    fail(`row has ${raw.length} cells, expected ${columns.length}`);
+    return undefined;
+  }
+  if (raw.length > columns.length) {
+    warn(`row has ${raw.length} cells, expected ${columns.length}; the extra "|" taken as part of the summary`);
+  }
+  const cell = (column: Column): string => cells[columns.indexOf(column)] ?? '';
+  const title = readTitleCell(cell('title'));
+  const linkCell = columns.includes('link') ? readTitleCell(cell('link')).links : [];
+  const found = findArxivId([...title.links.slice(0, 1), ...linkCell, ...title.links.slice(1)]);
+  if (!found) {
+    fail(`row has no arXiv link (title "${title.title.slice(0, 60)}")`);
+    return undefined;
+  }
+  if (found.viaHf) warn(`no arXiv link; the id ${found.id} is taken from the Hugging Face paper link`);
+  const github = readLinkCell(cell('github'), 'github', warn);
+  const huggingface = readLinkCell(cell('huggingface'), 'huggingface', warn);
+  for (const url of title.links) {
+    if (/^https?:\/\/(?:www\.)?(?:huggingface\.co|hf\.co)\//i.test(url) && !huggingface.includes(url)) huggingface.push(url);
+    if (/^https?:\/\/(?:www\.)?github\.com\//i.test(url) && !github.includes(url)) github.push(url);
+  }
+  let name = title.title;
+  if (name === '') {
+    warn(`row has an empty title; arXiv:${found.id} used instead`);
+    name = `arXiv:${found.id}`;
+  }
+  const summaryCell = cell('summary');
+  const summary = isEmptyCell(summaryCell) ? '' : tidy(summaryCell);
+  return {
+    arxivId: found.id,
+    url: `https://arxiv.org/abs/${found.id}`,
+    title: name,
+    authors: readAuthors(cell('authors')),
+    summary,
+    points: splitPoints(summary),
+    tags: columns.includes('tags') ? readTags(cell('tags'), warn) : [],
+    links: { github, huggingface },
+  };
+}
+
+/** Reads a digest as far as it can; never throws. Errors say what makes it unusable. */
+export function readDigest(text: string): DigestReading {
+  const warnings: Note[] = [];
+  const errors: Note[] = [];
+  const digest: Digest = { date: '', papers: [], warnings };
+  const raw = readRawDigest(text, warnings, errors);
+  if (!raw.heading) {
+    errors.push({ line: 1, message: 'no "## Papers for YYYY-MM-DD" heading' });
+    return { digest, errors };
+  }
+  if (isIsoDate(raw.heading.date)) digest.date = raw.heading.date;
+  else errors.push({ line: raw.heading.line, message: `"${raw.heading.date}" in the heading is not a date (expected YYYY-MM-DD)` });
+  if (!raw.header) {
+    errors.push({ line: raw.heading.line, message: 'no table after the heading' });
+    return { digest, errors };
+  }
+  const columns = readHeader(raw.header.cells);
+  if (typeof columns === 'string') {
+    errors.push({ line: raw.header.line, message: columns });
+    return { digest, errors };
+  }
+  for (const row of raw.rows) {
+    const paper = readRow(
+      row,
+      columns,
+      (message) => warnings.push({ line: row.line, message }),
+      (message) => errors.push({ line: row.line, message }),
+    );
+    if (paper) digest.papers.push(paper);
+  }
+  if (raw.rows.length === 0) warnings.push({ line: raw.header.line, message: 'the digest has no papers' });
+  warnings.sort((a, b) => a.line - b.line);
+  errors.sort((a, b) => a.line - b.line);
+  return { digest, errors };
+}
+
+/** Reads one digest into the model, or throws a `DigestError` whose lines start with `path:line:`. */
+export function parseDigest(text: string, path: string): Digest {
+  const { digest, errors } = readDigest(text);
+  if (errors.length > 0) throw new DigestError(path, errors);
+  return digest;
+}
