@@ -1,5 +1,7 @@
-import { relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { benchCommand } from './commands/bench.ts';
 import { checkCommand } from './commands/check.ts';
 import { parseCommand } from './commands/parse.ts';
 import { consoleOutput, type Output } from './commands/_output.ts';
@@ -7,6 +9,9 @@ import { loadConfig } from './config.ts';
 import { PaperboyError, UsageError } from './errors.ts';
 
 type Action = () => Promise<number>;
+
+/** The project's folder: benchmarks and templates are found from here. */
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Builds the `paperboy` command line; each action resolves to an exit status. */
 export function buildProgram(output: Output, run: (action: Action) => void): Command {
@@ -33,6 +38,12 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .action((dir: string | undefined, options: { json?: boolean }) =>
       run(() => checkCommand(dir ?? digestsDir(), options, output)),
     );
+
+  program
+    .command('bench')
+    .description('run the benchmarks (npm run bench)')
+    .option('--json', 'print the figures as JSON')
+    .action((options: { json?: boolean }) => run(() => benchCommand(projectRoot, options, output)));
 
   program
     .command('start')
@@ -65,6 +76,12 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
     return 1;
   }
 }
+
+// A reader that closes the pipe early (`| head`) is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/cli.ts')) {
   process.exitCode = await main(process.argv.slice(2));

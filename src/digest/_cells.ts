@@ -2,7 +2,8 @@ import { arxivIdOf, hfPaperIdOf, normalizeLink, scanLinks, type LinkKind } from 
 
 /** Collapses runs of white space, as a wrapped cell leaves them. */
 export function tidy(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  // Single spaces are left alone: rewriting each of them costs more than the rest of the parse.
+  return text.replace(/\s{2,}|[^\S ]/g, ' ').trim();
 }
 
 const EMPTY = /^(?:n\/?a|none|null|-|—)?$/i;
@@ -27,7 +28,9 @@ export function readTitleCell(cell: string): TitleCell {
   const first = links[0];
   if (!first) return { title: tidy(text), links: [] };
   const before = text.slice(0, first.start);
-  const title = before.trim() === '' ? first.label : before.replace(READ_MORE, '');
+  // Only the end of the text can hold "(Read more on"; looking at a short tail keeps the match linear.
+  const cut = Math.max(0, before.length - 64);
+  const title = before.trim() === '' ? first.label : before.slice(0, cut) + before.slice(cut).replace(READ_MORE, '');
   return { title: tidy(title), links: links.map((l) => l.target.trim()) };
 }
 

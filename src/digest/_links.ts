@@ -6,42 +6,32 @@ export interface MarkdownLink {
   end: number;
 }
 
-function matching(text: string, from: number, open: string, close: string): number {
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
+// Pairs every opening bracket with its closing one in a single pass; backslash escapes a character.
+function pairs(text: string, open: string, close: string): Map<number, number> {
+  const found = new Map<number, number>();
+  const stack: number[] = [];
+  for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '\\') {
-      i++;
-    } else if (c === open) {
-      depth++;
-    } else if (c === close) {
-      depth--;
-      if (depth === 0) return i;
-    }
+    if (c === '\\') i++;
+    else if (c === open) stack.push(i);
+    else if (c === close && stack.length > 0) found.set(stack.pop() as number, i);
   }
-  return -1;
+  return found;
 }
 
 /** Finds every `[label](target)` in a cell; labels and targets may hold nested brackets. */
 export function scanLinks(text: string): MarkdownLink[] {
   const links: MarkdownLink[] = [];
-  let i = text.indexOf('[');
-  while (i !== -1) {
-    const close = matching(text, i, '[', ']');
-    if (close !== -1 && text[close + 1] === '(') {
-      const end = matching(text, close + 1, '(', ')');
-      if (end !== -1) {
-        links.push({
-          label: text.slice(i + 1, close),
-          target: text.slice(close + 2, end),
-          start: i,
-          end: end + 1,
-        });
-        i = text.indexOf('[', end + 1);
-        continue;
-      }
-    }
-    i = text.indexOf('[', i + 1);
+  const brackets = pairs(text, '[', ']');
+  const parens = pairs(text, '(', ')');
+  let after = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '[' || i < after) continue;
+    const close = brackets.get(i);
+    const end = close === undefined || text[close + 1] !== '(' ? undefined : parens.get(close + 1);
+    if (close === undefined || end === undefined) continue;
+    links.push({ label: text.slice(i + 1, close), target: text.slice(close + 2, end), start: i, end: end + 1 });
+    after = end + 1;
   }
   return links;
 }

@@ -1,18 +1,35 @@
+import { tidy } from './_cells.ts';
+
 // A bullet marker counts only at the start or after the end of a sentence, so that a dash used
-// as punctuation inside prose ("Jan 2024 - Apr 2025") never splits it.
-const AFTER_SENTENCE = String.raw`(?<=^|[.!?:;]|[.!?][)"”’])\s*`;
-const MARKERS: RegExp[] = [
-  /\s*\*\*-\*\*\s*/,
-  /\s*•\s*/,
-  new RegExp(AFTER_SENTENCE + String.raw`-\s+(?=\S)`),
-  new RegExp(AFTER_SENTENCE + String.raw`\*\s+(?=\S)`),
+// as punctuation inside prose ("Jan 2024 - Apr 2025") never splits it. Each marker is tried only
+// when its cheap `hint` is in the text.
+const BREAK = '\u0000';
+const AFTER_SENTENCE = String.raw`(^|[.!?:;]|[.!?][)"”’])\s*`;
+interface Bullet {
+  hint: string;
+  split: (text: string) => string[];
+}
+const bySeparator = (pattern: RegExp) => (text: string) => text.split(pattern);
+const afterSentence = (marker: string) => {
+  const pattern = new RegExp(AFTER_SENTENCE + marker + String.raw`\s+(?=\S)`, 'g');
+  return (text: string) => text.replace(pattern, `$1${BREAK}`).split(BREAK);
+};
+const STRONG: Bullet[] = [
+  { hint: '**-**', split: bySeparator(/\s*\*\*-\*\*\s*/) },
+  { hint: '•', split: bySeparator(/\s*•\s*/) },
+];
+const WEAK: Bullet[] = [
+  { hint: '- ', split: afterSentence('-') },
+  { hint: '* ', split: afterSentence(String.raw`\*`) },
 ];
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz'.split('');
 const ROMANS = ['i', 'ii', 'iii', 'iv', 'v', 'vi', 'vii', 'viii', 'ix', 'x', 'xi', 'xii'];
 
+const WORDY = /[\p{L}\p{N}]/u;
+
 function clean(parts: string[]): string[] {
-  return parts.map((p) => p.replace(/\s+/g, ' ').trim()).filter((p) => /[\p{L}\p{N}]/u.test(p));
+  return parts.map((p) => p.trim()).filter((p) => WORDY.test(p));
 }
 
 interface Marker {
@@ -43,19 +60,18 @@ function enumerated(text: string): string[] | undefined {
   return undefined;
 }
 
+function firstSplit(text: string, bullets: readonly Bullet[]): string[] | undefined {
+  for (const bullet of bullets) {
+    if (!text.includes(bullet.hint)) continue;
+    const parts = clean(bullet.split(text.replaceAll(BREAK, '')));
+    if (parts.length >= 2) return parts;
+  }
+  return undefined;
+}
+
 /** Splits a summary into its bullets; prose stays a single point. */
 export function splitPoints(summary: string): string[] {
-  const text = summary.trim();
+  const text = tidy(summary);
   if (text === '') return [];
-  for (const marker of MARKERS.slice(0, 2)) {
-    const parts = clean(text.split(marker));
-    if (parts.length >= 2) return parts;
-  }
-  const listed = enumerated(text);
-  if (listed && listed.length >= 2) return listed;
-  for (const marker of MARKERS.slice(2)) {
-    const parts = clean(text.split(marker));
-    if (parts.length >= 2) return parts;
-  }
-  return clean([text]);
+  return firstSplit(text, STRONG) ?? (text.includes(') ') ? enumerated(text) : undefined) ?? firstSplit(text, WEAK) ?? clean([text]);
 }

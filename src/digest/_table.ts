@@ -13,8 +13,15 @@ export interface RawDigest {
   rows: LogicalRow[];
 }
 
-const HEADING = /^\s{0,3}#{1,6}\s*Papers\s+for\b\s*(.*?)\s*#*\s*$/i;
+const HEADING = /^\s{0,3}#{1,6}\s*Papers\s+for\b(.*)$/i;
 const SEPARATOR = /^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$/;
+
+// The text after "Papers for", without the closing #s an ATX heading may carry.
+function headingDate(rest: string): string {
+  let end = rest.trimEnd().length;
+  while (end > 0 && rest[end - 1] === '#') end--;
+  return rest.slice(0, end).trim();
+}
 
 /** Splits a table line into cells on unescaped `|`; `\|` becomes a literal pipe. */
 export function splitCells(row: string): string[] {
@@ -56,7 +63,7 @@ export function readRawDigest(text: string, warnings: Note[], errors: Note[]): R
       if (raw.heading) {
         errors.push({ line: n, message: `a second "Papers for" heading (the first is at line ${raw.heading.line}): one digest per file` });
       } else {
-        raw.heading = { line: n, date: heading[1] ?? '' };
+        raw.heading = { line: n, date: headingDate(heading[1] ?? '') };
       }
       finish();
       state = 'header';

@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Real digests to build a benchmark from: the shared corpus when it is beside the project, else `digests/`. */
+export async function sourceDigests(root: string): Promise<string[]> {
+  const corpus = resolve(root, '..', 'shared', 'corpus', 'digests');
+  const dir = existsSync(corpus) ? corpus : join(root, 'digests');
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.md')).sort();
+  return Promise.all(names.map((n) => readFile(join(dir, n), 'utf8')));
+}
+
+function addDays(start: string, days: number): string {
+  return new Date(Date.parse(`${start}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Writes `count` digests, one a day from 2023-01-01, in the nested `YYYY/MM/DD.md` layout. */
+export async function writeDigestFolder(sources: readonly string[], count: number): Promise<{ dir: string; papers: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
+  let papers = 0;
+  for (let i = 0; i < count; i++) {
+    const date = addDays('2023-01-01', i);
+    const source = sources[i % sources.length] ?? '';
+    const text = source.replace(/(#+\s*Papers\s+for\s+)\d{4}-\d{2}-\d{2}/i, `$1${date}`);
+    papers += (text.match(/^\|\s*\S/gm)?.length ?? 2) - 2;
+    const [y, m, d] = date.split('-');
+    await mkdir(join(dir, y ?? '', m ?? ''), { recursive: true });
+    await writeFile(join(dir, y ?? '', m ?? '', `${d}.md`), text);
+  }
+  return { dir, papers };
+}

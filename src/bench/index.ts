@@ -1,0 +1,18 @@
+import { benchCheck } from './check.ts';
+import type { BenchResult } from './_result.ts';
+
+export type { BenchResult } from './_result.ts';
+
+/** Every benchmark, in pipeline order. */
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck];
+
+/** Runs the benchmarks one after another, reporting each as it ends. */
+export async function runBenches(root: string, report: (result: BenchResult) => void): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const bench of BENCHES) {
+    const result = await bench(root);
+    report(result);
+    results.push(result);
+  }
+  return results;
+}
