@@ -2,6 +2,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.ts';
+import { buildCommand } from './commands/build.ts';
 import { checkCommand } from './commands/check.ts';
 import { parseCommand } from './commands/parse.ts';
 import { consoleOutput, type Output } from './commands/_output.ts';
@@ -37,6 +38,16 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .option('--json', 'print every parse model, with path and errors, as JSON')
     .action((dir: string | undefined, options: { json?: boolean }) =>
       run(() => checkCommand(dir ?? digestsDir(), options, output)),
+    );
+
+  program
+    .command('build')
+    .description('render the newest digest (or one, or every one) into out/')
+    .option('--date <date>', 'render the digest of this day (YYYY-MM-DD)')
+    .option('--all', 'render every digest')
+    .option('--force', 'render again even what is up to date')
+    .action((options: { date?: string; all?: boolean; force?: boolean }) =>
+      run(() => buildCommand(loadConfig(), projectRoot, options, output)),
     );
 
   program

@@ -33,6 +33,8 @@ const schema = z.object({
 /** The settings, validated once and frozen. */
 export interface Config {
   readonly siteUrl: string;
+  /** The newsletter's name: the display name of PAPERBOY_FROM. */
+  readonly title: string;
   readonly port: number;
   readonly from: string;
   readonly smtpUrl: string | undefined;
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const s = parsed.data;
   return Object.freeze({
     siteUrl: s.PAPERBOY_SITE_URL.replace(/\/+$/, ''),
+    title: /^\s*"?([^"<]*?)"?\s*</.exec(s.PAPERBOY_FROM)?.[1] || 'Daily Papers',
     port: s.PAPERBOY_PORT,
     from: s.PAPERBOY_FROM,
     smtpUrl: s.PAPERBOY_SMTP_URL,

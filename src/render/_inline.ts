@@ -1,0 +1,67 @@
+// Digest text is untrusted. Everything is escaped; then only a few inline tags without attributes
+// (and Markdown emphasis) are let through, always balanced, so nothing in a digest can open a
+// link, a script, an event handler or an unclosed element.
+const ALLOWED = ['sup', 'sub', 'em', 'strong', 'code'] as const;
+const ESCAPED_TAG = new RegExp(`&lt;(/?)(${ALLOWED.join('|')})&gt;`, 'gi');
+const OTHER_LT = new RegExp(`<(?!/?(?:${ALLOWED.join('|')})>)`, 'gi');
+const REAL_TAG = new RegExp(`<(/?)(${ALLOWED.join('|')})>`, 'g');
+
+// Characters XML 1.0 forbids, and stray surrogates: dropped from every output.
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes characters that no XML or HTML output may carry. */
+export function printable(text: string): string {
+  return text.replace(FORBIDDEN, '');
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return printable(text)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+function emphasis(escaped: string): string {
+  return escaped
+    .replace(/`([^`]+)`/g, '<code>$1</code>')
+    .replace(/\*\*(?=\S)([^*]+?)(?<=\S)\*\*/g, '<strong>$1</strong>')
+    .replace(/(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])/g, '<em>$1</em>')
+    .replace(/(?<![\w_])_(?=[^\s_])([^_]+?)(?<=[^\s_])_(?![\w_])/g, '<em>$1</em>');
+}
+
+// Keeps a closing tag only when it closes the innermost open one, and closes what is left open.
+function balance(html: string): string {
+  const open: string[] = [];
+  const body = html.replace(REAL_TAG, (tag, slash: string, name: string) => {
+    if (!slash) {
+      open.push(name);
+      return tag;
+    }
+    if (open.at(-1) === name) {
+      open.pop();
+      return tag;
+    }
+    return `&lt;/${name}&gt;`;
+  });
+  return body + open.reverse().map((name) => `</${name}>`).join('');
+}
+
+/** Digest text as safe inline HTML: `<sup> <sub> <em> <strong> <code>` and Markdown emphasis survive. */
+export function inlineHtml(text: string): string {
+  const escaped = escapeHtml(text);
+  const tagged = escaped.replace(ESCAPED_TAG, (_, slash: string, name: string) => `<${slash}${name.toLowerCase()}>`);
+  return balance(emphasis(tagged));
+}
+
+/** Digest text for plain-text outputs: the allowed inline tags are removed, everything else kept. */
+export function plainText(text: string): string {
+  return printable(text).replace(new RegExp(`</?(?:${ALLOWED.join('|')})>`, 'gi'), '');
+}
+
+/** Digest text for Markdown outputs: the allowed tags and emphasis stay; other tags and links do not form. */
+export function markdownText(text: string): string {
+  return printable(text).replace(OTHER_LT, '&lt;').replaceAll('](', ']\\(');
+}

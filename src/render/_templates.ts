@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import Handlebars from 'handlebars';
+import { PaperboyError } from '../errors.ts';
+import { markdownText } from './_inline.ts';
+import { TEXT_WIDTH, wrapText } from './_wrap.ts';
+
+/** A compiled template: a view in, text out. */
+export type Template = (view: object) => string;
+
+/** Every template of the site, compiled once, with a hash of their sources for incremental builds. */
+export interface Templates {
+  emailMjml: Template;
+  emailText: Template;
+  issueText: Template;
+  page: Template;
+  index: Template;
+  archiveIssue: Template;
+  archiveIndex: Template;
+  feedIssue: Template;
+  feedPaper: Template;
+  css: string;
+  hash: string;
+}
+
+const FILES = {
+  emailMjml: 'email.mjml.hbs',
+  emailText: 'email.txt.hbs',
+  issueText: 'issue.txt.hbs',
+  page: 'page.hbs',
+  index: 'index.hbs',
+  archiveIssue: 'archive.md.hbs',
+  archiveIndex: 'archive-index.md.hbs',
+  feedIssue: 'feed-issue.hbs',
+  feedPaper: 'feed-paper.hbs',
+} as const;
+
+// Outputs that are not HTML are compiled without HTML escaping.
+const UNESCAPED = new Set(['emailText', 'issueText', 'archiveIssue', 'archiveIndex']);
+
+const indentOf = (value: unknown): string => (typeof value === 'number' ? ' '.repeat(value) : typeof value === 'string' ? value : '');
+
+function helpers(hb: typeof Handlebars): void {
+  // Handlebars passes its options object last; these helpers take only the values before it.
+  const values = (args: unknown[]) => args.slice(0, -1);
+  hb.registerHelper('gt', (a: number, b: number) => a > b);
+  hb.registerHelper('add', (a: number, b: number) => a + b);
+  hb.registerHelper('or', (...args: unknown[]) => values(args).some(Boolean));
+  hb.registerHelper('concat', (...args: unknown[]) => values(args).join(''));
+  hb.registerHelper('join', (items: unknown[], separator: unknown) => (items ?? []).join(typeof separator === 'string' ? separator : ', '));
+  hb.registerHelper('pluck', (items: Record<string, unknown>[], key: string) => (items ?? []).map((i) => i[key]));
+  hb.registerHelper('first', (items: unknown[], count: number) => (items ?? []).slice(0, count));
+  hb.registerHelper('pad', (n: number) => ' '.repeat(String(n).length + 2));
+  hb.registerHelper('rule', () => '-'.repeat(TEXT_WIDTH));
+  hb.registerHelper('inEmail', (anchor: string, papers: { anchor: string }[]) => (papers ?? []).some((p) => p.anchor === anchor));
+  hb.registerHelper('wrap', (...args: unknown[]) => {
+    const [text, indent, hang, bullet] = values(args);
+    return wrapText(String(text ?? ''), indentOf(indent), indentOf(hang), indentOf(bullet));
+  });
+  hb.registerHelper('md', (text: unknown) => markdownText(String(text ?? '')));
+  hb.registerHelper('mdCell', (text: unknown) => markdownText(String(text ?? '')).replaceAll('|', '\\|'));
+}
+
+async function readSource(dir: string, name: string): Promise<string> {
+  try {
+    return await readFile(join(dir, name), 'utf8');
+  } catch (error) {
+    throw new PaperboyError(`${join(dir, name)}: cannot read the template`, { cause: error });
+  }
+}
+
+function compile(hb: typeof Handlebars, source: string, path: string, noEscape: boolean): Template {
+  try {
+    const template = hb.compile(source, { noEscape, strict: false, preventIndent: true });
+    template({});
+    return (view) => {
+      try {
+        return template(view);
+      } catch (error) {
+        throw new PaperboyError(`${path}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+      }
+    };
+  } catch (error) {
+    throw new PaperboyError(`${path}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+}
+
+/** Reads and compiles the templates in `dir` (with `partials/`); a broken template names its file. */
+export async function loadTemplates(dir: string): Promise<Templates> {
+  const hb = Handlebars.create();
+  helpers(hb);
+  const hash = createHash('sha256');
+  const partialDir = join(dir, 'partials');
+  const partialNames = (await readdir(partialDir).catch(() => [] as string[])).filter((n) => n.endsWith('.hbs')).sort();
+  for (const name of partialNames) {
+    const source = await readSource(partialDir, name);
+    hash.update(`partials/${name}\0${source}\0`);
+    hb.registerPartial(basename(name, '.hbs'), source);
+  }
+  const compiled: Partial<Record<keyof typeof FILES, Template>> = {};
+  for (const [key, name] of Object.entries(FILES) as [keyof typeof FILES, string][]) {
+    const source = await readSource(dir, name);
+    hash.update(`${name}\0${source}\0`);
+    compiled[key] = compile(hb, source, join(dir, name), UNESCAPED.has(key));
+  }
+  const css = await readSource(dir, 'site.css');
+  hash.update(`site.css\0${css}`);
+  return { ...(compiled as Record<keyof typeof FILES, Template>), css, hash: hash.digest('hex') };
+}

@@ -1,0 +1,154 @@
+import type { Digest, Paper } from '../digest/index.ts';
+import { inlineHtml, markdownText, plainText } from './_inline.ts';
+
+/** What the outputs need to know about the site. */
+export interface Site {
+  url: string;
+  title: string;
+  language: string;
+}
+
+/** A neighbouring issue, for previous / next links and lists. */
+export interface IssueRef {
+  date: string;
+  count: number;
+}
+
+/** A link button: its URL and a short label derived from it. */
+export interface LinkView {
+  url: string;
+  label: string;
+}
+
+/** A topic tag with its slug and its feed. */
+export interface TagView {
+  name: string;
+  slug: string;
+  feedUrl: string;
+}
+
+/** One paper, ready for any template: HTML fields are safe to print unescaped. */
+export interface PaperView {
+  number: number;
+  anchor: string;
+  arxivId: string;
+  url: string;
+  webUrl: string;
+  titleHtml: string;
+  titleText: string;
+  titleMarkdown: string;
+  authorsText: string;
+  authorsMarkdown: string;
+  points: { html: string; text: string; markdownText: string }[];
+  tags: TagView[];
+  github: LinkView[];
+  huggingface: LinkView[];
+}
+
+/** One issue, ready for any template. */
+export interface IssueView {
+  site: Site;
+  date: string;
+  displayDate: string;
+  count: number;
+  countText: string;
+  preheader: string;
+  webUrl: string;
+  textUrl: string;
+  archiveUrl: string;
+  feeds: { rss: string; atom: string; json: string };
+  papers: PaperView[];
+  previous: (IssueRef & { webUrl: string; displayDate: string }) | undefined;
+  next: (IssueRef & { webUrl: string; displayDate: string }) | undefined;
+}
+
+/** A tag's file name: lower case, words joined by dashes. */
+export function slugify(tag: string): string {
+  return tag.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'tag';
+}
+
+/** `Friday, October 4, 2024`, the same on every machine. */
+export function displayDate(date: string): string {
+  return new Date(`${date}T00:00:00Z`).toLocaleDateString('en-US', {
+    weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC',
+  });
+}
+
+/** `1 paper`, `12 papers`. */
+export function countText(count: number): string {
+  return `${count} paper${count === 1 ? '' : 's'}`;
+}
+
+/** The public URLs of the site's files. */
+export function siteUrls(site: Site) {
+  return {
+    issue: (date: string) => `${site.url}/issues/${date}.html`,
+    issueText: (date: string) => `${site.url}/issues/${date}.txt`,
+    archive: (date: string) => `${site.url}/archive/${date}.md`,
+    feeds: { rss: `${site.url}/feeds/rss.xml`, atom: `${site.url}/feeds/atom.xml`, json: `${site.url}/feeds/feed.json` },
+    tagFeed: (slug: string) => `${site.url}/feeds/tags/${slug}.rss.xml`,
+  };
+}
+
+function linkLabel(url: string): string {
+  const { hostname, pathname } = new URL(url);
+  const path = pathname.replace(/^\/+|\/+$/g, '');
+  const host = hostname.replace(/^www\./, '');
+  const label = /^(github\.com|huggingface\.co|hf\.co)$/.test(host) && path !== '' ? path : `${host}${path ? `/${path}` : ''}`;
+  return label.length > 40 ? `${label.slice(0, 39)}…` : label;
+}
+
+/** The id-based anchor of a paper on its issue page. */
+export function paperAnchor(paper: Paper): string {
+  return `arxiv-${paper.arxivId.replace(/[^\w-]/g, '-')}`;
+}
+
+function paperView(paper: Paper, number: number, site: Site, webUrl: string): PaperView {
+  const urls = siteUrls(site);
+  const anchor = paperAnchor(paper);
+  return {
+    number,
+    anchor,
+    arxivId: paper.arxivId,
+    url: paper.url,
+    webUrl: `${webUrl}#${anchor}`,
+    titleHtml: inlineHtml(paper.title),
+    titleText: plainText(paper.title),
+    titleMarkdown: markdownText(paper.title),
+    authorsText: plainText(paper.authors.join(', ')),
+    authorsMarkdown: markdownText(paper.authors.join(', ')),
+    points: paper.points.map((point) => ({ html: inlineHtml(point), text: plainText(point), markdownText: markdownText(point) })),
+    tags: paper.tags.map((name) => ({ name: plainText(name), slug: slugify(name), feedUrl: urls.tagFeed(slugify(name)) })),
+    github: paper.links.github.map((url) => ({ url, label: linkLabel(url) })),
+    huggingface: paper.links.huggingface.map((url) => ({ url, label: linkLabel(url) })),
+  };
+}
+
+function preheader(digest: Digest): string {
+  const titles = digest.papers.slice(0, 2).map((p) => plainText(p.title));
+  if (titles.length === 0) return 'No new papers today.';
+  const more = digest.papers.length - titles.length;
+  return `${countText(digest.papers.length)}: ${titles.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+}
+
+/** Builds the view every template of one issue takes. */
+export function issueView(digest: Digest, site: Site, neighbours: { previous?: IssueRef | undefined; next?: IssueRef | undefined } = {}): IssueView {
+  const urls = siteUrls(site);
+  const webUrl = urls.issue(digest.date);
+  const ref = (r: IssueRef | undefined) => r && { ...r, webUrl: urls.issue(r.date), displayDate: displayDate(r.date) };
+  return {
+    site,
+    date: digest.date,
+    displayDate: displayDate(digest.date),
+    count: digest.papers.length,
+    countText: countText(digest.papers.length),
+    preheader: preheader(digest),
+    webUrl,
+    textUrl: urls.issueText(digest.date),
+    archiveUrl: urls.archive(digest.date),
+    feeds: urls.feeds,
+    papers: digest.papers.map((p, i) => paperView(p, i + 1, site, webUrl)),
+    previous: ref(neighbours.previous),
+    next: ref(neighbours.next),
+  };
+}
