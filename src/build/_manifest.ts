@@ -29,6 +29,6 @@ export async function readManifest(outDir: string): Promise<Manifest> {
 }
 
 /** Saves the manifest, last, once every file it describes is written. */
-export async function writeManifest(outDir: string, manifest: Manifest): Promise<void> {
-  await writeFileAtomic(join(outDir, NAME), `${JSON.stringify(manifest, null, 2)}\n`);
+export function writeManifest(outDir: string, manifest: Manifest): void {
+  writeFileAtomic(join(outDir, NAME), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -1,23 +1,94 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 /**
  * Writes a file whole: a temporary file beside it, then a rename, so a reader sees the old file or
  * the new one and never half of it. An unchanged file is left alone (its mtime and ETag hold).
- * Resolves to whether the file was written.
+ * Returns whether the file was written. Synchronous: a build writes thousands of small files,
+ * and the promise machinery costs more than the writes.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<boolean> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
+export function writeFileAtomic(path: string, content: string): boolean {
+  let current: string | undefined;
+  try {
+    current = readFileSync(path, 'utf8');
+  } catch {
+    mkdirSync(dirname(path), { recursive: true });
+  }
   if (current === content) return false;
-  await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(temporary, content);
-    await rename(temporary, path);
+    writeFileSync(temporary, content);
+    renameSync(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
+    rmSync(temporary, { force: true });
     throw error;
   }
   return true;
+}
+
+/** Files handed over while the build renders. */
+export interface Writer {
+  put(path: string, content: string): void;
+  /** Writes whatever is still pending; resolves to the paths written (unchanged ones are not). */
+  done(): Promise<{ written: string[]; unchanged: number }>;
+}
+
+/** A writer that keeps every file in memory and writes them all at the end, on this thread. */
+export function createWriter(root: string): Writer {
+  const pending = new Map<string, string>();
+  return {
+    put(path, content) {
+      pending.set(path, content);
+    },
+    async done() {
+      const written: string[] = [];
+      for (const [path, content] of pending) if (writeFileAtomic(join(root, path), content)) written.push(path);
+      return { written: written.sort(), unchanged: pending.size - written.length };
+    },
+  };
+}
+
+type Summary = { written: string[]; unchanged: number };
+
+// The thread is TypeScript: it starts by registering the loader the command line runs under.
+function spawnWriter(root: string): Worker {
+  const loader = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./_write-worker.ts', import.meta.url).href;
+  const code = `import(${JSON.stringify(loader)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData: { root } });
+}
+
+/**
+ * A writer for large builds: files go, in batches, to a thread of their own that writes them while
+ * this one goes on rendering. Writing thousands of files is mostly waiting on the disk.
+ */
+export function createThreadedWriter(root: string, batchSize = 50): Writer {
+  const worker = spawnWriter(root);
+  let batch: [string, string][] = [];
+  const result = new Promise<Summary>((resolve, reject) => {
+    worker.on('message', (reply: Summary | { error: string }) => ('error' in reply ? reject(new Error(reply.error)) : resolve(reply)));
+    worker.on('error', reject);
+  });
+  result.catch(() => undefined);
+  const send = () => {
+    if (batch.length > 0) worker.postMessage(batch);
+    batch = [];
+  };
+  return {
+    put(path, content) {
+      batch.push([path, content]);
+      if (batch.length >= batchSize) send();
+    },
+    async done() {
+      send();
+      worker.postMessage(null);
+      try {
+        return await result;
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findDigests, readDigestFile, type Digest, type DigestFile, type DigestReading } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
@@ -9,7 +9,7 @@ import { renderIndexPage, renderIssuePage, renderIssueText, type IssueListing } 
 import { loadTemplates, type Templates } from '../render/_templates.ts';
 import { issueView, siteUrls, type IssueRef, type IssueView, type Site, type TagView } from '../render/_view.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
-import { writeFileAtomic } from './_write.ts';
+import { createThreadedWriter, createWriter, type Writer } from './_write.ts';
 
 /** Where a build reads and writes, and what the site is. */
 export interface BuildSettings {
@@ -55,18 +55,25 @@ interface Cached {
   reading: DigestReading;
 }
 
-/** The files of one issue, by path under `out/`. */
-async function renderIssue(view: IssueView, templates: Templates, files: Map<string, string>): Promise<IssueReport> {
-  const email = await renderEmail(view, templates);
-  files.set(`email/${view.date}.html`, email.html);
-  files.set(`email/${view.date}.txt`, email.text);
-  files.set(`issues/${view.date}.html`, renderIssuePage(view, templates));
-  files.set(`issues/${view.date}.txt`, renderIssueText(view, templates));
-  files.set(`archive/${view.date}.md`, renderArchiveIssue(view, templates));
-  return { date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers };
+const ISSUE_FILES = ['email/%.html', 'email/%.txt', 'issues/%.html', 'issues/%.txt', 'archive/%.md'];
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
 }
 
-function renderSite(views: IssueView[], settings: BuildSettings, templates: Templates, files: Map<string, string>): void {
+async function issueFilesExist(outDir: string, date: string): Promise<boolean> {
+  const found = await Promise.all(ISSUE_FILES.map((f) => exists(join(outDir, f.replace('%', date)))));
+  return found.every(Boolean);
+}
+
+/** The web page, text and Markdown files of one issue, by path under `out/`. */
+function renderIssuePages(view: IssueView, templates: Templates, out: Writer): void {
+  out.put(`issues/${view.date}.html`, renderIssuePage(view, templates));
+  out.put(`issues/${view.date}.txt`, renderIssueText(view, templates));
+  out.put(`archive/${view.date}.md`, renderArchiveIssue(view, templates));
+}
+
+function renderSite(views: IssueView[], settings: BuildSettings, templates: Templates, out: Writer): void {
   const { site } = settings;
   const urls = siteUrls(site);
   const newestFirst = [...views].reverse();
@@ -82,11 +89,14 @@ function renderSite(views: IssueView[], settings: BuildSettings, templates: Temp
   for (const view of views) for (const paper of view.papers) for (const tag of paper.tags) if (!tags.has(tag.slug)) tags.set(tag.slug, tag);
   const sortedTags = [...tags.values()].sort((a, b) => a.name.localeCompare(b.name));
   const latest = newestFirst[0];
-  files.set('index.html', renderIndexPage(site, urls.feeds, listing, latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, papers: latest.papers }, sortedTags, templates));
-  files.set('archive/README.md', renderArchiveIndex(site, urls.feeds, listing, templates));
-  files.set('assets/site.css', templates.css);
-  for (const [path, content] of renderFeeds(views, site, templates, settings.hub)) files.set(path, content);
+  out.put('index.html', renderIndexPage(site, urls.feeds, listing, latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, papers: latest.papers }, sortedTags, templates));
+  out.put('archive/README.md', renderArchiveIndex(site, urls.feeds, listing, templates));
+  out.put('assets/site.css', templates.css);
+  for (const [path, content] of renderFeeds(views, site, templates, settings.hub)) out.put(path, content);
 }
+
+// From this many issues on, files are written on a thread of their own while rendering goes on.
+const THREADED_WRITES = 24;
 
 /** Creates a builder for `out/`: parse every digest, render what changed, write each file atomically. */
 export function createBuilder(settings: BuildSettings): Builder {
@@ -133,33 +143,38 @@ export function createBuilder(settings: BuildSettings): Builder {
         return d && { date: d.date, count: d.papers.length };
       };
       const keys = digests.map((d, i) => keyOf(JSON.stringify(d), dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey));
-      const viewOf = (i: number) => issueView(digests[i] as Digest, settings.site, { previous: ref(i - 1), next: ref(i + 1) });
+      const views: IssueView[] = [];
+      const viewOf = (i: number) => (views[i] ??= issueView(digests[i] as Digest, settings.site, { previous: ref(i - 1), next: ref(i + 1) }));
 
       const manifest = await readManifest(settings.outDir);
-      const files = new Map<string, string>();
       const reports: IssueReport[] = [];
       // The issues asked for, and their neighbours, whose previous / next links may have changed.
       const candidates = new Set(selected.flatMap((i) => (options.all ? [i] : [i - 1, i, i + 1])).filter((i) => i >= 0 && i < digests.length));
+      const stale: number[] = [];
       for (const i of [...candidates].sort((a, b) => a - b)) {
         const date = dates[i] as string;
-        const fresh = manifest.issues[date] === keys[i] && !options.force;
-        if (fresh) {
-          if (selected.includes(i)) reports.push({ date, papers: digests[i]?.papers.length ?? 0, rendered: false });
-          continue;
-        }
-        reports.push(await renderIssue(viewOf(i), templates, files));
-        manifest.issues[date] = keys[i] as string;
+        if (options.force || manifest.issues[date] !== keys[i] || !(await issueFilesExist(settings.outDir, date))) stale.push(i);
+        else if (selected.includes(i)) reports.push({ date, papers: digests[i]?.papers.length ?? 0, rendered: false });
       }
+      const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
+      for (const i of stale) {
+        const view = viewOf(i);
+        renderIssuePages(view, templates, out);
+        const email = await renderEmail(view, templates);
+        out.put(`email/${view.date}.html`, email.html);
+        out.put(`email/${view.date}.txt`, email.text);
+        reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
+      }
+      for (const i of stale) manifest.issues[dates[i] as string] = keys[i] as string;
       const globalKey = keyOf(siteKey, ...keys);
-      if (manifest.site !== globalKey || options.force) {
-        renderSite(digests.map((_, i) => viewOf(i)), settings, templates, files);
+      if (manifest.site !== globalKey || options.force || !(await exists(join(settings.outDir, 'index.html')))) {
+        renderSite(digests.map((_, i) => viewOf(i)), settings, templates, out);
         manifest.site = globalKey;
       }
 
-      const written: string[] = [];
-      for (const [path, content] of files) if (await writeFileAtomic(join(settings.outDir, path), content)) written.push(path);
-      await writeManifest(settings.outDir, manifest);
-      return { issues: reports, written, unchanged: files.size - written.length, newest: dates.at(-1) };
+      const { written, unchanged } = await out.done();
+      writeManifest(settings.outDir, manifest);
+      return { issues: reports, written, unchanged, newest: dates.at(-1) };
     },
   };
 }

@@ -9,27 +9,33 @@ const REAL_TAG = new RegExp(`<(/?)(${ALLOWED.join('|')})>`, 'g');
 // Characters XML 1.0 forbids, and stray surrogates: dropped from every output.
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+const SPECIAL = /[&<>"']/;
+const SPECIALS = /[&<>"']/g;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
 /** Removes characters that no XML or HTML output may carry. */
 export function printable(text: string): string {
-  return text.replace(FORBIDDEN, '');
+  return SUSPECT.test(text) ? text.replace(FORBIDDEN, '') : text;
 }
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
-  return printable(text)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
+  const clean = printable(text);
+  return SPECIAL.test(clean) ? clean.replace(SPECIALS, (c) => ENTITIES[c] ?? c) : clean;
 }
 
 function emphasis(escaped: string): string {
-  return escaped
-    .replace(/`([^`]+)`/g, '<code>$1</code>')
-    .replace(/\*\*(?=\S)([^*]+?)(?<=\S)\*\*/g, '<strong>$1</strong>')
-    .replace(/(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])/g, '<em>$1</em>')
-    .replace(/(?<![\w_])_(?=[^\s_])([^_]+?)(?<=[^\s_])_(?![\w_])/g, '<em>$1</em>');
+  let html = escaped;
+  if (html.includes('`')) html = html.replace(/`([^`]+)`/g, '<code>$1</code>');
+  if (html.includes('*')) {
+    html = html
+      .replace(/\*\*(?=\S)([^*]+?)(?<=\S)\*\*/g, '<strong>$1</strong>')
+      .replace(/(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])/g, '<em>$1</em>');
+  }
+  if (html.includes('_')) html = html.replace(/(?<![\w_])_(?=[^\s_])([^_]+?)(?<=[^\s_])_(?![\w_])/g, '<em>$1</em>');
+  return html;
 }
 
 // Keeps a closing tag only when it closes the innermost open one, and closes what is left open.
@@ -52,12 +58,14 @@ function balance(html: string): string {
 /** Digest text as safe inline HTML: `<sup> <sub> <em> <strong> <code>` and Markdown emphasis survive. */
 export function inlineHtml(text: string): string {
   const escaped = escapeHtml(text);
-  const tagged = escaped.replace(ESCAPED_TAG, (_, slash: string, name: string) => `<${slash}${name.toLowerCase()}>`);
-  return balance(emphasis(tagged));
+  const tagged = escaped.includes('&lt;') ? escaped.replace(ESCAPED_TAG, (_, slash: string, name: string) => `<${slash}${name.toLowerCase()}>`) : escaped;
+  const html = emphasis(tagged);
+  return html.includes('<') ? balance(html) : html;
 }
 
 /** Digest text for plain-text outputs: the allowed inline tags are removed, everything else kept. */
 export function plainText(text: string): string {
+  if (!text.includes('<')) return printable(text);
   return printable(text).replace(new RegExp(`</?(?:${ALLOWED.join('|')})>`, 'gi'), '');
 }
 

@@ -96,7 +96,9 @@ export async function loadTemplates(dir: string): Promise<Templates> {
   for (const name of partialNames) {
     const source = await readSource(partialDir, name);
     hash.update(`partials/${name}\0${source}\0`);
-    hb.registerPartial(basename(name, '.hbs'), source);
+    // Registered compiled: a partial registered as text is compiled again on every render.
+    // Partials named text-… feed the plain-text and Markdown templates, and are not HTML-escaped.
+    hb.registerPartial(basename(name, '.hbs'), hb.compile(source, { noEscape: name.startsWith('text-'), preventIndent: true }));
   }
   const compiled: Partial<Record<keyof typeof FILES, Template>> = {};
   for (const [key, name] of Object.entries(FILES) as [keyof typeof FILES, string][]) {

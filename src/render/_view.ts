@@ -64,14 +64,27 @@ export interface IssueView {
 
 /** A tag's file name: lower case, words joined by dashes. */
 export function slugify(tag: string): string {
+  let slug = slugs.get(tag);
+  if (slug === undefined) {
+    slug = toSlug(tag);
+    slugs.set(tag, slug);
+  }
+  return slug;
+}
+
+const slugs = new Map<string, string>();
+
+function toSlug(tag: string): string {
   return tag.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'tag';
 }
 
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
 /** `Friday, October 4, 2024`, the same on every machine. */
 export function displayDate(date: string): string {
-  return new Date(`${date}T00:00:00Z`).toLocaleDateString('en-US', {
-    weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC',
-  });
+  const day = new Date(`${date}T00:00:00Z`);
+  return `${WEEKDAYS[day.getUTCDay()]}, ${MONTHS[day.getUTCMonth()]} ${day.getUTCDate()}, ${day.getUTCFullYear()}`;
 }
 
 /** `1 paper`, `12 papers`. */

@@ -28,45 +28,61 @@ export function styleBytes(html: string): number {
   return total;
 }
 
-async function compile(view: IssueView, full: PaperView[], rest: PaperView[], templates: Templates): Promise<string> {
-  const source = templates.emailMjml({ ...view, full, rest, restStart: full.length + 1, placeholders: PLACEHOLDERS });
-  const result = await mjml2html(source, { minify: true, keepComments: false, fonts: {}, validationLevel: 'soft' });
+// Template problems are found once per set of templates; compiles after that skip validation.
+const validated = new WeakSet<Templates>();
+
+// A run of white space holding a line break renders as one line break: a safe, cheap minification
+// (the email has no <pre>, and digest text never holds a line break).
+function collapse(html: string): string {
+  return html.replace(/\n\s+/g, '\n');
+}
+
+function source(view: IssueView, full: PaperView[], rest: PaperView[], templates: Templates): string {
+  return templates.emailMjml({ ...view, full, rest, restStart: full.length + 1, placeholders: PLACEHOLDERS });
+}
+
+async function compile(mjml: string, templates: Templates): Promise<string> {
+  const check = !validated.has(templates);
+  const result = await mjml2html(mjml, { keepComments: false, fonts: {}, validationLevel: check ? 'soft' : 'skip' });
   if (result.errors.length > 0) {
     const first = result.errors[0];
     throw new PaperboyError(`templates/email.mjml.hbs: MJML: line ${first?.line}: ${first?.message}`);
   }
-  return result.html;
+  validated.add(templates);
+  return collapse(result.html);
 }
 
 /**
  * Renders the email of one issue: Handlebars fills the MJML and MJML compiles it, once per issue.
  * When every paper in full would pass the size limit, the first papers go in full and the rest as a
- * list of titles linking to the web page; the largest number that fits is found by bisection.
+ * list of titles linking to the web page. MJML passes the cards through almost byte for byte, so
+ * the size for k full papers is predicted from the Handlebars output and checked by compiling.
  */
 export async function renderEmail(view: IssueView, templates: Templates, limit = EMAIL_HTML_LIMIT): Promise<RenderedEmail> {
   const budget = limit - PLACEHOLDER_ROOM;
   const papers = view.papers;
-  const fits = (html: string) => Buffer.byteLength(html) <= budget;
-  let html = await compile(view, papers, [], templates);
+  const bytes = (text: string) => Buffer.byteLength(text);
+  const allSource = source(view, papers, [], templates);
+  let html = await compile(allSource, templates);
   let full = papers.length;
-  if (!fits(html)) {
+  if (bytes(html) > budget) {
+    const overhead = bytes(html) - bytes(allSource);
+    const predicted = (k: number) => bytes(source(view, papers.slice(0, k), papers.slice(k), templates)) + overhead;
     let low = 0;
     let high = papers.length - 1;
-    let best: string | undefined;
-    while (low <= high) {
-      const middle = Math.floor((low + high) / 2);
-      const candidate = await compile(view, papers.slice(0, middle), papers.slice(middle), templates);
-      if (fits(candidate)) {
-        best = candidate;
-        full = middle;
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (predicted(middle) <= budget) low = middle;
+      else high = middle - 1;
     }
-    if (best === undefined) throw new PaperboyError(`email for ${view.date}: even a list of titles passes ${limit} bytes`);
-    html = best;
+    full = low;
+    html = await compile(source(view, papers.slice(0, full), papers.slice(full), templates), templates);
+    while (bytes(html) > budget && full > 0) {
+      full--;
+      html = await compile(source(view, papers.slice(0, full), papers.slice(full), templates), templates);
+    }
+    if (bytes(html) > budget) throw new PaperboyError(`email for ${view.date}: even a list of titles passes ${limit} bytes`);
   }
   const text = templates.emailText({ ...view, placeholders: PLACEHOLDERS });
-  return { html, text, fullPapers: full, htmlBytes: Buffer.byteLength(html), styleBytes: styleBytes(html) };
+  return { html, text, fullPapers: full, htmlBytes: bytes(html), styleBytes: styleBytes(html) };
 }
