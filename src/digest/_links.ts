@@ -65,10 +65,14 @@ export type LinkOutcome =
   | { url: string; note?: string }
   | { dropped: string };
 
+// Characters no URL holds as they are; percent-encoded so the link can never break out of markup.
+const UNSAFE = /[\s"'<>`\\^{|}]/g;
+
 function absolute(candidate: string): string | undefined {
   try {
     const url = new URL(candidate);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? candidate : undefined;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return candidate.replace(UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   } catch {
     return undefined;
   }

@@ -63,10 +63,13 @@ export function inlineHtml(text: string): string {
   return html.includes('<') ? balance(html) : html;
 }
 
-/** Digest text for plain-text outputs: the allowed inline tags are removed, everything else kept. */
+/** Digest text for plain-text outputs: the allowed inline tags are removed (`x<sup>2</sup>` reads `x^2`), everything else kept. */
 export function plainText(text: string): string {
   if (!text.includes('<')) return printable(text);
-  return printable(text).replace(new RegExp(`</?(?:${ALLOWED.join('|')})>`, 'gi'), '');
+  return printable(text)
+    .replace(/<sup>/gi, '^')
+    .replace(/<sub>/gi, '_')
+    .replace(new RegExp(`</?(?:${ALLOWED.join('|')})>`, 'gi'), '');
 }
 
 /** Digest text for Markdown outputs: the allowed tags and emphasis stay; other tags and links do not form. */

@@ -28,6 +28,20 @@ interface Entry {
   tags: string[];
 }
 
+// Atom titles are written as type="html", so digest text is escaped there. RSS titles are text
+// that many readers decode as HTML: "&" and "<" go as hexadecimal references, as the RSS profile asks.
+function titleFor(format: 'rss' | 'atom' | 'json', title: string): string {
+  if (format === 'atom') return escapeHtml(title);
+  if (format === 'rss') return title.replaceAll('&', '&#x26;').replaceAll('<', '&#x3C;').replaceAll('>', '&#x3E;');
+  return title;
+}
+
+// The feed package escapes only "&" in attribute values: angle brackets are turned into their
+// single-guillemet look-alikes there, which no real topic name contains.
+function attributeSafe(text: string): string {
+  return text.replaceAll('<', '‹').replaceAll('>', '›');
+}
+
 const dayOf = (date: string) => new Date(`${date}T00:00:00Z`);
 
 function feedOf(site: Site, channel: Channel, entries: readonly Entry[], format: 'rss' | 'atom' | 'json', hub?: string): Feed {
@@ -45,16 +59,18 @@ function feedOf(site: Site, channel: Channel, entries: readonly Entry[], format:
   });
   for (const entry of entries) {
     const item: Item = {
-      // Atom and RSS titles are read as HTML by most readers, so digest text is escaped there.
-      title: format === 'json' ? entry.title : escapeHtml(entry.title),
+      title: titleFor(format, entry.title),
       id: entry.id,
       guid: entry.id,
       link: entry.link,
       date: entry.date,
       published: entry.date,
-      description: escapeHtml(entry.summary),
+      description: format === 'json' ? entry.summary : escapeHtml(entry.summary),
       content: entry.content,
-      category: entry.tags.map((tag) => ({ name: tag, term: tag })),
+      category: entry.tags.map((tag) => {
+        const name = format === 'atom' ? attributeSafe(tag) : tag;
+        return { name, term: name };
+      }),
     };
     if (format === 'atom') item.author = entry.authors.map((name) => ({ name }));
     // RSS wants an email in <author>; Dublin Core's creator takes a name.
@@ -94,14 +110,23 @@ function renderChannel(files: FeedFiles, base: string, site: Site, channel: Chan
   files.set(path('json'), jsonFeed11(feedOf(site, channel, entries, 'json', hub), site, entries));
 }
 
+function shorten(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const cut = text.slice(0, length);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), length / 2))}…`;
+}
+
+// Papers of one issue share its day; a second per place keeps their times distinct and in order
+// (Atom readers and validators want distinct updated times), the first paper the latest.
 function paperEntry(paper: PaperView, issue: IssueView, templates: Templates): Entry {
+  const date = new Date(dayOf(issue.date).getTime() + (issue.count - paper.number) * 1000);
   return {
     id: paper.url,
     link: paper.webUrl,
     title: paper.titleText,
-    summary: paper.points.map((p) => p.text).join(' ').slice(0, 500),
+    summary: shorten(paper.points.map((p) => p.text).join(' '), 400),
     content: templates.feedPaper({ ...paper, issueUrl: issue.webUrl, issueDate: issue.displayDate }),
-    date: dayOf(issue.date),
+    date,
     authors: paper.authorsText === '' ? [] : paper.authorsText.split(', '),
     tags: paper.tags.map((t) => t.name),
   };
@@ -131,20 +156,21 @@ export function renderFeeds(issues: readonly IssueView[], site: Site, templates:
   renderChannel(files, 'feeds', site, { title: site.title, description: `${site.title}: a daily digest of new research papers`, urls, updated }, siteEntries, hub);
 
   // A paper that reappears in a later digest keeps the entry of its first appearance.
-  const byTag = new Map<string, { name: string; papers: [PaperView, IssueView][]; seen: Set<string> }>();
-  for (const issue of [...newestFirst].reverse()) {
+  const firstSeen = new Map<string, string>();
+  for (const issue of [...newestFirst].reverse()) for (const paper of issue.papers) if (!firstSeen.has(paper.arxivId)) firstSeen.set(paper.arxivId, issue.date);
+  const byTag = new Map<string, { name: string; papers: [PaperView, IssueView][] }>();
+  for (const issue of newestFirst) {
     for (const paper of issue.papers) {
+      if (firstSeen.get(paper.arxivId) !== issue.date) continue;
       for (const tag of paper.tags) {
-        const bucket = byTag.get(tag.slug) ?? { name: tag.name, papers: [], seen: new Set<string>() };
+        const bucket = byTag.get(tag.slug) ?? { name: tag.name, papers: [] };
         byTag.set(tag.slug, bucket);
-        if (bucket.seen.has(paper.arxivId)) continue;
-        bucket.seen.add(paper.arxivId);
-        bucket.papers.push([paper, issue]);
+        if (bucket.papers.length < FEED_TAG_PAPERS && !bucket.papers.some(([p]) => p.arxivId === paper.arxivId)) bucket.papers.push([paper, issue]);
       }
     }
   }
   for (const [slug, { name, papers }] of byTag) {
-    const newest = papers.slice(-FEED_TAG_PAPERS).reverse().map(([paper, issue]) => paperEntry(paper, issue, templates));
+    const newest = papers.map(([paper, issue]) => paperEntry(paper, issue, templates));
     const base = `${site.url}/feeds/tags/${slug}`;
     const channel: Channel = {
       title: `${site.title}: ${name}`,

@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+
+/** What Debian's python3-feedparser makes of a feed. */
+export interface ParsedFeed {
+  bozo: boolean;
+  bozoException: string | null;
+  version: string;
+  title: string;
+  links: { rel: string; href: string }[];
+  entries: { id: string; title: string; link: string; published: string | null; authors: string[]; tags: string[]; content: string }[];
+}
+
+const SCRIPT = `
+import sys, json, html, feedparser
+d = feedparser.parse(sys.stdin.buffer.read())
+out = {
+  'bozo': bool(d.bozo), 'bozoException': str(d.get('bozo_exception')) if d.bozo else None,
+  'version': d.version, 'title': d.feed.get('title', ''),
+  'links': [{'rel': l.get('rel', ''), 'href': l.get('href', '')} for l in d.feed.get('links', [])],
+  'entries': [{
+    'id': e.get('id', ''), 'title': html.unescape(e.get('title', '')), 'link': e.get('link', ''),
+    'published': e.get('published'),
+    'authors': [a.get('name', '') for a in e.get('authors', [])],
+    'tags': [t.get('term') or t.get('label') or '' for t in e.get('tags', [])],
+    'content': (e.get('content') or [{'value': e.get('summary', '')}])[0]['value'],
+  } for e in d.entries],
+}
+print(json.dumps(out))
+`;
+
+/** Parses a feed with the real feedparser (run as /usr/bin/python3, where Debian installs it). */
+export function parseFeed(xml: string): ParsedFeed {
+  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT], { input: xml, encoding: 'utf8' })) as ParsedFeed;
+}
