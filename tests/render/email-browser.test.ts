@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../helpers/browser.ts';
+import { fixture } from '../helpers/paths.ts';
+import { tempSite } from '../helpers/site.ts';
+
+describe('the email in a real browser', async () => {
+  const site = await tempSite({ '2031-02-03.md': readFileSync(fixture('digests', 'six-columns.md'), 'utf8') });
+  await site.build();
+  const url = `file://${join(site.outDir, 'email', '2031-02-03.html')}`;
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(width: number, colorScheme: 'light' | 'dark' = 'light') {
+    const page = await browser.newPage({ viewport: { width, height: 800 }, colorScheme });
+    await page.goto(url);
+    return page;
+  }
+
+  it('is one column, with nothing wider than a 375 px phone', async () => {
+    const page = await open(375);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    const cards = await page.locator('.pb-card').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()));
+    expect(cards).toHaveLength(8);
+    for (const card of cards) expect(card.right).toBeLessThanOrEqual(375);
+    const lefts = new Set(cards.map((c) => Math.round(c.left)));
+    expect(lefts.size).toBe(1);
+  });
+
+  it('is a centred 640 px column on a desktop', async () => {
+    const page = await open(1000);
+    const box = await page.locator('.pb-card').first().boundingBox();
+    expect(box?.width).toBeGreaterThan(560);
+    expect(box?.width).toBeLessThanOrEqual(640);
+    expect(Math.abs((box?.x ?? 0) * 2 + (box?.width ?? 0) - 1000)).toBeLessThan(40);
+  });
+
+  it('turns dark when the reader prefers dark, and stays light otherwise', async () => {
+    const background = async (scheme: 'light' | 'dark') =>
+      (await open(800, scheme)).locator('.pb-card').first().evaluate((e) => getComputedStyle(e).backgroundColor);
+    expect(await background('light')).toBe('rgb(255, 255, 255)');
+    expect(await background('dark')).toBe('rgb(35, 35, 38)');
+  });
+
+  it('shows the text a reader expects: title links to arXiv, pills, buttons and the footer links', async () => {
+    const page = await open(800);
+    const title = page.locator('h2 a', { hasText: 'Tiny Kites' });
+    expect(await title.getAttribute('href')).toBe('https://arxiv.org/abs/3102.00001');
+    expect(await page.locator('.pb-pill', { hasText: 'Text Generation' }).count()).toBe(1);
+    expect(await page.locator('a.pb-btn', { hasText: 'Code · example/kites' }).getAttribute('href')).toBe('https://github.com/example/kites');
+    for (const text of ['View in browser', 'RSS', 'Atom', 'JSON Feed', 'Unsubscribe', 'Change topics or cadence']) {
+      expect(await page.getByText(text, { exact: true }).count()).toBeGreaterThan(0);
+    }
+    expect(await page.getByText("<think> So let's see... </think> Lessons learned").count()).toBe(2);
+  });
+});
