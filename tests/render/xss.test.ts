@@ -25,7 +25,7 @@ function offences(html: string): string[] {
     if (node.type === 'script' || (node.type === 'tag' && !TEMPLATE_ELEMENTS.has(node.name ?? ''))) found.push(`<${node.name}>`);
     for (const [name, value] of Object.entries(node.attribs ?? {})) {
       if (name.startsWith('on')) found.push(`${node.name} ${name}=`);
-      if (['href', 'src', 'action'].includes(name) && !/^(?:https?:|#|%%[A-Z_]+%%$)/.test(value)) found.push(`${node.name} ${name}=${value}`);
+      if (['href', 'src', 'action'].includes(name) && !/^(?:https?:|#|%%[A-Z_]+%%$|[^:]*$)/.test(value)) found.push(`${node.name} ${name}=${value}`);
     }
     for (const child of node.children ?? []) walk(child);
   };
