@@ -1,10 +1,12 @@
+import { benchBuildAll, benchColdBuild, benchWarmRebuild } from './build.ts';
 import { benchCheck } from './check.ts';
+import { benchEmailSize } from './email-size.ts';
 import type { BenchResult } from './_result.ts';
 
 export type { BenchResult } from './_result.ts';
 
 /** Every benchmark, in pipeline order. */
-const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck];
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize];
 
 /** Runs the benchmarks one after another, reporting each as it ends. */
 export async function runBenches(root: string, report: (result: BenchResult) => void): Promise<BenchResult[]> {

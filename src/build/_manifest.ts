@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './_write.ts';
 
-/** What the last build rendered from: one key per issue and one for the site-wide files. */
+/** What the last build rendered from: one key per issue, and one per site-wide output (pages, each feed). */
 export interface Manifest {
   issues: Record<string, string>;
-  site: string;
+  outputs: Record<string, string>;
 }
 
 const NAME = '.build-manifest.json';
@@ -22,9 +22,9 @@ export function keyOf(...parts: string[]): string {
 export async function readManifest(outDir: string): Promise<Manifest> {
   try {
     const parsed = JSON.parse(await readFile(join(outDir, NAME), 'utf8')) as Partial<Manifest>;
-    return { issues: parsed.issues ?? {}, site: parsed.site ?? '' };
+    return { issues: parsed.issues ?? {}, outputs: parsed.outputs ?? {} };
   } catch {
-    return { issues: {}, site: '' };
+    return { issues: {}, outputs: {} };
   }
 }
 

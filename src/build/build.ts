@@ -1,15 +1,14 @@
 import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findDigests, readDigestFile, type Digest, type DigestFile, type DigestReading } from '../digest/index.ts';
+import { listDigestFiles, readDigestFile, sameDay, sameDayMessage, type Digest, type DigestReading } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
-import { renderArchiveIndex, renderArchiveIssue } from '../render/archive.ts';
 import { renderEmail } from '../render/email.ts';
-import { renderFeeds } from '../render/feeds.ts';
-import { renderIndexPage, renderIssuePage, renderIssueText, type IssueListing } from '../render/page.ts';
+import { planFeeds, renderFeed } from '../render/feeds.ts';
 import { loadTemplates, type Templates } from '../render/_templates.ts';
-import { issueView, siteUrls, type IssueRef, type IssueView, type Site, type TagView } from '../render/_view.ts';
+import { issueView, type IssueRef, type IssueView, type Site } from '../render/_view.ts';
+import { renderIssuePages, renderSitePages, sitePagesInput } from './_pages.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
-import { createThreadedWriter, createWriter, type Writer } from './_write.ts';
+import { createThreadedWriter, createWriter } from './_write.ts';
 
 /** Where a build reads and writes, and what the site is. */
 export interface BuildSettings {
@@ -44,107 +43,99 @@ export interface BuildReport {
   newest: string | undefined;
 }
 
-/** A builder keeps parsed digests and compiled templates between builds, for a warm rebuild. */
+/** A builder keeps parsed digests, compiled templates and issue views between builds, for a warm rebuild. */
 export interface Builder {
   build(options?: BuildOptions): Promise<BuildReport>;
+}
+
+interface Read {
+  path: string;
+  digest: Digest;
+  /** A hash of the parsed digest: what every output of the issue depends on. */
+  hash: string;
 }
 
 interface Cached {
   mtimeMs: number;
   size: number;
   reading: DigestReading;
+  hash: string;
 }
 
 const ISSUE_FILES = ['email/%.html', 'email/%.txt', 'issues/%.html', 'issues/%.txt', 'archive/%.md'];
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
-}
-
-async function issueFilesExist(outDir: string, date: string): Promise<boolean> {
-  const found = await Promise.all(ISSUE_FILES.map((f) => exists(join(outDir, f.replace('%', date)))));
-  return found.every(Boolean);
-}
-
-/** The web page, text and Markdown files of one issue, by path under `out/`. */
-function renderIssuePages(view: IssueView, templates: Templates, out: Writer): void {
-  out.put(`issues/${view.date}.html`, renderIssuePage(view, templates));
-  out.put(`issues/${view.date}.txt`, renderIssueText(view, templates));
-  out.put(`archive/${view.date}.md`, renderArchiveIssue(view, templates));
-}
-
-function renderSite(views: IssueView[], settings: BuildSettings, templates: Templates, out: Writer): void {
-  const { site } = settings;
-  const urls = siteUrls(site);
-  const newestFirst = [...views].reverse();
-  const listing: IssueListing[] = newestFirst.map((v) => ({
-    date: v.date,
-    displayDate: v.displayDate,
-    count: v.count,
-    countText: v.countText,
-    webUrl: v.webUrl,
-    lead: v.papers[0]?.titleText ?? '',
-  }));
-  const tags = new Map<string, TagView>();
-  for (const view of views) for (const paper of view.papers) for (const tag of paper.tags) if (!tags.has(tag.slug)) tags.set(tag.slug, tag);
-  const sortedTags = [...tags.values()].sort((a, b) => a.name.localeCompare(b.name));
-  const latest = newestFirst[0];
-  out.put('index.html', renderIndexPage(site, urls.feeds, listing, latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, papers: latest.papers }, sortedTags, templates));
-  out.put('archive/README.md', renderArchiveIndex(site, urls.feeds, listing, templates));
-  out.put('assets/site.css', templates.css);
-  for (const [path, content] of renderFeeds(views, site, templates, settings.hub)) out.put(path, content);
-}
-
 // From this many issues on, files are written on a thread of their own while rendering goes on.
 const THREADED_WRITES = 24;
+
+async function exists(outDir: string, path: string): Promise<boolean> {
+  return access(join(outDir, path)).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function allExist(outDir: string, paths: readonly string[]): Promise<boolean> {
+  return (await Promise.all(paths.map((p) => exists(outDir, p)))).every(Boolean);
+}
 
 /** Creates a builder for `out/`: parse every digest, render what changed, write each file atomically. */
 export function createBuilder(settings: BuildSettings): Builder {
   const cache = new Map<string, Cached>();
+  let compiled: Templates | undefined;
+  let views = new Map<string, IssueView>();
 
-  async function read(file: DigestFile): Promise<DigestReading> {
-    const info = await stat(file.path);
-    const hit = cache.get(file.path);
-    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit.reading;
-    const reading = await readDigestFile(file.path);
-    cache.set(file.path, { mtimeMs: info.mtimeMs, size: info.size, reading });
-    return reading;
+  async function read(path: string): Promise<Cached> {
+    const info = await stat(path);
+    const hit = cache.get(path);
+    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit;
+    const reading = await readDigestFile(path);
+    const entry = { mtimeMs: info.mtimeMs, size: info.size, reading, hash: keyOf(JSON.stringify(reading.digest)) };
+    cache.set(path, entry);
+    return entry;
   }
 
-  async function readAll(): Promise<Digest[]> {
-    const files = await findDigests(settings.digestsDir);
-    const digests: Digest[] = [];
-    const failures: string[] = [];
-    for (const file of files) {
-      const { digest, errors } = await read(file);
-      if (errors.length > 0) failures.push(new DigestError(file.path, errors).message);
-      else digests.push(digest);
-    }
+  // Every digest, oldest first; any error in any of them stops the build before it writes anything.
+  async function readAll(): Promise<Read[]> {
+    const paths = await listDigestFiles(settings.digestsDir);
+    const readings = await Promise.all(paths.map(async (path) => ({ path, ...(await read(path)) })));
+    const failures = readings.filter((r) => r.reading.errors.length > 0).map((r) => new DigestError(r.path, r.reading.errors).message);
+    const dated = readings.map((r) => ({ path: r.path, date: r.reading.digest.date }));
+    for (const [second, first] of sameDay(dated)) failures.push(`${second.path}:1: ${sameDayMessage(second.date, first.path)}`);
     if (failures.length > 0) throw new PaperboyError(`${failures.join('\n')}\nnothing was built; out/ is unchanged`);
-    return digests;
+    return readings.map((r) => ({ path: r.path, digest: r.reading.digest, hash: r.hash })).sort((a, b) => a.digest.date.localeCompare(b.digest.date));
+  }
+
+  function select(dates: readonly string[], options: BuildOptions): number[] {
+    if (options.all) return dates.map((_, i) => i);
+    if (options.date === undefined) return dates.length > 0 ? [dates.length - 1] : [];
+    const index = dates.indexOf(options.date);
+    if (index === -1) throw new PaperboyError(`no digest for ${options.date} in ${settings.digestsDir}`);
+    return [index];
   }
 
   return {
     async build(options = {}) {
-      const templates = await loadTemplates(settings.templatesDir);
-      const digests = await readAll();
+      const templates = (compiled = await loadTemplates(settings.templatesDir, compiled));
+      const issues = await readAll();
+      const digests = issues.map((r) => r.digest);
       const dates = digests.map((d) => d.date);
-      let selected: number[];
-      if (options.all) selected = digests.map((_, i) => i);
-      else if (options.date !== undefined) {
-        const index = dates.indexOf(options.date);
-        if (index === -1) throw new PaperboyError(`no digest for ${options.date} in ${settings.digestsDir}`);
-        selected = [index];
-      } else selected = digests.length > 0 ? [digests.length - 1] : [];
-
+      const selected = select(dates, options);
       const siteKey = keyOf(JSON.stringify(settings.site), settings.hub ?? '', templates.hash);
+      const hashOf = new Map(issues.map((r) => [r.digest.date, r.hash]));
+      const keys = issues.map((r, i) => keyOf(r.hash, dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey));
       const ref = (i: number): IssueRef | undefined => {
         const d = digests[i];
         return d && { date: d.date, count: d.papers.length };
       };
-      const keys = digests.map((d, i) => keyOf(JSON.stringify(d), dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey));
-      const views: IssueView[] = [];
-      const viewOf = (i: number) => (views[i] ??= issueView(digests[i] as Digest, settings.site, { previous: ref(i - 1), next: ref(i + 1) }));
+      const used = new Map<string, IssueView>();
+      const viewAt = (i: number): IssueView => {
+        const key = keys[i] as string;
+        const view = used.get(key) ?? views.get(key) ?? issueView(digests[i] as Digest, settings.site, { previous: ref(i - 1), next: ref(i + 1) });
+        used.set(key, view);
+        return view;
+      };
+      const indexOf = new Map(dates.map((d, i) => [d, i]));
+      const viewOf = (date: string) => viewAt(indexOf.get(date) as number);
 
       const manifest = await readManifest(settings.outDir);
       const reports: IssueReport[] = [];
@@ -153,27 +144,42 @@ export function createBuilder(settings: BuildSettings): Builder {
       const stale: number[] = [];
       for (const i of [...candidates].sort((a, b) => a - b)) {
         const date = dates[i] as string;
-        if (options.force || manifest.issues[date] !== keys[i] || !(await issueFilesExist(settings.outDir, date))) stale.push(i);
+        const fresh = !options.force && manifest.issues[date] === keys[i] && (await allExist(settings.outDir, ISSUE_FILES.map((f) => f.replace('%', date))));
+        if (!fresh) stale.push(i);
         else if (selected.includes(i)) reports.push({ date, papers: digests[i]?.papers.length ?? 0, rendered: false });
       }
+
       const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
       for (const i of stale) {
-        const view = viewOf(i);
+        const view = viewAt(i);
         renderIssuePages(view, templates, out);
         const email = await renderEmail(view, templates);
         out.put(`email/${view.date}.html`, email.html);
         out.put(`email/${view.date}.txt`, email.text);
         reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
+        manifest.issues[view.date] = keys[i] as string;
       }
-      for (const i of stale) manifest.issues[dates[i] as string] = keys[i] as string;
-      const globalKey = keyOf(siteKey, ...keys);
-      if (manifest.site !== globalKey || options.force || !(await exists(join(settings.outDir, 'index.html')))) {
-        renderSite(digests.map((_, i) => viewOf(i)), settings, templates, out);
-        manifest.site = globalKey;
+
+      // Site-wide outputs are rendered only when what they show changed.
+      const fresh = async (name: string, key: string, paths: string[]) =>
+        !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
+      const pages = sitePagesInput(digests, viewOf, settings.site);
+      const pagesKey = keyOf(siteKey, JSON.stringify(pages.summary), pages.latest ? (hashOf.get(pages.latest) ?? '') : '');
+      if (!(await fresh('pages', pagesKey, ['index.html', 'archive/README.md', 'assets/site.css']))) {
+        renderSitePages(pages, settings.site, templates, out);
+        manifest.outputs.pages = pagesKey;
+      }
+      for (const plan of planFeeds(digests)) {
+        const key = keyOf(siteKey, JSON.stringify(plan), ...plan.dates.map((d) => hashOf.get(d) ?? ''));
+        const paths = plan.base === 'feeds' ? ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/feed.json'] : [`${plan.base}.rss.xml`, `${plan.base}.atom.xml`, `${plan.base}.json`];
+        if (await fresh(plan.base, key, paths)) continue;
+        for (const [path, content] of renderFeed(plan, viewOf, settings.site, templates, settings.hub)) out.put(path, content);
+        manifest.outputs[plan.base] = key;
       }
 
       const { written, unchanged } = await out.done();
       writeManifest(settings.outDir, manifest);
+      views = used;
       return { issues: reports, written, unchanged, newest: dates.at(-1) };
     },
   };

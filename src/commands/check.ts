@@ -1,4 +1,4 @@
-import { listDigestFiles, readDigestFile, type Digest, type Note } from '../digest/index.ts';
+import { listDigestFiles, readDigestFile, sameDay, sameDayMessage, type Digest, type Note } from '../digest/index.ts';
 import { plural, type Output } from './_output.ts';
 
 /** One checked file: the parse model with its path and errors. */
@@ -14,16 +14,9 @@ export async function checkDigests(dir: string): Promise<CheckedDigest[]> {
     const { digest, errors } = await readDigestFile(file);
     checked.push({ path: file, ...digest, errors });
   }
-  const byDate = new Map<string, CheckedDigest>();
-  for (const item of checked) {
-    if (item.date === '') continue;
-    const first = byDate.get(item.date);
-    if (first) {
-      item.errors.push({ line: 1, message: `a second digest for ${item.date}; ${first.path} has the same date` });
-      first.errors.push({ line: 1, message: `a second digest for ${item.date}; ${item.path} has the same date` });
-    } else {
-      byDate.set(item.date, item);
-    }
+  for (const [second, first] of sameDay(checked)) {
+    second.errors.push({ line: 1, message: sameDayMessage(second.date, first.path) });
+    first.errors.push({ line: 1, message: sameDayMessage(first.date, second.path) });
   }
   return checked;
 }

@@ -50,22 +50,37 @@ function headingLine(text: string): number {
   return index === -1 ? 1 : text.slice(0, index).split('\n').length;
 }
 
+/** Pairs of files that hold the digest of the same day: `[later, earlier]` in the order given. */
+export function sameDay<T extends { date: string }>(files: readonly T[]): [T, T][] {
+  const seen = new Map<string, T>();
+  const pairs: [T, T][] = [];
+  for (const file of files) {
+    if (file.date === '') continue;
+    const first = seen.get(file.date);
+    if (first) pairs.push([file, first]);
+    else seen.set(file.date, file);
+  }
+  return pairs;
+}
+
+/** The message for a second digest of one day. */
+export function sameDayMessage(date: string, other: string): string {
+  return `a second digest for ${date}; ${other} has the same date`;
+}
+
 /** Finds the digests under `dir`, oldest first, dated by their heading; two files for one day are an error. */
 export async function findDigests(dir: string): Promise<DigestFile[]> {
-  const found = new Map<string, { path: string; line: number }>();
+  const files: (DigestFile & { line: number })[] = [];
   for (const path of await listDigestFiles(dir)) {
     const text = await readFile(path, 'utf8');
-    const date = dateFromHeading(text) ?? dateFromPath(path) ?? '';
-    const line = headingLine(text);
-    const other = found.get(date);
-    if (other) {
-      throw new DigestError(path, [
-        { line, message: `a second digest for ${date}; ${other.path}:${other.line} has the same date` },
-      ]);
-    }
-    found.set(date, { path, line });
+    files.push({ path, date: dateFromHeading(text) ?? dateFromPath(path) ?? '', line: headingLine(text) });
   }
-  return [...found].map(([date, { path }]) => ({ path, date })).sort((a, b) => a.date.localeCompare(b.date));
+  const [pair] = sameDay(files);
+  if (pair) {
+    const [second, first] = pair;
+    throw new DigestError(second.path, [{ line: second.line, message: sameDayMessage(second.date, `${first.path}:${first.line}`) }]);
+  }
+  return files.map(({ path, date }) => ({ path, date })).sort((a, b) => a.date.localeCompare(b.date));
 }
 
 /** The digest with the latest date under `dir`, or undefined when there is none. */

@@ -86,27 +86,31 @@ function compile(hb: typeof Handlebars, source: string, path: string, noEscape: 
   }
 }
 
-/** Reads and compiles the templates in `dir` (with `partials/`); a broken template names its file. */
-export async function loadTemplates(dir: string): Promise<Templates> {
-  const hb = Handlebars.create();
-  helpers(hb);
-  const hash = createHash('sha256');
+/**
+ * Reads and compiles the templates in `dir` (with `partials/`); a broken template names its file.
+ * When the sources are those `previous` was compiled from, `previous` is returned as it is.
+ */
+export async function loadTemplates(dir: string, previous?: Templates): Promise<Templates> {
   const partialDir = join(dir, 'partials');
   const partialNames = (await readdir(partialDir).catch(() => [] as string[])).filter((n) => n.endsWith('.hbs')).sort();
-  for (const name of partialNames) {
-    const source = await readSource(partialDir, name);
-    hash.update(`partials/${name}\0${source}\0`);
+  const partials = await Promise.all(partialNames.map(async (name) => [name, await readSource(partialDir, name)] as const));
+  const sources = await Promise.all((Object.entries(FILES) as [keyof typeof FILES, string][]).map(async ([key, name]) => [key, name, await readSource(dir, name)] as const));
+  const css = await readSource(dir, 'site.css');
+  const hash = createHash('sha256');
+  for (const [name, source] of partials) hash.update(`partials/${name}\0${source}\0`);
+  for (const [, name, source] of sources) hash.update(`${name}\0${source}\0`);
+  hash.update(`site.css\0${css}`);
+  const digest = hash.digest('hex');
+  if (previous?.hash === digest) return previous;
+
+  const hb = Handlebars.create();
+  helpers(hb);
+  for (const [name, source] of partials) {
     // Registered compiled: a partial registered as text is compiled again on every render.
     // Partials named text-… feed the plain-text and Markdown templates, and are not HTML-escaped.
     hb.registerPartial(basename(name, '.hbs'), hb.compile(source, { noEscape: name.startsWith('text-'), preventIndent: true }));
   }
   const compiled: Partial<Record<keyof typeof FILES, Template>> = {};
-  for (const [key, name] of Object.entries(FILES) as [keyof typeof FILES, string][]) {
-    const source = await readSource(dir, name);
-    hash.update(`${name}\0${source}\0`);
-    compiled[key] = compile(hb, source, join(dir, name), UNESCAPED.has(key));
-  }
-  const css = await readSource(dir, 'site.css');
-  hash.update(`site.css\0${css}`);
-  return { ...(compiled as Record<keyof typeof FILES, Template>), css, hash: hash.digest('hex') };
+  for (const [key, name, source] of sources) compiled[key] = compile(hb, source, join(dir, name), UNESCAPED.has(key));
+  return { ...(compiled as Record<keyof typeof FILES, Template>), css, hash: digest };
 }

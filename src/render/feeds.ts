@@ -1,7 +1,8 @@
 import { Feed, type Item } from 'feed';
-import { escapeHtml } from './_inline.ts';
+import type { Digest } from '../digest/index.ts';
+import { escapeHtml, plainText } from './_inline.ts';
 import type { Templates } from './_templates.ts';
-import type { IssueView, PaperView, Site } from './_view.ts';
+import { siteUrls, slugify, type IssueView, type PaperView, type Site } from './_view.ts';
 
 /** How many issues the site feeds carry, and papers each topic feed. */
 export const FEED_ISSUES = 30;
@@ -132,53 +133,84 @@ function paperEntry(paper: PaperView, issue: IssueView, templates: Templates): E
   };
 }
 
-/**
- * Renders the site feeds (the newest issues) and one feed per topic (the newest papers with that
- * tag) in RSS 2.0, Atom 1.0 and JSON Feed 1.1. Ids come from issue dates and arXiv ids, dates from
- * the digests, so the same input gives the same bytes.
- */
-export function renderFeeds(issues: readonly IssueView[], site: Site, templates: Templates, hub?: string): FeedFiles {
-  const newestFirst = [...issues].sort((a, b) => b.date.localeCompare(a.date));
-  const files: FeedFiles = new Map();
-  const latest = newestFirst[0];
-  const updated = latest ? dayOf(latest.date) : new Date(0);
-  const siteEntries = newestFirst.slice(0, FEED_ISSUES).map<Entry>((issue) => ({
-    id: issue.webUrl,
-    link: issue.webUrl,
-    title: `${issue.displayDate}: ${issue.countText}`,
-    summary: issue.preheader,
-    content: templates.feedIssue(issue),
-    date: dayOf(issue.date),
-    authors: [],
-    tags: [],
-  }));
-  const urls = latest?.feeds ?? { rss: `${site.url}/feeds/rss.xml`, atom: `${site.url}/feeds/atom.xml`, json: `${site.url}/feeds/feed.json` };
-  renderChannel(files, 'feeds', site, { title: site.title, description: `${site.title}: a daily digest of new research papers`, urls, updated }, siteEntries, hub);
+/** One feed channel to render: the site's, or a topic's, and the issues and papers it carries. */
+export interface FeedPlan {
+  /** Where its files go: `feeds` for the site, `feeds/tags/<slug>` for a topic. */
+  base: string;
+  /** The topic's name; undefined for the site feed. */
+  tag: string | undefined;
+  /** The issues it carries (site) or takes papers from (topic), newest first. */
+  dates: string[];
+  /** For a topic: its papers, newest first, each from the issue where it first appeared. */
+  papers: { date: string; arxivId: string }[];
+}
 
-  // A paper that reappears in a later digest keeps the entry of its first appearance.
+/**
+ * Plans every channel from the digests alone, so that a build renders only the channels whose
+ * issues changed. The site feed carries the newest issues; a topic feed the newest papers with that
+ * tag, a paper that reappears in a later digest keeping the entry of its first appearance.
+ */
+export function planFeeds(digests: readonly Digest[]): FeedPlan[] {
+  const newestFirst = [...digests].sort((a, b) => b.date.localeCompare(a.date));
+  const plans: FeedPlan[] = [{ base: 'feeds', tag: undefined, dates: newestFirst.slice(0, FEED_ISSUES).map((d) => d.date), papers: [] }];
   const firstSeen = new Map<string, string>();
-  for (const issue of [...newestFirst].reverse()) for (const paper of issue.papers) if (!firstSeen.has(paper.arxivId)) firstSeen.set(paper.arxivId, issue.date);
-  const byTag = new Map<string, { name: string; papers: [PaperView, IssueView][] }>();
-  for (const issue of newestFirst) {
-    for (const paper of issue.papers) {
-      if (firstSeen.get(paper.arxivId) !== issue.date) continue;
+  for (const digest of [...newestFirst].reverse()) for (const paper of digest.papers) if (!firstSeen.has(paper.arxivId)) firstSeen.set(paper.arxivId, digest.date);
+  const byTag = new Map<string, FeedPlan>();
+  for (const digest of newestFirst) {
+    for (const paper of digest.papers) {
+      if (firstSeen.get(paper.arxivId) !== digest.date) continue;
       for (const tag of paper.tags) {
-        const bucket = byTag.get(tag.slug) ?? { name: tag.name, papers: [] };
-        byTag.set(tag.slug, bucket);
-        if (bucket.papers.length < FEED_TAG_PAPERS && !bucket.papers.some(([p]) => p.arxivId === paper.arxivId)) bucket.papers.push([paper, issue]);
+        const slug = slugify(tag);
+        let plan = byTag.get(slug);
+        if (!plan) {
+          plan = { base: `feeds/tags/${slug}`, tag: plainText(tag), dates: [], papers: [] };
+          byTag.set(slug, plan);
+          plans.push(plan);
+        }
+        if (plan.papers.length >= FEED_TAG_PAPERS || plan.papers.some((p) => p.arxivId === paper.arxivId)) continue;
+        plan.papers.push({ date: digest.date, arxivId: paper.arxivId });
+        if (plan.dates.at(-1) !== digest.date) plan.dates.push(digest.date);
       }
     }
   }
-  for (const [slug, { name, papers }] of byTag) {
-    const newest = papers.map(([paper, issue]) => paperEntry(paper, issue, templates));
-    const base = `${site.url}/feeds/tags/${slug}`;
-    const channel: Channel = {
-      title: `${site.title}: ${name}`,
-      description: `New research papers on ${name}, from ${site.title}`,
-      urls: { rss: `${base}.rss.xml`, atom: `${base}.atom.xml`, json: `${base}.json` },
-      updated: newest[0]?.date ?? updated,
-    };
-    renderChannel(files, `feeds/tags/${slug}`, site, channel, newest, hub);
+  return plans;
+}
+
+/**
+ * Renders one channel in RSS 2.0, Atom 1.0 and JSON Feed 1.1. Ids come from issue dates and arXiv
+ * ids, dates from the digests, so the same input gives the same bytes.
+ */
+export function renderFeed(plan: FeedPlan, viewOf: (date: string) => IssueView, site: Site, templates: Templates, hub?: string): FeedFiles {
+  const files: FeedFiles = new Map();
+  const urls = siteUrls(site);
+  if (plan.tag === undefined) {
+    const issues = plan.dates.map(viewOf);
+    const entries = issues.map<Entry>((issue) => ({
+      id: issue.webUrl,
+      link: issue.webUrl,
+      title: `${issue.displayDate}: ${issue.countText}`,
+      summary: issue.preheader,
+      content: templates.feedIssue(issue),
+      date: dayOf(issue.date),
+      authors: [],
+      tags: [],
+    }));
+    const updated = issues[0] ? dayOf(issues[0].date) : new Date(0);
+    renderChannel(files, 'feeds', site, { title: site.title, description: `${site.title}: a daily digest of new research papers`, urls: urls.feeds, updated }, entries, hub);
+    return files;
   }
+  const entries = plan.papers.flatMap(({ date, arxivId }) => {
+    const issue = viewOf(date);
+    const paper = issue.papers.find((p) => p.arxivId === arxivId);
+    return paper ? [paperEntry(paper, issue, templates)] : [];
+  });
+  const base = `${site.url}/${plan.base}`;
+  const channel: Channel = {
+    title: `${site.title}: ${plan.tag}`,
+    description: `New research papers on ${plan.tag}, from ${site.title}`,
+    urls: { rss: `${base}.rss.xml`, atom: `${base}.atom.xml`, json: `${base}.json` },
+    updated: entries[0]?.date ?? new Date(0),
+  };
+  renderChannel(files, plan.base, site, channel, entries, hub);
   return files;
 }

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBuilder } from '../build/build.ts';
+import { sourceDigests, writeDigestFolder } from './_digests.ts';
+import type { BenchResult } from './_result.ts';
+
+const SITE = { url: 'http://localhost:8080', title: 'Daily Papers', language: 'en' };
+
+function timed(run: () => void): number {
+  const started = performance.now();
+  run();
+  return performance.now() - started;
+}
+
+/** `build --all` over 600 digests, cold, in its own process. */
+export async function benchBuildAll(root: string): Promise<BenchResult> {
+  const { dir, papers } = await writeDigestFolder(await sourceDigests(root), 600);
+  const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
+  const env = { ...process.env, PAPERBOY_DIGESTS_DIR: dir, PAPERBOY_OUT_DIR: out };
+  const ms = timed(() => execFileSync(process.execPath, [join(root, 'bin', 'paperboy.js'), 'build', '--all'], { env, stdio: 'ignore' }));
+  const files = (await readdir(out, { recursive: true })).length;
+  return {
+    name: 'build --all',
+    target: 'build --all over 600 digests in under 10 s',
+    figures: { digests: 600, papers, files, 'seconds (cold process)': Number((ms / 1000).toFixed(2)) },
+    pass: ms < 10_000,
+  };
+}
+
+/** A warm rebuild: one digest changes under a builder that has built everything once. */
+export async function benchWarmRebuild(root: string): Promise<BenchResult> {
+  const { dir } = await writeDigestFolder(await sourceDigests(root), 60);
+  const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
+  const builder = createBuilder({ digestsDir: dir, outDir: out, templatesDir: join(root, 'templates'), site: SITE });
+  await builder.build({ all: true });
+  const path = join(dir, '2023', '02', '01.md');
+  const original = await readFile(path, 'utf8');
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    // A real edit: the summary of the first paper gains a sentence.
+    await writeFile(path, original.replace(/(\|-+\|[^\n]*\n\|[^|]*\|[^|]*\|)/, `$1 Revision ${i}.`));
+    const started = performance.now();
+    const report = await builder.build({ date: '2023-02-01' });
+    runs.push(performance.now() - started);
+    if (!report.issues.some((issue) => issue.rendered)) throw new Error('the warm rebuild rendered nothing');
+  }
+  const median = [...runs].sort((a, b) => a - b)[2] ?? 0;
+  return {
+    name: 'warm rebuild',
+    target: 'a warm rebuild of one issue with its email in under 300 ms',
+    figures: { 'median ms of 5': Math.round(median), 'best ms': Math.round(Math.min(...runs)) },
+    pass: median < 300,
+  };
+}
+
+/** `npm run paperboy -- build` from a cold start, on the project's own digests, into an empty out/. */
+export async function benchColdBuild(root: string): Promise<BenchResult> {
+  const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
+  const env = { ...process.env, PAPERBOY_OUT_DIR: out };
+  const ms = timed(() => execFileSync('npm', ['run', '--silent', 'paperboy', '--', 'build'], { cwd: root, env, stdio: 'ignore' }));
+  return {
+    name: 'cold build',
+    target: '`npm run paperboy -- build` cold in under 3 s',
+    figures: { seconds: Number((ms / 1000).toFixed(2)) },
+    pass: ms < 3_000,
+  };
+}
