@@ -5,6 +5,7 @@ import { benchCommand } from './commands/bench.ts';
 import { buildCommand } from './commands/build.ts';
 import { checkCommand } from './commands/check.ts';
 import { parseCommand } from './commands/parse.ts';
+import { startCommand } from './commands/start.ts';
 import { consoleOutput, type Output } from './commands/_output.ts';
 import { loadConfig } from './config.ts';
 import { PaperboyError, UsageError } from './errors.ts';
@@ -59,7 +60,7 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
   program
     .command('start')
     .description('the main job')
-    .action(() => run(() => checkCommand(digestsDir(), {}, output)));
+    .action(() => run(() => startCommand(loadConfig(), projectRoot, output)));
 
   return program;
 }

@@ -31,7 +31,7 @@ export async function benchBuildAll(root: string): Promise<BenchResult> {
 
 /** A warm rebuild: one digest changes under a builder that has built everything once. */
 export async function benchWarmRebuild(root: string): Promise<BenchResult> {
-  const { dir } = await writeDigestFolder(await sourceDigests(root), 60);
+  const { dir } = await writeDigestFolder(await sourceDigests(root), 600);
   const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
   const builder = createBuilder({ digestsDir: dir, outDir: out, templatesDir: join(root, 'templates'), site: SITE });
   await builder.build({ all: true });

@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EMAIL_HTML_LIMIT, styleBytes } from '../../src/render/email.ts';
 import { PLACEHOLDERS } from '../../src/render/placeholders.ts';
+import { fixClock } from '../helpers/clock.ts';
 import { expectGolden } from '../helpers/golden.ts';
 import { corpusDir, fixture, hasCorpus } from '../helpers/paths.ts';
 import { tempSite } from '../helpers/site.ts';
+
+fixClock();
 
 const sixColumns = readFileSync(fixture('digests', 'six-columns.md'), 'utf8');
 

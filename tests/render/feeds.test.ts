@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixClock } from '../helpers/clock.ts';
 import { expectGolden } from '../helpers/golden.ts';
 import { parseFeed } from '../helpers/feedparser.ts';
 import { fixture } from '../helpers/paths.ts';
 import { SITE, tempSite } from '../helpers/site.ts';
+
+fixClock();
 
 const sixColumns = readFileSync(fixture('digests', 'six-columns.md'), 'utf8');
 const fourColumns = readFileSync(fixture('digests', 'four-columns.md'), 'utf8');
