@@ -33,12 +33,17 @@ interface Entry {
 // that many readers decode as HTML: "&" and "<" go as hexadecimal references, as the RSS profile asks.
 function titleFor(format: 'rss' | 'atom' | 'json', title: string): string {
   if (format === 'atom') return escapeHtml(title);
-  if (format === 'rss') return title.replaceAll('&', '&#x26;').replaceAll('<', '&#x3C;').replaceAll('>', '&#x3E;');
+  if (format === 'rss') return rssText(title);
   return title;
 }
 
-// The feed package escapes only "&" in attribute values: angle brackets are turned into their
-// single-guillemet look-alikes there, which no real topic name contains.
+function rssText(text: string): string {
+  return text.replaceAll('&', '&#x26;').replaceAll('<', '&#x3C;').replaceAll('>', '&#x3E;');
+}
+
+// The feed package escapes only "&" in attribute values, and validators take "<" in a name for
+// markup: angle brackets become their single-guillemet look-alikes there, which no real topic or
+// author name contains.
 function attributeSafe(text: string): string {
   return text.replaceAll('<', '‹').replaceAll('>', '›');
 }
@@ -46,10 +51,11 @@ function attributeSafe(text: string): string {
 const dayOf = (date: string) => new Date(`${date}T00:00:00Z`);
 
 function feedOf(site: Site, channel: Channel, entries: readonly Entry[], format: 'rss' | 'atom' | 'json', hub?: string): Feed {
+  const text = (value: string) => (format === 'rss' ? rssText(value) : value);
   const feed = new Feed({
     id: channel.urls.atom,
-    title: channel.title,
-    description: channel.description,
+    title: text(channel.title),
+    description: text(channel.description),
     link: `${site.url}/`,
     language: site.language,
     updated: channel.updated,
@@ -69,13 +75,13 @@ function feedOf(site: Site, channel: Channel, entries: readonly Entry[], format:
       description: format === 'json' ? entry.summary : escapeHtml(entry.summary),
       content: entry.content,
       category: entry.tags.map((tag) => {
-        const name = format === 'atom' ? attributeSafe(tag) : tag;
+        const name = format === 'atom' ? attributeSafe(tag) : text(tag);
         return { name, term: name };
       }),
     };
-    if (format === 'atom') item.author = entry.authors.map((name) => ({ name }));
+    if (format === 'atom') item.author = entry.authors.map((name) => ({ name: attributeSafe(name) }));
     // RSS wants an email in <author>; Dublin Core's creator takes a name.
-    if (format === 'rss' && entry.authors.length > 0) item.extensions = [{ name: 'dc:creator', objects: { _text: entry.authors.join(', ') } }];
+    if (format === 'rss' && entry.authors.length > 0) item.extensions = [{ name: 'dc:creator', objects: { _text: rssText(entry.authors.join(', ')) } }];
     feed.addItem(item);
   }
   return feed;
