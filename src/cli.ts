@@ -4,8 +4,10 @@ import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.ts';
 import { buildCommand } from './commands/build.ts';
 import { checkCommand } from './commands/check.ts';
+import { dispatchCommand, type DispatchFlags } from './commands/dispatch.ts';
 import { parseCommand } from './commands/parse.ts';
 import { startCommand } from './commands/start.ts';
+import { addSubscriber, exportSubscribers, importSubscribers, listSubscribers, removeSubscriber } from './commands/subscribers.ts';
 import { consoleOutput, type Output } from './commands/_output.ts';
 import { loadConfig } from './config.ts';
 import { PaperboyError, UsageError } from './errors.ts';
@@ -50,6 +52,50 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .action((options: { date?: string; all?: boolean; force?: boolean }) =>
       run(() => buildCommand(loadConfig(), projectRoot, options, output)),
     );
+
+  program
+    .command('dispatch')
+    .description('build, then mail the newest unsent digest to every confirmed subscriber')
+    .option('--date <date>', 'the digest of this day (YYYY-MM-DD)')
+    .option('--dry-run', 'write what would be sent to out/outbox/ instead')
+    .option('--to <address>', 'send one test copy to this address, outside the ledger')
+    .option('--force', 'send again an issue that was already sent')
+    .action((options: DispatchFlags) => run(() => dispatchCommand(loadConfig(), projectRoot, options, output)));
+
+  const subscribers = program.command('subscribers').description('manage the subscriber list');
+  subscribers
+    .command('add')
+    .description('add a subscriber (pending unless --confirmed)')
+    .argument('<email>')
+    .option('--confirmed', 'add as confirmed, without a confirmation email')
+    .option('--topics <topics>', 'comma-separated topics (tags); default: everything')
+    .option('--weekly', 'one email a week instead of one a day')
+    .option('--name <name>', 'their name')
+    .action((email: string, options: { confirmed?: boolean; topics?: string; weekly?: boolean; name?: string }) =>
+      run(() => addSubscriber(loadConfig(), email, options, output)),
+    );
+  subscribers
+    .command('list')
+    .description('list subscribers: email, status, cadence, topics')
+    .option('--status <status>', 'only pending, confirmed, unsubscribed or bounced')
+    .option('--count', 'print only how many')
+    .action((options: { status?: string; count?: boolean }) => run(() => listSubscribers(loadConfig(), options, output)));
+  subscribers
+    .command('remove')
+    .description('delete a subscriber and their history')
+    .argument('<email>')
+    .action((email: string) => run(() => removeSubscriber(loadConfig(), email, output)));
+  subscribers
+    .command('import')
+    .description('import a CSV file with a header row: email, name, topics (a;b), cadence')
+    .argument('<file>')
+    .option('--confirmed', 'import as confirmed')
+    .action((file: string, options: { confirmed?: boolean }) => run(() => importSubscribers(loadConfig(), file, options, output)));
+  subscribers
+    .command('export')
+    .description('write the list as CSV, to FILE or standard output')
+    .argument('[file]')
+    .action((file: string | undefined) => run(() => exportSubscribers(loadConfig(), file, output)));
 
   program
     .command('bench')

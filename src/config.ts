@@ -22,6 +22,10 @@ const schema = z.object({
     .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be "Name <address>" or an address')
     .default('Daily Papers <papers@localhost>'),
   PAPERBOY_SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be smtp://user:pass@host:port or smtps://…' }).optional(),
+  PAPERBOY_SMTP_CONNECTIONS: z.coerce.number({ error: 'must be a whole number from 1 to 50' }).int().min(1).max(50).default(5),
+  PAPERBOY_SMTP_RATE: z.coerce.number({ error: 'must be a number of messages per second (0 for no limit)' }).min(0).default(0),
+  PAPERBOY_SMTP_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 1 to 20' }).int().min(1).max(20).default(4),
+  PAPERBOY_SMTP_RETRY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(2000),
   PAPERBOY_SCHEDULE: z.string().min(1).default('0 8 * * *'),
   PAPERBOY_TZ: timeZone.default('UTC'),
   PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
@@ -38,6 +42,12 @@ export interface Config {
   readonly port: number;
   readonly from: string;
   readonly smtpUrl: string | undefined;
+  /** SMTP connections kept open at once, and the most messages a second (0: no limit). */
+  readonly smtpConnections: number;
+  readonly smtpRate: number;
+  /** Attempts per message on temporary failures, and the first wait between them (doubling). */
+  readonly smtpAttempts: number;
+  readonly smtpRetryMs: number;
   readonly schedule: string;
   readonly timeZone: string;
   readonly digestsDir: string;
@@ -76,6 +86,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     port: s.PAPERBOY_PORT,
     from: s.PAPERBOY_FROM,
     smtpUrl: s.PAPERBOY_SMTP_URL,
+    smtpConnections: s.PAPERBOY_SMTP_CONNECTIONS,
+    smtpRate: s.PAPERBOY_SMTP_RATE,
+    smtpAttempts: s.PAPERBOY_SMTP_ATTEMPTS,
+    smtpRetryMs: s.PAPERBOY_SMTP_RETRY_MS,
     schedule: s.PAPERBOY_SCHEDULE,
     timeZone: s.PAPERBOY_TZ,
     digestsDir: resolve(cwd, s.PAPERBOY_DIGESTS_DIR),

@@ -1,0 +1,235 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Digest } from '../digest/index.ts';
+import { PaperboyError } from '../errors.ts';
+import { plainText } from '../render/_inline.ts';
+import type { Site } from '../render/_view.ts';
+import type { Db } from '../subscribers/db.ts';
+import type { Cadence, Subscriber, SubscriberStore } from '../subscribers/store.ts';
+import { signToken } from '../subscribers/tokens.ts';
+import { acquireLock } from './lock.ts';
+import { Ledger, type Tally } from './ledger.ts';
+import { buildMessageTemplate, personalize, type MessageTemplate } from './message.ts';
+import { silentProgress, type Progress } from './progress.ts';
+import { SendError, type Outgoing, type Transport } from './transport.ts';
+import { papersFor, variantKey } from './variants.ts';
+
+/** An issue ready to mail: its model, and the email of all its papers as built into out/email/. */
+export interface IssueToSend {
+  digest: Digest;
+  html: string;
+  text: string;
+}
+
+/** Everything a dispatch works with, handed in. */
+export interface DispatchContext {
+  db: Db;
+  store: SubscriberStore;
+  transport: Transport;
+  secret: string;
+  site: Site;
+  /** The sender, `Name <address>` or an address. */
+  from: string;
+  /** Renders the email of a digest cut down to some papers (a topic variant). */
+  renderVariant: (digest: Digest) => Promise<{ html: string; text: string }>;
+  /** How many messages may be on their way at once. */
+  parallel: number;
+  retry: { attempts: number; delayMs: number };
+  progress?: Progress | undefined;
+  signal?: AbortSignal | undefined;
+  now?: (() => Date) | undefined;
+}
+
+/** What a dispatch did. */
+export interface DispatchSummary {
+  issue: string;
+  round: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  /** Deliveries left queued for the next run (temporary failures, or a stop). */
+  queued: number;
+  seconds: number;
+  /** Why the dispatch stopped before the end, if it did. */
+  stopped: string | undefined;
+}
+
+/** A dispatch that could not finish; everything not sent stays queued for the next run. */
+export class DispatchError extends PaperboyError {
+  override name = 'DispatchError';
+}
+
+// Consecutive failed attempts that mean the server is down rather than busy with some messages.
+const breakerLimit = (parallel: number) => Math.max(10, parallel * 2 + 5);
+
+/** The parts of the sender address that the list's own addresses are made from. */
+export function senderParts(from: string): { address: string; local: string; domain: string } {
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
+  const at = address.lastIndexOf('@');
+  return { address, local: address.slice(0, at), domain: address.slice(at + 1) };
+}
+
+/** The Message-ID of an issue's copy for one subscriber: the same in every run of the same round. */
+export function messageIdFor(issue: string, round: number, subscriberId: number, domain: string): string {
+  return `paperboy.${issue}.${round}.${subscriberId}@${domain}`;
+}
+
+function subjectOf(digest: Digest, count: number, lead: string | undefined): string {
+  const day = new Date(`${digest.date}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  const title = lead === undefined ? '' : plainText(lead);
+  const short = title.length > 90 ? `${title.slice(0, 89)}…` : title;
+  return `${day} · ${count} paper${count === 1 ? '' : 's'}${short ? ` · ${short}` : ''}`;
+}
+
+/** Builds each subscriber's message: one MIME template per distinct set of papers, then splicing. */
+export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, round: number) {
+  const sender = senderParts(ctx.from);
+  const date = (ctx.now ?? (() => new Date()))();
+  const templates = new Map<string, MessageTemplate>();
+  const listId = `${ctx.site.title.replace(/[<>"\r\n]/g, '')} <papers.${sender.domain}>`;
+
+  async function templateFor(papers: Digest['papers']): Promise<MessageTemplate> {
+    const key = variantKey(issue.digest, papers);
+    let template = templates.get(key);
+    if (!template) {
+      const all = papers.length === issue.digest.papers.length;
+      const body = all ? issue : await ctx.renderVariant({ ...issue.digest, papers });
+      template = buildMessageTemplate({ from: ctx.from, subject: subjectOf(issue.digest, papers.length, papers[0]?.title), date, listId }, body.text, body.html);
+      if (templates.size >= 128) templates.delete(templates.keys().next().value as string);
+      templates.set(key, template);
+    }
+    return template;
+  }
+
+  /** The message for one subscriber, or why they get none today. */
+  return async (subscriber: Pick<Subscriber, 'id' | 'email' | 'topics'>): Promise<Outgoing | { skip: string }> => {
+    const papers = papersFor(issue.digest, subscriber.topics);
+    if (papers.length === 0) return { skip: 'no papers on their topics in this issue' };
+    const template = await templateFor(papers);
+    const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber.id);
+    const messageId = messageIdFor(issue.digest.date, round, subscriber.id, sender.domain);
+    const raw = personalize(template, {
+      to: subscriber.email,
+      messageId,
+      unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${unsubscribe}`,
+      unsubscribeMailto: `${sender.local}+unsubscribe-${unsubscribe}@${sender.domain}`,
+      preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', subscriber.id)}`,
+    });
+    const bounce = `${sender.local}+bounce-${signToken(ctx.secret, 'bounce', subscriber.id)}@${sender.domain}`;
+    return { envelope: { from: bounce, to: subscriber.email }, messageId, raw };
+  };
+}
+
+/**
+ * Mails an issue to every confirmed subscriber of a cadence, once each. Deliveries are queued in
+ * the ledger first and marked sent only after the server's 250, so a dispatch that is stopped or
+ * killed is resumed by running it again, which sends only what is not yet sent. Temporary failures
+ * are retried with backoff; permanent ones fail that delivery and count as hard bounces; when the
+ * server seems down the dispatch stops, leaving everything queued. `force` starts a new round, so
+ * an issue already sent goes out again (once per subscriber for that round).
+ */
+export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, options: { force?: boolean; cadence?: Cadence } = {}): Promise<DispatchSummary> {
+  const started = performance.now();
+  const now = ctx.now ?? (() => new Date());
+  const ledger = new Ledger(ctx.db, now);
+  const progress = ctx.progress ?? silentProgress;
+  const lock = acquireLock(ctx.db, 'dispatch', now);
+  try {
+    const date = issue.digest.date;
+    const latest = ledger.latestRound(date);
+    const roundNumber = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
+    const round = ledger.open(date, roundNumber, options.cadence ?? 'daily');
+    const make = createMessageMaker(issue, ctx, roundNumber);
+    const tally: Tally = ledger.tally(date, roundNumber);
+    const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0 };
+    progress.start(tally.queued);
+
+    let stopped: string | undefined;
+    let failuresInARow = 0;
+    const limit = breakerLimit(ctx.parallel);
+
+    const deliver = async (d: ReturnType<Ledger['queued']>[number]) => {
+      const done = (outcome: 'sent' | 'skipped' | 'failed' | 'deferred') => {
+        counts[outcome]++;
+        progress.tick(outcome);
+      };
+      if (d.status !== 'confirmed') {
+        ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` });
+        return done('skipped');
+      }
+      const message = await make({ id: d.subscriberId, email: d.email, topics: d.topics });
+      if ('skip' in message) {
+        ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip });
+        return done('skipped');
+      }
+      let attempts = d.attempts;
+      for (let tries = 1; ; tries++) {
+        attempts++;
+        try {
+          const reply = await ctx.transport.send(message);
+          failuresInARow = 0;
+          ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
+          return done('sent');
+        } catch (error) {
+          if (!(error instanceof SendError)) throw error;
+          if (error.kind === 'permanent') {
+            failuresInARow = 0;
+            ledger.record(date, roundNumber, d.subscriberId, 'failed', { messageId: message.messageId, attempts, reply: error.reply });
+            ctx.store.recordHardBounce(d.subscriberId, error.reply);
+            return done('failed');
+          }
+          failuresInARow++;
+          if (failuresInARow >= limit && stopped === undefined) stopped = `the SMTP server seems down: the last ${failuresInARow} attempts failed (${error.reply})`;
+          if (stopped !== undefined || tries >= ctx.retry.attempts || ctx.signal?.aborted) {
+            ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply });
+            return done('deferred');
+          }
+          await sleep(ctx.retry.delayMs * 2 ** (tries - 1));
+        }
+      }
+    };
+
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let after = 0;
+    paging: for (;;) {
+      const page = ledger.queued(date, roundNumber, after, 500);
+      if (page.length === 0) break;
+      for (const delivery of page) {
+        while (inFlight.size >= ctx.parallel) await Promise.race(inFlight);
+        if (stopped !== undefined || failure !== undefined) break paging;
+        if (ctx.signal?.aborted) {
+          stopped = 'stopped on request';
+          break paging;
+        }
+        after = delivery.subscriberId;
+        const task: Promise<void> = deliver(delivery)
+          .catch((error: unknown) => {
+            failure ??= error;
+          })
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+    }
+    await Promise.all(inFlight);
+    progress.finish();
+    if (failure !== undefined) throw failure;
+
+    const final = ledger.tally(date, roundNumber);
+    if (stopped === undefined && final.queued > 0) {
+      stopped = `${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`;
+    }
+    ledger.close(round.id, final, stopped ?? '');
+    return {
+      issue: date,
+      round: roundNumber,
+      sent: counts.sent,
+      skipped: counts.skipped,
+      failed: counts.failed,
+      queued: final.queued,
+      seconds: (performance.now() - started) / 1000,
+      stopped,
+    };
+  } finally {
+    lock.release();
+  }
+}

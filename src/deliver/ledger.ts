@@ -1,0 +1,160 @@
+import type { Db } from '../subscribers/db.ts';
+import type { Cadence, SubscriberStatus } from '../subscribers/store.ts';
+
+/** The state of one delivery. */
+export type DeliveryStatus = 'queued' | 'sent' | 'skipped' | 'failed';
+
+/** A queued delivery with what sending it needs to know of the subscriber. */
+export interface QueuedDelivery {
+  subscriberId: number;
+  email: string;
+  status: SubscriberStatus;
+  topics: string[];
+  attempts: number;
+}
+
+/** One dispatch of one issue: a round is 0, or counts up with each forced re-send. */
+export interface Round {
+  id: number;
+  issue: string;
+  round: number;
+  status: 'running' | 'done' | 'stopped';
+  startedAt: string;
+  finishedAt: string | null;
+  sent: number;
+  skipped: number;
+  failed: number;
+  note: string;
+}
+
+/** Deliveries by status. */
+export type Tally = Record<DeliveryStatus, number>;
+
+interface RoundRow {
+  id: number;
+  issue: string;
+  round: number;
+  status: Round['status'];
+  started_at: string;
+  finished_at: string | null;
+  sent: number;
+  skipped: number;
+  failed: number;
+  note: string;
+}
+
+const toRound = (r: RoundRow): Round => ({
+  id: r.id,
+  issue: r.issue,
+  round: r.round,
+  status: r.status,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  sent: r.sent,
+  skipped: r.skipped,
+  failed: r.failed,
+  note: r.note,
+});
+
+/** The delivery ledger: one row per issue, round and subscriber, kept in the database. */
+export class Ledger {
+  readonly #db: Db;
+  readonly #now: () => Date;
+  readonly #update;
+
+  constructor(db: Db, now: () => Date = () => new Date()) {
+    this.#db = db;
+    this.#now = now;
+    this.#update = db.prepare(
+      `UPDATE deliveries SET status = @status, message_id = @messageId, attempts = @attempts, last_reply = @reply, reason = @reason, updated_at = @now
+       WHERE issue = @issue AND round = @round AND subscriber_id = @subscriberId`,
+    );
+  }
+
+  /** The newest round of an issue, if it was ever dispatched. */
+  latestRound(issue: string): Round | undefined {
+    const row = this.#db.prepare<[string], RoundRow>('SELECT * FROM dispatches WHERE issue = ? ORDER BY round DESC LIMIT 1').get(issue);
+    return row && toRound(row);
+  }
+
+  /** The most recent round of any issue. */
+  lastRound(): Round | undefined {
+    const row = this.#db.prepare<[], RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT 1').get();
+    return row && toRound(row);
+  }
+
+  /** Issues with a finished round, newest first. */
+  sentIssues(): string[] {
+    return this.#db.prepare<[], { issue: string }>("SELECT DISTINCT issue FROM dispatches WHERE status = 'done' ORDER BY issue DESC").all().map((r) => r.issue);
+  }
+
+  /** Starts (or resumes) a round and queues every confirmed subscriber of the cadence not yet in it. */
+  open(issue: string, round: number, cadence: Cadence): Round {
+    const now = this.#now().toISOString();
+    return this.#db.transaction(() => {
+      const existing = this.#db.prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?').get(issue, round);
+      if (existing) this.#db.prepare("UPDATE dispatches SET status = 'running', finished_at = NULL WHERE id = ?").run(existing.id);
+      else this.#db.prepare("INSERT INTO dispatches (issue, round, started_at, status) VALUES (?, ?, ?, 'running')").run(issue, round, now);
+      this.#db
+        .prepare(
+          `INSERT OR IGNORE INTO deliveries (issue, round, subscriber_id, status, updated_at)
+           SELECT ?, ?, id, 'queued', ? FROM subscribers WHERE status = 'confirmed' AND cadence = ?`,
+        )
+        .run(issue, round, now, cadence);
+      return toRound(this.#db.prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?').get(issue, round) as RoundRow);
+    })();
+  }
+
+  /** The next queued deliveries after a subscriber id, in id order: a page at a time, never the whole list. */
+  queued(issue: string, round: number, afterId: number, limit: number): QueuedDelivery[] {
+    return this.#db
+      .prepare<[string, number, number, number], { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; attempts: number }>(
+        `SELECT d.subscriber_id, s.email, s.status, s.topics, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+         WHERE d.issue = ? AND d.round = ? AND d.status = 'queued' AND d.subscriber_id > ? ORDER BY d.subscriber_id LIMIT ?`,
+      )
+      .all(issue, round, afterId, limit)
+      .map((r) => ({ subscriberId: r.subscriber_id, email: r.email, status: r.status, topics: JSON.parse(r.topics) as string[], attempts: r.attempts }));
+  }
+
+  /** Records what became of one delivery; `queued` keeps it for the next run, with the attempt counted. */
+  record(issue: string, round: number, subscriberId: number, status: DeliveryStatus, detail: { messageId?: string; attempts: number; reply?: string; reason?: string }): void {
+    this.#update.run({
+      issue,
+      round,
+      subscriberId,
+      status,
+      messageId: detail.messageId ?? '',
+      attempts: detail.attempts,
+      reply: detail.reply ?? '',
+      reason: detail.reason ?? '',
+      now: this.#now().toISOString(),
+    });
+  }
+
+  /** Deliveries of a round by status. */
+  tally(issue: string, round: number): Tally {
+    const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0 };
+    for (const row of this.#db.prepare<[string, number], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries WHERE issue = ? AND round = ? GROUP BY status').all(issue, round)) {
+      tally[row.status] = row.n;
+    }
+    return tally;
+  }
+
+  /** One delivery's row, for tests and status. */
+  delivery(issue: string, round: number, subscriberId: number): { status: DeliveryStatus; attempts: number; lastReply: string; reason: string; messageId: string } | undefined {
+    const row = this.#db
+      .prepare<[string, number, number], { status: DeliveryStatus; attempts: number; last_reply: string; reason: string; message_id: string }>(
+        'SELECT status, attempts, last_reply, reason, message_id FROM deliveries WHERE issue = ? AND round = ? AND subscriber_id = ?',
+      )
+      .get(issue, round, subscriberId);
+    return row && { status: row.status, attempts: row.attempts, lastReply: row.last_reply, reason: row.reason, messageId: row.message_id };
+  }
+
+  /** Closes a round: done when nothing is left queued, stopped otherwise. */
+  close(id: number, tally: Tally, note: string): void {
+    const status = tally.queued === 0 ? 'done' : 'stopped';
+    this.#db
+      .prepare('UPDATE dispatches SET status = ?, finished_at = ?, sent = ?, skipped = ?, failed = ?, note = ? WHERE id = ?')
+      .run(status, this.#now().toISOString(), tally.sent, tally.skipped, tally.failed, note, id);
+  }
+}

@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import { PaperboyError } from '../errors.ts';
+import type { Db } from '../subscribers/db.ts';
+
+/** A held lock: keep it alive while working, release it when done. */
+export interface Lock {
+  release(): void;
+}
+
+/** Another live process holds the lock. */
+export class LockedError extends PaperboyError {
+  override name = 'LockedError';
+}
+
+// A lock whose holder has not said it is alive for this long is taken over, whoever holds it.
+const STALE_MS = 60_000;
+const HEARTBEAT_MS = 10_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the named lock in the database, or throws `LockedError` naming its holder. A lock held by a
+ * process that is gone (same host, no such pid) or silent for a minute is taken over, so a killed
+ * dispatch never blocks the next one for long.
+ */
+export function acquireLock(db: Db, name: string, now: () => Date = () => new Date()): Lock {
+  const host = hostname();
+  const take = db.transaction(() => {
+    const held = db.prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string }>('SELECT pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?').get(name);
+    if (held) {
+      const silent = now().getTime() - Date.parse(held.heartbeat_at) > STALE_MS;
+      const gone = held.host === host && (held.pid === process.pid || !alive(held.pid));
+      if (!silent && !gone) throw new LockedError(`another dispatch is running (process ${held.pid} on ${held.host}, since ${held.acquired_at}); wait for it, or stop it`);
+    }
+    const stamp = now().toISOString();
+    db.prepare('INSERT OR REPLACE INTO locks (name, pid, host, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)').run(name, process.pid, host, stamp, stamp);
+  });
+  take.immediate();
+  const beat = setInterval(() => {
+    db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND pid = ?').run(now().toISOString(), name, process.pid);
+  }, HEARTBEAT_MS);
+  beat.unref();
+  return {
+    release() {
+      clearInterval(beat);
+      db.prepare('DELETE FROM locks WHERE name = ? AND pid = ?').run(name, process.pid);
+    },
+  };
+}

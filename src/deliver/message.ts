@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+import { escapeHtml } from '../render/_inline.ts';
+import { PLACEHOLDERS } from '../render/placeholders.ts';
+
+/** What differs from one subscriber to the next. */
+export interface Personal {
+  /** The recipient's address. */
+  to: string;
+  messageId: string;
+  unsubscribeUrl: string;
+  unsubscribeMailto: string;
+  preferencesUrl: string;
+}
+
+/** Headers every copy of an issue shares. */
+export interface CommonHeaders {
+  from: string;
+  subject: string;
+  date: Date;
+  listId: string;
+}
+
+type Slot = 'to' | 'messageId' | 'unsubscribeUrl' | 'unsubscribeMailto' | 'preferencesUrl' | 'toText' | 'toHtml' | 'unsubscribeText' | 'unsubscribeHtml' | 'preferencesText' | 'preferencesHtml';
+
+/**
+ * A message built once per issue and variant, MIME and all, as fixed byte segments with slots
+ * between them; `personalize` fills the slots for one subscriber by plain concatenation.
+ */
+export interface MessageTemplate {
+  segments: (Buffer | Slot)[];
+}
+
+const CRLF = '\r\n';
+// A soft line break: quoted-printable decoders join the lines around it without adding anything.
+const SOFT_BREAK = `=${CRLF}`;
+
+function qp(text: string): string {
+  const encoded = qpWrap(qpEncode(text.replace(/\r?\n/g, CRLF)), 76);
+  return encoded.endsWith(CRLF) || encoded === '' ? encoded : encoded + SOFT_BREAK;
+}
+
+// Splits a body on the per-subscriber placeholders; each static piece is encoded on its own and
+// ends on a line boundary, so a slot's value, encoded the same way, can stand between any two.
+function bodySegments(body: string, slots: Record<string, Slot>): (Buffer | Slot)[] {
+  const segments: (Buffer | Slot)[] = [];
+  const pattern = new RegExp(Object.keys(slots).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  let last = 0;
+  for (const match of body.matchAll(pattern)) {
+    segments.push(Buffer.from(qp(body.slice(last, match.index))), slots[match[0]] as Slot);
+    last = match.index + match[0].length;
+  }
+  segments.push(Buffer.from(`${qp(body.slice(last)).replace(/=\r\n$/, '')}${CRLF}`));
+  return segments;
+}
+
+function header(name: string, value: string): string {
+  return `${foldLines(`${name}: ${value}`, 76)}${CRLF}`;
+}
+
+/** Builds the MIME message of one variant: multipart/alternative, the text part first. */
+export function buildMessageTemplate(common: CommonHeaders, text: string, html: string): MessageTemplate {
+  const boundary = `pb-${createHash('sha256').update(text).update(html).digest('hex').slice(0, 24)}`;
+  const segments: (Buffer | Slot)[] = [
+    Buffer.from(header('From', common.from) + 'To: '),
+    'to',
+    Buffer.from(CRLF + header('Subject', encodeWords(common.subject, 'Q', 52)) + header('Date', common.date.toUTCString().replace('GMT', '+0000')) + 'Message-ID: <'),
+    'messageId',
+    Buffer.from(`>${CRLF}${header('List-Id', common.listId)}List-Unsubscribe: <`),
+    'unsubscribeUrl',
+    Buffer.from('>,\r\n <mailto:'),
+    'unsubscribeMailto',
+    Buffer.from(
+      `>${CRLF}List-Unsubscribe-Post: List-Unsubscribe=One-Click${CRLF}MIME-Version: 1.0${CRLF}` +
+        `Content-Type: multipart/alternative; boundary="${boundary}"${CRLF}${CRLF}` +
+        `--${boundary}${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`,
+    ),
+    ...bodySegments(text, { [PLACEHOLDERS.recipient]: 'toText', [PLACEHOLDERS.unsubscribeUrl]: 'unsubscribeText', [PLACEHOLDERS.preferencesUrl]: 'preferencesText' }),
+    Buffer.from(`--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`),
+    ...bodySegments(html, { [PLACEHOLDERS.recipient]: 'toHtml', [PLACEHOLDERS.unsubscribeUrl]: 'unsubscribeHtml', [PLACEHOLDERS.preferencesUrl]: 'preferencesHtml' }),
+    Buffer.from(`--${boundary}--${CRLF}`),
+  ];
+  return { segments };
+}
+
+/** The whole message for one subscriber: the template's bytes with their own values spliced in. */
+export function personalize(template: MessageTemplate, personal: Personal): Buffer {
+  const values: Record<Slot, string> = {
+    to: personal.to,
+    messageId: personal.messageId,
+    unsubscribeUrl: personal.unsubscribeUrl,
+    unsubscribeMailto: personal.unsubscribeMailto,
+    preferencesUrl: personal.preferencesUrl,
+    toText: qp(personal.to),
+    toHtml: qp(escapeHtml(personal.to)),
+    unsubscribeText: qp(personal.unsubscribeUrl),
+    unsubscribeHtml: qp(escapeHtml(personal.unsubscribeUrl)),
+    preferencesText: qp(personal.preferencesUrl),
+    preferencesHtml: qp(escapeHtml(personal.preferencesUrl)),
+  };
+  return Buffer.concat(template.segments.map((s) => (typeof s === 'string' ? Buffer.from(values[s]) : s)));
+}

@@ -1,0 +1,67 @@
+/** What became of one delivery, as progress counts it. */
+export type Outcome = 'sent' | 'skipped' | 'failed' | 'deferred';
+
+/** Reports a dispatch as it goes. */
+export interface Progress {
+  start(total: number): void;
+  tick(outcome: Outcome): void;
+  finish(): void;
+}
+
+/** Reports nothing. */
+export const silentProgress: Progress = { start() {}, tick() {}, finish() {} };
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/**
+ * On a terminal, a bar redrawn in place (done / total, rate, time left); in a log, one line per
+ * thousand deliveries.
+ */
+export function createProgress(stream: NodeJS.WriteStream, label: string, now: () => number = () => performance.now()): Progress {
+  let total = 0;
+  let done = 0;
+  let sent = 0;
+  let started = 0;
+  let drawn = 0;
+  const tty = stream.isTTY === true;
+  const line = () => {
+    const seconds = (now() - started) / 1000;
+    const rate = seconds > 0 ? done / seconds : 0;
+    return { rate, left: rate > 0 ? (total - done) / rate : Number.POSITIVE_INFINITY };
+  };
+  const draw = () => {
+    const { rate, left } = line();
+    const width = 24;
+    const filled = total > 0 ? Math.round((done / total) * width) : width;
+    stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} · ${sent} sent · ${rate.toFixed(0)}/s · ${clock(left)} left `);
+  };
+  return {
+    start(n) {
+      total = n;
+      started = now();
+      if (tty) draw();
+    },
+    tick(outcome) {
+      done++;
+      if (outcome === 'sent') sent++;
+      if (tty) {
+        if (now() - drawn > 100 || done === total) {
+          drawn = now();
+          draw();
+        }
+      } else if (done % 1000 === 0) {
+        stream.write(`${label}: ${done}/${total} done, ${sent} sent, ${line().rate.toFixed(0)} a second\n`);
+      }
+    },
+    finish() {
+      if (tty) {
+        draw();
+        stream.write('\n');
+      }
+    },
+  };
+}

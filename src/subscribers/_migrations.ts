@@ -1,0 +1,66 @@
+/** The schema, one step per version; `PRAGMA user_version` says how many steps a database has had. */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE subscribers (
+     id INTEGER PRIMARY KEY,
+     email TEXT NOT NULL,
+     email_key TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL DEFAULT '',
+     status TEXT NOT NULL CHECK (status IN ('pending', 'confirmed', 'unsubscribed', 'bounced')),
+     topics TEXT NOT NULL DEFAULT '[]',
+     cadence TEXT NOT NULL DEFAULT 'daily' CHECK (cadence IN ('daily', 'weekly')),
+     source TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     confirmed_at TEXT,
+     unsubscribed_at TEXT,
+     hard_bounces INTEGER NOT NULL DEFAULT 0,
+     soft_bounces INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX subscribers_by_status ON subscribers (status, cadence, id);
+   CREATE TABLE events (
+     id INTEGER PRIMARY KEY,
+     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+     at TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     detail TEXT NOT NULL DEFAULT ''
+   );
+   CREATE INDEX events_by_subscriber ON events (subscriber_id, id);
+   CREATE TABLE dispatches (
+     id INTEGER PRIMARY KEY,
+     issue TEXT NOT NULL,
+     round INTEGER NOT NULL,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     status TEXT NOT NULL CHECK (status IN ('running', 'done', 'stopped')),
+     sent INTEGER NOT NULL DEFAULT 0,
+     skipped INTEGER NOT NULL DEFAULT 0,
+     failed INTEGER NOT NULL DEFAULT 0,
+     note TEXT NOT NULL DEFAULT ''
+   );
+   CREATE TABLE deliveries (
+     issue TEXT NOT NULL,
+     round INTEGER NOT NULL,
+     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+     status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'skipped', 'failed')),
+     message_id TEXT NOT NULL DEFAULT '',
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_reply TEXT NOT NULL DEFAULT '',
+     reason TEXT NOT NULL DEFAULT '',
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (issue, round, subscriber_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX deliveries_by_status ON deliveries (issue, round, status, subscriber_id);
+   CREATE TABLE locks (
+     name TEXT PRIMARY KEY,
+     pid INTEGER NOT NULL,
+     host TEXT NOT NULL,
+     acquired_at TEXT NOT NULL,
+     heartbeat_at TEXT NOT NULL
+   );
+   CREATE TABLE confirmations (
+     email_key TEXT NOT NULL,
+     day TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (email_key, day)
+   );`,
+];

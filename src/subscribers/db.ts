@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { PaperboyError } from '../errors.ts';
+import { MIGRATIONS } from './_migrations.ts';
+
+/** The SQLite database paperboy keeps its state in. */
+export type Db = Database.Database;
+
+/** Where the database lives under the data folder. */
+export const DATABASE_FILE = 'paperboy.db';
+
+/** Brings a database up to the newest schema, one numbered step at a time, each in a transaction. */
+export function migrate(db: Db): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new PaperboyError(`${db.name}: the database is from a newer paperboy (schema ${current}, this one knows ${MIGRATIONS.length})`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}
+
+/** Opens (creating if need be) the database under `dataDir`, in WAL mode, migrated. */
+export function openDatabase(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, DATABASE_FILE);
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw new PaperboyError(`${path}: cannot open the database: ${(error as Error).message}`, { cause: error });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}

@@ -1,0 +1,75 @@
+import { parseCsv, csvField } from './csv.ts';
+import { STATUSES, type Cadence, type SubscriberStatus, type SubscriberStore } from './store.ts';
+
+/** What an import did, with every refused row and its line. */
+export interface ImportReport {
+  added: number;
+  existing: number;
+  problems: { line: number; message: string }[];
+}
+
+/**
+ * Imports subscribers from CSV text with a header row: `email` (required), `name`, `topics`
+ * (separated by `;`), `cadence`. Idempotent: an address already on the list is left as it is
+ * (only a pending one becomes confirmed under `confirmed`), so nobody who left is signed up again.
+ * Good rows are imported even when others are refused; one transaction for the whole file.
+ */
+export function importCsv(store: SubscriberStore, text: string, options: { confirmed: boolean; source: string }): ImportReport {
+  const report: ImportReport = { added: 0, existing: 0, problems: [] };
+  const { records, problem } = parseCsv(text);
+  if (problem) report.problems.push(problem);
+  const [header, ...rows] = records;
+  if (!header) {
+    report.problems.push({ line: 1, message: 'the file is empty; it needs a header row with an email column' });
+    return report;
+  }
+  const columns = header.fields.map((f) => f.trim().toLowerCase());
+  const column = (name: string) => columns.indexOf(name);
+  const email = column('email');
+  if (email === -1) {
+    report.problems.push({ line: header.line, message: `the header has no "email" column (it has: ${header.fields.join(', ')})` });
+    return report;
+  }
+  const status: SubscriberStatus = options.confirmed ? 'confirmed' : 'pending';
+  store.transaction(() => {
+    for (const row of rows) {
+      const value = (index: number) => (index === -1 ? '' : (row.fields[index] ?? '').trim());
+      const cadence = value(column('cadence')).toLowerCase() || 'daily';
+      if (cadence !== 'daily' && cadence !== 'weekly') {
+        report.problems.push({ line: row.line, message: `cadence "${cadence}" is not daily or weekly` });
+        continue;
+      }
+      try {
+        const { subscriber, added } = store.add({
+          email: value(email),
+          name: value(column('name')),
+          topics: value(column('topics')).split(';'),
+          cadence: cadence as Cadence,
+          status,
+          source: options.source,
+        });
+        if (added) report.added++;
+        else {
+          report.existing++;
+          if (options.confirmed && subscriber.status === 'pending') store.setStatus(subscriber.id, 'confirmed', `confirmed by ${options.source}`);
+        }
+      } catch (error) {
+        report.problems.push({ line: row.line, message: (error as Error).message });
+      }
+    }
+  });
+  return report;
+}
+
+/** Writes the list as CSV, one subscriber at a time, in a form `importCsv` reads back. */
+export function* exportCsv(store: SubscriberStore, status?: SubscriberStatus): Generator<string> {
+  yield 'email,name,topics,cadence,status,source,created_at,confirmed_at\n';
+  for (const s of store.list(status)) {
+    yield `${[s.email, s.name, s.topics.join(';'), s.cadence, s.status, s.source, s.createdAt, s.confirmedAt ?? ''].map(csvField).join(',')}\n`;
+  }
+}
+
+/** Whether a word names a subscriber status. */
+export function isStatus(word: string): word is SubscriberStatus {
+  return (STATUSES as readonly string[]).includes(word);
+}

@@ -1,0 +1,218 @@
+import { PaperboyError } from '../errors.ts';
+import type { Db } from './db.ts';
+import { addressKey, addressProblem } from './email-address.ts';
+
+export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced';
+export type Cadence = 'daily' | 'weekly';
+export const STATUSES: readonly SubscriberStatus[] = ['pending', 'confirmed', 'unsubscribed', 'bounced'];
+
+/** One person on the list. */
+export interface Subscriber {
+  id: number;
+  email: string;
+  name: string;
+  status: SubscriberStatus;
+  /** The topics (tags) they want; empty means everything. */
+  topics: string[];
+  cadence: Cadence;
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+  confirmedAt: string | null;
+  unsubscribedAt: string | null;
+  hardBounces: number;
+  softBounces: number;
+}
+
+/** What adding a subscriber takes. */
+export interface NewSubscriber {
+  email: string;
+  name?: string | undefined;
+  status?: SubscriberStatus | undefined;
+  topics?: readonly string[] | undefined;
+  cadence?: Cadence | undefined;
+  source: string;
+}
+
+interface Row {
+  id: number;
+  email: string;
+  name: string;
+  status: SubscriberStatus;
+  topics: string;
+  cadence: Cadence;
+  source: string;
+  created_at: string;
+  updated_at: string;
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  hard_bounces: number;
+  soft_bounces: number;
+}
+
+function fromRow(row: Row): Subscriber {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    status: row.status,
+    topics: JSON.parse(row.topics) as string[],
+    cadence: row.cadence,
+    source: row.source,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    confirmedAt: row.confirmed_at,
+    unsubscribedAt: row.unsubscribed_at,
+    hardBounces: row.hard_bounces,
+    softBounces: row.soft_bounces,
+  };
+}
+
+/** A bad address or value, with what is wrong; the message starts with the address. */
+export class SubscriberError extends PaperboyError {
+  override name = 'SubscriberError';
+}
+
+/** Topics as stored: trimmed, without repeats, in the order given. */
+export function cleanTopics(topics: readonly string[]): string[] {
+  return [...new Set(topics.map((t) => t.trim()).filter((t) => t !== ''))];
+}
+
+/** The subscriber list, over a database handed in. */
+export class SubscriberStore {
+  readonly #db: Db;
+  readonly #now: () => Date;
+  readonly #insert;
+  readonly #byKey;
+  readonly #byId;
+  readonly #event;
+
+  constructor(db: Db, now: () => Date = () => new Date()) {
+    this.#db = db;
+    this.#now = now;
+    this.#insert = db.prepare(
+      `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at)
+       VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt)
+       ON CONFLICT (email_key) DO NOTHING`,
+    );
+    this.#byKey = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email_key = ?');
+    this.#byId = db.prepare<[number], Row>('SELECT * FROM subscribers WHERE id = ?');
+    this.#event = db.prepare('INSERT INTO events (subscriber_id, at, kind, detail) VALUES (?, ?, ?, ?)');
+  }
+
+  #stamp(): string {
+    return this.#now().toISOString();
+  }
+
+  /** Adds a subscriber; an address already on the list is left as it is. Says which happened. */
+  add(input: NewSubscriber): { subscriber: Subscriber; added: boolean } {
+    const email = input.email.trim();
+    const problem = addressProblem(email);
+    if (problem) throw new SubscriberError(`${email || '(empty address)'}: the address ${problem}`);
+    const status = input.status ?? 'pending';
+    const now = this.#stamp();
+    const result = this.#insert.run({
+      email,
+      key: addressKey(email),
+      name: input.name?.trim() ?? '',
+      status,
+      topics: JSON.stringify(cleanTopics(input.topics ?? [])),
+      cadence: input.cadence ?? 'daily',
+      source: input.source,
+      now,
+      confirmedAt: status === 'confirmed' ? now : null,
+    });
+    const subscriber = this.find(email) as Subscriber;
+    if (result.changes > 0) this.recordEvent(subscriber.id, 'added', `${status} via ${input.source}`);
+    return { subscriber, added: result.changes > 0 };
+  }
+
+  /** The subscriber with this address (compared case-insensitively), if any. */
+  find(email: string): Subscriber | undefined {
+    const row = this.#byKey.get(addressKey(email));
+    return row && fromRow(row);
+  }
+
+  /** The subscriber with this id, if any. */
+  get(id: number): Subscriber | undefined {
+    const row = this.#byId.get(id);
+    return row && fromRow(row);
+  }
+
+  /** Subscribers one at a time, by id, optionally of one status: the list is never held whole. */
+  *list(status?: SubscriberStatus): Generator<Subscriber> {
+    const rows = status
+      ? this.#db.prepare<[string], Row>('SELECT * FROM subscribers WHERE status = ? ORDER BY id').iterate(status)
+      : this.#db.prepare<[], Row>('SELECT * FROM subscribers ORDER BY id').iterate();
+    for (const row of rows) yield fromRow(row);
+  }
+
+  /** How many subscribers, optionally of one status. */
+  count(status?: SubscriberStatus): number {
+    const row = status
+      ? this.#db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM subscribers WHERE status = ?').get(status)
+      : this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM subscribers').get();
+    return row?.n ?? 0;
+  }
+
+  /** Subscribers by status, every status present. */
+  counts(): Record<SubscriberStatus, number> {
+    const counts = { pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 };
+    for (const row of this.#db.prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status').all()) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  /** Deletes a subscriber and their history; says whether there was one. */
+  remove(email: string): boolean {
+    return this.#db.prepare('DELETE FROM subscribers WHERE email_key = ?').run(addressKey(email)).changes > 0;
+  }
+
+  /** Moves a subscriber to a status, with the reason in their history. */
+  setStatus(id: number, status: SubscriberStatus, reason: string): void {
+    const now = this.#stamp();
+    this.#db
+      .prepare(
+        `UPDATE subscribers SET status = @status, updated_at = @now,
+           confirmed_at = CASE WHEN @status = 'confirmed' THEN @now ELSE confirmed_at END,
+           unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END
+         WHERE id = @id`,
+      )
+      .run({ id, status, now });
+    this.recordEvent(id, status, reason);
+  }
+
+  /** Saves a subscriber's topics and cadence. */
+  setPreferences(id: number, topics: readonly string[], cadence: Cadence): void {
+    this.#db.prepare('UPDATE subscribers SET topics = ?, cadence = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(cleanTopics(topics)), cadence, this.#stamp(), id);
+    this.recordEvent(id, 'preferences', `${cadence}; ${cleanTopics(topics).join(', ') || 'all topics'}`);
+  }
+
+  /** Counts a hard bounce; the third marks the subscriber bounced. Says whether it did. */
+  recordHardBounce(id: number, reply: string, limit = 3): boolean {
+    this.#db.prepare('UPDATE subscribers SET hard_bounces = hard_bounces + 1, updated_at = ? WHERE id = ?').run(this.#stamp(), id);
+    this.recordEvent(id, 'hard-bounce', reply);
+    const subscriber = this.get(id);
+    if (subscriber && subscriber.hardBounces >= limit && subscriber.status !== 'bounced') {
+      this.setStatus(id, 'bounced', `${subscriber.hardBounces} hard bounces`);
+      return true;
+    }
+    return false;
+  }
+
+  /** Adds a line to a subscriber's history. */
+  recordEvent(id: number, kind: string, detail: string): void {
+    this.#event.run(id, this.#stamp(), kind, detail);
+  }
+
+  /** A subscriber's history, oldest first. */
+  history(id: number): { at: string; kind: string; detail: string }[] {
+    return this.#db.prepare<[number], { at: string; kind: string; detail: string }>('SELECT at, kind, detail FROM events WHERE subscriber_id = ? ORDER BY id').all(id);
+  }
+
+  /** Runs `work` in one transaction (imports of thousands of rows). */
+  transaction<T>(work: () => T): T {
+    return this.#db.transaction(work)();
+  }
+}

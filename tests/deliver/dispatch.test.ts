@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { dispatchIssue } from '../../src/deliver/dispatch.ts';
+import { Ledger } from '../../src/deliver/ledger.ts';
+import { acquireLock, LockedError } from '../../src/deliver/lock.ts';
+import { addConfirmed, fixtureIssue, sinkTransport, tempDatabase, testContext } from '../helpers/dispatch.ts';
+import { SmtpSink } from '../helpers/smtp-sink.ts';
+
+const issue = await fixtureIssue();
+const sinks: SmtpSink[] = [];
+async function sink(behaviour: ConstructorParameters<typeof SmtpSink>[0] = {}): Promise<SmtpSink> {
+  const s = await new SmtpSink(behaviour).start();
+  sinks.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((s) => s.stop()));
+});
+
+describe('dispatching an issue over SMTP', () => {
+  it('sends one copy to each confirmed subscriber and records each in the ledger', async () => {
+    const smtp = await sink();
+    const { db, store } = await tempDatabase();
+    addConfirmed(store, 6);
+    store.add({ email: 'pending@example.org', source: 'test' });
+    const gone = store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' }).subscriber;
+    store.setStatus(gone.id, 'unsubscribed', 'test');
+    store.add({ email: 'weekly@example.org', status: 'confirmed', cadence: 'weekly', source: 'test' });
+    const knitter = store.add({ email: 'knit@example.org', status: 'confirmed', topics: ['Knitting'], source: 'test' }).subscriber;
+    const transport = sinkTransport(smtp.url);
+    const summary = await dispatchIssue(issue, testContext(db, transport));
+    await transport.close();
+    expect(summary).toMatchObject({ issue: '2031-02-03', round: 0, sent: 6, skipped: 1, failed: 0, queued: 0, stopped: undefined });
+    expect(smtp.messages.flatMap((m) => m.to).sort()).toEqual(['user1@example.org', 'user2@example.org', 'user3@example.org', 'user4@example.org', 'user5@example.org', 'user6@example.org']);
+    expect([...smtp.countsById().values()].every((n) => n === 1)).toBe(true);
+    const ledger = new Ledger(db);
+    expect(ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0 });
+    expect(ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({ status: 'skipped', reason: 'no papers on their topics in this issue' });
+    expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({ status: 'sent', attempts: 1, messageId: 'paperboy.2031-02-03.0.1@example.org' });
+    expect(ledger.delivery('2031-02-03', 0, 1)?.lastReply).toMatch(/^250/);
+    expect(ledger.latestRound('2031-02-03')?.status).toBe('done');
+  });
+
+  it('sends nothing twice when run again, and everything again, once, in a forced round', async () => {
+    const smtp = await sink();
+    const { db, store } = await tempDatabase();
+    addConfirmed(store, 3);
+    const transport = sinkTransport(smtp.url);
+    await dispatchIssue(issue, testContext(db, transport));
+    const again = await dispatchIssue(issue, testContext(db, transport));
+    expect(again.sent).toBe(0);
+    expect(smtp.messages).toHaveLength(3);
+    const forced = await dispatchIssue(issue, testContext(db, transport), { force: true });
+    await transport.close();
+    expect(forced).toMatchObject({ round: 1, sent: 3 });
+    expect(smtp.messages).toHaveLength(6);
+    expect(new Set(smtp.messages.map((m) => m.messageId)).size).toBe(6);
+  });
+
+  it('fails a recipient the server refuses with 5xx, sends the rest, and marks the subscriber bounced after three', async () => {
+    const smtp = await sink({ rcpt: (address) => (address === 'user2@example.org' ? { code: 550, message: '5.1.1 no such user' } : undefined) });
+    const { db, store } = await tempDatabase();
+    addConfirmed(store, 4);
+    const transport = sinkTransport(smtp.url);
+    const first = await dispatchIssue(issue, testContext(db, transport));
+    expect(first).toMatchObject({ sent: 3, failed: 1, queued: 0 });
+    const row = new Ledger(db).delivery('2031-02-03', 0, 2);
+    expect(row).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(row?.lastReply).toContain('no such user');
+    expect(store.get(2)?.status).toBe('confirmed');
+    await dispatchIssue(issue, testContext(db, transport), { force: true });
+    await dispatchIssue(issue, testContext(db, transport), { force: true });
+    await transport.close();
+    expect(store.get(2)?.status).toBe('bounced');
+    expect(store.history(2).map((e) => e.kind)).toContain('bounced');
+  });
+
+  it('retries 4xx replies with backoff until the server takes the message', async () => {
+    const smtp = await sink({ rcpt: (_address, attempt) => (attempt <= 2 ? { code: 451, message: '4.7.1 try again later' } : undefined) });
+    const { db, store } = await tempDatabase();
+    addConfirmed(store, 3);
+    const transport = sinkTransport(smtp.url);
+    const summary = await dispatchIssue(issue, testContext(db, transport));
+    await transport.close();
+    expect(summary).toMatchObject({ sent: 3, queued: 0 });
+    expect(smtp.messages).toHaveLength(3);
+    expect(new Ledger(db).delivery('2031-02-03', 0, 1)?.attempts).toBe(3);
+  });
+
+  it('retries a message whose connection dropped in the middle of DATA, and delivers it once', async () => {
+    const smtp = await sink({ data: (_to, attempt) => (attempt === 1 ? 'drop' : undefined) });
+    const { db, store } = await tempDatabase();
+    addConfirmed(store, 3);
+    const transport = sinkTransport(smtp.url);
+    const summary = await dispatchIssue(issue, testContext(db, transport));
+    await transport.close();
+    expect(summary).toMatchObject({ sent: 3, queued: 0 });
+    expect([...smtp.countsById().values()]).toEqual([1, 1, 1]);
+  });
+
+  it('stops when the server goes away, keeps the rest queued, and finishes once it is back', async () => {
+    const smtp = await sink({ delayMs: 5 });
+    const { db, store } = await tempDatabase();
+    addConfirmed(store, 40);
+    const transport = sinkTransport(smtp.url);
+    let stoppedAt = 0;
+    const ctx = testContext(db, transport, {
+      retry: { attempts: 3, delayMs: 10 },
+      progress: {
+        start() {},
+        finish() {},
+        tick() {
+          if (smtp.messages.length >= 10 && stoppedAt === 0) {
+            stoppedAt = smtp.messages.length;
+            void smtp.stop();
+          }
+        },
+      },
+    });
+    const first = await dispatchIssue(issue, ctx);
+    await transport.close();
+    expect(first.stopped).toBeDefined();
+    expect(first.queued).toBeGreaterThan(0);
+    expect(first.sent + first.queued).toBe(40);
+    expect(new Ledger(db).latestRound('2031-02-03')?.status).toBe('stopped');
+
+    await smtp.start(smtp.port);
+    const transport2 = sinkTransport(smtp.url);
+    const second = await dispatchIssue(issue, testContext(db, transport2));
+    await transport2.close();
+    expect(second).toMatchObject({ queued: 0, stopped: undefined });
+    const counts = smtp.countsById();
+    expect(counts.size).toBe(40);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('never lets two dispatches run at once, and takes over a lock whose holder is gone', async () => {
+    const { db } = await tempDatabase();
+    const held = acquireLock(db, 'dispatch');
+    db.prepare("UPDATE locks SET pid = 999999 WHERE name = 'dispatch'").run();
+    const taken = acquireLock(db, 'dispatch');
+    expect(() => {
+      db.prepare('UPDATE locks SET pid = ? WHERE name = ?').run(process.ppid, 'dispatch');
+      acquireLock(db, 'dispatch');
+    }).toThrow(LockedError);
+    held.release();
+    taken.release();
+  });
+});

@@ -1,0 +1,63 @@
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { createMessageMaker } from '../../src/deliver/dispatch.ts';
+import { signToken } from '../../src/subscribers/tokens.ts';
+import { SECRET, fixtureIssue, tempDatabase, testContext } from '../helpers/dispatch.ts';
+import { SITE } from '../helpers/site.ts';
+import { fileTransport } from '../../src/deliver/transport.ts';
+
+describe('a subscriber\'s message', async () => {
+  const issue = await fixtureIssue();
+  const { db } = await tempDatabase();
+  const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
+  const message = await make({ id: 42, email: 'Ann.Lee+news@Example.org', topics: [] });
+  if ('skip' in message) throw new Error('no message');
+  const parsed = await simpleParser(message.raw);
+
+  it('has the headers a list message needs', () => {
+    expect(parsed.from?.text).toBe('"Daily Papers" <papers@example.org>');
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '').toBe('Ann.Lee+news@Example.org');
+    expect(parsed.subject).toBe('Feb 3, 2031 · 8 papers · Tiny Kites: Flying Small Models');
+    expect(parsed.messageId).toBe('<paperboy.2031-02-03.0.42@example.org>');
+    expect(parsed.date).toBeInstanceOf(Date);
+    const token = signToken(SECRET, 'unsubscribe', 42);
+    expect(parsed.headers.get('list')).toMatchObject({
+      id: { name: 'Daily Papers', id: 'papers.example.org' },
+      unsubscribe: { url: `${SITE.url}/unsubscribe?token=${token}`, mail: `papers+unsubscribe-${token}@example.org` },
+    });
+    expect(String(message.raw)).toMatch(/\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n/);
+    expect(message.envelope).toEqual({ from: `papers+bounce-${signToken(SECRET, 'bounce', 42)}@example.org`, to: 'Ann.Lee+news@Example.org' });
+  });
+
+  it('is multipart/alternative with the text part first, and both parts carry this subscriber\'s links', () => {
+    const raw = message.raw.toString();
+    expect(raw).toMatch(/Content-Type: multipart\/alternative; boundary="[^"]+"/);
+    expect(raw.indexOf('Content-Type: text/plain')).toBeLessThan(raw.indexOf('Content-Type: text/html'));
+    const unsubscribe = `${SITE.url}/unsubscribe?token=${signToken(SECRET, 'unsubscribe', 42)}`;
+    const preferences = `${SITE.url}/preferences?token=${signToken(SECRET, 'preferences', 42)}`;
+    expect(parsed.text).toContain(`Unsubscribe: ${unsubscribe}`);
+    expect(parsed.text).toContain(`Change topics or cadence: ${preferences}`);
+    expect(parsed.text).toContain('Sent to Ann.Lee+news@Example.org.');
+    expect(parsed.html).toContain(`href="${unsubscribe}"`);
+    expect(parsed.html).toContain(`href="${preferences}"`);
+    expect(parsed.text).toBe(issue.text.replaceAll('%%RECIPIENT%%', 'Ann.Lee+news@Example.org').replaceAll('%%UNSUBSCRIBE_URL%%', unsubscribe).replaceAll('%%PREFERENCES_URL%%', preferences));
+    expect(parsed.text).not.toContain('%%');
+    expect(String(parsed.html)).not.toContain('%%');
+  });
+
+  it('keeps every line under 998 characters, with CRLF line ends', () => {
+    const raw = message.raw.toString();
+    for (const line of raw.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+    expect(raw).not.toMatch(/[^\r]\n/);
+  });
+
+  it('gives a subscriber with topics only their papers, and none on a day without them', async () => {
+    const robotics = await make({ id: 7, email: 'r@example.org', topics: ['robotics'] });
+    if ('skip' in robotics) throw new Error('no message');
+    const text = (await simpleParser(robotics.raw)).text ?? '';
+    expect(text).toContain('2 papers');
+    expect(text).toContain('Placeholders Everywhere');
+    expect(text).not.toContain('Tiny Kites');
+    expect(await make({ id: 8, email: 'n@example.org', topics: ['Knitting'] })).toEqual({ skip: 'no papers on their topics in this issue' });
+  });
+});

@@ -1,0 +1,117 @@
+import type { Socket } from 'node:net';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+
+/** A message the sink accepted. */
+export interface SinkMessage {
+  from: string;
+  to: string[];
+  raw: Buffer;
+  messageId: string | undefined;
+}
+
+/** A reply that refuses a command: its SMTP code and text. */
+export interface Refusal {
+  code: number;
+  message: string;
+}
+
+/** How the sink misbehaves, asked per recipient (with its attempt number, from 1) and per message. */
+export interface SinkBehaviour {
+  rcpt?: (address: string, attempt: number) => Refusal | undefined;
+  /** 'drop' closes the connection in the middle of DATA; a refusal answers the final dot with it. */
+  data?: (to: string[], attempt: number) => 'drop' | Refusal | undefined;
+  /** Milliseconds to wait before answering the final dot. */
+  delayMs?: number;
+}
+
+/** A real SMTP server on loopback that keeps what it is sent, and can refuse or drop on cue. */
+export class SmtpSink {
+  readonly messages: SinkMessage[] = [];
+  readonly rcptAttempts = new Map<string, number>();
+  readonly dataAttempts = new Map<string, number>();
+  behaviour: SinkBehaviour;
+  port = 0;
+  #server: SMTPServer | undefined;
+  readonly #sockets = new Map<number, Socket>();
+
+  constructor(behaviour: SinkBehaviour = {}) {
+    this.behaviour = behaviour;
+  }
+
+  /** Listens on the given port (0: any free one) and resolves once it does. */
+  async start(port = this.port): Promise<this> {
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      disableReverseLookup: true,
+      logger: false,
+      size: 10 * 1024 * 1024,
+      onRcptTo: (address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error) => void) => {
+        const attempt = (this.rcptAttempts.get(address.address) ?? 0) + 1;
+        this.rcptAttempts.set(address.address, attempt);
+        const refusal = this.behaviour.rcpt?.(address.address, attempt);
+        callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined);
+      },
+      onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void) => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        const key = to.join(',');
+        const attempt = (this.dataAttempts.get(key) ?? 0) + 1;
+        this.dataAttempts.set(key, attempt);
+        const verdict = this.behaviour.data?.(to, attempt);
+        const chunks: Buffer[] = [];
+        let dropped = false;
+        stream.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (verdict === 'drop' && !dropped) {
+            dropped = true;
+            this.#sockets.get(session.remotePort)?.destroy();
+          }
+        });
+        stream.on('end', () => {
+          if (dropped) return;
+          const finish = () => {
+            if (verdict && verdict !== 'drop') return callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+            const raw = Buffer.concat(chunks);
+            const messageId = /^Message-ID:\s*<([^>]+)>/im.exec(raw.subarray(0, 4096).toString())?.[1];
+            this.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw, messageId });
+            callback(null);
+          };
+          if (this.behaviour.delayMs) setTimeout(finish, this.behaviour.delayMs);
+          else finish();
+        });
+      },
+    });
+    server.on('error', () => undefined);
+    (server as unknown as { server: import('node:net').Server }).server.on('connection', (socket: Socket) => {
+      if (socket.remotePort !== undefined) this.#sockets.set(socket.remotePort, socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.listen(port, '127.0.0.1', () => resolve());
+      (server as unknown as { server: import('node:net').Server }).server.once('error', reject);
+    });
+    this.port = ((server as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port;
+    this.#server = server;
+    return this;
+  }
+
+  /** Stops listening and cuts every open connection: the server goes away. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    for (const socket of this.#sockets.values()) socket.destroy();
+    this.#sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The URL a transport takes to reach the sink. */
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** How many accepted messages carry each Message-ID. */
+  countsById(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const m of this.messages) counts.set(m.messageId ?? '', (counts.get(m.messageId ?? '') ?? 0) + 1);
+    return counts;
+  }
+}
