@@ -1,6 +1,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import { SmtpPool, type SmtpFailure } from './_smtp-pool.ts';
 import { PaperboyError } from '../errors.ts';
 
 /** One message on its way: who it is from and to on the envelope, and its bytes. */
@@ -39,13 +39,7 @@ export interface SmtpOptions {
   rate: number;
 }
 
-interface NodemailerError extends Error {
-  code?: string;
-  responseCode?: number;
-  response?: string;
-}
-
-function classify(error: NodemailerError): SendError {
+function classify(error: SmtpFailure): SendError {
   const code = error.responseCode;
   const reply = (error.response ?? error.message).replace(/\s+/g, ' ').trim();
   if (code !== undefined && code >= 500) return new SendError('permanent', reply, { cause: error });
@@ -53,33 +47,23 @@ function classify(error: NodemailerError): SendError {
   return new SendError('connection', `${error.code ?? 'ERROR'}: ${reply}`, { cause: error });
 }
 
-/** Sends through an SMTP relay (`smtp://` or `smtps://`) over a pool of connections. */
+/**
+ * Sends through an SMTP relay (`smtp://user:pass@host:port` or `smtps://…`) over a pool of
+ * connections kept open (nodemailer's SMTP connection), each message already composed.
+ */
 export function smtpTransport(url: string, options: SmtpOptions): Transport {
-  const transporter = nodemailer.createTransport({
-    url,
-    pool: true as const,
-    maxConnections: options.connections,
-    maxMessages: Infinity,
-    ...(options.rate > 0 ? { rateDelta: 1000, rateLimit: options.rate } : {}),
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 60_000,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
-  const host = new URL(url).host;
+  const pool = new SmtpPool(url, options.connections, options.rate);
   return {
-    name: `smtp ${host}`,
+    name: `smtp ${new URL(url).host}`,
     async send(message) {
       try {
-        const info = await transporter.sendMail({ envelope: { from: message.envelope.from, to: [message.envelope.to] }, raw: message.raw });
-        return String(info.response ?? '250');
+        return await pool.send(message.envelope.from, message.envelope.to, message.raw);
       } catch (error) {
-        throw classify(error as NodemailerError);
+        throw classify(error as SmtpFailure);
       }
     },
     async close() {
-      transporter.close();
+      pool.close();
     },
   };
 }

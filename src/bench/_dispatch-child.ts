@@ -1,0 +1,70 @@
+// One side of the delivery benchmark, in a process of its own so that its peak memory is its own:
+// `ours` dispatches through paperboy; `plain` has nodemailer build every message itself.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import { dispatchIssue } from '../deliver/dispatch.ts';
+import { smtpTransport } from '../deliver/transport.ts';
+import { loadDigest } from '../digest/index.ts';
+import { PLACEHOLDERS } from '../render/placeholders.ts';
+import { openDatabase } from '../subscribers/db.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
+
+const [mode, dataDir, outDir, digestPath, port, connections] = process.argv.slice(2) as [string, string, string, string, string, string];
+const url = `smtp://127.0.0.1:${port}`;
+const date = /(\d{4}-\d{2}-\d{2})\.md$/.exec(digestPath)?.[1] ?? '';
+const html = await readFile(join(outDir, 'email', `${date}.html`), 'utf8');
+const text = await readFile(join(outDir, 'email', `${date}.txt`), 'utf8');
+const digest = await loadDigest(digestPath);
+const db = openDatabase(dataDir);
+const site = { url: 'https://papers.example.org', title: 'Daily Papers', language: 'en' };
+const started = performance.now();
+let sent = 0;
+
+if (mode === 'ours') {
+  const transport = smtpTransport(url, { connections: Number(connections), rate: 0 });
+  const summary = await dispatchIssue({ digest, html, text }, {
+    db,
+    store: new SubscriberStore(db),
+    transport,
+    secret: 'bench-secret-0123456789',
+    site,
+    from: 'Daily Papers <papers@example.org>',
+    parallel: Number(connections) * 2,
+    retry: { attempts: 3, delayMs: 100 },
+    renderVariant: () => Promise.reject(new Error('the benchmark has no topic subscribers')),
+  });
+  await transport.close();
+  sent = summary.sent;
+} else {
+  // The plain approach: nodemailer composes the whole MIME message for every subscriber.
+  const transporter = nodemailer.createTransport({ url, pool: true as const, maxConnections: Number(connections), maxMessages: Infinity });
+  const store = new SubscriberStore(db);
+  const inFlight = new Set<Promise<unknown>>();
+  for (const subscriber of store.list('confirmed')) {
+    while (inFlight.size >= Number(connections) * 2) await Promise.race(inFlight);
+    const fill = (s: string) =>
+      s.replaceAll(PLACEHOLDERS.recipient, subscriber.email)
+        .replaceAll(PLACEHOLDERS.unsubscribeUrl, `${site.url}/unsubscribe?token=u${subscriber.id}`)
+        .replaceAll(PLACEHOLDERS.preferencesUrl, `${site.url}/preferences?token=p${subscriber.id}`);
+    const job = transporter
+      .sendMail({
+        from: 'Daily Papers <papers@example.org>',
+        to: subscriber.email,
+        subject: `${date} · ${digest.papers.length} papers`,
+        text: fill(text),
+        html: fill(html),
+        messageId: `<plain.${date}.${subscriber.id}@example.org>`,
+        list: { unsubscribe: { url: `${site.url}/unsubscribe?token=u${subscriber.id}`, comment: 'Unsubscribe' }, id: { url: 'papers.example.org', comment: 'Daily Papers' } },
+        headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      })
+      .then(() => sent++)
+      .finally(() => inFlight.delete(job));
+    inFlight.add(job);
+  }
+  await Promise.all(inFlight);
+  transporter.close();
+}
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(`${JSON.stringify({ mode, sent, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+db.close();

@@ -1,0 +1,139 @@
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
+
+/** An error from nodemailer's SMTP connection: an SMTP reply code when the server gave one. */
+export interface SmtpFailure extends Error {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+}
+
+/**
+ * One SMTP connection kept open between messages: nodemailer's SMTPConnection, connected (and
+ * logged in) on first use and again after it breaks. Messages go one after another, already
+ * composed: nothing is built per message here.
+ */
+class Lane {
+  #connection: SMTPConnection | undefined;
+  #ready: Promise<SMTPConnection> | undefined;
+  readonly #options: ReturnType<typeof parseConnectionUrl>;
+
+  constructor(options: ReturnType<typeof parseConnectionUrl>) {
+    this.#options = options;
+  }
+
+  #connect(): Promise<SMTPConnection> {
+    this.#ready ??= new Promise<SMTPConnection>((resolve, reject) => {
+      const connection = new SMTPConnection({ ...this.#options, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 });
+      let settled = false;
+      const fail = (error: Error) => {
+        this.#drop(connection);
+        if (!settled) {
+          settled = true;
+          reject(error);
+        }
+      };
+      connection.on('error', fail);
+      connection.once('end', () => this.#drop(connection));
+      connection.connect(() => {
+        const { auth } = this.#options;
+        if (!auth || !connection.allowsAuth) {
+          settled = true;
+          this.#connection = connection;
+          return resolve(connection);
+        }
+        connection.login({ credentials: { user: auth.user, pass: auth.pass } }, (error) => {
+          if (error) return fail(error);
+          settled = true;
+          this.#connection = connection;
+          resolve(connection);
+        });
+      });
+    });
+    return this.#ready;
+  }
+
+  #drop(connection: SMTPConnection): void {
+    if (this.#connection === connection || this.#connection === undefined) {
+      this.#connection = undefined;
+      this.#ready = undefined;
+    }
+    connection.close();
+  }
+
+  async send(from: string, to: string, raw: Buffer): Promise<string> {
+    const connection = await this.#connect();
+    return new Promise((resolve, reject) => {
+      connection.send({ from, to: [to] }, raw, (error, info) => {
+        if (!error) return resolve(String(info.response ?? '250'));
+        const failure = error as SmtpFailure;
+        // A refused envelope or message leaves the connection usable once reset (the lane is free only
+        // then); anything else breaks it.
+        if ((failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE') && failure.responseCode !== 421) {
+          connection.reset((resetError) => {
+            if (resetError) this.#drop(connection);
+            reject(failure);
+          });
+        } else {
+          this.#drop(connection);
+          reject(failure);
+        }
+      });
+    });
+  }
+
+  close(): void {
+    if (this.#connection) {
+      this.#connection.quit();
+      this.#connection = undefined;
+      this.#ready = undefined;
+    }
+  }
+}
+
+/** A fixed number of lanes; a message waits for a free one, and for its turn under the rate limit. */
+export class SmtpPool {
+  readonly #idle: Lane[];
+  readonly #waiting: ((lane: Lane) => void)[] = [];
+  readonly #lanes: Lane[];
+  readonly #interval: number;
+  #next = 0;
+
+  constructor(url: string, connections: number, rate: number) {
+    const options = parseConnectionUrl(url);
+    this.#lanes = Array.from({ length: connections }, () => new Lane(options));
+    this.#idle = [...this.#lanes];
+    this.#interval = rate > 0 ? 1000 / rate : 0;
+  }
+
+  async #take(): Promise<Lane> {
+    const lane = this.#idle.pop() ?? (await new Promise<Lane>((resolve) => this.#waiting.push(resolve)));
+    if (this.#interval > 0) {
+      const now = performance.now();
+      const at = Math.max(now, this.#next);
+      this.#next = at + this.#interval;
+      if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+    }
+    return lane;
+  }
+
+  #give(lane: Lane): void {
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter(lane);
+    else this.#idle.push(lane);
+  }
+
+  /** Sends one composed message; resolves with the server's reply to it. */
+  async send(from: string, to: string, raw: Buffer): Promise<string> {
+    const lane = await this.#take();
+    try {
+      return await lane.send(from, to, raw);
+    } finally {
+      this.#give(lane);
+    }
+  }
+
+  close(): void {
+    for (const lane of this.#lanes) lane.close();
+  }
+}
