@@ -101,7 +101,8 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .command('bench')
     .description('run the benchmarks (npm run bench)')
     .option('--json', 'print the figures as JSON')
-    .action((options: { json?: boolean }) => run(() => benchCommand(projectRoot, options, output)));
+    .option('--only <name>', 'run only the benchmarks whose function name contains this (check, build, dispatch, import, …)')
+    .action((options: { json?: boolean; only?: string }) => run(() => benchCommand(projectRoot, options, output)));
 
   program
     .command('start')

@@ -66,5 +66,6 @@ if (mode === 'ours') {
   transporter.close();
 }
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ mode, sent, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+(globalThis as { gc?: () => void }).gc?.();
+process.stdout.write(`${JSON.stringify({ mode, sent, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb: process.memoryUsage().heapUsed / 1048576, externalMb: process.memoryUsage().external / 1048576 })}\n`);
 db.close();

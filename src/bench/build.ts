@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scriptCommand } from '../_modules.ts';
 import { createBuilder } from '../build/build.ts';
 import { sourceDigests, writeDigestFolder } from './_digests.ts';
 import type { BenchResult } from './_result.ts';
@@ -19,7 +20,7 @@ export async function benchBuildAll(root: string): Promise<BenchResult> {
   const { dir, papers } = await writeDigestFolder(await sourceDigests(root), 600);
   const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
   const env = { ...process.env, PAPERBOY_DIGESTS_DIR: dir, PAPERBOY_OUT_DIR: out };
-  const ms = timed(() => execFileSync(process.execPath, [join(root, 'bin', 'paperboy.js'), 'build', '--all'], { env, stdio: 'ignore' }));
+  const ms = timed(() => execFileSync(process.execPath, [...scriptCommand(import.meta.url, '../cli'), 'build', '--all'], { env, stdio: 'ignore' }));
   const files = (await readdir(out, { recursive: true })).length;
   return {
     name: 'build --all',

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { scriptCommand } from '../_modules.ts';
 import { checkDigests } from '../commands/check.ts';
 import { sourceDigests, writeDigestFolder } from './_digests.ts';
 import type { BenchResult } from './_result.ts';
@@ -11,7 +12,7 @@ export async function benchCheck(root: string): Promise<BenchResult> {
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
     try {
-      execFileSync(process.execPath, [join(root, 'bin', 'paperboy.js'), 'check', dir], { stdio: 'ignore' });
+      execFileSync(process.execPath, [...scriptCommand(import.meta.url, '../cli'), 'check', dir], { stdio: 'ignore' });
     } catch {
       // check exits 1 when a digest has an error; the timing still counts.
     }

@@ -1,17 +1,19 @@
 import { benchBuildAll, benchColdBuild, benchWarmRebuild } from './build.ts';
 import { benchCheck } from './check.ts';
+import { benchDispatch, benchImport } from './dispatch.ts';
 import { benchEmailSize } from './email-size.ts';
 import type { BenchResult } from './_result.ts';
 
 export type { BenchResult } from './_result.ts';
 
 /** Every benchmark, in pipeline order. */
-const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize];
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchDispatch];
 
-/** Runs the benchmarks one after another, reporting each as it ends. */
-export async function runBenches(root: string, report: (result: BenchResult) => void): Promise<BenchResult[]> {
+/** Runs the benchmarks one after another (those whose name contains `only`), reporting each as it ends. */
+export async function runBenches(root: string, report: (result: BenchResult) => void, only?: string): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const bench of BENCHES) {
+    if (only !== undefined && !bench.name.toLowerCase().includes(only.toLowerCase())) continue;
     const result = await bench(root);
     report(result);
     results.push(result);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startWorker } from '../_modules.ts';
 
 /**
  * Writes a file whole: a temporary file beside it, then a rename, so a reader sees the old file or
@@ -52,20 +52,13 @@ export function createWriter(root: string): Writer {
 
 type Summary = { written: string[]; unchanged: number };
 
-// The thread is TypeScript: it starts by registering the loader the command line runs under.
-function spawnWriter(root: string): Worker {
-  const loader = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./_write-worker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(loader)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true, workerData: { root } });
-}
 
 /**
  * A writer for large builds: files go, in batches, to a thread of their own that writes them while
  * this one goes on rendering. Writing thousands of files is mostly waiting on the disk.
  */
 export function createThreadedWriter(root: string, batchSize = 50): Writer {
-  const worker = spawnWriter(root);
+  const worker = startWorker(import.meta.url, '_write-worker', { workerData: { root } });
   let batch: [string, string][] = [];
   const result = new Promise<Summary>((resolve, reject) => {
     worker.on('message', (reply: Summary | { error: string }) => ('error' in reply ? reject(new Error(reply.error)) : resolve(reply)));

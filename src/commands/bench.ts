@@ -7,10 +7,10 @@ function describe(result: BenchResult): string {
 }
 
 /** `paperboy bench [--json]`: runs the benchmarks; exit 1 when one misses its target. */
-export async function benchCommand(root: string, options: { json?: boolean }, output: Output): Promise<number> {
+export async function benchCommand(root: string, options: { json?: boolean; only?: string }, output: Output): Promise<number> {
   const results = await runBenches(root, (r) => {
     if (!options.json) output.out(describe(r));
-  });
+  }, options.only);
   if (options.json) output.out(JSON.stringify(results, null, 2));
   return results.every((r) => r.pass) ? 0 : 1;
 }

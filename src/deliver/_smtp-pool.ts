@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 
@@ -61,10 +62,11 @@ class Lane {
     connection.close();
   }
 
-  async send(from: string, to: string, raw: Buffer): Promise<string> {
+  async send(from: string, to: string, parts: readonly Buffer[]): Promise<string> {
     const connection = await this.#connect();
     return new Promise((resolve, reject) => {
-      connection.send({ from, to: [to] }, raw, (error, info) => {
+      // Streamed part by part: the parts shared by every copy are never copied into one buffer.
+      connection.send({ from, to: [to] }, Readable.from(parts, { objectMode: false }), (error, info) => {
         if (!error) return resolve(String(info.response ?? '250'));
         const failure = error as SmtpFailure;
         // A refused envelope or message leaves the connection usable once reset (the lane is free only
@@ -124,10 +126,10 @@ export class SmtpPool {
   }
 
   /** Sends one composed message; resolves with the server's reply to it. */
-  async send(from: string, to: string, raw: Buffer): Promise<string> {
+  async send(from: string, to: string, parts: readonly Buffer[]): Promise<string> {
     const lane = await this.#take();
     try {
-      return await lane.send(from, to, raw);
+      return await lane.send(from, to, parts);
     } finally {
       this.#give(lane);
     }

@@ -107,7 +107,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     const template = await templateFor(papers);
     const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber.id);
     const messageId = messageIdFor(issue.digest.date, round, subscriber.id, sender.domain);
-    const raw = personalize(template, {
+    const parts = personalize(template, {
       to: subscriber.email,
       messageId,
       unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${unsubscribe}`,
@@ -115,7 +115,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
       preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', subscriber.id)}`,
     });
     const bounce = `${sender.local}+bounce-${signToken(ctx.secret, 'bounce', subscriber.id)}@${sender.domain}`;
-    return { envelope: { from: bounce, to: subscriber.email }, messageId, raw };
+    return { envelope: { from: bounce, to: subscriber.email }, messageId, parts };
   };
 }
 

@@ -84,8 +84,11 @@ export function buildMessageTemplate(common: CommonHeaders, text: string, html: 
   return { segments };
 }
 
-/** The whole message for one subscriber: the template's bytes with their own values spliced in. */
-export function personalize(template: MessageTemplate, personal: Personal): Buffer {
+/**
+ * The message for one subscriber, as its parts in order: the template's own buffers (shared by
+ * every copy, never copied) with this subscriber's values between them.
+ */
+export function personalize(template: MessageTemplate, personal: Personal): Buffer[] {
   const values: Record<Slot, string> = {
     to: personal.to,
     messageId: personal.messageId,
@@ -99,5 +102,5 @@ export function personalize(template: MessageTemplate, personal: Personal): Buff
     preferencesText: qp(personal.preferencesUrl),
     preferencesHtml: qp(escapeHtml(personal.preferencesUrl)),
   };
-  return Buffer.concat(template.segments.map((s) => (typeof s === 'string' ? Buffer.from(values[s]) : s)));
+  return template.segments.map((s) => (typeof s === 'string' ? Buffer.from(values[s]) : s));
 }

@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import { SmtpPool, type SmtpFailure } from './_smtp-pool.ts';
 import { PaperboyError } from '../errors.ts';
 
-/** One message on its way: who it is from and to on the envelope, and its bytes. */
+/** One message on its way: who it is from and to on the envelope, and its bytes in parts. */
 export interface Outgoing {
   envelope: { from: string; to: string };
   messageId: string;
-  raw: Buffer;
+  parts: readonly Buffer[];
+}
+
+/** A message's bytes in one buffer. */
+export function rawMessage(message: Outgoing): Buffer {
+  return Buffer.concat(message.parts);
 }
 
 /** How a delivery failed: permanent (5xx), temporary (4xx), or the connection itself. */
@@ -57,7 +62,7 @@ export function smtpTransport(url: string, options: SmtpOptions): Transport {
     name: `smtp ${new URL(url).host}`,
     async send(message) {
       try {
-        return await pool.send(message.envelope.from, message.envelope.to, message.raw);
+        return await pool.send(message.envelope.from, message.envelope.to, message.parts);
       } catch (error) {
         throw classify(error as SmtpFailure);
       }
@@ -83,7 +88,7 @@ export function fileTransport(dir: string): Transport {
       await ready;
       const path = join(dir, messageFileName(message.messageId));
       const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, message.raw);
+      await writeFile(temporary, rawMessage(message));
       await rename(temporary, path);
       return `250 written to ${path}`;
     },

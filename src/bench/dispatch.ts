@@ -1,0 +1,100 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { scriptCommand } from '../_modules.ts';
+import { createBuilder } from '../build/build.ts';
+import { importCsv } from '../subscribers/import-export.ts';
+import { openDatabase } from '../subscribers/db.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
+import { sourceDigests } from './_digests.ts';
+import type { BenchResult } from './_result.ts';
+
+const run = promisify(execFile);
+const CONNECTIONS = 5;
+
+interface ChildFigures {
+  mode: string;
+  sent: number;
+  seconds: number;
+  maxRssMb: number;
+}
+
+async function subscribersFolder(count: number): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'paperboy-bench-data-'));
+  const db = openDatabase(dir);
+  const insert = db.prepare("INSERT INTO subscribers (email, email_key, status, source, created_at, updated_at) VALUES (?, ?, 'confirmed', 'bench', ?, ?)");
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    for (let n = 1; n <= count; n++) insert.run(`reader${n}@example.org`, `reader${n}@example.org`, now, now);
+  })();
+  db.close();
+  return dir;
+}
+
+async function sendWith(mode: 'ours' | 'plain', count: number, issue: { out: string; digest: string }, port: number): Promise<ChildFigures> {
+  const data = await subscribersFolder(count);
+  const { stdout } = await run(process.execPath, [...scriptCommand(import.meta.url, '_dispatch-child'), mode, data, issue.out, issue.digest, String(port), String(CONNECTIONS)], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildFigures;
+}
+
+/** Mailing 20,000 subscribers through a discarding SMTP sink, against nodemailer composing each message; memory at 10,000 and 100,000. */
+export async function benchDispatch(root: string): Promise<BenchResult> {
+  const [sample] = (await sourceDigests(root)).filter((t) => /Papers for 2024-10-04/.test(t));
+  const base = await mkdtemp(join(tmpdir(), 'paperboy-bench-issue-'));
+  const digest = join(base, 'digests', '2024-10-04.md');
+  const builder = createBuilder({ digestsDir: join(base, 'digests'), outDir: join(base, 'out'), templatesDir: join(root, 'templates'), site: { url: 'https://papers.example.org', title: 'Daily Papers', language: 'en' } });
+  await mkdir(join(base, 'digests'), { recursive: true });
+  await writeFile(digest, sample ?? '');
+  await builder.build();
+  const issue = { out: join(base, 'out'), digest };
+
+  const sink = spawn(process.execPath, scriptCommand(import.meta.url, '_sink'), { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      sink.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+      sink.once('error', reject);
+    });
+    const ours = await sendWith('ours', 20_000, issue, port);
+    const plain = await sendWith('plain', 20_000, issue, port);
+    const small = await sendWith('ours', 10_000, issue, port);
+    const large = await sendWith('ours', 100_000, issue, port);
+    const rate = (f: ChildFigures) => f.sent / f.seconds;
+    const growth = large.maxRssMb / small.maxRssMb - 1;
+    return {
+      name: 'dispatch',
+      target: '20,000 subscribers: at least 400 a second and 3 times the plain approach; peak memory under 150 MB, and at 100,000 no more than 20% above 10,000',
+      figures: {
+        'ours, messages a second': Math.round(rate(ours)),
+        'plain nodemailer, messages a second': Math.round(rate(plain)),
+        'speed-up': Number((rate(ours) / rate(plain)).toFixed(2)),
+        'peak MB, 20,000': Math.round(ours.maxRssMb),
+        'peak MB, 10,000': Math.round(small.maxRssMb),
+        'peak MB, 100,000': Math.round(large.maxRssMb),
+        'growth 10,000 → 100,000': `${(growth * 100).toFixed(1)}%`,
+        'seconds for 100,000': Number(large.seconds.toFixed(1)),
+      },
+      pass: ours.sent === 20_000 && large.sent === 100_000 && rate(ours) >= 400 && rate(ours) >= 3 * rate(plain) && ours.maxRssMb < 150 && growth <= 0.2,
+    };
+  } finally {
+    sink.kill('SIGTERM');
+  }
+}
+
+/** Importing 100,000 CSV rows into a fresh list. */
+export async function benchImport(): Promise<BenchResult> {
+  const rows = ['email,name,topics,cadence'];
+  for (let n = 1; n <= 100_000; n++) rows.push(`reader${n}@example.org,Reader ${n},Multimodal;Robotics,${n % 7 === 0 ? 'weekly' : 'daily'}`);
+  const db = openDatabase(await mkdtemp(join(tmpdir(), 'paperboy-bench-import-')));
+  const started = performance.now();
+  const report = importCsv(new SubscriberStore(db), `${rows.join('\n')}\n`, { confirmed: true, source: 'import' });
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return {
+    name: 'import',
+    target: '100,000 CSV rows import in seconds',
+    figures: { rows: 100_000, added: report.added, seconds: Number(seconds.toFixed(2)), 'rows a second': Math.round(100_000 / seconds) },
+    pass: report.added === 100_000 && seconds < 10,
+  };
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/subscribers/db.ts';
+import { addressProblem } from '../../src/subscribers/email-address.ts';
+import { exportCsv, importCsv } from '../../src/subscribers/import-export.ts';
+import { SubscriberStore } from '../../src/subscribers/store.ts';
+import { signToken, verifyToken } from '../../src/subscribers/tokens.ts';
+import { tempDatabase } from '../helpers/dispatch.ts';
+
+describe('the subscriber list', () => {
+  it('keeps addresses as given but compares them without case', async () => {
+    const { store } = await tempDatabase();
+    expect(store.add({ email: 'Ann.Lee@Example.ORG', source: 'test' }).added).toBe(true);
+    expect(store.add({ email: 'ann.lee@example.org', source: 'test' }).added).toBe(false);
+    expect(store.find('ANN.LEE@example.org')?.email).toBe('Ann.Lee@Example.ORG');
+    expect(store.count()).toBe(1);
+  });
+
+  it('refuses addresses that are not addresses, saying why', async () => {
+    const { store } = await tempDatabase();
+    expect(() => store.add({ email: 'no-at-sign', source: 'test' })).toThrow('no-at-sign: the address is not of the form name@domain');
+    expect(addressProblem(`${'a'.repeat(250)}@example.org`)).toMatch(/longer than 254/);
+    expect(addressProblem('a@b.org\r\nBcc: x@y.org')).toBe('contains a line break');
+    expect(addressProblem('a b@example.org')).toBe('contains a space or a control character');
+    expect(addressProblem('ann@example')).toBe('has a domain without a dot');
+    expect(addressProblem('ann@localhost')).toBeUndefined();
+    expect(addressProblem("o'hara+news@mail.example.org")).toBeUndefined();
+  });
+
+  it('records status changes, preferences and bounces in the subscriber\'s history', async () => {
+    const { store } = await tempDatabase();
+    const { subscriber } = store.add({ email: 'a@example.org', source: 'test' });
+    store.setStatus(subscriber.id, 'confirmed', 'clicked the link');
+    store.setPreferences(subscriber.id, ['Robotics', ' Robotics ', 'Audio'], 'weekly');
+    expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', topics: ['Robotics', 'Audio'], cadence: 'weekly' });
+    expect(store.recordHardBounce(subscriber.id, '550 no')).toBe(false);
+    expect(store.recordHardBounce(subscriber.id, '550 no')).toBe(false);
+    expect(store.recordHardBounce(subscriber.id, '550 no')).toBe(true);
+    expect(store.get(subscriber.id)?.status).toBe('bounced');
+    expect(store.history(subscriber.id).map((e) => e.kind)).toEqual(['added', 'confirmed', 'preferences', 'hard-bounce', 'hard-bounce', 'hard-bounce', 'bounced']);
+    expect(store.counts()).toEqual({ pending: 0, confirmed: 0, unsubscribed: 0, bounced: 1 });
+  });
+
+  it('migrates a database once, and keeps its data when opened again', async () => {
+    const { db, dataDir } = await tempDatabase();
+    new SubscriberStore(db).add({ email: 'kept@example.org', source: 'test' });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const version = db.pragma('user_version', { simple: true });
+    db.close();
+    const again = openDatabase(dataDir);
+    expect(again.pragma('user_version', { simple: true })).toBe(version);
+    expect(new SubscriberStore(again).find('kept@example.org')).toBeDefined();
+    again.close();
+  });
+});
+
+describe('tokens', () => {
+  const secret = 'a-secret-of-enough-length';
+
+  it('name a subscriber for one purpose and survive lower-casing', () => {
+    const token = signToken(secret, 'unsubscribe', 12345);
+    expect(token).toMatch(/^[a-z0-9-]+$/);
+    expect(verifyToken(secret, 'unsubscribe', token)).toEqual({ subscriberId: 12345 });
+    expect(verifyToken(secret, 'unsubscribe', token.toUpperCase())).toEqual({ subscriberId: 12345 });
+    expect(verifyToken(secret, 'preferences', token)).toEqual({ problem: 'wrong purpose' });
+  });
+
+  it('refuse a tampered, foreign or malformed token', () => {
+    const token = signToken(secret, 'unsubscribe', 7);
+    const tampered = token.replace(/^u7/, 'u8');
+    expect(verifyToken(secret, 'unsubscribe', tampered)).toEqual({ problem: 'bad signature' });
+    expect(verifyToken('another-secret-entirely', 'unsubscribe', token)).toEqual({ problem: 'bad signature' });
+    expect(verifyToken(secret, 'unsubscribe', '<script>')).toEqual({ problem: 'malformed' });
+  });
+
+  it('expire confirmation tokens, never unsubscribe tokens', () => {
+    const confirm = signToken(secret, 'confirm', 3, 1000);
+    expect(verifyToken(secret, 'confirm', confirm, 999)).toEqual({ subscriberId: 3 });
+    expect(verifyToken(secret, 'confirm', confirm, 1001)).toEqual({ problem: 'expired' });
+    expect(verifyToken(secret, 'unsubscribe', signToken(secret, 'unsubscribe', 3), 9e12)).toEqual({ subscriberId: 3 });
+  });
+});
+
+describe('CSV import and export', () => {
+  const csv = [
+    'email,name,topics,cadence',
+    'one@example.org,One,Robotics;Audio,weekly',
+    'not-an-address,,,',
+    '"two@example.org","Two, Jr.",,daily',
+    'three@example.org,,,monthly',
+    '',
+    'ONE@example.org,Again,,',
+  ].join('\r\n');
+
+  it('imports the good rows, reports each bad one with its line, and is idempotent', async () => {
+    const { store } = await tempDatabase();
+    const report = importCsv(store, csv, { confirmed: true, source: 'import' });
+    expect(report).toEqual({
+      added: 2,
+      existing: 1,
+      problems: [
+        { line: 3, message: 'not-an-address: the address is not of the form name@domain' },
+        { line: 5, message: 'cadence "monthly" is not daily or weekly' },
+      ],
+    });
+    expect(store.find('one@example.org')).toMatchObject({ name: 'One', topics: ['Robotics', 'Audio'], cadence: 'weekly', status: 'confirmed', source: 'import' });
+    expect(store.find('two@example.org')?.name).toBe('Two, Jr.');
+    expect(importCsv(store, csv, { confirmed: true, source: 'import' })).toMatchObject({ added: 0, existing: 3 });
+    expect(store.count()).toBe(2);
+  });
+
+  it('never signs up again someone who left', async () => {
+    const { store } = await tempDatabase();
+    const { subscriber } = store.add({ email: 'one@example.org', status: 'confirmed', source: 'test' });
+    store.setStatus(subscriber.id, 'unsubscribed', 'clicked unsubscribe');
+    importCsv(store, csv, { confirmed: true, source: 'import' });
+    expect(store.find('one@example.org')?.status).toBe('unsubscribed');
+  });
+
+  it('exports what it imports back', async () => {
+    const { store } = await tempDatabase();
+    importCsv(store, csv, { confirmed: false, source: 'import' });
+    const exported = [...exportCsv(store)].join('');
+    const { store: copy } = await tempDatabase();
+    expect(importCsv(copy, exported, { confirmed: false, source: 'import' })).toMatchObject({ added: 2, problems: [] });
+    expect(copy.find('two@example.org')).toMatchObject({ name: 'Two, Jr.', status: 'pending' });
+    expect(copy.find('one@example.org')?.topics).toEqual(['Robotics', 'Audio']);
+  });
+
+  it('says so when a file has no email column or a quote never closes', async () => {
+    const { store } = await tempDatabase();
+    expect(importCsv(store, 'name\nAnn\n', { confirmed: false, source: 'import' }).problems).toEqual([{ line: 1, message: 'the header has no "email" column (it has: name)' }]);
+    expect(importCsv(store, 'email\n"open@example.org\n', { confirmed: false, source: 'import' }).problems[0]).toEqual({ line: 2, message: 'a quoted field is never closed' });
+  });
+});
