@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/subscribers/db.ts';
+import { SubscriberStore } from '../../src/subscribers/store.ts';
+import { paperboy, paperboyAsync } from '../helpers/cli.ts';
+import { fixture } from '../helpers/paths.ts';
+import { SmtpSink } from '../helpers/smtp-sink.ts';
+
+async function project(subscribers: string[]): Promise<Record<string, string>> {
+  const base = await mkdtemp(join(tmpdir(), 'paperboy-dispatch-'));
+  await mkdir(join(base, 'digests'));
+  await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
+  const db = openDatabase(join(base, 'data'));
+  const store = new SubscriberStore(db);
+  for (const email of subscribers) store.add({ email, status: 'confirmed', source: 'test' });
+  db.close();
+  return { PAPERBOY_DATA_DIR: join(base, 'data'), PAPERBOY_DIGESTS_DIR: join(base, 'digests'), PAPERBOY_OUT_DIR: join(base, 'out'), PAPERBOY_SMTP_RETRY_MS: '10' };
+}
+
+describe('paperboy dispatch', () => {
+  it('without an SMTP URL writes one .eml per subscriber to out/outbox/, once, and says so', async () => {
+    const env = await project(['a@example.org', 'b@example.org']);
+    const first = paperboy(['dispatch'], { env });
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^2031-02-03: 2 sent, 0 skipped, 0 failed in [\d.]+ s/);
+    const outbox = join(env.PAPERBOY_OUT_DIR as string, 'outbox');
+    expect((await readdir(outbox)).sort()).toEqual(['paperboy.2031-02-03.0.1@localhost.eml', 'paperboy.2031-02-03.0.2@localhost.eml']);
+    const message = await simpleParser(readFileSync(join(outbox, 'paperboy.2031-02-03.0.2@localhost.eml')));
+    expect(message.to && !Array.isArray(message.to) ? message.to.text : '').toBe('b@example.org');
+    const again = paperboy(['dispatch'], { env });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^2031-02-03 was already sent \(2 sent, finished .*\); --force sends it again\n$/);
+    expect(paperboy(['dispatch', '--force'], { env }).stdout).toMatch(/^2031-02-03 \(round 1\): 2 sent/);
+  });
+
+  it('--dry-run and --to leave the ledger alone', async () => {
+    const env = await project(['a@example.org']);
+    expect(paperboy(['dispatch', '--dry-run'], { env }).stdout).toBe(`dry run of 2031-02-03: 1 message written to ${join(env.PAPERBOY_OUT_DIR as string, 'outbox')}, 0 subscribers would get none\n`);
+    const test = paperboy(['dispatch', '--to', 'me@example.org'], { env });
+    expect(test.stdout).toMatch(/^test copy of 2031-02-03 sent to me@example\.org through files in /);
+    expect(paperboy(['dispatch'], { env }).stdout).toMatch(/^2031-02-03: 1 sent/);
+    expect(paperboy(['dispatch', '--to', 'not an address'], { env }).status).toBe(2);
+    expect(paperboy(['dispatch', '--date', '2031-02-30'], { env }).status).toBe(2);
+  });
+
+  it('over SMTP, stops with exit 1 when the server is down, and resumes when it is back', async () => {
+    const env = await project(['a@example.org', 'b@example.org', 'c@example.org']);
+    const sink = new SmtpSink();
+    await sink.start();
+    const port = sink.port;
+    await sink.stop();
+    const smtp = { ...env, PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${port}`, PAPERBOY_SMTP_ATTEMPTS: '2' };
+    const down = await paperboyAsync(['dispatch'], { env: smtp });
+    expect(down.status).toBe(1);
+    expect(down.stdout).toMatch(/^2031-02-03: 0 sent, 0 skipped, 0 failed, 3 still queued/);
+    expect(down.stderr).toMatch(/2031-02-03: stopped: 3 deliveries could not be made now .*; run dispatch again to resume/);
+    await sink.start(port);
+    const back = await paperboyAsync(['dispatch'], { env: smtp });
+    await sink.stop();
+    expect(back.status).toBe(0);
+    expect(back.stdout).toMatch(/^2031-02-03: 3 sent/);
+    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(['a@example.org', 'b@example.org', 'c@example.org']);
+  });
+});
