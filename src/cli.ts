@@ -6,6 +6,7 @@ import { buildCommand } from './commands/build.ts';
 import { checkCommand } from './commands/check.ts';
 import { dispatchCommand, type DispatchFlags } from './commands/dispatch.ts';
 import { parseCommand } from './commands/parse.ts';
+import { serveCommand } from './commands/serve.ts';
 import { startCommand } from './commands/start.ts';
 import { addSubscriber, exportSubscribers, importSubscribers, listSubscribers, removeSubscriber } from './commands/subscribers.ts';
 import { consoleOutput, type Output } from './commands/_output.ts';
@@ -96,6 +97,12 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .description('write the list as CSV, to FILE or standard output')
     .argument('[file]')
     .action((file: string | undefined) => run(() => exportSubscribers(loadConfig(), file, output)));
+
+  program
+    .command('serve')
+    .description('the web server: subscription pages, feeds, archive')
+    .option('--port <port>', 'listen on this port (default: PAPERBOY_PORT)')
+    .action((options: { port?: string }) => run(() => serveCommand(loadConfig(), projectRoot, options, output)));
 
   program
     .command('bench')

@@ -20,6 +20,10 @@ export interface Templates {
   archiveIndex: Template;
   feedIssue: Template;
   feedPaper: Template;
+  webPage: Template;
+  preferences: Template;
+  confirmEmail: Template;
+  alreadySubscribedEmail: Template;
   css: string;
   hash: string;
 }
@@ -34,10 +38,14 @@ const FILES = {
   archiveIndex: 'archive-index.md.hbs',
   feedIssue: 'feed-issue.hbs',
   feedPaper: 'feed-paper.hbs',
+  webPage: 'web-page.hbs',
+  preferences: 'preferences.hbs',
+  confirmEmail: 'confirm-email.txt.hbs',
+  alreadySubscribedEmail: 'already-subscribed-email.txt.hbs',
 } as const;
 
 // Outputs that are not HTML are compiled without HTML escaping.
-const UNESCAPED = new Set(['emailText', 'issueText', 'archiveIssue', 'archiveIndex']);
+const UNESCAPED = new Set(['emailText', 'issueText', 'archiveIssue', 'archiveIndex', 'confirmEmail', 'alreadySubscribedEmail']);
 
 const indentOf = (value: unknown): string => (typeof value === 'number' ? ' '.repeat(value) : typeof value === 'string' ? value : '');
 

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+
+/** One file of out/ as it is served: its bytes in each encoding, a strong ETag, and when it changed. */
+interface Served {
+  mtimeMs: number;
+  size: number;
+  lastModified: string;
+  etag: string;
+  type: string;
+  bodies: { identity: Buffer; gzip?: Buffer; br?: Buffer };
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.json': 'application/feed+json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+};
+
+function typeOf(path: string): string {
+  if (path.endsWith('.rss.xml') || path.endsWith('/rss.xml')) return 'application/rss+xml; charset=utf-8';
+  if (path.endsWith('.atom.xml') || path.endsWith('/atom.xml')) return 'application/atom+xml; charset=utf-8';
+  return TYPES[extname(path)] ?? 'application/octet-stream';
+}
+
+const CACHE_CONTROL: Record<string, string> = {
+  feeds: 'public, max-age=300',
+  issues: 'public, max-age=3600',
+  archive: 'public, max-age=3600',
+  assets: 'public, max-age=86400',
+};
+
+/** Why a path cannot be served. */
+export type Refusal = { status: 400 | 404; message: string };
+
+/** A response for a file of out/: the status, its headers and body. */
+export interface StaticResponse {
+  status: 200 | 304;
+  headers: Record<string, string>;
+  body: Buffer | undefined;
+}
+
+// HTTP dates have whole seconds: a file is unchanged since a date when its mtime's second is not later.
+function notModifiedSince(ifModifiedSince: string | undefined, mtimeMs: number): boolean {
+  if (ifModifiedSince === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  return !Number.isNaN(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
+}
+
+function matches(ifNoneMatch: string, etag: string): boolean {
+  if (ifNoneMatch.trim() === '*') return true;
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+/**
+ * Serves the public folders of out/ (feeds, issues, archive, assets) from memory, reloading a
+ * file when it changes on disk. Each file has a strong ETag (a hash of its bytes; one per
+ * encoding), Last-Modified, Cache-Control, and gzip or brotli for clients that ask.
+ */
+export function createStaticFiles(outDir: string) {
+  const cache = new Map<string, Served>();
+
+  async function load(path: string): Promise<Served | undefined> {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    const hit = cache.get(path);
+    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit;
+    const identity = await readFile(path);
+    const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
+    const served: Served = {
+      mtimeMs: info.mtimeMs,
+      size: info.size,
+      lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString(),
+      etag: `"${hash}"`,
+      type: typeOf(path),
+      bodies: { identity },
+    };
+    if (identity.length > 1024) {
+      served.bodies.gzip = gzipSync(identity, { level: 9 });
+      served.bodies.br = brotliCompressSync(identity);
+    }
+    cache.set(path, served);
+    return served;
+  }
+
+  return {
+    /** Where a URL path leads under out/, or why it may not be served. */
+    resolve(urlPath: string): string | Refusal {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(urlPath);
+      } catch {
+        return { status: 400, message: 'the path is not valid percent-encoding' };
+      }
+      if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').some((part) => part === '..' || part === '.')) {
+        return { status: 400, message: 'the path leaves the published folders' };
+      }
+      const [top] = decoded.replace(/^\/+/, '').split('/');
+      if (top === undefined || !Object.hasOwn(CACHE_CONTROL, top)) return { status: 404, message: 'no such page' };
+      const full = normalize(join(outDir, decoded));
+      if (!full.startsWith(join(outDir, top) + sep)) return { status: 400, message: 'the path leaves the published folders' };
+      return full;
+    },
+
+    /** The response for a file, honouring If-None-Match / If-Modified-Since and Accept-Encoding. */
+    async respond(path: string, request: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined; acceptEncoding?: string | undefined }): Promise<StaticResponse | undefined> {
+      const served = await load(path);
+      if (!served) return undefined;
+      const accepts = (coding: string) => new RegExp(`(?:^|,)\\s*${coding}\\s*(?:;\\s*q=(?!0(?:\\.0*)?\\s*(?:,|$))[\\d.]+)?\\s*(?:,|$)`, 'i').test(request.acceptEncoding ?? '');
+      const encoding = served.bodies.br && accepts('br') ? 'br' : served.bodies.gzip && accepts('gzip') ? 'gzip' : 'identity';
+      const etag = encoding === 'identity' ? served.etag : served.etag.replace(/"$/, `-${encoding}"`);
+      const top = path.slice(outDir.length + 1).split(sep)[0] ?? '';
+      const headers: Record<string, string> = {
+        'content-type': served.type,
+        etag,
+        'last-modified': served.lastModified,
+        'cache-control': CACHE_CONTROL[top] ?? 'no-cache',
+        vary: 'Accept-Encoding',
+      };
+      if (encoding !== 'identity') headers['content-encoding'] = encoding;
+      const fresh = request.ifNoneMatch !== undefined ? matches(request.ifNoneMatch, etag) : notModifiedSince(request.ifModifiedSince, served.mtimeMs);
+      if (fresh) return { status: 304, headers, body: undefined };
+      return { status: 200, headers, body: served.bodies[encoding] };
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { addressProblem } from '../../subscribers/email-address.ts';
+import { requestSubscription } from '../../subscribers/subscriptions.ts';
+import { sendNotice, type WebContext } from '../_context.ts';
+import { field, fields, fromThisSite } from '../_forms.ts';
+
+/** The page that refuses a form posted from another site. */
+export function crossSite(ctx: WebContext, reply: Parameters<typeof sendNotice>[1]) {
+  return sendNotice(ctx, reply, 403, {
+    title: 'This form came from elsewhere',
+    problem: true,
+    paragraphs: ['For your safety, forms are taken only from this site. Please use the form on the home page.'],
+    links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }],
+  });
+}
+
+/** `POST /subscribe`: double opt-in; the same answer whatever the address's state, so nobody learns who is on the list. */
+export function subscribeRoute(app: FastifyInstance, ctx: WebContext): void {
+  app.post('/subscribe', { config: { rateLimit: { max: ctx.subscribeRate, timeWindow: '1 minute' } } }, async (request, reply) => {
+    if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
+    const email = (field(request.body, 'email') ?? '').trim();
+    const problem = addressProblem(email);
+    if (problem) {
+      return sendNotice(ctx, reply, 400, {
+        title: 'Please check the address',
+        problem: true,
+        paragraphs: [`The address you typed ${problem}. Please go back and type it again.`],
+        links: [{ href: `${ctx.site.url}/`, text: 'Back to the form' }],
+      });
+    }
+    const cadence = field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily';
+    const known = new Set((await ctx.siteData()).tags);
+    const topics = fields(request.body, 'topics').filter((t) => known.has(t));
+    const outcome = await requestSubscription(await ctx.subscriptions(), { email, topics, cadence, source: 'web' });
+    request.log.info({ outcome }, 'subscription request');
+    return sendNotice(ctx, reply, 200, {
+      title: 'Check your inbox',
+      paragraphs: [
+        `If ${email} can receive mail, a message is on its way to it. Open the link inside to confirm your subscription.`,
+        'Nothing arrived? Look in the spam folder, or try again in a few minutes.',
+      ],
+    });
+  });
+}

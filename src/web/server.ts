@@ -1,0 +1,63 @@
+import formBody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { sendNotice, type WebContext } from './_context.ts';
+import { homeRoute } from './routes/home.ts';
+import { linkRoutes } from './routes/links.ts';
+import { staticRoutes } from './routes/static.ts';
+import { subscribeRoute } from './routes/subscribe.ts';
+
+/** The largest request body taken: a form with an address and a few topics is far smaller. */
+export const BODY_LIMIT = 16 * 1024;
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
+/** Builds the web server (not yet listening): subscription pages, the feeds and the archive. */
+export async function createServer(ctx: WebContext, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: options.logger ?? false, trustProxy: false });
+  await app.register(formBody, { bodyLimit: BODY_LIMIT });
+  // Some mail providers post the RFC 8058 one-click body as multipart/form-data.
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 20, fieldSize: 1024, files: 0, fileSize: 0, parts: 20 } });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({ statusCode: 429, error: 'Too Many Requests', message: `too many requests: try again in ${context.after}` }),
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendNotice(ctx, reply, 404, {
+      title: 'Not found',
+      problem: true,
+      paragraphs: [`There is nothing at this address.`],
+      links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }],
+    }).then(() => request.log.debug('not found')),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) request.log.error(error);
+    const message =
+      status === 413 ? 'The request is too large.'
+      : status === 415 ? 'The form was sent in a way this site does not read.'
+      : status === 429 ? 'Too many requests from your address: please wait a minute and try again.'
+      : status < 500 ? 'The request could not be read.'
+      : 'Something went wrong on our side. Please try again later.';
+    return sendNotice(ctx, reply, status, { title: status < 500 ? 'That did not work' : 'Server error', problem: true, paragraphs: [message] });
+  });
+
+  homeRoute(app, ctx);
+  subscribeRoute(app, ctx);
+  linkRoutes(app, ctx);
+  staticRoutes(app, ctx);
+  return app;
+}
