@@ -2,12 +2,13 @@ import { benchBuildAll, benchColdBuild, benchWarmRebuild } from './build.ts';
 import { benchCheck } from './check.ts';
 import { benchDispatch, benchImport } from './dispatch.ts';
 import { benchEmailSize } from './email-size.ts';
+import { benchConditionalFeeds } from './http.ts';
 import type { BenchResult } from './_result.ts';
 
 export type { BenchResult } from './_result.ts';
 
 /** Every benchmark, in pipeline order. */
-const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchDispatch];
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
 
 /** Runs the benchmarks one after another (those whose name contains `only`), reporting each as it ends. */
 export async function runBenches(root: string, report: (result: BenchResult) => void, only?: string): Promise<BenchResult[]> {

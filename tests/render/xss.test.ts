@@ -16,7 +16,7 @@ interface Node {
 const TEMPLATE_ELEMENTS = new Set([
   'html', 'head', 'body', 'meta', 'title', 'link', 'style', 'header', 'footer', 'main', 'nav', 'article', 'section',
   'h1', 'h2', 'p', 'a', 'ul', 'ol', 'li', 'span', 'div', 'table', 'tbody', 'tr', 'td', 'br', 'time', 'form', 'label',
-  'input', 'button', 'sup', 'sub', 'em', 'strong', 'code', '!doctype',
+  'input', 'button', 'fieldset', 'legend', 'details', 'summary', 'sup', 'sub', 'em', 'strong', 'code', '!doctype',
 ]);
 
 function offences(html: string): string[] {
