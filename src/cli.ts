@@ -8,6 +8,7 @@ import { dispatchCommand, type DispatchFlags } from './commands/dispatch.ts';
 import { parseCommand } from './commands/parse.ts';
 import { serveCommand } from './commands/serve.ts';
 import { startCommand } from './commands/start.ts';
+import { statusCommand } from './commands/status.ts';
 import { addSubscriber, exportSubscribers, importSubscribers, listSubscribers, removeSubscriber } from './commands/subscribers.ts';
 import { consoleOutput, type Output } from './commands/_output.ts';
 import { loadConfig } from './config.ts';
@@ -99,6 +100,12 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .action((file: string | undefined) => run(() => exportSubscribers(loadConfig(), file, output)));
 
   program
+    .command('status')
+    .description('last and next publication, subscribers, the last dispatch, anything stuck')
+    .option('--json', 'print it as JSON')
+    .action((options: { json?: boolean }) => run(() => statusCommand(loadConfig(), options, output)));
+
+  program
     .command('serve')
     .description('the web server: subscription pages, feeds, archive')
     .option('--port <port>', 'listen on this port (default: PAPERBOY_PORT)')
@@ -113,7 +120,7 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
 
   program
     .command('start')
-    .description('the main job')
+    .description('the main job: web server and schedules (npm start)')
     .action(() => run(() => startCommand(loadConfig(), projectRoot, output)));
 
   return program;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
@@ -14,6 +15,16 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'is not a known time zone');
 
+const cronExpression = z.string().refine((e) => cron.validate(e), 'is not a cron expression (five or six fields, e.g. "0 8 * * *")');
+const duration = z.string().regex(/^\d+(?:\.\d+)?\s*[smhd]$/, 'must be a duration such as 2d, 36h, 90m or 30s');
+
+/** A duration like `2d`, `36h`, `90m`, `30s`, in milliseconds. */
+export function durationMs(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim());
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m?.[2] ?? 'd') as 's' | 'm' | 'h' | 'd'];
+  return Number(m?.[1] ?? 0) * unit;
+}
+
 const schema = z.object({
   PAPERBOY_SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://papers.example.org' }).default('http://localhost:8080'),
   PAPERBOY_PORT: port.default(8080),
@@ -26,7 +37,12 @@ const schema = z.object({
   PAPERBOY_SMTP_RATE: z.coerce.number({ error: 'must be a number of messages per second (0 for no limit)' }).min(0).default(0),
   PAPERBOY_SMTP_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 1 to 20' }).int().min(1).max(20).default(4),
   PAPERBOY_SMTP_RETRY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(2000),
-  PAPERBOY_SCHEDULE: z.string().min(1).default('0 8 * * *'),
+  PAPERBOY_SCHEDULE: cronExpression.default('0 8 * * *'),
+  PAPERBOY_WEEKLY_SCHEDULE: cronExpression.default('0 8 * * 1'),
+  PAPERBOY_MAX_LATENESS: duration.default('2d'),
+  PAPERBOY_REPEATS: z.enum(['mark', 'omit'], { error: 'must be mark or omit' }).default('mark'),
+  PAPERBOY_WEBSUB_HUB: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a WebSub hub' }).optional(),
+  PAPERBOY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' }).default('info'),
   PAPERBOY_TZ: timeZone.default('UTC'),
   PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
   PAPERBOY_OUT_DIR: z.string().min(1).default('out'),
@@ -49,6 +65,14 @@ export interface Config {
   readonly smtpAttempts: number;
   readonly smtpRetryMs: number;
   readonly schedule: string;
+  readonly weeklySchedule: string;
+  /** A digest older than this is published on the web but not mailed (unless dispatched with --force). */
+  readonly maxLatenessMs: number;
+  readonly maxLateness: string;
+  /** What the email does with a paper an earlier issue already carried: mark it, or omit it. */
+  readonly repeats: 'mark' | 'omit';
+  readonly websubHub: string | undefined;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly timeZone: string;
   readonly digestsDir: string;
   readonly outDir: string;
@@ -91,6 +115,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     smtpAttempts: s.PAPERBOY_SMTP_ATTEMPTS,
     smtpRetryMs: s.PAPERBOY_SMTP_RETRY_MS,
     schedule: s.PAPERBOY_SCHEDULE,
+    weeklySchedule: s.PAPERBOY_WEEKLY_SCHEDULE,
+    maxLatenessMs: durationMs(s.PAPERBOY_MAX_LATENESS),
+    maxLateness: s.PAPERBOY_MAX_LATENESS,
+    repeats: s.PAPERBOY_REPEATS,
+    websubHub: s.PAPERBOY_WEBSUB_HUB,
+    logLevel: s.PAPERBOY_LOG_LEVEL,
     timeZone: s.PAPERBOY_TZ,
     digestsDir: resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
     outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),

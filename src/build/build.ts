@@ -17,6 +17,27 @@ export interface BuildSettings {
   templatesDir: string;
   site: Site;
   hub?: string | undefined;
+  /** What the email does with papers an earlier issue carried: mark them (default) or leave them out. */
+  repeats?: 'mark' | 'omit' | undefined;
+}
+
+/** For each issue, oldest first, the earlier issue (date) that first carried each of its papers that is not new. */
+export function earlierIssues(digests: readonly Digest[]): Map<string, string>[] {
+  const first = new Map<string, string>();
+  return digests.map((digest) => {
+    const earlier = new Map<string, string>();
+    for (const paper of digest.papers) {
+      const seen = first.get(paper.arxivId);
+      if (seen !== undefined && seen !== digest.date) earlier.set(paper.arxivId, seen);
+      else first.set(paper.arxivId, digest.date);
+    }
+    return earlier;
+  });
+}
+
+/** The digest an issue's email carries: without the papers an earlier issue carried, when the settings say so. */
+export function emailDigest(digest: Digest, earlier: ReadonlyMap<string, string>, repeats: 'mark' | 'omit' | undefined): Digest {
+  return repeats === 'omit' ? { ...digest, papers: digest.papers.filter((p) => !earlier.has(p.arxivId)) } : digest;
 }
 
 /** Which issues to render: the newest (default), one date, or every one. */
@@ -122,7 +143,9 @@ export function createBuilder(settings: BuildSettings): Builder {
       const selected = select(dates, options);
       const siteKey = keyOf(JSON.stringify(settings.site), settings.hub ?? '', templates.hash);
       const hashOf = new Map(issues.map((r) => [r.digest.date, r.hash]));
-      const keys = issues.map((r, i) => keyOf(r.hash, dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey));
+      const earlier = earlierIssues(digests);
+      const repeatsKey = settings.repeats ?? 'mark';
+      const keys = issues.map((r, i) => keyOf(r.hash, dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey, repeatsKey, JSON.stringify([...(earlier[i] ?? [])])));
       const ref = (i: number): IssueRef | undefined => {
         const d = digests[i];
         return d && { date: d.date, count: d.papers.length };
@@ -130,7 +153,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       const used = new Map<string, IssueView>();
       const viewAt = (i: number): IssueView => {
         const key = keys[i] as string;
-        const view = used.get(key) ?? views.get(key) ?? issueView(digests[i] as Digest, settings.site, { previous: ref(i - 1), next: ref(i + 1) });
+        const view = used.get(key) ?? views.get(key) ?? issueView(digests[i] as Digest, settings.site, { previous: ref(i - 1), next: ref(i + 1), earlier: earlier[i] });
         used.set(key, view);
         return view;
       };
@@ -153,7 +176,9 @@ export function createBuilder(settings: BuildSettings): Builder {
       for (const i of stale) {
         const view = viewAt(i);
         renderIssuePages(view, templates, out);
-        const email = await renderEmail(view, templates);
+        const mailed = emailDigest(digests[i] as Digest, earlier[i] ?? new Map(), settings.repeats);
+        const emailView = mailed === digests[i] ? view : issueView(mailed, settings.site, { previous: ref(i - 1), next: ref(i + 1) });
+        const email = await renderEmail(emailView, templates);
         out.put(`email/${view.date}.html`, email.html);
         out.put(`email/${view.date}.txt`, email.text);
         reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });

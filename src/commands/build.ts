@@ -12,6 +12,8 @@ export function buildSettings(config: Config, root: string): BuildSettings {
     outDir: config.outDir,
     templatesDir: join(root, 'templates'),
     site: { url: config.siteUrl, title: config.title, language: 'en' },
+    hub: config.websubHub,
+    repeats: config.repeats,
   };
 }
 

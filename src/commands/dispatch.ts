@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBuilder } from '../build/build.ts';
+import { createBuilder, earlierIssues, emailDigest, type Builder } from '../build/build.ts';
 import type { Config } from '../config.ts';
-import { findDigests, isIsoDate, loadDigest } from '../digest/index.ts';
+import { findDigests, isIsoDate, loadDigest, type Digest } from '../digest/index.ts';
 import { createMessageMaker, dispatchIssue, type DispatchContext, type DispatchSummary, type IssueToSend } from '../deliver/dispatch.ts';
 import { Ledger } from '../deliver/ledger.ts';
+import { Publications } from '../deliver/publications.ts';
 import { createProgress } from '../deliver/progress.ts';
 import { fileTransport, smtpTransport, type Transport } from '../deliver/transport.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
@@ -32,17 +33,26 @@ export function transportFor(config: Config, dryRun = false): Transport {
   return smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate });
 }
 
-/** Builds an issue and loads what mailing it needs: the model and the email as built. */
-export async function loadIssue(config: Config, root: string, date: string): Promise<IssueToSend> {
-  await createBuilder(buildSettings(config, root)).build({ date });
-  const file = (await findDigests(config.digestsDir)).find((d) => d.date === date);
-  if (!file) throw new PaperboyError(`no digest for ${date} in ${config.digestsDir}`);
-  const [digest, html, text] = await Promise.all([
-    loadDigest(file.path),
+/** Builds an issue (with `builder`, or a new one) and loads what mailing it needs: the model and the email as built. */
+export async function loadIssue(config: Config, root: string, date: string, builder: Builder = createBuilder(buildSettings(config, root))): Promise<IssueToSend> {
+  await builder.build({ date });
+  const files = await findDigests(config.digestsDir);
+  const index = files.findIndex((d) => d.date === date);
+  if (index === -1) throw new PaperboyError(`no digest for ${date} in ${config.digestsDir}`);
+  const [html, text] = await Promise.all([
     readFile(join(config.outDir, 'email', `${date}.html`), 'utf8'),
     readFile(join(config.outDir, 'email', `${date}.txt`), 'utf8'),
   ]);
-  return { digest, html, text };
+  if (config.repeats !== 'omit') return { digest: await loadDigest((files[index] as { path: string }).path), html, text };
+  const digests = await Promise.all(files.slice(0, index + 1).map((f) => loadDigest(f.path)));
+  const earlier = earlierIssues(digests).at(-1) ?? new Map<string, string>();
+  return { digest: emailDigest(digests.at(-1) as Digest, earlier, 'omit'), html, text };
+}
+
+/** How old a digest is past its day, and whether that is too old to mail. */
+export function lateness(config: Config, date: string, now: Date = new Date()): { late: boolean; days: number } {
+  const age = now.getTime() - Date.parse(`${date}T00:00:00Z`);
+  return { late: age > config.maxLatenessMs, days: Math.floor(age / 86_400_000) };
 }
 
 /** The dispatch context of the settings, around an open database. */
@@ -96,6 +106,17 @@ export async function dispatchCommand(config: Config, root: string, flags: Dispa
     }
     const issue = await loadIssue(config, root, date);
     const ctx = dispatchContext(config, root, db, transport);
+    const real = flags.to === undefined && !flags.dryRun;
+    if (real && issue.digest.papers.length === 0) {
+      new Publications(db).record(date, false, 'empty digest: archived and in the feeds, not mailed');
+      output.out(`${date} has no papers: it is on the web and in the feeds, and is not mailed`);
+      return 0;
+    }
+    const age = lateness(config, date);
+    if (real && age.late && !flags.force) {
+      output.err(`${date} is ${age.days} days old (PAPERBOY_MAX_LATENESS is ${config.maxLateness}): it is on the web, not mailed; --force mails it anyway`);
+      return 1;
+    }
 
     if (flags.to !== undefined) {
       const make = createMessageMaker(issue, ctx, 0);
@@ -126,6 +147,7 @@ export async function dispatchCommand(config: Config, root: string, flags: Dispa
 
     const summary = await dispatchIssue(issue, { ...ctx, progress: createProgress(process.stderr, `dispatch ${date}`) }, { force: flags.force ?? false });
     output.out(describeDispatch(summary));
+    if (summary.stopped === undefined) new Publications(db).record(date, true, describeDispatch(summary));
     if (summary.stopped !== undefined) {
       output.err(`${date}: stopped: ${summary.stopped}; run dispatch again to resume, nothing sent is sent twice`);
       return 1;

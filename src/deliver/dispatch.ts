@@ -18,6 +18,10 @@ export interface IssueToSend {
   digest: Digest;
   html: string;
   text: string;
+  /** The issue's name in the ledger and in Message-IDs, when it is not the digest's date (a weekly email). */
+  id?: string | undefined;
+  /** What the subject says instead of the date (`Week of Oct 7 – Oct 13, 2024`). */
+  label?: string | undefined;
 }
 
 /** Everything a dispatch works with, handed in. */
@@ -73,8 +77,8 @@ export function messageIdFor(issue: string, round: number, subscriberId: number,
   return `paperboy.${issue}.${round}.${subscriberId}@${domain}`;
 }
 
-function subjectOf(digest: Digest, count: number, lead: string | undefined): string {
-  const day = new Date(`${digest.date}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+function subjectOf(issue: IssueToSend, count: number, lead: string | undefined): string {
+  const day = issue.label ?? new Date(`${issue.digest.date}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
   const title = lead === undefined ? '' : plainText(lead);
   const short = title.length > 90 ? `${title.slice(0, 89)}…` : title;
   return `${day} · ${count} paper${count === 1 ? '' : 's'}${short ? ` · ${short}` : ''}`;
@@ -93,7 +97,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     if (!template) {
       const all = papers.length === issue.digest.papers.length;
       const body = all ? issue : await ctx.renderVariant({ ...issue.digest, papers });
-      template = buildMessageTemplate({ from: ctx.from, subject: subjectOf(issue.digest, papers.length, papers[0]?.title), date, listId }, body.text, body.html);
+      template = buildMessageTemplate({ from: ctx.from, subject: subjectOf(issue, papers.length, papers[0]?.title), date, listId }, body.text, body.html);
       if (templates.size >= 128) templates.delete(templates.keys().next().value as string);
       templates.set(key, template);
     }
@@ -106,7 +110,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     if (papers.length === 0) return { skip: 'no papers on their topics in this issue' };
     const template = await templateFor(papers);
     const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber.id);
-    const messageId = messageIdFor(issue.digest.date, round, subscriber.id, sender.domain);
+    const messageId = messageIdFor(issue.id ?? issue.digest.date, round, subscriber.id, sender.domain);
     const parts = personalize(template, {
       to: subscriber.email,
       messageId,
@@ -134,7 +138,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
   const progress = ctx.progress ?? silentProgress;
   const lock = acquireLock(ctx.db, 'dispatch', now);
   try {
-    const date = issue.digest.date;
+    const date = issue.id ?? issue.digest.date;
     const latest = ledger.latestRound(date);
     const roundNumber = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
     const round = ledger.open(date, roundNumber, options.cadence ?? 'daily');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PaperboyError } from '../errors.ts';
 import type { Db } from '../subscribers/db.ts';
@@ -11,6 +12,9 @@ export interface Lock {
 export class LockedError extends PaperboyError {
   override name = 'LockedError';
 }
+
+// Tells this process from an earlier one that had the same pid (containers reuse pids on restart).
+const INCARNATION = randomBytes(8).toString('hex');
 
 // A lock whose holder has not said it is alive for this long is taken over, whoever holds it.
 const STALE_MS = 60_000;
@@ -33,24 +37,25 @@ function alive(pid: number): boolean {
 export function acquireLock(db: Db, name: string, now: () => Date = () => new Date()): Lock {
   const host = hostname();
   const take = db.transaction(() => {
-    const held = db.prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string }>('SELECT pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?').get(name);
+    const held = db.prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string; nonce: string }>('SELECT pid, host, acquired_at, heartbeat_at, nonce FROM locks WHERE name = ?').get(name);
     if (held) {
       const silent = now().getTime() - Date.parse(held.heartbeat_at) > STALE_MS;
-      const gone = held.host === host && (held.pid === process.pid || !alive(held.pid));
+      const ours = held.nonce === INCARNATION;
+      const gone = !ours && held.host === host && (held.pid === process.pid || !alive(held.pid));
       if (!silent && !gone) throw new LockedError(`another dispatch is running (process ${held.pid} on ${held.host}, since ${held.acquired_at}); wait for it, or stop it`);
     }
     const stamp = now().toISOString();
-    db.prepare('INSERT OR REPLACE INTO locks (name, pid, host, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)').run(name, process.pid, host, stamp, stamp);
+    db.prepare('INSERT OR REPLACE INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES (?, ?, ?, ?, ?, ?)').run(name, process.pid, host, stamp, stamp, INCARNATION);
   });
   take.immediate();
   const beat = setInterval(() => {
-    db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND pid = ?').run(now().toISOString(), name, process.pid);
+    db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND nonce = ?').run(now().toISOString(), name, INCARNATION);
   }, HEARTBEAT_MS);
   beat.unref();
   return {
     release() {
       clearInterval(beat);
-      db.prepare('DELETE FROM locks WHERE name = ? AND pid = ?').run(name, process.pid);
+      db.prepare('DELETE FROM locks WHERE name = ? AND nonce = ?').run(name, INCARNATION);
     },
   };
 }

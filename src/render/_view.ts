@@ -43,6 +43,8 @@ export interface PaperView {
   tags: TagView[];
   github: LinkView[];
   huggingface: LinkView[];
+  /** The earlier issue that already carried this paper, if one did. */
+  repeatOf: { date: string; displayDate: string; webUrl: string } | undefined;
 }
 
 /** One issue, ready for any template. */
@@ -116,7 +118,7 @@ export function paperAnchor(paper: Paper): string {
   return `arxiv-${paper.arxivId.replace(/[^\w-]/g, '-')}`;
 }
 
-function paperView(paper: Paper, number: number, site: Site, webUrl: string): PaperView {
+function paperView(paper: Paper, number: number, site: Site, webUrl: string, firstSeen: string | undefined): PaperView {
   const urls = siteUrls(site);
   const anchor = paperAnchor(paper);
   return {
@@ -134,6 +136,7 @@ function paperView(paper: Paper, number: number, site: Site, webUrl: string): Pa
     tags: paper.tags.map((name) => ({ name: plainText(name), slug: slugify(name), feedUrl: urls.tagFeed(slugify(name)) })),
     github: paper.links.github.map((url) => ({ url, label: linkLabel(url) })),
     huggingface: paper.links.huggingface.map((url) => ({ url, label: linkLabel(url) })),
+    repeatOf: firstSeen === undefined ? undefined : { date: firstSeen, displayDate: displayDate(firstSeen), webUrl: `${urls.issue(firstSeen)}#${anchor}` },
   };
 }
 
@@ -144,15 +147,25 @@ function preheader(digest: Digest): string {
   return `${countText(digest.papers.length)}: ${titles.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
 }
 
+/** What else an issue's view may know: its neighbours, and the earlier issues its papers were in. */
+export interface ViewContext {
+  previous?: IssueRef | undefined;
+  next?: IssueRef | undefined;
+  /** arXiv id → the date of an earlier issue that carried the paper. */
+  earlier?: ReadonlyMap<string, string> | undefined;
+  /** For the weekly email: the week it gathers (its label replaces the date, its link goes home). */
+  week?: { label: string } | undefined;
+}
+
 /** Builds the view every template of one issue takes. */
-export function issueView(digest: Digest, site: Site, neighbours: { previous?: IssueRef | undefined; next?: IssueRef | undefined } = {}): IssueView {
+export function issueView(digest: Digest, site: Site, neighbours: ViewContext = {}): IssueView {
   const urls = siteUrls(site);
-  const webUrl = urls.issue(digest.date);
+  const webUrl = neighbours.week ? `${site.url}/` : urls.issue(digest.date);
   const ref = (r: IssueRef | undefined) => r && { ...r, webUrl: urls.issue(r.date), displayDate: displayDate(r.date) };
   return {
     site,
     date: digest.date,
-    displayDate: displayDate(digest.date),
+    displayDate: neighbours.week?.label ?? displayDate(digest.date),
     count: digest.papers.length,
     countText: countText(digest.papers.length),
     preheader: preheader(digest),
@@ -160,7 +173,7 @@ export function issueView(digest: Digest, site: Site, neighbours: { previous?: I
     textUrl: urls.issueText(digest.date),
     archiveUrl: urls.archive(digest.date),
     feeds: urls.feeds,
-    papers: digest.papers.map((p, i) => paperView(p, i + 1, site, webUrl)),
+    papers: digest.papers.map((p, i) => paperView(p, i + 1, site, webUrl, neighbours.earlier?.get(p.arxivId))),
     previous: ref(neighbours.previous),
     next: ref(neighbours.next),
   };

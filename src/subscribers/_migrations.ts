@@ -63,4 +63,11 @@ export const MIGRATIONS: readonly string[] = [
      count INTEGER NOT NULL,
      PRIMARY KEY (email_key, day)
    );`,
+  `CREATE TABLE publications (
+     issue TEXT PRIMARY KEY,
+     published_at TEXT NOT NULL,
+     mailed INTEGER NOT NULL,
+     note TEXT NOT NULL DEFAULT ''
+   );`,
+  `ALTER TABLE locks ADD COLUMN nonce TEXT NOT NULL DEFAULT '';`,
 ];

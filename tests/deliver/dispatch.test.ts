@@ -133,15 +133,16 @@ describe('dispatching an issue over SMTP', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 
-  it('never lets two dispatches run at once, and takes over a lock whose holder is gone', async () => {
+  it('never lets two dispatches run at once, even in one process, and takes over a lock whose holder is gone', async () => {
     const { db } = await tempDatabase();
     const held = acquireLock(db, 'dispatch');
-    db.prepare("UPDATE locks SET pid = 999999 WHERE name = 'dispatch'").run();
+    expect(() => acquireLock(db, 'dispatch')).toThrow(LockedError);
+    db.prepare("UPDATE locks SET pid = 999999, nonce = 'a dead process' WHERE name = 'dispatch'").run();
     const taken = acquireLock(db, 'dispatch');
-    expect(() => {
-      db.prepare('UPDATE locks SET pid = ? WHERE name = ?').run(process.ppid, 'dispatch');
-      acquireLock(db, 'dispatch');
-    }).toThrow(LockedError);
+    db.prepare("UPDATE locks SET pid = ?, nonce = 'another live process' WHERE name = 'dispatch'").run(process.ppid);
+    expect(() => acquireLock(db, 'dispatch')).toThrow(/another dispatch is running \(process \d+ on /);
+    db.prepare("UPDATE locks SET pid = ?, nonce = 'an earlier process with this pid' WHERE name = 'dispatch'").run(process.pid);
+    acquireLock(db, 'dispatch').release();
     held.release();
     taken.release();
   });

@@ -1,0 +1,34 @@
+import type { Db } from '../subscribers/db.ts';
+
+/** An issue that was published: mailed, or deliberately not (empty, late), and when. */
+export interface Publication {
+  issue: string;
+  publishedAt: string;
+  mailed: boolean;
+  note: string;
+}
+
+/** The record of what was published, so a schedule never publishes an issue twice. */
+export class Publications {
+  readonly #db: Db;
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** The publication of an issue (a date, or `week-YYYY-MM-DD`), if there was one. */
+  get(issue: string): Publication | undefined {
+    const row = this.#db.prepare<[string], { issue: string; published_at: string; mailed: number; note: string }>('SELECT * FROM publications WHERE issue = ?').get(issue);
+    return row && { issue: row.issue, publishedAt: row.published_at, mailed: row.mailed === 1, note: row.note };
+  }
+
+  /** The most recent publication. */
+  last(): Publication | undefined {
+    const row = this.#db.prepare<[], { issue: string; published_at: string; mailed: number; note: string }>('SELECT * FROM publications ORDER BY published_at DESC LIMIT 1').get();
+    return row && { issue: row.issue, publishedAt: row.published_at, mailed: row.mailed === 1, note: row.note };
+  }
+
+  /** Records a publication (again, if it is forced). */
+  record(issue: string, mailed: boolean, note: string, at: Date = new Date()): void {
+    this.#db.prepare('INSERT OR REPLACE INTO publications (issue, published_at, mailed, note) VALUES (?, ?, ?, ?)').run(issue, at.toISOString(), mailed ? 1 : 0, note);
+  }
+}

@@ -1,0 +1,68 @@
+import cron from 'node-cron';
+import type { Logger } from './log.ts';
+
+/** The running schedules: when they next fire, and how to stop them. */
+export interface Schedules {
+  nextDaily(): Date | null;
+  nextWeekly(): Date | null;
+  /** Runs a job now, as a tick would (skipped if one is under way). */
+  runNow(name: 'daily' | 'weekly'): Promise<void>;
+  /** Stops firing; resolves once a job under way has finished. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `daily` and `weekly` on their cron expressions in a time zone. One job at a time: a tick
+ * that finds a job still running is skipped, with a log line.
+ */
+export function startSchedules(
+  times: { daily: string; weekly: string; timeZone: string },
+  jobs: { daily: () => Promise<string>; weekly: () => Promise<string> },
+  log: Logger,
+): Schedules {
+  let running: Promise<void> | undefined;
+  const run = (name: 'daily' | 'weekly') => async () => {
+    if (running) {
+      log.info('tick skipped', { schedule: name, reason: 'the previous job is still running' });
+      return;
+    }
+    running = (async () => {
+      try {
+        log.info('tick', { schedule: name, outcome: await jobs[name]() });
+      } catch (error) {
+        log.error('job failed', { schedule: name, error: (error as Error).message });
+      }
+    })();
+    await running;
+    running = undefined;
+  };
+  const daily = cron.schedule(times.daily, run('daily'), { timezone: times.timeZone, name: 'daily', suppressMissedWarning: true });
+  const weekly = cron.schedule(times.weekly, run('weekly'), { timezone: times.timeZone, name: 'weekly', suppressMissedWarning: true });
+  return {
+    runNow: (name) => run(name)(),
+    nextDaily: () => daily.getNextRun(),
+    nextWeekly: () => weekly.getNextRun(),
+    async stop() {
+      await daily.stop();
+      await weekly.stop();
+      await running;
+    },
+  };
+}
+
+/** When a cron expression next fires in a time zone, without scheduling anything. */
+export function nextRun(expression: string, timeZone: string): Date | null {
+  // Only a started task knows its next run; this one does nothing and is gone at once.
+  const task = cron.createTask(expression, () => undefined, { timezone: timeZone });
+  void task.start();
+  const next = task.getNextRun();
+  void task.destroy();
+  return next;
+}
+
+/** A time as the operator reads it: in the schedule's time zone, with the zone named. */
+export function inZone(date: Date | null, timeZone: string): string {
+  if (!date) return 'never';
+  const local = date.toLocaleString('sv-SE', { timeZone, hour12: false }).replace(' ', ' ');
+  return `${local} ${timeZone}`;
+}
