@@ -155,3 +155,34 @@ describe('paperboy start', () => {
     expect(await job.stop()).toBe(0);
   });
 });
+
+describe('WebSub', () => {
+  it('names the hub in the feeds and tells it when they change', async () => {
+    const { createServer } = await import('node:http');
+    const pings: string[] = [];
+    const hub = createServer((request, response) => {
+      let body = '';
+      request.on('data', (c: Buffer) => (body += c.toString()));
+      request.on('end', () => {
+        pings.push(body);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+    const hubUrl = `http://127.0.0.1:${(hub.address() as import('node:net').AddressInfo).port}/`;
+    const smtp = await sink();
+    const today = day(0);
+    const { base, start } = await setup([], { [`${today}.md`]: digestOf(today) }, smtp, { PAPERBOY_WEBSUB_HUB: hubUrl, PAPERBOY_SITE_URL: 'https://papers.example.org' });
+    const job = start();
+    await job.waitFor(() => pings.length >= 3, 'the hub notified');
+    expect(pings.map((p) => new URLSearchParams(p).get('hub.url')).sort()).toEqual([
+      'https://papers.example.org/feeds/atom.xml',
+      'https://papers.example.org/feeds/feed.json',
+      'https://papers.example.org/feeds/rss.xml',
+    ]);
+    expect(pings.every((p) => new URLSearchParams(p).get('hub.mode') === 'publish')).toBe(true);
+    expect(await readFile(join(base, 'out', 'feeds', 'atom.xml'), 'utf8')).toContain(`<link rel="hub" href="${hubUrl}"/>`);
+    expect(await job.stop()).toBe(0);
+    hub.close();
+  });
+});
