@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { plainText } from '../../render/_inline.ts';
-import { countText, displayDate, issueView, siteUrls, slugify } from '../../render/_view.ts';
+import { sitePagesInput } from '../../build/_pages.ts';
+import { issueView, siteUrls } from '../../render/_view.ts';
 import { csrfToken } from '../_csrf.ts';
 import type { WebContext } from '../_context.ts';
 
@@ -8,23 +8,16 @@ import type { WebContext } from '../_context.ts';
 export function homeRoute(app: FastifyInstance, ctx: WebContext): void {
   app.get('/', async (_request, reply) => {
     const [templates, data] = await Promise.all([ctx.templates(), ctx.siteData()]);
-    const urls = siteUrls(ctx.site);
-    const newest = data.digests.at(-1);
-    const latest = newest && issueView(newest, ctx.site);
+    const byDate = new Map(data.digests.map((d) => [d.date, d]));
+    const pages = sitePagesInput(data.digests, (date) => issueView(byDate.get(date) ?? { date, papers: [], warnings: [] }, ctx.site), ctx.site);
+    const latest = pages.latest === undefined ? undefined : pages.viewOf(pages.latest);
     const html = templates.index({
       site: ctx.site,
-      feeds: urls.feeds,
+      feeds: siteUrls(ctx.site).feeds,
       csrf: csrfToken(ctx.secret),
       latest: latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, papers: latest.papers },
-      issues: [...data.digests].reverse().map((d) => ({
-        date: d.date,
-        displayDate: displayDate(d.date),
-        count: d.papers.length,
-        countText: countText(d.papers.length),
-        webUrl: urls.issue(d.date),
-        lead: plainText(d.papers[0]?.title ?? ''),
-      })),
-      tags: data.tags.map((name) => ({ name, slug: slugify(name), feedUrl: urls.tagFeed(slugify(name)) })),
+      issues: pages.summary.issues,
+      tags: pages.summary.tags,
     });
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   });
