@@ -5,6 +5,7 @@ import { benchCommand } from './commands/bench.ts';
 import { buildCommand } from './commands/build.ts';
 import { checkCommand } from './commands/check.ts';
 import { dispatchCommand, type DispatchFlags } from './commands/dispatch.ts';
+import { inboundCommand } from './commands/inbound.ts';
 import { parseCommand } from './commands/parse.ts';
 import { serveCommand } from './commands/serve.ts';
 import { startCommand } from './commands/start.ts';
@@ -98,6 +99,12 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .description('write the list as CSV, to FILE or standard output')
     .argument('[file]')
     .action((file: string | undefined) => run(() => exportSubscribers(loadConfig(), file, output)));
+
+  program
+    .command('inbound')
+    .description('the SMTP receiver: subscribe and unsubscribe by email, bounces')
+    .option('--port <port>', 'listen on this port (default: PAPERBOY_INBOUND_PORT, else 2525)')
+    .action((options: { port?: string }) => run(() => inboundCommand(loadConfig(), projectRoot, options, output)));
 
   program
     .command('status')

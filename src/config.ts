@@ -42,6 +42,7 @@ const schema = z.object({
   PAPERBOY_MAX_LATENESS: duration.default('2d'),
   PAPERBOY_REPEATS: z.enum(['mark', 'omit'], { error: 'must be mark or omit' }).default('mark'),
   PAPERBOY_WEBSUB_HUB: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a WebSub hub' }).optional(),
+  PAPERBOY_INBOUND_PORT: port.optional(),
   PAPERBOY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' }).default('info'),
   PAPERBOY_TZ: timeZone.default('UTC'),
   PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
@@ -73,6 +74,8 @@ export interface Config {
   readonly repeats: 'mark' | 'omit';
   readonly websubHub: string | undefined;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Where the inbound SMTP receiver listens; `start` runs it only when this is set. */
+  readonly inboundPort: number | undefined;
   readonly timeZone: string;
   readonly digestsDir: string;
   readonly outDir: string;
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     repeats: s.PAPERBOY_REPEATS,
     websubHub: s.PAPERBOY_WEBSUB_HUB,
     logLevel: s.PAPERBOY_LOG_LEVEL,
+    inboundPort: s.PAPERBOY_INBOUND_PORT,
     timeZone: s.PAPERBOY_TZ,
     digestsDir: resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
     outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),

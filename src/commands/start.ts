@@ -9,6 +9,7 @@ import { inZone, startSchedules } from '../schedule.ts';
 import type { WebContext } from '../web/_context.ts';
 import { createSiteData } from '../web/_site-data.ts';
 import { createServer } from '../web/server.ts';
+import { startReceiver } from '../inbound/receiver.ts';
 import { loadTemplates, type Templates } from '../render/_templates.ts';
 import { join } from 'node:path';
 import type { Output } from './_output.ts';
@@ -50,6 +51,9 @@ export async function startCommand(config: Config, root: string, output: Output)
   });
   watcher.on('error', (error) => log.warn('not watching the digests folder', { error: error.message }));
 
+  const receiver =
+    config.inboundPort === undefined ? undefined : await startReceiver(web.subscriptions, config.from, config.inboundPort, log);
+
   const schedules = startSchedules(
     { daily: config.schedule, weekly: config.weeklySchedule, timeZone: config.timeZone },
     { daily: () => publishNewest(app), weekly: () => publishWeek(app) },
@@ -64,6 +68,7 @@ export async function startCommand(config: Config, root: string, output: Output)
       `  daily:    ${config.schedule}, next at ${inZone(schedules.nextDaily(), config.timeZone)}`,
       `  weekly:   ${config.weeklySchedule}, next at ${inZone(schedules.nextWeekly(), config.timeZone)}`,
       `  site:     ${out}/ (feeds in ${out}/feeds/)`,
+      ...(receiver ? [`  inbound:  SMTP on port ${receiver.port} for ${config.from}`] : []),
     ].join('\n'),
   );
   log.info('started', { web: address, schedule: config.schedule, timeZone: config.timeZone });
@@ -82,6 +87,7 @@ export async function startCommand(config: Config, root: string, output: Output)
   const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
   await Promise.race([Promise.all([schedules.stop(), first]), grace]);
   await server.close();
+  await receiver?.close();
   await app.transport.close();
   app.db.close();
   log.info('stopped');

@@ -13,7 +13,17 @@ export async function statusCommand(config: Config, options: { json?: boolean },
   try {
     const publications = new Publications(db);
     const ledger = new Ledger(db);
-    const subscribers = new SubscriberStore(db).counts();
+    const store = new SubscriberStore(db);
+    const subscribers = store.counts();
+    const events = store.eventCounts(new Date(Date.now() - 30 * 86_400_000).toISOString());
+    const recent = {
+      confirmationsSent: events['confirmation-sent'] ?? 0,
+      confirmed: events.confirmed ?? 0,
+      unsubscribed: events.unsubscribed ?? 0,
+      hardBounces: events['hard-bounce'] ?? 0,
+      softBounces: events['soft-bounce'] ?? 0,
+      markedBounced: events.bounced ?? 0,
+    };
     const newest = (await findDigests(config.digestsDir).catch(() => [])).at(-1);
     const last = publications.last();
     const round = ledger.lastRound();
@@ -31,6 +41,7 @@ export async function statusCommand(config: Config, options: { json?: boolean },
       nextWeekly: nextRun(config.weeklySchedule, config.timeZone)?.toISOString() ?? null,
       timeZone: config.timeZone,
       subscribers,
+      last30Days: recent,
       lastDispatch: round ?? null,
       dispatchRunning: lock ? { pid: lock.pid, host: lock.host, since: lock.acquired_at } : null,
       attention: stuck,
@@ -44,6 +55,7 @@ export async function statusCommand(config: Config, options: { json?: boolean },
         `last publication: ${last ? `${last.issue} at ${last.publishedAt}: ${last.mailed ? 'mailed' : 'not mailed'} (${last.note})` : 'none yet'}`,
         `next publication: ${inZone(nextRun(config.schedule, config.timeZone), config.timeZone)} (weekly: ${inZone(nextRun(config.weeklySchedule, config.timeZone), config.timeZone)})`,
         `subscribers: ${subscribers.confirmed} confirmed, ${subscribers.pending} pending, ${subscribers.unsubscribed} unsubscribed, ${subscribers.bounced} bounced`,
+        `last 30 days: ${recent.confirmationsSent} confirmations sent, ${recent.confirmed} confirmed, ${recent.unsubscribed} unsubscribed, ${recent.hardBounces} hard and ${recent.softBounces} soft bounces, ${recent.markedBounced} marked bounced`,
         `last dispatch: ${round ? `${round.issue}${round.round > 0 ? ` round ${round.round}` : ''}: ${round.status}, ${round.sent} sent, ${round.skipped} skipped, ${round.failed} failed${round.note ? ` (${round.note})` : ''}` : 'none yet'}`,
         ...(lock ? [`dispatch running: process ${lock.pid} on ${lock.host} since ${lock.acquired_at}`] : []),
         stuck.length > 0 ? `needs attention:\n${stuck.map((s) => `  - ${s}`).join('\n')}` : 'needs attention: nothing',

@@ -176,6 +176,7 @@ export class SubscriberStore {
       .prepare(
         `UPDATE subscribers SET status = @status, updated_at = @now,
            confirmed_at = CASE WHEN @status = 'confirmed' THEN @now ELSE confirmed_at END,
+           soft_bounces = CASE WHEN @status = 'confirmed' THEN 0 ELSE soft_bounces END,
            unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END
          WHERE id = @id`,
       )
@@ -199,6 +200,25 @@ export class SubscriberStore {
       return true;
     }
     return false;
+  }
+
+  /** Counts a temporary delivery failure reported later (a DSN); the third in a row marks the subscriber bounced. */
+  recordSoftBounce(id: number, detail: string, limit = 3): boolean {
+    this.#db.prepare('UPDATE subscribers SET soft_bounces = soft_bounces + 1, updated_at = ? WHERE id = ?').run(this.#stamp(), id);
+    this.recordEvent(id, 'soft-bounce', detail);
+    const subscriber = this.get(id);
+    if (subscriber && subscriber.softBounces >= limit && subscriber.status !== 'bounced') {
+      this.setStatus(id, 'bounced', `${subscriber.softBounces} temporary failures in a row`);
+      return true;
+    }
+    return false;
+  }
+
+  /** How many history events of each kind since a time, for status. */
+  eventCounts(since: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const row of this.#db.prepare<[string], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM events WHERE at >= ? GROUP BY kind').all(since)) counts[row.kind] = row.n;
+    return counts;
   }
 
   /** Adds a line to a subscriber's history. */

@@ -45,10 +45,10 @@ function allowance(db: Db, email: string, now: Date): boolean {
   })();
 }
 
-async function mail(ctx: SubscriptionContext, to: string, subject: string, text: string, kind: string): Promise<void> {
+async function mail(ctx: SubscriptionContext, to: string, subject: string, text: string, kind: string, replyTo?: string): Promise<void> {
   const { domain } = senderParts(ctx.from);
   const messageId = `paperboy.${kind}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${domain}`;
-  const raw = await new MailComposer({ from: ctx.from, to, subject, text, messageId: `<${messageId}>`, headers: { 'Auto-Submitted': 'auto-generated' } }).compile().build();
+  const raw = await new MailComposer({ from: ctx.from, to, subject, text, messageId: `<${messageId}>`, ...(replyTo ? { replyTo } : {}), headers: { 'Auto-Submitted': 'auto-generated' } }).compile().build();
   await ctx.transport.send({ envelope: { from: senderParts(ctx.from).address, to }, messageId, parts: [raw] });
 }
 
@@ -78,8 +78,26 @@ export async function requestSubscription(
   }
   if (!added) ctx.store.setPreferences(subscriber.id, cleanTopics(request.topics), request.cadence);
   ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`);
-  await mail(ctx, subscriber.email, `Confirm your subscription to ${ctx.site.title}`, ctx.templates.confirmEmail(view), 'confirm');
+  // Replying confirms too: the reply goes to an address that carries the confirmation token.
+  const { local, domain } = senderParts(ctx.from);
+  const replyTo = `${local}+confirm-${links.confirmUrl.slice(links.confirmUrl.indexOf('token=') + 6)}@${domain}`;
+  await mail(ctx, subscriber.email, `Confirm your subscription to ${ctx.site.title}`, ctx.templates.confirmEmail(view), 'confirm', replyTo);
   return 'confirmation sent';
+}
+
+/**
+ * Someone asked by email to leave: a sender address proves nothing, so a subscriber on the list gets
+ * a link to the unsubscribe page (within the daily allowance); anyone else, nothing.
+ */
+export async function requestUnsubscribe(ctx: SubscriptionContext, email: string): Promise<'link sent' | 'not on the list' | 'limit reached'> {
+  const subscriber = ctx.store.find(email);
+  if (!subscriber || subscriber.status === 'unsubscribed') return 'not on the list';
+  const now = (ctx.now ?? (() => new Date()))();
+  if (!allowance(ctx.db, subscriber.email, now)) return 'limit reached';
+  const links = linksFor(ctx, subscriber.id, now);
+  ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email');
+  await mail(ctx, subscriber.email, `Unsubscribe from ${ctx.site.title}?`, ctx.templates.unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links }), 'unsubscribe');
+  return 'link sent';
 }
 
 /** Confirms a subscriber (idempotent). */
