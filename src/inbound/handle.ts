@@ -1,7 +1,8 @@
 import type { ParsedMail } from 'mailparser';
 import type { Logger } from '../log.ts';
 import { confirm, requestSubscription, requestUnsubscribe, unsubscribe, type SubscriptionContext } from '../subscribers/subscriptions.ts';
-import { verifyToken } from '../subscribers/tokens.ts';
+import type { Subscriber } from '../subscribers/store.ts';
+import { verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import type { Mailbox } from './addresses.ts';
 import { isAutoReply, readDsn } from './dsn.ts';
 
@@ -35,11 +36,15 @@ export async function handleInbound(ctx: SubscriptionContext, log: Logger, mailb
   return outcome;
 }
 
+function holderOf(ctx: SubscriptionContext, purpose: TokenPurpose, token: string): Subscriber | undefined {
+  const checked = verifyToken(ctx.secret, purpose, token);
+  return 'subscriberId' in checked ? ctx.store.get(checked.subscriberId) : undefined;
+}
+
 async function act(ctx: SubscriptionContext, mailbox: Mailbox, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
   if (mailbox.kind === 'bounce') {
     // Checked before the auto-reply test: a report is itself automatic.
-    const checked = verifyToken(ctx.secret, 'bounce', mailbox.token);
-    const subscriber = 'subscriberId' in checked ? ctx.store.get(checked.subscriberId) : undefined;
+    const subscriber = holderOf(ctx, 'bounce', mailbox.token);
     if (!subscriber) return 'ignored: bad token';
     const dsn = readDsn(message);
     if (!dsn) return isAutoReply(message) ? 'ignored: automatic reply' : 'ignored: not a delivery status notification';
@@ -55,15 +60,13 @@ async function act(ctx: SubscriptionContext, mailbox: Mailbox, message: ParsedMa
   }
   if (isAutoReply(message)) return 'ignored: automatic reply';
   if (mailbox.kind === 'unsubscribe') {
-    const checked = verifyToken(ctx.secret, 'unsubscribe', mailbox.token);
-    const subscriber = 'subscriberId' in checked ? ctx.store.get(checked.subscriberId) : undefined;
+    const subscriber = holderOf(ctx, 'unsubscribe', mailbox.token);
     if (!subscriber) return 'ignored: bad token';
     unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)');
     return 'unsubscribed';
   }
   if (mailbox.kind === 'confirm') {
-    const checked = verifyToken(ctx.secret, 'confirm', mailbox.token);
-    const subscriber = 'subscriberId' in checked ? ctx.store.get(checked.subscriberId) : undefined;
+    const subscriber = holderOf(ctx, 'confirm', mailbox.token);
     if (!subscriber) return 'ignored: bad token';
     confirm(ctx.store, subscriber, 'confirmed by replying to the confirmation email');
     return 'confirmed';
