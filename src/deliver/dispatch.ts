@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Digest } from '../digest/index.ts';
-import { PaperboyError } from '../errors.ts';
 import { plainText } from '../render/_inline.ts';
 import type { Site } from '../render/_view.ts';
 import type { Db } from '../subscribers/db.ts';
@@ -55,11 +54,6 @@ export interface DispatchSummary {
   seconds: number;
   /** Why the dispatch stopped before the end, if it did. */
   stopped: string | undefined;
-}
-
-/** A dispatch that could not finish; everything not sent stays queued for the next run. */
-export class DispatchError extends PaperboyError {
-  override name = 'DispatchError';
 }
 
 // Consecutive failed attempts that mean the server is down rather than busy with some messages.
