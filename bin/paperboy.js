@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
+// The installed command: the compiled program (`npm install` compiles it into dist/).
+import { run } from '../dist/cli.js';
 
-register();
-const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv.slice(2));
+await run();

@@ -1,50 +1,59 @@
-import { dirname, join, relative } from 'node:path';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { benchCommand } from './commands/bench.ts';
-import { buildCommand } from './commands/build.ts';
-import { checkCommand } from './commands/check.ts';
-import { dispatchCommand, type DispatchFlags } from './commands/dispatch.ts';
-import { inboundCommand } from './commands/inbound.ts';
-import { parseCommand } from './commands/parse.ts';
-import { serveCommand } from './commands/serve.ts';
-import { startCommand } from './commands/start.ts';
-import { statusCommand } from './commands/status.ts';
-import { addSubscriber, exportSubscribers, importSubscribers, listSubscribers, removeSubscriber } from './commands/subscribers.ts';
-import { consoleOutput, type Output } from './commands/_output.ts';
-import { loadConfig } from './config.ts';
+import type { App } from './app.ts';
+import type { CommandContext } from './commands/context.ts';
+import type { Config } from './config.ts';
 import { PaperboyError, UsageError } from './errors.ts';
+import { consoleOutput, type Output } from './output.ts';
 
-type Action = () => Promise<number>;
+/** Where and how `main` runs: the defaults are this process's own. */
+export interface MainOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  output?: Output;
+  /** Aborting it stops a long-running command (serve, start, inbound) as SIGTERM would. */
+  signal?: AbortSignal;
+}
 
-/** The project's folder: benchmarks and templates are found from here. */
-export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+type Flags = Record<string, string | boolean | undefined>;
+type Run = (ctx: CommandContext) => Promise<number>;
 
-/** Builds the `paperboy` command line; each action resolves to an exit status. */
-export function buildProgram(output: Output, run: (action: Action) => void): Command {
+// Each command is loaded only when it runs: `paperboy --help` loads none of them.
+const commands = {
+  parse: () => import('./commands/parse.ts'),
+  check: () => import('./commands/check.ts'),
+  build: () => import('./commands/build.ts'),
+  dispatch: () => import('./commands/dispatch.ts'),
+  subscribers: () => import('./commands/subscribers.ts'),
+  inbound: () => import('./commands/inbound.ts'),
+  status: () => import('./commands/status.ts'),
+  serve: () => import('./commands/serve.ts'),
+  bench: () => import('./commands/bench.ts'),
+  start: () => import('./commands/start.ts'),
+};
+
+/** Builds the `paperboy` command line; an action hands `run` what to do. */
+function buildProgram(output: Output, run: (action: Run) => void): Command {
   const program = new Command('paperboy')
     .description('Publish a daily research-paper digest as email, feeds, web pages and an archive.')
     .exitOverride()
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showHelpAfterError();
 
-  const digestsDir = () => relative(process.cwd(), loadConfig().digestsDir) || '.';
-
   program
     .command('parse')
     .description('read one digest; --json prints the model')
     .argument('<file>', 'a digest file')
     .option('--json', 'print the parse model as JSON')
-    .action((file: string, options: { json?: boolean }) => run(() => parseCommand(file, options, output)));
+    .action((file: string, flags: Flags) => run(async (ctx) => (await commands.parse()).parseCommand(ctx, file, flags)));
 
   program
     .command('check')
     .description('read every digest under DIR and list errors and warnings')
     .argument('[dir]', 'folder of digests (default: PAPERBOY_DIGESTS_DIR)')
     .option('--json', 'print every parse model, with path and errors, as JSON')
-    .action((dir: string | undefined, options: { json?: boolean }) =>
-      run(() => checkCommand(dir ?? digestsDir(), options, output)),
-    );
+    .action((dir: string | undefined, flags: Flags) => run(async (ctx) => (await commands.check()).checkCommand(ctx, dir, flags)));
 
   program
     .command('build')
@@ -52,9 +61,7 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .option('--date <date>', 'render the digest of this day (YYYY-MM-DD)')
     .option('--all', 'render every digest')
     .option('--force', 'render again even what is up to date')
-    .action((options: { date?: string; all?: boolean; force?: boolean }) =>
-      run(() => buildCommand(loadConfig(), projectRoot, options, output)),
-    );
+    .action((flags: Flags) => run(async (ctx) => (await commands.build()).buildCommand(ctx, flags)));
 
   program
     .command('dispatch')
@@ -63,7 +70,7 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .option('--dry-run', 'write what would be sent to out/outbox/ instead')
     .option('--to <address>', 'send one test copy to this address, outside the ledger')
     .option('--force', 'send again an issue that was already sent')
-    .action((options: DispatchFlags) => run(() => dispatchCommand(loadConfig(), projectRoot, options, output)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.dispatch()).dispatchCommand(ctx, flags)));
 
   const subscribers = program.command('subscribers').description('manage the subscriber list');
   subscribers
@@ -74,74 +81,99 @@ export function buildProgram(output: Output, run: (action: Action) => void): Com
     .option('--topics <topics>', 'comma-separated topics (tags); default: everything')
     .option('--weekly', 'one email a week instead of one a day')
     .option('--name <name>', 'their name')
-    .action((email: string, options: { confirmed?: boolean; topics?: string; weekly?: boolean; name?: string }) =>
-      run(() => addSubscriber(loadConfig(), email, options, output)),
-    );
+    .action((email: string, flags: Flags) => run(async (ctx) => (await commands.subscribers()).addSubscriber(ctx, email, flags)));
   subscribers
     .command('list')
     .description('list subscribers: email, status, cadence, topics')
     .option('--status <status>', 'only pending, confirmed, unsubscribed or bounced')
     .option('--count', 'print only how many')
-    .action((options: { status?: string; count?: boolean }) => run(() => listSubscribers(loadConfig(), options, output)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.subscribers()).listSubscribers(ctx, flags)));
   subscribers
     .command('remove')
     .description('delete a subscriber and their history')
     .argument('<email>')
-    .action((email: string) => run(() => removeSubscriber(loadConfig(), email, output)));
+    .action((email: string) => run(async (ctx) => (await commands.subscribers()).removeSubscriber(ctx, email)));
   subscribers
     .command('import')
     .description('import a CSV file with a header row: email, name, topics (a;b), cadence')
     .argument('<file>')
     .option('--confirmed', 'import as confirmed')
-    .action((file: string, options: { confirmed?: boolean }) => run(() => importSubscribers(loadConfig(), file, options, output)));
+    .action((file: string, flags: Flags) => run(async (ctx) => (await commands.subscribers()).importSubscribers(ctx, file, flags)));
   subscribers
     .command('export')
     .description('write the list as CSV, to FILE or standard output')
     .argument('[file]')
-    .action((file: string | undefined) => run(() => exportSubscribers(loadConfig(), file, output)));
+    .action((file: string | undefined) => run(async (ctx) => (await commands.subscribers()).exportSubscribers(ctx, file)));
 
   program
     .command('inbound')
     .description('the SMTP receiver: subscribe and unsubscribe by email, bounces')
     .option('--port <port>', 'listen on this port (default: PAPERBOY_INBOUND_PORT, else 2525)')
-    .action((options: { port?: string }) => run(() => inboundCommand(loadConfig(), projectRoot, options, output)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.inbound()).inboundCommand(ctx, flags)));
 
   program
     .command('status')
     .description('last and next publication, subscribers, the last dispatch, anything stuck')
     .option('--json', 'print it as JSON')
-    .action((options: { json?: boolean }) => run(() => statusCommand(loadConfig(), options, output)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.status()).statusCommand(ctx, flags)));
 
   program
     .command('serve')
     .description('the web server: subscription pages, feeds, archive')
     .option('--port <port>', 'listen on this port (default: PAPERBOY_PORT)')
-    .action((options: { port?: string }) => run(() => serveCommand(loadConfig(), projectRoot, options, output)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.serve()).serveCommand(ctx, flags)));
 
   program
     .command('bench')
     .description('run the benchmarks (npm run bench)')
     .option('--json', 'print the figures as JSON')
-    .option('--only <name>', 'run only the benchmarks whose function name contains this (check, build, dispatch, import, …)')
-    .action((options: { json?: boolean; only?: string }) => run(() => benchCommand(projectRoot, options, output)));
+    .option('--only <name>', 'run only the benchmarks whose name contains this (check, build, dispatch, import, …)')
+    .action((flags: Flags) => run(async (ctx) => (await commands.bench()).benchCommand(ctx, flags)));
 
   program
     .command('start')
     .description('the main job: web server and schedules (npm start)')
-    .action(() => run(() => startCommand(loadConfig(), projectRoot, output)));
+    .action(() => run(async (ctx) => (await commands.start()).startCommand(ctx)));
 
   return program;
 }
 
-/** Runs the command line and returns the exit status: 0 done, 1 bad input or failure, 2 bad usage. */
-export async function main(argv: readonly string[], output: Output = consoleOutput): Promise<number> {
-  let pending: Promise<number> = Promise.resolve(0);
-  const program = buildProgram(output, (action) => {
-    pending = action();
+// Resolves on SIGINT, SIGTERM or the caller's abort, whichever comes first.
+function stopRequest(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (signal?.aborted) done();
+    signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/** Runs the command line and returns the exit status: 0 done, 1 bad input or failure, 2 bad usage. */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const output = options.output ?? consoleOutput;
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  let action: Run | undefined;
+  let config: Config | undefined;
+  let app: App | undefined;
+  const ctx: CommandContext = {
+    output,
+    cwd,
+    config: () => config ?? (config = configOf(env, cwd)),
+    app: () => app ?? (app = openAppOf(ctx.config(), output)),
+    stopped: () => stopRequest(options.signal),
+    progress: options.output === undefined ? process.stderr : undefined,
+  };
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return await pending;
+    await buildProgram(output, (run) => (action = run)).parseAsync(argv, { from: 'user' });
+    if (!action) return 0;
+    await loadParts();
+    return await action(ctx);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof UsageError) {
@@ -154,15 +186,39 @@ export async function main(argv: readonly string[], output: Output = consoleOutp
     }
     output.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return 1;
+  } finally {
+    await app?.close();
   }
 }
 
-// A reader that closes the pipe early (`| head`) is not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
-});
+// The settings and the composition root, loaded only for a command that runs.
+let configOf: (env: NodeJS.ProcessEnv, cwd: string) => Config;
+let openAppOf: (config: Config, output: Output) => App;
+async function loadParts(): Promise<void> {
+  const [{ loadConfig }, { openApp }, { createLogger }] = await Promise.all([import('./config.ts'), import('./app.ts'), import('./log.ts')]);
+  configOf = loadConfig;
+  openAppOf = (config, output) => openApp(config, { log: createLogger(config.logLevel, output.err) });
+}
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/src/cli.ts')) {
+/** Whether this module is the program being run (`node dist/cli.js`), wherever it lies. */
+function isEntry(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the command line as the process's own and sets its exit status. */
+export async function run(): Promise<void> {
+  // A reader that closes the pipe early (`| head`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   process.exitCode = await main(process.argv.slice(2));
 }
+
+if (isEntry()) await run();

@@ -51,13 +51,39 @@ const schema = z.object({
   PAPERBOY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
+/** What every output needs to know about the site: its address, the newsletter's name, the language. */
+export interface Site {
+  readonly url: string;
+  readonly title: string;
+  readonly language: string;
+}
+
+/** The sender, and the parts the list's own addresses (VERP, mailto, Reply-To) are made from. */
+export interface Sender {
+  /** As given: `Name <address>` or an address; the From header of every message. */
+  readonly from: string;
+  readonly address: string;
+  readonly local: string;
+  readonly domain: string;
+}
+
+/** The parts of a sender setting. */
+export function senderOf(from: string): Sender {
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
+  const at = address.lastIndexOf('@');
+  return { from, address, local: address.slice(0, at), domain: address.slice(at + 1) };
+}
+
 /** The settings, validated once and frozen. */
 export interface Config {
   readonly siteUrl: string;
   /** The newsletter's name: the display name of PAPERBOY_FROM. */
   readonly title: string;
+  /** The site as every output sees it (address, name, language). */
+  readonly site: Site;
   readonly port: number;
   readonly from: string;
+  readonly sender: Sender;
   readonly smtpUrl: string | undefined;
   /** SMTP connections kept open at once, and the most messages a second (0: no limit). */
   readonly smtpConnections: number;
@@ -107,11 +133,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ConfigError(`bad settings:\n${lines.join('\n')}`);
   }
   const s = parsed.data;
+  const siteUrl = s.PAPERBOY_SITE_URL.replace(/\/+$/, '');
+  const title = /^\s*"?([^"<]*?)"?\s*</.exec(s.PAPERBOY_FROM)?.[1] || 'Daily Papers';
   return Object.freeze({
-    siteUrl: s.PAPERBOY_SITE_URL.replace(/\/+$/, ''),
-    title: /^\s*"?([^"<]*?)"?\s*</.exec(s.PAPERBOY_FROM)?.[1] || 'Daily Papers',
+    siteUrl,
+    title,
+    site: Object.freeze({ url: siteUrl, title, language: 'en' }),
     port: s.PAPERBOY_PORT,
     from: s.PAPERBOY_FROM,
+    sender: Object.freeze(senderOf(s.PAPERBOY_FROM)),
     smtpUrl: s.PAPERBOY_SMTP_URL,
     smtpConnections: s.PAPERBOY_SMTP_CONNECTIONS,
     smtpRate: s.PAPERBOY_SMTP_RATE,

@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createLibrary } from '../digest/index.ts';
+import { templateSource } from '../render/index.ts';
+import { createBuilder, type Builder } from '../site/index.ts';
 
 /** Real digests to build a benchmark from: the shared corpus when it is beside the project, else `digests/`. */
 export async function sourceDigests(root: string): Promise<string[]> {
@@ -29,4 +32,10 @@ export async function writeDigestFolder(sources: readonly string[], count: numbe
     await writeFile(join(dir, y ?? '', m ?? '', `${d}.md`), text);
   }
   return { dir, papers };
+}
+
+/** A builder over a digests folder, with the project's templates. */
+export function benchBuilder(root: string, digestsDir: string, outDir: string, url = 'https://papers.example.org'): Builder {
+  const site = { url, title: 'Daily Papers', language: 'en' };
+  return createBuilder({ library: createLibrary(digestsDir), outDir, templates: templateSource(join(root, 'templates')), site });
 }

@@ -1,21 +1,21 @@
 // One side of the delivery benchmark, in a process of its own so that its peak memory is its own:
 // `ours` dispatches through paperboy; `plain` has nodemailer build every message itself.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { dispatchIssue } from '../deliver/dispatch.ts';
-import { smtpTransport } from '../deliver/transport.ts';
-import { loadDigest } from '../digest/index.ts';
-import { PLACEHOLDERS } from '../render/placeholders.ts';
-import { openDatabase } from '../subscribers/db.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
+import { senderOf } from '../config.ts';
+import { openDatabase } from '../db/index.ts';
+import { dispatchIssue, smtpTransport } from '../deliver/index.ts';
+import { openLedger } from '../ledger/index.ts';
+import { PLACEHOLDERS } from '../render/index.ts';
+import { SubscriberStore } from '../subscribers/index.ts';
+import { benchBuilder } from './_digests.ts';
 
-const [mode, dataDir, outDir, digestPath, port, connections] = process.argv.slice(2) as [string, string, string, string, string, string];
+const [mode, dataDir, root, digestPath, port, connections] = process.argv.slice(2) as [string, string, string, string, string, string];
 const url = `smtp://127.0.0.1:${port}`;
 const date = /(\d{4}-\d{2}-\d{2})\.md$/.exec(digestPath)?.[1] ?? '';
-const html = await readFile(join(outDir, 'email', `${date}.html`), 'utf8');
-const text = await readFile(join(outDir, 'email', `${date}.txt`), 'utf8');
-const digest = await loadDigest(digestPath);
+const issue = await benchBuilder(root, dirname(digestPath), join(dirname(digestPath), '..', 'out')).issue(date);
+const { digest } = issue;
+const { html, text } = issue.email;
 const db = openDatabase(dataDir);
 const site = { url: 'https://papers.example.org', title: 'Daily Papers', language: 'en' };
 const started = performance.now();
@@ -23,16 +23,15 @@ let sent = 0;
 
 if (mode === 'ours') {
   const transport = smtpTransport(url, { connections: Number(connections), rate: 0 });
-  const summary = await dispatchIssue({ digest, html, text }, {
-    db,
+  const summary = await dispatchIssue(issue, {
+    ledger: openLedger(db),
     store: new SubscriberStore(db),
     transport,
     secret: 'bench-secret-0123456789',
     site,
-    from: 'Daily Papers <papers@example.org>',
+    sender: senderOf('Daily Papers <papers@example.org>'),
     parallel: Number(connections) * 2,
     retry: { attempts: 3, delayMs: 100 },
-    renderVariant: () => Promise.reject(new Error('the benchmark has no topic subscribers')),
   });
   await transport.close();
   sent = summary.sent;

@@ -2,12 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scriptCommand } from '../_modules.ts';
-import { createBuilder } from '../build/build.ts';
-import { sourceDigests, writeDigestFolder } from './_digests.ts';
-import type { BenchResult } from './_result.ts';
+import { scriptCommand } from '../workers.ts';
+import { benchBuilder, sourceDigests, writeDigestFolder } from './_digests.ts';
+import type { BenchResult } from './result.ts';
 
-const SITE = { url: 'http://localhost:8080', title: 'Daily Papers', language: 'en' };
 
 function timed(run: () => void): number {
   const started = performance.now();
@@ -34,7 +32,7 @@ export async function benchBuildAll(root: string): Promise<BenchResult> {
 export async function benchWarmRebuild(root: string): Promise<BenchResult> {
   const { dir } = await writeDigestFolder(await sourceDigests(root), 600);
   const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
-  const builder = createBuilder({ digestsDir: dir, outDir: out, templatesDir: join(root, 'templates'), site: SITE });
+  const builder = benchBuilder(root, dir, out, 'http://localhost:8080');
   await builder.build({ all: true });
   const path = join(dir, '2023', '02', '01.md');
   const original = await readFile(path, 'utf8');

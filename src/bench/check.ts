@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { scriptCommand } from '../_modules.ts';
-import { checkDigests } from '../commands/check.ts';
+import { scriptCommand } from '../workers.ts';
+import { checkDigests } from '../digest/index.ts';
 import { sourceDigests, writeDigestFolder } from './_digests.ts';
-import type { BenchResult } from './_result.ts';
+import type { BenchResult } from './result.ts';
 
 /** `paperboy check` over 600 digests: a whole process, start-up included, and the reading alone. */
 export async function benchCheck(root: string): Promise<BenchResult> {

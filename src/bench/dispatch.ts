@@ -3,13 +3,11 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { scriptCommand } from '../_modules.ts';
-import { createBuilder } from '../build/build.ts';
-import { importCsv } from '../subscribers/import-export.ts';
-import { openDatabase } from '../subscribers/db.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
+import { scriptCommand } from '../workers.ts';
+import { openDatabase } from '../db/index.ts';
+import { importCsv, SubscriberStore } from '../subscribers/index.ts';
 import { sourceDigests } from './_digests.ts';
-import type { BenchResult } from './_result.ts';
+import type { BenchResult } from './result.ts';
 
 const run = promisify(execFile);
 const CONNECTIONS = 5;
@@ -33,9 +31,9 @@ async function subscribersFolder(count: number): Promise<string> {
   return dir;
 }
 
-async function sendWith(mode: 'ours' | 'plain', count: number, issue: { out: string; digest: string }, port: number): Promise<ChildFigures> {
+async function sendWith(mode: 'ours' | 'plain', count: number, issue: { root: string; digest: string }, port: number): Promise<ChildFigures> {
   const data = await subscribersFolder(count);
-  const { stdout } = await run(process.execPath, [...scriptCommand(import.meta.url, '_dispatch-child'), mode, data, issue.out, issue.digest, String(port), String(CONNECTIONS)], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, [...scriptCommand(import.meta.url, '_dispatch-child'), mode, data, issue.root, issue.digest, String(port), String(CONNECTIONS)], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildFigures;
 }
 
@@ -44,11 +42,9 @@ export async function benchDispatch(root: string): Promise<BenchResult> {
   const [sample] = (await sourceDigests(root)).filter((t) => /Papers for 2024-10-04/.test(t));
   const base = await mkdtemp(join(tmpdir(), 'paperboy-bench-issue-'));
   const digest = join(base, 'digests', '2024-10-04.md');
-  const builder = createBuilder({ digestsDir: join(base, 'digests'), outDir: join(base, 'out'), templatesDir: join(root, 'templates'), site: { url: 'https://papers.example.org', title: 'Daily Papers', language: 'en' } });
   await mkdir(join(base, 'digests'), { recursive: true });
   await writeFile(digest, sample ?? '');
-  await builder.build();
-  const issue = { out: join(base, 'out'), digest };
+  const issue = { root, digest };
 
   const sink = spawn(process.execPath, scriptCommand(import.meta.url, '_sink'), { stdio: ['ignore', 'pipe', 'inherit'] });
   try {

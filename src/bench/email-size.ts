@@ -2,10 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDigest } from '../digest/index.ts';
-import { EMAIL_HTML_LIMIT, renderEmail } from '../render/email.ts';
-import { loadTemplates } from '../render/_templates.ts';
-import { issueView } from '../render/_view.ts';
-import type { BenchResult } from './_result.ts';
+import { EMAIL_HTML_LIMIT, issueView, loadTemplates, renderEmail } from '../render/index.ts';
+import type { BenchResult } from './result.ts';
 
 /** The email's size for the largest real digests, against Gmail's clipping. */
 export async function benchEmailSize(root: string): Promise<BenchResult> {

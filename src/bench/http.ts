@@ -3,11 +3,10 @@ import { Agent, request } from 'node:http';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scriptCommand } from '../_modules.ts';
-import { createBuilder } from '../build/build.ts';
-import { dateFromHeading } from '../digest/find.ts';
-import { sourceDigests } from './_digests.ts';
-import type { BenchResult } from './_result.ts';
+import { scriptCommand } from '../workers.ts';
+import { dateFromHeading } from '../digest/index.ts';
+import { benchBuilder, sourceDigests } from './_digests.ts';
+import type { BenchResult } from './result.ts';
 
 const CONCURRENCY = 500;
 const REQUESTS = 20_000;
@@ -29,7 +28,7 @@ export async function benchConditionalFeeds(root: string): Promise<BenchResult> 
   await mkdir(join(base, 'digests'), { recursive: true });
   const sources = await sourceDigests(root);
   for (const text of sources) await writeFile(join(base, 'digests', `${dateFromHeading(text) ?? 'undated'}.md`), text);
-  await createBuilder({ digestsDir: join(base, 'digests'), outDir: join(base, 'out'), templatesDir: join(root, 'templates'), site: { url: 'http://127.0.0.1', title: 'Daily Papers', language: 'en' } }).build({ all: true });
+  await benchBuilder(root, join(base, 'digests'), join(base, 'out'), 'http://127.0.0.1').build({ all: true });
   const env = { ...process.env, PAPERBOY_DIGESTS_DIR: join(base, 'digests'), PAPERBOY_OUT_DIR: join(base, 'out'), PAPERBOY_DATA_DIR: join(base, 'data') };
   const server = spawn(process.execPath, [...scriptCommand(import.meta.url, '../cli'), 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   try {

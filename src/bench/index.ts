@@ -3,9 +3,9 @@ import { benchCheck } from './check.ts';
 import { benchDispatch, benchImport } from './dispatch.ts';
 import { benchEmailSize } from './email-size.ts';
 import { benchConditionalFeeds } from './http.ts';
-import type { BenchResult } from './_result.ts';
+import type { BenchResult } from './result.ts';
 
-export type { BenchResult } from './_result.ts';
+export type { BenchResult } from './result.ts';
 
 /** Every benchmark, in pipeline order. */
 const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];

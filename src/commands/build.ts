@@ -1,21 +1,8 @@
-import { join } from 'node:path';
-import { createBuilder, type BuildReport, type BuildSettings } from '../build/build.ts';
-import type { Config } from '../config.ts';
 import { isIsoDate } from '../digest/index.ts';
 import { UsageError } from '../errors.ts';
-import { plural, type Output } from './_output.ts';
-
-/** The build settings a config gives, with templates from the project. */
-export function buildSettings(config: Config, root: string): BuildSettings {
-  return {
-    digestsDir: config.digestsDir,
-    outDir: config.outDir,
-    templatesDir: join(root, 'templates'),
-    site: { url: config.siteUrl, title: config.title, language: 'en' },
-    hub: config.websubHub,
-    repeats: config.repeats,
-  };
-}
+import { plural } from '../output.ts';
+import type { BuildReport } from '../site/index.ts';
+import type { CommandContext } from './context.ts';
 
 function describe(report: BuildReport, seconds: number): string {
   const lines = report.issues.map((issue) =>
@@ -30,11 +17,12 @@ function describe(report: BuildReport, seconds: number): string {
 }
 
 /** `paperboy build [--date D | --all] [--force]`: renders digests into `out/`. */
-export async function buildCommand(config: Config, root: string, options: { date?: string; all?: boolean; force?: boolean }, output: Output): Promise<number> {
-  if (options.date !== undefined && options.all) throw new UsageError('--date and --all cannot go together');
-  if (options.date !== undefined && !isIsoDate(options.date)) throw new UsageError(`--date takes YYYY-MM-DD, not "${options.date}"`);
+export async function buildCommand(ctx: CommandContext, flags: { date?: unknown; all?: unknown; force?: unknown }): Promise<number> {
+  const date = typeof flags.date === 'string' ? flags.date : undefined;
+  if (date !== undefined && flags.all) throw new UsageError('--date and --all cannot go together');
+  if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date takes YYYY-MM-DD, not "${date}"`);
   const started = performance.now();
-  const report = await createBuilder(buildSettings(config, root)).build(options);
-  output.out(describe(report, (performance.now() - started) / 1000));
+  const report = await ctx.app().builder.build({ date, all: flags.all === true, force: flags.force === true });
+  ctx.output.out(describe(report, (performance.now() - started) / 1000));
   return 0;
 }

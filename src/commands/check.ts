@@ -1,25 +1,7 @@
-import { listDigestFiles, readDigestFile, sameDay, sameDayMessage, type Digest, type Note } from '../digest/index.ts';
-import { plural, type Output } from './_output.ts';
-
-/** One checked file: the parse model with its path and errors. */
-export interface CheckedDigest extends Digest {
-  path: string;
-  errors: Note[];
-}
-
-/** Reads every digest under `dir`; two files for one day are an error in both. */
-export async function checkDigests(dir: string): Promise<CheckedDigest[]> {
-  const checked: CheckedDigest[] = [];
-  for (const file of await listDigestFiles(dir)) {
-    const { digest, errors } = await readDigestFile(file);
-    checked.push({ path: file, ...digest, errors });
-  }
-  for (const [second, first] of sameDay(checked)) {
-    second.errors.push({ line: 1, message: sameDayMessage(second.date, first.path) });
-    first.errors.push({ line: 1, message: sameDayMessage(first.date, second.path) });
-  }
-  return checked;
-}
+import { relative } from 'node:path';
+import { checkDigests, type CheckedDigest } from '../digest/index.ts';
+import { plural } from '../output.ts';
+import type { CommandContext } from './context.ts';
 
 function report(checked: readonly CheckedDigest[]): string {
   const lines: string[] = [];
@@ -41,8 +23,9 @@ function report(checked: readonly CheckedDigest[]): string {
 }
 
 /** `paperboy check [DIR] [--json]`: exit 1 when any digest has an error. */
-export async function checkCommand(dir: string, options: { json?: boolean }, output: Output): Promise<number> {
-  const checked = await checkDigests(dir);
-  output.out(options.json ? JSON.stringify(checked, null, 2) : report(checked));
+export async function checkCommand(ctx: CommandContext, dir: string | undefined, flags: { json?: unknown }): Promise<number> {
+  const folder = dir ?? (relative(ctx.cwd, ctx.config().digestsDir) || '.');
+  const checked = await checkDigests(folder, ctx.cwd);
+  ctx.output.out(flags.json ? JSON.stringify(checked, null, 2) : report(checked));
   return checked.some((c) => c.errors.length > 0) ? 1 : 0;
 }

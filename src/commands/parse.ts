@@ -1,6 +1,7 @@
-import { loadDigest } from '../digest/index.ts';
-import type { Digest } from '../digest/index.ts';
-import { plural, type Output } from './_output.ts';
+import { resolve } from 'node:path';
+import { loadDigest, type Digest } from '../digest/index.ts';
+import { plural } from '../output.ts';
+import type { CommandContext } from './context.ts';
 
 function describe(digest: Digest, path: string): string {
   const lines = [`${path}: ${digest.date}, ${plural(digest.papers.length, 'paper')}, ${plural(digest.warnings.length, 'warning')}`];
@@ -20,8 +21,8 @@ function describe(digest: Digest, path: string): string {
 }
 
 /** `paperboy parse FILE [--json]`: reads one digest and prints it. */
-export async function parseCommand(file: string, options: { json?: boolean }, output: Output): Promise<number> {
-  const digest = await loadDigest(file);
-  output.out(options.json ? JSON.stringify(digest, null, 2) : describe(digest, file));
+export async function parseCommand(ctx: CommandContext, file: string, flags: { json?: boolean | string | undefined }): Promise<number> {
+  const digest = await loadDigest(resolve(ctx.cwd, file), file);
+  ctx.output.out(flags.json ? JSON.stringify(digest, null, 2) : describe(digest, file));
   return 0;
 }

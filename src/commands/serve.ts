@@ -1,22 +1,15 @@
-import type { Config } from '../config.ts';
-import { UsageError } from '../errors.ts';
-import { openWebContext } from '../web/open.ts';
-import { createServer } from '../web/server.ts';
-import type { Output } from './_output.ts';
+import { createServer } from '../web/index.ts';
+import { portOption, type CommandContext } from './context.ts';
 
-/** `paperboy serve [--port N]`: the web server, until interrupted. */
-export async function serveCommand(config: Config, root: string, options: { port?: string }, output: Output): Promise<number> {
-  const port = options.port === undefined ? config.port : Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${options.port}"`);
-  const { ctx, close } = openWebContext(config, root);
-  const app = await createServer(ctx);
-  const address = await app.listen({ port, host: '0.0.0.0' });
-  output.out(`serving ${config.siteUrl} on ${address.replace('0.0.0.0', 'localhost')}; press Ctrl-C to stop`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await app.close();
-  await close();
+/** `paperboy serve [--port N]`: the web server, until interrupted; the site is brought up to date first. */
+export async function serveCommand(ctx: CommandContext, flags: { port?: unknown }): Promise<number> {
+  const app = ctx.app();
+  const port = portOption(flags.port, app.config.port);
+  await app.builder.build({ all: true }).catch((error: unknown) => app.log.error('build failed', { error: (error as Error).message }));
+  const server = await createServer(app.web());
+  const address = await server.listen({ port, host: '0.0.0.0' });
+  ctx.output.out(`serving ${app.config.siteUrl} on ${address.replace('0.0.0.0', 'localhost')}; press Ctrl-C to stop`);
+  await ctx.stopped();
+  await server.close();
   return 0;
 }

@@ -1,39 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Sender, Site } from '../config.ts';
 import type { Digest } from '../digest/index.ts';
-import { plainText } from '../render/_inline.ts';
-import type { Site } from '../render/_view.ts';
-import type { Db } from '../subscribers/db.ts';
-import type { Cadence, Subscriber, SubscriberStore } from '../subscribers/store.ts';
-import { signToken } from '../subscribers/tokens.ts';
-import { acquireLock } from './lock.ts';
-import { Ledger, type Tally } from './ledger.ts';
+import type { IssueLedger, Tally, QueuedDelivery } from '../ledger/index.ts';
+import { plainText } from '../render/index.ts';
+import type { IssueToSend } from '../site/index.ts';
+import { signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
 import { buildMessageTemplate, personalize, type MessageTemplate } from './message.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { SendError, type Outgoing, type Transport } from './transport.ts';
 import { papersFor, variantKey } from './variants.ts';
 
-/** An issue ready to mail: its model, and the email of all its papers as built into out/email/. */
-export interface IssueToSend {
-  digest: Digest;
-  html: string;
-  text: string;
-  /** The issue's name in the ledger and in Message-IDs, when it is not the digest's date (a weekly email). */
-  id?: string | undefined;
-  /** What the subject says instead of the date (`Week of Oct 7 – Oct 13, 2024`). */
-  label?: string | undefined;
-}
-
 /** Everything a dispatch works with, handed in. */
 export interface DispatchContext {
-  db: Db;
+  ledger: IssueLedger;
   store: SubscriberStore;
   transport: Transport;
   secret: string;
   site: Site;
-  /** The sender, `Name <address>` or an address. */
-  from: string;
-  /** Renders the email of a digest cut down to some papers (a topic variant). */
-  renderVariant: (digest: Digest) => Promise<{ html: string; text: string }>;
+  sender: Sender;
   /** How many messages may be on their way at once. */
   parallel: number;
   retry: { attempts: number; delayMs: number };
@@ -56,15 +40,17 @@ export interface DispatchSummary {
   stopped: string | undefined;
 }
 
+/** One line that says what a dispatch did. */
+export function describeDispatch(s: DispatchSummary): string {
+  const rate = s.seconds > 0 ? s.sent / s.seconds : 0;
+  return (
+    `${s.issue}${s.round > 0 ? ` (round ${s.round})` : ''}: ${s.sent} sent, ${s.skipped} skipped, ${s.failed} failed` +
+    `${s.queued > 0 ? `, ${s.queued} still queued` : ''} in ${s.seconds.toFixed(1)} s (${rate.toFixed(0)} messages a second)`
+  );
+}
+
 // Consecutive failed attempts that mean the server is down rather than busy with some messages.
 const breakerLimit = (parallel: number) => Math.max(10, parallel * 2 + 5);
-
-/** The parts of the sender address that the list's own addresses are made from. */
-export function senderParts(from: string): { address: string; local: string; domain: string } {
-  const address = /<([^>]+)>/.exec(from)?.[1] ?? from.trim();
-  const at = address.lastIndexOf('@');
-  return { address, local: address.slice(0, at), domain: address.slice(at + 1) };
-}
 
 /** The Message-ID of an issue's copy for one subscriber: the same in every run of the same round. */
 export function messageIdFor(issue: string, round: number, subscriberId: number, domain: string): string {
@@ -80,7 +66,7 @@ function subjectOf(issue: IssueToSend, count: number, lead: string | undefined):
 
 /** Builds each subscriber's message: one MIME template per distinct set of papers, then splicing. */
 export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, round: number) {
-  const sender = senderParts(ctx.from);
+  const sender = ctx.sender;
   const date = (ctx.now ?? (() => new Date()))();
   const templates = new Map<string, MessageTemplate>();
   const listId = `${ctx.site.title.replace(/[<>"\r\n]/g, '')} <papers.${sender.domain}>`;
@@ -90,8 +76,8 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     let template = templates.get(key);
     if (!template) {
       const all = papers.length === issue.digest.papers.length;
-      const body = all ? issue : await ctx.renderVariant({ ...issue.digest, papers });
-      template = buildMessageTemplate({ from: ctx.from, subject: subjectOf(issue, papers.length, papers[0]?.title), date, listId }, body.text, body.html);
+      const body = all ? issue.email : await issue.renderVariant(papers);
+      template = buildMessageTemplate({ from: sender.from, subject: subjectOf(issue, papers.length, papers[0]?.title), date, listId }, body.text, body.html);
       if (templates.size >= 128) templates.delete(templates.keys().next().value as string);
       templates.set(key, template);
     }
@@ -104,7 +90,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     if (papers.length === 0) return { skip: 'no papers on their topics in this issue' };
     const template = await templateFor(papers);
     const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber.id);
-    const messageId = messageIdFor(issue.id ?? issue.digest.date, round, subscriber.id, sender.domain);
+    const messageId = messageIdFor(issue.id, round, subscriber.id, sender.domain);
     const parts = personalize(template, {
       to: subscriber.email,
       messageId,
@@ -128,11 +114,11 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
 export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, options: { force?: boolean; cadence?: Cadence } = {}): Promise<DispatchSummary> {
   const started = performance.now();
   const now = ctx.now ?? (() => new Date());
-  const ledger = new Ledger(ctx.db, now);
+  const ledger = ctx.ledger.rounds;
   const progress = ctx.progress ?? silentProgress;
-  const lock = acquireLock(ctx.db, 'dispatch', now);
+  const lock = ctx.ledger.acquire('dispatch');
   try {
-    const date = issue.id ?? issue.digest.date;
+    const date = issue.id;
     const latest = ledger.latestRound(date);
     const roundNumber = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
     const round = ledger.open(date, roundNumber, options.cadence ?? 'daily');
@@ -145,7 +131,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     let failuresInARow = 0;
     const limit = breakerLimit(ctx.parallel);
 
-    const deliver = async (d: ReturnType<Ledger['queued']>[number]) => {
+    const deliver = async (d: QueuedDelivery) => {
       const done = (outcome: 'sent' | 'skipped' | 'failed' | 'deferred') => {
         counts[outcome]++;
         progress.tick(outcome);

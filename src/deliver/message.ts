@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
-import { escapeHtml } from '../render/_inline.ts';
-import { PLACEHOLDERS } from '../render/placeholders.ts';
+import { escapeHtml, PLACEHOLDERS } from '../render/index.ts';
 
 /** What differs from one subscriber to the next. */
 export interface Personal {

@@ -1,4 +1,4 @@
-import { senderParts } from '../deliver/dispatch.ts';
+import type { Sender } from '../config.ts';
 
 /** What a message to one of the list's own addresses asks for. */
 export type Mailbox =
@@ -12,8 +12,8 @@ export type Mailbox =
  * (`papers@domain`), `papers+subscribe@`, `papers+unsubscribe@`, and the token-carrying
  * `papers+confirm-<token>@`, `papers+unsubscribe-<token>@`, `papers+bounce-<token>@`.
  */
-export function mailboxOf(recipient: string, from: string): Mailbox | undefined {
-  const { local, domain } = senderParts(from);
+export function mailboxOf(recipient: string, sender: Sender): Mailbox | undefined {
+  const { local, domain } = sender;
   const at = recipient.lastIndexOf('@');
   if (at === -1 || recipient.slice(at + 1).toLowerCase() !== domain.toLowerCase()) return undefined;
   const name = recipient.slice(0, at).toLowerCase();
@@ -28,6 +28,6 @@ export function mailboxOf(recipient: string, from: string): Mailbox | undefined 
 }
 
 /** Whether a recipient's domain is the list's: any other is refused as relaying. */
-export function isListDomain(recipient: string, from: string): boolean {
-  return recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase() === senderParts(from).domain.toLowerCase();
+export function isListDomain(recipient: string, sender: Sender): boolean {
+  return recipient.slice(recipient.lastIndexOf('@') + 1).toLowerCase() === sender.domain.toLowerCase();
 }

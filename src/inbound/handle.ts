@@ -1,8 +1,6 @@
 import type { ParsedMail } from 'mailparser';
 import type { Logger } from '../log.ts';
-import { confirm, requestSubscription, requestUnsubscribe, unsubscribe, type SubscriptionContext } from '../subscribers/subscriptions.ts';
-import type { Subscriber } from '../subscribers/store.ts';
-import { verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
+import { confirm, requestSubscription, requestUnsubscribe, unsubscribe, verifyToken, type Subscriber, type SubscriptionContext, type TokenPurpose } from '../subscribers/index.ts';
 import type { Mailbox } from './addresses.ts';
 import { isAutoReply, readDsn } from './dsn.ts';
 

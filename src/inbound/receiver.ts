@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log.ts';
-import type { SubscriptionContext } from '../subscribers/subscriptions.ts';
+import type { SubscriptionContext } from '../subscribers/index.ts';
 import { isListDomain, mailboxOf, type Mailbox } from './addresses.ts';
 import { handleInbound, type InboundOutcome } from './handle.ts';
 
@@ -28,7 +28,8 @@ export interface Receiver {
  * An SMTP receiver for the list's own addresses: every other recipient is refused at RCPT time
  * (never an open relay), messages over the size limit are refused, and each client has limits.
  */
-export async function startReceiver(ctx: () => Promise<SubscriptionContext>, from: string, port: number, log: Logger, host = '0.0.0.0'): Promise<Receiver> {
+export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }): Promise<Receiver> {
+  const sender = ctx.sender;
   const outcomes: InboundOutcome[] = [];
   const recent = new Map<string, number[]>();
   const server = new SMTPServer({
@@ -48,8 +49,8 @@ export async function startReceiver(ctx: () => Promise<SubscriptionContext>, fro
       callback();
     },
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error) => void) {
-      if (!isListDomain(address.address, from)) return callback(refusal(550, '5.7.1 relaying denied: this server takes mail for the list only'));
-      if (!mailboxOf(address.address, from)) return callback(refusal(550, '5.1.1 no such mailbox here'));
+      if (!isListDomain(address.address, sender)) return callback(refusal(550, '5.7.1 relaying denied: this server takes mail for the list only'));
+      if (!mailboxOf(address.address, sender)) return callback(refusal(550, '5.1.1 no such mailbox here'));
       callback();
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void) {
@@ -61,9 +62,8 @@ export async function startReceiver(ctx: () => Promise<SubscriptionContext>, fro
           try {
             const message = await simpleParser(Buffer.concat(chunks));
             const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-            const boxes = session.envelope.rcptTo.map((r) => mailboxOf(r.address, from)).filter((b): b is Mailbox => b !== undefined);
-            const subscriptions = await ctx();
-            for (const box of boxes) outcomes.push(await handleInbound(subscriptions, log, box, message, envelopeFrom));
+            const boxes = session.envelope.rcptTo.map((r) => mailboxOf(r.address, sender)).filter((b): b is Mailbox => b !== undefined);
+            for (const box of boxes) outcomes.push(await handleInbound(ctx, log, box, message, envelopeFrom));
             callback(null);
           } catch (error) {
             log.error('inbound failed', { error: (error as Error).message });
@@ -77,7 +77,7 @@ export async function startReceiver(ctx: () => Promise<SubscriptionContext>, fro
   const net = (server as unknown as { server: import('node:net').Server }).server;
   await new Promise<void>((resolve, reject) => {
     net.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(listen.port, listen.host, () => resolve());
   });
   return {
     port: (net.address() as import('node:net').AddressInfo).port,

@@ -1,12 +1,7 @@
-import { describeDispatch } from '../commands/dispatch.ts';
-import { Publications } from '../deliver/publications.ts';
-import { findDigests, loadDigest, type Digest, type Paper } from '../digest/index.ts';
-import { join } from 'node:path';
-import { renderEmail } from '../render/email.ts';
-import { loadTemplates } from '../render/_templates.ts';
-import { issueView, type Site } from '../render/_view.ts';
-import type { App } from './app.ts';
-import { mail } from './publish.ts';
+import { describeDispatch } from '../deliver/index.ts';
+import type { Digest, Paper } from '../digest/index.ts';
+import type { PublishContext } from './context.ts';
+import { mail } from './daily.ts';
 
 const DAY = 86_400_000;
 
@@ -40,25 +35,21 @@ export function gatherWeek(digests: readonly Digest[], week: { from: string; to:
  * The weekly job: one email to weekly subscribers gathering the past seven days' issues, each
  * paper once, with their topic filter applied (as in the daily email, one message per set of papers).
  */
-export async function publishWeek(app: App): Promise<string> {
-  const week = weekOf(app.now());
+export async function publishWeek(ctx: PublishContext): Promise<string> {
+  const week = weekOf(ctx.now());
   const id = `week-${week.to}`;
-  const publications = new Publications(app.db);
+  const { publications } = ctx.ledger;
   if (publications.get(id)) return `${id} was already published`;
-  const files = (await findDigests(app.config.digestsDir)).filter((f) => f.date >= week.from && f.date <= week.to);
-  const papers = gatherWeek(await Promise.all(files.map((f) => loadDigest(f.path))), week);
+  const papers = gatherWeek(await ctx.builder.digests(), week);
   if (papers.length === 0) {
-    publications.record(id, false, 'no papers this week', app.now());
+    publications.record(id, false, 'no papers this week', ctx.now());
     return `${id}: no papers this week, nothing mailed`;
   }
-  const site: Site = { url: app.config.siteUrl, title: app.config.title, language: 'en' };
-  const templates = await loadTemplates(join(app.root, 'templates'));
-  const render = (digest: Digest) => renderEmail(issueView(digest, site, { week: { label: week.label } }), templates);
   const digest: Digest = { date: week.to, papers, warnings: [] };
-  const email = await render(digest);
-  const summary = await mail(app, { digest, html: email.html, text: email.text, id, label: week.label }, 'weekly', id, render);
+  const issue = await ctx.builder.compose(digest, { week: { label: week.label } }, id, week.label);
+  const summary = await mail(ctx, issue, 'weekly');
   if (summary === 'busy') return 'a dispatch is already running';
   if (summary.stopped) return `${id}: stopped (${summary.stopped}); the next weekly tick resumes it`;
-  publications.record(id, true, describeDispatch(summary), app.now());
+  publications.record(id, true, describeDispatch(summary), ctx.now());
   return describeDispatch(summary);
 }

@@ -1,5 +1,5 @@
-import type { Templates } from './_templates.ts';
-import type { IssueView, Site } from './_view.ts';
+import type { Templates } from './templates.ts';
+import type { IssueView, Site } from './view.ts';
 import type { IssueListing } from './page.ts';
 
 /** The issue as readable Markdown: a section per paper. */

@@ -1,7 +1,6 @@
-import mjml2html from 'mjml';
 import { PaperboyError } from '../errors.ts';
-import type { IssueView, PaperView } from './_view.ts';
-import type { Templates } from './_templates.ts';
+import type { IssueView, PaperView } from './view.ts';
+import type { Templates } from './templates.ts';
 import { PLACEHOLDERS } from './placeholders.ts';
 
 /**
@@ -43,6 +42,8 @@ function source(view: IssueView, full: PaperView[], rest: PaperView[], templates
 
 async function compile(mjml: string, templates: Templates): Promise<string> {
   const check = !validated.has(templates);
+  // Loaded on first use: MJML is large, and most commands never compile an email.
+  const { default: mjml2html } = await import('mjml');
   const result = await mjml2html(mjml, { keepComments: false, fonts: {}, validationLevel: check ? 'soft' : 'skip' });
   if (result.errors.length > 0) {
     const first = result.errors[0];

@@ -1,5 +1,5 @@
-import type { Templates } from './_templates.ts';
-import type { IssueView, PaperView, Site, TagView } from './_view.ts';
+import type { Templates } from './templates.ts';
+import type { IssueView, PaperView, Site, TagView } from './view.ts';
 
 /** One line of the list of issues. */
 export interface IssueListing {

@@ -1,5 +1,5 @@
 import { PaperboyError } from '../errors.ts';
-import type { Db } from './db.ts';
+import type { Db } from '../db/index.ts';
 import { addressKey, addressProblem } from './email-address.ts';
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced';
@@ -229,6 +229,20 @@ export class SubscriberStore {
   /** A subscriber's history, oldest first. */
   history(id: number): { at: string; kind: string; detail: string }[] {
     return this.#db.prepare<[number], { at: string; kind: string; detail: string }>('SELECT at, kind, detail FROM events WHERE subscriber_id = ? ORDER BY id').all(id);
+  }
+
+  /** How many confirmation emails went to an address on a day (YYYY-MM-DD). */
+  confirmationsOn(email: string, day: string): number {
+    const row = this.#db.prepare<[string, string], { count: number }>('SELECT count FROM confirmations WHERE email_key = ? AND day = ?').get(addressKey(email), day);
+    return row?.count ?? 0;
+  }
+
+  /** Counts a confirmation email sent to an address on a day; earlier days are forgotten. */
+  countConfirmation(email: string, day: string): void {
+    this.#db.transaction(() => {
+      this.#db.prepare('INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1').run(addressKey(email), day);
+      this.#db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
+    })();
   }
 
   /** Runs `work` in one transaction (imports of thousands of rows). */

@@ -1,23 +1,31 @@
-import MailComposer from 'nodemailer/lib/mail-composer';
-import { senderParts } from '../deliver/dispatch.ts';
-import type { Transport } from '../deliver/transport.ts';
-import type { Templates } from '../render/_templates.ts';
-import type { Site } from '../render/_view.ts';
-import type { Db } from './db.ts';
-import { addressKey, addressProblem } from './email-address.ts';
+import type { Sender, Site } from '../config.ts';
+import type { TemplateSource } from '../render/index.ts';
+import { addressProblem } from './email-address.ts';
 import { cleanTopics, SubscriberError, type Cadence, type Subscriber, type SubscriberStore } from './store.ts';
 import { CONFIRM_TOKEN_DAYS, signToken } from './tokens.ts';
 
+/** A short email to one person (a confirmation link, a note), sent by whatever the caller hands in. */
+export interface Notice {
+  to: string;
+  subject: string;
+  text: string;
+  /** What it is, for its Message-ID: `confirm`, `already`, `unsubscribe`… */
+  kind: string;
+  replyTo?: string | undefined;
+}
+
+/** Sends one notice; rejects when it could not be sent. */
+export type SendNotice = (notice: Notice) => Promise<void>;
+
 /** What the subscription flows work with, handed in. */
 export interface SubscriptionContext {
-  db: Db;
   store: SubscriberStore;
-  transport: Transport;
-  templates: Templates;
+  templates: TemplateSource;
   secret: string;
   site: Site;
-  from: string;
-  now?: () => Date;
+  sender: Sender;
+  send: SendNotice;
+  now?: (() => Date) | undefined;
 }
 
 /** At most this many confirmation emails go to one address in one day. */
@@ -33,23 +41,18 @@ export function linksFor(ctx: Pick<SubscriptionContext, 'secret' | 'site'>, id: 
   };
 }
 
-// Counts a confirmation email for an address today; false once the day's allowance is used up.
-function allowance(db: Db, email: string, now: Date): boolean {
-  const day = now.toISOString().slice(0, 10);
-  return db.transaction(() => {
-    const row = db.prepare<[string, string], { count: number }>('SELECT count FROM confirmations WHERE email_key = ? AND day = ?').get(addressKey(email), day);
-    if ((row?.count ?? 0) >= CONFIRMATIONS_PER_DAY) return false;
-    db.prepare('INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1').run(addressKey(email), day);
-    db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
-    return true;
-  })();
+// Whether an address may still get a notice today.
+function withinAllowance(ctx: SubscriptionContext, now: Date, email: string): boolean {
+  return ctx.store.confirmationsOn(email, now.toISOString().slice(0, 10)) < CONFIRMATIONS_PER_DAY;
 }
 
-async function mail(ctx: SubscriptionContext, to: string, subject: string, text: string, kind: string, replyTo?: string): Promise<void> {
-  const { domain } = senderParts(ctx.from);
-  const messageId = `paperboy.${kind}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 10)}@${domain}`;
-  const raw = await new MailComposer({ from: ctx.from, to, subject, text, messageId: `<${messageId}>`, ...(replyTo ? { replyTo } : {}), headers: { 'Auto-Submitted': 'auto-generated' } }).compile().build();
-  await ctx.transport.send({ envelope: { from: senderParts(ctx.from).address, to }, messageId, parts: [raw] });
+// Sends a notice within an address's daily allowance; only a notice that went out counts against it.
+async function sendCounted(ctx: SubscriptionContext, now: Date, notice: Notice): Promise<boolean> {
+  const day = now.toISOString().slice(0, 10);
+  if (!withinAllowance(ctx, now, notice.to)) return false;
+  await ctx.send(notice);
+  ctx.store.countConfirmation(notice.to, day);
+  return true;
 }
 
 /** What became of a request to subscribe; the web page says the same in every case. */
@@ -69,19 +72,21 @@ export async function requestSubscription(
   const problem = addressProblem(email);
   if (problem) throw new SubscriberError(`${email}: the address ${problem}`);
   const { subscriber, added } = ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source });
-  if (!allowance(ctx.db, subscriber.email, now)) return 'limit reached';
+  if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
+  const templates = await ctx.templates();
   const links = linksFor(ctx, subscriber.id, now);
-  const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', days: 7, ...links };
+  const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', days: CONFIRM_TOKEN_DAYS, ...links };
   if (subscriber.status === 'confirmed') {
-    await mail(ctx, subscriber.email, `You are already subscribed to ${ctx.site.title}`, ctx.templates.alreadySubscribedEmail(view), 'already');
-    return 'already subscribed';
+    const note = { to: subscriber.email, subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' };
+    return (await sendCounted(ctx, now, note)) ? 'already subscribed' : 'limit reached';
   }
   if (!added) ctx.store.setPreferences(subscriber.id, cleanTopics(request.topics), request.cadence);
-  ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`);
   // Replying confirms too: the reply goes to an address that carries the confirmation token.
-  const { local, domain } = senderParts(ctx.from);
+  const { local, domain } = ctx.sender;
   const replyTo = `${local}+confirm-${links.confirmUrl.slice(links.confirmUrl.indexOf('token=') + 6)}@${domain}`;
-  await mail(ctx, subscriber.email, `Confirm your subscription to ${ctx.site.title}`, ctx.templates.confirmEmail(view), 'confirm', replyTo);
+  const confirmation = { to: subscriber.email, subject: `Confirm your subscription to ${ctx.site.title}`, text: templates.confirmEmail(view), kind: 'confirm', replyTo };
+  if (!(await sendCounted(ctx, now, confirmation))) return 'limit reached';
+  ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`);
   return 'confirmation sent';
 }
 
@@ -93,10 +98,11 @@ export async function requestUnsubscribe(ctx: SubscriptionContext, email: string
   const subscriber = ctx.store.find(email);
   if (!subscriber || subscriber.status === 'unsubscribed') return 'not on the list';
   const now = (ctx.now ?? (() => new Date()))();
-  if (!allowance(ctx.db, subscriber.email, now)) return 'limit reached';
+  if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
   const links = linksFor(ctx, subscriber.id, now);
+  const text = (await ctx.templates()).unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links });
+  if (!(await sendCounted(ctx, now, { to: subscriber.email, subject: `Unsubscribe from ${ctx.site.title}?`, text, kind: 'unsubscribe' }))) return 'limit reached';
   ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email');
-  await mail(ctx, subscriber.email, `Unsubscribe from ${ctx.site.title}?`, ctx.templates.unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links }), 'unsubscribe');
   return 'link sent';
 }
 

@@ -2,7 +2,8 @@ import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { sendNotice, type WebContext } from './_context.ts';
+import { sendNotice, type WebContext } from './context.ts';
+import { createStaticFiles } from './static-files.ts';
 import { homeRoute } from './routes/home.ts';
 import { linkRoutes } from './routes/links.ts';
 import { staticRoutes } from './routes/static.ts';
@@ -55,9 +56,10 @@ export async function createServer(ctx: WebContext, options: { logger?: boolean 
     return sendNotice(ctx, reply, status, { title: status < 500 ? 'That did not work' : 'Server error', problem: true, paragraphs: [message] });
   });
 
-  homeRoute(app, ctx);
+  const files = createStaticFiles(ctx.outDir);
+  homeRoute(app, ctx, files);
   subscribeRoute(app, ctx);
   linkRoutes(app, ctx);
-  staticRoutes(app, ctx);
+  staticRoutes(app, ctx, files);
   return app;
 }

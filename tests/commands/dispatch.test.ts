@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/subscribers/db.ts';
-import { SubscriberStore } from '../../src/subscribers/store.ts';
-import { paperboy, paperboyAsync } from '../helpers/cli.ts';
+import { openDatabase } from '../../src/db/index.ts';
+import { SubscriberStore } from '../../src/subscribers/index.ts';
+import { paperboy, spawnPaperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -24,27 +24,27 @@ async function project(subscribers: string[]): Promise<Record<string, string>> {
 describe('paperboy dispatch', () => {
   it('without an SMTP URL writes one .eml per subscriber to out/outbox/, once, and says so', async () => {
     const env = await project(['a@example.org', 'b@example.org']);
-    const first = paperboy(['dispatch'], { env });
+    const first = await paperboy(['dispatch'], { env });
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^2031-02-03: 2 sent, 0 skipped, 0 failed in [\d.]+ s/);
     const outbox = join(env.PAPERBOY_OUT_DIR as string, 'outbox');
     expect((await readdir(outbox)).sort()).toEqual(['paperboy.2031-02-03.0.1@localhost.eml', 'paperboy.2031-02-03.0.2@localhost.eml']);
     const message = await simpleParser(readFileSync(join(outbox, 'paperboy.2031-02-03.0.2@localhost.eml')));
     expect(message.to && !Array.isArray(message.to) ? message.to.text : '').toBe('b@example.org');
-    const again = paperboy(['dispatch'], { env });
+    const again = await paperboy(['dispatch'], { env });
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/^2031-02-03 was already sent \(2 sent, finished .*\); --force sends it again\n$/);
-    expect(paperboy(['dispatch', '--force'], { env }).stdout).toMatch(/^2031-02-03 \(round 1\): 2 sent/);
+    expect((await paperboy(['dispatch', '--force'], { env })).stdout).toMatch(/^2031-02-03 \(round 1\): 2 sent/);
   });
 
   it('--dry-run and --to leave the ledger alone', async () => {
     const env = await project(['a@example.org']);
-    expect(paperboy(['dispatch', '--dry-run'], { env }).stdout).toBe(`dry run of 2031-02-03: 1 message written to ${join(env.PAPERBOY_OUT_DIR as string, 'outbox')}, 0 subscribers would get none\n`);
-    const test = paperboy(['dispatch', '--to', 'me@example.org'], { env });
+    expect((await paperboy(['dispatch', '--dry-run'], { env })).stdout).toBe(`dry run of 2031-02-03: 1 message written to ${join(env.PAPERBOY_OUT_DIR as string, 'outbox')}, 0 subscribers would get none\n`);
+    const test = await paperboy(['dispatch', '--to', 'me@example.org'], { env });
     expect(test.stdout).toMatch(/^test copy of 2031-02-03 sent to me@example\.org through files in /);
-    expect(paperboy(['dispatch'], { env }).stdout).toMatch(/^2031-02-03: 1 sent/);
-    expect(paperboy(['dispatch', '--to', 'not an address'], { env }).status).toBe(2);
-    expect(paperboy(['dispatch', '--date', '2031-02-30'], { env }).status).toBe(2);
+    expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-03: 1 sent/);
+    expect((await paperboy(['dispatch', '--to', 'not an address'], { env })).status).toBe(2);
+    expect((await paperboy(['dispatch', '--date', '2031-02-30'], { env })).status).toBe(2);
   });
 
   it('over SMTP, stops with exit 1 when the server is down, and resumes when it is back', async () => {
@@ -54,12 +54,12 @@ describe('paperboy dispatch', () => {
     const port = sink.port;
     await sink.stop();
     const smtp = { ...env, PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${port}`, PAPERBOY_SMTP_ATTEMPTS: '2' };
-    const down = await paperboyAsync(['dispatch'], { env: smtp });
+    const down = await spawnPaperboy(['dispatch'], { env: smtp });
     expect(down.status).toBe(1);
     expect(down.stdout).toMatch(/^2031-02-03: 0 sent, 0 skipped, 0 failed, 3 still queued/);
     expect(down.stderr).toMatch(/2031-02-03: stopped: 3 deliveries could not be made now .*; run dispatch again to resume/);
     await sink.start(port);
-    const back = await paperboyAsync(['dispatch'], { env: smtp });
+    const back = await spawnPaperboy(['dispatch'], { env: smtp });
     await sink.stop();
     expect(back.status).toBe(0);
     expect(back.stdout).toMatch(/^2031-02-03: 3 sent/);

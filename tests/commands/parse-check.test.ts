@@ -14,8 +14,8 @@ async function folderWith(files: Record<string, string>): Promise<string> {
 }
 
 describe('paperboy parse', () => {
-  it('prints the model with --json', () => {
-    const run = paperboy(['parse', fixture('digests', 'four-columns.md'), '--json']);
+  it('prints the model with --json', async () => {
+    const run = await paperboy(['parse', fixture('digests', 'four-columns.md'), '--json']);
     expect(run.status).toBe(0);
     const model = JSON.parse(run.stdout);
     expect(Object.keys(model)).toEqual(['date', 'papers', 'warnings']);
@@ -23,8 +23,8 @@ describe('paperboy parse', () => {
     expect(Object.keys(model.papers[0])).toEqual(['arxivId', 'url', 'title', 'authors', 'summary', 'points', 'tags', 'links']);
   });
 
-  it('prints a summary a person can read', () => {
-    const run = paperboy(['parse', 'digests/2024-10-04.md']);
+  it('prints a summary a person can read', async () => {
+    const run = await paperboy(['parse', 'digests/2024-10-04.md']);
     expect(run.status).toBe(0);
     expect(run.stdout.split('\n')[0]).toBe('digests/2024-10-04.md: 2024-10-04, 12 papers, 0 warnings');
     expect(run.stdout).toContain('2410.02740 Revisit Large-Scale Image-Caption Data in Pre-training Multimodal Foundation Models');
@@ -32,16 +32,16 @@ describe('paperboy parse', () => {
 
   it('refuses a broken digest with file:line and no stack, exit 1', async () => {
     const dir = await folderWith({ '2024-02-03.md': broken });
-    const run = paperboy(['parse', join(dir, '2024-02-03.md')]);
+    const run = await paperboy(['parse', join(dir, '2024-02-03.md')]);
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toBe(`${join(dir, '2024-02-03.md')}:5: row has 3 cells, expected 4`);
     expect(run.stdout).toBe('');
   });
 
-  it('exits 2 on bad usage', () => {
-    expect(paperboy(['parse']).status).toBe(2);
-    expect(paperboy(['parse', 'x.md', '--bogus']).status).toBe(2);
-    expect(paperboy(['no-such-command']).status).toBe(2);
+  it('exits 2 on bad usage', async () => {
+    expect((await paperboy(['parse'])).status).toBe(2);
+    expect((await paperboy(['parse', 'x.md', '--bogus'])).status).toBe(2);
+    expect((await paperboy(['no-such-command'])).status).toBe(2);
   });
 });
 
@@ -52,15 +52,15 @@ describe('paperboy check', () => {
       const text = await readFile(fixture('digests', name), 'utf8');
       files[`${/Papers for (\S+)/.exec(text)?.[1]}.md`] = text;
     }
-    const run = paperboy(['check', await folderWith(files)]);
+    const run = await paperboy(['check', await folderWith(files)]);
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(/^5 digests, 14 papers, \d+ warnings, 0 errors$/);
     expect(run.stdout).toMatch(/2031-01-21 {2}\S+2031-01-21\.md: 0 papers, 1 warning\n {2}\S+2031-01-21\.md:5: warning: the digest has no papers/);
   });
 
-  it('reads the default folder when none is given', () => {
-    const run = paperboy(['check']);
+  it('reads the default folder when none is given', async () => {
+    const run = await paperboy(['check']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('2024-10-04  digests/2024-10-04.md: 12 papers');
   });
@@ -71,7 +71,7 @@ describe('paperboy check', () => {
       '2024-02-04.md': '## Papers for 2024-02-05\n\n| Title | Authors | Summary |\n|---|---|---|\n',
       '2024-02-05.md': '## Papers for 2024-02-05\n\n| Title | Authors | Summary |\n|---|---|---|\n',
     });
-    const run = paperboy(['check', dir]);
+    const run = await paperboy(['check', dir]);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(`${join(dir, '2024-02-03.md')}:5: error: row has 3 cells, expected 4`);
     expect(run.stdout).toContain(`a second digest for 2024-02-05; ${join(dir, '2024-02-04.md')} has the same date`);
@@ -80,7 +80,7 @@ describe('paperboy check', () => {
 
   it('prints the models with path and errors under --json', async () => {
     const dir = await folderWith({ '2024-02-03.md': broken });
-    const run = paperboy(['check', dir, '--json']);
+    const run = await paperboy(['check', dir, '--json']);
     expect(run.status).toBe(1);
     const [item] = JSON.parse(run.stdout);
     expect(item.path).toBe(join(dir, '2024-02-03.md'));
@@ -88,14 +88,14 @@ describe('paperboy check', () => {
     expect(item.errors).toEqual([{ line: 5, message: 'row has 3 cells, expected 4' }]);
   });
 
-  it('says so when the folder does not exist', () => {
-    const run = paperboy(['check', '/nonexistent/paperboy']);
+  it('says so when the folder does not exist', async () => {
+    const run = await paperboy(['check', '/nonexistent/paperboy']);
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toBe('/nonexistent/paperboy: cannot read: no such folder');
   });
 
-  it('stops with a message naming a bad setting', () => {
-    const run = paperboy(['check'], { env: { PAPERBOY_PORT: 'eighty' } });
+  it('stops with a message naming a bad setting', async () => {
+    const run = await paperboy(['check'], { env: { PAPERBOY_PORT: 'eighty' } });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('PAPERBOY_PORT: must be a port number (got "eighty")');
   });

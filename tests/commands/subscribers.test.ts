@@ -11,38 +11,38 @@ async function dataEnv(): Promise<Record<string, string>> {
 describe('paperboy subscribers', () => {
   it('adds, lists, counts and removes', async () => {
     const env = await dataEnv();
-    expect(paperboy(['subscribers', 'add', 'Ann@Example.org', '--confirmed', '--topics', 'Robotics,Audio', '--weekly'], { env }).stdout).toBe('added Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\n');
-    expect(paperboy(['subscribers', 'add', 'bob@example.org'], { env }).status).toBe(0);
-    expect(paperboy(['subscribers', 'add', 'ann@example.org'], { env }).stdout).toBe('Ann@Example.org is already on the list (confirmed)\n');
-    expect(paperboy(['subscribers', 'list'], { env }).stdout).toBe('Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\nbob@example.org\tpending\tdaily\tall topics\n');
-    expect(paperboy(['subscribers', 'list', '--status', 'pending', '--count'], { env }).stdout).toBe('1\n');
-    expect(paperboy(['subscribers', 'list', '--count'], { env }).stdout).toBe('2\n');
-    expect(paperboy(['subscribers', 'remove', 'ANN@example.org'], { env }).stdout).toBe('removed ANN@example.org\n');
-    expect(paperboy(['subscribers', 'list', '--count'], { env }).stdout).toBe('1\n');
+    expect((await paperboy(['subscribers', 'add', 'Ann@Example.org', '--confirmed', '--topics', 'Robotics,Audio', '--weekly'], { env })).stdout).toBe('added Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\n');
+    expect((await paperboy(['subscribers', 'add', 'bob@example.org'], { env })).status).toBe(0);
+    expect((await paperboy(['subscribers', 'add', 'ann@example.org'], { env })).stdout).toBe('Ann@Example.org is already on the list (confirmed)\n');
+    expect((await paperboy(['subscribers', 'list'], { env })).stdout).toBe('Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\nbob@example.org\tpending\tdaily\tall topics\n');
+    expect((await paperboy(['subscribers', 'list', '--status', 'pending', '--count'], { env })).stdout).toBe('1\n');
+    expect((await paperboy(['subscribers', 'list', '--count'], { env })).stdout).toBe('2\n');
+    expect((await paperboy(['subscribers', 'remove', 'ANN@example.org'], { env })).stdout).toBe('removed ANN@example.org\n');
+    expect((await paperboy(['subscribers', 'list', '--count'], { env })).stdout).toBe('1\n');
   });
 
   it('refuses bad input with a message and the right exit status', async () => {
     const env = await dataEnv();
-    const bad = paperboy(['subscribers', 'add', 'not an address'], { env });
+    const bad = await paperboy(['subscribers', 'add', 'not an address'], { env });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('not an address: the address contains a space or a control character');
-    expect(paperboy(['subscribers', 'list', '--status', 'happy'], { env }).status).toBe(2);
-    expect(paperboy(['subscribers', 'remove', 'nobody@example.org'], { env }).stderr.trim()).toBe('nobody@example.org is not on the list');
+    expect((await paperboy(['subscribers', 'list', '--status', 'happy'], { env })).status).toBe(2);
+    expect((await paperboy(['subscribers', 'remove', 'nobody@example.org'], { env })).stderr.trim()).toBe('nobody@example.org is not on the list');
   });
 
   it('imports a CSV file, reporting each bad row by line, and exports the list back', async () => {
     const env = await dataEnv();
     const file = join(env.PAPERBOY_DATA_DIR as string, 'in.csv');
     await writeFile(file, 'email,name,topics,cadence\na@example.org,A,Robotics;Audio,weekly\nbroken,,,\nb@example.org,,,daily\n');
-    const run = paperboy(['subscribers', 'import', file, '--confirmed'], { env });
+    const run = await paperboy(['subscribers', 'import', file, '--confirmed'], { env });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(`${file}:3: broken: the address is not of the form name@domain\n`);
     expect(run.stdout).toBe('2 subscribers added, 0 already on the list, 1 row refused\n');
     const out = join(env.PAPERBOY_DATA_DIR as string, 'out.csv');
-    expect(paperboy(['subscribers', 'export', out], { env }).stdout).toBe(`2 subscribers written to ${out}\n`);
+    expect((await paperboy(['subscribers', 'export', out], { env })).stdout).toBe(`2 subscribers written to ${out}\n`);
     const exported = await readFile(out, 'utf8');
     expect(exported.split('\n')[0]).toBe('email,name,topics,cadence,status,source,created_at,confirmed_at');
     expect(exported).toMatch(/^a@example\.org,A,Robotics;Audio,weekly,confirmed,import,/m);
-    expect(paperboy(['subscribers', 'export'], { env }).stdout).toBe(exported);
+    expect((await paperboy(['subscribers', 'export'], { env })).stdout).toBe(exported);
   });
 });

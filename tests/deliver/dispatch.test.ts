@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatchIssue } from '../../src/deliver/dispatch.ts';
-import { Ledger } from '../../src/deliver/ledger.ts';
-import { acquireLock, LockedError } from '../../src/deliver/lock.ts';
+import { dispatchIssue } from '../../src/deliver/index.ts';
+import { Ledger, LockedError, openLedger } from '../../src/ledger/index.ts';
 import { addConfirmed, fixtureIssue, sinkTransport, tempDatabase, testContext } from '../helpers/dispatch.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -135,14 +134,14 @@ describe('dispatching an issue over SMTP', () => {
 
   it('never lets two dispatches run at once, even in one process, and takes over a lock whose holder is gone', async () => {
     const { db } = await tempDatabase();
-    const held = acquireLock(db, 'dispatch');
-    expect(() => acquireLock(db, 'dispatch')).toThrow(LockedError);
+    const held = openLedger(db).acquire('dispatch');
+    expect(() => openLedger(db).acquire('dispatch')).toThrow(LockedError);
     db.prepare("UPDATE locks SET pid = 999999, nonce = 'a dead process' WHERE name = 'dispatch'").run();
-    const taken = acquireLock(db, 'dispatch');
+    const taken = openLedger(db).acquire('dispatch');
     db.prepare("UPDATE locks SET pid = ?, nonce = 'another live process' WHERE name = 'dispatch'").run(process.ppid);
-    expect(() => acquireLock(db, 'dispatch')).toThrow(/another dispatch is running \(process \d+ on /);
+    expect(() => openLedger(db).acquire('dispatch')).toThrow(/another dispatch is running \(process \d+ on /);
     db.prepare("UPDATE locks SET pid = ?, nonce = 'an earlier process with this pid' WHERE name = 'dispatch'").run(process.pid);
-    acquireLock(db, 'dispatch').release();
+    openLedger(db).acquire('dispatch').release();
     held.release();
     taken.release();
   });

@@ -4,10 +4,10 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/subscribers/db.ts';
-import { SubscriberStore } from '../../src/subscribers/store.ts';
+import { openDatabase } from '../../src/db/index.ts';
+import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { addConfirmed } from '../helpers/dispatch.ts';
-import { paperboyAsync } from '../helpers/cli.ts';
+import { spawnPaperboy } from '../helpers/cli.ts';
 import { fixture, root } from '../helpers/paths.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -43,7 +43,7 @@ describe('a dispatch killed in the middle', async () => {
     expect(atKill).toBeGreaterThanOrEqual(60);
     expect(atKill).toBeLessThan(SUBSCRIBERS);
 
-    const rerun = await paperboyAsync(['dispatch'], { env });
+    const rerun = await spawnPaperboy(['dispatch'], { env });
     expect(rerun.stderr).toBe('');
     expect(rerun.status).toBe(0);
     expect(rerun.stdout).toMatch(/^2031-02-03: \d+ sent, 0 skipped, 0 failed in/);

@@ -1,10 +1,10 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { createMessageMaker } from '../../src/deliver/dispatch.ts';
-import { signToken } from '../../src/subscribers/tokens.ts';
+import { createMessageMaker } from '../../src/deliver/index.ts';
+import { signToken } from '../../src/subscribers/index.ts';
 import { SECRET, fixtureIssue, tempDatabase, testContext } from '../helpers/dispatch.ts';
 import { SITE } from '../helpers/site.ts';
-import { fileTransport, rawMessage } from '../../src/deliver/transport.ts';
+import { fileTransport, rawMessage } from '../../src/deliver/index.ts';
 
 describe('a subscriber\'s message', async () => {
   const issue = await fixtureIssue();
@@ -41,7 +41,7 @@ describe('a subscriber\'s message', async () => {
     expect(parsed.text).toContain('Sent to Ann.Lee+news@Example.org.');
     expect(parsed.html).toContain(`href="${unsubscribe}"`);
     expect(parsed.html).toContain(`href="${preferences}"`);
-    expect(parsed.text).toBe(issue.text.replaceAll('%%RECIPIENT%%', 'Ann.Lee+news@Example.org').replaceAll('%%UNSUBSCRIBE_URL%%', unsubscribe).replaceAll('%%PREFERENCES_URL%%', preferences));
+    expect(parsed.text).toBe(issue.email.text.replaceAll('%%RECIPIENT%%', 'Ann.Lee+news@Example.org').replaceAll('%%UNSUBSCRIBE_URL%%', unsubscribe).replaceAll('%%PREFERENCES_URL%%', preferences));
     expect(parsed.text).not.toContain('%%');
     expect(String(parsed.html)).not.toContain('%%');
   });

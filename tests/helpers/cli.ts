@@ -1,33 +1,50 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { main } from '../../src/cli.ts';
 import { root } from './paths.ts';
 
-/** What one run of the real `paperboy` binary printed and returned. */
+/** What one run of `paperboy` printed and returned. */
 export interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `bin/paperboy.js` in a child process, in `cwd`, with only the given PAPERBOY_ settings. */
-export function paperboy(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('PAPERBOY_')) env[key] = value;
-  const result = spawnSync(process.execPath, [join(root, 'bin', 'paperboy.js'), ...args], {
-    cwd: options.cwd ?? root,
-    env: { ...env, ...options.env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/** What a run is given: its working folder and its PAPERBOY_ settings (nothing else is read). */
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  signal?: AbortSignal;
 }
 
-/** Like `paperboy`, without blocking this process: for runs that talk to a server this process hosts. */
-export function paperboyAsync(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
+/** Runs the command line in this process, as `main(argv, { env, cwd, output })`: fast, and what most tests use. */
+export async function paperboy(args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+  const status = await main(args, {
+    env: options.env ?? {},
+    cwd: options.cwd ?? root,
+    output: { out: (text) => (stdout += line(text)), err: (text) => (stderr += line(text)) },
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { status, stdout, stderr };
+}
+
+/** The environment of a child: this one's, without any PAPERBOY_ setting, then the given ones. */
+export function childEnv(settings: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('PAPERBOY_')) env[key] = value;
+  return { ...env, ...settings };
+}
+
+/** The installed command, `bin/paperboy.js`, which runs the compiled program in dist/. */
+export const BIN = join(root, 'bin', 'paperboy.js');
+
+/** Runs the real binary in a child process: for exit codes, signals and what a user's shell sees. */
+export function spawnPaperboy(args: readonly string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'paperboy.js'), ...args], { cwd: options.cwd ?? root, env: { ...env, ...options.env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? root, env: childEnv(options.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -2,29 +2,26 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadDigest } from '../../src/digest/index.ts';
-import type { DispatchContext, IssueToSend } from '../../src/deliver/dispatch.ts';
-import { smtpTransport, type Transport } from '../../src/deliver/transport.ts';
-import { renderEmail } from '../../src/render/email.ts';
-import { loadTemplates } from '../../src/render/_templates.ts';
-import { issueView } from '../../src/render/_view.ts';
-import { openDatabase, type Db } from '../../src/subscribers/db.ts';
-import { SubscriberStore } from '../../src/subscribers/store.ts';
-import { fixture, root } from './paths.ts';
+import { senderOf } from '../../src/config.ts';
+import { openDatabase, type Db } from '../../src/db/index.ts';
+import { smtpTransport, type DispatchContext, type Transport } from '../../src/deliver/index.ts';
+import { openLedger } from '../../src/ledger/index.ts';
+import type { IssueToSend } from '../../src/site/index.ts';
+import { SubscriberStore } from '../../src/subscribers/index.ts';
+import { fixture } from './paths.ts';
 import { SITE, tempSite } from './site.ts';
 
 /** The secret every delivery test signs with. */
 export const SECRET = 'test-secret-0123456789abcdef';
 
+/** The sender every delivery test mails from. */
+export const SENDER = senderOf('Daily Papers <papers@example.org>');
+
 /** The six-column fixture, built, ready to mail. */
 export async function fixtureIssue(name = 'six-columns.md', date = '2031-02-03'): Promise<IssueToSend> {
   const site = await tempSite({ [`${date}.md`]: readFileSync(fixture('digests', name), 'utf8') });
   await site.build();
-  return {
-    digest: await loadDigest(join(site.digestsDir, `${date}.md`)),
-    html: await site.read(`email/${date}.html`),
-    text: await site.read(`email/${date}.txt`),
-  };
+  return site.builder.issue(date);
 }
 
 /** A fresh database in a temporary data folder. */
@@ -36,17 +33,15 @@ export async function tempDatabase(): Promise<{ db: Db; store: SubscriberStore; 
 
 /** A dispatch context over a database and a transport, with quick retries for tests. */
 export function testContext(db: Db, transport: Transport, overrides: Partial<DispatchContext> = {}): DispatchContext {
-  const templates = loadTemplates(join(root, 'templates'));
   return {
-    db,
+    ledger: openLedger(db),
     store: new SubscriberStore(db),
     transport,
     secret: SECRET,
     site: SITE,
-    from: 'Daily Papers <papers@example.org>',
+    sender: SENDER,
     parallel: 4,
     retry: { attempts: 4, delayMs: 20 },
-    renderVariant: async (digest) => renderEmail(issueView(digest, SITE), await templates),
     ...overrides,
   };
 }

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { root } from './paths.ts';
+import { BIN, childEnv } from './cli.ts';
 
 /** `paperboy start` running in a child process, its output collected as it comes. */
 export interface Running {
@@ -8,37 +7,63 @@ export interface Running {
   stdout: () => string;
   /** The structured log events seen so far. */
   events: () => Record<string, unknown>[];
+  /** Resolves once `predicate` holds, checked each time the process writes something (and every 50 ms). */
   waitFor: (predicate: () => boolean, what: string, ms?: number) => Promise<void>;
+  /** The web server's address, once it printed it. */
+  webUrl: () => Promise<string>;
   /** Sends a signal and resolves with the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `paperboy start` with only the given PAPERBOY_ settings. */
+/** Starts `paperboy start` (the real binary, in its own process) with only the given PAPERBOY_ settings. */
 export function startPaperboy(env: Record<string, string>): Running {
-  const clean: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !key.startsWith('PAPERBOY_')) clean[key] = value;
-  const child = spawn(process.execPath, [join(root, 'bin', 'paperboy.js'), 'start'], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'start'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const waiters = new Set<() => void>();
+  const wake = () => waiters.forEach((w) => w());
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    wake();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    wake();
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.on('exit', wake);
   const events = () =>
     stderr
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const waitFor = (predicate: () => boolean, what: string, ms = 30_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (predicate()) finish(() => resolve());
+        else if (child.exitCode !== null) finish(() => reject(new Error(`paperboy start exited (${child.exitCode}) while waiting for ${what}:\n${stderr}`)));
+      };
+      const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${what}; log so far:\n${stderr}`))), ms);
+      // Also looked at now and then: a predicate may watch something outside the process (a sink).
+      const poll = setInterval(check, 50);
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        waiters.delete(check);
+        settle();
+      };
+      waiters.add(check);
+      check();
+    });
   return {
     child,
     stdout: () => stdout,
     events,
-    async waitFor(predicate, what, ms = 30_000) {
-      const deadline = Date.now() + ms;
-      while (!predicate()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; log so far:\n${stderr}`);
-        if (child.exitCode !== null) throw new Error(`paperboy start exited (${child.exitCode}) while waiting for ${what}:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    waitFor,
+    async webUrl() {
+      const pattern = /listening on (http:\/\/[^\s)]+)/;
+      await waitFor(() => pattern.test(stdout), 'the web server');
+      return (pattern.exec(stdout)?.[1] ?? '').replace('localhost', '127.0.0.1');
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

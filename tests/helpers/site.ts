@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { createBuilder, type BuildOptions, type BuildReport, type BuildSettings } from '../../src/build/build.ts';
+import { createLibrary } from '../../src/digest/index.ts';
+import { templateSource } from '../../src/render/index.ts';
+import { createBuilder, type BuildOptions, type BuildReport, type BuildSettings, type Builder } from '../../src/site/index.ts';
 import { root } from './paths.ts';
 
 /** The site every rendering test uses. */
@@ -12,6 +14,7 @@ export interface TempSite {
   digestsDir: string;
   outDir: string;
   settings: BuildSettings;
+  builder: Builder;
   build(options?: BuildOptions): Promise<BuildReport>;
   read(path: string): Promise<string>;
   add(name: string, text: string): Promise<void>;
@@ -19,12 +22,12 @@ export interface TempSite {
   files(): Promise<Map<string, string>>;
 }
 
-/** Makes a temporary site holding the given digests (file name → text). */
-export async function tempSite(digests: Record<string, string>): Promise<TempSite> {
+/** Makes a temporary site holding the given digests (file name → text), for a site address and settings. */
+export async function tempSite(digests: Record<string, string>, options: Partial<Omit<BuildSettings, 'library' | 'outDir'>> = {}): Promise<TempSite> {
   const base = await mkdtemp(join(tmpdir(), 'paperboy-site-'));
   const digestsDir = join(base, 'digests');
   const outDir = join(base, 'out');
-  const settings: BuildSettings = { digestsDir, outDir, templatesDir: join(root, 'templates'), site: SITE };
+  const settings: BuildSettings = { library: createLibrary(digestsDir), outDir, templates: templateSource(join(root, 'templates')), site: SITE, ...options };
   const builder = createBuilder(settings);
   const add = async (name: string, text: string) => {
     await mkdir(dirname(join(digestsDir, name)), { recursive: true });
@@ -36,6 +39,7 @@ export async function tempSite(digests: Record<string, string>): Promise<TempSit
     digestsDir,
     outDir,
     settings,
+    builder,
     build: (options) => builder.build(options),
     read: (path) => readFile(join(outDir, path), 'utf8'),
     add,

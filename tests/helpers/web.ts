@@ -1,29 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
-import { fileTransport } from '../../src/deliver/transport.ts';
-import { loadTemplates } from '../../src/render/_templates.ts';
-import { openDatabase, type Db } from '../../src/subscribers/db.ts';
-import { SubscriberStore } from '../../src/subscribers/store.ts';
-import type { WebContext } from '../../src/web/_context.ts';
-import { createSiteData } from '../../src/web/_site-data.ts';
-import { createServer } from '../../src/web/server.ts';
-import { SECRET } from './dispatch.ts';
+import { openDatabase, type Db } from '../../src/db/index.ts';
+import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
+import { templateSource } from '../../src/render/index.ts';
+import { SubscriberStore, type SubscriptionContext } from '../../src/subscribers/index.ts';
+import { createServer, type WebContext } from '../../src/web/index.ts';
+import { SECRET, SENDER } from './dispatch.ts';
 import { fixture, root } from './paths.ts';
 import { tempSite, type TempSite } from './site.ts';
-
-/** A free port on loopback, for a server whose own URL must be known before it starts. */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as import('node:net').AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A running web server over a built site, a fresh database and a file outbox. */
 export interface TestWeb {
@@ -39,35 +27,46 @@ export interface TestWeb {
   close(): Promise<void>;
 }
 
-/** Starts the real server on a loopback port, its site URL that very address. */
+/**
+ * Starts the real server on a free loopback port (it listens on port 0, then the site takes the
+ * address it got), over a site built for that address.
+ */
 export async function startWeb(options: { subscribeRate?: number } = {}): Promise<TestWeb> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const site = await tempSite({
     '2031-01-05.md': readFileSync(fixture('digests', 'four-columns.md'), 'utf8'),
     '2031-02-03.md': readFileSync(fixture('digests', 'six-columns.md'), 'utf8'),
   });
-  site.settings.site = { ...site.settings.site, url };
-  await site.build({ all: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-web-data-'));
   const db = openDatabase(dataDir);
   const store = new SubscriberStore(db);
   const outbox = join(site.outDir, 'outbox');
   const transport = fileTransport(outbox);
-  const webSite = { url, title: 'Daily Papers', language: 'en' };
-  const templates = () => loadTemplates(join(root, 'templates'));
+  const templates = templateSource(join(root, 'templates'));
+  const subscriptions: SubscriptionContext = {
+    store,
+    templates,
+    secret: SECRET,
+    site: site.settings.site,
+    sender: SENDER,
+    send: async (notice) => void (await transport.send(await composeNotice(SENDER, notice))),
+  };
   const ctx: WebContext = {
-    site: webSite,
+    site: site.settings.site,
     outDir: site.outDir,
     secret: SECRET,
     store,
     templates,
-    siteData: createSiteData(site.digestsDir),
-    subscriptions: async () => ({ db, store, transport, templates: await templates(), secret: SECRET, site: webSite, from: 'Daily Papers <papers@example.org>' }),
+    library: site.settings.library,
+    subscriptions,
     subscribeRate: options.subscribeRate ?? 1000,
   };
   const app = await createServer(ctx);
-  await app.listen({ port, host: '127.0.0.1' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as import('node:net').AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  // Nothing was asked of the server yet: every part now takes the address it listens on.
+  ctx.site = site.settings.site = subscriptions.site = { ...site.settings.site, url };
+  await site.build({ all: true });
   return {
     url,
     app,

@@ -3,20 +3,30 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
-import { startReceiver, INBOUND_SIZE_LIMIT } from '../../src/inbound/receiver.ts';
-import { fileTransport } from '../../src/deliver/transport.ts';
+import { startReceiver, INBOUND_SIZE_LIMIT } from '../../src/inbound/index.ts';
+import { senderOf } from '../../src/config.ts';
+import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { silentLogger } from '../../src/log.ts';
-import { loadTemplates } from '../../src/render/_templates.ts';
-import { signToken } from '../../src/subscribers/tokens.ts';
+import { templateSource } from '../../src/render/index.ts';
+import { signToken, type Notice } from '../../src/subscribers/index.ts';
 import { SECRET, tempDatabase } from '../helpers/dispatch.ts';
 import { root } from '../helpers/paths.ts';
 import { SITE } from '../helpers/site.ts';
 
-const { db, store, dataDir } = await tempDatabase();
+const { store, dataDir } = await tempDatabase();
 const outbox = join(dataDir, 'outbox');
 const FROM = 'Daily Papers <papers@list.example.org>';
-const templates = await loadTemplates(join(root, 'templates'));
-const receiver = await startReceiver(async () => ({ db, store, transport: fileTransport(outbox), templates, secret: SECRET, site: SITE, from: FROM }), FROM, 0, silentLogger, '127.0.0.1');
+const sender = senderOf(FROM);
+const transport = fileTransport(outbox);
+const subscriptions = {
+  store,
+  templates: templateSource(join(root, 'templates')),
+  secret: SECRET,
+  site: SITE,
+  sender,
+  send: async (notice: Notice) => void (await transport.send(await composeNotice(sender, notice))),
+};
+const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' });
 afterAll(() => receiver.close());
 
 const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });

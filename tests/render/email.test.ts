@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EMAIL_HTML_LIMIT, styleBytes } from '../../src/render/email.ts';
+import { EMAIL_HTML_LIMIT, styleBytes } from '../../src/render/index.ts';
 import { PLACEHOLDERS } from '../../src/render/placeholders.ts';
 import { fixClock } from '../helpers/clock.ts';
 import { expectGolden } from '../helpers/golden.ts';

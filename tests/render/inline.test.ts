@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inlineHtml, markdownText, plainText } from '../../src/render/_inline.ts';
+import { inlineHtml, markdownText, plainText } from '../../src/render/index.ts';
 import { wrapText } from '../../src/render/_wrap.ts';
 
 describe('digest text in HTML', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/subscribers/db.ts';
+import { openDatabase } from '../../src/db/index.ts';
 import { addressProblem } from '../../src/subscribers/email-address.ts';
 import { exportCsv, importCsv } from '../../src/subscribers/import-export.ts';
-import { SubscriberStore } from '../../src/subscribers/store.ts';
-import { signToken, verifyToken } from '../../src/subscribers/tokens.ts';
+import { SubscriberStore } from '../../src/subscribers/index.ts';
+import { signToken, verifyToken } from '../../src/subscribers/index.ts';
 import { tempDatabase } from '../helpers/dispatch.ts';
 
 describe('the subscriber list', () => {

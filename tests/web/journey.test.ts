@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { dispatchIssue } from '../../src/deliver/dispatch.ts';
-import { fileTransport } from '../../src/deliver/transport.ts';
+import { dispatchIssue } from '../../src/deliver/index.ts';
+import { fileTransport } from '../../src/deliver/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { fixtureIssue, testContext } from '../helpers/dispatch.ts';
 import { startWeb, type TestWeb } from '../helpers/web.ts';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { signToken } from '../../src/subscribers/tokens.ts';
-import { csrfToken } from '../../src/web/_csrf.ts';
+import { signToken } from '../../src/subscribers/index.ts';
+import { csrfToken } from '../../src/web/csrf.ts';
 import { SECRET } from '../helpers/dispatch.ts';
 import { post, startWeb } from '../helpers/web.ts';
 

@@ -1,24 +1,26 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { sitePagesInput } from '../../build/_pages.ts';
-import { issueView, siteUrls } from '../../render/_view.ts';
-import { csrfToken } from '../_csrf.ts';
-import type { WebContext } from '../_context.ts';
+import { escapeHtml } from '../../render/index.ts';
+import { csrfToken } from '../csrf.ts';
+import { sendNotice, type WebContext } from '../context.ts';
+import type { createStaticFiles } from '../static-files.ts';
+import { conditional } from './static.ts';
 
-/** `/`: the newsletter's name, the latest issue's titles, the subscribe form, every issue, the feeds. */
-export function homeRoute(app: FastifyInstance, ctx: WebContext): void {
-  app.get('/', async (_request, reply) => {
-    const [templates, data] = await Promise.all([ctx.templates(), ctx.siteData()]);
-    const byDate = new Map(data.digests.map((d) => [d.date, d]));
-    const pages = sitePagesInput(data.digests, (date) => issueView(byDate.get(date) ?? { date, papers: [], warnings: [] }, ctx.site), ctx.site);
-    const latest = pages.latest === undefined ? undefined : pages.viewOf(pages.latest);
-    const html = templates.index({
-      site: ctx.site,
-      feeds: siteUrls(ctx.site).feeds,
-      csrf: csrfToken(ctx.secret),
-      latest: latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, papers: latest.papers },
-      issues: pages.summary.issues,
-      tags: pages.summary.tags,
-    });
-    return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+// The built home page is static; here its subscribe form also carries the form token, for the
+// few clients that send neither Origin nor Sec-Fetch-Site.
+function withFormToken(html: string, token: string): string {
+  return html.replace(/(<form class="subscribe"[^>]*>)/, `$1<input type="hidden" name="csrf" value="${escapeHtml(token)}">`);
+}
+
+/** `/`: the home page as the build made it (strong ETag, 304), with the form token added. */
+export function homeRoute(app: FastifyInstance, ctx: WebContext, files: ReturnType<typeof createStaticFiles>): void {
+  app.get('/', async (request, reply) => {
+    const token = csrfToken(ctx.secret);
+    const response = await files.respond(join(ctx.outDir, 'index.html'), conditional(request), { name: token, transform: (html) => withFormToken(html, token) });
+    if (!response) {
+      return sendNotice(ctx, reply, 503, { title: 'Nothing published yet', problem: true, paragraphs: ['The site has not been built yet. Please come back in a few minutes.'] });
+    }
+    reply.code(response.status).headers(response.headers);
+    return response.body === undefined ? reply.send() : reply.send(response.body);
   });
 }

@@ -1,10 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Subscriber } from '../../subscribers/store.ts';
-import { confirm, linksFor, unsubscribe } from '../../subscribers/subscriptions.ts';
-import { verifyToken, type TokenPurpose } from '../../subscribers/tokens.ts';
-import { csrfToken } from '../_csrf.ts';
-import { badLink, sendNotice, type WebContext } from '../_context.ts';
-import { field, fields, fromThisSite } from '../_forms.ts';
+import { confirm, linksFor, unsubscribe, verifyToken, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
+import { csrfToken } from '../csrf.ts';
+import { badLink, sendNotice, topicsOf, type WebContext } from '../context.ts';
+import { field, fields, fromThisSite } from '../forms.ts';
 import { crossSite } from './subscribe.ts';
 
 const PROBLEMS = {
@@ -106,9 +104,9 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   const preferencesPage = async (reply: FastifyReply, subscriber: Subscriber, token: string, saved: boolean) => {
-    const [templates, data] = await Promise.all([ctx.templates(), ctx.siteData()]);
+    const [templates, topics] = await Promise.all([ctx.templates(), topicsOf(ctx.library)]);
     const chosen = new Set(subscriber.topics.map((t) => t.toLowerCase()));
-    const names = [...new Set([...data.tags, ...subscriber.topics])].sort((a, b) => a.localeCompare(b));
+    const names = [...new Set([...topics, ...subscriber.topics])].sort((a, b) => a.localeCompare(b));
     const html = templates.preferences({
       site: ctx.site,
       feeds: { rss: `${ctx.site.url}/feeds/rss.xml`, atom: `${ctx.site.url}/feeds/atom.xml`, json: `${ctx.site.url}/feeds/feed.json` },
@@ -133,7 +131,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
     const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
     if (!subscriber) return reply;
-    const known = new Set([...(await ctx.siteData()).tags, ...subscriber.topics]);
+    const known = new Set([...(await topicsOf(ctx.library)), ...subscriber.topics]);
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
     ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily');
     return preferencesPage(reply, ctx.store.get(subscriber.id) as Subscriber, tokenOf(request), true);

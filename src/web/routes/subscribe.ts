@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { addressProblem } from '../../subscribers/email-address.ts';
-import { requestSubscription } from '../../subscribers/subscriptions.ts';
-import { sendNotice, type WebContext } from '../_context.ts';
-import { field, fields, fromThisSite } from '../_forms.ts';
+import { addressProblem, requestSubscription } from '../../subscribers/index.ts';
+import { sendNotice, topicsOf, type WebContext } from '../context.ts';
+import { field, fields, fromThisSite } from '../forms.ts';
 
 /** The page that refuses a form posted from another site. */
 export function crossSite(ctx: WebContext, reply: Parameters<typeof sendNotice>[1]) {
@@ -29,9 +28,9 @@ export function subscribeRoute(app: FastifyInstance, ctx: WebContext): void {
       });
     }
     const cadence = field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily';
-    const known = new Set((await ctx.siteData()).tags);
+    const known = new Set(await topicsOf(ctx.library));
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
-    const outcome = await requestSubscription(await ctx.subscriptions(), { email, topics, cadence, source: 'web' });
+    const outcome = await requestSubscription(ctx.subscriptions, { email, topics, cadence, source: 'web' });
     request.log.info({ outcome }, 'subscription request');
     return sendNotice(ctx, reply, 200, {
       title: 'Check your inbox',

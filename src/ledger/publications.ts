@@ -1,4 +1,4 @@
-import type { Db } from '../subscribers/db.ts';
+import type { Db } from '../db/index.ts';
 
 /** An issue that was published: mailed, or deliberately not (empty, late), and when. */
 export interface Publication {
@@ -11,8 +11,10 @@ export interface Publication {
 /** The record of what was published, so a schedule never publishes an issue twice. */
 export class Publications {
   readonly #db: Db;
-  constructor(db: Db) {
+  readonly #now: () => Date;
+  constructor(db: Db, now: () => Date = () => new Date()) {
     this.#db = db;
+    this.#now = now;
   }
 
   /** The publication of an issue (a date, or `week-YYYY-MM-DD`), if there was one. */
@@ -28,7 +30,7 @@ export class Publications {
   }
 
   /** Records a publication (again, if it is forced). */
-  record(issue: string, mailed: boolean, note: string, at: Date = new Date()): void {
+  record(issue: string, mailed: boolean, note: string, at: Date = this.#now()): void {
     this.#db.prepare('INSERT OR REPLACE INTO publications (issue, published_at, mailed, note) VALUES (?, ?, ?, ?)').run(issue, at.toISOString(), mailed ? 1 : 0, note);
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PaperboyError } from '../errors.ts';
-import type { Db } from '../subscribers/db.ts';
+import type { Db } from '../db/index.ts';
 
 /** A held lock: keep it alive while working, release it when done. */
 export interface Lock {
@@ -27,6 +27,20 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Who holds a lock, as the database says. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  acquiredAt: string;
+  heartbeatAt: string;
+}
+
+/** The holder of the named lock, if anyone holds it. */
+export function lockHolder(db: Db, name: string): LockHolder | undefined {
+  const row = db.prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string }>('SELECT pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?').get(name);
+  return row && { pid: row.pid, host: row.host, acquiredAt: row.acquired_at, heartbeatAt: row.heartbeat_at };
 }
 
 /**

@@ -106,7 +106,7 @@ describe('paperboy build on the command line', () => {
 
   it('builds into out/ of the working folder and says what it did', async () => {
     const cwd = await project();
-    const run = paperboy(['build'], { cwd });
+    const run = await paperboy(['build'], { cwd });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^built 2031-02-03: 8 papers, email [\d.]+ kB\n\d+ files written, 0 unchanged, in [\d.]+ s\n$/);
     expect(readFileSync(join(cwd, 'out', 'email', '2031-02-03.txt'), 'utf8')).toContain('Tiny Kites');
@@ -114,10 +114,10 @@ describe('paperboy build on the command line', () => {
 
   it('exits 2 on --date with --all or a malformed date, 1 on a broken digest', async () => {
     const cwd = await project();
-    expect(paperboy(['build', '--all', '--date', '2031-02-03'], { cwd }).status).toBe(2);
-    expect(paperboy(['build', '--date', 'yesterday'], { cwd }).status).toBe(2);
+    expect((await paperboy(['build', '--all', '--date', '2031-02-03'], { cwd })).status).toBe(2);
+    expect((await paperboy(['build', '--date', 'yesterday'], { cwd })).status).toBe(2);
     await writeFile(join(cwd, 'digests', '2031-02-04.md'), '## Papers for 2031-02-04\n\nno table\n');
-    const run = paperboy(['build'], { cwd });
+    const run = await paperboy(['build'], { cwd });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('2031-02-04.md:1: no table after the heading');
     expect(run.stderr).not.toMatch(/\n\s+at /);

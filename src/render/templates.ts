@@ -3,7 +3,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import { PaperboyError } from '../errors.ts';
-import { markdownText } from './_inline.ts';
+import { markdownText } from './inline.ts';
 import { TEXT_WIDTH, wrapText } from './_wrap.ts';
 
 /** A compiled template: a view in, text out. */
@@ -123,4 +123,13 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
   const compiled: Partial<Record<keyof typeof FILES, Template>> = {};
   for (const [key, name, source] of sources) compiled[key] = compile(hb, source, join(dir, name), UNESCAPED.has(key));
   return { ...(compiled as Record<keyof typeof FILES, Template>), css, hash: digest };
+}
+
+/** Where the templates come from: compiled once, compiled again only after a template changed. */
+export type TemplateSource = () => Promise<Templates>;
+
+/** The templates of `dir`, as a source that every part of the program can share. */
+export function templateSource(dir: string): TemplateSource {
+  let compiled: Templates | undefined;
+  return async () => (compiled = await loadTemplates(dir, compiled));
 }

@@ -35,6 +35,19 @@ const CACHE_CONTROL: Record<string, string> = {
   assets: 'public, max-age=86400',
 };
 
+/** The headers of a request that decide what a response holds. */
+export interface ConditionalRequest {
+  ifNoneMatch?: string | undefined;
+  ifModifiedSince?: string | undefined;
+  acceptEncoding?: string | undefined;
+}
+
+/** A file served changed (a page with a per-period form token): its name, and the change. */
+export interface Variant {
+  name: string;
+  transform: (text: string) => string;
+}
+
 /** Why a path cannot be served. */
 export type Refusal = { status: 400 | 404; message: string };
 
@@ -63,16 +76,18 @@ function matches(ifNoneMatch: string, etag: string): boolean {
  * encoding), Last-Modified, Cache-Control, and gzip or brotli for clients that ask.
  */
 export function createStaticFiles(outDir: string) {
-  const cache = new Map<string, Served>();
+  const cache = new Map<string, Served & { variant: string }>();
 
-  async function load(path: string): Promise<Served | undefined> {
+  async function load(path: string, variant?: Variant): Promise<Served | undefined> {
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) return undefined;
     const hit = cache.get(path);
-    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return hit;
-    const identity = await readFile(path);
+    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.variant === (variant?.name ?? '')) return hit;
+    const bytes = await readFile(path);
+    const identity = variant ? Buffer.from(variant.transform(bytes.toString('utf8'))) : bytes;
     const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
-    const served: Served = {
+    const served: Served & { variant: string } = {
+      variant: variant?.name ?? '',
       mtimeMs: info.mtimeMs,
       size: info.size,
       lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString(),
@@ -107,9 +122,12 @@ export function createStaticFiles(outDir: string) {
       return full;
     },
 
-    /** The response for a file, honouring If-None-Match / If-Modified-Since and Accept-Encoding. */
-    async respond(path: string, request: { ifNoneMatch?: string | undefined; ifModifiedSince?: string | undefined; acceptEncoding?: string | undefined }): Promise<StaticResponse | undefined> {
-      const served = await load(path);
+    /**
+     * The response for a file, honouring If-None-Match / If-Modified-Since and Accept-Encoding. A
+     * variant serves the file changed by its transform, kept until the file or the variant changes.
+     */
+    async respond(path: string, request: ConditionalRequest, variant?: Variant): Promise<StaticResponse | undefined> {
+      const served = await load(path, variant);
       if (!served) return undefined;
       const accepts = (coding: string) => new RegExp(`(?:^|,)\\s*${coding}\\s*(?:;\\s*q=(?!0(?:\\.0*)?\\s*(?:,|$))[\\d.]+)?\\s*(?:,|$)`, 'i').test(request.acceptEncoding ?? '');
       const encoding = served.bodies.br && accepts('br') ? 'br' : served.bodies.gzip && accepts('gzip') ? 'gzip' : 'identity';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { startWorker } from '../_modules.ts';
+import { startWorker } from '../workers.ts';
 
 /**
  * Writes a file whole: a temporary file beside it, then a rename, so a reader sees the old file or

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { sameSite } from './_csrf.ts';
-import type { WebContext } from './_context.ts';
+import { sameSite } from './csrf.ts';
+import type { WebContext } from './context.ts';
 
 /** A form body as the parsers leave it: each field a string, or a list for repeated fields. */
 export type FormBody = Record<string, string | string[] | undefined>;

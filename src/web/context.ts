@@ -1,10 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import type { Templates } from '../render/_templates.ts';
-import { siteUrls, type Site } from '../render/_view.ts';
-import type { SubscriberStore } from '../subscribers/store.ts';
-import type { SubscriptionContext } from '../subscribers/subscriptions.ts';
-import type { SiteData } from './_site-data.ts';
-import { csrfToken } from './_csrf.ts';
+import type { DigestLibrary } from '../digest/index.ts';
+import { plainText, siteUrls, type Site, type TemplateSource } from '../render/index.ts';
+import type { SubscriberStore, SubscriptionContext } from '../subscribers/index.ts';
+import { csrfToken } from './csrf.ts';
 
 /** What every route works with, handed in once. */
 export interface WebContext {
@@ -12,11 +10,22 @@ export interface WebContext {
   outDir: string;
   secret: string;
   store: SubscriberStore;
-  templates: () => Promise<Templates>;
-  siteData: () => Promise<SiteData>;
-  subscriptions: () => Promise<SubscriptionContext>;
+  templates: TemplateSource;
+  /** The digests, for the topics a subscriber may choose. */
+  library: DigestLibrary;
+  subscriptions: SubscriptionContext;
   /** Per-client limit on POST /subscribe: requests per minute. */
   subscribeRate: number;
+}
+
+/** The topics seen in the readable digests, by name, each once (compared without case). */
+export async function topicsOf(library: DigestLibrary): Promise<string[]> {
+  const tags = new Map<string, string>();
+  for (const { reading } of await library.readAll().catch(() => [])) {
+    if (reading.errors.length > 0) continue;
+    for (const paper of reading.digest.papers) for (const tag of paper.tags) if (!tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), plainText(tag));
+  }
+  return [...tags.values()].sort((a, b) => a.localeCompare(b));
 }
 
 /** A page of the web-page template: a title, paragraphs, a form, links. */

@@ -1,12 +1,8 @@
+import type { Site } from '../config.ts';
 import type { Digest, Paper } from '../digest/index.ts';
-import { inlineHtml, markdownText, plainText } from './_inline.ts';
+import { inlineHtml, markdownText, plainText } from './inline.ts';
 
-/** What the outputs need to know about the site. */
-export interface Site {
-  url: string;
-  title: string;
-  language: string;
-}
+export type { Site } from '../config.ts';
 
 /** A neighbouring issue, for previous / next links and lists. */
 export interface IssueRef {

@@ -1,5 +1,5 @@
-import type { Db } from '../subscribers/db.ts';
-import type { Cadence, SubscriberStatus } from '../subscribers/store.ts';
+import type { Db } from '../db/index.ts';
+import type { Cadence, SubscriberStatus } from '../subscribers/index.ts';
 
 /** The state of one delivery. */
 export type DeliveryStatus = 'queued' | 'sent' | 'skipped' | 'failed';
@@ -83,9 +83,9 @@ export class Ledger {
     return row && toRound(row);
   }
 
-  /** Issues with a finished round, newest first. */
-  sentIssues(): string[] {
-    return this.#db.prepare<[], { issue: string }>("SELECT DISTINCT issue FROM dispatches WHERE status = 'done' ORDER BY issue DESC").all().map((r) => r.issue);
+  /** Rounds that did not finish (stopped, or running), oldest first. */
+  unfinished(): Round[] {
+    return this.#db.prepare<[], RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id").all().map(toRound);
   }
 
   /** Starts (or resumes) a round and queues every confirmed subscriber of the cadence not yet in it. */

@@ -1,9 +1,21 @@
 import type { Digest } from '../digest/index.ts';
-import { renderArchiveIndex, renderArchiveIssue } from '../render/archive.ts';
-import { plainText } from '../render/_inline.ts';
-import { renderIndexPage, renderIssuePage, renderIssueText, type IssueListing } from '../render/page.ts';
-import type { Templates } from '../render/_templates.ts';
-import { countText, displayDate, siteUrls, slugify, type IssueView, type Site, type TagView } from '../render/_view.ts';
+import {
+  countText,
+  displayDate,
+  plainText,
+  renderArchiveIndex,
+  renderArchiveIssue,
+  renderIndexPage,
+  renderIssuePage,
+  renderIssueText,
+  siteUrls,
+  slugify,
+  type IssueListing,
+  type IssueView,
+  type Site,
+  type TagView,
+  type Templates,
+} from '../render/index.ts';
 import type { Writer } from './_write.ts';
 
 /** The web page, text and Markdown files of one issue, by path under `out/`. */

@@ -1,0 +1,150 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.ts';
+import { openDatabase, type Db } from './db/index.ts';
+import { composeNotice, fileTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
+import { createLibrary, type DigestLibrary } from './digest/index.ts';
+import { openLedger, type IssueLedger } from './ledger/index.ts';
+import { silentLogger, type Logger } from './log.ts';
+import { templateSource, type TemplateSource } from './render/index.ts';
+import { createBuilder, type Builder } from './site/index.ts';
+import type { PublishContext } from './publish/index.ts';
+import { loadSecret, SubscriberStore, type SubscriptionContext } from './subscribers/index.ts';
+import type { WebContext } from './web/index.ts';
+
+/** The project's folder: the templates are found from here (src/ or dist/ sit in it). */
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What opening the program may be told besides the settings. */
+export interface AppOptions {
+  /** Where `templates/` is; the project's folder by default. */
+  root?: string;
+  log?: Logger;
+  now?: () => Date;
+}
+
+/**
+ * The program's parts, made once from the settings: the one composition root. The database, the
+ * secret and the transport are opened on first use, so a command that needs none of them creates
+ * nothing; everything opened is closed by `close`.
+ */
+export interface App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly now: () => Date;
+  readonly templates: TemplateSource;
+  readonly library: DigestLibrary;
+  readonly builder: Builder;
+  readonly db: Db;
+  readonly store: SubscriberStore;
+  readonly ledger: IssueLedger;
+  readonly secret: string;
+  /** Where mail goes: the SMTP relay, or `.eml` files in out/outbox/ until one is set. */
+  readonly transport: Transport;
+  /** The subscription flows (double opt-in, unsubscribe requests), sending through the transport. */
+  readonly subscriptions: SubscriptionContext;
+  /** `.eml` files in out/outbox/, whatever the settings say (dry runs). */
+  outbox(): Transport;
+  /** What a dispatch through `transport` works with. */
+  dispatchContext(transport?: Transport): DispatchContext;
+  /** What the web server works with. */
+  web(): WebContext;
+  /** What the scheduled jobs work with; `signal` tells them to stop taking work. */
+  jobs(signal: AbortSignal): PublishContext;
+  close(): Promise<void>;
+}
+
+// A value made on first use, and only then.
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/** Opens the program's parts from the settings. */
+export function openApp(config: Config, options: AppOptions = {}): App {
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? silentLogger;
+  const templates = templateSource(join(options.root ?? projectRoot, 'templates'));
+  const library = createLibrary(config.digestsDir);
+  const builder = createBuilder({ library, outDir: config.outDir, templates, site: config.site, hub: config.websubHub, repeats: config.repeats });
+  const opened: { db?: Db; transports: Transport[] } = { transports: [] };
+  const db = once(() => (opened.db = openDatabase(config.dataDir)));
+  const store = once(() => new SubscriberStore(db()));
+  const ledger = once(() => openLedger(db(), now));
+  const secret = once(() => loadSecret(config.dataDir, config.secret));
+  const track = (transport: Transport) => {
+    opened.transports.push(transport);
+    return transport;
+  };
+  const outbox = () => track(fileTransport(join(config.outDir, 'outbox')));
+  const transport = once(() =>
+    config.smtpUrl === undefined ? outbox() : track(smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate })),
+  );
+  const subscriptions = once<SubscriptionContext>(() => ({
+    store: store(),
+    templates,
+    secret: secret(),
+    site: config.site,
+    sender: config.sender,
+    now,
+    send: async (notice) => {
+      await transport().send(await composeNotice(config.sender, notice));
+    },
+  }));
+
+  const dispatchContext = (through = transport()): DispatchContext => ({
+    ledger: ledger(),
+    store: store(),
+    transport: through,
+    secret: secret(),
+    site: config.site,
+    sender: config.sender,
+    parallel: config.smtpUrl === undefined ? 8 : config.smtpConnections * 2,
+    retry: { attempts: config.smtpAttempts, delayMs: config.smtpRetryMs },
+    now,
+  });
+
+  return {
+    config,
+    log,
+    now,
+    templates,
+    library,
+    builder,
+    get db() {
+      return db();
+    },
+    get store() {
+      return store();
+    },
+    get ledger() {
+      return ledger();
+    },
+    get secret() {
+      return secret();
+    },
+    get transport() {
+      return transport();
+    },
+    get subscriptions() {
+      return subscriptions();
+    },
+    outbox,
+    dispatchContext,
+    web: () => ({
+      site: config.site,
+      outDir: config.outDir,
+      secret: secret(),
+      store: store(),
+      templates,
+      library,
+      subscriptions: subscriptions(),
+      subscribeRate: 10,
+    }),
+    jobs: (signal) => ({ config, builder, ledger: ledger(), dispatch: () => dispatchContext(), log, signal, now }),
+    async close() {
+      await Promise.all(opened.transports.map((t) => t.close()));
+      opened.db?.close();
+    },
+  };
+}

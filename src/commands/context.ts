@@ -1,0 +1,27 @@
+import { UsageError } from '../errors.ts';
+import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
+import type { Output } from '../output.ts';
+
+/** What a command is handed: where to write, where it runs, its settings, and the program's parts. */
+export interface CommandContext {
+  output: Output;
+  /** The working folder: relative paths on the command line are read from here. */
+  cwd: string;
+  /** The settings, read from the environment and `.env` on first use. */
+  config(): Config;
+  /** The program's parts, opened on first use and closed when the command ends. */
+  app(): App;
+  /** Resolves when the command is asked to stop (SIGINT, SIGTERM, or the caller's signal). */
+  stopped(): Promise<void>;
+  /** Whether standard error is a terminal (a progress bar is drawn there). */
+  progress: NodeJS.WriteStream | undefined;
+}
+
+/** A `--port` value, or the default. */
+export function portOption(value: unknown, fallback: number): number {
+  if (typeof value !== 'string') return fallback;
+  const port = Number(value);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${value}"`);
+  return port;
+}

@@ -1,0 +1,1 @@
+export { openDatabase, migrate, DATABASE_FILE, type Db } from './database.ts';

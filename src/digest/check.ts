@@ -1,0 +1,29 @@
+import { join, relative, resolve } from 'node:path';
+import { listDigestFiles, sameDay, sameDayMessage } from './find.ts';
+import { readDigestFile } from './load.ts';
+import type { Digest, Note } from './model.ts';
+
+/** One checked file: the parse model with its path and errors. */
+export interface CheckedDigest extends Digest {
+  path: string;
+  errors: Note[];
+}
+
+/**
+ * Reads every digest under `dir` (relative to `cwd`); two files for one day are an error in both.
+ * Paths are shown under `dir` as given.
+ */
+export async function checkDigests(dir: string, cwd = process.cwd()): Promise<CheckedDigest[]> {
+  const absolute = resolve(cwd, dir);
+  const checked: CheckedDigest[] = [];
+  for (const file of await listDigestFiles(absolute)) {
+    const shown = join(dir, relative(absolute, file));
+    const { digest, errors } = await readDigestFile(file, shown);
+    checked.push({ path: shown, ...digest, errors });
+  }
+  for (const [second, first] of sameDay(checked)) {
+    second.errors.push({ line: 1, message: sameDayMessage(second.date, first.path) });
+    first.errors.push({ line: 1, message: sameDayMessage(first.date, second.path) });
+  }
+  return checked;
+}

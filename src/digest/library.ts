@@ -1,0 +1,38 @@
+import { stat } from 'node:fs/promises';
+import { listDigestFiles } from './find.ts';
+import { readDigestFile } from './load.ts';
+import type { DigestReading } from './parse.ts';
+
+/** One digest file as last read: what the reader made of it. */
+export interface LibraryEntry {
+  path: string;
+  reading: DigestReading;
+}
+
+/** The digests folder, each file read again only when it changed since the last look. */
+export interface DigestLibrary {
+  readonly dir: string;
+  /** Every digest file under the folder, in path order, broken ones included (with their errors). */
+  readAll(): Promise<LibraryEntry[]>;
+}
+
+/** A library over `dir`: the one cache of parsed digests that the builder and the web share. */
+export function createLibrary(dir: string): DigestLibrary {
+  const cache = new Map<string, { mtimeMs: number; size: number; reading: DigestReading }>();
+  async function read(path: string): Promise<LibraryEntry> {
+    const info = await stat(path);
+    const hit = cache.get(path);
+    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size) return { path, reading: hit.reading };
+    const reading = await readDigestFile(path);
+    cache.set(path, { mtimeMs: info.mtimeMs, size: info.size, reading });
+    return { path, reading };
+  }
+  return {
+    dir,
+    async readAll() {
+      const paths = await listDigestFiles(dir);
+      for (const path of cache.keys()) if (!paths.includes(path)) cache.delete(path);
+      return Promise.all(paths.map(read));
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Db } from '../db/index.ts';
+import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
+import { Publications } from './publications.ts';
+import { Ledger } from './rounds.ts';
+
+export { Ledger, type Round, type Tally, type DeliveryStatus, type QueuedDelivery } from './rounds.ts';
+export { Publications, type Publication } from './publications.ts';
+export { LockedError, type Lock, type LockHolder } from './lock.ts';
+
+/**
+ * The state of the issues, the one owner of it: what was published, each dispatch round and its
+ * deliveries, and the lock that keeps two dispatches apart.
+ */
+export interface IssueLedger {
+  readonly rounds: Ledger;
+  readonly publications: Publications;
+  /** Takes the named lock, or throws `LockedError` naming its holder. */
+  acquire(name: string): Lock;
+  /** Who holds the named lock, if anyone. */
+  holder(name: string): LockHolder | undefined;
+}
+
+/** The issue ledger kept in a database. */
+export function openLedger(db: Db, now: () => Date = () => new Date()): IssueLedger {
+  return {
+    rounds: new Ledger(db, now),
+    publications: new Publications(db, now),
+    acquire: (name) => acquireLock(db, name, now),
+    holder: (name) => lockHolder(db, name),
+  };
+}

@@ -1,0 +1,60 @@
+import { describeDispatch, dispatchIssue, type DispatchSummary } from '../deliver/index.ts';
+import { LockedError } from '../ledger/index.ts';
+import { siteUrls } from '../render/index.ts';
+import type { IssueToSend } from '../site/index.ts';
+import { lateness, type PublishContext } from './context.ts';
+import { notifyHub } from './websub.ts';
+
+/** Brings the site up to date (incremental), and tells the WebSub hub when a feed changed. */
+export async function refreshSite(ctx: PublishContext): Promise<void> {
+  const report = await ctx.builder.build({ all: true });
+  if (report.written.length > 0) ctx.log.info('site updated', { files: report.written.length, newest: report.newest });
+  const hub = ctx.config.websubHub;
+  if (hub && report.written.some((path) => path.startsWith('feeds/'))) {
+    const { feeds } = siteUrls(ctx.config.site);
+    await notifyHub(hub, [feeds.rss, feeds.atom, feeds.json], ctx.log);
+  }
+}
+
+/** Mails an issue to its cadence's subscribers; a dispatch already running makes this a skip, not an error. */
+export async function mail(ctx: PublishContext, issue: IssueToSend, cadence: 'daily' | 'weekly'): Promise<DispatchSummary | 'busy'> {
+  try {
+    const summary = await dispatchIssue(issue, { ...ctx.dispatch(), signal: ctx.signal }, { cadence });
+    if (summary.stopped) ctx.log.warn('dispatch stopped', { issue: issue.id, reason: summary.stopped, sent: summary.sent, queued: summary.queued });
+    else ctx.log.info('dispatched', { issue: issue.id, sent: summary.sent, skipped: summary.skipped, failed: summary.failed, seconds: Number(summary.seconds.toFixed(2)) });
+    return summary;
+  } catch (error) {
+    if (!(error instanceof LockedError)) throw error;
+    ctx.log.warn('tick skipped', { issue: issue.id, reason: error.message });
+    return 'busy';
+  }
+}
+
+/**
+ * The daily job: bring the site up to date, then publish the newest digest if it never was. An
+ * empty digest is archived and in the feeds but not mailed; one older than PAPERBOY_MAX_LATENESS is
+ * on the web but not mailed; a dispatch that stops is resumed at the next tick.
+ */
+export async function publishNewest(ctx: PublishContext): Promise<string> {
+  await refreshSite(ctx);
+  const newest = (await ctx.builder.digests()).at(-1);
+  if (!newest) return 'no digests yet';
+  const { publications } = ctx.ledger;
+  if (publications.get(newest.date)) return `${newest.date} was already published`;
+  if (newest.papers.length === 0) {
+    publications.record(newest.date, false, 'empty digest: archived and in the feeds, not mailed', ctx.now());
+    ctx.log.info('published', { issue: newest.date, mailed: false, reason: 'empty digest' });
+    return `${newest.date} is empty: published on the web, not mailed`;
+  }
+  const age = lateness(ctx.config, newest.date, ctx.now());
+  if (age.late) {
+    publications.record(newest.date, false, `${age.days} days old: on the web, not mailed (dispatch --force mails it)`, ctx.now());
+    ctx.log.info('published', { issue: newest.date, mailed: false, reason: `older than ${ctx.config.maxLateness}` });
+    return `${newest.date} is ${age.days} days old: published on the web, not mailed`;
+  }
+  const summary = await mail(ctx, await ctx.builder.issue(newest.date), 'daily');
+  if (summary === 'busy') return 'a dispatch is already running';
+  if (summary.stopped) return `${newest.date}: stopped (${summary.stopped}); the next tick resumes it`;
+  publications.record(newest.date, true, describeDispatch(summary), ctx.now());
+  return describeDispatch(summary);
+}

@@ -1,0 +1,31 @@
+import type { Site } from '../view.ts';
+import { escapeHtml } from '../inline.ts';
+import type { Channel, Entry } from './channel.ts';
+import { baseFeed } from './_common.ts';
+
+// The feed package escapes only "&" in attribute values, and validators take "<" in a name for
+// markup: angle brackets become their single-guillemet look-alikes there, which no real topic or
+// author name contains.
+function attributeSafe(text: string): string {
+  return text.replaceAll('<', '‹').replaceAll('>', '›');
+}
+
+/** A channel as Atom 1.0; titles are written as type="html", so digest text is escaped there. */
+export function renderAtom(site: Site, channel: Channel, entries: readonly Entry[], hub?: string): string {
+  const feed = baseFeed(site, channel, (text) => text, hub);
+  for (const entry of entries) {
+    feed.addItem({
+      title: escapeHtml(entry.title),
+      id: entry.id,
+      guid: entry.id,
+      link: entry.link,
+      date: entry.date,
+      published: entry.date,
+      description: escapeHtml(entry.summary),
+      content: entry.content,
+      category: entry.tags.map((tag) => ({ name: attributeSafe(tag), term: attributeSafe(tag) })),
+      author: entry.authors.map((name) => ({ name: attributeSafe(name) })),
+    });
+  }
+  return `${feed.atom1()}\n`;
+}

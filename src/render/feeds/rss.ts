@@ -1,0 +1,32 @@
+import type { Site } from '../view.ts';
+import { escapeHtml } from '../inline.ts';
+import type { Channel, Entry } from './channel.ts';
+import { baseFeed } from './_common.ts';
+
+/**
+ * RSS text fields are text that many readers decode as HTML: "&", "<" and ">" go as hexadecimal
+ * references, as the RSS profile asks.
+ */
+export function rssText(text: string): string {
+  return text.replaceAll('&', '&#x26;').replaceAll('<', '&#x3C;').replaceAll('>', '&#x3E;');
+}
+
+/** A channel as RSS 2.0; authors as Dublin Core creators (RSS wants an email in `<author>`). */
+export function renderRss(site: Site, channel: Channel, entries: readonly Entry[], hub?: string): string {
+  const feed = baseFeed(site, channel, rssText, hub);
+  for (const entry of entries) {
+    feed.addItem({
+      title: rssText(entry.title),
+      id: entry.id,
+      guid: entry.id,
+      link: entry.link,
+      date: entry.date,
+      published: entry.date,
+      description: escapeHtml(entry.summary),
+      content: entry.content,
+      category: entry.tags.map((tag) => ({ name: rssText(tag), term: rssText(tag) })),
+      ...(entry.authors.length > 0 ? { extensions: [{ name: 'dc:creator', objects: { _text: rssText(entry.authors.join(', ')) } }] } : {}),
+    });
+  }
+  return `${feed.rss2()}\n`;
+}

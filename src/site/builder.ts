@@ -1,0 +1,210 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sameDay, sameDayMessage, type Digest, type DigestLibrary } from '../digest/index.ts';
+import { DigestError, PaperboyError } from '../errors.ts';
+import { feedPaths, issueView, planFeeds, renderEmail, renderFeed, type IssueRef, type IssueView, type RenderedEmail, type Site, type TemplateSource, type Templates, type ViewContext } from '../render/index.ts';
+import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
+import { renderIssuePages, renderSitePages, sitePagesInput } from './_pages.ts';
+import { keyOf, readManifest, writeManifest } from './_manifest.ts';
+import { createThreadedWriter, createWriter } from './_write.ts';
+
+/** Where a build reads and writes, and what the site is. */
+export interface BuildSettings {
+  library: DigestLibrary;
+  outDir: string;
+  templates: TemplateSource;
+  site: Site;
+  hub?: string | undefined;
+  /** What the email does with papers an earlier issue carried: mark them (default) or leave them out. */
+  repeats?: 'mark' | 'omit' | undefined;
+}
+
+/** Which issues to render: the newest (default), one date, or every one. */
+export interface BuildOptions {
+  date?: string | undefined;
+  all?: boolean | undefined;
+  force?: boolean | undefined;
+}
+
+/** What one issue's rendering gave. */
+export interface IssueReport {
+  date: string;
+  papers: number;
+  rendered: boolean;
+  emailBytes?: number;
+  fullPapers?: number;
+}
+
+/** What a build did. */
+export interface BuildReport {
+  issues: IssueReport[];
+  written: string[];
+  unchanged: number;
+  newest: string | undefined;
+}
+
+/**
+ * Renders the digests into `out/` and hands out issues to mail. It keeps parsed digests, compiled
+ * templates, issue views and rendered emails between calls, so a warm rebuild renders only what
+ * changed, and mailing an issue the build just rendered renders nothing again.
+ */
+export interface Builder {
+  build(options?: BuildOptions): Promise<BuildReport>;
+  /** Every digest, oldest first; a broken one stops with the reader's `file:line:` messages. */
+  digests(): Promise<Digest[]>;
+  /** The issue of a day, ready to mail: the email the build renders, and its topic variants. */
+  issue(date: string): Promise<IssueToSend>;
+  /** An email gathered from several issues (the weekly), ready to mail. */
+  compose(digest: Digest, context: ViewContext, id: string, label: string): Promise<IssueToSend>;
+}
+
+const ISSUE_FILES = ['email/%.html', 'email/%.txt', 'issues/%.html', 'issues/%.txt', 'archive/%.md'];
+
+// From this many issues on, files are written on a thread of their own while rendering goes on.
+const THREADED_WRITES = 24;
+
+async function allExist(outDir: string, paths: readonly string[]): Promise<boolean> {
+  const exists = (p: string) => access(join(outDir, p)).then(() => true, () => false);
+  return (await Promise.all(paths.map(exists))).every(Boolean);
+}
+
+/** The state of the digests a build or a mailing works from. */
+interface Prepared {
+  templates: Templates;
+  digests: Digest[];
+  dates: string[];
+  hashOf: Map<string, string>;
+  siteKey: string;
+  /** One key per issue: what all its outputs are made from. */
+  keys: string[];
+  contextAt(i: number): ViewContext;
+  viewAt(i: number): IssueView;
+  indexOf(date: string): number;
+  /** The views used this time, kept for the next call. */
+  used: Map<string, IssueView>;
+}
+
+// Rendered emails are kept for the newest issues only: those are the ones mailed.
+const KEPT_EMAILS = 3;
+
+/** Creates a builder for `out/`: parse every digest, render what changed, write each file atomically. */
+export function createBuilder(settings: BuildSettings): Builder {
+  const hashes = new WeakMap<Digest, string>();
+  let views = new Map<string, IssueView>();
+  const emails = new Map<string, RenderedEmail>();
+
+  // Every digest, oldest first; any error in any of them stops before anything is written.
+  async function readAll(): Promise<Digest[]> {
+    const entries = await settings.library.readAll();
+    const failures = entries.filter((e) => e.reading.errors.length > 0).map((e) => new DigestError(e.path, e.reading.errors).message);
+    const dated = entries.map((e) => ({ path: e.path, date: e.reading.digest.date }));
+    for (const [second, first] of sameDay(dated)) failures.push(`${second.path}:1: ${sameDayMessage(second.date, first.path)}`);
+    if (failures.length > 0) throw new PaperboyError(`${failures.join('\n')}\nnothing was built; out/ is unchanged`);
+    const digests = entries.map((e) => e.reading.digest).sort((a, b) => a.date.localeCompare(b.date));
+    for (const d of digests) if (!hashes.has(d)) hashes.set(d, keyOf(JSON.stringify(d)));
+    return digests;
+  }
+
+  async function prepare(): Promise<Prepared> {
+    const templates = await settings.templates();
+    const digests = await readAll();
+    const dates = digests.map((d) => d.date);
+    const siteKey = keyOf(JSON.stringify(settings.site), settings.hub ?? '', templates.hash);
+    const hashOf = new Map(digests.map((d) => [d.date, hashes.get(d) as string]));
+    const earlier = earlierIssues(digests);
+    const repeats = settings.repeats ?? 'mark';
+    const keys = digests.map((d, i) => keyOf(hashOf.get(d.date) as string, dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey, repeats, JSON.stringify([...(earlier[i] ?? [])])));
+    const ref = (i: number): IssueRef | undefined => {
+      const d = digests[i];
+      return d && { date: d.date, count: d.papers.length };
+    };
+    const contextAt = (i: number): ViewContext => ({ previous: ref(i - 1), next: ref(i + 1), earlier: earlier[i] });
+    const used = new Map<string, IssueView>();
+    const viewAt = (i: number): IssueView => {
+      const key = keys[i] as string;
+      const view = used.get(key) ?? views.get(key) ?? issueView(digests[i] as Digest, settings.site, contextAt(i));
+      used.set(key, view);
+      return view;
+    };
+    const positions = new Map(dates.map((d, i) => [d, i]));
+    const indexOf = (date: string) => {
+      const i = positions.get(date);
+      if (i === undefined) throw new PaperboyError(`no digest for ${date} in ${settings.library.dir}`);
+      return i;
+    };
+    return { templates, digests, dates, hashOf, siteKey, keys, contextAt, viewAt, indexOf, used };
+  }
+
+  // The email of issue i: the view's papers, less repeats when the settings leave them out.
+  function mailedAt(p: Prepared, i: number): { digest: Digest; view: IssueView } {
+    const digest = p.digests[i] as Digest;
+    const mailed = emailDigest(digest, p.contextAt(i).earlier ?? new Map(), settings.repeats);
+    return { digest: mailed, view: mailed === digest ? p.viewAt(i) : issueView(mailed, settings.site, p.contextAt(i)) };
+  }
+
+  return {
+    async build(options = {}) {
+      const p = await prepare();
+      const selected = options.all ? p.dates.map((_, i) => i) : options.date !== undefined ? [p.indexOf(options.date)] : p.dates.length > 0 ? [p.dates.length - 1] : [];
+      const manifest = await readManifest(settings.outDir);
+      const reports: IssueReport[] = [];
+      // The issues asked for, and their neighbours, whose previous / next links may have changed.
+      const candidates = new Set(selected.flatMap((i) => (options.all ? [i] : [i - 1, i, i + 1])).filter((i) => i >= 0 && i < p.digests.length));
+      const stale: number[] = [];
+      for (const i of [...candidates].sort((a, b) => a - b)) {
+        const date = p.dates[i] as string;
+        const fresh = !options.force && manifest.issues[date] === p.keys[i] && (await allExist(settings.outDir, ISSUE_FILES.map((f) => f.replace('%', date))));
+        if (!fresh) stale.push(i);
+        else if (selected.includes(i)) reports.push({ date, papers: p.digests[i]?.papers.length ?? 0, rendered: false });
+      }
+
+      const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
+      for (const i of stale) {
+        const view = p.viewAt(i);
+        renderIssuePages(view, p.templates, out);
+        const email = await renderEmail(mailedAt(p, i).view, p.templates);
+        if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
+        out.put(`email/${view.date}.html`, email.html);
+        out.put(`email/${view.date}.txt`, email.text);
+        reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
+        manifest.issues[view.date] = p.keys[i] as string;
+      }
+
+      // Site-wide outputs are rendered only when what they show changed.
+      const fresh = async (name: string, key: string, paths: string[]) => !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
+      const pages = sitePagesInput(p.digests, (date) => p.viewAt(p.indexOf(date)), settings.site);
+      const pagesKey = keyOf(p.siteKey, JSON.stringify(pages.summary), pages.latest ? (p.hashOf.get(pages.latest) ?? '') : '');
+      if (!(await fresh('pages', pagesKey, ['index.html', 'archive/README.md', 'assets/site.css']))) {
+        renderSitePages(pages, settings.site, p.templates, out);
+        manifest.outputs.pages = pagesKey;
+      }
+      for (const plan of planFeeds(p.digests)) {
+        const key = keyOf(p.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => p.hashOf.get(d) ?? ''));
+        if (await fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
+        for (const [path, content] of renderFeed(plan, (date) => p.viewAt(p.indexOf(date)), settings.site, p.templates, settings.hub)) out.put(path, content);
+        manifest.outputs[plan.base] = key;
+      }
+
+      const { written, unchanged } = await out.done();
+      writeManifest(settings.outDir, manifest);
+      views = p.used;
+      const current = new Set(p.keys.slice(-KEPT_EMAILS));
+      for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
+      return { issues: reports, written, unchanged, newest: p.dates.at(-1) };
+    },
+
+    digests: readAll,
+
+    async issue(date) {
+      const p = await prepare();
+      const i = p.indexOf(date);
+      const { digest } = mailedAt(p, i);
+      const email = emails.get(p.keys[i] as string);
+      return issueToSend({ digest, context: p.contextAt(i), site: settings.site, templates: p.templates, email });
+    },
+
+    async compose(digest, context, id, label) {
+      return issueToSend({ digest, context, site: settings.site, templates: await settings.templates(), id, label });
+    },
+  };
+}

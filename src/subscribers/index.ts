@@ -1,0 +1,17 @@
+export { SubscriberStore, SubscriberError, cleanTopics, STATUSES, type Subscriber, type SubscriberStatus, type Cadence, type NewSubscriber } from './store.ts';
+export { signToken, verifyToken, CONFIRM_TOKEN_DAYS, type TokenPurpose, type TokenProblem } from './tokens.ts';
+export { loadSecret } from './secret.ts';
+export { addressProblem, addressKey, MAX_ADDRESS_LENGTH } from './email-address.ts';
+export { importCsv, exportCsv, isStatus, type ImportReport } from './import-export.ts';
+export {
+  requestSubscription,
+  requestUnsubscribe,
+  confirm,
+  unsubscribe,
+  linksFor,
+  CONFIRMATIONS_PER_DAY,
+  type SubscriptionContext,
+  type Notice,
+  type SendNotice,
+  type RequestOutcome,
+} from './subscriptions.ts';
