@@ -1,5 +1,6 @@
 import { benchBuildAll, benchColdBuild, benchWarmRebuild } from './build.ts';
 import { benchCheck } from './check.ts';
+import { benchHelp } from './cli.ts';
 import { benchDispatch, benchImport } from './dispatch.ts';
 import { benchEmailSize } from './email-size.ts';
 import { benchConditionalFeeds } from './http.ts';
@@ -8,7 +9,10 @@ import type { BenchResult } from './result.ts';
 export type { BenchResult } from './result.ts';
 
 /** Every benchmark, in pipeline order. */
-const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchHelp, benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
+
+/** The names of the benchmarks, as `--only` matches them. */
+export const BENCH_NAMES: readonly string[] = BENCHES.map((bench) => bench.name);
 
 /** Runs the benchmarks one after another (those whose name contains `only`), reporting each as it ends. */
 export async function runBenches(root: string, report: (result: BenchResult) => void, only?: string): Promise<BenchResult[]> {

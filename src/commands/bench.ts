@@ -1,4 +1,5 @@
-import { runBenches, type BenchResult } from '../bench/index.ts';
+import { BENCH_NAMES, runBenches, type BenchResult } from '../bench/index.ts';
+import { UsageError } from '../errors.ts';
 import { projectRoot } from '../app.ts';
 import type { CommandContext } from './context.ts';
 
@@ -10,6 +11,9 @@ function describe(result: BenchResult): string {
 /** `paperboy bench [--json] [--only NAME]`: runs the benchmarks; exit 1 when one misses its target. */
 export async function benchCommand(ctx: CommandContext, flags: { json?: unknown; only?: unknown }): Promise<number> {
   const only = typeof flags.only === 'string' ? flags.only : undefined;
+  if (only !== undefined && !BENCH_NAMES.some((name) => name.toLowerCase().includes(only.toLowerCase()))) {
+    throw new UsageError(`--only ${only}: no benchmark is named like that (there are ${BENCH_NAMES.map((n) => n.replace(/^bench/, '').toLowerCase()).join(', ')})`);
+  }
   const results = await runBenches(projectRoot, (r) => {
     if (!flags.json) ctx.output.out(describe(r));
   }, only);

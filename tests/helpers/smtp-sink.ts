@@ -22,11 +22,15 @@ export interface SinkBehaviour {
   data?: (to: string[], attempt: number) => 'drop' | Refusal | undefined;
   /** Milliseconds to wait before answering the final dot. */
   delayMs?: number;
+  /** Asks clients to log in (PLAIN or LOGIN, without TLS) with these credentials. */
+  auth?: { user: string; pass: string };
 }
 
 /** A real SMTP server on loopback that keeps what it is sent, and can refuse or drop on cue. */
 export class SmtpSink {
   readonly messages: SinkMessage[] = [];
+  /** Logins tried: the user name and whether it was taken. */
+  readonly logins: { user: string; ok: boolean }[] = [];
   readonly rcptAttempts = new Map<string, number>();
   readonly dataAttempts = new Map<string, number>();
   behaviour: SinkBehaviour;
@@ -40,9 +44,18 @@ export class SmtpSink {
 
   /** Listens on the given port (0: any free one) and resolves once it does. */
   async start(port = this.port): Promise<this> {
+    const auth = this.behaviour.auth;
     const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
+      authOptional: auth === undefined,
+      disabledCommands: auth === undefined ? ['STARTTLS', 'AUTH'] : ['STARTTLS'],
+      allowInsecureAuth: true,
+      authMethods: ['PLAIN', 'LOGIN'],
+      onAuth: (login, _session, callback) => {
+        const ok = auth !== undefined && login.username === auth.user && login.password === auth.pass;
+        this.logins.push({ user: login.username ?? '', ok });
+        if (!ok) return callback(Object.assign(new Error('5.7.8 authentication failed'), { responseCode: 535 }));
+        callback(null, { user: login.username });
+      },
       disableReverseLookup: true,
       logger: false,
       size: 10 * 1024 * 1024,
