@@ -77,7 +77,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     if (!template) {
       const all = papers.length === issue.digest.papers.length;
       const body = all ? issue.email : await issue.renderVariant(papers);
-      template = buildMessageTemplate({ from: sender.from, subject: subjectOf(issue, papers.length, papers[0]?.title), date, listId }, body.text, body.html);
+      template = buildMessageTemplate({ from: sender.from, subject: subjectOf(issue, papers.length, papers[0]?.title), date, listId }, body.pieces);
       if (templates.size >= 128) templates.delete(templates.keys().next().value as string);
       templates.set(key, template);
     }

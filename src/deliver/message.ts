@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
-import { escapeHtml, PLACEHOLDERS } from '../render/index.ts';
+import { escapeHtml, type Piece, type Slot as Placeholder } from '../render/index.ts';
 
 /** What differs from one subscriber to the next. */
 export interface Personal {
@@ -40,17 +40,16 @@ function qp(text: string): string {
   return encoded.endsWith(CRLF) || encoded === '' ? encoded : encoded + SOFT_BREAK;
 }
 
-// Splits a body on the per-subscriber placeholders; each static piece is encoded on its own and
-// ends on a line boundary, so a slot's value, encoded the same way, can stand between any two.
-function bodySegments(body: string, slots: Record<string, Slot>): (Buffer | Slot)[] {
+// A body's pieces as MIME segments: each piece of text is encoded on its own and ends on a line
+// boundary, so a slot's value, encoded the same way, can stand between any two. Only the
+// template's own placeholders are slots; text that merely looks like one is text.
+function bodySegments(pieces: readonly Piece[], slots: Record<Placeholder, Slot>): (Buffer | Slot)[] {
   const segments: (Buffer | Slot)[] = [];
-  const pattern = new RegExp(Object.keys(slots).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
-  let last = 0;
-  for (const match of body.matchAll(pattern)) {
-    segments.push(Buffer.from(qp(body.slice(last, match.index))), slots[match[0]] as Slot);
-    last = match.index + match[0].length;
-  }
-  segments.push(Buffer.from(`${qp(body.slice(last)).replace(/=\r\n$/, '')}${CRLF}`));
+  pieces.forEach((piece, i) => {
+    if (typeof piece !== 'string') segments.push(slots[piece.slot]);
+    else if (i === pieces.length - 1) segments.push(Buffer.from(`${qp(piece).replace(/=\r\n$/, '')}${CRLF}`));
+    else segments.push(Buffer.from(qp(piece)));
+  });
   return segments;
 }
 
@@ -58,9 +57,17 @@ function header(name: string, value: string): string {
   return `${foldLines(`${name}: ${value}`, 76)}${CRLF}`;
 }
 
+/** The two parts of an email as pieces of text and slots. */
+export interface BodyPieces {
+  text: readonly Piece[];
+  html: readonly Piece[];
+}
+
 /** Builds the MIME message of one variant: multipart/alternative, the text part first. */
-export function buildMessageTemplate(common: CommonHeaders, text: string, html: string): MessageTemplate {
-  const boundary = `pb-${createHash('sha256').update(text).update(html).digest('hex').slice(0, 24)}`;
+export function buildMessageTemplate(common: CommonHeaders, body: BodyPieces): MessageTemplate {
+  const hash = createHash('sha256');
+  for (const piece of [...body.text, ...body.html]) hash.update(typeof piece === 'string' ? piece : `\0${piece.slot}\0`);
+  const boundary = `pb-${hash.digest('hex').slice(0, 24)}`;
   const segments: (Buffer | Slot)[] = [
     Buffer.from(header('From', common.from) + 'To: '),
     'to',
@@ -75,9 +82,9 @@ export function buildMessageTemplate(common: CommonHeaders, text: string, html: 
         `Content-Type: multipart/alternative; boundary="${boundary}"${CRLF}${CRLF}` +
         `--${boundary}${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`,
     ),
-    ...bodySegments(text, { [PLACEHOLDERS.recipient]: 'toText', [PLACEHOLDERS.unsubscribeUrl]: 'unsubscribeText', [PLACEHOLDERS.preferencesUrl]: 'preferencesText' }),
+    ...bodySegments(body.text, { recipient: 'toText', unsubscribeUrl: 'unsubscribeText', preferencesUrl: 'preferencesText' }),
     Buffer.from(`--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`),
-    ...bodySegments(html, { [PLACEHOLDERS.recipient]: 'toHtml', [PLACEHOLDERS.unsubscribeUrl]: 'unsubscribeHtml', [PLACEHOLDERS.preferencesUrl]: 'preferencesHtml' }),
+    ...bodySegments(body.html, { recipient: 'toHtml', unsubscribeUrl: 'unsubscribeHtml', preferencesUrl: 'preferencesHtml' }),
     Buffer.from(`--${boundary}--${CRLF}`),
   ];
   return { segments };

@@ -1,7 +1,7 @@
 import { PaperboyError } from '../errors.ts';
 import type { IssueView, PaperView } from './view.ts';
 import type { Templates } from './templates.ts';
-import { PLACEHOLDERS } from './placeholders.ts';
+import { joinPieces, slotMarkers, type Piece, type Slot } from './placeholders.ts';
 
 /**
  * Gmail clips a message whose HTML passes 102 KB. The email stays under 90 KB with room kept for
@@ -12,8 +12,11 @@ const PLACEHOLDER_ROOM = 1_000;
 
 /** The two parts of an issue's email, placeholders still in them. */
 export interface RenderedEmail {
+  /** The parts as `out/email/` keeps them, with the documented placeholders. */
   html: string;
   text: string;
+  /** The parts as delivery fills them in: only the template's own placeholders are slots. */
+  pieces: { html: Piece[]; text: Piece[] };
   /** How many papers are carried in full; the rest are listed by title with a link to the web. */
   fullPapers: number;
   htmlBytes: number;
@@ -36,8 +39,8 @@ function collapse(html: string): string {
   return html.replace(/\n\s+/g, '\n');
 }
 
-function source(view: IssueView, full: PaperView[], rest: PaperView[], templates: Templates): string {
-  return templates.emailMjml({ ...view, full, rest, restStart: full.length + 1, placeholders: PLACEHOLDERS });
+function mjmlSource(view: IssueView, full: PaperView[], rest: PaperView[], templates: Templates, placeholders: Record<Slot, string>): string {
+  return templates.emailMjml({ ...view, full, rest, restStart: full.length + 1, placeholders });
 }
 
 async function compile(mjml: string, templates: Templates): Promise<string> {
@@ -62,13 +65,15 @@ async function compile(mjml: string, templates: Templates): Promise<string> {
 export async function renderEmail(view: IssueView, templates: Templates, limit = EMAIL_HTML_LIMIT): Promise<RenderedEmail> {
   const budget = limit - PLACEHOLDER_ROOM;
   const papers = view.papers;
+  const { markers, split } = slotMarkers();
+  const source = (full: PaperView[], rest: PaperView[]) => mjmlSource(view, full, rest, templates, markers);
   const bytes = (text: string) => Buffer.byteLength(text);
-  const allSource = source(view, papers, [], templates);
+  const allSource = source(papers, []);
   let html = await compile(allSource, templates);
   let full = papers.length;
   if (bytes(html) > budget) {
     const overhead = bytes(html) - bytes(allSource);
-    const predicted = (k: number) => bytes(source(view, papers.slice(0, k), papers.slice(k), templates)) + overhead;
+    const predicted = (k: number) => bytes(source(papers.slice(0, k), papers.slice(k))) + overhead;
     let low = 0;
     let high = papers.length - 1;
     while (low < high) {
@@ -77,13 +82,14 @@ export async function renderEmail(view: IssueView, templates: Templates, limit =
       else high = middle - 1;
     }
     full = low;
-    html = await compile(source(view, papers.slice(0, full), papers.slice(full), templates), templates);
+    html = await compile(source(papers.slice(0, full), papers.slice(full)), templates);
     while (bytes(html) > budget && full > 0) {
       full--;
-      html = await compile(source(view, papers.slice(0, full), papers.slice(full), templates), templates);
+      html = await compile(source(papers.slice(0, full), papers.slice(full)), templates);
     }
     if (bytes(html) > budget) throw new PaperboyError(`email for ${view.date}: even a list of titles passes ${limit} bytes`);
   }
-  const text = templates.emailText({ ...view, placeholders: PLACEHOLDERS });
-  return { html, text, fullPapers: full, htmlBytes: bytes(html), styleBytes: styleBytes(html) };
+  const pieces = { html: split(html), text: split(templates.emailText({ ...view, placeholders: markers })) };
+  const finalHtml = joinPieces(pieces.html);
+  return { html: finalHtml, text: joinPieces(pieces.text), pieces, fullPapers: full, htmlBytes: bytes(finalHtml), styleBytes: styleBytes(finalHtml) };
 }

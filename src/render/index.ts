@@ -4,7 +4,7 @@ export { renderIssuePage, renderIssueText, renderIndexPage, type IssueListing } 
 export { renderArchiveIssue, renderArchiveIndex } from './archive.ts';
 export { loadTemplates, templateSource, type Templates, type Template, type TemplateSource } from './templates.ts';
 export { escapeHtml, inlineHtml, plainText, markdownText, printable } from './inline.ts';
-export { PLACEHOLDERS } from './placeholders.ts';
+export { PLACEHOLDERS, joinPieces, type Piece, type Slot } from './placeholders.ts';
 export {
   issueView,
   siteUrls,

@@ -1,9 +1,46 @@
+import { randomBytes } from 'node:crypto';
+
 /**
- * Per-subscriber values are left in the rendered email as these markers, so the email is rendered
- * once per issue and delivery fills them in by plain substitution.
+ * Per-subscriber values are left in the rendered email as these markers (as `out/email/` shows
+ * them), so the email is rendered once per issue and delivery fills them in for each subscriber.
  */
 export const PLACEHOLDERS = {
   recipient: '%%RECIPIENT%%',
   unsubscribeUrl: '%%UNSUBSCRIBE_URL%%',
   preferencesUrl: '%%PREFERENCES_URL%%',
 } as const;
+
+/** The name of a per-subscriber value. */
+export type Slot = keyof typeof PLACEHOLDERS;
+
+/** A body as delivery sees it: text, and between the pieces of text, the template's own slots. */
+export type Piece = string | { slot: Slot };
+
+const SLOTS = Object.keys(PLACEHOLDERS) as Slot[];
+
+/**
+ * Markers for one rendering: the template gets these instead of the documented placeholders, with
+ * a random part that digest text cannot know, so only the template's own placeholders become
+ * slots. Text in a digest that looks like `%%UNSUBSCRIBE_URL%%` stays text.
+ */
+export function slotMarkers(): { markers: Record<Slot, string>; split: (body: string) => Piece[] } {
+  const nonce = randomBytes(9).toString('hex');
+  const markers = Object.fromEntries(SLOTS.map((slot) => [slot, `%%${slot}-${nonce}%%`])) as Record<Slot, string>;
+  const pattern = new RegExp(`%%(${SLOTS.join('|')})-${nonce}%%`, 'g');
+  const split = (body: string): Piece[] => {
+    const pieces: Piece[] = [];
+    let last = 0;
+    for (const match of body.matchAll(pattern)) {
+      pieces.push(body.slice(last, match.index), { slot: match[1] as Slot });
+      last = match.index + match[0].length;
+    }
+    pieces.push(body.slice(last));
+    return pieces;
+  };
+  return { markers, split };
+}
+
+/** A body written out with the documented placeholders where its slots are. */
+export function joinPieces(pieces: readonly Piece[]): string {
+  return pieces.map((piece) => (typeof piece === 'string' ? piece : PLACEHOLDERS[piece.slot])).join('');
+}
