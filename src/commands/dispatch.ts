@@ -19,7 +19,7 @@ export interface DispatchFlags {
 
 async function testCopy(app: App, issue: IssueToSend, to: string, output: Output): Promise<number> {
   const make = createMessageMaker(issue, app.dispatchContext(), 0);
-  const message = await make({ id: 0, email: to, topics: [] });
+  const message = await make({ id: 0, email: to, topics: [], tokenKey: '' });
   if ('skip' in message) throw new PaperboyError(`${issue.id}: ${message.skip}`);
   const test = { ...message, messageId: message.messageId.replace('.0.0@', `.test-${Date.now()}@`) };
   const reply = await app.transport.send(test);

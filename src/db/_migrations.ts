@@ -70,4 +70,25 @@ export const MIGRATIONS: readonly string[] = [
      note TEXT NOT NULL DEFAULT ''
    );`,
   `ALTER TABLE locks ADD COLUMN nonce TEXT NOT NULL DEFAULT '';`,
+  // Tokens are bound to a key of the subscriber's own (old ones, signed without, keep working);
+  // when someone left is kept; a delivery whose fate the relay never told is 'doubt'.
+  `ALTER TABLE subscribers ADD COLUMN token_key TEXT NOT NULL DEFAULT '';
+   ALTER TABLE subscribers ADD COLUMN left_at TEXT;
+   UPDATE subscribers SET left_at = COALESCE(unsubscribed_at, updated_at) WHERE status IN ('unsubscribed', 'bounced');
+   CREATE TABLE deliveries_next (
+     issue TEXT NOT NULL,
+     round INTEGER NOT NULL,
+     subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+     status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'skipped', 'failed', 'doubt')),
+     message_id TEXT NOT NULL DEFAULT '',
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_reply TEXT NOT NULL DEFAULT '',
+     reason TEXT NOT NULL DEFAULT '',
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (issue, round, subscriber_id)
+   ) WITHOUT ROWID;
+   INSERT INTO deliveries_next SELECT issue, round, subscriber_id, status, message_id, attempts, last_reply, reason, updated_at FROM deliveries;
+   DROP TABLE deliveries;
+   ALTER TABLE deliveries_next RENAME TO deliveries;
+   CREATE INDEX deliveries_by_status ON deliveries (issue, round, status, subscriber_id);`,
 ];

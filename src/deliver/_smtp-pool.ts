@@ -7,6 +7,21 @@ export interface SmtpFailure extends Error {
   code?: string;
   responseCode?: number;
   response?: string;
+  /** The command the reply answered: `MAIL FROM`, `RCPT TO`, `DATA`, `AUTH …`, `CONN`. */
+  command?: string;
+  /** Set here: the whole message had been written when the failure came (its fate is unknown). */
+  afterMessage?: boolean;
+}
+
+/** How the pool talks to the relay. */
+export interface PoolOptions {
+  connections: number;
+  /** Messages per second at the most; 0 for no limit. */
+  rate: number;
+  /** The longest wait for the connection, the greeting and each reply, in milliseconds. */
+  timeoutMs: number;
+  /** The name given in EHLO. */
+  name: string;
 }
 
 /**
@@ -18,14 +33,17 @@ class Lane {
   #connection: SMTPConnection | undefined;
   #ready: Promise<SMTPConnection> | undefined;
   readonly #options: ReturnType<typeof parseConnectionUrl>;
+  readonly #pool: PoolOptions;
 
-  constructor(options: ReturnType<typeof parseConnectionUrl>) {
+  constructor(options: ReturnType<typeof parseConnectionUrl>, pool: PoolOptions) {
     this.#options = options;
+    this.#pool = pool;
   }
 
   #connect(): Promise<SMTPConnection> {
     this.#ready ??= new Promise<SMTPConnection>((resolve, reject) => {
-      const connection = new SMTPConnection({ ...this.#options, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 });
+      const timeout = this.#pool.timeoutMs;
+      const connection = new SMTPConnection({ ...this.#options, name: this.#pool.name, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
       let settled = false;
       const fail = (error: Error) => {
         this.#drop(connection);
@@ -36,15 +54,16 @@ class Lane {
       };
       connection.on('error', fail);
       connection.once('end', () => this.#drop(connection));
-      connection.connect(() => {
+      connection.connect((error?: Error) => {
+        if (error) return fail(error);
         const { auth } = this.#options;
         if (!auth || !connection.allowsAuth) {
           settled = true;
           this.#connection = connection;
           return resolve(connection);
         }
-        connection.login({ credentials: { user: auth.user, pass: auth.pass } }, (error) => {
-          if (error) return fail(error);
+        connection.login({ credentials: { user: auth.user, pass: auth.pass } }, (loginError) => {
+          if (loginError) return fail(loginError);
           settled = true;
           this.#connection = connection;
           resolve(connection);
@@ -66,9 +85,13 @@ class Lane {
     const connection = await this.#connect();
     return new Promise((resolve, reject) => {
       // Streamed part by part: the parts shared by every copy are never copied into one buffer.
-      connection.send({ from, to: [to] }, Readable.from(parts, { objectMode: false }), (error, info) => {
+      const body = Readable.from(parts, { objectMode: false });
+      let written = false;
+      body.once('end', () => (written = true));
+      connection.send({ from, to: [to] }, body, (error, info) => {
         if (!error) return resolve(String(info.response ?? '250'));
         const failure = error as SmtpFailure;
+        failure.afterMessage = written && failure.code === 'ETIMEDOUT';
         // A refused envelope or message leaves the connection usable once reset (the lane is free only
         // then); anything else breaks it.
         if ((failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE') && failure.responseCode !== 421) {
@@ -101,11 +124,11 @@ export class SmtpPool {
   readonly #interval: number;
   #next = 0;
 
-  constructor(url: string, connections: number, rate: number) {
-    const options = parseConnectionUrl(url);
-    this.#lanes = Array.from({ length: connections }, () => new Lane(options));
+  constructor(url: string, options: PoolOptions) {
+    const parsed = parseConnectionUrl(url);
+    this.#lanes = Array.from({ length: options.connections }, () => new Lane(parsed, options));
     this.#idle = [...this.#lanes];
-    this.#interval = rate > 0 ? 1000 / rate : 0;
+    this.#interval = options.rate > 0 ? 1000 / options.rate : 0;
   }
 
   async #take(): Promise<Lane> {

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sender, Site } from '../config.ts';
 import type { Digest } from '../digest/index.ts';
-import type { IssueLedger, Tally, QueuedDelivery } from '../ledger/index.ts';
+import type { IssueLedger, QueuedDelivery } from '../ledger/index.ts';
 import { plainText } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import { signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
 import { buildMessageTemplate, personalize, type MessageTemplate } from './message.ts';
 import { silentProgress, type Progress } from './progress.ts';
+import { FailureStreak, type PendingFailure } from './_streak.ts';
 import { SendError, type Outgoing, type Transport } from './transport.ts';
 import { papersFor, variantKey } from './variants.ts';
 
@@ -33,6 +34,8 @@ export interface DispatchSummary {
   sent: number;
   skipped: number;
   failed: number;
+  /** Messages the relay took without ever answering: perhaps delivered, not sent again. */
+  doubt: number;
   /** Deliveries left queued for the next run (temporary failures, or a stop). */
   queued: number;
   seconds: number;
@@ -45,12 +48,15 @@ export function describeDispatch(s: DispatchSummary): string {
   const rate = s.seconds > 0 ? s.sent / s.seconds : 0;
   return (
     `${s.issue}${s.round > 0 ? ` (round ${s.round})` : ''}: ${s.sent} sent, ${s.skipped} skipped, ${s.failed} failed` +
-    `${s.queued > 0 ? `, ${s.queued} still queued` : ''} in ${s.seconds.toFixed(1)} s (${rate.toFixed(0)} messages a second)`
+    `${s.doubt > 0 ? `, ${s.doubt} in doubt` : ''}${s.queued > 0 ? `, ${s.queued} still queued` : ''} in ${s.seconds.toFixed(1)} s (${rate.toFixed(0)} messages a second)`
   );
 }
 
 // Consecutive failed attempts that mean the server is down rather than busy with some messages.
 const breakerLimit = (parallel: number) => Math.max(10, parallel * 2 + 5);
+
+// The same permanent refusal this many times in a row is the relay's, not the recipients'.
+const RELAY_STREAK = 10;
 
 /** The Message-ID of an issue's copy for one subscriber: the same in every run of the same round. */
 export function messageIdFor(issue: string, round: number, subscriberId: number, domain: string): string {
@@ -85,20 +91,20 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
   }
 
   /** The message for one subscriber, or why they get none today. */
-  return async (subscriber: Pick<Subscriber, 'id' | 'email' | 'topics'>): Promise<Outgoing | { skip: string }> => {
+  return async (subscriber: Pick<Subscriber, 'id' | 'email' | 'topics' | 'tokenKey'>): Promise<Outgoing | { skip: string }> => {
     const papers = papersFor(issue.digest, subscriber.topics);
     if (papers.length === 0) return { skip: 'no papers on their topics in this issue' };
     const template = await templateFor(papers);
-    const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber.id);
+    const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber);
     const messageId = messageIdFor(issue.id, round, subscriber.id, sender.domain);
     const parts = personalize(template, {
       to: subscriber.email,
       messageId,
       unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${unsubscribe}`,
       unsubscribeMailto: `${sender.local}+unsubscribe-${unsubscribe}@${sender.domain}`,
-      preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', subscriber.id)}`,
+      preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', subscriber)}`,
     });
-    const bounce = `${sender.local}+bounce-${signToken(ctx.secret, 'bounce', subscriber.id)}@${sender.domain}`;
+    const bounce = `${sender.local}+bounce-${signToken(ctx.secret, 'bounce', subscriber)}@${sender.domain}`;
     return { envelope: { from: bounce, to: subscriber.email }, messageId, parts };
   };
 }
@@ -107,13 +113,14 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
  * Mails an issue to every confirmed subscriber of a cadence, once each. Deliveries are queued in
  * the ledger first and marked sent only after the server's 250, so a dispatch that is stopped or
  * killed is resumed by running it again, which sends only what is not yet sent. Temporary failures
- * are retried with backoff; permanent ones fail that delivery and count as hard bounces; when the
- * server seems down the dispatch stops, leaving everything queued. `force` starts a new round, so
- * an issue already sent goes out again (once per subscriber for that round).
+ * are retried with backoff. A permanent failure counts against a subscriber only when it is theirs
+ * alone: a relay that refuses to send (login, sender, relaying), or that gives everyone the same
+ * refusal, stops the dispatch with everything left queued and nobody's bounce counted. A message
+ * the relay took without answering is "in doubt": it is not sent again, and the dispatch stops.
+ * `force` starts a new round, so an issue already sent goes out again (once per subscriber).
  */
 export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, options: { force?: boolean; cadence?: Cadence } = {}): Promise<DispatchSummary> {
   const started = performance.now();
-  const now = ctx.now ?? (() => new Date());
   const ledger = ctx.ledger.rounds;
   const progress = ctx.progress ?? silentProgress;
   const lock = ctx.ledger.acquire('dispatch');
@@ -123,24 +130,41 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     const roundNumber = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
     const round = ledger.open(date, roundNumber, options.cadence ?? 'daily');
     const make = createMessageMaker(issue, ctx, roundNumber);
-    const tally: Tally = ledger.tally(date, roundNumber);
-    const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0 };
-    progress.start(tally.queued);
+    const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0, doubt: 0 };
+    progress.start(ledger.tally(date, roundNumber).queued);
 
     let stopped: string | undefined;
+    const stop = (why: string) => (stopped ??= why);
     let failuresInARow = 0;
     const limit = breakerLimit(ctx.parallel);
+    const streak = new FailureStreak<{ delivery: QueuedDelivery; messageId: string; attempts: number }>(RELAY_STREAK);
+    const done = (outcome: keyof typeof counts) => {
+      counts[outcome]++;
+      progress.tick(outcome === 'doubt' ? 'failed' : outcome);
+    };
+    // Held permanent failures, once judged: the subscribers' own, or the relay's.
+    const judged = (verdict: { theirs: PendingFailure<Held>[]; relay?: PendingFailure<Held>[] }) => {
+      for (const { delivery: held, error } of verdict.theirs) {
+        ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', { messageId: held.messageId, attempts: held.attempts, reply: error.reply });
+        ctx.store.recordHardBounce(held.delivery.subscriberId, error.reply);
+        done('failed');
+      }
+      if (!verdict.relay) return;
+      for (const { delivery: held, error } of verdict.relay) {
+        ledger.record(date, roundNumber, held.delivery.subscriberId, 'queued', { attempts: held.attempts, reply: error.reply });
+        done('deferred');
+      }
+      const reply = verdict.relay.at(-1)?.error.reply ?? '';
+      stop(`the relay refused ${verdict.relay.length} messages in a row with the same answer (${reply}); that is the relay's doing, so no subscriber's bounce was counted`);
+    };
+    type Held = { delivery: QueuedDelivery; messageId: string; attempts: number };
 
     const deliver = async (d: QueuedDelivery) => {
-      const done = (outcome: 'sent' | 'skipped' | 'failed' | 'deferred') => {
-        counts[outcome]++;
-        progress.tick(outcome);
-      };
       if (d.status !== 'confirmed') {
         ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` });
         return done('skipped');
       }
-      const message = await make({ id: d.subscriberId, email: d.email, topics: d.topics });
+      const message = await make({ id: d.subscriberId, email: d.email, topics: d.topics, tokenKey: d.tokenKey });
       if ('skip' in message) {
         ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip });
         return done('skipped');
@@ -152,21 +176,35 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
           const reply = await ctx.transport.send(message);
           failuresInARow = 0;
           ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
-          return done('sent');
+          ctx.store.recordDelivered(d.subscriberId);
+          done('sent');
+          return judged({ theirs: streak.success() });
         } catch (error) {
           if (!(error instanceof SendError)) throw error;
-          if (error.kind === 'permanent') {
+          const requeue = () => {
+            ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply });
+            done('deferred');
+          };
+          if (error.kind === 'doubt') {
+            ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply });
+            done('doubt');
+            stop(`the relay stopped answering after taking a whole message (${error.reply})`);
+            return;
+          }
+          if (error.kind === 'relay') {
+            requeue();
+            stop(`the relay refuses to send: ${error.reply}`);
+            return;
+          }
+          if (error.permanent) {
             failuresInARow = 0;
-            ledger.record(date, roundNumber, d.subscriberId, 'failed', { messageId: message.messageId, attempts, reply: error.reply });
-            ctx.store.recordHardBounce(d.subscriberId, error.reply);
-            return done('failed');
+            // Once the relay is known to refuse everyone, a refusal says nothing about the recipient.
+            if (stopped !== undefined) return requeue();
+            return judged(streak.fail({ delivery: { delivery: d, messageId: message.messageId, attempts }, error }));
           }
           failuresInARow++;
-          if (failuresInARow >= limit && stopped === undefined) stopped = `the SMTP server seems down: the last ${failuresInARow} attempts failed (${error.reply})`;
-          if (stopped !== undefined || tries >= ctx.retry.attempts || ctx.signal?.aborted) {
-            ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply });
-            return done('deferred');
-          }
+          if (failuresInARow >= limit) stop(`the SMTP server seems down: the last ${failuresInARow} attempts failed (${error.reply})`);
+          if (stopped !== undefined || tries >= ctx.retry.attempts || ctx.signal?.aborted) return requeue();
           await sleep(ctx.retry.delayMs * 2 ** (tries - 1));
         }
       }
@@ -182,7 +220,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
         while (inFlight.size >= ctx.parallel) await Promise.race(inFlight);
         if (stopped !== undefined || failure !== undefined) break paging;
         if (ctx.signal?.aborted) {
-          stopped = 'stopped on request';
+          stop('stopped on request');
           break paging;
         }
         after = delivery.subscriberId;
@@ -195,20 +233,23 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       }
     }
     await Promise.all(inFlight);
+    judged(streak.end(counts.sent > 0));
     progress.finish();
     if (failure !== undefined) throw failure;
 
     const final = ledger.tally(date, roundNumber);
     if (stopped === undefined && final.queued > 0) {
-      stopped = `${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`;
+      stop(`${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`);
     }
-    ledger.close(round.id, final, stopped ?? '');
+    const doubtNote = final.doubt > 0 ? `${final.doubt} in doubt (the relay took them without answering; not sent again)` : '';
+    ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; '));
     return {
       issue: date,
       round: roundNumber,
       sent: counts.sent,
       skipped: counts.skipped,
       failed: counts.failed,
+      doubt: final.doubt,
       queued: final.queued,
       seconds: (performance.now() - started) / 1000,
       stopped,

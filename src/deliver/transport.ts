@@ -15,8 +15,13 @@ export function rawMessage(message: Outgoing): Buffer {
   return Buffer.concat(message.parts);
 }
 
-/** How a delivery failed: permanent (5xx), temporary (4xx), or the connection itself. */
-export type FailureKind = 'permanent' | 'temporary' | 'connection';
+/**
+ * How a delivery failed, and so whom it says something about: the recipient (their mailbox was
+ * refused), the message (its content was refused), the relay (it refuses to send at all: login,
+ * sender, relaying), a temporary refusal or a broken connection (try again), or doubt (the relay
+ * took the whole message and never answered: it may have been delivered).
+ */
+export type FailureKind = 'recipient' | 'message' | 'relay' | 'temporary' | 'connection' | 'doubt';
 
 /** A message the server did not take, with its reply. */
 export class SendError extends PaperboyError {
@@ -28,6 +33,11 @@ export class SendError extends PaperboyError {
     this.kind = kind;
     this.reply = reply;
   }
+
+  /** Whether the failure says something about the recipient alone. */
+  get permanent(): boolean {
+    return this.kind === 'recipient' || this.kind === 'message';
+  }
 }
 
 /** Where messages go: an SMTP server, or files. `send` resolves with the server's reply once it said 250. */
@@ -37,19 +47,31 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** What an SMTP transport may do at once. */
+/** What an SMTP transport may do at once, and how long it waits. */
 export interface SmtpOptions {
   connections: number;
   /** Messages per second at the most; 0 for no limit. */
   rate: number;
+  /** The longest wait for the connection, the greeting and each reply (60 s by default). */
+  timeoutMs?: number;
+  /** The name given in EHLO (`localhost` by default). */
+  name?: string;
 }
+
+// Replies to RCPT that are about the sender or the relay, not about the recipient's mailbox.
+const RELAY_WORDING = /relay|authenticat|not (?:permitted|allowed|authori[sz]ed) to send|sender (?:address )?(?:rejected|not|unverified|verify)|unverified sender|\b5\.7\.(?:0|8|9|26|27|30)\b/i;
 
 function classify(error: SmtpFailure): SendError {
   const code = error.responseCode;
   const reply = (error.response ?? error.message).replace(/\s+/g, ' ').trim();
-  if (code !== undefined && code >= 500) return new SendError('permanent', reply, { cause: error });
-  if (code !== undefined && code >= 400) return new SendError('temporary', reply, { cause: error });
-  return new SendError('connection', `${error.code ?? 'ERROR'}: ${reply}`, { cause: error });
+  const kind = (what: FailureKind, text = reply) => new SendError(what, text, { cause: error });
+  if (error.afterMessage) return kind('doubt', `the relay took the whole message and did not answer: ${reply}`);
+  if (error.code === 'EAUTH') return kind('relay', `the relay refused the login: ${reply}`);
+  if (code === undefined) return kind('connection', `${error.code ?? 'ERROR'}: ${reply}`);
+  if (code < 500) return kind('temporary');
+  if (error.command === 'RCPT TO') return kind(RELAY_WORDING.test(reply) ? 'relay' : 'recipient');
+  if (error.command === 'DATA') return kind('message');
+  return kind('relay');
 }
 
 /**
@@ -57,7 +79,7 @@ function classify(error: SmtpFailure): SendError {
  * connections kept open (nodemailer's SMTP connection), each message already composed.
  */
 export function smtpTransport(url: string, options: SmtpOptions): Transport {
-  const pool = new SmtpPool(url, options.connections, options.rate);
+  const pool = new SmtpPool(url, { connections: options.connections, rate: options.rate, timeoutMs: options.timeoutMs ?? 60_000, name: options.name ?? 'localhost' });
   return {
     name: `smtp ${new URL(url).host}`,
     async send(message) {

@@ -1,6 +1,16 @@
 import type { ParsedMail } from 'mailparser';
 import type { Logger } from '../log.ts';
-import { confirm, requestSubscription, requestUnsubscribe, unsubscribe, verifyToken, type Subscriber, type SubscriptionContext, type TokenPurpose } from '../subscribers/index.ts';
+import {
+  addressProblem,
+  confirm,
+  requestSubscription,
+  requestUnsubscribe,
+  subscriberOfToken,
+  unsubscribe,
+  type Subscriber,
+  type SubscriptionContext,
+  type TokenPurpose,
+} from '../subscribers/index.ts';
 import type { Mailbox } from './addresses.ts';
 import { isAutoReply, readDsn } from './dsn.ts';
 
@@ -14,8 +24,21 @@ export type InboundOutcome =
   | 'soft bounce'
   | 'ignored: automatic reply'
   | 'ignored: not a delivery status notification'
+  | 'ignored: delivery still being tried'
+  | 'ignored: report names someone else'
+  | 'ignored: not from the address being confirmed'
+  | 'ignored: link older than leaving'
   | 'ignored: no request'
   | 'ignored: bad token';
+
+/** A reply that refuses a message for good (5xx): the sender should not try again. */
+export interface Refusal {
+  code: number;
+  message: string;
+}
+
+/** What to do with a message: refuse it now, or take it and act after answering. */
+export type InboundPlan = { refuse: Refusal } | { act: () => Promise<InboundOutcome> };
 
 function senderOf(message: ParsedMail, envelopeFrom: string): string {
   return message.replyTo?.value[0]?.address ?? message.from?.value[0]?.address ?? envelopeFrom;
@@ -27,57 +50,79 @@ function requestWord(message: ParsedMail): 'subscribe' | 'unsubscribe' | undefin
   return m ? (m[1] ? 'unsubscribe' : 'subscribe') : undefined;
 }
 
-/** Does what one message to one of the list's addresses asks; nothing it does is undone by sending it again. */
-export async function handleInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mailbox, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
-  const outcome = await act(ctx, mailbox, message, envelopeFrom);
-  log.info('inbound', { to: mailbox.kind, outcome, messageId: message.messageId });
-  return outcome;
+function holderOf(ctx: SubscriptionContext, purpose: TokenPurpose, token: string): { subscriber: Subscriber; issuedAt: Date | undefined } | undefined {
+  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, (ctx.now ?? (() => new Date()))());
+  return 'subscriber' in checked ? checked : undefined;
 }
 
-function holderOf(ctx: SubscriptionContext, purpose: TokenPurpose, token: string): Subscriber | undefined {
-  const checked = verifyToken(ctx.secret, purpose, token);
-  return 'subscriberId' in checked ? ctx.store.get(checked.subscriberId) : undefined;
-}
-
-async function act(ctx: SubscriptionContext, mailbox: Mailbox, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
-  if (mailbox.kind === 'bounce') {
-    // Checked before the auto-reply test: a report is itself automatic.
-    const subscriber = holderOf(ctx, 'bounce', mailbox.token);
-    if (!subscriber) return 'ignored: bad token';
-    const dsn = readDsn(message);
-    if (!dsn) return isAutoReply(message) ? 'ignored: automatic reply' : 'ignored: not a delivery status notification';
-    if (dsn.permanent) {
-      ctx.store.recordHardBounce(subscriber.id, `delivery status ${dsn.status} (${dsn.action})`, 1);
-      return 'hard bounce';
-    }
-    if (dsn.status.startsWith('4')) {
-      ctx.store.recordSoftBounce(subscriber.id, `delivery status ${dsn.status} (${dsn.action})`);
-      return 'soft bounce';
-    }
-    return 'ignored: not a delivery status notification';
+// A report on a subscriber's return path: it counts only for the recipient behind that path.
+function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): InboundOutcome {
+  const subscriber = holderOf(ctx, 'bounce', token)?.subscriber;
+  if (!subscriber) return 'ignored: bad token';
+  const report = readDsn(message);
+  if (!report) return isAutoReply(message, envelopeFrom) ? 'ignored: automatic reply' : 'ignored: not a delivery status notification';
+  const theirs = report.find((r) => r.addresses.includes(subscriber.email.toLowerCase()));
+  if (!theirs) return 'ignored: report names someone else';
+  if (theirs.action !== 'failed') return 'ignored: delivery still being tried';
+  const detail = `delivery status ${theirs.status} (${theirs.action})`;
+  if (theirs.status.startsWith('5')) {
+    ctx.store.recordHardBounce(subscriber.id, detail, 1);
+    return 'hard bounce';
   }
-  if (isAutoReply(message)) return 'ignored: automatic reply';
+  ctx.store.recordSoftBounce(subscriber.id, detail);
+  return 'soft bounce';
+}
+
+// A reply to a confirmation email confirms only when the person being confirmed wrote it.
+function confirmByReply(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): InboundOutcome {
+  const holder = holderOf(ctx, 'confirm', token);
+  if (!holder) return 'ignored: bad token';
+  if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
+  const from = message.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
+  if (from.length !== 1 || from[0] !== holder.subscriber.email.toLowerCase()) return 'ignored: not from the address being confirmed';
+  const outcome = confirm(ctx.store, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email');
+  return outcome === 'left since' ? 'ignored: link older than leaving' : 'confirmed';
+}
+
+/**
+ * Decides what a message to one of the list's addresses asks. A request whose sender cannot be
+ * written to is refused for good; everything else is taken, and acted on after the answer, so that
+ * how long the answer takes says nothing about who is on the list. Nothing done is undone by the
+ * same message coming again.
+ */
+export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mailbox, message: ParsedMail, envelopeFrom: string): InboundPlan {
+  const done = (run: () => InboundOutcome | Promise<InboundOutcome>): InboundPlan => ({
+    act: async () => {
+      const outcome = await run();
+      log.info('inbound', { to: mailbox.kind, outcome, messageId: message.messageId });
+      return outcome;
+    },
+  });
+  if (mailbox.kind === 'bounce') return done(() => bounce(ctx, mailbox.token, message, envelopeFrom));
+  if (mailbox.kind === 'confirm') return done(() => confirmByReply(ctx, mailbox.token, message, envelopeFrom));
   if (mailbox.kind === 'unsubscribe') {
-    const subscriber = holderOf(ctx, 'unsubscribe', mailbox.token);
-    if (!subscriber) return 'ignored: bad token';
-    unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)');
-    return 'unsubscribed';
-  }
-  if (mailbox.kind === 'confirm') {
-    const subscriber = holderOf(ctx, 'confirm', mailbox.token);
-    if (!subscriber) return 'ignored: bad token';
-    confirm(ctx.store, subscriber, 'confirmed by replying to the confirmation email');
-    return 'confirmed';
+    return done(() => {
+      if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
+      const subscriber = holderOf(ctx, 'unsubscribe', mailbox.token)?.subscriber;
+      if (!subscriber) return 'ignored: bad token';
+      unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)');
+      return 'unsubscribed';
+    });
   }
   const wanted = mailbox.subaddress ?? requestWord(message);
-  const sender = senderOf(message, envelopeFrom);
+  const sender = senderOf(message, envelopeFrom).trim();
+  const problem = addressProblem(sender);
+  if (wanted !== undefined && problem) return { refuse: { code: 550, message: `5.1.7 the sender's address ${sender === '' ? 'is empty' : problem}: there is nobody to answer` } };
+  if (isAutoReply(message, envelopeFrom)) return done(() => 'ignored: automatic reply');
+  if (wanted === undefined) return done(() => 'ignored: no request');
   if (wanted === 'subscribe') {
-    await requestSubscription(ctx, { email: sender, topics: [], cadence: 'daily', source: 'email' });
-    return 'subscription requested';
+    return done(async (): Promise<InboundOutcome> => {
+      await requestSubscription(ctx, { email: sender, topics: [], cadence: 'daily', source: 'email' });
+      return 'subscription requested';
+    });
   }
-  if (wanted === 'unsubscribe') {
+  return done(async (): Promise<InboundOutcome> => {
     await requestUnsubscribe(ctx, sender);
     return 'unsubscribe link requested';
-  }
-  return 'ignored: no request';
+  });
 }

@@ -1,3 +1,3 @@
 export { startReceiver, INBOUND_SIZE_LIMIT, type Receiver } from './receiver.ts';
 export { mailboxOf, isListDomain, type Mailbox } from './addresses.ts';
-export type { InboundOutcome } from './handle.ts';
+export type { InboundOutcome, InboundPlan } from './handle.ts';

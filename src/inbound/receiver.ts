@@ -1,16 +1,20 @@
-import { simpleParser } from 'mailparser';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Logger } from '../log.ts';
 import type { SubscriptionContext } from '../subscribers/index.ts';
 import { isListDomain, mailboxOf, type Mailbox } from './addresses.ts';
-import { handleInbound, type InboundOutcome } from './handle.ts';
+import { planInbound, type InboundOutcome, type InboundPlan } from './handle.ts';
 
 /** The largest message taken: requests and bounce reports are small. */
 export const INBOUND_SIZE_LIMIT = 256 * 1024;
 
-/** Limits per client: connections at once, and messages a minute from one address. */
-const MAX_CLIENTS = 50;
+/** Limits per client address: connections at once, and messages a minute; and connections in all. */
+const CONNECTIONS_PER_CLIENT = 10;
 const MESSAGES_PER_MINUTE = 30;
+const MAX_CLIENTS = 500;
+
+/** The deepest nesting of MIME parts taken: real requests and reports have two or three. */
+const MAX_MIME_PARTS = 64;
 
 function refusal(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
@@ -21,17 +25,69 @@ export interface Receiver {
   port: number;
   /** Outcomes of the messages handled so far, newest last (for tests and status). */
   outcomes: InboundOutcome[];
+  /** Resolves once every message taken so far has been acted on. */
+  idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+// Counts per client address that forget what is no longer in use.
+function clientCounts() {
+  const connections = new Map<string, number>();
+  const messages = new Map<string, number[]>();
+  return {
+    connect(address: string): boolean {
+      const count = connections.get(address) ?? 0;
+      if (count >= CONNECTIONS_PER_CLIENT) return false;
+      connections.set(address, count + 1);
+      return true;
+    },
+    disconnect(address: string): void {
+      const count = (connections.get(address) ?? 1) - 1;
+      if (count <= 0) connections.delete(address);
+      else connections.set(address, count);
+    },
+    message(address: string, now: number): boolean {
+      const times = (messages.get(address) ?? []).filter((t) => now - t < 60_000);
+      if (times.length >= MESSAGES_PER_MINUTE) return false;
+      times.push(now);
+      messages.set(address, times);
+      if (messages.size > 10_000) for (const [key, list] of messages) if (list.every((t) => now - t >= 60_000)) messages.delete(key);
+      return true;
+    },
+  };
+}
+
+async function parse(raw: Buffer): Promise<ParsedMail | Error> {
+  // Parts nested without end make parsers recurse without end: refused before parsing.
+  const boundaries = raw.toString('latin1').match(/boundary\s*=/gi)?.length ?? 0;
+  if (boundaries > MAX_MIME_PARTS) return refusal(554, `5.6.0 the message nests more than ${MAX_MIME_PARTS} MIME parts`);
+  try {
+    return await simpleParser(raw);
+  } catch {
+    return refusal(554, '5.6.0 the message could not be read as MIME');
+  }
 }
 
 /**
  * An SMTP receiver for the list's own addresses: every other recipient is refused at RCPT time
- * (never an open relay), messages over the size limit are refused, and each client has limits.
+ * (never an open relay), messages over the size limit are refused, and each client address has
+ * its own limits. A message is answered as soon as it is read; what it asks is done after, one
+ * message at a time, so the answer takes as long for a listed address as for any other.
  */
 export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }): Promise<Receiver> {
   const sender = ctx.sender;
   const outcomes: InboundOutcome[] = [];
-  const recent = new Map<string, number[]>();
+  const clients = clientCounts();
+  let queue: Promise<void> = Promise.resolve();
+  const later = (plans: InboundPlan[]) => {
+    for (const plan of plans) {
+      if (!('act' in plan)) continue;
+      queue = queue.then(plan.act).then(
+        (outcome) => void outcomes.push(outcome),
+        (error: unknown) => log.error('inbound failed', { error: (error as Error).message }),
+      );
+    }
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -40,12 +96,16 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
     size: INBOUND_SIZE_LIMIT,
     maxClients: MAX_CLIENTS,
     banner: 'paperboy list receiver',
+    onConnect(session: SMTPServerSession, callback: (error?: Error) => void) {
+      if (!clients.connect(session.remoteAddress)) return callback(refusal(421, '4.7.0 too many connections from your address; try again later'));
+      (session as SMTPServerSession & { counted?: boolean }).counted = true;
+      callback();
+    },
+    onClose(session: SMTPServerSession) {
+      if ((session as SMTPServerSession & { counted?: boolean }).counted) clients.disconnect(session.remoteAddress);
+    },
     onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
-      const now = Date.now();
-      const times = (recent.get(session.remoteAddress) ?? []).filter((t) => now - t < 60_000);
-      if (times.length >= MESSAGES_PER_MINUTE) return callback(refusal(421, '4.7.0 too many messages from your address; try again later'));
-      times.push(now);
-      recent.set(session.remoteAddress, times);
+      if (!clients.message(session.remoteAddress, Date.now())) return callback(refusal(421, '4.7.0 too many messages from your address; try again later'));
       callback();
     },
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error) => void) {
@@ -60,11 +120,15 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
         if (stream.sizeExceeded) return callback(refusal(552, `5.3.4 message too big: the limit is ${INBOUND_SIZE_LIMIT} bytes`));
         void (async () => {
           try {
-            const message = await simpleParser(Buffer.concat(chunks));
+            const message = await parse(Buffer.concat(chunks));
+            if (message instanceof Error) return callback(message);
             const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
             const boxes = session.envelope.rcptTo.map((r) => mailboxOf(r.address, sender)).filter((b): b is Mailbox => b !== undefined);
-            for (const box of boxes) outcomes.push(await handleInbound(ctx, log, box, message, envelopeFrom));
+            const plans = boxes.map((box) => planInbound(ctx, log, box, message, envelopeFrom));
+            const refused = plans.find((plan) => 'refuse' in plan);
+            if (refused && 'refuse' in refused) return callback(refusal(refused.refuse.code, refused.refuse.message));
             callback(null);
+            later(plans);
           } catch (error) {
             log.error('inbound failed', { error: (error as Error).message });
             callback(refusal(451, '4.3.0 could not handle the message now; try again later'));
@@ -82,6 +146,10 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
   return {
     port: (net.address() as import('node:net').AddressInfo).port,
     outcomes,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    idle: () => queue,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue;
+    },
   };
 }

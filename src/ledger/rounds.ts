@@ -2,7 +2,7 @@ import type { Db } from '../db/index.ts';
 import type { Cadence, SubscriberStatus } from '../subscribers/index.ts';
 
 /** The state of one delivery. */
-export type DeliveryStatus = 'queued' | 'sent' | 'skipped' | 'failed';
+export type DeliveryStatus = 'queued' | 'sent' | 'skipped' | 'failed' | 'doubt';
 
 /** A queued delivery with what sending it needs to know of the subscriber. */
 export interface QueuedDelivery {
@@ -10,6 +10,7 @@ export interface QueuedDelivery {
   email: string;
   status: SubscriberStatus;
   topics: string[];
+  tokenKey: string;
   attempts: number;
 }
 
@@ -108,12 +109,12 @@ export class Ledger {
   /** The next queued deliveries after a subscriber id, in id order: a page at a time, never the whole list. */
   queued(issue: string, round: number, afterId: number, limit: number): QueuedDelivery[] {
     return this.#db
-      .prepare<[string, number, number, number], { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; attempts: number }>(
-        `SELECT d.subscriber_id, s.email, s.status, s.topics, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+      .prepare<[string, number, number, number], { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; token_key: string; attempts: number }>(
+        `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
          WHERE d.issue = ? AND d.round = ? AND d.status = 'queued' AND d.subscriber_id > ? ORDER BY d.subscriber_id LIMIT ?`,
       )
       .all(issue, round, afterId, limit)
-      .map((r) => ({ subscriberId: r.subscriber_id, email: r.email, status: r.status, topics: JSON.parse(r.topics) as string[], attempts: r.attempts }));
+      .map((r) => ({ subscriberId: r.subscriber_id, email: r.email, status: r.status, topics: JSON.parse(r.topics) as string[], tokenKey: r.token_key, attempts: r.attempts }));
   }
 
   /** Records what became of one delivery; `queued` keeps it for the next run, with the attempt counted. */
@@ -133,7 +134,7 @@ export class Ledger {
 
   /** Deliveries of a round by status. */
   tally(issue: string, round: number): Tally {
-    const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0 };
+    const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 };
     for (const row of this.#db.prepare<[string, number], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries WHERE issue = ? AND round = ? GROUP BY status').all(issue, round)) {
       tally[row.status] = row.n;
     }

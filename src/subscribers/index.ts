@@ -1,5 +1,6 @@
 export { SubscriberStore, SubscriberError, cleanTopics, STATUSES, type Subscriber, type SubscriberStatus, type Cadence, type NewSubscriber } from './store.ts';
-export { signToken, verifyToken, CONFIRM_TOKEN_DAYS, type TokenPurpose, type TokenProblem } from './tokens.ts';
+export { signToken, verifyToken, newTokenKey, CONFIRM_TOKEN_DAYS, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
+export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';
 export { addressProblem, addressKey, MAX_ADDRESS_LENGTH } from './email-address.ts';
 export { importCsv, exportCsv, isStatus, type ImportReport } from './import-export.ts';
@@ -10,6 +11,7 @@ export {
   unsubscribe,
   linksFor,
   CONFIRMATIONS_PER_DAY,
+  type ConfirmOutcome,
   type SubscriptionContext,
   type Notice,
   type SendNotice,

@@ -1,6 +1,7 @@
 import { PaperboyError } from '../errors.ts';
 import type { Db } from '../db/index.ts';
 import { addressKey, addressProblem } from './email-address.ts';
+import { newTokenKey } from './tokens.ts';
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced';
 export type Cadence = 'daily' | 'weekly';
@@ -20,8 +21,12 @@ export interface Subscriber {
   updatedAt: string;
   confirmedAt: string | null;
   unsubscribedAt: string | null;
+  /** When they last left the list (unsubscribed, or marked bounced). */
+  leftAt: string | null;
   hardBounces: number;
   softBounces: number;
+  /** The key their tokens are signed with: theirs alone, never given to anyone else. */
+  tokenKey: string;
 }
 
 /** What adding a subscriber takes. */
@@ -46,8 +51,10 @@ interface Row {
   updated_at: string;
   confirmed_at: string | null;
   unsubscribed_at: string | null;
+  left_at: string | null;
   hard_bounces: number;
   soft_bounces: number;
+  token_key: string;
 }
 
 function fromRow(row: Row): Subscriber {
@@ -63,8 +70,10 @@ function fromRow(row: Row): Subscriber {
     updatedAt: row.updated_at,
     confirmedAt: row.confirmed_at,
     unsubscribedAt: row.unsubscribed_at,
+    leftAt: row.left_at,
     hardBounces: row.hard_bounces,
     softBounces: row.soft_bounces,
+    tokenKey: row.token_key,
   };
 }
 
@@ -91,8 +100,8 @@ export class SubscriberStore {
     this.#db = db;
     this.#now = now;
     this.#insert = db.prepare(
-      `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at)
-       VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt)
+      `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
+       VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey)
        ON CONFLICT (email_key) DO NOTHING`,
     );
     this.#byKey = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email_key = ?');
@@ -121,6 +130,7 @@ export class SubscriberStore {
       source: input.source,
       now,
       confirmedAt: status === 'confirmed' ? now : null,
+      tokenKey: newTokenKey(),
     });
     const subscriber = this.find(email) as Subscriber;
     if (result.changes > 0) this.recordEvent(subscriber.id, 'added', `${status} via ${input.source}`);
@@ -131,6 +141,11 @@ export class SubscriberStore {
   find(email: string): Subscriber | undefined {
     const row = this.#byKey.get(addressKey(email));
     return row && fromRow(row);
+  }
+
+  /** The token key of the subscriber with this id, or undefined when there is none. */
+  tokenKeyOf(id: number): string | undefined {
+    return this.#db.prepare<[number], { token_key: string }>('SELECT token_key FROM subscribers WHERE id = ?').get(id)?.token_key;
   }
 
   /** The subscriber with this id, if any. */
@@ -177,7 +192,8 @@ export class SubscriberStore {
         `UPDATE subscribers SET status = @status, updated_at = @now,
            confirmed_at = CASE WHEN @status = 'confirmed' THEN @now ELSE confirmed_at END,
            soft_bounces = CASE WHEN @status = 'confirmed' THEN 0 ELSE soft_bounces END,
-           unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END
+           unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END,
+           left_at = CASE WHEN @status IN ('unsubscribed', 'bounced') THEN @now ELSE left_at END
          WHERE id = @id`,
       )
       .run({ id, status, now });
@@ -188,6 +204,11 @@ export class SubscriberStore {
   setPreferences(id: number, topics: readonly string[], cadence: Cadence): void {
     this.#db.prepare('UPDATE subscribers SET topics = ?, cadence = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(cleanTopics(topics)), cadence, this.#stamp(), id);
     this.recordEvent(id, 'preferences', `${cadence}; ${cleanTopics(topics).join(', ') || 'all topics'}`);
+  }
+
+  /** A delivery went through: the mailbox works, so bounces counted so far are forgotten. */
+  recordDelivered(id: number): void {
+    this.#db.prepare('UPDATE subscribers SET hard_bounces = 0, soft_bounces = 0 WHERE id = ? AND (hard_bounces > 0 OR soft_bounces > 0)').run(id);
   }
 
   /** Counts a hard bounce; the third marks the subscriber bounced. Says whether it did. */

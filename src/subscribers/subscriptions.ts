@@ -2,7 +2,7 @@ import type { Sender, Site } from '../config.ts';
 import type { TemplateSource } from '../render/index.ts';
 import { addressProblem } from './email-address.ts';
 import { cleanTopics, SubscriberError, type Cadence, type Subscriber, type SubscriberStore } from './store.ts';
-import { CONFIRM_TOKEN_DAYS, signToken } from './tokens.ts';
+import { CONFIRM_TOKEN_DAYS, signToken, type TokenHolder } from './tokens.ts';
 
 /** A short email to one person (a confirmation link, a note), sent by whatever the caller hands in. */
 export interface Notice {
@@ -32,12 +32,12 @@ export interface SubscriptionContext {
 export const CONFIRMATIONS_PER_DAY = 3;
 
 /** The links a subscriber's emails and pages carry. */
-export function linksFor(ctx: Pick<SubscriptionContext, 'secret' | 'site'>, id: number, now = new Date()) {
+export function linksFor(ctx: Pick<SubscriptionContext, 'secret' | 'site'>, holder: TokenHolder, now = new Date()) {
   const expires = Math.floor(now.getTime() / 1000) + CONFIRM_TOKEN_DAYS * 86_400;
   return {
-    confirmUrl: `${ctx.site.url}/confirm?token=${signToken(ctx.secret, 'confirm', id, expires)}`,
-    unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${signToken(ctx.secret, 'unsubscribe', id)}`,
-    preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', id)}`,
+    confirmUrl: `${ctx.site.url}/confirm?token=${signToken(ctx.secret, 'confirm', holder, expires)}`,
+    unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${signToken(ctx.secret, 'unsubscribe', holder)}`,
+    preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', holder)}`,
   };
 }
 
@@ -74,7 +74,7 @@ export async function requestSubscription(
   const { subscriber, added } = ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source });
   if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
   const templates = await ctx.templates();
-  const links = linksFor(ctx, subscriber.id, now);
+  const links = linksFor(ctx, subscriber, now);
   const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', days: CONFIRM_TOKEN_DAYS, ...links };
   if (subscriber.status === 'confirmed') {
     const note = { to: subscriber.email, subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' };
@@ -99,16 +99,27 @@ export async function requestUnsubscribe(ctx: SubscriptionContext, email: string
   if (!subscriber || subscriber.status === 'unsubscribed') return 'not on the list';
   const now = (ctx.now ?? (() => new Date()))();
   if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
-  const links = linksFor(ctx, subscriber.id, now);
+  const links = linksFor(ctx, subscriber, now);
   const text = (await ctx.templates()).unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links });
   if (!(await sendCounted(ctx, now, { to: subscriber.email, subject: `Unsubscribe from ${ctx.site.title}?`, text, kind: 'unsubscribe' }))) return 'limit reached';
   ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email');
   return 'link sent';
 }
 
-/** Confirms a subscriber (idempotent). */
-export function confirm(store: SubscriberStore, subscriber: Subscriber, how: string): void {
-  if (subscriber.status !== 'confirmed') store.setStatus(subscriber.id, 'confirmed', how);
+/** What became of a confirmation. */
+export type ConfirmOutcome = 'confirmed' | 'already confirmed' | 'left since';
+
+/**
+ * Confirms a subscriber (idempotent) with a confirmation made at `issuedAt`. Someone who left the
+ * list after that confirmation was made is not brought back by it: coming back takes a fresh one.
+ */
+export function confirm(store: SubscriberStore, subscriber: Subscriber, issuedAt: Date | undefined, how: string): ConfirmOutcome {
+  if (subscriber.status === 'confirmed') return 'already confirmed';
+  // Tokens tell their time in whole seconds: one made in the second they left counts as made after.
+  const left = subscriber.leftAt === null ? undefined : Math.floor(Date.parse(subscriber.leftAt) / 1000);
+  if (left !== undefined && (issuedAt === undefined || issuedAt.getTime() / 1000 < left)) return 'left since';
+  store.setStatus(subscriber.id, 'confirmed', how);
+  return 'confirmed';
 }
 
 /** Unsubscribes a subscriber (idempotent). */

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** What a token lets its holder do. */
 export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'bounce';
@@ -9,38 +9,64 @@ const SIGNATURE_LENGTH = 24;
 /** How long a confirmation link stays good; unsubscribe and preference tokens never expire. */
 export const CONFIRM_TOKEN_DAYS = 7;
 
-function signature(secret: string, body: string): string {
-  return createHmac('sha256', secret).update(body).digest('hex').slice(0, SIGNATURE_LENGTH);
+/** Who a token names: a subscriber's id, and the random key only that subscriber ever has. */
+export interface TokenHolder {
+  id: number;
+  tokenKey: string;
+}
+
+/** A new subscriber's token key: tokens made for anyone before them (who had their id) never fit it. */
+export function newTokenKey(): string {
+  return randomBytes(12).toString('hex');
+}
+
+function signature(secret: string, body: string, key: string): string {
+  return createHmac('sha256', secret).update(key === '' ? body : `${body}\0${key}`).digest('hex').slice(0, SIGNATURE_LENGTH);
 }
 
 /**
  * A signed token naming a subscriber for one purpose: lower case letters, digits and dashes only, so
  * it survives in URLs and in the local part of an address (VERP, mailto), whatever a mail server
- * does to letter case. `expiresAt` is a Unix time in seconds; without it the token never expires.
+ * does to letter case. The signature covers the subscriber's token key, so a token names one
+ * subscriber for ever, even if their id were given to someone else. `expiresAt` is a Unix time in
+ * seconds; without it the token never expires.
  */
-export function signToken(secret: string, purpose: TokenPurpose, subscriberId: number, expiresAt?: number): string {
-  const body = `${CODES[purpose]}${subscriberId.toString(36)}-${expiresAt === undefined ? '0' : Math.floor(expiresAt).toString(36)}`;
-  return `${body}-${signature(secret, body)}`;
+export function signToken(secret: string, purpose: TokenPurpose, holder: TokenHolder, expiresAt?: number): string {
+  const body = `${CODES[purpose]}${holder.id.toString(36)}-${expiresAt === undefined ? '0' : Math.floor(expiresAt).toString(36)}`;
+  return `${body}-${signature(secret, body, holder.tokenKey)}`;
 }
 
 /** Why a token was refused. */
-export type TokenProblem = 'malformed' | 'wrong purpose' | 'bad signature' | 'expired';
+export type TokenProblem = 'malformed' | 'wrong purpose' | 'bad signature' | 'expired' | 'unknown';
 
-/** Checks a token in constant time; gives the subscriber id, or what is wrong with it. */
+/** A token that checked out: whom it names, and when it expires (0: never). */
+export interface CheckedToken {
+  subscriberId: number;
+  expiresAt: number;
+}
+
+/**
+ * Checks a token in constant time against the token key of the subscriber it names (`keyOf`
+ * gives it, or undefined for nobody); gives the subscriber id, or what is wrong with it.
+ */
 export function verifyToken(
   secret: string,
   purpose: TokenPurpose,
   token: string,
+  keyOf: (id: number) => string | undefined,
   now: number = Date.now() / 1000,
-): { subscriberId: number } | { problem: TokenProblem } {
+): CheckedToken | { problem: TokenProblem } {
   const m = /^([a-z])([0-9a-z]{1,12})-([0-9a-z]{1,12})-([0-9a-f]+)$/.exec(token.trim().toLowerCase());
   if (!m) return { problem: 'malformed' };
   const [, code, id, expiry, given] = m as unknown as [string, string, string, string, string];
-  const expected = signature(secret, `${code}${id}-${expiry}`);
+  const subscriberId = parseInt(id, 36);
+  const key = keyOf(subscriberId);
+  const expected = signature(secret, `${code}${id}-${expiry}`, key ?? '');
   const ok = given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  if (key === undefined) return { problem: 'unknown' };
   if (!ok) return { problem: 'bad signature' };
   if (code !== CODES[purpose]) return { problem: 'wrong purpose' };
   const expiresAt = parseInt(expiry, 36);
   if (expiresAt !== 0 && expiresAt < now) return { problem: 'expired' };
-  return { subscriberId: parseInt(id, 36) };
+  return { subscriberId, expiresAt };
 }

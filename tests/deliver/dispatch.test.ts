@@ -32,7 +32,7 @@ describe('dispatching an issue over SMTP', () => {
     expect(smtp.messages.flatMap((m) => m.to).sort()).toEqual(['user1@example.org', 'user2@example.org', 'user3@example.org', 'user4@example.org', 'user5@example.org', 'user6@example.org']);
     expect([...smtp.countsById().values()].every((n) => n === 1)).toBe(true);
     const ledger = new Ledger(db);
-    expect(ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0 });
+    expect(ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0, doubt: 0 });
     expect(ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({ status: 'skipped', reason: 'no papers on their topics in this issue' });
     expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({ status: 'sent', attempts: 1, messageId: 'paperboy.2031-02-03.0.1@example.org' });
     expect(ledger.delivery('2031-02-03', 0, 1)?.lastReply).toMatch(/^250/);

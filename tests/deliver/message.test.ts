@@ -10,7 +10,7 @@ describe('a subscriber\'s message', async () => {
   const issue = await fixtureIssue();
   const { db } = await tempDatabase();
   const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
-  const message = await make({ id: 42, email: 'Ann.Lee+news@Example.org', topics: [] });
+  const message = await make({ id: 42, email: 'Ann.Lee+news@Example.org', topics: [], tokenKey: '' });
   if ('skip' in message) throw new Error('no message');
   const raw = rawMessage(message);
   const parsed = await simpleParser(raw);
@@ -21,21 +21,21 @@ describe('a subscriber\'s message', async () => {
     expect(parsed.subject).toBe('Feb 3, 2031 · 8 papers · Tiny Kites: Flying Small Models');
     expect(parsed.messageId).toBe('<paperboy.2031-02-03.0.42@example.org>');
     expect(parsed.date).toBeInstanceOf(Date);
-    const token = signToken(SECRET, 'unsubscribe', 42);
+    const token = signToken(SECRET, 'unsubscribe', { id: 42, tokenKey: '' });
     expect(parsed.headers.get('list')).toMatchObject({
       id: { name: 'Daily Papers', id: 'papers.example.org' },
       unsubscribe: { url: `${SITE.url}/unsubscribe?token=${token}`, mail: `papers+unsubscribe-${token}@example.org` },
     });
     expect(String(raw)).toMatch(/\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n/);
-    expect(message.envelope).toEqual({ from: `papers+bounce-${signToken(SECRET, 'bounce', 42)}@example.org`, to: 'Ann.Lee+news@Example.org' });
+    expect(message.envelope).toEqual({ from: `papers+bounce-${signToken(SECRET, 'bounce', { id: 42, tokenKey: '' })}@example.org`, to: 'Ann.Lee+news@Example.org' });
   });
 
   it('is multipart/alternative with the text part first, and both parts carry this subscriber\'s links', () => {
     const text = raw.toString();
     expect(text).toMatch(/Content-Type: multipart\/alternative; boundary="[^"]+"/);
     expect(text.indexOf('Content-Type: text/plain')).toBeLessThan(text.indexOf('Content-Type: text/html'));
-    const unsubscribe = `${SITE.url}/unsubscribe?token=${signToken(SECRET, 'unsubscribe', 42)}`;
-    const preferences = `${SITE.url}/preferences?token=${signToken(SECRET, 'preferences', 42)}`;
+    const unsubscribe = `${SITE.url}/unsubscribe?token=${signToken(SECRET, 'unsubscribe', { id: 42, tokenKey: '' })}`;
+    const preferences = `${SITE.url}/preferences?token=${signToken(SECRET, 'preferences', { id: 42, tokenKey: '' })}`;
     expect(parsed.text).toContain(`Unsubscribe: ${unsubscribe}`);
     expect(parsed.text).toContain(`Change topics or cadence: ${preferences}`);
     expect(parsed.text).toContain('Sent to Ann.Lee+news@Example.org.');
@@ -53,12 +53,12 @@ describe('a subscriber\'s message', async () => {
   });
 
   it('gives a subscriber with topics only their papers, and none on a day without them', async () => {
-    const robotics = await make({ id: 7, email: 'r@example.org', topics: ['robotics'] });
+    const robotics = await make({ id: 7, email: 'r@example.org', topics: ['robotics'], tokenKey: '' });
     if ('skip' in robotics) throw new Error('no message');
     const text = (await simpleParser(rawMessage(robotics))).text ?? '';
     expect(text).toContain('2 papers');
     expect(text).toContain('Placeholders Everywhere');
     expect(text).not.toContain('Tiny Kites');
-    expect(await make({ id: 8, email: 'n@example.org', topics: ['Knitting'] })).toEqual({ skip: 'no papers on their topics in this issue' });
+    expect(await make({ id: 8, email: 'n@example.org', topics: ['Knitting'], tokenKey: '' })).toEqual({ skip: 'no papers on their topics in this issue' });
   });
 });

@@ -21,12 +21,12 @@ describe('placeholders written in a digest', () => {
     const { db } = await tempDatabase();
     const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
     for (const topics of [[], ['Robotics']]) {
-      const message = await make({ id: 9, email: 'victim@example.org', topics });
+      const message = await make({ id: 9, email: 'victim@example.org', topics, tokenKey: '' });
       if ('skip' in message) throw new Error(message.skip);
       const raw = rawMessage(message).toString();
       const parsed = await simpleParser(raw);
-      const unsubscribe = signToken(SECRET, 'unsubscribe', 9);
-      const preferences = signToken(SECRET, 'preferences', 9);
+      const unsubscribe = signToken(SECRET, 'unsubscribe', { id: 9, tokenKey: '' });
+      const preferences = signToken(SECRET, 'preferences', { id: 9, tokenKey: '' });
       for (const body of [parsed.text ?? '', String(parsed.html)]) {
         // The footer names the recipient once and carries each link; the digest's text does not.
         expect(body.split('victim@example.org')).toHaveLength(2);

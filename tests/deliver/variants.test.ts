@@ -17,7 +17,7 @@ describe('a topic subscriber\'s email', () => {
     const issue = await site.builder.issue('2031-02-03');
     const { db } = await tempDatabase();
     const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
-    const message = await make({ id: 7, email: 'topics@example.org', topics: ['Text Generation'] });
+    const message = await make({ id: 7, email: 'topics@example.org', topics: ['Text Generation'], tokenKey: '' });
     if ('skip' in message) throw new Error(message.skip);
     const parsed = await simpleParser(rawMessage(message));
     expect(parsed.subject).toMatch(/· 1 paper · Tiny Kites/);

@@ -55,28 +55,34 @@ describe('the subscriber list', () => {
 
 describe('tokens', () => {
   const secret = 'a-secret-of-enough-length';
+  const keys = new Map<number, string>([[12345, ''], [7, 'k7'], [3, 'k3']]);
+  const keyOf = (id: number) => keys.get(id);
+  const holder = (id: number) => ({ id, tokenKey: keys.get(id) ?? '' });
 
   it('name a subscriber for one purpose and survive lower-casing', () => {
-    const token = signToken(secret, 'unsubscribe', 12345);
+    const token = signToken(secret, 'unsubscribe', holder(12345));
     expect(token).toMatch(/^[a-z0-9-]+$/);
-    expect(verifyToken(secret, 'unsubscribe', token)).toEqual({ subscriberId: 12345 });
-    expect(verifyToken(secret, 'unsubscribe', token.toUpperCase())).toEqual({ subscriberId: 12345 });
-    expect(verifyToken(secret, 'preferences', token)).toEqual({ problem: 'wrong purpose' });
+    expect(verifyToken(secret, 'unsubscribe', token, keyOf)).toEqual({ subscriberId: 12345, expiresAt: 0 });
+    expect(verifyToken(secret, 'unsubscribe', token.toUpperCase(), keyOf)).toEqual({ subscriberId: 12345, expiresAt: 0 });
+    expect(verifyToken(secret, 'preferences', token, keyOf)).toEqual({ problem: 'wrong purpose' });
   });
 
   it('refuse a tampered, foreign or malformed token', () => {
-    const token = signToken(secret, 'unsubscribe', 7);
-    const tampered = token.replace(/^u7/, 'u8');
-    expect(verifyToken(secret, 'unsubscribe', tampered)).toEqual({ problem: 'bad signature' });
-    expect(verifyToken('another-secret-entirely', 'unsubscribe', token)).toEqual({ problem: 'bad signature' });
-    expect(verifyToken(secret, 'unsubscribe', '<script>')).toEqual({ problem: 'malformed' });
+    const token = signToken(secret, 'unsubscribe', holder(7));
+    const tampered = token.replace(/^u7/, 'u3');
+    expect(verifyToken(secret, 'unsubscribe', tampered, keyOf)).toEqual({ problem: 'bad signature' });
+    expect(verifyToken(secret, 'unsubscribe', token.replace(/^u7/, 'u8'), keyOf)).toEqual({ problem: 'unknown' });
+    // Another subscriber given the same id has another key: the old token does not name them.
+    expect(verifyToken(secret, 'unsubscribe', token, (id) => (id === 7 ? 'someone-else' : undefined))).toEqual({ problem: 'bad signature' });
+    expect(verifyToken('another-secret-entirely', 'unsubscribe', token, keyOf)).toEqual({ problem: 'bad signature' });
+    expect(verifyToken(secret, 'unsubscribe', '<script>', keyOf)).toEqual({ problem: 'malformed' });
   });
 
   it('expire confirmation tokens, never unsubscribe tokens', () => {
-    const confirm = signToken(secret, 'confirm', 3, 1000);
-    expect(verifyToken(secret, 'confirm', confirm, 999)).toEqual({ subscriberId: 3 });
-    expect(verifyToken(secret, 'confirm', confirm, 1001)).toEqual({ problem: 'expired' });
-    expect(verifyToken(secret, 'unsubscribe', signToken(secret, 'unsubscribe', 3), 9e12)).toEqual({ subscriberId: 3 });
+    const confirm = signToken(secret, 'confirm', holder(3), 1000);
+    expect(verifyToken(secret, 'confirm', confirm, keyOf, 999)).toEqual({ subscriberId: 3, expiresAt: 1000 });
+    expect(verifyToken(secret, 'confirm', confirm, keyOf, 1001)).toEqual({ problem: 'expired' });
+    expect(verifyToken(secret, 'unsubscribe', signToken(secret, 'unsubscribe', holder(3)), keyOf, 9e12)).toEqual({ subscriberId: 3, expiresAt: 0 });
   });
 });
 

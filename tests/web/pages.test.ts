@@ -6,7 +6,7 @@ import { post, startWeb } from '../helpers/web.ts';
 
 const web = await startWeb({ subscribeRate: 1000 });
 afterAll(() => web.close());
-const token = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number, expires?: number) => signToken(SECRET, purpose, id, expires);
+const token = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number, expires?: number) => signToken(SECRET, purpose, { id, tokenKey: web.store.tokenKeyOf(id) ?? '' }, expires);
 
 describe('the home page', () => {
   it('shows the latest titles, a subscribe form with topics and cadence, and the feeds, with safe headers', async () => {
@@ -132,13 +132,19 @@ describe('links from emails', () => {
     expect(web.store.get(again.id)?.status).toBe('unsubscribed');
   });
 
-  it('unsubscribe from the page, then subscribe again from the page it shows', async () => {
+  it('unsubscribe from the page, then subscribe again from the page it shows, through a fresh confirmation', async () => {
     const { subscriber } = web.store.add({ email: 'undecided@example.org', status: 'confirmed', source: 'test' });
     const link = token('unsubscribe', subscriber.id);
     const gone = await post(web, '/unsubscribe', { token: link });
     expect(await gone.text()).toContain('Subscribe again');
     expect(web.store.get(subscriber.id)?.status).toBe('unsubscribed');
-    expect((await post(web, '/resubscribe', { token: link })).status).toBe(200);
+    const again = await post(web, '/resubscribe', { token: link });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('Check your inbox');
+    expect(web.store.get(subscriber.id)?.status).toBe('unsubscribed');
+    const confirmation = (await web.mail()).filter((m) => m.to === 'undecided@example.org').at(-1);
+    const confirmLink = /\/confirm\?token=([a-z0-9-]+)/.exec(confirmation?.text ?? '')?.[1] ?? '';
+    expect((await post(web, '/confirm', { token: confirmLink })).status).toBe(200);
     expect(web.store.get(subscriber.id)?.status).toBe('confirmed');
   });
 

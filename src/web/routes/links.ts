@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { confirm, linksFor, unsubscribe, verifyToken, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
+import { confirm, linksFor, requestSubscription, subscriberOfToken, unsubscribe, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
 import { csrfToken } from '../csrf.ts';
 import { badLink, sendNotice, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
@@ -10,6 +10,7 @@ const PROBLEMS = {
   'wrong purpose': 'is meant for another page',
   'bad signature': 'is not one this newsletter made',
   expired: 'has expired (confirmation links last 7 days): subscribe again to get a new one',
+  unknown: 'belongs to an address that is no longer on the list',
 } as const;
 
 // The token of a link: in the query for GET and one-click POST, in the form for the page's own POSTs.
@@ -18,21 +19,23 @@ function tokenOf(request: FastifyRequest): string {
   return (typeof query === 'string' ? query : undefined) ?? field(request.body, 'token') ?? '';
 }
 
+async function holderFor(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, purpose: TokenPurpose): Promise<{ subscriber: Subscriber; issuedAt: Date | undefined } | undefined> {
+  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, tokenOf(request));
+  if ('subscriber' in checked) return checked;
+  await badLink(ctx, reply, PROBLEMS[checked.problem]);
+  return undefined;
+}
+
 async function subscriberFor(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, purpose: TokenPurpose): Promise<Subscriber | undefined> {
-  const checked = verifyToken(ctx.secret, purpose, tokenOf(request));
-  if ('problem' in checked) {
-    await badLink(ctx, reply, PROBLEMS[checked.problem]);
-    return undefined;
-  }
-  const subscriber = ctx.store.get(checked.subscriberId);
-  if (!subscriber) await badLink(ctx, reply, 'belongs to an address that is no longer on the list');
-  return subscriber;
+  return (await holderFor(ctx, request, reply, purpose))?.subscriber;
 }
 
 const hidden = (token: string) => [{ name: 'token', value: token }];
 
 /** Confirm, unsubscribe (with RFC 8058 one-click), resubscribe and preferences: a GET shows a page, only a POST changes anything. */
 export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const home = { href: `${ctx.site.url}/`, text: 'Go to the home page' };
+
   app.get('/confirm', async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'confirm');
     if (!subscriber) return reply;
@@ -45,10 +48,18 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.post('/confirm', async (request, reply) => {
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
-    const subscriber = await subscriberFor(ctx, request, reply, 'confirm');
-    if (!subscriber) return reply;
-    confirm(ctx.store, subscriber, 'confirmed on the web');
-    const links = linksFor(ctx, subscriber.id);
+    const holder = await holderFor(ctx, request, reply, 'confirm');
+    if (!holder) return reply;
+    const { subscriber } = holder;
+    if (confirm(ctx.store, subscriber, holder.issuedAt, 'confirmed on the web') === 'left since') {
+      return sendNotice(ctx, reply, 400, {
+        title: 'This link is older than your last goodbye',
+        problem: true,
+        paragraphs: [`${subscriber.email} left the list after this link was sent, so it no longer subscribes anyone.`, 'To come back, subscribe again from the home page: a fresh confirmation email will follow.'],
+        links: [home],
+      });
+    }
+    const links = linksFor(ctx, subscriber);
     return sendNotice(ctx, reply, 200, {
       title: 'You are subscribed',
       paragraphs: [`${subscriber.email} will receive ${ctx.site.title} ${subscriber.cadence === 'weekly' ? 'once a week' : 'every day'}.`],
@@ -59,7 +70,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/unsubscribe', async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
-    const links = linksFor(ctx, subscriber.id);
+    const links = linksFor(ctx, subscriber);
     return sendNotice(ctx, reply, 200, {
       title: 'Unsubscribe?',
       paragraphs: [`Press the button to stop sending ${ctx.site.title} to ${subscriber.email}.`],
@@ -72,10 +83,9 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     // RFC 8058: a mail provider posts List-Unsubscribe=One-Click to the URL of the header. The token
     // in the URL is the proof; the answer is a plain 200, no redirect, no cookie, the same every time.
     if (field(request.body, 'List-Unsubscribe') === 'One-Click') {
-      const checked = verifyToken(ctx.secret, 'unsubscribe', tokenOf(request));
-      const subscriber = 'subscriberId' in checked ? ctx.store.get(checked.subscriberId) : undefined;
-      if (!subscriber) return reply.code(400).type('text/plain; charset=utf-8').send('unknown or invalid unsubscribe link\n');
-      unsubscribe(ctx.store, subscriber, 'one-click unsubscribe');
+      const checked = subscriberOfToken(ctx.store, ctx.secret, 'unsubscribe', tokenOf(request));
+      if (!('subscriber' in checked)) return reply.code(400).type('text/plain; charset=utf-8').send('unknown or invalid unsubscribe link\n');
+      unsubscribe(ctx.store, checked.subscriber, 'one-click unsubscribe');
       return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
     }
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
@@ -87,19 +97,23 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       title: 'You are unsubscribed',
       paragraphs: [`${subscriber.email} will get no more email from ${ctx.site.title}.`, 'Changed your mind?'],
       secondary: { action: '/resubscribe', button: 'Subscribe again', hidden: hidden(token) },
-      links: [{ href: linksFor(ctx, subscriber.id).preferencesUrl, text: 'Or subscribe to some topics only, or once a week' }],
+      links: [{ href: linksFor(ctx, subscriber).preferencesUrl, text: 'Or subscribe to some topics only, or once a week' }],
     });
   });
 
+  // Coming back after leaving goes through a fresh confirmation: an unsubscribe link can be in
+  // anyone's hands (every old email carries one), so it never subscribes anyone by itself.
   app.post('/resubscribe', async (request, reply) => {
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
-    confirm(ctx.store, subscriber, 'subscribed again from the unsubscribe page');
+    if (subscriber.status === 'confirmed') {
+      return sendNotice(ctx, reply, 200, { title: 'You are subscribed', paragraphs: [`${subscriber.email} already receives ${ctx.site.title}.`], links: [home] });
+    }
+    await requestSubscription(ctx.subscriptions, { email: subscriber.email, topics: subscriber.topics, cadence: subscriber.cadence, source: 'resubscribe' });
     return sendNotice(ctx, reply, 200, {
-      title: 'Welcome back',
-      paragraphs: [`${subscriber.email} will receive ${ctx.site.title} again.`],
-      links: [{ href: linksFor(ctx, subscriber.id).preferencesUrl, text: 'Choose topics or how often' }],
+      title: 'Check your inbox',
+      paragraphs: [`A confirmation email is on its way to ${subscriber.email}. Open the link inside to start receiving ${ctx.site.title} again.`],
     });
   });
 
@@ -116,7 +130,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       email: subscriber.email,
       daily: subscriber.cadence === 'daily',
       tags: names.map((name) => ({ name, chosen: chosen.has(name.toLowerCase()) })),
-      unsubscribeUrl: linksFor(ctx, subscriber.id).unsubscribeUrl,
+      unsubscribeUrl: linksFor(ctx, subscriber).unsubscribeUrl,
     });
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   };
