@@ -21,6 +21,11 @@ export interface AppOptions {
   root?: string;
   log?: Logger;
   now?: () => Date;
+  /**
+   * How long a database statement may block for a lock another process holds. A server gives 0:
+   * its writes then wait without blocking, so pages and feeds never wait on the database.
+   */
+  busyTimeoutMs?: number;
 }
 
 /**
@@ -68,8 +73,8 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const library = createLibrary(config.digestsDir);
   const builder = createBuilder({ library, outDir: config.outDir, templates, site: config.site, hub: config.websubHub, repeats: config.repeats });
   const opened: { db?: Db; transports: Transport[] } = { transports: [] };
-  const db = once(() => (opened.db = openDatabase(config.dataDir)));
-  const store = once(() => new SubscriberStore(db()));
+  const db = once(() => (opened.db = openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs })));
+  const store = once(() => new SubscriberStore(db(), now));
   const ledger = once(() => openLedger(db(), now));
   const secret = once(() => loadSecret(config.dataDir, config.secret));
   const track = (transport: Transport) => {
@@ -78,7 +83,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   };
   const outbox = () => track(fileTransport(join(config.outDir, 'outbox')));
   const transport = once(() =>
-    config.smtpUrl === undefined ? outbox() : track(smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate })),
+    config.smtpUrl === undefined ? outbox() : track(smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate, timeoutMs: config.smtpTimeoutMs, name: config.smtpName })),
   );
   const subscriptions = once<SubscriptionContext>(() => ({
     store: store(),

@@ -165,7 +165,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     output,
     cwd,
     config: () => config ?? (config = configOf(env, cwd)),
-    app: () => app ?? (app = openAppOf(ctx.config(), output)),
+    app: (opening) => app ?? (app = openAppOf(ctx.config(), output, opening?.server === true)),
     stopped: () => stopRequest(options.signal),
     progress: options.output === undefined ? process.stderr : undefined,
   };
@@ -184,6 +184,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       output.err(error.message);
       return 1;
     }
+    if (/^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code))) {
+      output.err('the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment');
+      return 1;
+    }
     output.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return 1;
   } finally {
@@ -193,11 +197,12 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
 // The settings and the composition root, loaded only for a command that runs.
 let configOf: (env: NodeJS.ProcessEnv, cwd: string) => Config;
-let openAppOf: (config: Config, output: Output) => App;
+let openAppOf: (config: Config, output: Output, server: boolean) => App;
 async function loadParts(): Promise<void> {
   const [{ loadConfig }, { openApp }, { createLogger }] = await Promise.all([import('./config.ts'), import('./app.ts'), import('./log.ts')]);
   configOf = loadConfig;
-  openAppOf = (config, output) => openApp(config, { log: createLogger(config.logLevel, output.err) });
+  // A server never blocks on the database's lock; a one-off command may wait for it.
+  openAppOf = (config, output, server) => openApp(config, { log: createLogger(config.logLevel, output.err), ...(server ? { busyTimeoutMs: 0 } : {}) });
 }
 
 /** Whether this module is the program being run (`node dist/cli.js`), wherever it lies. */

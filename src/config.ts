@@ -37,6 +37,8 @@ const schema = z.object({
   PAPERBOY_SMTP_RATE: z.coerce.number({ error: 'must be a number of messages per second (0 for no limit)' }).min(0).default(0),
   PAPERBOY_SMTP_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 1 to 20' }).int().min(1).max(20).default(4),
   PAPERBOY_SMTP_RETRY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(2000),
+  PAPERBOY_SMTP_TIMEOUT: duration.refine((text) => durationMs(text) >= 1000, 'must be a second or more').default('60s'),
+  PAPERBOY_SMTP_NAME: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a host name such as mail.example.org').optional(),
   PAPERBOY_SCHEDULE: cronExpression.default('0 8 * * *'),
   PAPERBOY_WEEKLY_SCHEDULE: cronExpression.default('0 8 * * 1'),
   PAPERBOY_MAX_LATENESS: duration.default('2d'),
@@ -91,6 +93,10 @@ export interface Config {
   /** Attempts per message on temporary failures, and the first wait between them (doubling). */
   readonly smtpAttempts: number;
   readonly smtpRetryMs: number;
+  /** The longest wait for the relay: to connect, to greet, to answer each command. */
+  readonly smtpTimeoutMs: number;
+  /** The name paperboy gives itself in EHLO: PAPERBOY_SMTP_NAME, else the From domain. */
+  readonly smtpName: string;
   readonly schedule: string;
   readonly weeklySchedule: string;
   /** A digest older than this is published on the web but not mailed (unless dispatched with --force). */
@@ -147,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     smtpRate: s.PAPERBOY_SMTP_RATE,
     smtpAttempts: s.PAPERBOY_SMTP_ATTEMPTS,
     smtpRetryMs: s.PAPERBOY_SMTP_RETRY_MS,
+    smtpTimeoutMs: durationMs(s.PAPERBOY_SMTP_TIMEOUT),
+    smtpName: s.PAPERBOY_SMTP_NAME ?? senderOf(s.PAPERBOY_FROM).domain,
     schedule: s.PAPERBOY_SCHEDULE,
     weeklySchedule: s.PAPERBOY_WEEKLY_SCHEDULE,
     maxLatenessMs: durationMs(s.PAPERBOY_MAX_LATENESS),

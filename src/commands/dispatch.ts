@@ -80,7 +80,8 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
   const summary = await dispatchIssue(issue, { ...app.dispatchContext(), progress }, { force });
   output.out(describeDispatch(summary));
   if (summary.stopped !== undefined) {
-    output.err(`${day}: stopped: ${summary.stopped}; run dispatch again to resume, nothing sent is sent twice`);
+    const doubt = summary.doubt > 0 ? `; ${summary.doubt} in doubt (taken by the relay without an answer) are not sent again` : '';
+    output.err(`${day}: stopped: ${summary.stopped}; once that is fixed, run dispatch again: what was sent is not sent again${doubt}`);
     return 1;
   }
   app.ledger.publications.record(day, true, describeDispatch(summary));

@@ -15,7 +15,7 @@ const STOP_GRACE_MS = 30_000;
  * messages on their way finish (for a while), the ledger stays consistent, exit 0.
  */
 export async function startCommand(ctx: CommandContext): Promise<number> {
-  const app = ctx.app();
+  const app = ctx.app({ server: true });
   const { config, log } = app;
   const stopping = new AbortController();
   const jobs = app.jobs(stopping.signal);

@@ -21,10 +21,15 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
   const round = ledger.rounds.lastRound();
   const lock = ledger.holder('dispatch');
   const stuck: string[] = [];
+  const name = (r: { issue: string; round: number }) => `${r.issue}${r.round > 0 ? ` (round ${r.round})` : ''}`;
   for (const r of ledger.rounds.unfinished()) {
     const queued = ledger.rounds.tally(r.issue, r.round).queued;
     const running = r.status === 'running' && lock !== undefined;
-    if (!running) stuck.push(`the dispatch of ${r.issue}${r.round > 0 ? ` (round ${r.round})` : ''} is unfinished with ${queued} queued: \`paperboy dispatch --date ${r.issue}\` resumes it`);
+    const why = r.note ? ` (${r.note})` : '';
+    if (!running) stuck.push(`the dispatch of ${name(r)} stopped with ${queued} queued${why}: \`paperboy dispatch --date ${r.issue}\` resumes it`);
+  }
+  for (const d of ledger.rounds.inDoubt()) {
+    stuck.push(`${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`);
   }
   if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date))) stuck.push(`the newest digest, ${newest.date}, is not published yet`);
   const next = nextRun(config.schedule, config.timeZone);

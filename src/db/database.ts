@@ -25,8 +25,17 @@ export function migrate(db: Db): number {
   return MIGRATIONS.length;
 }
 
+/** How an opened database waits for a lock another process holds. */
+export interface OpenOptions {
+  /**
+   * How long a statement blocks waiting for the lock: a command line can wait (5 s by default); a
+   * server gives 0 and waits without blocking (`retryWhileBusy`).
+   */
+  busyTimeoutMs?: number;
+}
+
 /** Opens (creating if need be) the database under `dataDir`, in WAL mode, migrated. */
-export function openDatabase(dataDir: string): Db {
+export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, DATABASE_FILE);
   let db: Db;
@@ -38,7 +47,7 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   migrate(db);
   return db;
 }

@@ -1,1 +1,2 @@
-export { openDatabase, migrate, DATABASE_FILE, type Db } from './database.ts';
+export { openDatabase, migrate, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
+export { retryWhileBusy, isBusy, DatabaseBusyError } from './busy.ts';

@@ -123,12 +123,14 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
   const started = performance.now();
   const ledger = ctx.ledger.rounds;
   const progress = ctx.progress ?? silentProgress;
-  const lock = ctx.ledger.acquire('dispatch');
+  const lock = await ctx.ledger.write(() => ctx.ledger.acquire('dispatch'));
   try {
     const date = issue.id;
     const latest = ledger.latestRound(date);
     const roundNumber = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
-    const round = ledger.open(date, roundNumber, options.cadence ?? 'daily');
+    // Writes wait, without blocking, while another process holds the database's lock.
+    const write = <T>(work: () => T) => ctx.ledger.write(work);
+    const round = await write(() => ledger.open(date, roundNumber, options.cadence ?? 'daily'));
     const make = createMessageMaker(issue, ctx, roundNumber);
     const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0, doubt: 0 };
     progress.start(ledger.tally(date, roundNumber).queued);
@@ -143,15 +145,15 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       progress.tick(outcome === 'doubt' ? 'failed' : outcome);
     };
     // Held permanent failures, once judged: the subscribers' own, or the relay's.
-    const judged = (verdict: { theirs: PendingFailure<Held>[]; relay?: PendingFailure<Held>[] }) => {
+    const judged = async (verdict: { theirs: PendingFailure<Held>[]; relay?: PendingFailure<Held>[] }) => {
       for (const { delivery: held, error } of verdict.theirs) {
-        ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', { messageId: held.messageId, attempts: held.attempts, reply: error.reply });
-        ctx.store.recordHardBounce(held.delivery.subscriberId, error.reply);
+        await write(() => ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', { messageId: held.messageId, attempts: held.attempts, reply: error.reply }));
+        await write(() => ctx.store.recordHardBounce(held.delivery.subscriberId, error.reply));
         done('failed');
       }
       if (!verdict.relay) return;
       for (const { delivery: held, error } of verdict.relay) {
-        ledger.record(date, roundNumber, held.delivery.subscriberId, 'queued', { attempts: held.attempts, reply: error.reply });
+        await write(() => ledger.record(date, roundNumber, held.delivery.subscriberId, 'queued', { attempts: held.attempts, reply: error.reply }));
         done('deferred');
       }
       const reply = verdict.relay.at(-1)?.error.reply ?? '';
@@ -161,12 +163,12 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
 
     const deliver = async (d: QueuedDelivery) => {
       if (d.status !== 'confirmed') {
-        ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` });
+        await write(() => ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` }));
         return done('skipped');
       }
       const message = await make({ id: d.subscriberId, email: d.email, topics: d.topics, tokenKey: d.tokenKey });
       if ('skip' in message) {
-        ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip });
+        await write(() => ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip }));
         return done('skipped');
       }
       let attempts = d.attempts;
@@ -175,24 +177,24 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
         try {
           const reply = await ctx.transport.send(message);
           failuresInARow = 0;
-          ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
-          ctx.store.recordDelivered(d.subscriberId);
+          await write(() => ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply }));
+          await write(() => ctx.store.recordDelivered(d.subscriberId));
           done('sent');
-          return judged({ theirs: streak.success() });
+          return await judged({ theirs: streak.success() });
         } catch (error) {
           if (!(error instanceof SendError)) throw error;
-          const requeue = () => {
-            ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply });
+          const requeue = async () => {
+            await write(() => ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply }));
             done('deferred');
           };
           if (error.kind === 'doubt') {
-            ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply });
+            await write(() => ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply }));
             done('doubt');
             stop(`the relay stopped answering after taking a whole message (${error.reply})`);
             return;
           }
           if (error.kind === 'relay') {
-            requeue();
+            await requeue();
             stop(`the relay refuses to send: ${error.reply}`);
             return;
           }
@@ -200,7 +202,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
             failuresInARow = 0;
             // Once the relay is known to refuse everyone, a refusal says nothing about the recipient.
             if (stopped !== undefined) return requeue();
-            return judged(streak.fail({ delivery: { delivery: d, messageId: message.messageId, attempts }, error }));
+            return await judged(streak.fail({ delivery: { delivery: d, messageId: message.messageId, attempts }, error }));
           }
           failuresInARow++;
           if (failuresInARow >= limit) stop(`the SMTP server seems down: the last ${failuresInARow} attempts failed (${error.reply})`);
@@ -233,7 +235,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       }
     }
     await Promise.all(inFlight);
-    judged(streak.end(counts.sent > 0));
+    await judged(streak.end(counts.sent > 0));
     progress.finish();
     if (failure !== undefined) throw failure;
 
@@ -242,7 +244,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       stop(`${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`);
     }
     const doubtNote = final.doubt > 0 ? `${final.doubt} in doubt (the relay took them without answering; not sent again)` : '';
-    ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; '));
+    await write(() => ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; ')));
     return {
       issue: date,
       round: roundNumber,

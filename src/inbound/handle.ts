@@ -56,7 +56,7 @@ function holderOf(ctx: SubscriptionContext, purpose: TokenPurpose, token: string
 }
 
 // A report on a subscriber's return path: it counts only for the recipient behind that path.
-function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): InboundOutcome {
+async function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
   const subscriber = holderOf(ctx, 'bounce', token)?.subscriber;
   if (!subscriber) return 'ignored: bad token';
   const report = readDsn(message);
@@ -66,21 +66,21 @@ function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, en
   if (theirs.action !== 'failed') return 'ignored: delivery still being tried';
   const detail = `delivery status ${theirs.status} (${theirs.action})`;
   if (theirs.status.startsWith('5')) {
-    ctx.store.recordHardBounce(subscriber.id, detail, 1);
+    await ctx.store.write(() => ctx.store.recordHardBounce(subscriber.id, detail, 1));
     return 'hard bounce';
   }
-  ctx.store.recordSoftBounce(subscriber.id, detail);
+  await ctx.store.write(() => ctx.store.recordSoftBounce(subscriber.id, detail));
   return 'soft bounce';
 }
 
 // A reply to a confirmation email confirms only when the person being confirmed wrote it.
-function confirmByReply(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): InboundOutcome {
+async function confirmByReply(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
   const holder = holderOf(ctx, 'confirm', token);
   if (!holder) return 'ignored: bad token';
   if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
   const from = message.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
   if (from.length !== 1 || from[0] !== holder.subscriber.email.toLowerCase()) return 'ignored: not from the address being confirmed';
-  const outcome = confirm(ctx.store, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email');
+  const outcome = await ctx.store.write(() => confirm(ctx.store, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email'));
   return outcome === 'left since' ? 'ignored: link older than leaving' : 'confirmed';
 }
 
@@ -101,11 +101,11 @@ export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mail
   if (mailbox.kind === 'bounce') return done(() => bounce(ctx, mailbox.token, message, envelopeFrom));
   if (mailbox.kind === 'confirm') return done(() => confirmByReply(ctx, mailbox.token, message, envelopeFrom));
   if (mailbox.kind === 'unsubscribe') {
-    return done(() => {
+    return done(async (): Promise<InboundOutcome> => {
       if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
       const subscriber = holderOf(ctx, 'unsubscribe', mailbox.token)?.subscriber;
       if (!subscriber) return 'ignored: bad token';
-      unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)');
+      await ctx.store.write(() => unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)'));
       return 'unsubscribed';
     });
   }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.ts';
+import { retryWhileBusy, type Db } from '../db/index.ts';
 import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { Publications } from './publications.ts';
 import { Ledger } from './rounds.ts';
@@ -18,6 +18,8 @@ export interface IssueLedger {
   acquire(name: string): Lock;
   /** Who holds the named lock, if anyone. */
   holder(name: string): LockHolder | undefined;
+  /** Runs `work` (its writes) once the database is free, without blocking the event loop. */
+  write<T>(work: () => T): Promise<T>;
 }
 
 /** The issue ledger kept in a database. */
@@ -27,5 +29,6 @@ export function openLedger(db: Db, now: () => Date = () => new Date()): IssueLed
     publications: new Publications(db, now),
     acquire: (name) => acquireLock(db, name, now),
     holder: (name) => lockHolder(db, name),
+    write: (work) => retryWhileBusy(db.name, work, 30_000),
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PaperboyError } from '../errors.ts';
-import type { Db } from '../db/index.ts';
+import { isBusy, type Db } from '../db/index.ts';
 
 /** A held lock: keep it alive while working, release it when done. */
 export interface Lock {
@@ -63,7 +63,12 @@ export function acquireLock(db: Db, name: string, now: () => Date = () => new Da
   });
   take.immediate();
   const beat = setInterval(() => {
-    db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND nonce = ?').run(now().toISOString(), name, INCARNATION);
+    try {
+      db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND nonce = ?').run(now().toISOString(), name, INCARNATION);
+    } catch (error) {
+      // A beat missed while another process writes is made up by the next one.
+      if (!isBusy(error)) throw error;
+    }
   }, HEARTBEAT_MS);
   beat.unref();
   return {

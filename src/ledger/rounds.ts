@@ -89,6 +89,11 @@ export class Ledger {
     return this.#db.prepare<[], RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id").all().map(toRound);
   }
 
+  /** Deliveries in doubt (the relay took them and never answered), by issue and round. */
+  inDoubt(): { issue: string; round: number; count: number }[] {
+    return this.#db.prepare<[], { issue: string; round: number; count: number }>("SELECT issue, round, count(*) AS count FROM deliveries WHERE status = 'doubt' GROUP BY issue, round ORDER BY issue, round").all();
+  }
+
   /** Starts (or resumes) a round and queues every confirmed subscriber of the cadence not yet in it. */
   open(issue: string, round: number, cadence: Cadence): Round {
     const now = this.#now().toISOString();

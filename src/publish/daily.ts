@@ -42,19 +42,19 @@ export async function publishNewest(ctx: PublishContext): Promise<string> {
   const { publications } = ctx.ledger;
   if (publications.get(newest.date)) return `${newest.date} was already published`;
   if (newest.papers.length === 0) {
-    publications.record(newest.date, false, 'empty digest: archived and in the feeds, not mailed', ctx.now());
+    await ctx.ledger.write(() => publications.record(newest.date, false, 'empty digest: archived and in the feeds, not mailed', ctx.now()));
     ctx.log.info('published', { issue: newest.date, mailed: false, reason: 'empty digest' });
     return `${newest.date} is empty: published on the web, not mailed`;
   }
   const age = lateness(ctx.config, newest.date, ctx.now());
   if (age.late) {
-    publications.record(newest.date, false, `${age.days} days old: on the web, not mailed (dispatch --force mails it)`, ctx.now());
+    await ctx.ledger.write(() => publications.record(newest.date, false, `${age.days} days old: on the web, not mailed (dispatch --force mails it)`, ctx.now()));
     ctx.log.info('published', { issue: newest.date, mailed: false, reason: `older than ${ctx.config.maxLateness}` });
     return `${newest.date} is ${age.days} days old: published on the web, not mailed`;
   }
   const summary = await mail(ctx, await ctx.builder.issue(newest.date), 'daily');
   if (summary === 'busy') return 'a dispatch is already running';
   if (summary.stopped) return `${newest.date}: stopped (${summary.stopped}); the next tick resumes it`;
-  publications.record(newest.date, true, describeDispatch(summary), ctx.now());
+  await ctx.ledger.write(() => publications.record(newest.date, true, describeDispatch(summary), ctx.now()));
   return describeDispatch(summary);
 }

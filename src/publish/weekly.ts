@@ -42,7 +42,7 @@ export async function publishWeek(ctx: PublishContext): Promise<string> {
   if (publications.get(id)) return `${id} was already published`;
   const papers = gatherWeek(await ctx.builder.digests(), week);
   if (papers.length === 0) {
-    publications.record(id, false, 'no papers this week', ctx.now());
+    await ctx.ledger.write(() => publications.record(id, false, 'no papers this week', ctx.now()));
     return `${id}: no papers this week, nothing mailed`;
   }
   const digest: Digest = { date: week.to, papers, warnings: [] };
@@ -50,6 +50,6 @@ export async function publishWeek(ctx: PublishContext): Promise<string> {
   const summary = await mail(ctx, issue, 'weekly');
   if (summary === 'busy') return 'a dispatch is already running';
   if (summary.stopped) return `${id}: stopped (${summary.stopped}); the next weekly tick resumes it`;
-  publications.record(id, true, describeDispatch(summary), ctx.now());
+  await ctx.ledger.write(() => publications.record(id, true, describeDispatch(summary), ctx.now()));
   return describeDispatch(summary);
 }

@@ -1,5 +1,5 @@
 import { PaperboyError } from '../errors.ts';
-import type { Db } from '../db/index.ts';
+import { retryWhileBusy, type Db } from '../db/index.ts';
 import { addressKey, addressProblem } from './email-address.ts';
 import { newTokenKey } from './tokens.ts';
 
@@ -96,9 +96,13 @@ export class SubscriberStore {
   readonly #byId;
   readonly #event;
 
-  constructor(db: Db, now: () => Date = () => new Date()) {
+  readonly #waitMs: number;
+
+  /** `waitMs`: how long `write` waits, without blocking, while another process holds the lock. */
+  constructor(db: Db, now: () => Date = () => new Date(), waitMs = 2_000) {
     this.#db = db;
     this.#now = now;
+    this.#waitMs = waitMs;
     this.#insert = db.prepare(
       `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
        VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey)
@@ -264,6 +268,11 @@ export class SubscriberStore {
       this.#db.prepare('INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1').run(addressKey(email), day);
       this.#db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
     })();
+  }
+
+  /** Runs `work` (its writes) once the database is free, without blocking; a `DatabaseBusyError` after a while. */
+  write<T>(work: () => T): Promise<T> {
+    return retryWhileBusy(this.#db.name, work, this.#waitMs);
   }
 
   /** Runs `work` in one transaction (imports of thousands of rows). */

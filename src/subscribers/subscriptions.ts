@@ -51,7 +51,7 @@ async function sendCounted(ctx: SubscriptionContext, now: Date, notice: Notice):
   const day = now.toISOString().slice(0, 10);
   if (!withinAllowance(ctx, now, notice.to)) return false;
   await ctx.send(notice);
-  ctx.store.countConfirmation(notice.to, day);
+  await ctx.store.write(() => ctx.store.countConfirmation(notice.to, day));
   return true;
 }
 
@@ -71,7 +71,7 @@ export async function requestSubscription(
   const email = request.email.trim();
   const problem = addressProblem(email);
   if (problem) throw new SubscriberError(`${email}: the address ${problem}`);
-  const { subscriber, added } = ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source });
+  const { subscriber, added } = await ctx.store.write(() => ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source }));
   if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
   const templates = await ctx.templates();
   const links = linksFor(ctx, subscriber, now);
@@ -80,13 +80,13 @@ export async function requestSubscription(
     const note = { to: subscriber.email, subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' };
     return (await sendCounted(ctx, now, note)) ? 'already subscribed' : 'limit reached';
   }
-  if (!added) ctx.store.setPreferences(subscriber.id, cleanTopics(request.topics), request.cadence);
+  if (!added) await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, cleanTopics(request.topics), request.cadence));
   // Replying confirms too: the reply goes to an address that carries the confirmation token.
   const { local, domain } = ctx.sender;
   const replyTo = `${local}+confirm-${links.confirmUrl.slice(links.confirmUrl.indexOf('token=') + 6)}@${domain}`;
   const confirmation = { to: subscriber.email, subject: `Confirm your subscription to ${ctx.site.title}`, text: templates.confirmEmail(view), kind: 'confirm', replyTo };
   if (!(await sendCounted(ctx, now, confirmation))) return 'limit reached';
-  ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`);
+  await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`));
   return 'confirmation sent';
 }
 
@@ -102,7 +102,7 @@ export async function requestUnsubscribe(ctx: SubscriptionContext, email: string
   const links = linksFor(ctx, subscriber, now);
   const text = (await ctx.templates()).unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links });
   if (!(await sendCounted(ctx, now, { to: subscriber.email, subject: `Unsubscribe from ${ctx.site.title}?`, text, kind: 'unsubscribe' }))) return 'limit reached';
-  ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email');
+  await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email'));
   return 'link sent';
 }
 

@@ -2,6 +2,7 @@ import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { DatabaseBusyError, isBusy } from '../db/index.ts';
 import { sendNotice, type WebContext } from './context.ts';
 import { createStaticFiles } from './static-files.ts';
 import { homeRoute } from './routes/home.ts';
@@ -45,6 +46,10 @@ export async function createServer(ctx: WebContext, options: { logger?: boolean 
   );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DatabaseBusyError || isBusy(error)) {
+      reply.header('retry-after', '10');
+      return sendNotice(ctx, reply, 503, { title: 'Busy for a moment', problem: true, paragraphs: ['The list is being updated right now. Please try again in a few seconds: nothing was lost.'] });
+    }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error(error);
     const message =

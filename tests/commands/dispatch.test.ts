@@ -57,7 +57,7 @@ describe('paperboy dispatch', () => {
     const down = await spawnPaperboy(['dispatch'], { env: smtp });
     expect(down.status).toBe(1);
     expect(down.stdout).toMatch(/^2031-02-03: 0 sent, 0 skipped, 0 failed, 3 still queued/);
-    expect(down.stderr).toMatch(/2031-02-03: stopped: 3 deliveries could not be made now .*; run dispatch again to resume/);
+    expect(down.stderr).toMatch(/2031-02-03: stopped: 3 deliveries could not be made now .*; once that is fixed, run dispatch again/);
     await sink.start(port);
     const back = await spawnPaperboy(['dispatch'], { env: smtp });
     await sink.stop();

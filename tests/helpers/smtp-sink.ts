@@ -18,8 +18,11 @@ export interface Refusal {
 /** How the sink misbehaves, asked per recipient (with its attempt number, from 1) and per message. */
 export interface SinkBehaviour {
   rcpt?: (address: string, attempt: number) => Refusal | undefined;
-  /** 'drop' closes the connection in the middle of DATA; a refusal answers the final dot with it. */
-  data?: (to: string[], attempt: number) => 'drop' | Refusal | undefined;
+  /**
+   * 'drop' closes the connection in the middle of DATA; 'silent' takes the whole message (it is
+   * kept) and never answers; a refusal answers the final dot with it.
+   */
+  data?: (to: string[], attempt: number) => 'drop' | 'silent' | Refusal | undefined;
   /** Milliseconds to wait before answering the final dot. */
   delayMs?: number;
   /** Asks clients to log in (PLAIN or LOGIN, without TLS) with these credentials. */
@@ -83,11 +86,11 @@ export class SmtpSink {
         stream.on('end', () => {
           if (dropped) return;
           const finish = () => {
-            if (verdict && verdict !== 'drop') return callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+            if (typeof verdict === 'object') return callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
             const raw = Buffer.concat(chunks);
             const messageId = /^Message-ID:\s*<([^>]+)>/im.exec(raw.subarray(0, 4096).toString())?.[1];
             this.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw, messageId });
-            callback(null);
+            if (verdict !== 'silent') callback(null);
           };
           if (this.behaviour.delayMs) setTimeout(finish, this.behaviour.delayMs);
           else finish();

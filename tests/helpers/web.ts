@@ -16,6 +16,7 @@ import { tempSite, type TempSite } from './site.ts';
 /** A running web server over a built site, a fresh database and a file outbox. */
 export interface TestWeb {
   url: string;
+  dataDir: string;
   app: FastifyInstance;
   db: Db;
   store: SubscriberStore;
@@ -37,7 +38,8 @@ export async function startWeb(options: { subscribeRate?: number } = {}): Promis
     '2031-02-03.md': readFileSync(fixture('digests', 'six-columns.md'), 'utf8'),
   });
   const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-web-data-'));
-  const db = openDatabase(dataDir);
+  // A server's database never blocks on another process's lock (see src/app.ts).
+  const db = openDatabase(dataDir, { busyTimeoutMs: 0 });
   const store = new SubscriberStore(db);
   const outbox = join(site.outDir, 'outbox');
   const transport = fileTransport(outbox);
@@ -69,6 +71,7 @@ export async function startWeb(options: { subscribeRate?: number } = {}): Promis
   await site.build({ all: true });
   return {
     url,
+    dataDir,
     app,
     db,
     store,

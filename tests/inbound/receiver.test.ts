@@ -1,69 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import nodemailer from 'nodemailer';
-import { startReceiver, INBOUND_SIZE_LIMIT } from '../../src/inbound/index.ts';
-import { senderOf } from '../../src/config.ts';
-import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
-import { silentLogger } from '../../src/log.ts';
-import { templateSource } from '../../src/render/index.ts';
-import { signToken, type Notice } from '../../src/subscribers/index.ts';
-import { SECRET, tempDatabase } from '../helpers/dispatch.ts';
-import { root } from '../helpers/paths.ts';
-import { SITE } from '../helpers/site.ts';
+import { INBOUND_SIZE_LIMIT } from '../../src/inbound/index.ts';
+import { signToken } from '../../src/subscribers/index.ts';
+import { SECRET } from '../helpers/dispatch.ts';
+import { dsn, plainMessage as message, startInbound } from '../helpers/inbound.ts';
 
-const { store, dataDir } = await tempDatabase();
-const outbox = join(dataDir, 'outbox');
-const FROM = 'Daily Papers <papers@list.example.org>';
-const sender = senderOf(FROM);
-const transport = fileTransport(outbox);
-const subscriptions = {
-  store,
-  templates: templateSource(join(root, 'templates')),
-  secret: SECRET,
-  site: SITE,
-  sender,
-  send: async (notice: Notice) => void (await transport.send(await composeNotice(sender, notice))),
-};
-const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' });
+const { receiver, store, send, mail } = await startInbound();
 afterAll(() => receiver.close());
-
-const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
-const send = async (to: string, from: string, raw: string) => {
-  const info = await client.sendMail({ envelope: { from, to: [to] }, raw: raw.replace(/\r?\n/g, '\r\n') });
-  await receiver.idle();
-  return info;
-};
-const message = (headers: Record<string, string>, body = 'hello') => `${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n')}\nMessage-ID: <${Math.random()}@sender.example>\n\n${body}\n`;
-const mail = async () => Promise.all((await readdir(outbox).catch(() => [] as string[])).map(async (f) => simpleParser(await readFile(join(outbox, f)))));
-
-function dsn(status: string, action: string, recipient = 'reader@example.net'): string {
-  return [
-    'From: Mail Delivery System <mailer-daemon@mx.example.net>',
-    'To: papers+bounce@list.example.org',
-    'Subject: Undelivered Mail Returned to Sender',
-    'Auto-Submitted: auto-replied',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type=delivery-status; boundary="B"',
-    '',
-    '--B',
-    'Content-Type: text/plain',
-    '',
-    'Your message could not be delivered.',
-    '--B',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.example.net',
-    '',
-    `Final-Recipient: rfc822; ${recipient}`,
-    `Action: ${action}`,
-    `Status: ${status}`,
-    '',
-    '--B--',
-    '',
-  ].join('\n');
-}
 
 describe('the inbound receiver', () => {
   it('subscribes by email with double opt-in, confirmed by replying', async () => {

@@ -51,7 +51,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const holder = await holderFor(ctx, request, reply, 'confirm');
     if (!holder) return reply;
     const { subscriber } = holder;
-    if (confirm(ctx.store, subscriber, holder.issuedAt, 'confirmed on the web') === 'left since') {
+    if ((await ctx.store.write(() => confirm(ctx.store, subscriber, holder.issuedAt, 'confirmed on the web'))) === 'left since') {
       return sendNotice(ctx, reply, 400, {
         title: 'This link is older than your last goodbye',
         problem: true,
@@ -85,13 +85,13 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (field(request.body, 'List-Unsubscribe') === 'One-Click') {
       const checked = subscriberOfToken(ctx.store, ctx.secret, 'unsubscribe', tokenOf(request));
       if (!('subscriber' in checked)) return reply.code(400).type('text/plain; charset=utf-8').send('unknown or invalid unsubscribe link\n');
-      unsubscribe(ctx.store, checked.subscriber, 'one-click unsubscribe');
+      await ctx.store.write(() => unsubscribe(ctx.store, checked.subscriber, 'one-click unsubscribe'));
       return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
     }
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
-    unsubscribe(ctx.store, subscriber, 'unsubscribed on the web');
+    await ctx.store.write(() => unsubscribe(ctx.store, subscriber, 'unsubscribed on the web'));
     const token = tokenOf(request);
     return sendNotice(ctx, reply, 200, {
       title: 'You are unsubscribed',
@@ -147,7 +147,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!subscriber) return reply;
     const known = new Set([...(await topicsOf(ctx.library)), ...subscriber.topics]);
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
-    ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily');
+    await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily'));
     return preferencesPage(reply, ctx.store.get(subscriber.id) as Subscriber, tokenOf(request), true);
   });
 }

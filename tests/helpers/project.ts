@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/index.ts';
+import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
+import { fixture } from './paths.ts';
+
+/** A project folder: the six-column fixture as its digest, and a list. */
+export interface TestProject {
+  base: string;
+  /** The PAPERBOY_ settings that point at it. */
+  env: Record<string, string>;
+  /** Opens its list for a moment. */
+  withStore<T>(work: (store: SubscriberStore) => T): T;
+}
+
+/** Makes a project with these subscribers (addresses are confirmed daily readers), and settings. */
+export async function testProject(subscribers: readonly (string | NewSubscriber)[], settings: Record<string, string> = {}): Promise<TestProject> {
+  const base = await mkdtemp(join(tmpdir(), 'paperboy-project-'));
+  await mkdir(join(base, 'digests'));
+  await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
+  const dataDir = join(base, 'data');
+  const withStore = <T>(work: (store: SubscriberStore) => T): T => {
+    const db = openDatabase(dataDir);
+    try {
+      return work(new SubscriberStore(db));
+    } finally {
+      db.close();
+    }
+  };
+  withStore((store) => store.transaction(() => subscribers.forEach((s) => store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s))));
+  const env = {
+    PAPERBOY_DATA_DIR: dataDir,
+    PAPERBOY_DIGESTS_DIR: join(base, 'digests'),
+    PAPERBOY_OUT_DIR: join(base, 'out'),
+    PAPERBOY_FROM: 'Daily Papers <papers@example.org>',
+    PAPERBOY_SMTP_RETRY_MS: '10',
+    ...settings,
+  };
+  return { base, env, withStore };
+}
+
+/** `count` addresses named reader<n>@example.org. */
+export function readers(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `reader${i + 1}@example.org`);
+}

@@ -1,0 +1,108 @@
+import { connect } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { signToken, subscriberOfToken } from '../../src/subscribers/index.ts';
+import { SECRET } from '../helpers/dispatch.ts';
+import { dsn, plainMessage as message, startInbound } from '../helpers/inbound.ts';
+
+// Sending a notice is slow here, as it is through a real relay.
+const inbound = await startInbound({ send: () => new Promise((resolve) => setTimeout(resolve, 300)) });
+const { receiver, store, send } = inbound;
+afterAll(() => receiver.close());
+
+const bounceTo = (id: number) => `papers+bounce-${signToken(SECRET, 'bounce', store.get(id) ?? { id, tokenKey: '' })}@list.example.org`;
+const confirmTo = (id: number) => `papers+confirm-${signToken(SECRET, 'confirm', store.get(id) ?? { id, tokenKey: '' }, Date.now() / 1000 + 3600)}@list.example.org`;
+
+describe('bounce reports', () => {
+  it('count nothing for "delayed" warnings, forget soft bounces after a delivery, and change nothing when they name someone else', async () => {
+    const { subscriber } = store.add({ email: 'slow@example.net', status: 'confirmed', source: 'test' });
+    for (let i = 0; i < 4; i++) await send(bounceTo(subscriber.id), '', dsn('4.4.7', 'delayed', 'slow@example.net'));
+    expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', softBounces: 0 });
+    await send(bounceTo(subscriber.id), '', dsn('4.2.2', 'failed', 'slow@example.net'));
+    await send(bounceTo(subscriber.id), '', dsn('4.2.2', 'failed', 'slow@example.net'));
+    expect(store.get(subscriber.id)?.softBounces).toBe(2);
+    store.recordDelivered(subscriber.id);
+    await send(bounceTo(subscriber.id), '', dsn('4.2.2', 'failed', 'slow@example.net'));
+    expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', softBounces: 1 });
+    await send(bounceTo(subscriber.id), '', dsn('5.1.1', 'failed', 'somebody-else@example.net'));
+    expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', hardBounces: 0 });
+    expect(receiver.outcomes.at(-1)).toBe('ignored: report names someone else');
+  });
+});
+
+describe('confirming by reply', () => {
+  it('confirms only a reply written by the address being confirmed, never an auto-answer', async () => {
+    const { subscriber } = store.add({ email: 'ann@example.net', source: 'test' });
+    const to = confirmTo(subscriber.id);
+    const answers = [
+      { From: 'helpdesk@example.net', Subject: 'Re: Confirm your subscription' },
+      { From: 'ann@example.net', Subject: 'Out of Office: back on Monday' },
+      { From: 'ann@example.net', Subject: 'Automatic reply: Confirm your subscription' },
+      { From: 'ann@example.net', Subject: '[Ticket #48213] Confirm your subscription' },
+      { From: 'ann@example.net', Subject: 'Re: Confirm', 'X-Autoreply': 'yes' },
+      { From: 'ann@example.net', Subject: 'Re: Confirm', Precedence: 'bulk' },
+      { From: 'ann@example.net', Subject: 'We have received your request' },
+    ];
+    for (const headers of answers) await send(to, 'ann@example.net', message({ ...headers, To: to }));
+    expect(store.get(subscriber.id)?.status).toBe('pending');
+    await send(to, 'ann@example.net', message({ From: 'Ann <ann@example.net>', To: to, Subject: 'Re: Confirm your subscription' }, 'yes'));
+    expect(store.get(subscriber.id)?.status).toBe('confirmed');
+  });
+
+  it('does not bring back someone who left after the confirmation was sent', async () => {
+    const { subscriber } = store.add({ email: 'left@example.net', source: 'test' });
+    const to = confirmTo(subscriber.id);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    store.setStatus(subscriber.id, 'unsubscribed', 'test');
+    await send(to, 'left@example.net', message({ From: 'left@example.net', To: to, Subject: 'Re: Confirm your subscription' }));
+    expect(store.get(subscriber.id)?.status).toBe('unsubscribed');
+  });
+});
+
+describe('answers', () => {
+  it('take as long for a listed address as for any other (the link email goes after the answer)', async () => {
+    store.add({ email: 'listed@example.net', status: 'confirmed', source: 'test' });
+    const timed = async (from: string) => {
+      const started = performance.now();
+      await inbound.receiver.idle();
+      const client = (await import('nodemailer')).default.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
+      await client.sendMail({ envelope: { from, to: ['papers+unsubscribe@list.example.org'] }, raw: message({ From: from, Subject: 'unsubscribe' }).replace(/\n/g, '\r\n') });
+      const ms = performance.now() - started;
+      client.close();
+      await receiver.idle();
+      return ms;
+    };
+    const listed = Math.min(await timed('listed@example.net'), await timed('listed@example.net'));
+    const unlisted = Math.min(await timed('nobody@example.net'), await timed('nobody@example.net'));
+    expect(listed).toBeLessThan(200);
+    expect(Math.abs(listed - unlisted)).toBeLessThan(100);
+  });
+
+  it('refuse for good (5xx) what cannot be done: an empty or invalid sender, MIME nested without end', async () => {
+    await expect(send('papers+subscribe@list.example.org', '', message({ Subject: 'subscribe' }))).rejects.toMatchObject({ responseCode: 550 });
+    await expect(send('papers+subscribe@list.example.org', 'x@example.net', message({ From: 'not an address', Subject: 'subscribe' }))).rejects.toMatchObject({ responseCode: 550 });
+    let nested = 'leaf\n';
+    for (let depth = 2000; depth > 0; depth--) nested = `--b${depth}\nContent-Type: multipart/mixed; boundary="b${depth + 1}"\n\n${nested}--b${depth}--\n`;
+    const deep = message({ From: 'deep@example.net', Subject: 'subscribe', 'MIME-Version': '1.0', 'Content-Type': 'multipart/mixed; boundary="b1"' }, nested);
+    await expect(send('papers+subscribe@list.example.org', 'deep@example.net', deep)).rejects.toMatchObject({ responseCode: 554 });
+    expect(store.find('deep@example.net')).toBeUndefined();
+  });
+});
+
+describe('limits', () => {
+  it('are per client address: one client holding many connections shuts out only itself', async () => {
+    const greeting = (host: string) =>
+      new Promise<{ code: string; socket: import('node:net').Socket }>((resolve, reject) => {
+        const socket = connect({ host: '127.0.0.1', port: receiver.port, localAddress: host });
+        socket.once('data', (data: Buffer) => resolve({ code: data.toString().slice(0, 3), socket }));
+        socket.once('error', reject);
+      });
+    const hog = await Promise.all(Array.from({ length: 12 }, () => greeting('127.0.0.1')));
+    expect(hog.filter((c) => c.code === '421').length).toBeGreaterThan(0);
+    const other = await greeting('127.0.0.2');
+    expect(other.code).toBe('220');
+    for (const { socket } of [...hog, other]) socket.destroy();
+    // The tokens the receiver checks still name their subscribers.
+    const { subscriber } = store.add({ email: 'token@example.net', source: 'test' });
+    expect('subscriber' in subscriberOfToken(store, SECRET, 'bounce', signToken(SECRET, 'bounce', subscriber))).toBe(true);
+  });
+});
