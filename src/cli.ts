@@ -184,8 +184,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       output.err(error.message);
       return 1;
     }
-    if (/^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code))) {
+    const code = String((error as { code?: unknown }).code);
+    if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
       output.err('the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment');
+      return 1;
+    }
+    if (/^(SQLITE_FULL|ENOSPC|EDQUOT)/.test(code)) {
+      output.err('the disk is full: free some space and run it again (nothing was half-written)');
       return 1;
     }
     output.err(error instanceof Error ? (error.stack ?? error.message) : String(error));

@@ -24,10 +24,11 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
   const name = (r: { issue: string; round: number }) => `${r.issue}${r.round > 0 ? ` (round ${r.round})` : ''}`;
   for (const r of ledger.rounds.unfinished()) {
     const queued = ledger.rounds.tally(r.issue, r.round).queued;
-    const running = r.status === 'running' && lock !== undefined;
+    const running = r.status === 'running' && lock !== undefined && !lock.gone;
     const why = r.note ? ` (${r.note})` : '';
     if (!running) stuck.push(`the dispatch of ${name(r)} stopped with ${queued} queued${why}: \`paperboy dispatch --date ${r.issue}\` resumes it`);
   }
+  if (lock?.gone) stuck.push(`the dispatch lock is held by process ${lock.pid} on ${lock.host}, which is gone (since ${lock.heartbeatAt}): the next dispatch takes it over and resumes`);
   for (const d of ledger.rounds.inDoubt()) {
     stuck.push(`${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`);
   }
@@ -42,7 +43,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     subscribers,
     last30Days: recent,
     lastDispatch: round ?? null,
-    dispatchRunning: lock ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
+    dispatchRunning: lock && !lock.gone ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
     attention: stuck,
   };
   if (flags.json) {
@@ -56,7 +57,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
       `subscribers: ${subscribers.confirmed} confirmed, ${subscribers.pending} pending, ${subscribers.unsubscribed} unsubscribed, ${subscribers.bounced} bounced`,
       `last 30 days: ${recent.confirmationsSent} confirmations sent, ${recent.confirmed} confirmed, ${recent.unsubscribed} unsubscribed, ${recent.hardBounces} hard and ${recent.softBounces} soft bounces, ${recent.markedBounced} marked bounced`,
       `last dispatch: ${round ? `${round.issue}${round.round > 0 ? ` round ${round.round}` : ''}: ${round.status}, ${round.sent} sent, ${round.skipped} skipped, ${round.failed} failed${round.note ? ` (${round.note})` : ''}` : 'none yet'}`,
-      ...(lock ? [`dispatch running: process ${lock.pid} on ${lock.host} since ${lock.acquiredAt}`] : []),
+      ...(lock && !lock.gone ? [`dispatch running: process ${lock.pid} on ${lock.host} since ${lock.acquiredAt}`] : []),
       stuck.length > 0 ? `needs attention:\n${stuck.map((s) => `  - ${s}`).join('\n')}` : 'needs attention: nothing',
     ].join('\n'),
   );

@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { removeLeftovers, writeError } from '../files.ts';
 import { join } from 'node:path';
 import { SmtpPool, type SmtpFailure } from './_smtp-pool.ts';
 import { PaperboyError } from '../errors.ts';
@@ -106,12 +107,21 @@ export function fileTransport(dir: string): Transport {
   return {
     name: `files in ${dir}`,
     async send(message) {
-      ready ??= mkdir(dir, { recursive: true });
-      await ready;
+      // Leftovers of a process killed between writing and renaming go first.
+      ready ??= mkdir(dir, { recursive: true }).then(() => removeLeftovers(dir));
+      await ready.catch((error: unknown) => {
+        ready = undefined;
+        throw writeError(dir, error);
+      });
       const path = join(dir, messageFileName(message.messageId));
       const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, rawMessage(message));
-      await rename(temporary, path);
+      try {
+        await writeFile(temporary, rawMessage(message));
+        await rename(temporary, path);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw writeError(path, error);
+      }
       return `250 written to ${path}`;
     },
     async close() {},

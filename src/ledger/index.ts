@@ -28,7 +28,7 @@ export function openLedger(db: Db, now: () => Date = () => new Date()): IssueLed
     rounds: new Ledger(db, now),
     publications: new Publications(db, now),
     acquire: (name) => acquireLock(db, name, now),
-    holder: (name) => lockHolder(db, name),
+    holder: (name) => lockHolder(db, name, now),
     write: (work) => retryWhileBusy(db.name, work, 30_000),
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PaperboyError } from '../errors.ts';
+import { processAlive } from '../files.ts';
 import { isBusy, type Db } from '../db/index.ts';
 
 /** A held lock: keep it alive while working, release it when done. */
@@ -20,14 +21,6 @@ const INCARNATION = randomBytes(8).toString('hex');
 const STALE_MS = 60_000;
 const HEARTBEAT_MS = 10_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Who holds a lock, as the database says. */
 export interface LockHolder {
@@ -35,12 +28,17 @@ export interface LockHolder {
   host: string;
   acquiredAt: string;
   heartbeatAt: string;
+  /** The holder is gone (no such process here, or silent for a minute): the next dispatch takes the lock over. */
+  gone: boolean;
 }
 
 /** The holder of the named lock, if anyone holds it. */
-export function lockHolder(db: Db, name: string): LockHolder | undefined {
+export function lockHolder(db: Db, name: string, now: () => Date = () => new Date()): LockHolder | undefined {
   const row = db.prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string }>('SELECT pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?').get(name);
-  return row && { pid: row.pid, host: row.host, acquiredAt: row.acquired_at, heartbeatAt: row.heartbeat_at };
+  if (!row) return undefined;
+  const silent = now().getTime() - Date.parse(row.heartbeat_at) > STALE_MS;
+  const dead = row.host === hostname() && !processAlive(row.pid);
+  return { pid: row.pid, host: row.host, acquiredAt: row.acquired_at, heartbeatAt: row.heartbeat_at, gone: silent || dead };
 }
 
 /**
@@ -55,7 +53,7 @@ export function acquireLock(db: Db, name: string, now: () => Date = () => new Da
     if (held) {
       const silent = now().getTime() - Date.parse(held.heartbeat_at) > STALE_MS;
       const ours = held.nonce === INCARNATION;
-      const gone = !ours && held.host === host && (held.pid === process.pid || !alive(held.pid));
+      const gone = !ours && held.host === host && (held.pid === process.pid || !processAlive(held.pid));
       if (!silent && !gone) throw new LockedError(`another dispatch is running (process ${held.pid} on ${held.host}, since ${held.acquired_at}); wait for it, or stop it`);
     }
     const stamp = now().toISOString();

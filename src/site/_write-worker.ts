@@ -19,7 +19,7 @@ parentPort?.on('message', (batch: [string, string][] | null) => {
       if (writeFileAtomic(join(root, path), content)) written.push(path);
       else unchanged++;
     } catch (error) {
-      failure = `${join(root, path)}: cannot write: ${(error as Error).message}`;
+      failure = (error as Error).message;
     }
   }
 });

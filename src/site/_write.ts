@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { PaperboyError } from '../errors.ts';
+import { writeError } from '../files.ts';
 import { startWorker } from '../workers.ts';
 
 /**
@@ -14,7 +16,11 @@ export function writeFileAtomic(path: string, content: string): boolean {
   try {
     current = readFileSync(path, 'utf8');
   } catch {
-    mkdirSync(dirname(path), { recursive: true });
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+    } catch (error) {
+      throw writeError(dirname(path), error);
+    }
   }
   if (current === content) return false;
   const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
@@ -23,7 +29,7 @@ export function writeFileAtomic(path: string, content: string): boolean {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    throw writeError(path, error);
   }
   return true;
 }
@@ -61,7 +67,7 @@ export function createThreadedWriter(root: string, batchSize = 50): Writer {
   const worker = startWorker(import.meta.url, '_write-worker', { workerData: { root } });
   let batch: [string, string][] = [];
   const result = new Promise<Summary>((resolve, reject) => {
-    worker.on('message', (reply: Summary | { error: string }) => ('error' in reply ? reject(new Error(reply.error)) : resolve(reply)));
+    worker.on('message', (reply: Summary | { error: string }) => ('error' in reply ? reject(new PaperboyError(reply.error)) : resolve(reply)));
     worker.on('error', reject);
   });
   result.catch(() => undefined);

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sameDay, sameDayMessage, type Digest, type DigestLibrary } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
+import { removeLeftovers } from '../files.ts';
 import { feedPaths, issueView, planFeeds, renderEmail, renderFeed, type IssueRef, type IssueView, type RenderedEmail, type Site, type TemplateSource, type Templates, type ViewContext } from '../render/index.ts';
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
 import { renderIssuePages, renderSitePages, sitePagesInput } from './_pages.ts';
@@ -90,6 +91,7 @@ const KEPT_EMAILS = 3;
 /** Creates a builder for `out/`: parse every digest, render what changed, write each file atomically. */
 export function createBuilder(settings: BuildSettings): Builder {
   const hashes = new WeakMap<Digest, string>();
+  let swept = false;
   let views = new Map<string, IssueView>();
   const emails = new Map<string, RenderedEmail>();
 
@@ -145,6 +147,11 @@ export function createBuilder(settings: BuildSettings): Builder {
   return {
     async build(options = {}) {
       const p = await prepare();
+      // Temporary files a killed build left behind are removed once, by the first build.
+      if (!swept) {
+        await removeLeftovers(settings.outDir);
+        swept = true;
+      }
       const selected = options.all ? p.dates.map((_, i) => i) : options.date !== undefined ? [p.indexOf(options.date)] : p.dates.length > 0 ? [p.dates.length - 1] : [];
       const manifest = await readManifest(settings.outDir);
       const reports: IssueReport[] = [];
