@@ -22,7 +22,9 @@ export async function buildCommand(ctx: CommandContext, flags: { date?: unknown;
   if (date !== undefined && flags.all) throw new UsageError('--date and --all cannot go together');
   if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date takes YYYY-MM-DD, not "${date}"`);
   const started = performance.now();
-  const report = await ctx.app().builder.build({ date, all: flags.all === true, force: flags.force === true });
+  const app = ctx.app();
+  const report = await app.builder.build({ date, all: flags.all === true, force: flags.force === true });
+  for (const skipped of app.library.skipped()) ctx.output.err(`warning: ${skipped.path}: ${skipped.why}`);
   ctx.output.out(describe(report, (performance.now() - started) / 1000));
   return 0;
 }

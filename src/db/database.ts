@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PaperboyError } from '../errors.ts';
@@ -36,10 +36,15 @@ export interface OpenOptions {
 
 /** Opens (creating if need be) the database under `dataDir`, in WAL mode, migrated. */
 export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
-  mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, DATABASE_FILE);
   let db: Db;
   try {
+    // The list is personal data: the folder and the files are the owner's alone. SQLite gives its
+    // -wal and -shm files the mode of the database file.
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
     db = new Database(path);
   } catch (error) {
     throw new PaperboyError(`${path}: cannot open the database: ${(error as Error).message}`, { cause: error });
@@ -49,5 +54,6 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   migrate(db);
+  for (const side of ['-wal', '-shm']) if (existsSync(path + side)) chmodSync(path + side, 0o600);
   return db;
 }

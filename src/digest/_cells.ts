@@ -50,18 +50,26 @@ export function findArxivId(candidates: readonly string[]): { id: string; viaHf:
 /** Every link target in a cell: Markdown links first, then bare URLs outside them. */
 export function linkTargets(cell: string): string[] {
   const links = scanLinks(cell);
-  let rest = cell;
-  for (const link of [...links].reverse()) rest = rest.slice(0, link.start) + ' ' + rest.slice(link.end);
-  const bare = rest.match(/\bhttps?:\/\/[^\s<>()\[\]]+/gi) ?? [];
+  const rest: string[] = [];
+  let from = 0;
+  for (const link of links) {
+    rest.push(cell.slice(from, link.start));
+    from = link.end;
+  }
+  rest.push(cell.slice(from));
+  const bare = rest.join(' ').match(/\bhttps?:\/\/[^\s<>()\[\]]+/gi) ?? [];
   return [...links.map((l) => l.target), ...bare];
 }
+
+/** The most links a GitHub or Hugging Face cell keeps (real cells hold up to a dozen). */
+export const MAX_LINKS_PER_CELL = 20;
 
 /** Reads a GitHub or Hugging Face cell into absolute URLs, reporting each guess and drop. */
 export function readLinkCell(cell: string, kind: LinkKind, note: (message: string) => void): string[] {
   if (isEmptyCell(cell)) return [];
-  const urls: string[] = [];
+  const urls = new Set<string>();
   const targets = linkTargets(cell);
-  if (targets.length === 0) note(`${kind} cell "${tidy(cell)}" holds no link; ignored`);
+  if (targets.length === 0) note(`${kind} cell "${shortened(tidy(cell))}" holds no link; ignored`);
   for (const target of targets) {
     const outcome = normalizeLink(target, kind);
     if ('dropped' in outcome) {
@@ -69,10 +77,23 @@ export function readLinkCell(cell: string, kind: LinkKind, note: (message: strin
       continue;
     }
     if (outcome.note) note(outcome.note);
-    if (!urls.includes(outcome.url)) urls.push(outcome.url);
+    if (urls.size < MAX_LINKS_PER_CELL) urls.add(outcome.url);
+    else if (!urls.has(outcome.url)) {
+      note(`${kind} cell holds more than ${MAX_LINKS_PER_CELL} links; the first ${MAX_LINKS_PER_CELL} are kept`);
+      break;
+    }
   }
-  return urls;
+  return [...urls];
 }
+
+/** Text cut to a length that a message can quote. */
+export function shortened(text: string, length = 80): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+/** The most topics a paper keeps, and the longest topic name (real papers have up to 13, of a few words). */
+export const MAX_TAGS = 16;
+export const MAX_TAG_LENGTH = 80;
 
 /** Reads `['A', "B's"]` (or, with a note, a bare comma list) into distinct tags. */
 export function readTags(cell: string, note: (message: string) => void): string[] {
@@ -86,10 +107,20 @@ export function readTags(cell: string, note: (message: string) => void): string[
     note(`classification "${tidy(text)}" is not a list; read as comma-separated`);
     tags = text.replace(/^\[|\]$/g, '').split(',').map((t) => t.replace(/^\s*['"]|['"]\s*$/g, ''));
   }
-  return [...new Set(tags.map(tidy).filter((t) => t !== ''))];
+  const distinct = [...new Set(tags.map(tidy).filter((t) => t !== ''))];
+  if (distinct.some((t) => t.length > MAX_TAG_LENGTH)) note(`a topic is longer than ${MAX_TAG_LENGTH} characters; cut`);
+  const cut = [...new Set(distinct.map((t) => (t.length > MAX_TAG_LENGTH ? t.slice(0, MAX_TAG_LENGTH).trim() : t)))];
+  if (cut.length > MAX_TAGS) note(`${cut.length} topics; the first ${MAX_TAGS} are kept`);
+  return cut.slice(0, MAX_TAGS);
 }
 
-/** Splits an authors cell on commas and semicolons. */
-export function readAuthors(cell: string): string[] {
-  return cell.split(/[,;]/).map(tidy).filter((a) => a !== '');
+/** The most authors a paper lists by name. */
+export const MAX_AUTHORS = 100;
+
+/** Splits an authors cell on commas and semicolons; past the limit, the rest are counted. */
+export function readAuthors(cell: string, note: (message: string) => void): string[] {
+  const authors = cell.split(/[,;]/).map(tidy).filter((a) => a !== '');
+  if (authors.length <= MAX_AUTHORS) return authors;
+  note(`${authors.length} authors; the first ${MAX_AUTHORS} are named`);
+  return [...authors.slice(0, MAX_AUTHORS), `and ${authors.length - MAX_AUTHORS} more`];
 }

@@ -31,15 +31,33 @@ export function splitCells(row: string): string[] {
   return body.split(/(?<!\\)\|/).map((cell) => cell.replaceAll('\\|', '|'));
 }
 
-function closesRow(text: string, columns: number): boolean {
-  const trimmed = text.trimEnd();
-  return trimmed.endsWith('|') && !trimmed.endsWith('\\|') && splitCells(trimmed).length >= columns;
+// The unescaped pipes of a piece of a row.
+function pipesIn(text: string): number {
+  return text.match(/(?<!\\)\|/g)?.length ?? 0;
 }
 
-// True while the text stops inside a link target, as when a URL was broken by a newline.
-function insideLinkTarget(text: string): boolean {
-  const open = text.lastIndexOf('](');
-  return open !== -1 && !/[)\s]/.test(text.slice(open + 2));
+// Whether a row (which starts with "|") is complete: it ends with an unescaped pipe and has the
+// header's cells. Counted as the row grows, so a row wrapped over many lines stays linear.
+function closesRow(row: GrowingRow, columns: number): boolean {
+  const trimmed = row.tail.trimEnd();
+  return trimmed.endsWith('|') && !trimmed.endsWith('\\|') && row.pipes - 1 >= columns;
+}
+
+// Whether the text, after `appended`, stops inside a link target (a URL broken by a newline).
+function targetOpenAfter(wasOpen: boolean, appended: string): boolean {
+  const open = appended.lastIndexOf('](');
+  if (open !== -1) return !/[)\s]/.test(appended.slice(open + 2));
+  return wasOpen && !/[)\s]/.test(appended);
+}
+
+/** A row being read: its text, and what is known of it so far. */
+interface GrowingRow extends LogicalRow {
+  last: number;
+  /** The last physical line added, and the unescaped pipes so far. */
+  tail: string;
+  pipes: number;
+  /** Whether the text stops inside a link target. */
+  inTarget: boolean;
 }
 
 /** Finds the heading, the header and the rows of a digest, noting what it had to guess. */
@@ -47,7 +65,7 @@ export function readRawDigest(text: string, warnings: Note[], errors: Note[]): R
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   const raw: RawDigest = { rows: [] };
   let state: 'heading' | 'header' | 'separator' | 'rows' = 'heading';
-  let current: (LogicalRow & { last: number }) | undefined;
+  let current: GrowingRow | undefined;
   let gap = false;
   let ignoring = false;
 
@@ -91,14 +109,19 @@ export function readRawDigest(text: string, warnings: Note[], errors: Note[]): R
       finish();
       if (gap) warnings.push({ line: n, message: 'the table goes on after a break; row read as part of it' });
       gap = ignoring = false;
-      current = { line: n, last: n, text: line.trim() };
+      const text = line.trim();
+      current = { line: n, last: n, text, tail: text, pipes: pipesIn(text), inTarget: targetOpenAfter(false, text) };
     } else if (isBlank) {
       finish();
       gap = true;
-    } else if (current && !closesRow(current.text, columns)) {
-      const joinedUrl = insideLinkTarget(current.text);
+    } else if (current && !closesRow(current, columns)) {
+      const joinedUrl = current.inTarget;
       if (joinedUrl) warnings.push({ line: n, message: `a URL broken across lines ${current.last}-${n}; joined` });
-      current.text += (joinedUrl ? '' : ' ') + line.trim();
+      const appended = (joinedUrl ? '' : ' ') + line.trim();
+      current.text += appended;
+      current.tail = appended;
+      current.pipes += pipesIn(appended);
+      current.inTarget = targetOpenAfter(current.inTarget, appended);
       current.last = n;
     } else {
       finish();

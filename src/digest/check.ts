@@ -1,5 +1,5 @@
 import { join, relative, resolve } from 'node:path';
-import { listDigestFiles, sameDay, sameDayMessage } from './find.ts';
+import { listDigestEntries, sameDay, sameDayMessage } from './find.ts';
 import { readDigestFile } from './load.ts';
 import type { Digest, Note } from './model.ts';
 
@@ -16,10 +16,14 @@ export interface CheckedDigest extends Digest {
 export async function checkDigests(dir: string, cwd = process.cwd()): Promise<CheckedDigest[]> {
   const absolute = resolve(cwd, dir);
   const checked: CheckedDigest[] = [];
-  for (const file of await listDigestFiles(absolute)) {
+  const { files, skipped } = await listDigestEntries(absolute);
+  for (const file of files) {
     const shown = join(dir, relative(absolute, file));
     const { digest, errors } = await readDigestFile(file, shown);
     checked.push({ path: shown, ...digest, errors });
+  }
+  for (const { path, why } of skipped) {
+    checked.push({ path: join(dir, relative(absolute, path)), date: '', papers: [], warnings: [{ line: 1, message: why }], errors: [] });
   }
   for (const [second, first] of sameDay(checked)) {
     second.errors.push({ line: 1, message: sameDayMessage(second.date, first.path) });

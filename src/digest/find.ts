@@ -28,8 +28,17 @@ export function dateFromHeading(text: string): string | undefined {
   return date !== undefined && isIsoDate(date) ? date : undefined;
 }
 
-/** Every file under `dir` named like a digest, in path order; nothing is read. */
-export async function listDigestFiles(dir: string): Promise<string[]> {
+/** A path named like a digest that is not read, and why. */
+export interface SkippedPath {
+  path: string;
+  why: string;
+}
+
+/**
+ * Every regular file under `dir` named like a digest, in path order, and the paths named like one
+ * that are skipped: a symbolic link (it could point anywhere), a folder. Nothing is read.
+ */
+export async function listDigestEntries(dir: string): Promise<{ files: string[]; skipped: SkippedPath[] }> {
   let entries;
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -38,10 +47,21 @@ export async function listDigestFiles(dir: string): Promise<string[]> {
     const why = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : String(error);
     throw new PaperboyError(`${dir}: cannot read: ${why}`, { cause: error });
   }
-  return entries
-    .filter((e) => e.isFile() && dateFromPath(join(relative(dir, e.parentPath), e.name)) !== undefined)
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  const named = entries.filter((e) => dateFromPath(join(relative(dir, e.parentPath), e.name)) !== undefined);
+  const files = named.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  const skipped = named
+    .filter((e) => !e.isFile())
+    .map((e) => ({
+      path: join(e.parentPath, e.name),
+      why: e.isSymbolicLink() ? 'a symbolic link, not a digest file: skipped' : e.isDirectory() ? 'a folder, not a digest file: skipped' : 'not a regular file: skipped',
+    }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  return { files, skipped };
+}
+
+/** Every regular file under `dir` named like a digest, in path order; nothing is read. */
+export async function listDigestFiles(dir: string): Promise<string[]> {
+  return (await listDigestEntries(dir)).files;
 }
 
 /** Lines at which a heading sits, for messages about duplicates. */

@@ -1,4 +1,4 @@
-export { findDigests, findNewestDigest, listDigestFiles, dateFromPath, dateFromHeading, sameDay, sameDayMessage, type DigestFile } from './find.ts';
+export { findDigests, findNewestDigest, listDigestFiles, listDigestEntries, type SkippedPath, dateFromPath, dateFromHeading, sameDay, sameDayMessage, type DigestFile } from './find.ts';
 export { loadDigest, readDigestFile } from './load.ts';
 export { parseDigest, readDigest, isIsoDate, type DigestReading } from './parse.ts';
 export { createLibrary, type DigestLibrary, type LibraryEntry } from './library.ts';

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { listDigestFiles } from './find.ts';
+import { listDigestEntries, type SkippedPath } from './find.ts';
 import { readDigestFile } from './load.ts';
 import type { DigestReading } from './parse.ts';
 
@@ -14,6 +14,8 @@ export interface DigestLibrary {
   readonly dir: string;
   /** Every digest file under the folder, in path order, broken ones included (with their errors). */
   readAll(): Promise<LibraryEntry[]>;
+  /** The paths named like digests that the last `readAll` skipped, and why. */
+  skipped(): readonly SkippedPath[];
 }
 
 /** A library over `dir`: the one cache of parsed digests that the builder and the web share. */
@@ -27,12 +29,16 @@ export function createLibrary(dir: string): DigestLibrary {
     cache.set(path, { mtimeMs: info.mtimeMs, size: info.size, reading });
     return { path, reading };
   }
+  let skipped: readonly SkippedPath[] = [];
   return {
     dir,
     async readAll() {
-      const paths = await listDigestFiles(dir);
-      for (const path of cache.keys()) if (!paths.includes(path)) cache.delete(path);
-      return Promise.all(paths.map(read));
+      const listed = await listDigestEntries(dir);
+      skipped = listed.skipped;
+      const present = new Set(listed.files);
+      for (const path of cache.keys()) if (!present.has(path)) cache.delete(path);
+      return Promise.all(listed.files.map(read));
     },
+    skipped: () => skipped,
   };
 }

@@ -4,9 +4,33 @@ import { dateFromPath } from './find.ts';
 import type { Digest } from './model.ts';
 import { readDigest, type DigestReading } from './parse.ts';
 
-async function readText(path: string, shown: string): Promise<string> {
+// The first line holding bytes that are not UTF-8, if any.
+function badUtf8Line(bytes: Buffer): number | undefined {
+  const strict = new TextDecoder('utf-8', { fatal: true });
   try {
-    return await readFile(path, 'utf8');
+    strict.decode(bytes);
+    return undefined;
+  } catch {
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i < bytes.length && bytes[i] !== 0x0a) continue;
+      try {
+        strict.decode(bytes.subarray(start, i));
+      } catch {
+        return line;
+      }
+      line++;
+      start = i + 1;
+    }
+    return line;
+  }
+}
+
+async function readText(path: string, shown: string): Promise<{ text: string; badLine: number | undefined }> {
+  try {
+    const bytes = await readFile(path);
+    return { text: bytes.toString('utf8'), badLine: badUtf8Line(bytes) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a digest' : String(error);
@@ -19,9 +43,14 @@ async function readText(path: string, shown: string): Promise<string> {
  * date. Messages name the file as `shown` (the path as the user gave it).
  */
 export async function readDigestFile(path: string, shown = path): Promise<DigestReading> {
-  const reading = readDigest(await readText(path, shown));
+  const { text, badLine } = await readText(path, shown);
+  const reading = readDigest(text);
   const named = dateFromPath(path);
   const { digest } = reading;
+  if (badLine !== undefined) {
+    digest.warnings.push({ line: badLine, message: 'the file is not valid UTF-8 here; the bytes that are not were read as "\uFFFD"' });
+    digest.warnings.sort((a, b) => a.line - b.line);
+  }
   if (named !== undefined && digest.date !== '' && named !== digest.date) {
     digest.warnings.unshift({
       line: 1,

@@ -1,5 +1,5 @@
 import { DigestError } from '../errors.ts';
-import { findArxivId, isEmptyCell, readAuthors, readLinkCell, readTags, readTitleCell, tidy } from './_cells.ts';
+import { findArxivId, isEmptyCell, MAX_LINKS_PER_CELL, readAuthors, readLinkCell, readTags, readTitleCell, shortened, tidy } from './_cells.ts';
 import { fitCells, readHeader, type Column } from './_columns.ts';
 import { splitPoints } from './_points.ts';
 import { readRawDigest, splitCells, type LogicalRow } from './_table.ts';
@@ -9,6 +9,26 @@ import type { Digest, Note, Paper } from './model.ts';
 export interface DigestReading {
   digest: Digest;
   errors: Note[];
+}
+
+/** The longest title and summary kept: real ones are far shorter; longer ones are cut, with a warning. */
+export const MAX_TITLE_LENGTH = 400;
+export const MAX_SUMMARY_LENGTH = 8_000;
+
+function limited(text: string, length: number, what: string, warn: (message: string) => void): string {
+  if (text.length <= length) return text;
+  warn(`the ${what} is ${text.length} characters long; cut to ${length}`);
+  return `${text.slice(0, length - 1).trimEnd()}…`;
+}
+
+// Links of the title and link cells that are not http(s) (javascript:, data:…) are dropped, said out loud.
+function warnForeignLinks(links: readonly string[], warn: (message: string) => void): string[] {
+  const kept: string[] = [];
+  for (const link of links) {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(link) && !/^https?:/i.test(link)) warn(`link "${shortened(link)}" is not an http(s) URL; dropped`);
+    else kept.push(link);
+  }
+  return kept;
 }
 
 /** Whether `YYYY-MM-DD` names a real calendar day. */
@@ -35,31 +55,32 @@ function readRow(
   }
   const cell = (column: Column): string => cells[columns.indexOf(column)] ?? '';
   const title = readTitleCell(cell('title'));
-  const linkCell = columns.includes('link') ? readTitleCell(cell('link')).links : [];
+  title.links = warnForeignLinks(title.links, warn);
+  const linkCell = columns.includes('link') ? warnForeignLinks(readTitleCell(cell('link')).links, warn) : [];
   const found = findArxivId([...title.links.slice(0, 1), ...linkCell, ...title.links.slice(1)]);
   if (!found) {
-    fail(`row has no arXiv link (title "${title.title.slice(0, 60)}")`);
+    fail(`row has no arXiv link (title "${shortened(title.title, 60)}")`);
     return undefined;
   }
   if (found.viaHf) warn(`no arXiv link; the id ${found.id} is taken from the Hugging Face paper link`);
   const github = readLinkCell(cell('github'), 'github', warn);
   const huggingface = readLinkCell(cell('huggingface'), 'huggingface', warn);
-  for (const url of title.links) {
+  for (const url of title.links.slice(0, MAX_LINKS_PER_CELL)) {
     if (/^https?:\/\/(?:www\.)?(?:huggingface\.co|hf\.co)\//i.test(url) && !huggingface.includes(url)) huggingface.push(url);
     if (/^https?:\/\/(?:www\.)?github\.com\//i.test(url) && !github.includes(url)) github.push(url);
   }
-  let name = title.title;
+  let name = limited(title.title, MAX_TITLE_LENGTH, 'title', warn);
   if (name === '') {
     warn(`row has an empty title; arXiv:${found.id} used instead`);
     name = `arXiv:${found.id}`;
   }
   const summaryCell = cell('summary');
-  const summary = isEmptyCell(summaryCell) ? '' : tidy(summaryCell);
+  const summary = isEmptyCell(summaryCell) ? '' : limited(tidy(summaryCell), MAX_SUMMARY_LENGTH, 'summary', warn);
   return {
     arxivId: found.id,
     url: `https://arxiv.org/abs/${found.id}`,
     title: name,
-    authors: readAuthors(cell('authors')),
+    authors: readAuthors(cell('authors'), warn),
     summary,
     points: splitPoints(summary),
     tags: columns.includes('tags') ? readTags(cell('tags'), warn) : [],

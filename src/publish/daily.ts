@@ -8,6 +8,7 @@ import { notifyHub } from './websub.ts';
 /** Brings the site up to date (incremental), and tells the WebSub hub when a feed changed. */
 export async function refreshSite(ctx: PublishContext): Promise<void> {
   const report = await ctx.builder.build({ all: true });
+  for (const skipped of ctx.builder.skipped()) ctx.log.warn('digest skipped', { path: skipped.path, why: skipped.why });
   if (report.written.length > 0) ctx.log.info('site updated', { files: report.written.length, newest: report.newest });
   const hub = ctx.config.websubHub;
   if (hub && report.written.some((path) => path.startsWith('feeds/'))) {

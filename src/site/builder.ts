@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sameDay, sameDayMessage, type Digest, type DigestLibrary } from '../digest/index.ts';
+import { sameDay, sameDayMessage, type Digest, type DigestLibrary, type SkippedPath } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
 import { removeLeftovers } from '../files.ts';
 import { feedPaths, issueView, planFeeds, renderEmail, renderFeed, type IssueRef, type IssueView, type RenderedEmail, type Site, type TemplateSource, type Templates, type ViewContext } from '../render/index.ts';
@@ -55,6 +55,8 @@ export interface Builder {
   digests(): Promise<Digest[]>;
   /** The issue of a day, ready to mail: the email the build renders, and its topic variants. */
   issue(date: string): Promise<IssueToSend>;
+  /** The paths named like digests that the last reading skipped (links, folders), and why. */
+  skipped(): readonly SkippedPath[];
   /** An email gathered from several issues (the weekly), ready to mail. */
   compose(digest: Digest, context: ViewContext, id: string, label: string): Promise<IssueToSend>;
 }
@@ -201,6 +203,8 @@ export function createBuilder(settings: BuildSettings): Builder {
     },
 
     digests: readAll,
+
+    skipped: () => settings.library.skipped(),
 
     async issue(date) {
       const p = await prepare();

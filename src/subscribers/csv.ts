@@ -56,7 +56,25 @@ export function parseCsv(text: string): { records: CsvRecord[]; problem?: { line
   return { records };
 }
 
-/** A CSV field, quoted when it must be. */
+// Spreadsheet programs run a cell that starts with one of these as a formula.
+const FORMULA = /^[=+\-@\t\r]/;
+
+/**
+ * A CSV field, quoted when it must be. A value a spreadsheet would run as a formula (an address can
+ * be `=cmd|'/C calc'!A0@example.com`) gets a leading `'`, which spreadsheets read as "this is text";
+ * `fromCsvField` takes it off again on import.
+ */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const safe = FORMULA.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) || /^\s|\s$/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+/** A field as `csvField` wrote it: the `'` put before a formula-like value is taken off. */
+export function fromCsvField(value: string): string {
+  return value.startsWith("'") && FORMULA.test(value.slice(1)) ? value.slice(1) : value;
+}
+
+/** Text safe to print on a terminal: control characters (escape sequences) shown as \u{…}. */
+export function visible(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 }

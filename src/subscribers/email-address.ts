@@ -26,3 +26,14 @@ export function addressProblem(address: string): string | undefined {
 export function addressKey(address: string): string {
   return address.trim().toLowerCase();
 }
+
+/**
+ * The mailbox an address reaches, for counting what is sent to it: lower case, without a `+tag`
+ * (`Ann+news@example.org` and `ann+1@example.org` both reach `ann@example.org`).
+ */
+export function mailboxKey(address: string): string {
+  const key = addressKey(address);
+  const at = key.lastIndexOf('@');
+  const plus = key.indexOf('+');
+  return plus > 0 && plus < at ? key.slice(0, plus) + key.slice(at) : key;
+}

@@ -1,4 +1,4 @@
-import { parseCsv, csvField } from './csv.ts';
+import { csvField, fromCsvField, parseCsv, visible } from './csv.ts';
 import { STATUSES, type Cadence, type SubscriberStatus, type SubscriberStore } from './store.ts';
 
 /** What an import did, with every refused row and its line. */
@@ -27,16 +27,16 @@ export function importCsv(store: SubscriberStore, text: string, options: { confi
   const column = (name: string) => columns.indexOf(name);
   const email = column('email');
   if (email === -1) {
-    report.problems.push({ line: header.line, message: `the header has no "email" column (it has: ${header.fields.join(', ')})` });
+    report.problems.push({ line: header.line, message: visible(`the header has no "email" column (it has: ${header.fields.join(', ')})`) });
     return report;
   }
   const status: SubscriberStatus = options.confirmed ? 'confirmed' : 'pending';
   store.transaction(() => {
     for (const row of rows) {
-      const value = (index: number) => (index === -1 ? '' : (row.fields[index] ?? '').trim());
+      const value = (index: number) => (index === -1 ? '' : fromCsvField((row.fields[index] ?? '').trim()));
       const cadence = value(column('cadence')).toLowerCase() || 'daily';
       if (cadence !== 'daily' && cadence !== 'weekly') {
-        report.problems.push({ line: row.line, message: `cadence "${cadence}" is not daily or weekly` });
+        report.problems.push({ line: row.line, message: visible(`cadence "${cadence}" is not daily or weekly`) });
         continue;
       }
       try {
@@ -54,7 +54,7 @@ export function importCsv(store: SubscriberStore, text: string, options: { confi
           if (options.confirmed && subscriber.status === 'pending') store.setStatus(subscriber.id, 'confirmed', `confirmed by ${options.source}`);
         }
       } catch (error) {
-        report.problems.push({ line: row.line, message: (error as Error).message });
+        report.problems.push({ line: row.line, message: visible((error as Error).message) });
       }
     }
   });

@@ -1,6 +1,6 @@
 import { PaperboyError } from '../errors.ts';
 import { retryWhileBusy, type Db } from '../db/index.ts';
-import { addressKey, addressProblem } from './email-address.ts';
+import { addressKey, addressProblem, mailboxKey } from './email-address.ts';
 import { newTokenKey } from './tokens.ts';
 
 export type SubscriberStatus = 'pending' | 'confirmed' | 'unsubscribed' | 'bounced';
@@ -256,16 +256,16 @@ export class SubscriberStore {
     return this.#db.prepare<[number], { at: string; kind: string; detail: string }>('SELECT at, kind, detail FROM events WHERE subscriber_id = ? ORDER BY id').all(id);
   }
 
-  /** How many confirmation emails went to an address on a day (YYYY-MM-DD). */
+  /** How many confirmation emails went to an address's mailbox (any `+tag`) on a day (YYYY-MM-DD). */
   confirmationsOn(email: string, day: string): number {
-    const row = this.#db.prepare<[string, string], { count: number }>('SELECT count FROM confirmations WHERE email_key = ? AND day = ?').get(addressKey(email), day);
+    const row = this.#db.prepare<[string, string], { count: number }>('SELECT count FROM confirmations WHERE email_key = ? AND day = ?').get(mailboxKey(email), day);
     return row?.count ?? 0;
   }
 
   /** Counts a confirmation email sent to an address on a day; earlier days are forgotten. */
   countConfirmation(email: string, day: string): void {
     this.#db.transaction(() => {
-      this.#db.prepare('INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1').run(addressKey(email), day);
+      this.#db.prepare('INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1').run(mailboxKey(email), day);
       this.#db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
     })();
   }

@@ -23,7 +23,16 @@ const SECURITY_HEADERS = {
 
 /** Builds the web server (not yet listening): subscription pages, the feeds and the archive. */
 export async function createServer(ctx: WebContext, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, logger: options.logger ?? false, trustProxy: false });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: options.logger ?? false,
+    trustProxy: false,
+    // A path the router cannot even read (`/feeds/%ZZ`) gets the site's own page, never an echo of it.
+    frameworkErrors: (_error, _request, reply) => {
+      reply.headers(SECURITY_HEADERS);
+      void sendNotice(ctx, reply, 400, { title: 'Bad request', problem: true, paragraphs: ['That address is not a valid web address.'], links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }] });
+    },
+  });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
   // Some mail providers post the RFC 8058 one-click body as multipart/form-data.
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 20, fieldSize: 1024, files: 0, fileSize: 0, parts: 20 } });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { addressProblem, requestSubscription } from '../../subscribers/index.ts';
+import { DatabaseBusyError } from '../../db/index.ts';
+import { addressProblem, requestSubscription, SubscriberError } from '../../subscribers/index.ts';
 import { sendNotice, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
 
@@ -30,7 +31,20 @@ export function subscribeRoute(app: FastifyInstance, ctx: WebContext): void {
     const cadence = field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily';
     const known = new Set(await topicsOf(ctx.library));
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
-    const outcome = await requestSubscription(ctx.subscriptions, { email, topics, cadence, source: 'web' });
+    let outcome;
+    try {
+      outcome = await requestSubscription(ctx.subscriptions, { email, topics, cadence, source: 'web' });
+    } catch (error) {
+      // The relay is down or refuses: nothing was counted against the address; try again later.
+      if (error instanceof DatabaseBusyError || error instanceof SubscriberError) throw error;
+      request.log.error({ error: (error as Error).message }, 'confirmation email not sent');
+      reply.header('retry-after', '300');
+      return sendNotice(ctx, reply, 503, {
+        title: 'Please try again in a few minutes',
+        problem: true,
+        paragraphs: ['The confirmation email could not be sent just now. Please try again in a few minutes: this attempt does not count towards the daily limit.'],
+      });
+    }
     request.log.info({ outcome }, 'subscription request');
     return sendNotice(ctx, reply, 200, {
       title: 'Check your inbox',

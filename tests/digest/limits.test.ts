@@ -1,0 +1,69 @@
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readDigest } from '../../src/digest/index.ts';
+import { paperboy } from '../helpers/cli.ts';
+
+const HEADER = '## Papers for 2031-05-01\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n';
+const row = (cells: { title?: string; tags?: string; github?: string }) =>
+  `| [${cells.title ?? 'A Title'}](https://arxiv.org/abs/3105.00001) | Ann | A summary. | ${cells.tags ?? "['Robotics']"} | ${cells.github ?? 'N/A'} | N/A |\n`;
+
+// How long reading a digest takes, in milliseconds.
+function timed(text: string): { ms: number; reading: ReturnType<typeof readDigest> } {
+  const started = performance.now();
+  const reading = readDigest(text);
+  return { ms: performance.now() - started, reading };
+}
+
+describe('limits on what one digest can make paperboy do', () => {
+  it('cut a paper\'s topics, links and title to sane sizes, with warnings', () => {
+    const tags = `[${Array.from({ length: 3000 }, (_, i) => `'Topic ${i}'`).join(', ')}]`;
+    const links = Array.from({ length: 50_000 }, (_, i) => `[Link](https://github.com/owner/repo${i})`).join(', ');
+    const { ms, reading } = timed(HEADER + row({ title: 'Long '.repeat(20_000), tags, github: links }));
+    const paper = reading.digest.papers[0];
+    expect(paper?.tags).toHaveLength(16);
+    expect(paper?.links.github).toHaveLength(20);
+    expect(paper?.title.length).toBeLessThanOrEqual(400);
+    const said = reading.digest.warnings.map((w) => w.message).join('\n');
+    expect(said).toMatch(/3000 topics; the first 16 are kept/);
+    expect(said).toMatch(/more than 20 links; the first 20 are kept/);
+    expect(said).toMatch(/title is \d+ characters long; cut to 400/);
+    expect(ms).toBeLessThan(2000);
+  });
+
+  it('read a row wrapped over 100,000 lines in linear time', () => {
+    const small = timed(`${HEADER}| [A\n${'  word\n'.repeat(10_000)}](https://arxiv.org/abs/3105.00001) | Ann | S | ['X'] | N/A | N/A |\n`);
+    const large = timed(`${HEADER}| [A\n${'  word\n'.repeat(100_000)}](https://arxiv.org/abs/3105.00001) | Ann | S | ['X'] | N/A | N/A |\n`);
+    expect(large.reading.errors).toEqual([]);
+    expect(large.reading.digest.papers).toHaveLength(1);
+    // Ten times the lines: about ten times the time (a quadratic reader takes a hundred times).
+    expect(large.ms).toBeLessThan(Math.max(small.ms, 5) * 30);
+  });
+
+  it('say so when a link beside a good one is not http(s)', () => {
+    const { reading } = timed(`${HEADER}| [T](https://arxiv.org/abs/3105.00001) [x](javascript:alert(1)) | Ann | S | ['X'] | [Link](data:text/html,hi), [Link](https://github.com/o/r) | N/A |\n`);
+    const said = reading.digest.warnings.map((w) => w.message);
+    expect(said).toContain('link "javascript:alert(1)" is not an http(s) URL; dropped');
+    expect(said).toContain('link "data:text/html,hi" is not an http(s) URL; dropped');
+    expect(reading.digest.papers[0]?.links.github).toEqual(['https://github.com/o/r']);
+  });
+});
+
+describe('files that are not what they seem', () => {
+  it('are named with a warning: broken UTF-8, a digest that is a symbolic link or a folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paperboy-odd-'));
+    await writeFile(join(dir, '2031-05-01.md'), Buffer.concat([Buffer.from(HEADER + row({})), Buffer.from('| [Bad \xff\xfe bytes](https://arxiv.org/abs/3105.00002) | A | S | [] | N/A | N/A |\n', 'latin1')]));
+    await symlink('/etc/passwd', join(dir, '2031-05-02.md'));
+    await mkdir(join(dir, '2031-05-03.md'));
+    const check = await paperboy(['check', dir]);
+    expect(check.status).toBe(0);
+    expect(check.stdout).toContain(`${dir}/2031-05-01.md:6: warning: the file is not valid UTF-8 here`);
+    expect(check.stdout).toContain(`${dir}/2031-05-02.md:1: warning: a symbolic link, not a digest file: skipped`);
+    expect(check.stdout).toContain(`${dir}/2031-05-03.md:1: warning: a folder, not a digest file: skipped`);
+    expect(check.stdout).not.toContain('root:');
+    const build = await paperboy(['build', '--all'], { env: { PAPERBOY_DIGESTS_DIR: dir, PAPERBOY_OUT_DIR: join(dir, '..', 'out-odd') } });
+    expect(build.status).toBe(0);
+    expect(build.stderr).toContain('2031-05-02.md: a symbolic link, not a digest file: skipped');
+  });
+});
