@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from './log.ts';
 import { templateSource, type TemplateSource } from './render/index.ts';
 import { createBuilder, type Builder } from './site/index.ts';
 import type { PublishContext } from './publish/index.ts';
-import { loadSecret, SubscriberStore, type SubscriptionContext } from './subscribers/index.ts';
+import { loadSecret, SubscriberStore, Suppressions, type SubscriptionContext } from './subscribers/index.ts';
 import type { WebContext } from './web/index.ts';
 
 /** The project's folder: the templates are found from here (src/ or dist/ sit in it). */
@@ -42,6 +42,8 @@ export interface App {
   readonly builder: Builder;
   readonly db: Db;
   readonly store: SubscriberStore;
+  /** Addresses that no import or operator may put back (complaints, erasures). */
+  readonly suppressions: Suppressions;
   readonly ledger: IssueLedger;
   readonly secret: string;
   /** Where mail goes: the SMTP relay, or `.eml` files in out/outbox/ until one is set. */
@@ -77,6 +79,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const store = once(() => new SubscriberStore(db(), now));
   const ledger = once(() => openLedger(db(), now));
   const secret = once(() => loadSecret(config.dataDir, config.secret));
+  const suppressions = once(() => new Suppressions(db(), secret(), now));
   const track = (transport: Transport) => {
     opened.transports.push(transport);
     return transport;
@@ -87,6 +90,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   );
   const subscriptions = once<SubscriptionContext>(() => ({
     store: store(),
+    suppressions: suppressions(),
     templates,
     secret: secret(),
     site: config.site,
@@ -124,6 +128,9 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     },
     get ledger() {
       return ledger();
+    },
+    get suppressions() {
+      return suppressions();
     },
     get secret() {
       return secret();

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { plural } from '../output.ts';
-import { exportCsv, importCsv, isStatus, type Subscriber } from '../subscribers/index.ts';
+import { exportCsv, importCsv, isStatus, suppressedMessage, type Subscriber } from '../subscribers/index.ts';
 import type { CommandContext } from './context.ts';
 
 function line(s: Subscriber): string {
@@ -16,7 +16,8 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
 
 /** `subscribers add EMAIL [--confirmed] [--topics a,b] [--weekly] [--name N]`. */
 export async function addSubscriber(ctx: CommandContext, email: string, flags: { confirmed?: unknown; topics?: unknown; weekly?: unknown; name?: unknown }): Promise<number> {
-  const { store } = ctx.app();
+  const { store, suppressions } = ctx.app();
+  if (suppressions.reason(email) !== undefined) throw new PaperboyError(suppressedMessage(email));
   const { subscriber, added } = store.add({
     email,
     name: text(flags.name),
@@ -58,7 +59,8 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
   } catch (error) {
     throw new PaperboyError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
-  const report = importCsv(ctx.app().store, csv, { confirmed: flags.confirmed === true, source: 'import' });
+  const app = ctx.app();
+  const report = importCsv(app.store, csv, { confirmed: flags.confirmed === true, source: 'import', suppressions: app.suppressions });
   for (const problem of report.problems) ctx.output.err(`${file}:${problem.line}: ${problem.message}`);
   ctx.output.out(`${plural(report.added, 'subscriber')} added, ${report.existing} already on the list, ${plural(report.problems.length, 'row')} refused`);
   return report.problems.length > 0 ? 1 : 0;

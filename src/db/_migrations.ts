@@ -91,4 +91,11 @@ export const MIGRATIONS: readonly string[] = [
    DROP TABLE deliveries;
    ALTER TABLE deliveries_next RENAME TO deliveries;
    CREATE INDEX deliveries_by_status ON deliveries (issue, round, status, subscriber_id);`,
+  // Addresses that must not come back by an import or by hand (they complained, or were erased),
+  // kept only as a keyed hash; a fresh double opt-in by their owner lifts it.
+  `CREATE TABLE suppressions (
+     address_hash TEXT PRIMARY KEY,
+     reason TEXT NOT NULL,
+     at TEXT NOT NULL
+   ) WITHOUT ROWID;`,
 ];

@@ -80,7 +80,7 @@ async function confirmByReply(ctx: SubscriptionContext, token: string, message: 
   if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
   const from = message.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
   if (from.length !== 1 || from[0] !== holder.subscriber.email.toLowerCase()) return 'ignored: not from the address being confirmed';
-  const outcome = await ctx.store.write(() => confirm(ctx.store, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email'));
+  const outcome = await ctx.store.write(() => confirm(ctx, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email'));
   return outcome === 'left since' ? 'ignored: link older than leaving' : 'confirmed';
 }
 

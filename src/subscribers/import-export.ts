@@ -1,5 +1,6 @@
 import { csvField, fromCsvField, parseCsv, visible } from './csv.ts';
 import { STATUSES, type Cadence, type SubscriberStatus, type SubscriberStore } from './store.ts';
+import { suppressedMessage, type Suppressions } from './suppressions.ts';
 
 /** What an import did, with every refused row and its line. */
 export interface ImportReport {
@@ -11,10 +12,11 @@ export interface ImportReport {
 /**
  * Imports subscribers from CSV text with a header row: `email` (required), `name`, `topics`
  * (separated by `;`), `cadence`. Idempotent: an address already on the list is left as it is
- * (only a pending one becomes confirmed under `confirmed`), so nobody who left is signed up again.
+ * (only a pending one becomes confirmed under `confirmed`), so nobody who left is signed up again,
+ * and a suppressed address (a complaint, an erasure) is refused.
  * Good rows are imported even when others are refused; one transaction for the whole file.
  */
-export function importCsv(store: SubscriberStore, text: string, options: { confirmed: boolean; source: string }): ImportReport {
+export function importCsv(store: SubscriberStore, text: string, options: { confirmed: boolean; source: string; suppressions?: Suppressions }): ImportReport {
   const report: ImportReport = { added: 0, existing: 0, problems: [] };
   const { records, problem } = parseCsv(text);
   if (problem) report.problems.push(problem);
@@ -37,6 +39,10 @@ export function importCsv(store: SubscriberStore, text: string, options: { confi
       const cadence = value(column('cadence')).toLowerCase() || 'daily';
       if (cadence !== 'daily' && cadence !== 'weekly') {
         report.problems.push({ line: row.line, message: visible(`cadence "${cadence}" is not daily or weekly`) });
+        continue;
+      }
+      if (options.suppressions?.reason(value(email)) !== undefined) {
+        report.problems.push({ line: row.line, message: visible(suppressedMessage(value(email))) });
         continue;
       }
       try {

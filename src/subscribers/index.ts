@@ -17,3 +17,4 @@ export {
   type SendNotice,
   type RequestOutcome,
 } from './subscriptions.ts';
+export { Suppressions, suppressedMessage, type SuppressionReason } from './suppressions.ts';

@@ -2,6 +2,7 @@ import type { Sender, Site } from '../config.ts';
 import type { TemplateSource } from '../render/index.ts';
 import { addressProblem } from './email-address.ts';
 import { cleanTopics, SubscriberError, type Cadence, type Subscriber, type SubscriberStore } from './store.ts';
+import type { Suppressions } from './suppressions.ts';
 import { CONFIRM_TOKEN_DAYS, signToken, type TokenHolder } from './tokens.ts';
 
 /** A short email to one person (a confirmation link, a note), sent by whatever the caller hands in. */
@@ -20,6 +21,8 @@ export type SendNotice = (notice: Notice) => Promise<void>;
 /** What the subscription flows work with, handed in. */
 export interface SubscriptionContext {
   store: SubscriberStore;
+  /** Addresses that may come back only by their owner's confirmation. */
+  suppressions: Suppressions;
   templates: TemplateSource;
   secret: string;
   site: Site;
@@ -113,12 +116,15 @@ export type ConfirmOutcome = 'confirmed' | 'already confirmed' | 'left since';
  * Confirms a subscriber (idempotent) with a confirmation made at `issuedAt`. Someone who left the
  * list after that confirmation was made is not brought back by it: coming back takes a fresh one.
  */
-export function confirm(store: SubscriberStore, subscriber: Subscriber, issuedAt: Date | undefined, how: string): ConfirmOutcome {
+export function confirm(ctx: Pick<SubscriptionContext, 'store' | 'suppressions'>, subscriber: Subscriber, issuedAt: Date | undefined, how: string): ConfirmOutcome {
+  const { store } = ctx;
   if (subscriber.status === 'confirmed') return 'already confirmed';
   // Tokens tell their time in whole seconds: one made in the second they left counts as made after.
   const left = subscriber.leftAt === null ? undefined : Math.floor(Date.parse(subscriber.leftAt) / 1000);
   if (left !== undefined && (issuedAt === undefined || issuedAt.getTime() / 1000 < left)) return 'left since';
   store.setStatus(subscriber.id, 'confirmed', how);
+  // Their owner confirmed: a complaint or an erasure of the address no longer holds it back.
+  ctx.suppressions.lift(subscriber.email);
   return 'confirmed';
 }
 

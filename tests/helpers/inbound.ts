@@ -7,7 +7,7 @@ import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { startReceiver, type Receiver } from '../../src/inbound/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { templateSource } from '../../src/render/index.ts';
-import type { Notice, SubscriberStore, SubscriptionContext } from '../../src/subscribers/index.ts';
+import { Suppressions, type Notice, type SubscriberStore, type SubscriptionContext } from '../../src/subscribers/index.ts';
 import { SECRET, tempDatabase } from './dispatch.ts';
 import { root } from './paths.ts';
 import { SITE } from './site.ts';
@@ -28,12 +28,13 @@ export interface TestInbound {
 
 /** Starts a receiver; `send` is how its notices go out (an outbox folder by default). */
 export async function startInbound(options: { send?: (notice: Notice) => Promise<void> } = {}): Promise<TestInbound> {
-  const { store, dataDir } = await tempDatabase();
+  const { db, store, dataDir } = await tempDatabase();
   const outbox = join(dataDir, 'outbox');
   const sender = senderOf(LIST_FROM);
   const transport = fileTransport(outbox);
   const subscriptions: SubscriptionContext = {
     store,
+    suppressions: new Suppressions(db, SECRET),
     templates: templateSource(join(root, 'templates')),
     secret: SECRET,
     site: SITE,

@@ -7,7 +7,7 @@ import { simpleParser } from 'mailparser';
 import { openDatabase, type Db } from '../../src/db/index.ts';
 import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { templateSource } from '../../src/render/index.ts';
-import { SubscriberStore, type SubscriptionContext } from '../../src/subscribers/index.ts';
+import { SubscriberStore, Suppressions, type SubscriptionContext } from '../../src/subscribers/index.ts';
 import { createServer, type WebContext } from '../../src/web/index.ts';
 import { SECRET, SENDER } from './dispatch.ts';
 import { fixture, root } from './paths.ts';
@@ -46,6 +46,7 @@ export async function startWeb(options: { subscribeRate?: number } = {}): Promis
   const templates = templateSource(join(root, 'templates'));
   const subscriptions: SubscriptionContext = {
     store,
+    suppressions: new Suppressions(db, SECRET),
     templates,
     secret: SECRET,
     site: site.settings.site,

@@ -51,7 +51,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const holder = await holderFor(ctx, request, reply, 'confirm');
     if (!holder) return reply;
     const { subscriber } = holder;
-    if ((await ctx.store.write(() => confirm(ctx.store, subscriber, holder.issuedAt, 'confirmed on the web'))) === 'left since') {
+    if ((await ctx.store.write(() => confirm(ctx.subscriptions, subscriber, holder.issuedAt, 'confirmed on the web'))) === 'left since') {
       return sendNotice(ctx, reply, 400, {
         title: 'This link is older than your last goodbye',
         problem: true,
