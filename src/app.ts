@@ -1,15 +1,16 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
-import { openDatabase, type Db } from './db/index.ts';
+import { databaseExists, emptyDatabase, openDatabase, type Db } from './db/index.ts';
 import { composeNotice, fileTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, type IssueLedger } from './ledger/index.ts';
+import { createMetrics, type Metrics } from './metrics/index.ts';
 import { silentLogger, type Logger } from './log.ts';
-import { templateSource, type TemplateSource } from './render/index.ts';
+import { displayDate, siteUrls, templateSource, type TemplateSource } from './render/index.ts';
 import { createBuilder, type Builder } from './site/index.ts';
 import type { PublishContext } from './publish/index.ts';
-import { loadSecret, SubscriberStore, Suppressions, type SubscriptionContext } from './subscribers/index.ts';
+import { loadSecret, SubscriberStore, Suppressions, type PrivacyContext, type SubscriptionContext } from './subscribers/index.ts';
 import type { WebContext } from './web/index.ts';
 
 /** The project's folder: the templates are found from here (src/ or dist/ sit in it). */
@@ -26,6 +27,8 @@ export interface AppOptions {
    * its writes then wait without blocking, so pages and feeds never wait on the database.
    */
   busyTimeoutMs?: number;
+  /** Only reading: where there is no list yet, an empty one in memory stands in, and nothing is created. */
+  readOnly?: boolean;
 }
 
 /**
@@ -48,14 +51,18 @@ export interface App {
   readonly secret: string;
   /** Where mail goes: the SMTP relay, or `.eml` files in out/outbox/ until one is set. */
   readonly transport: Transport;
+  /** A subscriber's data, to download or erase. */
+  readonly privacy: PrivacyContext;
   /** The subscription flows (double opt-in, unsubscribe requests), sending through the transport. */
   readonly subscriptions: SubscriptionContext;
   /** `.eml` files in out/outbox/, whatever the settings say (dry runs). */
   outbox(): Transport;
   /** What a dispatch through `transport` works with. */
   dispatchContext(transport?: Transport): DispatchContext;
-  /** What the web server works with. */
-  web(): WebContext;
+  /** The metrics, read from the state when scraped. */
+  readonly metrics: Metrics;
+  /** What the web server works with; `nextRun` says when the daily job runs next. */
+  web(nextRun?: () => Date | null): WebContext;
   /** What the scheduled jobs work with; `signal` tells them to stop taking work. */
   jobs(signal: AbortSignal): PublishContext;
   close(): Promise<void>;
@@ -71,11 +78,14 @@ function once<T>(make: () => T): () => T {
 export function openApp(config: Config, options: AppOptions = {}): App {
   const now = options.now ?? (() => new Date());
   const log = options.log ?? silentLogger;
-  const templates = templateSource(join(options.root ?? projectRoot, 'templates'));
+  const templates = templateSource(config.templatesDir ?? join(options.root ?? projectRoot, 'templates'));
   const library = createLibrary(config.digestsDir);
   const builder = createBuilder({ library, outDir: config.outDir, templates, site: config.site, hub: config.websubHub, repeats: config.repeats });
   const opened: { db?: Db; transports: Transport[] } = { transports: [] };
-  const db = once(() => (opened.db = openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs })));
+  const db = once(() => {
+    if (options.readOnly && !databaseExists(config.dataDir)) return (opened.db = emptyDatabase());
+    return (opened.db = openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }));
+  });
   const store = once(() => new SubscriberStore(db(), now));
   const ledger = once(() => openLedger(db(), now));
   const secret = once(() => loadSecret(config.dataDir, config.secret));
@@ -99,8 +109,33 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     send: async (notice) => {
       await transport().send(await composeNotice(config.sender, notice));
     },
+    latestIssue: async () => {
+      const newest = (await builder.digests()).at(-1);
+      return newest && { webUrl: siteUrls(config.site).issue(newest.date), displayDate: displayDate(newest.date) };
+    },
   }));
 
+  const metrics = once(() =>
+    createMetrics({
+      subscribersByStatus: () => store().counts(),
+      deliveriesByStatus: () => ledger().rounds.totals(),
+      eventsByKind: () => store().eventCounts(''),
+      lastDispatchSeconds: () => {
+        const round = ledger().rounds.lastRound();
+        return round?.finishedAt ? (Date.parse(round.finishedAt) - Date.parse(round.startedAt)) / 1000 : undefined;
+      },
+      lastPublication: () => {
+        const last = ledger().publications.last();
+        return last ? new Date(last.publishedAt) : undefined;
+      },
+    }),
+  );
+  const health = (nextRun: () => Date | null) => () => {
+    store().count();
+    const last = ledger().publications.last();
+    return { lastPublication: last ? { issue: last.issue, at: last.publishedAt } : null, nextRun: nextRun()?.toISOString() ?? null };
+  };
+  const privacy = once<PrivacyContext>(() => ({ store: store(), suppressions: suppressions(), deliveriesOf: (id) => ledger().rounds.deliveriesOf(id) }));
   const dispatchContext = (through = transport()): DispatchContext => ({
     ledger: ledger(),
     store: store(),
@@ -141,9 +176,15 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     get subscriptions() {
       return subscriptions();
     },
+    get privacy() {
+      return privacy();
+    },
     outbox,
     dispatchContext,
-    web: () => ({
+    get metrics() {
+      return metrics();
+    },
+    web: (nextRun = () => null) => ({
       site: config.site,
       outDir: config.outDir,
       secret: secret(),
@@ -151,7 +192,11 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       templates,
       library,
       subscriptions: subscriptions(),
+      privacy: privacy(),
       subscribeRate: 10,
+      health: health(nextRun),
+      metrics: metrics(),
+      metricsToken: config.metricsToken,
     }),
     jobs: (signal) => ({ config, builder, ledger: ledger(), dispatch: () => dispatchContext(), log, signal, now }),
     async close() {

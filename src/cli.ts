@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { App } from './app.ts';
@@ -31,12 +31,19 @@ const commands = {
   serve: () => import('./commands/serve.ts'),
   bench: () => import('./commands/bench.ts'),
   start: () => import('./commands/start.ts'),
+  preview: () => import('./commands/preview.ts'),
 };
+
+// The version of the package this program is (src/ and dist/ both sit beside package.json).
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** Builds the `paperboy` command line; an action hands `run` what to do. */
 function buildProgram(output: Output, run: (action: Run) => void): Command {
   const program = new Command('paperboy')
     .description('Publish a daily research-paper digest as email, feeds, web pages and an archive.')
+    .version(version(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: output.out, writeErr: output.err })
     .showHelpAfterError();
@@ -94,6 +101,11 @@ function buildProgram(output: Output, run: (action: Run) => void): Command {
     .argument('<email>')
     .action((email: string) => run(async (ctx) => (await commands.subscribers()).removeSubscriber(ctx, email)));
   subscribers
+    .command('erase')
+    .description('forget an address and everything about it (only a keyed hash stays, to keep it off the list)')
+    .argument('<email>')
+    .action((email: string) => run(async (ctx) => (await commands.subscribers()).eraseSubscriberCommand(ctx, email)));
+  subscribers
     .command('import')
     .description('import a CSV file with a header row: email, name, topics (a;b), cadence')
     .argument('<file>')
@@ -122,6 +134,13 @@ function buildProgram(output: Output, run: (action: Run) => void): Command {
     .description('the web server: subscription pages, feeds, archive')
     .option('--port <port>', 'listen on this port (default: PAPERBOY_PORT)')
     .action((flags: Flags) => run(async (ctx) => (await commands.serve()).serveCommand(ctx, flags)));
+
+  program
+    .command('preview')
+    .description('a live preview of the templates: the email, the issue page and the home page, reloaded on each edit')
+    .option('--date <date>', 'the digest of this day (YYYY-MM-DD); default: the newest')
+    .option('--port <port>', 'listen on this port (default: 8081)')
+    .action((flags: Flags) => run(async (ctx) => (await commands.preview()).previewCommand(ctx, flags)));
 
   program
     .command('bench')
@@ -164,8 +183,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const ctx: CommandContext = {
     output,
     cwd,
-    config: () => config ?? (config = configOf(env, cwd)),
-    app: (opening) => app ?? (app = openAppOf(ctx.config(), output, opening?.server === true)),
+    config: () => {
+      if (config) return config;
+      config = configOf(env, cwd);
+      for (const warning of config.warnings) output.err(`paperboy: warning: ${warning}`);
+      return config;
+    },
+    app: (opening) => app ?? (app = openAppOf(ctx.config(), output, opening ?? {})),
     stopped: () => stopRequest(options.signal),
     progress: options.output === undefined ? process.stderr : undefined,
   };
@@ -202,12 +226,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
 // The settings and the composition root, loaded only for a command that runs.
 let configOf: (env: NodeJS.ProcessEnv, cwd: string) => Config;
-let openAppOf: (config: Config, output: Output, server: boolean) => App;
+let openAppOf: (config: Config, output: Output, opening: { server?: boolean; readOnly?: boolean }) => App;
 async function loadParts(): Promise<void> {
   const [{ loadConfig }, { openApp }, { createLogger }] = await Promise.all([import('./config.ts'), import('./app.ts'), import('./log.ts')]);
   configOf = loadConfig;
   // A server never blocks on the database's lock; a one-off command may wait for it.
-  openAppOf = (config, output, server) => openApp(config, { log: createLogger(config.logLevel, output.err), ...(server ? { busyTimeoutMs: 0 } : {}) });
+  openAppOf = (config, output, opening) =>
+    openApp(config, { log: createLogger(config.logLevel, output.err), readOnly: opening.readOnly === true, ...(opening.server ? { busyTimeoutMs: 0 } : {}) });
 }
 
 /** Whether this module is the program being run (`node dist/cli.js`), wherever it lies. */

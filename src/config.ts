@@ -26,8 +26,11 @@ export function durationMs(text: string): number {
 }
 
 const schema = z.object({
-  PAPERBOY_SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://papers.example.org' }).default('http://localhost:8080'),
+  PAPERBOY_SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://papers.example.org' }).optional(),
   PAPERBOY_PORT: port.default(8080),
+  PAPERBOY_HOST: z.string().regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'must be an address to listen on, such as 127.0.0.1, 0.0.0.0 or ::').default('127.0.0.1'),
+  PAPERBOY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PAPERBOY_TEMPLATES_DIR: z.string().min(1).optional(),
   PAPERBOY_FROM: z
     .string()
     .regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'must be "Name <address>" or an address')
@@ -84,6 +87,14 @@ export interface Config {
   /** The site as every output sees it (address, name, language). */
   readonly site: Site;
   readonly port: number;
+  /** Where the web server and the inbound receiver listen (loopback unless told otherwise). */
+  readonly host: string;
+  /** The bearer token `/metrics` asks for; without one, `/metrics` is off. */
+  readonly metricsToken: string | undefined;
+  /** The templates folder: PAPERBOY_TEMPLATES_DIR, else the project's own (undefined here). */
+  readonly templatesDir: string | undefined;
+  /** What was noticed about the settings without stopping: a `PAPERBOY_` name that is no setting. */
+  readonly warnings: readonly string[];
   readonly from: string;
   readonly sender: Sender;
   readonly smtpUrl: string | undefined;
@@ -116,7 +127,29 @@ export interface Config {
 }
 
 // Their values may hold passwords, so messages never repeat them.
-const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET']);
+const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET', 'PAPERBOY_METRICS_TOKEN']);
+
+// How many single-character edits turn one name into the other.
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** A warning for each `PAPERBOY_` name that is no setting, naming the closest real one. */
+export function unknownSettings(names: readonly string[]): string[] {
+  const known = Object.keys(schema.shape);
+  return names
+    .filter((name) => name.startsWith('PAPERBOY_') && !known.includes(name))
+    .map((name) => {
+      const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0] ?? '';
+      return `${name} is not a setting, so it is ignored; did you mean ${closest}?`;
+    });
+}
 
 function readDotEnv(cwd: string): Record<string, string> {
   const path = resolve(cwd, '.env');
@@ -139,13 +172,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ConfigError(`bad settings:\n${lines.join('\n')}`);
   }
   const s = parsed.data;
-  const siteUrl = s.PAPERBOY_SITE_URL.replace(/\/+$/, '');
+  // Without an address of its own, the site is where the web server listens.
+  const siteUrl = (s.PAPERBOY_SITE_URL ?? `http://localhost:${s.PAPERBOY_PORT || 8080}`).replace(/\/+$/, '');
   const title = /^\s*"?([^"<]*?)"?\s*</.exec(s.PAPERBOY_FROM)?.[1] || 'Daily Papers';
   return Object.freeze({
     siteUrl,
     title,
     site: Object.freeze({ url: siteUrl, title, language: 'en' }),
     port: s.PAPERBOY_PORT,
+    host: s.PAPERBOY_HOST.replace(/^\[|\]$/g, ''),
+    metricsToken: s.PAPERBOY_METRICS_TOKEN,
+    templatesDir: s.PAPERBOY_TEMPLATES_DIR === undefined ? undefined : resolve(cwd, s.PAPERBOY_TEMPLATES_DIR),
+    warnings: Object.freeze(unknownSettings(Object.keys(merged))),
     from: s.PAPERBOY_FROM,
     sender: Object.freeze(senderOf(s.PAPERBOY_FROM)),
     smtpUrl: s.PAPERBOY_SMTP_URL,

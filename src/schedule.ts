@@ -5,8 +5,8 @@ import type { Logger } from './log.ts';
 export interface Schedules {
   nextDaily(): Date | null;
   nextWeekly(): Date | null;
-  /** Runs a job now, as a tick would (skipped if one is under way). */
-  runNow(name: 'daily' | 'weekly'): Promise<void>;
+  /** Runs a job now, as a tick would (skipped if one is under way); resolves with what it did. */
+  runNow(name: 'daily' | 'weekly'): Promise<string | undefined>;
   /** Stops firing; resolves once a job under way has finished. */
   stop(): Promise<void>;
 }
@@ -20,24 +20,28 @@ export function startSchedules(
   jobs: { daily: () => Promise<string>; weekly: () => Promise<string> },
   log: Logger,
 ): Schedules {
-  let running: Promise<void> | undefined;
-  const run = (name: 'daily' | 'weekly') => async () => {
+  let running: Promise<string | undefined> | undefined;
+  const run = (name: 'daily' | 'weekly') => async (): Promise<string | undefined> => {
     if (running) {
       log.info('tick skipped', { schedule: name, reason: 'the previous job is still running' });
-      return;
+      return undefined;
     }
     running = (async () => {
       try {
-        log.info('tick', { schedule: name, outcome: await jobs[name]() });
+        const outcome = await jobs[name]();
+        log.info('tick', { schedule: name, outcome });
+        return outcome;
       } catch (error) {
         log.error('job failed', { schedule: name, error: (error as Error).message });
+        return `failed: ${(error as Error).message}`;
       }
     })();
-    await running;
+    const outcome = await running;
     running = undefined;
+    return outcome;
   };
-  const daily = cron.schedule(times.daily, run('daily'), { timezone: times.timeZone, name: 'daily', suppressMissedWarning: true });
-  const weekly = cron.schedule(times.weekly, run('weekly'), { timezone: times.timeZone, name: 'weekly', suppressMissedWarning: true });
+  const daily = cron.schedule(times.daily, () => void run('daily')(), { timezone: times.timeZone, name: 'daily', suppressMissedWarning: true });
+  const weekly = cron.schedule(times.weekly, () => void run('weekly')(), { timezone: times.timeZone, name: 'weekly', suppressMissedWarning: true });
   return {
     runNow: (name) => run(name)(),
     nextDaily: () => daily.getNextRun(),

@@ -34,7 +34,7 @@ export async function benchConditionalFeeds(root: string): Promise<BenchResult> 
   try {
     const port = await new Promise<number>((resolve, reject) => {
       server.stdout.on('data', (chunk: Buffer) => {
-        const m = /on http:\/\/[^:]+:(\d+)/.exec(chunk.toString());
+        const m = /listening on [\d.]+:(\d+)/.exec(chunk.toString());
         if (m) resolve(Number(m[1]));
       });
       server.once('exit', () => reject(new Error('the server stopped')));

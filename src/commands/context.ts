@@ -11,7 +11,7 @@ export interface CommandContext {
   /** The settings, read from the environment and `.env` on first use. */
   config(): Config;
   /** The program's parts, opened on first use (with `options` then) and closed when the command ends. */
-  app(options?: { server?: boolean }): App;
+  app(options?: { server?: boolean; readOnly?: boolean }): App;
   /** Resolves when the command is asked to stop (SIGINT, SIGTERM, or the caller's signal). */
   stopped(): Promise<void>;
   /** Whether standard error is a terminal (a progress bar is drawn there). */

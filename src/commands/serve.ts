@@ -1,3 +1,5 @@
+import { describeListen } from '../listen.ts';
+import { nextRun } from '../schedule.ts';
 import { createServer } from '../web/index.ts';
 import { portOption, type CommandContext } from './context.ts';
 
@@ -6,9 +8,9 @@ export async function serveCommand(ctx: CommandContext, flags: { port?: unknown 
   const app = ctx.app({ server: true });
   const port = portOption(flags.port, app.config.port);
   await app.builder.build({ all: true }).catch((error: unknown) => app.log.error('build failed', { error: (error as Error).message }));
-  const server = await createServer(app.web());
-  const address = await server.listen({ port, host: '0.0.0.0' });
-  ctx.output.out(`serving ${app.config.siteUrl} on ${address.replace('0.0.0.0', 'localhost')}; press Ctrl-C to stop`);
+  const server = await createServer(app.web(() => nextRun(app.config.schedule, app.config.timeZone)));
+  await server.listen({ port, host: app.config.host });
+  ctx.output.out(`serving ${app.config.siteUrl}, listening on ${describeListen(server.server.address())}; press Ctrl-C to stop`);
   await ctx.stopped();
   await server.close();
   return 0;

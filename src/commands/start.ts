@@ -2,7 +2,8 @@ import { watch } from 'node:fs';
 import { relative } from 'node:path';
 import { startReceiver } from '../inbound/index.ts';
 import { publishNewest, publishWeek, refreshSite } from '../publish/index.ts';
-import { inZone, startSchedules } from '../schedule.ts';
+import { inZone, startSchedules, type Schedules } from '../schedule.ts';
+import { describeListen } from '../listen.ts';
 import { createServer } from '../web/index.ts';
 import type { CommandContext } from './context.ts';
 
@@ -19,8 +20,10 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   const { config, log } = app;
   const stopping = new AbortController();
   const jobs = app.jobs(stopping.signal);
-  const server = await createServer(app.web());
-  const address = await server.listen({ port: config.port, host: '0.0.0.0' });
+  let schedules: Schedules | undefined;
+  const server = await createServer(app.web(() => schedules?.nextDaily() ?? null));
+  await server.listen({ port: config.port, host: config.host });
+  const address = describeListen(server.server.address());
 
   // The web follows the digests folder as soon as a file lands; mail waits for the schedule.
   let refresh: NodeJS.Timeout | undefined;
@@ -30,9 +33,9 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   });
   watcher.on('error', (error) => log.warn('not watching the digests folder', { error: error.message }));
 
-  const receiver = config.inboundPort === undefined ? undefined : await startReceiver(app.subscriptions, log, { port: config.inboundPort, host: '0.0.0.0' });
+  const receiver = config.inboundPort === undefined ? undefined : await startReceiver(app.subscriptions, log, { port: config.inboundPort, host: config.host }, (outcome) => app.metrics.inbound(outcome));
 
-  const schedules = startSchedules(
+  schedules = startSchedules(
     { daily: config.schedule, weekly: config.weeklySchedule, timeZone: config.timeZone },
     { daily: () => publishNewest(jobs), weekly: () => publishWeek(jobs) },
     log,
@@ -41,18 +44,20 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   ctx.output.out(
     [
       `paperboy is running`,
-      `  web:      ${config.siteUrl} (listening on ${address.replace('0.0.0.0', 'localhost')})`,
+      `  web:      ${config.siteUrl} (listening on ${address})`,
       `  mail:     ${config.smtpUrl ? `SMTP ${new URL(config.smtpUrl).host}` : `written to ${out}/outbox/ (set PAPERBOY_SMTP_URL to send)`}`,
       `  daily:    ${config.schedule}, next at ${inZone(schedules.nextDaily(), config.timeZone)}`,
       `  weekly:   ${config.weeklySchedule}, next at ${inZone(schedules.nextWeekly(), config.timeZone)}`,
       `  site:     ${out}/ (feeds in ${out}/feeds/)`,
-      ...(receiver ? [`  inbound:  SMTP on port ${receiver.port} for ${config.from}`] : []),
+      ...(receiver ? [`  inbound:  SMTP for ${config.from}, listening on ${receiver.address}`] : []),
     ].join('\n'),
   );
   log.info('started', { web: address, schedule: config.schedule, timeZone: config.timeZone });
 
   // The newest digest goes out at once if it never did (or an unfinished dispatch resumes), like any tick.
-  const first = schedules.runNow('daily');
+  const first = schedules.runNow('daily').then((outcome) => {
+    if (outcome !== undefined) ctx.output.out(`first run: ${outcome}`);
+  });
 
   await ctx.stopped();
   log.info('stopping');

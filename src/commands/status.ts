@@ -4,7 +4,7 @@ import type { CommandContext } from './context.ts';
 
 /** `paperboy status [--json]`: publications, schedule, subscribers, the last dispatch, anything stuck. */
 export async function statusCommand(ctx: CommandContext, flags: { json?: unknown }): Promise<number> {
-  const app = ctx.app();
+  const app = ctx.app({ readOnly: true });
   const { config, store, ledger } = app;
   const subscribers = store.counts();
   const events = store.eventCounts(new Date(app.now().getTime() - 30 * 86_400_000).toISOString());

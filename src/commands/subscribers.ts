@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { plural } from '../output.ts';
-import { exportCsv, importCsv, isStatus, suppressedMessage, type Subscriber } from '../subscribers/index.ts';
+import { eraseSubscriber, exportCsv, importCsv, isStatus, suppressedMessage, type Subscriber } from '../subscribers/index.ts';
 import type { CommandContext } from './context.ts';
 
 function line(s: Subscriber): string {
@@ -35,7 +35,7 @@ export async function addSubscriber(ctx: CommandContext, email: string, flags: {
 export async function listSubscribers(ctx: CommandContext, flags: { status?: unknown; count?: unknown }): Promise<number> {
   const status = text(flags.status);
   if (status !== undefined && !isStatus(status)) throw new UsageError(`--status takes pending, confirmed, unsubscribed or bounced, not "${status}"`);
-  const { store } = ctx.app();
+  const { store } = ctx.app({ readOnly: true });
   if (flags.count) {
     ctx.output.out(String(store.count(status)));
     return 0;
@@ -48,6 +48,13 @@ export async function listSubscribers(ctx: CommandContext, flags: { status?: unk
 export async function removeSubscriber(ctx: CommandContext, email: string): Promise<number> {
   if (!ctx.app().store.remove(email)) throw new PaperboyError(`${email} is not on the list`);
   ctx.output.out(`removed ${email}`);
+  return 0;
+}
+
+/** `subscribers erase EMAIL`: forgets the address and everything about it; only a keyed hash stays, so nothing brings it back but its owner. */
+export async function eraseSubscriberCommand(ctx: CommandContext, email: string): Promise<number> {
+  const erased = await eraseSubscriber(ctx.app().privacy, email);
+  ctx.output.out(erased ? `erased ${email}: nothing about it is kept but a keyed hash that keeps it off the list` : `${email} was not on the list; it is now kept off it (as a keyed hash)`);
   return 0;
 }
 
@@ -68,7 +75,7 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
 
 /** `subscribers export [FILE.csv]`: to the file, or to standard output. */
 export async function exportSubscribers(ctx: CommandContext, file: string | undefined): Promise<number> {
-  const { store } = ctx.app();
+  const { store } = ctx.app({ readOnly: true });
   if (file === undefined) {
     for (const chunk of exportCsv(store)) ctx.output.out(chunk);
     return 0;

@@ -34,6 +34,24 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
+/** An empty database in memory, for a command that only reads where no list exists yet: nothing is created on disk. */
+export function emptyDatabase(): Db {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+/** Writes the log (WAL) into the database file and empties it, so nothing lingers in the log. */
+export function checkpoint(db: Db): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
+}
+
+/** Whether the database under `dataDir` exists. */
+export function databaseExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, DATABASE_FILE));
+}
+
 /** Opens (creating if need be) the database under `dataDir`, in WAL mode, migrated. */
 export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   const path = join(dataDir, DATABASE_FILE);
@@ -52,6 +70,8 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // What is deleted is overwritten, so an erased address leaves no bytes behind in the file.
+  db.pragma('secure_delete = ON');
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   migrate(db);
   for (const side of ['-wal', '-shm']) if (existsSync(path + side)) chmodSync(path + side, 0o600);

@@ -1,2 +1,2 @@
-export { openDatabase, migrate, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
+export { openDatabase, emptyDatabase, databaseExists, checkpoint, migrate, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
 export { retryWhileBusy, isBusy, DatabaseBusyError } from './busy.ts';

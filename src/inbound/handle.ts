@@ -7,6 +7,7 @@ import {
   requestUnsubscribe,
   subscriberOfToken,
   unsubscribe,
+  welcome,
   type Subscriber,
   type SubscriptionContext,
   type TokenPurpose,
@@ -81,7 +82,9 @@ async function confirmByReply(ctx: SubscriptionContext, token: string, message: 
   const from = message.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
   if (from.length !== 1 || from[0] !== holder.subscriber.email.toLowerCase()) return 'ignored: not from the address being confirmed';
   const outcome = await ctx.store.write(() => confirm(ctx, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email'));
-  return outcome === 'left since' ? 'ignored: link older than leaving' : 'confirmed';
+  if (outcome === 'left since') return 'ignored: link older than leaving';
+  if (outcome === 'confirmed') await welcome(ctx, holder.subscriber);
+  return 'confirmed';
 }
 
 /**

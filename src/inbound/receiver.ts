@@ -1,5 +1,6 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { describeListen } from '../listen.ts';
 import type { Logger } from '../log.ts';
 import type { SubscriptionContext } from '../subscribers/index.ts';
 import { isListDomain, mailboxOf, type Mailbox } from './addresses.ts';
@@ -23,6 +24,8 @@ function refusal(code: number, message: string): Error {
 /** The running receiver. */
 export interface Receiver {
   port: number;
+  /** Where it really listens, as an operator reads it. */
+  address: string;
   /** Outcomes of the messages handled so far, newest last (for tests and status). */
   outcomes: InboundOutcome[];
   /** Resolves once every message taken so far has been acted on. */
@@ -74,7 +77,12 @@ async function parse(raw: Buffer): Promise<ParsedMail | Error> {
  * its own limits. A message is answered as soon as it is read; what it asks is done after, one
  * message at a time, so the answer takes as long for a listed address as for any other.
  */
-export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }): Promise<Receiver> {
+export async function startReceiver(
+  ctx: SubscriptionContext,
+  log: Logger,
+  listen: { port: number; host: string },
+  onOutcome: (outcome: InboundOutcome) => void = () => undefined,
+): Promise<Receiver> {
   const sender = ctx.sender;
   const outcomes: InboundOutcome[] = [];
   const clients = clientCounts();
@@ -83,7 +91,10 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
     for (const plan of plans) {
       if (!('act' in plan)) continue;
       queue = queue.then(plan.act).then(
-        (outcome) => void outcomes.push(outcome),
+        (outcome) => {
+          outcomes.push(outcome);
+          onOutcome(outcome);
+        },
         (error: unknown) => log.error('inbound failed', { error: (error as Error).message }),
       );
     }
@@ -145,6 +156,7 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
   });
   return {
     port: (net.address() as import('node:net').AddressInfo).port,
+    address: describeListen(net.address()),
     outcomes,
     idle: () => queue,
     async close() {

@@ -89,6 +89,23 @@ export class Ledger {
     return this.#db.prepare<[], RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id").all().map(toRound);
   }
 
+  /** Deliveries of every issue and round, by status. */
+  totals(): Tally {
+    const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 };
+    for (const row of this.#db.prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status').all()) tally[row.status] = row.n;
+    return tally;
+  }
+
+  /** Every delivery to a subscriber, oldest first: what their data export shows. */
+  deliveriesOf(subscriberId: number): { issue: string; round: number; status: DeliveryStatus; messageId: string; updatedAt: string }[] {
+    return this.#db
+      .prepare<[number], { issue: string; round: number; status: DeliveryStatus; message_id: string; updated_at: string }>(
+        'SELECT issue, round, status, message_id, updated_at FROM deliveries WHERE subscriber_id = ? ORDER BY updated_at, issue, round',
+      )
+      .all(subscriberId)
+      .map((r) => ({ issue: r.issue, round: r.round, status: r.status, messageId: r.message_id, updatedAt: r.updated_at }));
+  }
+
   /** Deliveries in doubt (the relay took them and never answered), by issue and round. */
   inDoubt(): { issue: string; round: number; count: number }[] {
     return this.#db.prepare<[], { issue: string; round: number; count: number }>("SELECT issue, round, count(*) AS count FROM deliveries WHERE status = 'doubt' GROUP BY issue, round ORDER BY issue, round").all();

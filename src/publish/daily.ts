@@ -51,7 +51,7 @@ export async function publishNewest(ctx: PublishContext): Promise<string> {
   if (age.late) {
     await ctx.ledger.write(() => publications.record(newest.date, false, `${age.days} days old: on the web, not mailed (dispatch --force mails it)`, ctx.now()));
     ctx.log.info('published', { issue: newest.date, mailed: false, reason: `older than ${ctx.config.maxLateness}` });
-    return `${newest.date} is ${age.days} days old: published on the web, not mailed`;
+    return `${newest.date} is ${age.days} days old: published on the web, not mailed; to see its email, run \`paperboy preview --date ${newest.date}\` (or \`paperboy dispatch --date ${newest.date} --dry-run --force\`, which writes it to out/outbox/)`;
   }
   const summary = await mail(ctx, await ctx.builder.issue(newest.date), 'daily');
   if (summary === 'busy') return 'a dispatch is already running';

@@ -24,6 +24,7 @@ export interface Templates {
   preferences: Template;
   confirmEmail: Template;
   alreadySubscribedEmail: Template;
+  welcomeEmail: Template;
   unsubscribeRequestEmail: Template;
   css: string;
   hash: string;
@@ -43,11 +44,12 @@ const FILES = {
   preferences: 'preferences.hbs',
   confirmEmail: 'confirm-email.txt.hbs',
   alreadySubscribedEmail: 'already-subscribed-email.txt.hbs',
+  welcomeEmail: 'welcome-email.txt.hbs',
   unsubscribeRequestEmail: 'unsubscribe-request-email.txt.hbs',
 } as const;
 
 // Outputs that are not HTML are compiled without HTML escaping.
-const UNESCAPED = new Set(['emailText', 'issueText', 'archiveIssue', 'archiveIndex', 'confirmEmail', 'alreadySubscribedEmail', 'unsubscribeRequestEmail']);
+const UNESCAPED = new Set(['emailText', 'issueText', 'archiveIssue', 'archiveIndex', 'confirmEmail', 'alreadySubscribedEmail', 'unsubscribeRequestEmail', 'welcomeEmail']);
 
 const indentOf = (value: unknown): string => (typeof value === 'number' ? ' '.repeat(value) : typeof value === 'string' ? value : '');
 

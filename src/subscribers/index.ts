@@ -7,6 +7,7 @@ export { importCsv, exportCsv, isStatus, type ImportReport } from './import-expo
 export {
   requestSubscription,
   requestUnsubscribe,
+  welcome,
   confirm,
   unsubscribe,
   linksFor,
@@ -18,3 +19,4 @@ export {
   type RequestOutcome,
 } from './subscriptions.ts';
 export { Suppressions, suppressedMessage, type SuppressionReason } from './suppressions.ts';
+export { personalData, eraseSubscriber, type PersonalData, type PrivacyContext, type DeliveryRecord } from './privacy.ts';

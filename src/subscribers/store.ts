@@ -1,5 +1,5 @@
 import { PaperboyError } from '../errors.ts';
-import { retryWhileBusy, type Db } from '../db/index.ts';
+import { checkpoint, retryWhileBusy, type Db } from '../db/index.ts';
 import { addressKey, addressProblem, mailboxKey } from './email-address.ts';
 import { newTokenKey } from './tokens.ts';
 
@@ -186,6 +186,21 @@ export class SubscriberStore {
   /** Deletes a subscriber and their history; says whether there was one. */
   remove(email: string): boolean {
     return this.#db.prepare('DELETE FROM subscribers WHERE email_key = ?').run(addressKey(email)).changes > 0;
+  }
+
+  /**
+   * Forgets a subscriber: their row, history and deliveries, and the daily counts kept under their
+   * address, then empties the database's log so no copy of the address stays on disk. Says
+   * whether there was one.
+   */
+  erase(email: string): boolean {
+    const erased = this.#db.transaction(() => {
+      const gone = this.#db.prepare('DELETE FROM subscribers WHERE email_key = ?').run(addressKey(email)).changes > 0;
+      this.#db.prepare('DELETE FROM confirmations WHERE email_key IN (?, ?)').run(addressKey(email), mailboxKey(email));
+      return gone;
+    })();
+    checkpoint(this.#db);
+    return erased;
   }
 
   /** Moves a subscriber to a status, with the reason in their history. */

@@ -28,6 +28,8 @@ export interface SubscriptionContext {
   site: Site;
   sender: Sender;
   send: SendNotice;
+  /** The newest issue on the web, for the welcome email (undefined while there is none). */
+  latestIssue?: (() => Promise<{ webUrl: string; displayDate: string } | undefined>) | undefined;
   now?: (() => Date) | undefined;
 }
 
@@ -107,6 +109,20 @@ export async function requestUnsubscribe(ctx: SubscriptionContext, email: string
   if (!(await sendCounted(ctx, now, { to: subscriber.email, subject: `Unsubscribe from ${ctx.site.title}?`, text, kind: 'unsubscribe' }))) return 'limit reached';
   await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email'));
   return 'link sent';
+}
+
+/**
+ * Greets someone who just confirmed: the latest issue, the feeds, how to change topics or cadence,
+ * how to leave. Sent once per confirmation, and kept in their history.
+ */
+export async function welcome(ctx: SubscriptionContext, subscriber: Subscriber): Promise<void> {
+  const links = linksFor(ctx, subscriber, (ctx.now ?? (() => new Date()))());
+  const latest = await ctx.latestIssue?.().catch(() => undefined);
+  const feeds = { rss: `${ctx.site.url}/feeds/rss.xml`, atom: `${ctx.site.url}/feeds/atom.xml`, json: `${ctx.site.url}/feeds/feed.json` };
+  const view = { site: ctx.site, email: subscriber.email, weekly: subscriber.cadence === 'weekly', latest, feeds, ...links };
+  const text = (await ctx.templates()).welcomeEmail(view);
+  await ctx.send({ to: subscriber.email, subject: `Welcome to ${ctx.site.title}`, text, kind: 'welcome' });
+  await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'welcome-sent', 'after confirming'));
 }
 
 /** What became of a confirmation. */

@@ -1,7 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { DigestLibrary } from '../digest/index.ts';
+import type { Metrics } from '../metrics/index.ts';
 import { plainText, siteUrls, type Site, type TemplateSource } from '../render/index.ts';
-import type { SubscriberStore, SubscriptionContext } from '../subscribers/index.ts';
+import type { PrivacyContext, SubscriberStore, SubscriptionContext } from '../subscribers/index.ts';
 import { csrfToken } from './csrf.ts';
 
 /** What every route works with, handed in once. */
@@ -14,18 +15,42 @@ export interface WebContext {
   /** The digests, for the topics a subscriber may choose. */
   library: DigestLibrary;
   subscriptions: SubscriptionContext;
+  /** A subscriber's data, to download or erase. */
+  privacy: PrivacyContext;
   /** Per-client limit on POST /subscribe: requests per minute. */
   subscribeRate: number;
+  /** What `/healthz` reports; it throws when the database cannot be used. */
+  health: () => Health;
+  /** The metrics `/metrics` serves, and the bearer token it asks for (without one, `/metrics` is off). */
+  metrics: Metrics;
+  metricsToken: string | undefined;
+}
+
+/** The state `/healthz` reports. */
+export interface Health {
+  lastPublication: { issue: string; at: string } | null;
+  nextRun: string | null;
+}
+
+/** The topics seen in the readable digests, each once (compared without case), with how many papers had it: the most common first. */
+export async function topicCounts(library: DigestLibrary): Promise<{ name: string; count: number }[]> {
+  const tags = new Map<string, { name: string; count: number }>();
+  for (const { reading } of await library.readAll().catch(() => [])) {
+    if (reading.errors.length > 0) continue;
+    for (const paper of reading.digest.papers) {
+      for (const tag of paper.tags) {
+        const seen = tags.get(tag.toLowerCase());
+        if (seen) seen.count++;
+        else tags.set(tag.toLowerCase(), { name: plainText(tag), count: 1 });
+      }
+    }
+  }
+  return [...tags.values()].sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
 }
 
 /** The topics seen in the readable digests, by name, each once (compared without case). */
 export async function topicsOf(library: DigestLibrary): Promise<string[]> {
-  const tags = new Map<string, string>();
-  for (const { reading } of await library.readAll().catch(() => [])) {
-    if (reading.errors.length > 0) continue;
-    for (const paper of reading.digest.papers) for (const tag of paper.tags) if (!tags.has(tag.toLowerCase())) tags.set(tag.toLowerCase(), plainText(tag));
-  }
-  return [...tags.values()].sort((a, b) => a.localeCompare(b));
+  return (await topicCounts(library)).map((t) => t.name).sort((a, b) => a.localeCompare(b));
 }
 
 /** A page of the web-page template: a title, paragraphs, a form, links. */

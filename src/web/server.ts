@@ -7,6 +7,7 @@ import { sendNotice, type WebContext } from './context.ts';
 import { createStaticFiles } from './static-files.ts';
 import { homeRoute } from './routes/home.ts';
 import { linkRoutes } from './routes/links.ts';
+import { operationRoutes } from './routes/operations.ts';
 import { staticRoutes } from './routes/static.ts';
 import { subscribeRoute } from './routes/subscribe.ts';
 
@@ -44,6 +45,9 @@ export async function createServer(ctx: WebContext, options: { logger?: boolean 
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.request(request.routeOptions.url ?? 'unknown', reply.statusCode);
+  });
 
   app.setNotFoundHandler((request, reply) =>
     sendNotice(ctx, reply, 404, {
@@ -75,5 +79,6 @@ export async function createServer(ctx: WebContext, options: { logger?: boolean 
   subscribeRoute(app, ctx);
   linkRoutes(app, ctx);
   staticRoutes(app, ctx, files);
+  operationRoutes(app, ctx);
   return app;
 }

@@ -61,9 +61,10 @@ export function startPaperboy(env: Record<string, string>): Running {
     events,
     waitFor,
     async webUrl() {
-      const pattern = /listening on (http:\/\/[^\s)]+)/;
+      const pattern = /web: .*listening on ([\d.]+):(\d+)/;
       await waitFor(() => pattern.test(stdout), 'the web server');
-      return (pattern.exec(stdout)?.[1] ?? '').replace('localhost', '127.0.0.1');
+      const [, host, port] = pattern.exec(stdout) ?? [];
+      return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
 import { openDatabase, type Db } from '../../src/db/index.ts';
 import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
+import { openLedger } from '../../src/ledger/index.ts';
+import { createMetrics } from '../../src/metrics/index.ts';
 import { templateSource } from '../../src/render/index.ts';
 import { SubscriberStore, Suppressions, type SubscriptionContext } from '../../src/subscribers/index.ts';
 import { createServer, type WebContext } from '../../src/web/index.ts';
@@ -32,7 +34,7 @@ export interface TestWeb {
  * Starts the real server on a free loopback port (it listens on port 0, then the site takes the
  * address it got), over a site built for that address.
  */
-export async function startWeb(options: { subscribeRate?: number } = {}): Promise<TestWeb> {
+export async function startWeb(options: { subscribeRate?: number; metricsToken?: string } = {}): Promise<TestWeb> {
   const site = await tempSite({
     '2031-01-05.md': readFileSync(fixture('digests', 'four-columns.md'), 'utf8'),
     '2031-02-03.md': readFileSync(fixture('digests', 'six-columns.md'), 'utf8'),
@@ -61,7 +63,20 @@ export async function startWeb(options: { subscribeRate?: number } = {}): Promis
     templates,
     library: site.settings.library,
     subscriptions,
+    privacy: { store, suppressions: subscriptions.suppressions, deliveriesOf: (id) => openLedger(db).rounds.deliveriesOf(id) },
     subscribeRate: options.subscribeRate ?? 1000,
+    health: () => {
+      store.count();
+      return { lastPublication: null, nextRun: null };
+    },
+    metrics: createMetrics({
+      subscribersByStatus: () => store.counts(),
+      deliveriesByStatus: () => openLedger(db).rounds.totals(),
+      eventsByKind: () => store.eventCounts(''),
+      lastDispatchSeconds: () => undefined,
+      lastPublication: () => undefined,
+    }),
+    metricsToken: options.metricsToken,
   };
   const app = await createServer(ctx);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -17,7 +17,7 @@ describe('the inbound receiver', () => {
     expect(confirmation?.text).toMatch(/\/confirm\?token=/);
     await send(replyTo, 'ann@example.net', message({ From: 'ann@example.net', To: replyTo, Subject: 'Re: Confirm your subscription' }, 'yes please'));
     expect(store.find('ann@example.net')?.status).toBe('confirmed');
-    expect(store.history(store.find('ann@example.net')?.id ?? 0).map((e) => e.kind)).toEqual(['added', 'confirmation-sent', 'confirmed']);
+    expect(store.history(store.find('ann@example.net')?.id ?? 0).map((e) => e.kind)).toEqual(['added', 'confirmation-sent', 'confirmed', 'welcome-sent']);
   });
 
   it('takes "subscribe" in the subject at the list address, and sends a link for a plain "unsubscribe"', async () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { confirm, linksFor, requestSubscription, subscriberOfToken, unsubscribe, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
+import { confirm, eraseSubscriber, linksFor, personalData, requestSubscription, subscriberOfToken, unsubscribe, welcome, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
 import { csrfToken } from '../csrf.ts';
-import { badLink, sendNotice, topicsOf, type WebContext } from '../context.ts';
+import { badLink, sendNotice, topicCounts, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
 import { crossSite } from './subscribe.ts';
 
@@ -32,6 +32,9 @@ async function subscriberFor(ctx: WebContext, request: FastifyRequest, reply: Fa
 
 const hidden = (token: string) => [{ name: 'token', value: token }];
 
+// Topics shown at once on the preferences page; the rest are one click away.
+const COMMON_TOPICS = 12;
+
 /** Confirm, unsubscribe (with RFC 8058 one-click), resubscribe and preferences: a GET shows a page, only a POST changes anything. */
 export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   const home = { href: `${ctx.site.url}/`, text: 'Go to the home page' };
@@ -51,7 +54,9 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const holder = await holderFor(ctx, request, reply, 'confirm');
     if (!holder) return reply;
     const { subscriber } = holder;
-    if ((await ctx.store.write(() => confirm(ctx.subscriptions, subscriber, holder.issuedAt, 'confirmed on the web'))) === 'left since') {
+    const outcome = await ctx.store.write(() => confirm(ctx.subscriptions, subscriber, holder.issuedAt, 'confirmed on the web'));
+    if (outcome === 'confirmed') await welcome(ctx.subscriptions, subscriber).catch((error: unknown) => request.log.error({ error: (error as Error).message }, 'welcome email not sent'));
+    if (outcome === 'left since') {
       return sendNotice(ctx, reply, 400, {
         title: 'This link is older than your last goodbye',
         problem: true,
@@ -118,9 +123,13 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   const preferencesPage = async (reply: FastifyReply, subscriber: Subscriber, token: string, saved: boolean) => {
-    const [templates, topics] = await Promise.all([ctx.templates(), topicsOf(ctx.library)]);
+    const [templates, counts] = await Promise.all([ctx.templates(), topicCounts(ctx.library)]);
     const chosen = new Set(subscriber.topics.map((t) => t.toLowerCase()));
-    const names = [...new Set([...topics, ...subscriber.topics])].sort((a, b) => a.localeCompare(b));
+    const known = new Set(counts.map((t) => t.name.toLowerCase()));
+    // The most common topics first; the rest (and topics no digest carries any more) folded away.
+    const topics = [...counts, ...subscriber.topics.filter((t) => !known.has(t.toLowerCase())).map((name) => ({ name, count: 0 }))].map((t) => ({ ...t, chosen: chosen.has(t.name.toLowerCase()) }));
+    const common = topics.slice(0, COMMON_TOPICS);
+    const rare = topics.slice(COMMON_TOPICS).sort((a, b) => a.name.localeCompare(b.name));
     const html = templates.preferences({
       site: ctx.site,
       feeds: { rss: `${ctx.site.url}/feeds/rss.xml`, atom: `${ctx.site.url}/feeds/atom.xml`, json: `${ctx.site.url}/feeds/feed.json` },
@@ -129,8 +138,11 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       saved,
       email: subscriber.email,
       daily: subscriber.cadence === 'daily',
-      tags: names.map((name) => ({ name, chosen: chosen.has(name.toLowerCase()) })),
+      common,
+      rare,
+      rareChosen: rare.some((t) => t.chosen),
       unsubscribeUrl: linksFor(ctx, subscriber).unsubscribeUrl,
+      dataUrl: `${ctx.site.url}/preferences/data?token=${encodeURIComponent(token)}`,
     });
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   };
@@ -149,5 +161,36 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
     await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily'));
     return preferencesPage(reply, ctx.store.get(subscriber.id) as Subscriber, tokenOf(request), true);
+  });
+
+  // Their data: a GET downloads it (it changes nothing); erasing asks first, then takes a POST.
+  app.get('/preferences/data', async (request, reply) => {
+    const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
+    if (!subscriber) return reply;
+    const data = personalData(ctx.privacy, subscriber);
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="my-data.json"')
+      .header('cache-control', 'no-store')
+      .send(`${JSON.stringify(data, null, 2)}\n`);
+  });
+
+  app.post('/erase', async (request, reply) => {
+    if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
+    const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
+    if (!subscriber) return reply;
+    if (field(request.body, 'confirm') !== 'yes') {
+      return sendNotice(ctx, reply, 200, {
+        title: 'Erase everything about you?',
+        paragraphs: [
+          `This removes ${subscriber.email} from the list, with its history and the record of what was sent to it. It cannot be undone.`,
+          'The list keeps only a scrambled fingerprint of the address, so that nobody can put it back on the list without you; you can always subscribe again yourself.',
+        ],
+        form: { action: '/erase', button: 'Erase everything now', hidden: [...hidden(tokenOf(request)), { name: 'confirm', value: 'yes' }] },
+        links: [{ href: linksFor(ctx, subscriber).preferencesUrl, text: 'No, keep me' }],
+      });
+    }
+    await eraseSubscriber(ctx.privacy, subscriber.email);
+    return sendNotice(ctx, reply, 200, { title: 'Erased', paragraphs: [`Nothing about ${subscriber.email} is kept any more, and no more email will come.`], links: [home] });
   });
 }

@@ -1,0 +1,65 @@
+import type { Subscriber, SubscriberStore } from './store.ts';
+import type { Suppressions } from './suppressions.ts';
+
+/** One delivery of an issue to a subscriber, as their data export shows it. */
+export interface DeliveryRecord {
+  issue: string;
+  round: number;
+  status: string;
+  messageId: string;
+  updatedAt: string;
+}
+
+/** Everything kept about one subscriber, as they may download it. */
+export interface PersonalData {
+  address: string;
+  name: string;
+  status: string;
+  topics: string[];
+  cadence: string;
+  source: string;
+  createdAt: string;
+  confirmedAt: string | null;
+  unsubscribedAt: string | null;
+  leftAt: string | null;
+  bounces: { hard: number; soft: number };
+  history: { at: string; kind: string; detail: string }[];
+  deliveries: DeliveryRecord[];
+}
+
+/** What the privacy flows work with, handed in: the list, the suppressions, and the ledger's deliveries. */
+export interface PrivacyContext {
+  store: SubscriberStore;
+  suppressions: Suppressions;
+  deliveriesOf: (subscriberId: number) => DeliveryRecord[];
+}
+
+/** Everything kept about a subscriber: their record, their history, the deliveries made to them. */
+export function personalData(ctx: PrivacyContext, subscriber: Subscriber): PersonalData {
+  return {
+    address: subscriber.email,
+    name: subscriber.name,
+    status: subscriber.status,
+    topics: subscriber.topics,
+    cadence: subscriber.cadence,
+    source: subscriber.source,
+    createdAt: subscriber.createdAt,
+    confirmedAt: subscriber.confirmedAt,
+    unsubscribedAt: subscriber.unsubscribedAt,
+    leftAt: subscriber.leftAt,
+    bounces: { hard: subscriber.hardBounces, soft: subscriber.softBounces },
+    history: ctx.store.history(subscriber.id),
+    deliveries: ctx.deliveriesOf(subscriber.id),
+  };
+}
+
+/**
+ * Erases an address and everything about it; only a keyed hash stays in the suppression list, so
+ * no import and no old form brings it back (its owner's fresh, confirmed subscription can). Says
+ * whether it was on the list.
+ */
+export async function eraseSubscriber(ctx: PrivacyContext, email: string): Promise<boolean> {
+  const erased = await ctx.store.write(() => ctx.store.erase(email));
+  await ctx.store.write(() => ctx.suppressions.add(email, 'erased'));
+  return erased;
+}
