@@ -7,7 +7,7 @@ import type { Site } from '../config.ts';
 import type { DigestLibrary } from '../digest/index.ts';
 import { describeListen } from '../listen.ts';
 import { EMAIL_HTML_LIMIT, escapeHtml, type TemplateSource } from '../render/index.ts';
-import { createBuilder, type BuildReport } from '../site/index.ts';
+import { createBuilder, type BuildReport, type Builder } from '../site/index.ts';
 
 /** What the preview shows: a digest (the newest, or one day's) rendered with the templates of a folder. */
 export interface PreviewSettings {
@@ -49,15 +49,15 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     for (const reply of listeners) reply.raw.write(`event: reload\ndata: ${version}\n\n`);
   });
 
-  await app.listen({ port: settings.port, host: settings.host });
-  const address = app.server.address() as import('node:net').AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  const builder = createBuilder({ library: settings.library, outDir: out, templates: settings.templates, site: { ...settings.site, url } });
+  // The pages link to the preview itself, whose address is known once it listens.
+  let url = '';
+  let builder: Builder | undefined;
 
   // Renders again when a template (or a digest) changed since the last visit.
   async function render(): Promise<{ report?: BuildReport; error?: string }> {
     if (built?.version === version && !built.error) return built;
     const at = version;
+    builder ??= createBuilder({ library: settings.library, outDir: out, templates: settings.templates, site: { ...settings.site, url } });
     try {
       built = { version: at, report: await builder.build(settings.date === undefined ? {} : { date: settings.date }) };
     } catch (error) {
@@ -102,6 +102,9 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     return reply.type(type).header('cache-control', 'no-store').send(body);
   });
 
+  await app.listen({ port: settings.port, host: settings.host });
+  const address = app.server.address() as import('node:net').AddressInfo;
+  url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,
     address: describeListen(address),

@@ -8,7 +8,7 @@ import { openDatabase, type Db } from '../../src/db/index.ts';
 import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import { createMetrics } from '../../src/metrics/index.ts';
-import { templateSource } from '../../src/render/index.ts';
+import { displayDate, siteUrls, templateSource } from '../../src/render/index.ts';
 import { SubscriberStore, Suppressions, type SubscriptionContext } from '../../src/subscribers/index.ts';
 import { createServer, type WebContext } from '../../src/web/index.ts';
 import { SECRET, SENDER } from './dispatch.ts';
@@ -54,6 +54,10 @@ export async function startWeb(options: { subscribeRate?: number; metricsToken?:
     site: site.settings.site,
     sender: SENDER,
     send: async (notice) => void (await transport.send(await composeNotice(SENDER, notice))),
+    latestIssue: async () => {
+      const newest = (await site.builder.digests()).at(-1);
+      return newest && { webUrl: siteUrls(site.settings.site).issue(newest.date), displayDate: displayDate(newest.date) };
+    },
   };
   const ctx: WebContext = {
     site: site.settings.site,

@@ -94,6 +94,8 @@ describe('paperboy start', () => {
     const job = start();
     await job.waitFor(() => job.events().some((e) => e.event === 'tick'), 'the first publication');
     expect(job.events().find((e) => e.event === 'published')).toMatchObject({ issue: late, mailed: false, reason: 'older than 2d' });
+    await job.waitFor(() => job.stdout().includes('first run:'), 'the first run said');
+    expect(job.stdout()).toContain(`to see its email, run \`paperboy preview --date ${late}\``);
     const today = day(0);
     const empty = digestOf(today, '## Papers for 2000-01-01\n\n| Title | Authors | Summary |\n|---|---|---|\n');
     await writeFile(join(base, 'digests', `${today}.md`), empty);
