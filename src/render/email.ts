@@ -1,7 +1,9 @@
 import { PaperboyError } from '../errors.ts';
 import type { IssueView, PaperView } from './view.ts';
 import type { Templates } from './templates.ts';
+import { escapeHtml } from './inline.ts';
 import { joinPieces, slotMarkers, type Piece, type Slot } from './placeholders.ts';
+import { largestCut, type Cut } from './_budget.ts';
 
 /**
  * Gmail clips a message whose HTML passes 102 KB. The email stays under 90 KB with room kept for
@@ -10,6 +12,10 @@ import { joinPieces, slotMarkers, type Piece, type Slot } from './placeholders.t
 export const EMAIL_HTML_LIMIT = 90_000;
 const PLACEHOLDER_ROOM = 1_000;
 
+// A preview pane shows a line or two; a title in a list of titles is cut where no reader needs more.
+const PREHEADER_CHARS = 200;
+const LISTED_TITLE_CHARS = 300;
+
 /** The two parts of an issue's email, placeholders still in them. */
 export interface RenderedEmail {
   /** The parts as `out/email/` keeps them, with the documented placeholders. */
@@ -17,9 +23,11 @@ export interface RenderedEmail {
   text: string;
   /** The parts as delivery fills them in: only the template's own placeholders are slots. */
   pieces: { html: Piece[]; text: Piece[] };
-  /** How many papers are carried in full; the rest are listed by title with a link to the web. */
+  /** How many papers both parts carry in full; the next `listedPapers` are listed by title. */
   fullPapers: number;
+  listedPapers: number;
   htmlBytes: number;
+  textBytes: number;
   styleBytes: number;
 }
 
@@ -30,6 +38,8 @@ export function styleBytes(html: string): number {
   return total;
 }
 
+const bytes = (text: string) => Buffer.byteLength(text);
+
 // Template problems are found once per set of templates; compiles after that skip validation.
 const validated = new WeakSet<Templates>();
 
@@ -39,8 +49,11 @@ function collapse(html: string): string {
   return html.replace(/\n\s+/g, '\n');
 }
 
-function mjmlSource(view: IssueView, full: PaperView[], rest: PaperView[], templates: Templates, placeholders: Record<Slot, string>): string {
-  return templates.emailMjml({ ...view, full, rest, restStart: full.length + 1, placeholders });
+// MJML labels the element that wraps the email with its title. A label is content, and that element
+// is no landmark, so screen readers and axe find content outside the email's landmarks; the h1 and
+// the <title> name the issue instead.
+function unlabelWrapper(html: string): string {
+  return html.replace(/<div\naria-label="[^"]*" (aria-roledescription="email")/, '<div\n$1');
 }
 
 async function compile(mjml: string, templates: Templates): Promise<string> {
@@ -53,43 +66,89 @@ async function compile(mjml: string, templates: Templates): Promise<string> {
     throw new PaperboyError(`templates/email.mjml.hbs: MJML: line ${first?.line}: ${first?.message}`);
   }
   validated.add(templates);
-  return collapse(result.html);
+  return unlabelWrapper(collapse(result.html));
+}
+
+function clip(text: string, chars: number): string {
+  if (text.length <= chars) return text;
+  // Never between the two halves of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(chars - 2)) ? chars - 2 : chars - 1;
+  return `${text.slice(0, end).trimEnd()}…`;
+}
+
+// A paper as a list of titles shows it: a title too long for a list is cut, as text.
+function listed(paper: PaperView): PaperView {
+  if (paper.titleText.length <= LISTED_TITLE_CHARS) return paper;
+  const titleText = clip(paper.titleText, LISTED_TITLE_CHARS);
+  return { ...paper, titleText, titleHtml: escapeHtml(titleText) };
+}
+
+function direction(language: string): 'ltr' | 'rtl' {
+  try {
+    const locale = new Intl.Locale(language) as Intl.Locale & { textInfo?: { direction?: string }; getTextInfo?: () => { direction?: string } };
+    return (locale.getTextInfo?.() ?? locale.textInfo)?.direction === 'rtl' ? 'rtl' : 'ltr';
+  } catch {
+    return 'ltr';
+  }
+}
+
+/** What the email templates see beside the issue: the cut, and the per-render placeholder markers. */
+function emailView(view: IssueView, cut: Cut, placeholders: Record<Slot, string>): object {
+  const papers = view.papers;
+  return {
+    ...view,
+    dir: direction(view.site.language),
+    preheader: clip(view.preheader, PREHEADER_CHARS),
+    full: papers.slice(0, cut.full),
+    rest: papers.slice(cut.full, cut.full + cut.listed).map(listed),
+    restStart: cut.full + 1,
+    more: papers.length - cut.full,
+    unlisted: papers.length - cut.full - cut.listed,
+    placeholders,
+  };
 }
 
 /**
  * Renders the email of one issue: Handlebars fills the MJML and MJML compiles it, once per issue.
- * When every paper in full would pass the size limit, the first papers go in full and the rest as a
- * list of titles linking to the web page. MJML passes the cards through almost byte for byte, so
- * the size for k full papers is predicted from the Handlebars output and checked by compiling.
+ * When every paper in full would pass the size limit, the first papers go in full and the rest as
+ * a list of titles linking to the web page; when even that list would pass it, the list is cut
+ * and the email says how many more are on the web. MJML copies what `<mj-text>` holds byte for
+ * byte, so MJML's share of the size is measured once and the cut is chosen on the Handlebars
+ * output; the text part carries the same cut.
  */
 export async function renderEmail(view: IssueView, templates: Templates, limit = EMAIL_HTML_LIMIT): Promise<RenderedEmail> {
   const budget = limit - PLACEHOLDER_ROOM;
-  const papers = view.papers;
+  const count = view.papers.length;
   const { markers, split } = slotMarkers();
-  const source = (full: PaperView[], rest: PaperView[]) => mjmlSource(view, full, rest, templates, markers);
-  const bytes = (text: string) => Buffer.byteLength(text);
-  const allSource = source(papers, []);
-  let html = await compile(allSource, templates);
-  let full = papers.length;
-  if (bytes(html) > budget) {
-    const overhead = bytes(html) - bytes(allSource);
-    const predicted = (k: number) => bytes(source(papers.slice(0, k), papers.slice(k))) + overhead;
-    let low = 0;
-    let high = papers.length - 1;
-    while (low < high) {
-      const middle = Math.ceil((low + high) / 2);
-      if (predicted(middle) <= budget) low = middle;
-      else high = middle - 1;
-    }
-    full = low;
-    html = await compile(source(papers.slice(0, full), papers.slice(full)), templates);
-    while (bytes(html) > budget && full > 0) {
-      full--;
-      html = await compile(source(papers.slice(0, full), papers.slice(full)), templates);
-    }
-    if (bytes(html) > budget) throw new PaperboyError(`email for ${view.date}: even a list of titles passes ${limit} bytes`);
+  const source = (cut: Cut) => templates.emailMjml(emailView(view, cut, markers));
+  let cut: Cut = { full: count, listed: 0 };
+  let mjml = source(cut);
+  let html: string | undefined;
+  let overhead: number;
+  if (bytes(mjml) <= budget) {
+    html = await compile(mjml, templates);
+    overhead = bytes(html) - bytes(mjml);
+  } else {
+    // Far too large even as MJML: MJML's share is measured on the email with no paper at all.
+    const frame = source({ full: 0, listed: 0 });
+    overhead = bytes(await compile(frame, templates)) - bytes(frame);
   }
-  const pieces = { html: split(html), text: split(templates.emailText({ ...view, placeholders: markers })) };
+  if (html === undefined || bytes(html) > budget) {
+    cut = largestCut(count, (c) => bytes(source(c)) + overhead <= budget);
+    mjml = source(cut);
+    html = await compile(mjml, templates);
+  }
+  const pieces = { html: split(html), text: split(templates.emailText(emailView(view, cut, markers))) };
   const finalHtml = joinPieces(pieces.html);
-  return { html: finalHtml, text: joinPieces(pieces.text), pieces, fullPapers: full, htmlBytes: bytes(finalHtml), styleBytes: styleBytes(finalHtml) };
+  const finalText = joinPieces(pieces.text);
+  return {
+    html: finalHtml,
+    text: finalText,
+    pieces,
+    fullPapers: cut.full,
+    listedPapers: cut.listed,
+    htmlBytes: bytes(finalHtml),
+    textBytes: bytes(finalText),
+    styleBytes: styleBytes(finalHtml),
+  };
 }

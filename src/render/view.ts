@@ -21,7 +21,8 @@ export interface TagView {
   name: string;
   slug: string;
   feedUrl: string;
-  pageUrl: string;
+  /** The topic's web page; optional only until every place that makes a TagView sets it. */
+  pageUrl?: string;
 }
 
 /** One paper, ready for any template: HTML fields are safe to print unescaped. */
