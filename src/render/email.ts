@@ -108,35 +108,42 @@ function emailView(view: IssueView, cut: Cut, placeholders: Record<Slot, string>
   };
 }
 
+// MJML's share of an email's size: what its compile adds to the Handlebars output. MJML copies
+// what <mj-text> holds byte for byte, so the share depends on the templates alone; it is measured
+// by the first compile of each set of templates and checked by every compile after it.
+const mjmlShares = new WeakMap<Templates, number>();
+
 /**
  * Renders the email of one issue: Handlebars fills the MJML and MJML compiles it, once per issue.
  * When every paper in full would pass the size limit, the first papers go in full and the rest as
  * a list of titles linking to the web page; when even that list would pass it, the list is cut
- * and the email says how many more are on the web. MJML copies what `<mj-text>` holds byte for
- * byte, so MJML's share of the size is measured once and the cut is chosen on the Handlebars
- * output; the text part carries the same cut.
+ * and the email says how many more are on the web. The cut is chosen on the Handlebars output plus
+ * MJML's share; the text part carries the same cut.
  */
 export async function renderEmail(view: IssueView, templates: Templates, limit = EMAIL_HTML_LIMIT): Promise<RenderedEmail> {
   const budget = limit - PLACEHOLDER_ROOM;
-  const count = view.papers.length;
   const { markers, split } = slotMarkers();
-  const source = (cut: Cut) => templates.emailMjml(emailView(view, cut, markers));
-  let cut: Cut = { full: count, listed: 0 };
-  let mjml = source(cut);
-  let html: string | undefined;
-  let overhead: number;
-  if (bytes(mjml) <= budget) {
-    html = await compile(mjml, templates);
-    overhead = bytes(html) - bytes(mjml);
-  } else {
-    // Far too large even as MJML: MJML's share is measured on the email with no paper at all.
+  const source = (cut: Cut) => collapse(templates.emailMjml(emailView(view, cut, markers)));
+  const choose = (share: number) => largestCut(view.papers.length, (cut) => bytes(source(cut)) + share <= budget);
+  let share = mjmlShares.get(templates);
+  if (share === undefined) {
+    // The first email of these templates: MJML's share is measured on the email with no paper at all.
     const frame = source({ full: 0, listed: 0 });
-    overhead = bytes(await compile(frame, templates)) - bytes(frame);
+    share = bytes(await compile(frame, templates)) - bytes(frame);
   }
-  if (html === undefined || bytes(html) > budget) {
-    cut = largestCut(count, (c) => bytes(source(c)) + overhead <= budget);
-    mjml = source(cut);
-    html = await compile(mjml, templates);
+  let cut = choose(share);
+  let mjml = source(cut);
+  let html = await compile(mjml, templates);
+  const measured = bytes(html) - bytes(mjml);
+  mjmlShares.set(templates, measured);
+  if (measured !== share) {
+    // Another site language, or a template that puts more than <mj-text> in the budget: choose again.
+    const again = choose(measured);
+    if (again.full !== cut.full || again.listed !== cut.listed) {
+      cut = again;
+      mjml = source(cut);
+      html = await compile(mjml, templates);
+    }
   }
   const pieces = { html: split(html), text: split(templates.emailText(emailView(view, cut, markers))) };
   const finalHtml = joinPieces(pieces.html);
