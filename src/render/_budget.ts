@@ -28,13 +28,15 @@ function lastThat(low: number, high: number, ok: (i: number) => boolean): number
 }
 
 /**
- * The richest cut of `count` papers that fits: as many papers in full as fit with every other
- * title listed; when even every title does not fit, no paper in full and as many titles as fit.
- * `fits` is asked O(log count) times, about cuts near the answer, so a size that takes linear time
- * to measure keeps the whole search near linear.
+ * The richest cut of `count` papers that fits: every paper in full when they fit (most issues, one
+ * question); else as many in full as fit with every other title listed; when even every title
+ * does not fit, no paper in full and as many titles as fit. `fits` is asked O(log count) times,
+ * about cuts near the answer, so a size that takes linear time to measure keeps the search near
+ * linear.
  */
 export function largestCut(count: number, fits: (cut: Cut) => boolean): Cut {
   const listingTheRest = (full: number): Cut => ({ full, listed: count - full });
-  if (fits(listingTheRest(0))) return listingTheRest(lastThat(0, count, (full) => fits(listingTheRest(full))));
+  if (fits(listingTheRest(count))) return listingTheRest(count);
+  if (fits(listingTheRest(0))) return listingTheRest(lastThat(0, count - 1, (full) => fits(listingTheRest(full))));
   return { full: 0, listed: lastThat(0, count, (listed) => fits({ full: 0, listed })) };
 }

@@ -83,7 +83,18 @@ function listed(paper: PaperView): PaperView {
   return { ...paper, titleText, titleHtml: escapeHtml(titleText) };
 }
 
+const directions = new Map<string, 'ltr' | 'rtl'>();
+
 function direction(language: string): 'ltr' | 'rtl' {
+  let dir = directions.get(language);
+  if (dir === undefined) {
+    dir = textDirection(language);
+    directions.set(language, dir);
+  }
+  return dir;
+}
+
+function textDirection(language: string): 'ltr' | 'rtl' {
   try {
     const locale = new Intl.Locale(language) as Intl.Locale & { textInfo?: { direction?: string }; getTextInfo?: () => { direction?: string } };
     return (locale.getTextInfo?.() ?? locale.textInfo)?.direction === 'rtl' ? 'rtl' : 'ltr';
@@ -123,7 +134,16 @@ const mjmlShares = new WeakMap<Templates, number>();
 export async function renderEmail(view: IssueView, templates: Templates, limit = EMAIL_HTML_LIMIT): Promise<RenderedEmail> {
   const budget = limit - PLACEHOLDER_ROOM;
   const { markers, split } = slotMarkers();
-  const source = (cut: Cut) => collapse(templates.emailMjml(emailView(view, cut, markers)));
+  const sources = new Map<string, string>();
+  const source = (cut: Cut) => {
+    const key = `${cut.full}/${cut.listed}`;
+    let mjml = sources.get(key);
+    if (mjml === undefined) {
+      mjml = collapse(templates.emailMjml(emailView(view, cut, markers)));
+      sources.set(key, mjml);
+    }
+    return mjml;
+  };
   const choose = (share: number) => largestCut(view.papers.length, (cut) => bytes(source(cut)) + share <= budget);
   let share = mjmlShares.get(templates);
   if (share === undefined) {

@@ -139,6 +139,16 @@ describe('the email of a digest too large for it', () => {
     }
   });
 
+  it('is the same bytes whatever was rendered before it', async () => {
+    const digest = issueView(parseDigest(generatedDigest('2031-05-01', 120), 'generated.md'), SITE);
+    const fresh = await renderEmail(digest, await loadTemplates(join(root, 'templates')));
+    const warm = await loadTemplates(join(root, 'templates'));
+    await renderEmail(issueView(parseDigest(generatedDigest('2031-05-02', 550), 'generated.md'), SITE), warm);
+    await renderEmail(issueView(parseDigest(sixColumns, 'six-columns.md'), { ...SITE, language: 'he-IL' }), warm);
+    const again = await renderEmail(digest, warm);
+    expect([again.html, again.text]).toEqual([fresh.html, fresh.text]);
+  });
+
   it('builds every issue of a site whose digests hold a 99 KB title and 550 papers', async () => {
     const site = await tempSite({
       '2031-05-02.md': generatedDigest('2031-05-02', 550),
