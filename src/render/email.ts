@@ -1,7 +1,9 @@
 import { PaperboyError } from '../errors.ts';
-import type { IssueView, PaperView } from './view.ts';
+import type { IssueView } from './view.ts';
 import type { Templates } from './templates.ts';
-import { joinPieces, slotMarkers, type Piece, type Slot } from './placeholders.ts';
+import { joinPieces, slotMarkers, type Piece } from './placeholders.ts';
+import { largestCut, type Cut } from './_budget.ts';
+import { emailView } from './_email-view.ts';
 
 /**
  * Gmail clips a message whose HTML passes 102 KB. The email stays under 90 KB with room kept for
@@ -17,9 +19,11 @@ export interface RenderedEmail {
   text: string;
   /** The parts as delivery fills them in: only the template's own placeholders are slots. */
   pieces: { html: Piece[]; text: Piece[] };
-  /** How many papers are carried in full; the rest are listed by title with a link to the web. */
+  /** How many papers both parts carry in full; the next `listedPapers` are listed by title. */
   fullPapers: number;
+  listedPapers: number;
   htmlBytes: number;
+  textBytes: number;
   styleBytes: number;
 }
 
@@ -30,6 +34,8 @@ export function styleBytes(html: string): number {
   return total;
 }
 
+const bytes = (text: string) => Buffer.byteLength(text);
+
 // Template problems are found once per set of templates; compiles after that skip validation.
 const validated = new WeakSet<Templates>();
 
@@ -39,8 +45,11 @@ function collapse(html: string): string {
   return html.replace(/\n\s+/g, '\n');
 }
 
-function mjmlSource(view: IssueView, full: PaperView[], rest: PaperView[], templates: Templates, placeholders: Record<Slot, string>): string {
-  return templates.emailMjml({ ...view, full, rest, restStart: full.length + 1, placeholders });
+// MJML labels the element that wraps the email with its title. A label is content, and that element
+// is no landmark, so screen readers and axe find content outside the email's landmarks; the h1 and
+// the <title> name the issue instead.
+function unlabelWrapper(html: string): string {
+  return html.replace(/<div\naria-label="[^"]*" (aria-roledescription="email")/, '<div\n$1');
 }
 
 async function compile(mjml: string, templates: Templates): Promise<string> {
@@ -53,43 +62,66 @@ async function compile(mjml: string, templates: Templates): Promise<string> {
     throw new PaperboyError(`templates/email.mjml.hbs: MJML: line ${first?.line}: ${first?.message}`);
   }
   validated.add(templates);
-  return collapse(result.html);
+  return unlabelWrapper(collapse(result.html));
 }
+
+// MJML's share of an email's size: what its compile adds to the Handlebars output. MJML copies
+// what <mj-text> holds byte for byte, so the share depends on the templates alone; it is measured
+// by the first compile of each set of templates and checked by every compile after it.
+const mjmlShares = new WeakMap<Templates, number>();
 
 /**
  * Renders the email of one issue: Handlebars fills the MJML and MJML compiles it, once per issue.
- * When every paper in full would pass the size limit, the first papers go in full and the rest as a
- * list of titles linking to the web page. MJML passes the cards through almost byte for byte, so
- * the size for k full papers is predicted from the Handlebars output and checked by compiling.
+ * When every paper in full would pass the size limit, the first papers go in full and the rest as
+ * a list of titles linking to the web page; when even that list would pass it, the list is cut
+ * and the email says how many more are on the web. The cut is chosen on the Handlebars output plus
+ * MJML's share; the text part carries the same cut.
  */
 export async function renderEmail(view: IssueView, templates: Templates, limit = EMAIL_HTML_LIMIT): Promise<RenderedEmail> {
   const budget = limit - PLACEHOLDER_ROOM;
-  const papers = view.papers;
   const { markers, split } = slotMarkers();
-  const source = (full: PaperView[], rest: PaperView[]) => mjmlSource(view, full, rest, templates, markers);
-  const bytes = (text: string) => Buffer.byteLength(text);
-  const allSource = source(papers, []);
-  let html = await compile(allSource, templates);
-  let full = papers.length;
-  if (bytes(html) > budget) {
-    const overhead = bytes(html) - bytes(allSource);
-    const predicted = (k: number) => bytes(source(papers.slice(0, k), papers.slice(k))) + overhead;
-    let low = 0;
-    let high = papers.length - 1;
-    while (low < high) {
-      const middle = Math.ceil((low + high) / 2);
-      if (predicted(middle) <= budget) low = middle;
-      else high = middle - 1;
+  const sources = new Map<string, string>();
+  const source = (cut: Cut) => {
+    const key = `${cut.full}/${cut.listed}`;
+    let mjml = sources.get(key);
+    if (mjml === undefined) {
+      mjml = collapse(templates.emailMjml(emailView(view, cut, markers)));
+      sources.set(key, mjml);
     }
-    full = low;
-    html = await compile(source(papers.slice(0, full), papers.slice(full)), templates);
-    while (bytes(html) > budget && full > 0) {
-      full--;
-      html = await compile(source(papers.slice(0, full), papers.slice(full)), templates);
-    }
-    if (bytes(html) > budget) throw new PaperboyError(`email for ${view.date}: even a list of titles passes ${limit} bytes`);
+    return mjml;
+  };
+  const choose = (share: number) => largestCut(view.papers.length, (cut) => bytes(source(cut)) + share <= budget);
+  let share = mjmlShares.get(templates);
+  if (share === undefined) {
+    // The first email of these templates: MJML's share is measured on the email with no paper at all.
+    const frame = source({ full: 0, listed: 0 });
+    share = bytes(await compile(frame, templates)) - bytes(frame);
   }
-  const pieces = { html: split(html), text: split(templates.emailText({ ...view, placeholders: markers })) };
+  let cut = choose(share);
+  let mjml = source(cut);
+  let html = await compile(mjml, templates);
+  const measured = bytes(html) - bytes(mjml);
+  mjmlShares.set(templates, measured);
+  if (measured !== share) {
+    // Another site language, or a template that puts more than <mj-text> in the budget: choose again.
+    const again = choose(measured);
+    if (again.full !== cut.full || again.listed !== cut.listed) {
+      cut = again;
+      mjml = source(cut);
+      html = await compile(mjml, templates);
+    }
+  }
+  const pieces = { html: split(html), text: split(templates.emailText(emailView(view, cut, markers))) };
   const finalHtml = joinPieces(pieces.html);
-  return { html: finalHtml, text: joinPieces(pieces.text), pieces, fullPapers: full, htmlBytes: bytes(finalHtml), styleBytes: styleBytes(finalHtml) };
+  const finalText = joinPieces(pieces.text);
+  return {
+    html: finalHtml,
+    text: finalText,
+    pieces,
+    fullPapers: cut.full,
+    listedPapers: cut.listed,
+    htmlBytes: bytes(finalHtml),
+    textBytes: bytes(finalText),
+    styleBytes: styleBytes(finalHtml),
+  };
 }

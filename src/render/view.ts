@@ -21,6 +21,8 @@ export interface TagView {
   name: string;
   slug: string;
   feedUrl: string;
+  /** The topic's web page; optional only until every place that makes a TagView sets it. */
+  pageUrl?: string;
 }
 
 /** One paper, ready for any template: HTML fields are safe to print unescaped. */
@@ -129,7 +131,7 @@ function paperView(paper: Paper, number: number, site: Site, webUrl: string, fir
     authorsText: plainText(paper.authors.join(', ')),
     authorsMarkdown: markdownText(paper.authors.join(', ')),
     points: paper.points.map((point) => ({ html: inlineHtml(point), text: plainText(point), markdownText: markdownText(point) })),
-    tags: paper.tags.map((name) => ({ name: plainText(name), slug: slugify(name), feedUrl: urls.tagFeed(slugify(name)) })),
+    tags: paper.tags.map((name) => ({ name: plainText(name), slug: slugify(name), feedUrl: urls.tagFeed(slugify(name)), pageUrl: `${site.url}/topics/${slugify(name)}.html` })),
     github: paper.links.github.map((url) => ({ url, label: linkLabel(url) })),
     huggingface: paper.links.huggingface.map((url) => ({ url, label: linkLabel(url) })),
     repeatOf: firstSeen === undefined ? undefined : { date: firstSeen, displayDate: displayDate(firstSeen), webUrl: `${urls.issue(firstSeen)}#${anchor}` },

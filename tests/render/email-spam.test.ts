@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createMessageMaker, fileTransport, rawMessage } from '../../src/deliver/index.ts';
+import type { IssueToSend } from '../../src/site/index.ts';
+import { tempDatabase, testContext } from '../helpers/dispatch.ts';
+import { corpusDir, fixture, hasCorpus, root } from '../helpers/paths.ts';
+import { tempSite } from '../helpers/site.ts';
+import { LARGEST_REAL } from './sample-emails.ts';
+
+const SPAMASSASSIN = '/usr/bin/spamassassin';
+
+// Informational: it marks every message that has an HTML part, at no score.
+const HTML_PART = 'HTML_MESSAGE';
+
+// Rules on the papers' own words, which no template can help: a run of long words in a summary
+// ("evaluate whether unified multimodal models achieve genuine synergy between their") is LONGWORDS.
+const WORD_RULES = ['LONGWORDS'];
+
+/** The message a subscriber gets, MIME and all, as delivery writes it. */
+async function messageOf(issue: IssueToSend): Promise<Buffer> {
+  const { db } = await tempDatabase();
+  const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
+  const message = await make({ id: 42, email: 'reader@example.org', topics: [], tokenKey: '' });
+  if ('skip' in message) throw new Error(`no message: ${message.skip}`);
+  return rawMessage(message);
+}
+
+/** SpamAssassin's rules hit, with their points, by its local rules only, in a home of its own. */
+function spamRules(raw: Buffer): Map<string, number> {
+  if (!existsSync(SPAMASSASSIN)) throw new Error(`${SPAMASSASSIN} is missing: apt-get install spamassassin (the CI script does)`);
+  const home = mkdtempSync(join(tmpdir(), 'paperboy-sa-'));
+  const out = execFileSync(SPAMASSASSIN, ['-t', '-L'], { input: raw, env: { ...process.env, HOME: home }, stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+  const report = out.split('Content analysis details:')[1];
+  if (report === undefined) throw new Error(`no report in SpamAssassin's output:\n${out.slice(0, 2000)}`);
+  return new Map([...report.matchAll(/^\s*(-?\d+\.\d+)\s+([A-Z0-9_]+)\s/gm)].map((m) => [m[2] as string, Number(m[1])]));
+}
+
+const total = (rules: Map<string, number>, without: string[] = []) => [...rules].filter(([r]) => !without.includes(r)).reduce((sum, [, points]) => sum + points, 0);
+const htmlRules = (rules: Map<string, number>) => [...rules.keys()].filter((r) => r.startsWith('HTML_') && r !== HTML_PART);
+
+async function issueOf(file: string, date: string): Promise<IssueToSend> {
+  const site = await tempSite({ [`${date}.md`]: readFileSync(file, 'utf8') });
+  await site.build();
+  return site.builder.issue(date);
+}
+
+describe('the message in SpamAssassin\'s eyes (local rules only)', () => {
+  it('scores the fixture issue at 0.0 or below, with no HTML rule but the HTML part itself', async () => {
+    const rules = spamRules(await messageOf(await issueOf(fixture('digests', 'six-columns.md'), '2031-02-03')));
+    expect(htmlRules(rules)).toEqual([]);
+    expect(total(rules)).toBeLessThanOrEqual(0);
+  });
+
+  it('scores the sample issue at 0.0 or below, with no HTML rule but the HTML part itself', async () => {
+    const rules = spamRules(await messageOf(await issueOf(join(root, 'digests', '2024-10-04.md'), '2024-10-04')));
+    expect(htmlRules(rules)).toEqual([]);
+    expect(total(rules)).toBeLessThanOrEqual(0);
+  });
+
+  it.runIf(hasCorpus)('finds nothing in the largest real issue but what its papers\' words bring', async () => {
+    const rules = spamRules(await messageOf(await issueOf(join(corpusDir, 'digests', `${LARGEST_REAL}.md`), LARGEST_REAL)));
+    expect(htmlRules(rules)).toEqual([]);
+    expect(total(rules, WORD_RULES)).toBeLessThanOrEqual(0);
+  });
+
+  it('sees hidden text: white text on the default white scores', () => {
+    const raw = Buffer.from(
+      'From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n' +
+        '<html><body><div style="color:#ffffff">a hidden preheader</div><p>Hello.</p></body></html>\r\n',
+    );
+    expect(htmlRules(spamRules(raw))).toContain('HTML_FONT_LOW_CONTRAST');
+  });
+});
