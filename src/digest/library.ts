@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { listDigestFiles } from './find.ts';
 import { readDigestFile } from './load.ts';
 import type { DigestReading } from './parse.ts';
+import { folderInference } from './topics.ts';
 
 /** One digest file as last read: what the reader made of it. */
 export interface LibraryEntry {
@@ -12,13 +13,14 @@ export interface LibraryEntry {
 /** The digests folder, each file read again only when it changed since the last look. */
 export interface DigestLibrary {
   readonly dir: string;
-  /** Every digest file under the folder, in path order, broken ones included (with their errors). */
+  /** Every digest file under the folder, in path order, broken ones included (with their errors); untagged papers get inferred topics. */
   readAll(): Promise<LibraryEntry[]>;
 }
 
 /** A library over `dir`: the one cache of parsed digests that the builder and the web share. */
 export function createLibrary(dir: string): DigestLibrary {
   const cache = new Map<string, { mtimeMs: number; size: number; reading: DigestReading }>();
+  const inferTopics = folderInference<LibraryEntry>();
   async function read(path: string): Promise<LibraryEntry> {
     const info = await stat(path);
     const hit = cache.get(path);
@@ -32,7 +34,7 @@ export function createLibrary(dir: string): DigestLibrary {
     async readAll() {
       const paths = await listDigestFiles(dir);
       for (const path of cache.keys()) if (!paths.includes(path)) cache.delete(path);
-      return Promise.all(paths.map(read));
+      return inferTopics(await Promise.all(paths.map(read)));
     },
   };
 }
