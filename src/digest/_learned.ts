@@ -67,11 +67,18 @@ export class NeighbourTagger {
 
   /** The topics the neighbours agree on, most agreed first; none when nothing is similar enough. */
   tag(paper: Pick<Paper, 'title' | 'summary'>): string[] {
-    const scores = new Map<number, number>();
+    const scores = new Float64Array(this.#tags.length);
+    const touched: number[] = [];
     for (const [term, weight] of this.#vector(termsOf(paper))) {
-      for (const posting of this.#postings.get(term) ?? []) scores.set(posting.doc, (scores.get(posting.doc) ?? 0) + weight * posting.weight);
+      for (const posting of this.#postings.get(term) ?? []) {
+        if (scores[posting.doc] === 0) touched.push(posting.doc);
+        scores[posting.doc] = (scores[posting.doc] ?? 0) + weight * posting.weight;
+      }
     }
-    const nearest = [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, NEIGHBOURS);
+    const nearest = touched
+      .map((doc): [number, number] => [doc, scores[doc] ?? 0])
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, NEIGHBOURS);
     const best = nearest[0];
     if (!best || best[1] < LEAST_SIMILARITY) return [];
     if (best[1] >= SAME_PAPER) return [...(this.#tags[best[0]] ?? [])];

@@ -24,7 +24,12 @@ function score(rules: readonly RegExp[], title: string, summary: string): number
   return total;
 }
 
-function matches(rule: KeywordRule, title: string, summary: string): boolean {
+// One case-blind pattern per rule that matches wherever any of its phrases could: most rules are
+// ruled out by it in one test instead of one per phrase.
+const ROUGH = new Map(KEYWORD_RULES.map((rule) => [rule, new RegExp(rule.any.map((r) => r.source).join('|'), 'i')]));
+
+function matches(rule: KeywordRule, title: string, summary: string, text: string): boolean {
+  if (!ROUGH.get(rule)?.test(text)) return false;
   if (score(rule.any, title, summary) < (rule.min ?? 2)) return false;
   if (rule.also && score(rule.also, title, summary) === 0) return false;
   return !rule.unless || score(rule.unless, title, summary) < 2;
@@ -32,7 +37,8 @@ function matches(rule: KeywordRule, title: string, summary: string): boolean {
 
 /** The built-in topics whose phrases a paper's title and summary carry. */
 export function keywordTags(paper: PaperText): string[] {
-  return KEYWORD_RULES.filter((rule) => matches(rule, paper.title, paper.summary)).map((rule) => rule.tag);
+  const text = `${paper.title}\n${paper.summary}`;
+  return KEYWORD_RULES.filter((rule) => matches(rule, paper.title, paper.summary, text)).map((rule) => rule.tag);
 }
 
 /** The distinct papers that carry topics, each once (by arXiv id, its first tagging kept). */
@@ -55,7 +61,7 @@ export function taggerFor(digests: readonly Digest[], learnFrom = LEARN_FROM): T
   const known = (paper: PaperText) => (paper.arxivId === undefined ? undefined : byId.get(paper.arxivId));
   if (tagged.length < learnFrom) {
     const spell = (tag: string) => spelling.get(tag.toLowerCase()) ?? tag;
-    return { mode: 'built-in', examples: tagged.length, tag: (paper) => known(paper) ?? keywordTags(paper).map(spell) };
+    return { mode: 'built-in', examples: tagged.length, tag: remembered((paper) => known(paper) ?? keywordTags(paper).map(spell)) };
   }
   // Learned: the neighbours' topics, and the built-in list's where the folder uses the same topic.
   const learner = new NeighbourTagger(tagged);
@@ -63,7 +69,18 @@ export function taggerFor(digests: readonly Digest[], learnFrom = LEARN_FROM): T
     const listed = keywordTags(paper).flatMap((t) => spelling.get(t.toLowerCase()) ?? []);
     return [...new Set([...learner.tag(paper), ...listed])];
   };
-  return { mode: 'learned', examples: tagged.length, tag: (paper) => known(paper) ?? tag(paper) };
+  return { mode: 'learned', examples: tagged.length, tag: remembered((paper) => known(paper) ?? tag(paper)) };
+}
+
+// Digests carry the same paper again on later days: each distinct paper is tagged once.
+function remembered(tag: (paper: PaperText) => string[]): (paper: PaperText) => string[] {
+  const seen = new Map<string, string[]>();
+  return (paper) => {
+    const key = `${paper.arxivId ?? ''}\u0000${paper.title}\u0000${paper.summary}`;
+    let tags = seen.get(key);
+    if (!tags) seen.set(key, (tags = tag(paper)));
+    return tags;
+  };
 }
 
 /** A paper's topics, inferred when it carries none; the same object when it carries some or none can be inferred. */

@@ -19,6 +19,8 @@ export interface Templates {
   archiveIssue: Template;
   archiveIndex: Template;
   feedIssue: Template;
+  /** An issue in a feed's archive document: its titles, linking to the web page. */
+  feedIssueArchived: Template;
   feedPaper: Template;
   webPage: Template;
   preferences: Template;
@@ -46,6 +48,7 @@ const FILES = {
   archiveIssue: 'archive.md.hbs',
   archiveIndex: 'archive-index.md.hbs',
   feedIssue: 'feed-issue.hbs',
+  feedIssueArchived: 'feed-issue-archived.hbs',
   feedPaper: 'feed-paper.hbs',
   webPage: 'web-page.hbs',
   preferences: 'preferences.hbs',

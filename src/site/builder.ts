@@ -36,6 +36,8 @@ export interface BuildSettings {
   hub?: string | undefined;
   /** What the email does with papers an earlier issue carried: mark them (default) or leave them out. */
   repeats?: 'mark' | 'omit' | undefined;
+  /** Whether the build makes the search index (default true); benchmarks turn it off to compare. */
+  search?: boolean | undefined;
 }
 
 /** Which issues to render: the newest (default), one date, or every one. */
@@ -194,7 +196,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
       // The search index, one per year, indexed by another process while this one renders the rest.
-      const shards = searchShards(p.digests, viewOf).map((shard) => ({ ...shard, key: keyOf(p.siteKey, JSON.stringify(shard.records)) }));
+      const shards = (settings.search === false ? [] : searchShards(p.digests, viewOf)).map((shard) => ({ ...shard, key: keyOf(p.siteKey, JSON.stringify(shard.records)) }));
       const staleShards: typeof shards = [];
       for (const shard of shards) {
         if (!(await fresh(`search/${shard.year}`, shard.key, [`${SEARCH_DIR}/${shard.year}/pagefind-entry.json`]))) staleShards.push(shard);

@@ -25,7 +25,7 @@ function digest(i: number): string {
 
 const site = await tempSite(Object.fromEntries(Array.from({ length: ISSUES }, (_, i) => [`${dateOf(i)}.md`, digest(i)])));
 const server = await serveFolder(site.outDir);
-site.settings.site.url = server.url;
+site.settings.site = { ...site.settings.site, url: server.url };
 await site.build({ all: true });
 const browser = await launchBrowser();
 afterAll(async () => {

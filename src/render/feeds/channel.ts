@@ -51,14 +51,15 @@ function paperEntry(paper: PaperView, issue: IssueView, templates: Templates): E
   };
 }
 
-// An issue is written by the newsletter, and is about the topics of its papers.
-function issueEntry(issue: IssueView, templates: Templates): Entry {
+// An issue is written by the newsletter, and is about the topics of its papers. In an archive
+// document it is listed by its titles: 600 issues in full would weigh tens of megabytes.
+function issueEntry(issue: IssueView, templates: Templates, archived: boolean): Entry {
   return {
     id: issue.webUrl,
     link: issue.webUrl,
     title: `${issue.displayDate}: ${issue.countText}`,
     summary: issue.preheader,
-    content: templates.feedIssue(issue),
+    content: archived ? templates.feedIssueArchived(issue) : templates.feedIssue(issue),
     date: dayOf(issue.date),
     authors: [issue.site.title],
     tags: [...new Set(issue.papers.flatMap((p) => p.tags.map((t) => t.name)))],
@@ -91,7 +92,7 @@ export function channelOf(plan: FeedPlan, viewOf: (date: string) => IssueView, s
       updated: issues[0] ? dayOf(issues[0].date) : new Date(0),
       history: siteHistory(plan, site),
     };
-    return { channel, entries: issues.map((issue) => issueEntry(issue, templates)) };
+    return { channel, entries: issues.map((issue) => issueEntry(issue, templates, page !== undefined)) };
   }
   const entries = plan.papers.flatMap(({ date, arxivId }) => {
     const issue = viewOf(date);
