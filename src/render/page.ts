@@ -48,8 +48,6 @@ export interface TopicPageView {
   feeds: IssueView['feeds'];
   topic: TopicListing;
   topicFeeds: IssueView['feeds'];
-  /** The subscribe form's one topic, chosen. */
-  tags: { name: string; checked: true }[];
   page: number;
   pageCount: number;
   pageUrl: string;

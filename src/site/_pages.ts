@@ -27,7 +27,7 @@ import type { Writer } from './_write.ts';
 
 /** The home page lists this many issues; the archive lists them all. */
 export const RECENT_ISSUES = 30;
-const LATEST_TITLES = 5;
+const LATEST_TITLES = 3;
 const LEAD_TITLES = 3;
 
 /** The web page, text and Markdown files of one issue, by path under `out/`. */

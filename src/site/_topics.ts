@@ -63,7 +63,6 @@ export function topicPageViews(topic: TopicPapers, viewOf: (date: string) => Iss
       feeds: urls.feeds,
       topic: listing,
       topicFeeds: listing.feeds,
-      tags: [{ name: listing.name, checked: true }],
       page,
       pageCount,
       pageUrl: urls.topic(topic.slug, page),

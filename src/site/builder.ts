@@ -179,23 +179,10 @@ export function createBuilder(settings: BuildSettings): Builder {
         else if (selected.includes(i)) reports.push({ date, papers: p.digests[i]?.papers.length ?? 0, rendered: false });
       }
 
-      const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
-      for (const i of stale) {
-        const view = p.viewAt(i);
-        renderIssuePages(view, p.templates, out);
-        const email = await renderEmail(mailedAt(p, i).view, p.templates);
-        if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
-        out.put(`email/${view.date}.html`, email.html);
-        out.put(`email/${view.date}.txt`, email.text);
-        reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
-        manifest.issues[view.date] = p.keys[i] as string;
-      }
-
-      // Site-wide outputs are rendered only when what they show changed.
       const fresh = async (name: string, key: string, paths: string[]) => !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
       const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
-      // The search index, one per year, indexed by another process while this one renders the rest.
+      // The search index, one per year, indexed by another process while this one renders the issues and the rest.
       const shards = (settings.search === false ? [] : searchShards(p.digests, viewOf)).map((shard) => ({ ...shard, key: keyOf(p.siteKey, JSON.stringify(shard.records)) }));
       const staleShards: typeof shards = [];
       for (const shard of shards) {
@@ -203,29 +190,42 @@ export function createBuilder(settings: BuildSettings): Builder {
       }
       const indexing = Promise.all(staleShards.map(async (shard) => ({ shard, files: await indexShard(shard, settings.site) })));
       indexing.catch(() => undefined);
-
-      const topics = topicPapers(p.digests);
-      const pages = sitePagesInput(p.digests, topics, viewOf, settings.site);
-      const pagesKey = keyOf(p.siteKey, JSON.stringify(pages.summary), pages.latest ? (p.hashOf.get(pages.latest) ?? '') : '');
-      if (!(await fresh('pages', pagesKey, SITE_PAGE_FILES))) {
-        renderSitePages(pages, settings.site, p.templates, out);
-        manifest.outputs.pages = pagesKey;
-      }
-      for (const topic of topics) {
-        const key = keyOf(p.siteKey, JSON.stringify(topic), ...[...new Set(topic.papers.map((x) => x.date))].map((d) => p.hashOf.get(d) ?? ''));
-        if (await fresh(`topics/${topic.slug}`, key, [topicPagePath(topic.slug, 1)])) continue;
-        for (const view of topicPageViews(topic, viewOf, settings.site)) out.put(topicPagePath(topic.slug, view.page), renderTopicPage(view, p.templates));
-        manifest.outputs[`topics/${topic.slug}`] = key;
-      }
-      for (const plan of planFeeds(p.digests)) {
-        const key = keyOf(p.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => p.hashOf.get(d) ?? ''));
-        if (await fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
-        for (const [path, content] of renderFeed(plan, viewOf, settings.site, p.templates, settings.hub)) out.put(path, content);
-        manifest.outputs[plan.base] = key;
-      }
-
       let indexed: Awaited<typeof indexing> = [];
+      const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
+      // The indexer runs in a process of its own, stopped whatever happens here.
       try {
+        for (const i of stale) {
+          const view = p.viewAt(i);
+          renderIssuePages(view, p.templates, out);
+          const email = await renderEmail(mailedAt(p, i).view, p.templates);
+          if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
+          out.put(`email/${view.date}.html`, email.html);
+          out.put(`email/${view.date}.txt`, email.text);
+          reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
+          manifest.issues[view.date] = p.keys[i] as string;
+        }
+
+        // Site-wide outputs are rendered only when what they show changed.
+        const topics = topicPapers(p.digests);
+        const pages = sitePagesInput(p.digests, topics, viewOf, settings.site);
+        const pagesKey = keyOf(p.siteKey, JSON.stringify(pages.summary), pages.latest ? (p.hashOf.get(pages.latest) ?? '') : '');
+        if (!(await fresh('pages', pagesKey, SITE_PAGE_FILES))) {
+          renderSitePages(pages, settings.site, p.templates, out);
+          manifest.outputs.pages = pagesKey;
+        }
+        for (const topic of topics) {
+          const key = keyOf(p.siteKey, JSON.stringify(topic), ...[...new Set(topic.papers.map((x) => x.date))].map((d) => p.hashOf.get(d) ?? ''));
+          if (await fresh(`topics/${topic.slug}`, key, [topicPagePath(topic.slug, 1)])) continue;
+          for (const view of topicPageViews(topic, viewOf, settings.site)) out.put(topicPagePath(topic.slug, view.page), renderTopicPage(view, p.templates));
+          manifest.outputs[`topics/${topic.slug}`] = key;
+        }
+        for (const plan of planFeeds(p.digests)) {
+          const key = keyOf(p.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => p.hashOf.get(d) ?? ''));
+          if (await fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
+          for (const [path, content] of renderFeed(plan, viewOf, settings.site, p.templates, settings.hub)) out.put(path, content);
+          manifest.outputs[plan.base] = key;
+        }
+
         indexed = await indexing;
       } finally {
         if (staleShards.length > 0) await closeIndexer();

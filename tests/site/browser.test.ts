@@ -14,7 +14,9 @@ const topicOf = (i: number) => `${AREAS[i % AREAS.length]} ${i % 40 < 20 ? 'Stud
 
 function digest(i: number): string {
   const date = dateOf(i);
-  const titles = [`Paper ${i} about kites and wind`, i === 7 ? 'Quokka Navigation in Dense Forests' : `A second study number ${i}`];
+  // The newest issue has titles as long as real ones, which wrap on a phone.
+  const long = i === ISSUES - 1 ? ': Scaling Sparse Mixture-of-Experts Transformers for Long-Context Multimodal Reasoning' : '';
+  const titles = [`Paper ${i} about kites and wind${long}`, i === 7 ? 'Quokka Navigation in Dense Forests' : `A second study number ${i}${long}`];
   if (i === 100) {
     const rows = titles.map((t, n) => `| ${t} for Large Language Models (Read more on [arXiv](https://arxiv.org/abs/${idOf(i, n)})) | Ann Lee | We train an LLM with reinforcement learning and a reward model. |`);
     return `## Papers for ${date}\n\n| Title | Authors | Summary |\n|---|---|---|\n${rows.join('\n')}\n`;
@@ -53,6 +55,7 @@ describe('the reader site in Chromium, served as plain static files', () => {
     const bottom = async (selector: string) => page.locator(selector).evaluate((e) => e.getBoundingClientRect().bottom);
     expect(await bottom('form.subscribe button[type=submit]')).toBeLessThanOrEqual(844);
     expect(await bottom('.latest .more a')).toBeLessThanOrEqual(844);
+    expect(await bottom('.latest li:nth-child(2)')).toBeLessThanOrEqual(844);
     expect(await page.locator('.latest .more a').textContent()).toBe('All 2 papers');
     expect(await page.locator('.issues li').count()).toBe(30);
     await page.locator('.issues .more a').click();
@@ -82,7 +85,7 @@ describe('the reader site in Chromium, served as plain static files', () => {
     const feeds = await page.locator('link[rel=alternate]').evaluateAll((ls) => ls.map((l) => (l as HTMLLinkElement).href));
     expect(feeds).toContain(`${server.url}/feeds/tags/robotics.atom.xml`);
     const first = await page.locator('.topic-papers h2 a').first().textContent();
-    expect(first).toBe(`Paper ${ISSUES - 1} about kites and wind`);
+    expect(first).toMatch(new RegExp(`^Paper ${ISSUES - 1} about kites and wind`));
     await page.locator('a[rel=next]').first().click();
     expect(page.url()).toBe(`${server.url}/topics/robotics/2.html`);
     expect(await page.locator('.topic-papers').getAttribute('start')).toBe('51');
