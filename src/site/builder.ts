@@ -3,14 +3,8 @@ import { join } from 'node:path';
 import { sameDay, sameDayMessage, type Digest, type DigestLibrary } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
 import {
-  feedPaths,
   issueView,
-  planFeeds,
   renderEmail,
-  renderFeed,
-  renderSearchPage,
-  renderTopicPage,
-  siteUrls,
   type IssueRef,
   type IssueView,
   type RenderedEmail,
@@ -20,10 +14,8 @@ import {
   type ViewContext,
 } from '../render/index.ts';
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
-import { renderIssuePages, renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
-import { closeIndexer, indexShard, searchShards, SEARCH_DIR } from './_search.ts';
-import { topicPagePath, topicPageViews, topicPapers } from './_topics.ts';
-import { pruneFolder } from './_prune.ts';
+import { renderIssuePages } from './_pages.ts';
+import { renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter } from './_write.ts';
 
@@ -182,17 +174,10 @@ export function createBuilder(settings: BuildSettings): Builder {
       const fresh = async (name: string, key: string, paths: string[]) => !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
       const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
-      // The search index, one per year, indexed by another process while this one renders the issues and the rest.
-      const shards = (settings.search === false ? [] : searchShards(p.digests, viewOf)).map((shard) => ({ ...shard, key: keyOf(p.siteKey, JSON.stringify(shard.records)) }));
-      const staleShards: typeof shards = [];
-      for (const shard of shards) {
-        if (!(await fresh(`search/${shard.year}`, shard.key, [`${SEARCH_DIR}/${shard.year}/pagefind-entry.json`]))) staleShards.push(shard);
-      }
-      const indexing = Promise.all(staleShards.map(async (shard) => ({ shard, files: await indexShard(shard, settings.site) })));
-      indexing.catch(() => undefined);
-      let indexed: Awaited<typeof indexing> = [];
       const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
-      // The indexer runs in a process of its own, stopped whatever happens here.
+      const siteWide: SiteWide = { digests: p.digests, hashOf: p.hashOf, siteKey: p.siteKey, templates: p.templates, site: settings.site, hub: settings.hub, viewOf, manifest, out, fresh };
+      // The search index is built by another process while this one renders the issues and the rest.
+      const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
       try {
         for (const i of stale) {
           const view = p.viewAt(i);
@@ -204,46 +189,16 @@ export function createBuilder(settings: BuildSettings): Builder {
           reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
           manifest.issues[view.date] = p.keys[i] as string;
         }
-
         // Site-wide outputs are rendered only when what they show changed.
-        const topics = topicPapers(p.digests);
-        const pages = sitePagesInput(p.digests, topics, viewOf, settings.site);
-        const pagesKey = keyOf(p.siteKey, JSON.stringify(pages.summary), pages.latest ? (p.hashOf.get(pages.latest) ?? '') : '');
-        if (!(await fresh('pages', pagesKey, SITE_PAGE_FILES))) {
-          renderSitePages(pages, settings.site, p.templates, out);
-          manifest.outputs.pages = pagesKey;
-        }
-        for (const topic of topics) {
-          const key = keyOf(p.siteKey, JSON.stringify(topic), ...[...new Set(topic.papers.map((x) => x.date))].map((d) => p.hashOf.get(d) ?? ''));
-          if (await fresh(`topics/${topic.slug}`, key, [topicPagePath(topic.slug, 1)])) continue;
-          for (const view of topicPageViews(topic, viewOf, settings.site)) out.put(topicPagePath(topic.slug, view.page), renderTopicPage(view, p.templates));
-          manifest.outputs[`topics/${topic.slug}`] = key;
-        }
-        for (const plan of planFeeds(p.digests)) {
-          const key = keyOf(p.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => p.hashOf.get(d) ?? ''));
-          if (await fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
-          for (const [path, content] of renderFeed(plan, viewOf, settings.site, p.templates, settings.hub)) out.put(path, content);
-          manifest.outputs[plan.base] = key;
-        }
-
-        indexed = await indexing;
+        await renderSiteWide(siteWide);
+        await search.finish();
       } finally {
-        if (staleShards.length > 0) await closeIndexer();
-      }
-      for (const { shard, files } of indexed) {
-        for (const [path, content] of files) out.put(`${SEARCH_DIR}/${shard.year}/${path}`, content);
-        manifest.outputs[`search/${shard.year}`] = shard.key;
-      }
-      const indexes = shards.map((s) => `${SEARCH_DIR}/${s.year}/`).reverse();
-      const searchKey = keyOf(p.siteKey, JSON.stringify(indexes));
-      if (!(await fresh('search', searchKey, ['search.html']))) {
-        out.put('search.html', renderSearchPage(settings.site, siteUrls(settings.site).feeds, indexes, p.templates));
-        manifest.outputs.search = searchKey;
+        await search.stop();
       }
 
       const { written, unchanged } = await out.done();
       // Index files a new index no longer names are removed once it is in place.
-      for (const { shard, files } of indexed) pruneFolder(join(settings.outDir, SEARCH_DIR, shard.year), new Set(files.map(([path]) => path)));
+      search.prune();
       writeManifest(settings.outDir, manifest);
       views = p.used;
       const current = new Set(p.keys.slice(-KEPT_EMAILS));
