@@ -1,4 +1,5 @@
 import type { Digest } from '../digest/index.ts';
+import { PaperboyError } from '../errors.ts';
 import { plainText, type IssueView, type Site } from '../render/index.ts';
 
 /** One paper as the search index takes it: where it is, its words, what a result shows. */
@@ -55,13 +56,13 @@ export async function indexShard(shard: SearchShard, site: Site): Promise<[strin
   const pagefind = await import('pagefind');
   const created = await pagefind.createIndex({ forceLanguage: site.language });
   const index = created.index;
-  if (!index) throw new Error(`search index: ${created.errors.join('; ')}`);
+  if (!index) throw new PaperboyError(`search index: Pagefind could not start: ${created.errors.join('; ')}`);
   try {
     const added = await Promise.all(shard.records.map((r) => index.addCustomRecord({ ...r, language: site.language })));
     const failed = added.flatMap((a) => a.errors);
-    if (failed.length > 0) throw new Error(`search index ${shard.year}: ${failed[0]}`);
+    if (failed.length > 0) throw new PaperboyError(`search index ${shard.year}: ${failed[0]}`);
     const { files, errors } = await index.getFiles();
-    if (errors.length > 0) throw new Error(`search index ${shard.year}: ${errors[0]}`);
+    if (errors.length > 0) throw new PaperboyError(`search index ${shard.year}: ${errors[0]}`);
     const kept = files.filter((f) => KEPT.test(f.path)).map((f): [string, Uint8Array] => [f.path, f.content]);
     // Chunks first, then what names them: a reader never finds an entry pointing at a missing chunk.
     const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);
