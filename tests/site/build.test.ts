@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument, DomUtils } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
+import { papersFor } from '../../src/deliver/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
 import { SITE, tempSite } from '../helpers/site.ts';
@@ -158,5 +159,22 @@ describe('paperboy build on the command line', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('2031-02-04.md:1: no table after the heading');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('papers without topics', () => {
+  it('get inferred topics in the issue to mail (so topic subscribers get them), the topic feed and the topic page', async () => {
+    const untagged = '## Papers for 2031-03-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| Reinforcement Learning for Robot Manipulation (Read more on [arXiv](https://arxiv.org/abs/3103.00001)) | Ann Lee | A robot learns to grasp with reinforcement learning and a reward model. |\n';
+    const site = await tempSite({ ...digests, '2031-03-01.md': untagged });
+    await site.build({ all: true });
+    const issue = await site.builder.issue('2031-03-01');
+    const [paper] = issue.digest.papers;
+    expect(paper?.tagsInferred).toBe(true);
+    expect(paper?.tags).toEqual(expect.arrayContaining(['Robotics']));
+    expect(papersFor(issue.digest, ['robotics'])).toEqual([paper]);
+    expect(await site.read('feeds/tags/robotics.atom.xml')).toContain('https://arxiv.org/abs/3103.00001');
+    const topicPage = await site.read('topics/robotics.html');
+    expect(topicPage).toContain('Reinforcement Learning for Robot Manipulation');
+    expect(topicPage).toContain('topics inferred');
   });
 });
