@@ -11,6 +11,11 @@ const SHARE = 0.5;
 const LEAST_SIMILARITY = 0.12;
 // A paper this similar to a tagged one is taken to be the same paper (a digest carrying it again).
 const SAME_PAPER = 0.9;
+// Words in more than this share of many tagged papers weigh little and cost much: a query skips them,
+// and looks only for its most telling words.
+const COMMON = 0.1;
+const FEW = 200;
+const QUERY_WORDS = 40;
 
 function termsOf(paper: Pick<Paper, 'title' | 'summary'>): Map<string, number> {
   const counts = new Map<string, number>();
@@ -30,7 +35,10 @@ function termsOf(paper: Pick<Paper, 'title' | 'summary'>): Map<string, number> {
 export class NeighbourTagger {
   readonly #tags: string[][] = [];
   readonly #idf = new Map<string, number>();
-  readonly #postings = new Map<string, { doc: number; weight: number }[]>();
+  readonly #postings = new Map<string, { docs: Int32Array; weights: Float64Array }>();
+  readonly #longest: number;
+  // Reused between queries: one similarity per tagged paper, zeroed again after each.
+  #scores: Float64Array | undefined;
 
   readonly #share: number;
 
@@ -40,14 +48,32 @@ export class NeighbourTagger {
     const df = new Map<string, number>();
     for (const terms of documents) for (const term of terms.keys()) df.set(term, (df.get(term) ?? 0) + 1);
     for (const [term, count] of df) this.#idf.set(term, Math.log((documents.length + 1) / count));
+    const lists = new Map<string, { docs: number[]; weights: number[] }>();
     documents.forEach((terms, doc) => {
       this.#tags.push(tagged[doc]?.tags ?? []);
       for (const [term, weight] of this.#vector(terms)) {
-        let list = this.#postings.get(term);
-        if (!list) this.#postings.set(term, (list = []));
-        list.push({ doc, weight });
+        let list = lists.get(term);
+        if (!list) lists.set(term, (list = { docs: [], weights: [] }));
+        list.docs.push(doc);
+        list.weights.push(weight);
       }
     });
+    for (const [term, list] of lists) this.#postings.set(term, { docs: Int32Array.from(list.docs), weights: Float64Array.from(list.weights) });
+    this.#longest = Math.max(FEW, documents.length * COMMON);
+  }
+
+  // The most similar tagged papers, most similar first, found in one pass.
+  #nearest(scores: Float64Array, touched: readonly number[]): [number, number][] {
+    const best: [number, number][] = [];
+    for (const doc of touched) {
+      const score = scores[doc] ?? 0;
+      if (best.length === NEIGHBOURS && score <= (best.at(-1)?.[1] ?? 0)) continue;
+      let at = best.length;
+      while (at > 0 && ((best[at - 1]?.[1] ?? 0) < score || ((best[at - 1]?.[1] ?? 0) === score && (best[at - 1]?.[0] ?? 0) > doc))) at--;
+      best.splice(at, 0, [doc, score]);
+      if (best.length > NEIGHBOURS) best.pop();
+    }
+    return best;
   }
 
   #vector(terms: Map<string, number>): Vector {
@@ -67,18 +93,20 @@ export class NeighbourTagger {
 
   /** The topics the neighbours agree on, most agreed first; none when nothing is similar enough. */
   tag(paper: Pick<Paper, 'title' | 'summary'>): string[] {
-    const scores = new Float64Array(this.#tags.length);
+    const scores = (this.#scores ??= new Float64Array(this.#tags.length));
     const touched: number[] = [];
-    for (const [term, weight] of this.#vector(termsOf(paper))) {
-      for (const posting of this.#postings.get(term) ?? []) {
-        if (scores[posting.doc] === 0) touched.push(posting.doc);
-        scores[posting.doc] = (scores[posting.doc] ?? 0) + weight * posting.weight;
+    const query = [...this.#vector(termsOf(paper))].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, QUERY_WORDS);
+    for (const [term, weight] of query) {
+      const list = this.#postings.get(term);
+      if (!list || list.docs.length > this.#longest) continue;
+      for (let i = 0; i < list.docs.length; i++) {
+        const doc = list.docs[i] as number;
+        if (scores[doc] === 0) touched.push(doc);
+        scores[doc] = (scores[doc] ?? 0) + weight * (list.weights[i] as number);
       }
     }
-    const nearest = touched
-      .map((doc): [number, number] => [doc, scores[doc] ?? 0])
-      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-      .slice(0, NEIGHBOURS);
+    const nearest = this.#nearest(scores, touched);
+    for (const doc of touched) scores[doc] = 0;
     const best = nearest[0];
     if (!best || best[1] < LEAST_SIMILARITY) return [];
     if (best[1] >= SAME_PAPER) return [...(this.#tags[best[0]] ?? [])];

@@ -11,7 +11,8 @@ const STOP = new Set(
 /** The words of a text for topic matching: lower case, letters and digits, common words left out, plurals folded. */
 export function wordsOf(text: string): string[] {
   const words: string[] = [];
-  for (const raw of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+  // Letters outside ASCII separate words here: topic words are English, and this is several times faster.
+  for (const raw of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
     if (raw.length < 2 || STOP.has(raw) || /^\d+$/.test(raw)) continue;
     words.push(raw.length > 4 && raw.endsWith('s') && !raw.endsWith('ss') ? raw.slice(0, -1) : raw);
   }

@@ -6,6 +6,8 @@ import { NeighbourTagger } from './_learned.ts';
 
 /** From this many distinct tagged papers on, topics are learned from them rather than taken from the built-in list. */
 export const LEARN_FROM = 60;
+// Learning from the newest this many is as good as from more, and keeps a large folder quick.
+const LEARN_AT_MOST = 3000;
 
 /** How topics are inferred for papers without any: learned from the folder's tagged papers, or from the built-in list. */
 export interface Tagger {
@@ -64,7 +66,7 @@ export function taggerFor(digests: readonly Digest[], learnFrom = LEARN_FROM): T
     return { mode: 'built-in', examples: tagged.length, tag: remembered((paper) => known(paper) ?? keywordTags(paper).map(spell)) };
   }
   // Learned: the neighbours' topics, and the built-in list's where the folder uses the same topic.
-  const learner = new NeighbourTagger(tagged);
+  const learner = new NeighbourTagger(tagged.slice(-LEARN_AT_MOST));
   const tag = (paper: PaperText) => {
     const listed = keywordTags(paper).flatMap((t) => spelling.get(t.toLowerCase()) ?? []);
     return [...new Set([...learner.tag(paper), ...listed])];

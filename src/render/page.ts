@@ -39,7 +39,7 @@ export interface ArchiveView {
   months: { id: string; name: string; shortName: string; issues: IssueListing[] }[];
 }
 
-/** A paper as a topic page lists it: its view, and the issue it is in. */
+/** A paper as a topic page lists it: its view, the issue it is in, and the start of its summary as plain text. */
 export type TopicPaper = PaperView & { date: string; displayDate: string; issueUrl: string; lead: string | undefined };
 
 /** One page of a topic's papers. */

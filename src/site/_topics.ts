@@ -11,6 +11,15 @@ export interface TopicPapers {
   papers: { date: string; arxivId: string }[];
 }
 
+// A topic page shows the start of each summary: a page of 50 papers in full would be long to read
+// and, over hundreds of pages, heavy to build.
+const LEAD_LENGTH = 200;
+function shorten(text: string | undefined): string | undefined {
+  if (text === undefined || text.length <= LEAD_LENGTH) return text;
+  const cut = text.slice(0, LEAD_LENGTH);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), LEAD_LENGTH / 2))}…`;
+}
+
 /** Every topic of the digests (inferred ones too), by name, with its papers newest first. */
 export function topicPapers(digests: readonly Digest[]): TopicPapers[] {
   const firstSeen = new Map<string, string>();
@@ -54,7 +63,7 @@ export function topicPageViews(topic: TopicPapers, viewOf: (date: string) => Iss
   const papers = topic.papers.flatMap(({ date, arxivId }): TopicPaper[] => {
     const issue = viewOf(date);
     const paper = issue.papers.find((p) => p.arxivId === arxivId);
-    return paper ? [{ ...paper, date, displayDate: issue.displayDate, issueUrl: issue.webUrl, lead: paper.points[0]?.html }] : [];
+    return paper ? [{ ...paper, date, displayDate: issue.displayDate, issueUrl: issue.webUrl, lead: shorten(paper.points[0]?.text) }] : [];
   });
   return Array.from({ length: pageCount }, (_, i) => {
     const page = i + 1;
