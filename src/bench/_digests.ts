@@ -18,14 +18,18 @@ function addDays(start: string, days: number): string {
   return new Date(Date.parse(`${start}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Writes `count` digests, one a day from 2023-01-01, in the nested `YYYY/MM/DD.md` layout. */
-export async function writeDigestFolder(sources: readonly string[], count: number): Promise<{ dir: string; papers: number }> {
+/**
+ * Writes `count` digests, one a day from 2023-01-01, in the nested `YYYY/MM/DD.md` layout. With
+ * `distinct`, each day's arXiv ids are made its own, as in a real archive where papers rarely repeat.
+ */
+export async function writeDigestFolder(sources: readonly string[], count: number, distinct = false): Promise<{ dir: string; papers: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
   let papers = 0;
   for (let i = 0; i < count; i++) {
     const date = addDays('2023-01-01', i);
     const source = sources[i % sources.length] ?? '';
-    const text = source.replace(/(#+\s*Papers\s+for\s+)\d{4}-\d{2}-\d{2}/i, `$1${date}`);
+    const dated = source.replace(/(#+\s*Papers\s+for\s+)\d{4}-\d{2}-\d{2}/i, `$1${date}`);
+    const text = distinct ? dated.replace(/(arxiv\.org\/abs\/|huggingface\.co\/papers\/)\d{4}\.(\d{4,5})/g, (_, host: string, n: string) => `${host}${String(2300 + Math.floor(i / 10)).slice(-4)}.${String(i % 10)}${n.slice(-4)}`) : dated;
     papers += (text.match(/^\|\s*\S/gm)?.length ?? 2) - 2;
     const [y, m, d] = date.split('-');
     await mkdir(join(dir, y ?? '', m ?? ''), { recursive: true });
@@ -35,7 +39,7 @@ export async function writeDigestFolder(sources: readonly string[], count: numbe
 }
 
 /** A builder over a digests folder, with the project's templates. */
-export function benchBuilder(root: string, digestsDir: string, outDir: string, url = 'https://papers.example.org'): Builder {
+export function benchBuilder(root: string, digestsDir: string, outDir: string, url = 'https://papers.example.org', search = true): Builder {
   const site = { url, title: 'Daily Papers', language: 'en' };
-  return createBuilder({ library: createLibrary(digestsDir), outDir, templates: templateSource(join(root, 'templates')), site });
+  return createBuilder({ library: createLibrary(digestsDir), outDir, templates: templateSource(join(root, 'templates')), site, search });
 }

@@ -4,12 +4,13 @@ import { benchHelp } from './cli.ts';
 import { benchDispatch, benchImport } from './dispatch.ts';
 import { benchEmailSize } from './email-size.ts';
 import { benchConditionalFeeds } from './http.ts';
+import { benchSearch } from './search.ts';
 import type { BenchResult } from './result.ts';
 
 export type { BenchResult } from './result.ts';
 
 /** Every benchmark, in pipeline order. */
-const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchHelp, benchCheck, benchBuildAll, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchHelp, benchCheck, benchBuildAll, benchSearch, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
 
 /** The names of the benchmarks, as `--only` matches them. */
 export const BENCH_NAMES: readonly string[] = BENCHES.map((bench) => bench.name);

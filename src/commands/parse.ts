@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadDigest, type Digest } from '../digest/index.ts';
+import { createLibrary, digestsFolderOf, inferTags, loadDigest, taggerFor, type Digest } from '../digest/index.ts';
 import { plural } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
@@ -10,7 +10,7 @@ function describe(digest: Digest, path: string): string {
     const facts = [
       paper.authors.length > 0 ? paper.authors.join(', ') : 'no authors',
       plural(paper.points.length, 'point'),
-      ...(paper.tags.length > 0 ? [paper.tags.join(', ')] : []),
+      ...(paper.tags.length > 0 ? [`${paper.tags.join(', ')}${paper.tagsInferred ? ' (topics inferred)' : ''}`] : []),
       ...(paper.links.github.length > 0 ? [plural(paper.links.github.length, 'code link')] : []),
       ...(paper.links.huggingface.length > 0 ? [plural(paper.links.huggingface.length, 'Hugging Face link')] : []),
     ];
@@ -22,7 +22,12 @@ function describe(digest: Digest, path: string): string {
 
 /** `paperboy parse FILE [--json]`: reads one digest and prints it. */
 export async function parseCommand(ctx: CommandContext, file: string, flags: { json?: boolean | string | undefined }): Promise<number> {
-  const digest = await loadDigest(resolve(ctx.cwd, file), file);
+  const path = resolve(ctx.cwd, file);
+  const read = await loadDigest(path, file);
+  // Topics of untagged papers are learned from the folder the file sits in, as a build would.
+  const folder = await createLibrary(digestsFolderOf(path)).readAll().catch(() => []);
+  const tagger = taggerFor([read, ...folder.filter((e) => e.reading.errors.length === 0 && e.path !== path).map((e) => e.reading.digest)]);
+  const [digest = read] = inferTags([read], tagger);
   ctx.output.out(flags.json ? JSON.stringify(digest, null, 2) : describe(digest, file));
   return 0;
 }

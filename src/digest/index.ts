@@ -4,3 +4,4 @@ export { parseDigest, readDigest, isIsoDate, type DigestReading } from './parse.
 export { createLibrary, type DigestLibrary, type LibraryEntry } from './library.ts';
 export type { Digest, Paper, PaperLinks, Note } from './model.ts';
 export { checkDigests, type CheckedDigest } from './check.ts';
+export { taggerFor, inferTags, keywordTags, digestsFolderOf, LEARN_FROM, type Tagger, type PaperText } from './topics.ts';

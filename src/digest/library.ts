@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { listDigestEntries, type SkippedPath } from './find.ts';
 import { readDigestFile } from './load.ts';
 import type { DigestReading } from './parse.ts';
+import { folderInference } from './topics.ts';
 
 /** One digest file as last read: what the reader made of it. */
 export interface LibraryEntry {
@@ -12,7 +13,7 @@ export interface LibraryEntry {
 /** The digests folder, each file read again only when it changed since the last look. */
 export interface DigestLibrary {
   readonly dir: string;
-  /** Every digest file under the folder, in path order, broken ones included (with their errors). */
+  /** Every digest file under the folder, in path order, broken ones included (with their errors); untagged papers get inferred topics. */
   readAll(): Promise<LibraryEntry[]>;
   /** The paths named like digests that the last `readAll` skipped, and why. */
   skipped(): readonly SkippedPath[];
@@ -21,6 +22,7 @@ export interface DigestLibrary {
 /** A library over `dir`: the one cache of parsed digests that the builder and the web share. */
 export function createLibrary(dir: string): DigestLibrary {
   const cache = new Map<string, { mtimeMs: number; size: number; reading: DigestReading }>();
+  const inferTopics = folderInference<LibraryEntry>();
   async function read(path: string): Promise<LibraryEntry> {
     const info = await stat(path);
     const hit = cache.get(path);
@@ -37,7 +39,7 @@ export function createLibrary(dir: string): DigestLibrary {
       skipped = listed.skipped;
       const present = new Set(listed.files);
       for (const path of cache.keys()) if (!present.has(path)) cache.delete(path);
-      return Promise.all(listed.files.map(read));
+      return inferTopics(await Promise.all(listed.files.map(read)));
     },
     skipped: () => skipped,
   };

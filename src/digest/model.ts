@@ -19,6 +19,8 @@ export interface Paper {
   summary: string;
   points: string[];
   tags: string[];
+  /** Set when the digest gave no Classification and the tags were inferred from the title and summary. */
+  tagsInferred?: true;
   links: PaperLinks;
 }
 

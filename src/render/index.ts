@@ -1,6 +1,21 @@
 export { renderEmail, EMAIL_HTML_LIMIT, styleBytes, type RenderedEmail } from './email.ts';
-export { renderFeed, planFeeds, feedPaths, rssText, FEED_ISSUES, FEED_TAG_PAPERS, type FeedPlan, type FeedFiles } from './feeds/index.ts';
-export { renderIssuePage, renderIssueText, renderIndexPage, type IssueListing } from './page.ts';
+export { renderFeed, planFeeds, feedPaths, rssText, renderOpml, FEED_ISSUES, FEED_TAG_PAPERS, type FeedPlan, type FeedFiles, type OpmlFeed } from './feeds/index.ts';
+export {
+  renderIssuePage,
+  renderIssueText,
+  renderIndexPage,
+  renderArchivePage,
+  renderTopicPage,
+  renderTopicIndex,
+  renderSearchPage,
+  type IssueListing,
+  type TopicListing,
+  type HomeView,
+  type ArchiveView,
+  type TopicPageView,
+  type TopicPaper,
+} from './page.ts';
+export { renderSitemap, renderRobots, type SitemapEntry } from './sitemap.ts';
 export { renderArchiveIssue, renderArchiveIndex } from './archive.ts';
 export { loadTemplates, templateSource, type Templates, type Template, type TemplateSource } from './templates.ts';
 export { escapeHtml, inlineHtml, plainText, markdownText, printable } from './inline.ts';
@@ -8,6 +23,7 @@ export { PLACEHOLDERS, joinPieces, type Piece, type Slot } from './placeholders.
 export {
   issueView,
   siteUrls,
+  tagView,
   slugify,
   displayDate,
   countText,

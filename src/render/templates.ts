@@ -19,6 +19,8 @@ export interface Templates {
   archiveIssue: Template;
   archiveIndex: Template;
   feedIssue: Template;
+  /** An issue in a feed's archive document: its titles, linking to the web page. */
+  feedIssueArchived: Template;
   feedPaper: Template;
   webPage: Template;
   preferences: Template;
@@ -26,7 +28,15 @@ export interface Templates {
   alreadySubscribedEmail: Template;
   welcomeEmail: Template;
   unsubscribeRequestEmail: Template;
+  topic: Template;
+  topics: Template;
+  archivePage: Template;
+  search: Template;
   css: string;
+  /** The search page's script, the favicon as SVG and as ICO: copied into out/ as they are. */
+  searchScript: string;
+  faviconSvg: string;
+  faviconIco: Buffer;
   hash: string;
 }
 
@@ -39,6 +49,7 @@ const FILES = {
   archiveIssue: 'archive.md.hbs',
   archiveIndex: 'archive-index.md.hbs',
   feedIssue: 'feed-issue.hbs',
+  feedIssueArchived: 'feed-issue-archived.hbs',
   feedPaper: 'feed-paper.hbs',
   webPage: 'web-page.hbs',
   preferences: 'preferences.hbs',
@@ -46,6 +57,10 @@ const FILES = {
   alreadySubscribedEmail: 'already-subscribed-email.txt.hbs',
   welcomeEmail: 'welcome-email.txt.hbs',
   unsubscribeRequestEmail: 'unsubscribe-request-email.txt.hbs',
+  topic: 'topic.hbs',
+  topics: 'topics.hbs',
+  archivePage: 'archive.hbs',
+  search: 'search.hbs',
 } as const;
 
 // Outputs that are not HTML are compiled without HTML escaping.
@@ -108,10 +123,15 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
   const partials = await Promise.all(partialNames.map(async (name) => [name, await readSource(partialDir, name)] as const));
   const sources = await Promise.all((Object.entries(FILES) as [keyof typeof FILES, string][]).map(async ([key, name]) => [key, name, await readSource(dir, name)] as const));
   const css = await readSource(dir, 'site.css');
+  const searchScript = await readSource(dir, 'search.js');
+  const faviconSvg = await readSource(dir, 'favicon.svg');
+  const faviconIco = await readFile(join(dir, 'favicon.ico')).catch((error: unknown) => {
+    throw new PaperboyError(`${join(dir, 'favicon.ico')}: cannot read the icon`, { cause: error });
+  });
   const hash = createHash('sha256');
   for (const [name, source] of partials) hash.update(`partials/${name}\0${source}\0`);
   for (const [, name, source] of sources) hash.update(`${name}\0${source}\0`);
-  hash.update(`site.css\0${css}`);
+  hash.update(`site.css\0${css}\0search.js\0${searchScript}\0favicon.svg\0${faviconSvg}\0favicon.ico\0`).update(faviconIco);
   const digest = hash.digest('hex');
   if (previous?.hash === digest) return previous;
 
@@ -124,7 +144,7 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
   }
   const compiled: Partial<Record<keyof typeof FILES, Template>> = {};
   for (const [key, name, source] of sources) compiled[key] = compile(hb, source, join(dir, name), UNESCAPED.has(key));
-  return { ...(compiled as Record<keyof typeof FILES, Template>), css, hash: digest };
+  return { ...(compiled as Record<keyof typeof FILES, Template>), css, searchScript, faviconSvg, faviconIco, hash: digest };
 }
 
 /** Where the templates come from: compiled once, compiled again only after a template changed. */

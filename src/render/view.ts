@@ -16,13 +16,12 @@ export interface LinkView {
   label: string;
 }
 
-/** A topic tag with its slug and its feed. */
+/** A topic tag with its slug, its feed and its page. */
 export interface TagView {
   name: string;
   slug: string;
   feedUrl: string;
-  /** The topic's web page; optional only until every place that makes a TagView sets it. */
-  pageUrl?: string;
+  pageUrl: string;
 }
 
 /** One paper, ready for any template: HTML fields are safe to print unescaped. */
@@ -39,6 +38,8 @@ export interface PaperView {
   authorsMarkdown: string;
   points: { html: string; text: string; markdownText: string }[];
   tags: TagView[];
+  /** Whether the tags were inferred from the title and summary (the digest gave none). */
+  tagsInferred: boolean;
   github: LinkView[];
   huggingface: LinkView[];
   /** The earlier issue that already carried this paper, if one did. */
@@ -100,7 +101,20 @@ export function siteUrls(site: Site) {
     archive: (date: string) => `${site.url}/archive/${date}.md`,
     feeds: { rss: `${site.url}/feeds/rss.xml`, atom: `${site.url}/feeds/atom.xml`, json: `${site.url}/feeds/feed.json` },
     tagFeed: (slug: string) => `${site.url}/feeds/tags/${slug}.rss.xml`,
+    tagFeeds: (slug: string) => ({ rss: `${site.url}/feeds/tags/${slug}.rss.xml`, atom: `${site.url}/feeds/tags/${slug}.atom.xml`, json: `${site.url}/feeds/tags/${slug}.json` }),
+    topic: (slug: string, page = 1) => `${site.url}/topics/${slug}${page > 1 ? `/${page}` : ''}.html`,
+    topics: `${site.url}/topics/index.html`,
+    archiveIndex: `${site.url}/archive/index.html`,
+    search: `${site.url}/search.html`,
+    opml: `${site.url}/feeds/topics.opml`,
   };
+}
+
+/** A topic's names and addresses. */
+export function tagView(name: string, site: Site): TagView {
+  const urls = siteUrls(site);
+  const slug = slugify(name);
+  return { name: plainText(name), slug, feedUrl: urls.tagFeed(slug), pageUrl: urls.topic(slug) };
 }
 
 function linkLabel(url: string): string {
@@ -131,7 +145,8 @@ function paperView(paper: Paper, number: number, site: Site, webUrl: string, fir
     authorsText: plainText(paper.authors.join(', ')),
     authorsMarkdown: markdownText(paper.authors.join(', ')),
     points: paper.points.map((point) => ({ html: inlineHtml(point), text: plainText(point), markdownText: markdownText(point) })),
-    tags: paper.tags.map((name) => ({ name: plainText(name), slug: slugify(name), feedUrl: urls.tagFeed(slugify(name)), pageUrl: `${site.url}/topics/${slugify(name)}.html` })),
+    tags: paper.tags.map((name) => tagView(name, site)),
+    tagsInferred: paper.tagsInferred === true,
     github: paper.links.github.map((url) => ({ url, label: linkLabel(url) })),
     huggingface: paper.links.huggingface.map((url) => ({ url, label: linkLabel(url) })),
     repeatOf: firstSeen === undefined ? undefined : { date: firstSeen, displayDate: displayDate(firstSeen), webUrl: `${urls.issue(firstSeen)}#${anchor}` },

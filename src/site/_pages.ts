@@ -5,18 +5,30 @@ import {
   plainText,
   renderArchiveIndex,
   renderArchiveIssue,
+  renderArchivePage,
   renderIndexPage,
   renderIssuePage,
   renderIssueText,
+  renderOpml,
+  renderRobots,
+  renderSitemap,
+  renderTopicIndex,
   siteUrls,
-  slugify,
+  type ArchiveView,
   type IssueListing,
   type IssueView,
   type Site,
-  type TagView,
+  type SitemapEntry,
   type Templates,
+  type TopicListing,
 } from '../render/index.ts';
+import { topicListing, topicPageCount, type TopicPapers } from './_topics.ts';
 import type { Writer } from './_write.ts';
+
+/** The home page lists this many issues; the archive lists them all. */
+export const RECENT_ISSUES = 30;
+const LATEST_TITLES = 3;
+const LEAD_TITLES = 3;
 
 /** The web page, text and Markdown files of one issue, by path under `out/`. */
 export function renderIssuePages(view: IssueView, templates: Templates, out: Writer): void {
@@ -25,15 +37,15 @@ export function renderIssuePages(view: IssueView, templates: Templates, out: Wri
   out.put(`archive/${view.date}.md`, renderArchiveIssue(view, templates));
 }
 
-/** What the home page and the archive index show, taken from the digests alone. */
+/** What the site-wide pages show, taken from the digests alone. */
 export interface SitePages {
-  summary: { issues: IssueListing[]; tags: TagView[] };
+  summary: { issues: IssueListing[]; topics: (TopicListing & { pages: number; newest: string | undefined })[] };
   latest: string | undefined;
   viewOf: (date: string) => IssueView;
 }
 
-/** Collects the list of issues (newest first) and of topics, cheaply enough to compare builds by it. */
-export function sitePagesInput(digests: readonly Digest[], viewOf: (date: string) => IssueView, site: Site): SitePages {
+/** Collects the issues (newest first) and the topics, cheaply enough to compare builds by them. */
+export function sitePagesInput(digests: readonly Digest[], topics: readonly TopicPapers[], viewOf: (date: string) => IssueView, site: Site): SitePages {
   const urls = siteUrls(site);
   const issues = [...digests].reverse().map<IssueListing>((d) => ({
     date: d.date,
@@ -42,26 +54,73 @@ export function sitePagesInput(digests: readonly Digest[], viewOf: (date: string
     countText: countText(d.papers.length),
     webUrl: urls.issue(d.date),
     lead: plainText(d.papers[0]?.title ?? ''),
+    leads: d.papers.slice(0, LEAD_TITLES).map((p) => plainText(p.title)),
   }));
-  const tags = new Map<string, TagView>();
-  for (const digest of digests) {
-    for (const paper of digest.papers) {
-      for (const tag of paper.tags) {
-        const slug = slugify(tag);
-        if (!tags.has(slug)) tags.set(slug, { name: plainText(tag), slug, feedUrl: urls.tagFeed(slug) });
-      }
-    }
-  }
-  const sorted = [...tags.values()].sort((a, b) => a.name.localeCompare(b.name));
-  return { summary: { issues, tags: sorted }, latest: issues[0]?.date, viewOf };
+  const listed = topics.map((t) => ({ ...topicListing(t, site), pages: topicPageCount(t), newest: t.papers[0]?.date }));
+  return { summary: { issues, topics: listed }, latest: issues[0]?.date, viewOf };
 }
 
-/** The home page, the archive index and the stylesheet. */
-export function renderSitePages(pages: SitePages, site: Site, templates: Templates, out: Writer): void {
-  const { feeds } = siteUrls(site);
-  const latest = pages.latest === undefined ? undefined : pages.viewOf(pages.latest);
-  const lead = latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, papers: latest.papers };
-  out.put('index.html', renderIndexPage(site, feeds, pages.summary.issues, lead, pages.summary.tags, templates));
-  out.put('archive/README.md', renderArchiveIndex(site, feeds, pages.summary.issues, templates));
-  out.put('assets/site.css', templates.css);
+function byMonth(issues: readonly IssueListing[]): ArchiveView['months'] {
+  const months: ArchiveView['months'] = [];
+  for (const issue of issues) {
+    const id = issue.date.slice(0, 7);
+    let month = months.at(-1);
+    if (month?.id !== id) {
+      const [, name = '', year = ''] = /^\w+, (\w+) \d+, (\d+)$/.exec(issue.displayDate) ?? [];
+      months.push((month = { id, name: `${name} ${year}`, shortName: `${name.slice(0, 3)} ${year}`, issues: [] }));
+    }
+    month.issues.push(issue);
+  }
+  return months;
 }
+
+function sitemap(pages: SitePages, site: Site): SitemapEntry[] {
+  const urls = siteUrls(site);
+  const newest = pages.latest;
+  return [
+    { url: `${site.url}/`, lastmod: newest },
+    { url: urls.archiveIndex, lastmod: newest },
+    { url: urls.topics, lastmod: newest },
+    ...pages.summary.topics.flatMap((t) => Array.from({ length: t.pages }, (_, i) => ({ url: urls.topic(t.slug, i + 1), lastmod: t.newest }))),
+    ...pages.summary.issues.map((i) => ({ url: i.webUrl, lastmod: i.date })),
+  ];
+}
+
+/** The home page, the archive (HTML and Markdown), the topic index, the OPML list, the sitemap and the site's fixed files. */
+export function renderSitePages(pages: SitePages, site: Site, templates: Templates, out: Writer): void {
+  const urls = siteUrls(site);
+  const { feeds } = urls;
+  const { issues, topics } = pages.summary;
+  const latest = pages.latest === undefined ? undefined : pages.viewOf(pages.latest);
+  const tags = topics.map(({ name, slug, feedUrl, pageUrl }) => ({ name, slug, feedUrl, pageUrl }));
+  out.put(
+    'index.html',
+    renderIndexPage(
+      {
+        site,
+        feeds,
+        tags,
+        recent: issues.slice(0, RECENT_ISSUES),
+        issueCount: issues.length,
+        latest: latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, countText: latest.countText, lead: latest.papers.slice(0, LATEST_TITLES) },
+      },
+      templates,
+    ),
+  );
+  out.put('archive/index.html', renderArchivePage({ site, feeds, issueCount: issues.length, months: byMonth(issues) }, templates));
+  out.put('archive/README.md', renderArchiveIndex(site, feeds, issues, templates));
+  out.put('topics/index.html', renderTopicIndex(site, feeds, topics, templates));
+  const siteFeed = { title: site.title, xmlUrl: feeds.rss, htmlUrl: `${site.url}/` };
+  const topicFeeds = topics.map((t) => ({ title: `${site.title}: ${t.name}`, xmlUrl: t.feeds.rss, htmlUrl: t.pageUrl }));
+  out.put('feeds/topics.opml', renderOpml(site, siteFeed, topicFeeds, pages.latest ? new Date(`${pages.latest}T00:00:00Z`) : undefined));
+  out.put('sitemap.xml', renderSitemap(sitemap(pages, site)));
+  out.put('robots.txt', renderRobots(site));
+  out.put('assets/site.css', templates.css);
+  out.put('assets/search.js', templates.searchScript);
+  out.put('favicon.svg', templates.faviconSvg);
+  out.put('favicon.ico', templates.faviconIco);
+}
+
+/** The files renderSitePages writes. */
+export const SITE_PAGE_FILES = ['index.html', 'archive/index.html', 'archive/README.md', 'topics/index.html', 'feeds/topics.opml', 'sitemap.xml', 'robots.txt', 'assets/site.css', 'assets/search.js', 'favicon.svg', 'favicon.ico'];
+

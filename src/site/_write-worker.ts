@@ -8,7 +8,7 @@ const written: string[] = [];
 let unchanged = 0;
 let failure: string | undefined;
 
-parentPort?.on('message', (batch: [string, string][] | null) => {
+parentPort?.on('message', (batch: [string, string | Uint8Array][] | null) => {
   if (batch === null) {
     parentPort?.postMessage(failure === undefined ? { written: written.sort(), unchanged } : { error: failure });
     return;

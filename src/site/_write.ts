@@ -11,10 +11,10 @@ import { startWorker } from '../workers.ts';
  * Returns whether the file was written. Synchronous: a build writes thousands of small files,
  * and the promise machinery costs more than the writes.
  */
-export function writeFileAtomic(path: string, content: string): boolean {
-  let current: string | undefined;
+export function writeFileAtomic(path: string, content: string | Uint8Array): boolean {
+  let current: Buffer | undefined;
   try {
-    current = readFileSync(path, 'utf8');
+    current = readFileSync(path);
   } catch {
     try {
       mkdirSync(dirname(path), { recursive: true });
@@ -22,7 +22,7 @@ export function writeFileAtomic(path: string, content: string): boolean {
       throw writeError(dirname(path), error);
     }
   }
-  if (current === content) return false;
+  if (current && (typeof content === 'string' ? current.toString('utf8') === content : current.equals(content))) return false;
   const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     writeFileSync(temporary, content);
@@ -36,14 +36,14 @@ export function writeFileAtomic(path: string, content: string): boolean {
 
 /** Files handed over while the build renders. */
 export interface Writer {
-  put(path: string, content: string): void;
+  put(path: string, content: string | Uint8Array): void;
   /** Writes whatever is still pending; resolves to the paths written (unchanged ones are not). */
   done(): Promise<{ written: string[]; unchanged: number }>;
 }
 
 /** A writer that keeps every file in memory and writes them all at the end, on this thread. */
 export function createWriter(root: string): Writer {
-  const pending = new Map<string, string>();
+  const pending = new Map<string, string | Uint8Array>();
   return {
     put(path, content) {
       pending.set(path, content);
@@ -65,7 +65,7 @@ type Summary = { written: string[]; unchanged: number };
  */
 export function createThreadedWriter(root: string, batchSize = 50): Writer {
   const worker = startWorker(import.meta.url, '_write-worker', { workerData: { root } });
-  let batch: [string, string][] = [];
+  let batch: [string, string | Uint8Array][] = [];
   const result = new Promise<Summary>((resolve, reject) => {
     worker.on('message', (reply: Summary | { error: string }) => ('error' in reply ? reject(new PaperboyError(reply.error)) : resolve(reply)));
     worker.on('error', reject);

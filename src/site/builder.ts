@@ -3,9 +3,20 @@ import { join } from 'node:path';
 import { sameDay, sameDayMessage, type Digest, type DigestLibrary, type SkippedPath } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
 import { removeLeftovers } from '../files.ts';
-import { feedPaths, issueView, planFeeds, renderEmail, renderFeed, type IssueRef, type IssueView, type RenderedEmail, type Site, type TemplateSource, type Templates, type ViewContext } from '../render/index.ts';
+import {
+  issueView,
+  renderEmail,
+  type IssueRef,
+  type IssueView,
+  type RenderedEmail,
+  type Site,
+  type TemplateSource,
+  type Templates,
+  type ViewContext,
+} from '../render/index.ts';
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
-import { renderIssuePages, renderSitePages, sitePagesInput } from './_pages.ts';
+import { renderIssuePages } from './_pages.ts';
+import { renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter } from './_write.ts';
 
@@ -18,6 +29,8 @@ export interface BuildSettings {
   hub?: string | undefined;
   /** What the email does with papers an earlier issue carried: mark them (default) or leave them out. */
   repeats?: 'mark' | 'omit' | undefined;
+  /** Whether the build makes the search index (default true); benchmarks turn it off to compare. */
+  search?: boolean | undefined;
 }
 
 /** Which issues to render: the newest (default), one date, or every one. */
@@ -167,34 +180,34 @@ export function createBuilder(settings: BuildSettings): Builder {
         else if (selected.includes(i)) reports.push({ date, papers: p.digests[i]?.papers.length ?? 0, rendered: false });
       }
 
-      const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
-      for (const i of stale) {
-        const view = p.viewAt(i);
-        renderIssuePages(view, p.templates, out);
-        const email = await renderEmail(mailedAt(p, i).view, p.templates);
-        if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
-        out.put(`email/${view.date}.html`, email.html);
-        out.put(`email/${view.date}.txt`, email.text);
-        reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
-        manifest.issues[view.date] = p.keys[i] as string;
-      }
-
-      // Site-wide outputs are rendered only when what they show changed.
       const fresh = async (name: string, key: string, paths: string[]) => !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
-      const pages = sitePagesInput(p.digests, (date) => p.viewAt(p.indexOf(date)), settings.site);
-      const pagesKey = keyOf(p.siteKey, JSON.stringify(pages.summary), pages.latest ? (p.hashOf.get(pages.latest) ?? '') : '');
-      if (!(await fresh('pages', pagesKey, ['index.html', 'archive/README.md', 'assets/site.css']))) {
-        renderSitePages(pages, settings.site, p.templates, out);
-        manifest.outputs.pages = pagesKey;
-      }
-      for (const plan of planFeeds(p.digests)) {
-        const key = keyOf(p.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => p.hashOf.get(d) ?? ''));
-        if (await fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
-        for (const [path, content] of renderFeed(plan, (date) => p.viewAt(p.indexOf(date)), settings.site, p.templates, settings.hub)) out.put(path, content);
-        manifest.outputs[plan.base] = key;
+      const viewOf = (date: string) => p.viewAt(p.indexOf(date));
+
+      const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
+      const siteWide: SiteWide = { digests: p.digests, hashOf: p.hashOf, siteKey: p.siteKey, templates: p.templates, site: settings.site, hub: settings.hub, viewOf, manifest, out, fresh };
+      // The search index is built by another process while this one renders the issues and the rest.
+      const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
+      try {
+        for (const i of stale) {
+          const view = p.viewAt(i);
+          renderIssuePages(view, p.templates, out);
+          const email = await renderEmail(mailedAt(p, i).view, p.templates);
+          if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
+          out.put(`email/${view.date}.html`, email.html);
+          out.put(`email/${view.date}.txt`, email.text);
+          reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
+          manifest.issues[view.date] = p.keys[i] as string;
+        }
+        // Site-wide outputs are rendered only when what they show changed.
+        await renderSiteWide(siteWide);
+        await search.finish();
+      } finally {
+        await search.stop();
       }
 
       const { written, unchanged } = await out.done();
+      // Index files a new index no longer names are removed once it is in place.
+      search.prune();
       writeManifest(settings.outDir, manifest);
       views = p.used;
       const current = new Set(p.keys.slice(-KEPT_EMAILS));

@@ -17,22 +17,41 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
   '.md': 'text/markdown; charset=utf-8',
-  '.json': 'application/feed+json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
   '.xml': 'application/xml; charset=utf-8',
+  '.opml': 'text/x-opml; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
 };
 
+/** The content type of a file of out/, by its path relative to out/. */
 function typeOf(path: string): string {
   if (path.endsWith('.rss.xml') || path.endsWith('/rss.xml')) return 'application/rss+xml; charset=utf-8';
   if (path.endsWith('.atom.xml') || path.endsWith('/atom.xml')) return 'application/atom+xml; charset=utf-8';
+  if (path.endsWith('.json') && path.startsWith(`feeds${sep}`)) return 'application/feed+json; charset=utf-8';
   return TYPES[extname(path)] ?? 'application/octet-stream';
 }
 
-const CACHE_CONTROL: Record<string, string> = {
+/** The published folders of out/ and how long a client may keep their files. */
+export const PUBLISHED_FOLDERS: Record<string, string> = {
   feeds: 'public, max-age=300',
   issues: 'public, max-age=3600',
   archive: 'public, max-age=3600',
+  topics: 'public, max-age=3600',
+  // The search index's chunks are named by their content; its entry file is not, and says which.
+  pagefind: 'public, max-age=300',
   assets: 'public, max-age=86400',
+};
+
+/** The published files at the top of out/. */
+export const PUBLISHED_FILES: Record<string, string> = {
+  'search.html': 'public, max-age=3600',
+  'sitemap.xml': 'public, max-age=3600',
+  'robots.txt': 'public, max-age=86400',
+  'favicon.svg': 'public, max-age=86400',
+  'favicon.ico': 'public, max-age=86400',
 };
 
 /** The headers of a request that decide what a response holds. */
@@ -71,7 +90,8 @@ function matches(ifNoneMatch: string, etag: string): boolean {
 }
 
 /**
- * Serves the public folders of out/ (feeds, issues, archive, assets) from memory, reloading a
+ * Serves the public folders and files of out/ (feeds, issues, archive, topics, the search index,
+ * assets, the sitemap, robots.txt, favicons) from memory, reloading a
  * file when it changes on disk. Each file has a strong ETag (a hash of its bytes; one per
  * encoding), Last-Modified, Cache-Control, and gzip or brotli for clients that ask.
  */
@@ -92,7 +112,7 @@ export function createStaticFiles(outDir: string) {
       size: info.size,
       lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString(),
       etag: `"${hash}"`,
-      type: typeOf(path),
+      type: typeOf(path.slice(outDir.length + 1)),
       bodies: { identity },
     };
     if (identity.length > 1024) {
@@ -115,8 +135,10 @@ export function createStaticFiles(outDir: string) {
       if (decoded.includes('\0') || decoded.includes('\\') || decoded.split('/').some((part) => part === '..' || part === '.')) {
         return { status: 400, message: 'the path leaves the published folders' };
       }
-      const [top] = decoded.replace(/^\/+/, '').split('/');
-      if (top === undefined || !Object.hasOwn(CACHE_CONTROL, top)) return { status: 404, message: 'no such page' };
+      const relative = decoded.replace(/^\/+/, '');
+      if (Object.hasOwn(PUBLISHED_FILES, relative)) return join(outDir, relative);
+      const [top] = relative.split('/');
+      if (top === undefined || !Object.hasOwn(PUBLISHED_FOLDERS, top)) return { status: 404, message: 'no such page' };
       const full = normalize(join(outDir, decoded));
       if (!full.startsWith(join(outDir, top) + sep)) return { status: 400, message: 'the path leaves the published folders' };
       return full;
@@ -132,12 +154,13 @@ export function createStaticFiles(outDir: string) {
       const accepts = (coding: string) => new RegExp(`(?:^|,)\\s*${coding}\\s*(?:;\\s*q=(?!0(?:\\.0*)?\\s*(?:,|$))[\\d.]+)?\\s*(?:,|$)`, 'i').test(request.acceptEncoding ?? '');
       const encoding = served.bodies.br && accepts('br') ? 'br' : served.bodies.gzip && accepts('gzip') ? 'gzip' : 'identity';
       const etag = encoding === 'identity' ? served.etag : served.etag.replace(/"$/, `-${encoding}"`);
-      const top = path.slice(outDir.length + 1).split(sep)[0] ?? '';
+      const relative = path.slice(outDir.length + 1);
+      const top = relative.split(sep)[0] ?? '';
       const headers: Record<string, string> = {
         'content-type': served.type,
         etag,
         'last-modified': served.lastModified,
-        'cache-control': CACHE_CONTROL[top] ?? 'no-cache',
+        'cache-control': PUBLISHED_FILES[relative] ?? PUBLISHED_FOLDERS[top] ?? 'no-cache',
         vary: 'Accept-Encoding',
       };
       if (encoding !== 'identity') headers['content-encoding'] = encoding;

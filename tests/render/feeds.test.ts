@@ -86,7 +86,7 @@ describe('feed ids and limits', () => {
     expect(issues.entries.map((e) => e.id)).toEqual([`${SITE.url}/issues/2031-05-02.html`, `${SITE.url}/issues/2031-05-01.html`]);
   });
 
-  it('carry the newest 30 issues and the newest 50 papers of a tag', async () => {
+  it('carry every issue until two pages of 30 are reached, and the newest 50 papers of a tag', async () => {
     const digests: Record<string, string> = {};
     const dateOf = (day: number) => new Date(Date.UTC(2031, 6, day)).toISOString().slice(0, 10);
     for (let day = 1; day <= 35; day++) {
@@ -96,9 +96,10 @@ describe('feed ids and limits', () => {
     const site = await tempSite(digests);
     await site.build({ all: true });
     const issues = parseFeed(await site.read('feeds/rss.xml'));
-    expect(issues.entries).toHaveLength(30);
+    expect(issues.entries).toHaveLength(35);
     expect(issues.entries[0]?.id).toBe(`${SITE.url}/issues/${dateOf(35)}.html`);
-    expect(issues.entries.at(-1)?.id).toBe(`${SITE.url}/issues/${dateOf(6)}.html`);
+    expect(issues.entries.at(-1)?.id).toBe(`${SITE.url}/issues/${dateOf(1)}.html`);
+    expect(issues.links.some((l) => l.rel === 'prev-archive')).toBe(false);
     const tag = JSON.parse(await site.read('feeds/tags/robotics.json'));
     expect(tag.items).toHaveLength(50);
     expect(tag.items[0].id).toBe('https://arxiv.org/abs/3107.00351');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument, DomUtils } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
+import { papersFor } from '../../src/deliver/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
 import { SITE, tempSite } from '../helpers/site.ts';
@@ -53,6 +54,17 @@ describe('paperboy build', () => {
     expect(changed.written).not.toContain('issues/2031-02-03.html');
   });
 
+  it('indexes for search again only the years whose papers changed', async () => {
+    const site = await tempSite(digests);
+    await site.build({ all: true });
+    await site.add('2032-01-02.md', read('six-columns.md').replace('2031-02-03', '2032-01-02').replaceAll('3102.', '3201.'));
+    const next = await site.build({ all: true });
+    expect(next.written.filter((p) => p.startsWith('pagefind/2032/'))).toContain('pagefind/2032/pagefind-entry.json');
+    expect(next.written.filter((p) => p.startsWith('pagefind/2031/'))).toEqual([]);
+    expect(next.written).toContain('search.html');
+    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2032/ pagefind/2031/"');
+  });
+
   it('gives the same bytes when built again from the same input, whatever the time', async () => {
     const site = await tempSite(digests);
     await site.build({ all: true });
@@ -84,6 +96,32 @@ describe('paperboy build', () => {
     expect(issue).toContain('## 1. Tiny Kites: Flying Small Models');
     expect(issue).toContain('- It trains them on kites.');
     expect(issue).not.toContain('| Title |');
+  });
+
+  it('gives every page Open Graph and Twitter tags, the icon and the search box, and lists every page in the sitemap', async () => {
+    const site = await tempSite(digests);
+    await site.build({ all: true });
+    const files = await site.files();
+    const pages = [...files.keys()].filter((p) => p.endsWith('.html') && !p.startsWith('email/'));
+    expect(pages).toEqual(expect.arrayContaining(['index.html', 'archive/index.html', 'topics/index.html', 'topics/robotics.html', 'search.html', 'issues/2031-01-05.html']));
+    const sitemap = parseDocument(files.get('sitemap.xml') ?? '', { xmlMode: true });
+    const listed = DomUtils.getElementsByTagName('loc', sitemap).map((l) => DomUtils.textContent(l));
+    for (const path of pages) {
+      const page = parseDocument(files.get(path) ?? '');
+      const meta = (key: string) => DomUtils.findOne((e) => e.name === 'meta' && (e.attribs.property === key || e.attribs.name === key), page.children)?.attribs.content;
+      const url = path === 'index.html' ? `${SITE.url}/` : `${SITE.url}/${path}`;
+      expect([path, meta('og:title'), meta('twitter:card'), meta('og:url')]).toEqual([path, expect.any(String), 'summary', url]);
+      expect([path, meta('og:description'), meta('twitter:description')]).toEqual([path, expect.any(String), expect.any(String)]);
+      const icons = DomUtils.getElementsByTagName('link', page).filter((l) => l.attribs.rel === 'icon').map((l) => l.attribs.href);
+      expect(icons).toEqual([`${SITE.url}/favicon.ico`, `${SITE.url}/favicon.svg`]);
+      expect(DomUtils.findOne((e) => e.name === 'form' && e.attribs.role === 'search', page.children)?.attribs.action).toBe(`${SITE.url}/search.html`);
+      if (path !== 'search.html') expect([path, listed.includes(url)]).toEqual([path, true]);
+    }
+    expect(files.get('robots.txt')).toContain(`Sitemap: ${SITE.url}/sitemap.xml`);
+    expect(readFileSync(join(site.outDir, 'favicon.ico')).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0]));
+    expect(files.get('favicon.svg')).toMatch(/^<svg /);
+    const issue = parseDocument(files.get('issues/2031-02-03.html') ?? '');
+    expect(DomUtils.findOne((e) => e.name === 'form' && e.attribs.class === 'subscribe', issue.children)?.attribs.action).toBe(`${SITE.url}/subscribe`);
   });
 
   it('stops on a broken digest with the reader message and leaves out/ exactly as it was', async () => {
@@ -121,5 +159,22 @@ describe('paperboy build on the command line', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('2031-02-04.md:1: no table after the heading');
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('papers without topics', () => {
+  it('get inferred topics in the issue to mail (so topic subscribers get them), the topic feed and the topic page', async () => {
+    const untagged = '## Papers for 2031-03-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| Reinforcement Learning for Robot Manipulation (Read more on [arXiv](https://arxiv.org/abs/3103.00001)) | Ann Lee | A robot learns to grasp with reinforcement learning and a reward model. |\n';
+    const site = await tempSite({ ...digests, '2031-03-01.md': untagged });
+    await site.build({ all: true });
+    const issue = await site.builder.issue('2031-03-01');
+    const [paper] = issue.digest.papers;
+    expect(paper?.tagsInferred).toBe(true);
+    expect(paper?.tags).toEqual(expect.arrayContaining(['Robotics']));
+    expect(papersFor(issue.digest, ['robotics'])).toEqual([paper]);
+    expect(await site.read('feeds/tags/robotics.atom.xml')).toContain('https://arxiv.org/abs/3103.00001');
+    const topicPage = await site.read('topics/robotics.html');
+    expect(topicPage).toContain('Reinforcement Learning for Robot Manipulation');
+    expect(topicPage).toContain('topics inferred');
   });
 });

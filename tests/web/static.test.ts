@@ -34,6 +34,18 @@ describe('the files of out/', () => {
       '/issues/2031-02-03.html': 'text/html; charset=utf-8',
       '/issues/2031-02-03.txt': 'text/plain; charset=utf-8',
       '/assets/site.css': 'text/css; charset=utf-8',
+      '/assets/search.js': 'text/javascript; charset=utf-8',
+      '/archive/index.html': 'text/html; charset=utf-8',
+      '/topics/index.html': 'text/html; charset=utf-8',
+      '/topics/robotics.html': 'text/html; charset=utf-8',
+      '/feeds/topics.opml': 'text/x-opml; charset=utf-8',
+      '/search.html': 'text/html; charset=utf-8',
+      '/pagefind/2031/pagefind-entry.json': 'application/json; charset=utf-8',
+      '/pagefind/2031/pagefind.js': 'text/javascript; charset=utf-8',
+      '/sitemap.xml': 'application/xml; charset=utf-8',
+      '/robots.txt': 'text/plain; charset=utf-8',
+      '/favicon.svg': 'image/svg+xml',
+      '/favicon.ico': 'image/x-icon',
     };
     for (const [path, type] of Object.entries(types)) {
       const response = await fetch(`${web.url}${path}`, { headers: { 'accept-encoding': 'identity' } });
@@ -74,8 +86,23 @@ describe('the files of out/', () => {
     expect(gunzipSync(response.body).toString()).toBe(await web.site.read('feeds/rss.xml'));
   });
 
+  it('let only the search page and its index run scripts and WebAssembly', async () => {
+    const policy = async (path: string) => (await fetch(`${web.url}${path}`)).headers.get('content-security-policy') ?? '';
+    expect(await policy('/search.html')).toContain("script-src 'self' 'wasm-unsafe-eval'");
+    expect(await policy('/pagefind/2031/pagefind-worker.js')).toContain("connect-src 'self'");
+    for (const path of ['/issues/2031-02-03.html', '/topics/index.html', '/']) expect(await policy(path)).toMatch(/^default-src 'none'; style-src 'self'/);
+  });
+
+  it('answer 304 for the new pages too', async () => {
+    for (const path of ['/topics/robotics.html', '/archive/index.html', '/sitemap.xml', '/favicon.ico']) {
+      const first = await fetch(`${web.url}${path}`, { headers: { 'accept-encoding': 'identity' } });
+      const again = await fetch(`${web.url}${path}`, { headers: { 'if-none-match': first.headers.get('etag') ?? '', 'accept-encoding': 'identity' } });
+      expect([path, again.status]).toEqual([path, 304]);
+    }
+  });
+
   it('are never served from outside the published folders', async () => {
-    for (const path of ['/feeds/../../etc/passwd', '/feeds/%2e%2e/%2e%2e/etc/passwd', '/issues/..%2f..%2fpackage.json', '/archive/%00', '/feeds/%E0%A4%A']) {
+    for (const path of ['/feeds/../../etc/passwd', '/feeds/%2e%2e/%2e%2e/etc/passwd', '/issues/..%2f..%2fpackage.json', '/archive/%00', '/feeds/%E0%A4%A', '/topics/../../etc/passwd', '/pagefind/%2e%2e/%2e%2e/package.json', '/topics/..%2f.build-manifest.json']) {
       const response = await rawGet(path);
       expect([path, response.status]).toEqual([path, 400]);
       expect(response.body).not.toContain('root:');

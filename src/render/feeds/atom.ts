@@ -1,7 +1,7 @@
 import type { Site } from '../view.ts';
 import { escapeHtml } from '../inline.ts';
 import type { Channel, Entry } from './channel.ts';
-import { baseFeed } from './_common.ts';
+import { baseFeed, historyLinks, HISTORY_NS, insertAfter } from './_common.ts';
 
 // The feed package escapes only "&" in attribute values, and validators take "<" in a name for
 // markup: angle brackets become their single-guillemet look-alikes there, which no real topic or
@@ -27,5 +27,7 @@ export function renderAtom(site: Site, channel: Channel, entries: readonly Entry
       author: entry.authors.map((name) => ({ name: attributeSafe(name) })),
     });
   }
-  return `${feed.atom1()}\n`;
+  const links = historyLinks(channel).map(([rel, urls]) => `<link rel="${rel}" href="${escapeHtml(urls.atom)}"/>`);
+  if (channel.history?.archive) links.push(`<fh:archive xmlns:fh="${HISTORY_NS}"/>`);
+  return `${insertAfter(feed.atom1(), /<link rel="self"[^>]*\/>/, links)}\n`;
 }

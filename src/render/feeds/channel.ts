@@ -1,13 +1,18 @@
 import type { Templates } from '../templates.ts';
 import { siteUrls, type IssueView, type PaperView, type Site } from '../view.ts';
-import type { FeedPlan } from './plan.ts';
+import { archiveBase, type FeedPlan } from './plan.ts';
+
+/** The three URLs of a channel, one per format. */
+export type ChannelUrls = { rss: string; atom: string; json: string };
 
 /** A feed's channel, whatever the format: its name, its own URLs and when it last changed. */
 export interface Channel {
   title: string;
   description: string;
-  urls: { rss: string; atom: string; json: string };
+  urls: ChannelUrls;
   updated: Date;
+  /** RFC 5005: whether this is an archive document, and the documents it links to. */
+  history?: { archive: boolean; current?: ChannelUrls; previous?: ChannelUrls; next?: ChannelUrls };
 }
 
 /** One entry of a feed, whatever the format; text fields are plain text, `content` is HTML. */
@@ -46,16 +51,31 @@ function paperEntry(paper: PaperView, issue: IssueView, templates: Templates): E
   };
 }
 
-function issueEntry(issue: IssueView, templates: Templates): Entry {
+// An issue is written by the newsletter, and is about the topics of its papers. In an archive
+// document it is listed by its titles: 600 issues in full would weigh tens of megabytes.
+function issueEntry(issue: IssueView, templates: Templates, archived: boolean): Entry {
   return {
     id: issue.webUrl,
     link: issue.webUrl,
     title: `${issue.displayDate}: ${issue.countText}`,
     summary: issue.preheader,
-    content: templates.feedIssue(issue),
+    content: archived ? templates.feedIssueArchived(issue) : templates.feedIssue(issue),
     date: dayOf(issue.date),
-    authors: [],
-    tags: [],
+    authors: [issue.site.title],
+    tags: [...new Set(issue.papers.flatMap((p) => p.tags.map((t) => t.name)))],
+  };
+}
+
+const urlsOf = (site: Site, base: string): ChannelUrls =>
+  base === 'feeds' ? siteUrls(site).feeds : { rss: `${site.url}/${base}.rss.xml`, atom: `${site.url}/${base}.atom.xml`, json: `${site.url}/${base}.json` };
+
+function siteHistory(plan: FeedPlan, site: Site): NonNullable<Channel['history']> {
+  const { page, previous, next } = plan.history ?? {};
+  return {
+    archive: page !== undefined,
+    ...(page !== undefined ? { current: siteUrls(site).feeds } : {}),
+    ...(previous !== undefined ? { previous: urlsOf(site, archiveBase(previous)) } : {}),
+    ...(next !== undefined ? { next: urlsOf(site, archiveBase(next)) } : {}),
   };
 }
 
@@ -63,13 +83,16 @@ function issueEntry(issue: IssueView, templates: Templates): Entry {
 export function channelOf(plan: FeedPlan, viewOf: (date: string) => IssueView, site: Site, templates: Templates): { channel: Channel; entries: Entry[] } {
   if (plan.tag === undefined) {
     const issues = plan.dates.map(viewOf);
+    const page = plan.history?.page;
+    const span = issues.length > 0 ? `: issues of ${issues.at(-1)?.displayDate} to ${issues[0]?.displayDate}` : '';
     const channel: Channel = {
-      title: site.title,
-      description: `${site.title}: a daily digest of new research papers`,
-      urls: siteUrls(site).feeds,
+      title: page === undefined ? site.title : `${site.title} (archive ${page})`,
+      description: page === undefined ? `${site.title}: a daily digest of new research papers` : `${site.title}, archived${span}`,
+      urls: urlsOf(site, plan.base),
       updated: issues[0] ? dayOf(issues[0].date) : new Date(0),
+      history: siteHistory(plan, site),
     };
-    return { channel, entries: issues.map((issue) => issueEntry(issue, templates)) };
+    return { channel, entries: issues.map((issue) => issueEntry(issue, templates, page !== undefined)) };
   }
   const entries = plan.papers.flatMap(({ date, arxivId }) => {
     const issue = viewOf(date);

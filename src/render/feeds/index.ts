@@ -8,6 +8,7 @@ import { renderRss } from './rss.ts';
 
 export { planFeeds, FEED_ISSUES, FEED_TAG_PAPERS, type FeedPlan } from './plan.ts';
 export { rssText } from './rss.ts';
+export { renderOpml, type OpmlFeed } from './opml.ts';
 
 /** Feed files by their path under `out/`. */
 export type FeedFiles = Map<string, string>;

@@ -25,6 +25,8 @@ export function renderJsonFeed(site: Site, channel: Channel, entries: readonly E
     version: 'https://jsonfeed.org/version/1.1',
     language: site.language,
     authors: [author],
+    // JSON Feed's own paging: the next document holds older items.
+    ...(channel.history?.previous ? { next_url: channel.history.previous.json } : {}),
     items: items.map(({ author: _author, ...item }, i) => {
       const names = entries[i]?.authors ?? [];
       return { ...item, ...(names.length > 0 ? { authors: names.map((name) => ({ name })) } : {}) };

@@ -1,7 +1,7 @@
 import type { Site } from '../view.ts';
 import { escapeHtml } from '../inline.ts';
 import type { Channel, Entry } from './channel.ts';
-import { baseFeed } from './_common.ts';
+import { baseFeed, historyLinks, HISTORY_NS, insertAfter } from './_common.ts';
 
 /**
  * RSS text fields are text that many readers decode as HTML: "&", "<" and ">" go as hexadecimal
@@ -28,5 +28,7 @@ export function renderRss(site: Site, channel: Channel, entries: readonly Entry[
       ...(entry.authors.length > 0 ? { extensions: [{ name: 'dc:creator', objects: { _text: rssText(entry.authors.join(', ')) } }] } : {}),
     });
   }
-  return `${feed.rss2()}\n`;
+  const links = historyLinks(channel).map(([rel, urls]) => `<atom:link href="${escapeHtml(urls.rss)}" rel="${rel}" type="application/rss+xml"/>`);
+  if (channel.history?.archive) links.push(`<fh:archive xmlns:fh="${HISTORY_NS}"/>`);
+  return `${insertAfter(feed.rss2(), /<atom:link [^>]*rel="self"[^>]*\/>/, links)}\n`;
 }

@@ -1,5 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createStaticFiles, type ConditionalRequest } from '../static-files.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createStaticFiles, PUBLISHED_FILES, PUBLISHED_FOLDERS, type ConditionalRequest } from '../static-files.ts';
 import { sendNotice, type WebContext } from '../context.ts';
 
 /** The headers of a request that a static response depends on. */
@@ -11,10 +11,20 @@ export function conditional(request: FastifyRequest): ConditionalRequest {
   return { ifNoneMatch: header('if-none-match'), ifModifiedSince: header('if-modified-since'), acceptEncoding: header('accept-encoding') };
 }
 
-/** The published folders of out/: feeds, issue pages, the Markdown archive, the stylesheet. */
+// The search page runs the search index's script and WebAssembly, and its worker fetches the index:
+// those responses allow that much more than the site's default policy, and no more.
+const SEARCH_POLICY =
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** The published folders and files of out/: feeds, pages, archives, topics, the search index, assets, sitemap, icons. */
 export function staticRoutes(app: FastifyInstance, ctx: WebContext, files: ReturnType<typeof createStaticFiles>): void {
-  for (const folder of ['feeds', 'issues', 'archive', 'assets']) {
-    app.get(`/${folder}/*`, async (request, reply) => {
+  const searchPolicy = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('content-security-policy', SEARCH_POLICY);
+  };
+  const routes = [...Object.keys(PUBLISHED_FOLDERS).map((folder) => `/${folder}/*`), ...Object.keys(PUBLISHED_FILES).map((file) => `/${file}`)];
+  for (const route of routes) {
+    const searching = route === '/search.html' || route === '/pagefind/*';
+    app.get(route, searching ? { onSend: searchPolicy } : {}, async (request, reply) => {
       const path = files.resolve(request.url.split('?')[0] ?? '');
       if (typeof path !== 'string') {
         return sendNotice(ctx, reply, path.status, { title: path.status === 404 ? 'Not found' : 'Bad request', problem: true, paragraphs: [`That address: ${path.message}.`] });

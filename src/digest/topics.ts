@@ -1,0 +1,139 @@
+import { dirname } from 'node:path';
+import type { Digest, Paper } from './model.ts';
+import type { DigestReading } from './parse.ts';
+import { KEYWORD_RULES, type KeywordRule } from './_keywords.ts';
+import { NeighbourTagger } from './_learned.ts';
+
+/** From this many distinct tagged papers on, topics are learned from them rather than taken from the built-in list. */
+export const LEARN_FROM = 60;
+// Learning from the newest this many is as good as from more, and keeps a large folder quick.
+const LEARN_AT_MOST = 3000;
+
+/** How topics are inferred for papers without any: learned from the folder's tagged papers, or from the built-in list. */
+export interface Tagger {
+  mode: 'learned' | 'built-in';
+  /** How many distinct tagged papers it learned from. */
+  examples: number;
+  tag(paper: PaperText): string[];
+}
+
+/** What a tagger reads of a paper. */
+export type PaperText = Pick<Paper, 'title' | 'summary'> & { arxivId?: string };
+
+function score(rules: readonly RegExp[], title: string, summary: string): number {
+  let total = 0;
+  for (const rule of rules) total += rule.test(title) ? 2 : rule.test(summary) ? 1 : 0;
+  return total;
+}
+
+// One case-blind pattern per rule that matches wherever any of its phrases could: most rules are
+// ruled out by it in one test instead of one per phrase.
+const ROUGH = new Map(KEYWORD_RULES.map((rule) => [rule, new RegExp(rule.any.map((r) => r.source).join('|'), 'i')]));
+
+function matches(rule: KeywordRule, title: string, summary: string, text: string): boolean {
+  if (!ROUGH.get(rule)?.test(text)) return false;
+  if (score(rule.any, title, summary) < (rule.min ?? 2)) return false;
+  if (rule.also && score(rule.also, title, summary) === 0) return false;
+  return !rule.unless || score(rule.unless, title, summary) < 2;
+}
+
+/** The built-in topics whose phrases a paper's title and summary carry. */
+export function keywordTags(paper: PaperText): string[] {
+  const text = `${paper.title}\n${paper.summary}`;
+  return KEYWORD_RULES.filter((rule) => matches(rule, paper.title, paper.summary, text)).map((rule) => rule.tag);
+}
+
+/** The distinct papers that carry topics, each once (by arXiv id, its first tagging kept). */
+function taggedPapers(digests: readonly Digest[]): Paper[] {
+  const seen = new Map<string, Paper>();
+  for (const digest of digests) for (const paper of digest.papers) if (paper.tags.length > 0 && !paper.tagsInferred && !seen.has(paper.arxivId)) seen.set(paper.arxivId, paper);
+  return [...seen.values()];
+}
+
+/**
+ * A tagger for a folder's digests: learned from their tagged papers when there are enough, from the
+ * built-in list otherwise, its topics spelled as the folder spells them.
+ */
+export function taggerFor(digests: readonly Digest[], learnFrom = LEARN_FROM): Tagger {
+  const tagged = taggedPapers(digests);
+  const byId = new Map(tagged.map((p) => [p.arxivId, p.tags]));
+  const spelling = new Map<string, string>();
+  for (const paper of tagged) for (const tag of paper.tags) if (!spelling.has(tag.toLowerCase())) spelling.set(tag.toLowerCase(), tag);
+  // The same paper tagged in another digest of the folder: its own tags are the best guess.
+  const known = (paper: PaperText) => (paper.arxivId === undefined ? undefined : byId.get(paper.arxivId));
+  if (tagged.length < learnFrom) {
+    const spell = (tag: string) => spelling.get(tag.toLowerCase()) ?? tag;
+    return { mode: 'built-in', examples: tagged.length, tag: remembered((paper) => known(paper) ?? keywordTags(paper).map(spell)) };
+  }
+  // Learned: the neighbours' topics, and the built-in list's where the folder uses the same topic.
+  const learner = new NeighbourTagger(tagged.slice(-LEARN_AT_MOST));
+  const tag = (paper: PaperText) => {
+    const listed = keywordTags(paper).flatMap((t) => spelling.get(t.toLowerCase()) ?? []);
+    return [...new Set([...learner.tag(paper), ...listed])];
+  };
+  return { mode: 'learned', examples: tagged.length, tag: remembered((paper) => known(paper) ?? tag(paper)) };
+}
+
+// Digests carry the same paper again on later days: each distinct paper is tagged once.
+function remembered(tag: (paper: PaperText) => string[]): (paper: PaperText) => string[] {
+  const seen = new Map<string, string[]>();
+  return (paper) => {
+    const key = `${paper.arxivId ?? ''}\u0000${paper.title}\u0000${paper.summary}`;
+    let tags = seen.get(key);
+    if (!tags) seen.set(key, (tags = tag(paper)));
+    return tags;
+  };
+}
+
+/** A paper's topics, inferred when it carries none; the same object when it carries some or none can be inferred. */
+export function withInferredTags(paper: Paper, tagger: Tagger): Paper {
+  if (paper.tags.length > 0) return paper;
+  const tags = tagger.tag(paper);
+  if (tags.length === 0) return paper;
+  const { links, ...rest } = paper;
+  return { ...rest, tags: [...tags], tagsInferred: true, links };
+}
+
+/** The digests with topics inferred for their untagged papers; a digest with nothing to infer is returned as it is. */
+export function inferTags<T extends Digest>(digests: readonly T[], tagger: Tagger = taggerFor(digests)): T[] {
+  return digests.map((digest) => {
+    const papers = digest.papers.map((p) => withInferredTags(p, tagger));
+    return papers.every((p, i) => p === digest.papers[i]) ? digest : { ...digest, papers };
+  });
+}
+
+/**
+ * The topic inference of a digests folder, kept between reads: the entries come back with topics
+ * inferred from the folder's readable tagged digests. The tagger is trained again only when one of
+ * those changed, and a digest is inferred again only when it or the tagger changed.
+ */
+export function folderInference<T extends { reading: DigestReading }>(): (entries: readonly T[]) => T[] {
+  let taught: DigestReading[] = [];
+  let tagger: Tagger | undefined;
+  let inferred = new WeakMap<DigestReading, DigestReading>();
+  return (entries) => {
+    const readable = entries.map((e) => e.reading).filter((r) => r.errors.length === 0);
+    const teaching = readable.filter((r) => r.digest.papers.some((p) => p.tags.length > 0));
+    if (!tagger || teaching.length !== taught.length || teaching.some((r, i) => r !== taught[i])) {
+      tagger = taggerFor(teaching.map((r) => r.digest));
+      taught = teaching;
+      inferred = new WeakMap();
+    }
+    const current = tagger;
+    return entries.map((entry) => {
+      let reading = inferred.get(entry.reading);
+      if (!reading) {
+        const [digest] = inferTags([entry.reading.digest], current);
+        reading = digest === entry.reading.digest || !digest ? entry.reading : { ...entry.reading, digest };
+        inferred.set(entry.reading, reading);
+      }
+      return reading === entry.reading ? entry : { ...entry, reading };
+    });
+  };
+}
+
+/** The folder whose digests a file's topics are learned from: the file's own, or the top of a `YYYY/MM/DD.md` tree. */
+export function digestsFolderOf(path: string): string {
+  const nested = /[/\\]\d{4}[/\\]\d{2}[/\\]\d{2}\.md$/.exec(path);
+  return nested ? path.slice(0, nested.index) : dirname(path);
+}

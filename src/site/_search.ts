@@ -1,0 +1,79 @@
+import type { Digest } from '../digest/index.ts';
+import { PaperboyError } from '../errors.ts';
+import { plainText, type IssueView, type Site } from '../render/index.ts';
+
+/** One paper as the search index takes it: where it is, its words, what a result shows. */
+export interface SearchRecord {
+  url: string;
+  content: string;
+  meta: Record<string, string>;
+}
+
+/** The papers of one year, indexed together: a build indexes again only the years that changed. */
+export interface SearchShard {
+  year: string;
+  records: SearchRecord[];
+}
+
+/** The folder of the search index under out/. */
+export const SEARCH_DIR = 'pagefind';
+
+// Files of a Pagefind bundle that the site's own search page uses; the bundled UIs are left out.
+const KEPT = /^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.(?!unknown\.)[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta|(?:index|fragment|filter)\/[\w-]+\.pf_\w+)$/;
+
+/**
+ * Every paper once (in the issue that first carried it, as the feeds do), as search records, by
+ * year. A record's URL is its place on its issue page, relative to the site's root.
+ */
+export function searchShards(digests: readonly Digest[], viewOf: (date: string) => IssueView): SearchShard[] {
+  const seen = new Set<string>();
+  const shards = new Map<string, SearchRecord[]>();
+  for (const digest of digests) {
+    const fresh = digest.papers.filter((p) => !seen.has(p.arxivId));
+    if (fresh.length === 0) continue;
+    const view = viewOf(digest.date);
+    for (const paper of fresh) {
+      seen.add(paper.arxivId);
+      const shown = view.papers.find((p) => p.arxivId === paper.arxivId);
+      if (!shown) continue;
+      const year = digest.date.slice(0, 4);
+      let records = shards.get(year);
+      if (!records) shards.set(year, (records = []));
+      const topics = shown.tags.map((t) => t.name).join(', ');
+      records.push({
+        url: `issues/${digest.date}.html#${shown.anchor}`,
+        content: [shown.titleText, shown.authorsText, plainText(paper.summary), topics, `arXiv ${paper.arxivId}`].filter(Boolean).join('\n'),
+        meta: { title: shown.titleText, issue: view.displayDate, date: digest.date, authors: shown.authorsText, topics, arxiv: paper.arxivId },
+      });
+    }
+  }
+  return [...shards].map(([year, records]) => ({ year, records }));
+}
+
+/** The files of a shard's index, by path under its folder, the ones an index points to coming first. */
+export async function indexShard(shard: SearchShard, site: Site): Promise<[string, Uint8Array][]> {
+  // Loaded on first use: most commands never index.
+  const pagefind = await import('pagefind');
+  const created = await pagefind.createIndex({ forceLanguage: site.language });
+  const index = created.index;
+  if (!index) throw new PaperboyError(`search index: Pagefind could not start: ${created.errors.join('; ')}`);
+  try {
+    const added = await Promise.all(shard.records.map((r) => index.addCustomRecord({ ...r, language: site.language })));
+    const failed = added.flatMap((a) => a.errors);
+    if (failed.length > 0) throw new PaperboyError(`search index ${shard.year}: ${failed[0]}`);
+    const { files, errors } = await index.getFiles();
+    if (errors.length > 0) throw new PaperboyError(`search index ${shard.year}: ${errors[0]}`);
+    const kept = files.filter((f) => KEPT.test(f.path)).map((f): [string, Uint8Array] => [f.path, f.content]);
+    // Chunks first, then what names them: a reader never finds an entry pointing at a missing chunk.
+    const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);
+    return kept.sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]));
+  } finally {
+    await index.deleteIndex();
+  }
+}
+
+/** Stops the indexer's process, which would otherwise keep the program alive. */
+export async function closeIndexer(): Promise<void> {
+  const pagefind = await import('pagefind');
+  await pagefind.close();
+}

@@ -1,0 +1,99 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { keywordTags, readDigest, taggerFor, type Digest, type Paper } from '../../src/digest/index.ts';
+import { paperboy } from '../helpers/cli.ts';
+import { corpusDir, hasCorpus } from '../helpers/paths.ts';
+
+const paper = (title: string, summary: string, tags: string[] = [], arxivId = '3101.00001'): Paper => ({
+  arxivId, url: `https://arxiv.org/abs/${arxivId}`, title, authors: [], summary, points: [summary], tags, links: { github: [], huggingface: [] },
+});
+
+const threeColumns = (date: string, rows: [string, string, string][]) =>
+  `## Papers for ${date}\n\n| Title | Authors | Summary |\n|---|---|---|\n${rows.map(([title, id, summary]) => `| ${title} (Read more on [arXiv](https://arxiv.org/abs/${id})) | Ann Lee | ${summary} |`).join('\n')}\n`;
+
+describe('topics from the built-in list', () => {
+  it('names topics only on clear phrases, and says nothing about a paper with none', () => {
+    expect(keywordTags(paper('Scaling Reinforcement Learning for Reasoning in Large Language Models', 'We train an LLM with GRPO on math problems.'))).toEqual(
+      expect.arrayContaining(['Natural Language Processing', 'Reinforcement Learning', 'Question Answering']),
+    );
+    expect(keywordTags(paper('A Vision-Language Model for Chart Question Answering', 'A multimodal benchmark of charts.'))).toEqual(expect.arrayContaining(['Multimodal']));
+    expect(keywordTags(paper('A Vision-Language Model for Chart Question Answering', 'A multimodal benchmark of charts.'))).not.toContain('Natural Language Processing');
+    expect(keywordTags(paper('On the Shape of Kites', 'Kites fly when the wind blows.'))).toEqual([]);
+  });
+
+  it('spells a topic as the folder does, and is used while the folder has few tagged papers', () => {
+    const tagged: Digest = { date: '2031-01-01', warnings: [], papers: [paper('Anything', 'At all', ['natural language processing'], '3101.00009')] };
+    const tagger = taggerFor([tagged]);
+    expect(tagger.mode).toBe('built-in');
+    expect(tagger.tag(paper('Efficient Inference for Large Language Models', 'Faster LLM serving.'))).toEqual(['natural language processing']);
+  });
+
+  it('gives a paper the tags it carries in another digest of the folder', () => {
+    const tagged: Digest = { date: '2031-01-01', warnings: [], papers: [paper('Kites', 'Kites.', ['Robotics'], '3101.00042')] };
+    expect(taggerFor([tagged]).tag(paper('Kites', 'Kites.', [], '3101.00042'))).toEqual(['Robotics']);
+  });
+});
+
+describe('paperboy parse and check with untagged papers', () => {
+  it('marks inferred topics in --json and in the summary', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paperboy-topics-'));
+    await writeFile(join(dir, '2031-03-01.md'), threeColumns('2031-03-01', [
+      ['Reinforcement Learning from Human Feedback for Large Language Models', '3103.00001', 'We align an LLM with PPO and a reward model.'],
+      ['On the Shape of Kites', '3103.00002', 'Kites fly when the wind blows.'],
+    ]));
+    const run = await paperboy(['parse', join(dir, '2031-03-01.md'), '--json']);
+    expect(run.status).toBe(0);
+    const [rl, kites] = JSON.parse(run.stdout).papers;
+    expect(rl.tags).toContain('Reinforcement Learning');
+    expect(rl.tagsInferred).toBe(true);
+    expect(Object.keys(rl)).toEqual(['arxivId', 'url', 'title', 'authors', 'summary', 'points', 'tags', 'tagsInferred', 'links']);
+    expect(kites.tags).toEqual([]);
+    expect(kites.tagsInferred).toBeUndefined();
+    expect((await paperboy(['parse', join(dir, '2031-03-01.md')])).stdout).toContain('Reinforcement Learning (topics inferred)');
+    const checked = JSON.parse((await paperboy(['check', dir, '--json'])).stdout);
+    expect(checked[0].papers[0].tagsInferred).toBe(true);
+  });
+});
+
+// The real archives: the tagged six-column files with their tags hidden, against the tags they carry.
+describe.skipIf(!hasCorpus)('inference on the real archives, tags hidden', () => {
+  const score = (predict: (file: number, p: Paper) => string[], digests: Digest[]) => {
+    let right = 0;
+    let said = 0;
+    let truth = 0;
+    digests.forEach((digest, file) => {
+      for (const p of digest.papers.filter((x) => x.tags.length > 0)) {
+        const guess = predict(file, { ...p, tags: [] });
+        said += guess.length;
+        truth += p.tags.length;
+        right += guess.filter((t) => p.tags.includes(t)).length;
+      }
+    });
+    return { precision: Number((right / said).toFixed(3)), recall: Number((right / truth).toFixed(3)) };
+  };
+  const hidden = (d: Digest): Digest => ({ ...d, papers: d.papers.map((p) => ({ ...p, tags: [] })) });
+
+  it('beats guessing the two most frequent topics, learned and from the built-in list alone', () => {
+    const dir = join(corpusDir, 'digests');
+    const digests = readdirSync(dir).sort().map((name) => readDigest(readFileSync(join(dir, name), 'utf8')).digest);
+    const counts = new Map<string, number>();
+    for (const d of digests) for (const p of d.papers) for (const t of p.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    const frequent = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([t]) => t);
+    const baseline = score(() => frequent, digests);
+    const builtIn = taggerFor(digests.map(hidden));
+    expect(builtIn.mode).toBe('built-in');
+    const listOnly = score((_, p) => builtIn.tag(p), digests);
+    // Learned: each file's tags hidden in turn, learned from the other files.
+    const taggers = digests.map((_, i) => taggerFor(digests.map((d, j) => (j === i ? hidden(d) : d))));
+    expect(taggers.every((t) => t.mode === 'learned')).toBe(true);
+    const learned = score((file, p) => taggers[file]?.tag(p) ?? [], digests);
+    console.log(`topic inference on ${digests.length} corpus files:`, { baseline, learned, listOnly });
+    for (const mode of [learned, listOnly]) {
+      expect(mode.precision).toBeGreaterThan(baseline.precision + 0.2);
+      expect(mode.recall).toBeGreaterThan(baseline.recall + 0.05);
+    }
+  });
+});

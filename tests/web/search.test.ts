@@ -1,0 +1,28 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.ts';
+import { startWeb } from '../helpers/web.ts';
+
+const web = await startWeb();
+const browser = await launchBrowser();
+afterAll(async () => {
+  await browser.close();
+  await web.close();
+});
+
+describe('search through paperboy serve', () => {
+  it('runs in the browser under the server content security policy, and links to the paper', async () => {
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused|worker encountered|falling back/i.test(message.text())) refused.push(message.text());
+    });
+    await page.goto(`${web.url}/`);
+    await page.locator('#site-search').fill('kites');
+    await page.locator('form.search button').click();
+    await page.waitForFunction(() => /match|No paper/.test(document.querySelector('.search-status')?.textContent ?? ''), null, { timeout: 15_000 });
+    const results = await page.locator('.search-result h2 a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(results[0]).toBe(`${web.url}/issues/2031-02-03.html#arxiv-3102-00001`);
+    expect(refused).toEqual([]);
+    await page.close();
+  });
+});
