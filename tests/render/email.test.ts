@@ -173,7 +173,8 @@ describe.runIf(hasCorpus)('the email of the largest real digest', () => {
     expect(Buffer.byteLength(email.html)).toBeLessThan(90_000);
     expect(styleBytes(email.html)).toBeLessThan(16_000);
     const full = report?.fullPapers ?? 0;
-    expect(full).toBeGreaterThan(30);
+    // Its papers carry inferred topics (a three-column digest), so fewer fit than in a bare one.
+    expect(full).toBeGreaterThan(20);
     expect(inFull(email).html).toHaveLength(full);
     expect(inFull(email).text).toEqual(inFull(email).html);
     expect(Buffer.byteLength(email.text)).toBeLessThan(Buffer.byteLength(email.html));
