@@ -30,7 +30,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   });
   watcher.on('error', (error) => log.warn('not watching the digests folder', { error: error.message }));
 
-  const receiver = config.inboundPort === undefined ? undefined : await startReceiver(app.subscriptions, log, { port: config.inboundPort, host: '0.0.0.0' });
+  const receiver = config.inboundPort === undefined ? undefined : await startReceiver(app.subscriptions, log, { port: config.inboundPort, host: '0.0.0.0' }, { deliveries: app.ledger.rounds });
 
   const schedules = startSchedules(
     { daily: config.schedule, weekly: config.weeklySchedule, timeZone: config.timeZone },
