@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dkimVerify } from 'mailauth/lib/dkim/verify';
+import { dkimVerify } from 'mailauth';
 import { dkimRecordValue, generateKey, readKeyFile, type KeyType } from '../../src/deliverability/index.ts';
 
 /** TXT records by name, as a stub DNS serves them. */
