@@ -86,7 +86,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     return transport;
   };
   // Every message leaves signed when keys are set, whichever way it goes: signing is the last step.
-  const signer = once(() => (config.dkim.keys.length === 0 ? undefined : createDkimSigner(signingKeys(config.dkim), now)));
+  const signer = once(() => (config.dkim.keys.length === 0 ? undefined : createDkimSigner(signingKeys(config.dkim))));
   const signed = (transport: Transport) => {
     const keys = signer();
     return keys === undefined ? transport : signingTransport(transport, keys);

@@ -111,7 +111,8 @@ function withSignature(field: string, signature: Buffer): string {
 /**
  * A signer for these keys (RSA, Ed25519, or both for dual signatures): relaxed/relaxed, SHA-256,
  * the list's fields signed, From and Subject oversigned. Each copy is signed on its final bytes;
- * the parts it shares with other copies are put in relaxed form only once.
+ * the parts it shares with other copies are put in relaxed form only once. `now` stamps `t=`:
+ * the real clock, since verifiers refuse a signature from the future.
  */
 export function createDkimSigner(keys: readonly DkimKey[], now: () => Date = () => new Date()): DkimSigner {
   return {
