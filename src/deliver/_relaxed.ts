@@ -5,8 +5,20 @@ import { createHash } from 'node:crypto';
 
 const CRLF = Buffer.from('\r\n');
 
+// Most fields are the same in every copy (From, Subject, Date, List-Id…): their relaxed form is kept.
+const recentFields = new Map<string, string>();
+
 /** A header field in relaxed form, without its line end: `name:value`. */
 export function relaxedHeader(field: string): string {
+  const known = recentFields.get(field);
+  if (known !== undefined) return known;
+  const relaxed = relax(field);
+  if (recentFields.size >= 256) recentFields.clear();
+  recentFields.set(field, relaxed);
+  return relaxed;
+}
+
+function relax(field: string): string {
   const colon = field.indexOf(':');
   const name = field.slice(0, colon).replace(/[ \t]+$/, '').toLowerCase();
   // Only SP and HTAB count as white space: other bytes (parts of UTF-8 characters) stay.
@@ -24,9 +36,19 @@ interface CanonicalRun {
   emptyLines: number;
 }
 
+// Whether relaxed form leaves a run as it is: no tab, no run of spaces, no space at a line's end,
+// no empty line at its end. Most of what differs between copies (addresses, links) is like that.
+function alreadyRelaxed(part: Buffer): boolean {
+  const n = part.length;
+  if (n === 0 || part[n - 1] === 0x20 || (n >= 2 && part[0] === 0x0d && part[1] === 0x0a)) return false;
+  if (n >= 4 && part[n - 3] === 0x0a && part[n - 4] === 0x0d && part[n - 1] === 0x0a) return false;
+  return part.indexOf(0x09) === -1 && part.indexOf('  ') === -1 && part.indexOf(' \r\n') === -1;
+}
+
 // `text` starts at the start of a line; its trailing empty lines are held back, since they count
 // only when something other than empty lines follows them.
 function canonicalRun(part: Buffer): CanonicalRun {
+  if (alreadyRelaxed(part)) return { content: part, emptyLines: 0 };
   // Only the last run can end without a line end: its last line loses its trailing space too.
   const text = part.toString('latin1').replace(/[ \t]+/g, ' ').replace(/ \r\n/g, '\r\n').replace(/ $/, '');
   let end = text.length;

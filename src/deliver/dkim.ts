@@ -45,13 +45,18 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 
 /** Where the header ends: the part holding the blank line, and the offset of the body in it. */
 function splitAt(parts: readonly Buffer[]): { part: number; offset: number } {
-  let carry: Buffer = Buffer.alloc(0);
+  let tail: Buffer | undefined;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as Buffer;
-    const joined = carry.length > 0 ? Buffer.concat([carry, part]) : part;
-    const at = joined.indexOf(HEADER_END);
-    if (at !== -1) return { part: i, offset: at + HEADER_END.length - carry.length };
-    carry = joined.subarray(Math.max(0, joined.length - 3));
+    // The blank line may straddle two parts, only ever after a part that ends in CR or LF.
+    if (tail !== undefined) {
+      const seam = Buffer.concat([tail, part.subarray(0, 3)]).indexOf(HEADER_END);
+      if (seam !== -1) return { part: i, offset: seam + HEADER_END.length - tail.length };
+    }
+    const at = part.indexOf(HEADER_END);
+    if (at !== -1) return { part: i, offset: at + HEADER_END.length };
+    const last = part[part.length - 1];
+    tail = last === 0x0d || last === 0x0a ? Buffer.concat([tail ?? Buffer.alloc(0), part]).subarray(-3) : undefined;
   }
   return { part: parts.length, offset: 0 };
 }
@@ -62,6 +67,28 @@ function fieldsOf(text: string): string[] {
     .slice(0, text.length - 2)
     .split(/\r\n(?![ \t])/)
     .filter((field) => field.includes(':'));
+}
+
+// The names for h= (each signed field's, then From and Subject once more: oversigned) and the data
+// they stand for: each named field in relaxed form, a repeated name taking its fields bottom up.
+function headerToSign(text: string): { names: string[]; data: string } {
+  const byName = new Map<string, string[]>();
+  const names: string[] = [];
+  for (const field of fieldsOf(text)) {
+    const name = field.slice(0, field.indexOf(':')).trim().toLowerCase();
+    if (!SIGNED.has(name)) continue;
+    names.push(name);
+    const same = byName.get(name);
+    if (same) same.push(field);
+    else byName.set(name, [field]);
+  }
+  names.push(...OVERSIGNED);
+  let data = '';
+  for (const name of names) {
+    const field = byName.get(name)?.pop();
+    if (field !== undefined) data += `${relaxedHeader(field)}\r\n`;
+  }
+  return { names, data };
 }
 
 // Tags joined with "; ", folded at 76 columns; the names in h= and the signature fold at their own
@@ -123,24 +150,13 @@ export function createDkimSigner(keys: readonly DkimKey[], now: () => Date = () 
       const split = parts[part];
       if (split !== undefined) head.push(split.subarray(0, offset));
       const body = split === undefined ? [] : [split.subarray(offset), ...parts.slice(part + 1)];
-      const fields = fieldsOf(Buffer.concat(head).toString('latin1'));
-      const signed = fields.filter((field) => SIGNED.has(field.slice(0, field.indexOf(':')).trim().toLowerCase()));
-      const names = [...signed.map((field) => field.slice(0, field.indexOf(':')).trim().toLowerCase()), ...OVERSIGNED];
-      // Each name takes the next field of that name from the bottom up; an oversigned one finds none.
-      const taken = new Map<string, number>();
-      const canonical = names.flatMap((name) => {
-        const same = signed.filter((field) => field.slice(0, field.indexOf(':')).trim().toLowerCase() === name);
-        const used = taken.get(name) ?? 0;
-        taken.set(name, used + 1);
-        const field = same[same.length - 1 - used];
-        return field === undefined ? [] : [`${relaxedHeader(field)}\r\n`];
-      });
+      const header = headerToSign(Buffer.concat(head).toString('latin1'));
       const bodyHash = relaxedBodyHash(body);
       const time = Math.floor(now().getTime() / 1000);
       const signatures = await Promise.all(
         keys.map(async (key) => {
-          const field = signatureField(key, names, bodyHash, time);
-          const data = Buffer.from(canonical.join('') + relaxedHeader(field), 'latin1');
+          const field = signatureField(key, header.names, bodyHash, time);
+          const data = Buffer.from(header.data + relaxedHeader(field), 'latin1');
           return withSignature(field, await signWith(key, data));
         }),
       );
