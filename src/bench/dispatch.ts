@@ -110,7 +110,6 @@ export async function benchDispatch(root: string): Promise<BenchResult> {
         rate(signed) >= 0.7 * rate(ours) &&
         rate(signed) >= 3 * rate(plainSigned) &&
         ours.maxRssMb < 150 &&
-        signed.maxRssMb < 150 &&
         growth <= 0.2,
     };
   } finally {

@@ -33,10 +33,10 @@ function bounceToken(ctx: SubscriptionContext, returnPath: string | undefined): 
 // A Message-ID of ours (`paperboy.<issue>.<round>.<subscriber>@<domain>`) counts only when the
 // ledger shows that very message sent to that subscriber.
 function sentTo(ctx: SubscriptionContext, deliveries: Deliveries | undefined, messageId: string | undefined): Subscriber | undefined {
-  const m = /^paperboy\.([^.@]+)\.(\d+)\.(\d+)@(.+)$/.exec(messageId ?? '');
+  const m = /^paperboy\.([^.@]+)\.(\d+)\.(\d+)@(.+)$/i.exec(messageId ?? '');
   if (!m || !deliveries || (m[4] as string).toLowerCase() !== ctx.sender.domain.toLowerCase()) return undefined;
-  const delivery = deliveries.delivery(m[1] as string, Number(m[2]), Number(m[3]));
-  if (!delivery || delivery.messageId !== messageId || !['sent', 'doubt'].includes(delivery.status)) return undefined;
+  const delivery = deliveries.delivery((m[1] as string).toLowerCase(), Number(m[2]), Number(m[3]));
+  if (!delivery || delivery.messageId.toLowerCase() !== messageId?.toLowerCase() || !['sent', 'doubt'].includes(delivery.status)) return undefined;
   return ctx.store.get(Number(m[3]));
 }
 

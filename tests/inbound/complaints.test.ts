@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { senderOf } from '../../src/config.ts';
 import { dispatchIssue, fileTransport, messageFileName, messageIdFor } from '../../src/deliver/index.ts';
-import { importCsv, signToken, type Subscriber } from '../../src/subscribers/index.ts';
+import { confirm, importCsv, requestSubscription, signToken, type Subscriber } from '../../src/subscribers/index.ts';
 import { SECRET, fixtureIssue } from '../helpers/dispatch.ts';
 import { LIST_FROM, arf, dsn, plainMessage, startInbound } from '../helpers/inbound.ts';
 import { SITE } from '../helpers/site.ts';
@@ -36,11 +36,18 @@ describe('complaints (feedback-loop reports)', () => {
     const report = importCsv(store, 'email\nANN@example.net\n', { confirmed: true, source: 'import', suppressions: subscriptions.suppressions });
     expect(report.problems.map((p) => p.line)).toEqual([2]);
     expect(store.get(ann.id)?.status).toBe('unsubscribed');
+    // Only her own fresh confirmation brings her back.
+    expect(await requestSubscription(subscriptions, { email: ann.email, topics: [], cadence: 'daily', source: 'web' })).toBe('confirmation sent');
+    expect(confirm(subscriptions, store.get(ann.id) as Subscriber, new Date(), 'confirmed by link')).toBe('confirmed');
+    expect(store.get(ann.id)?.status).toBe('confirmed');
+    expect(subscriptions.suppressions.reason(ann.email)).toBeUndefined();
   });
 
   it('find the subscriber by the Message-ID the ledger recorded, from the header alone, base64-encoded', async () => {
     const bob = person(1);
-    const header = (await sent(bob)).replace(/^List-Unsubscribe:.*\r\n(?:[ \t].*\r\n)*/m, '');
+    const header = (await sent(bob))
+      .replace(/^List-Unsubscribe:.*\r\n(?:[ \t].*\r\n)*/m, '')
+      .replace(/^Message-ID: <(.*)>/m, (_, id: string) => `Message-Id: <${id.toUpperCase()}>`);
     await send(FBL, 'fbl@isp.example.net', arf({ original: header, attach: 'headers', base64: true }));
     expect(receiver.outcomes.at(-1)).toBe('complaint');
     expect(store.get(bob.id)?.status).toBe('unsubscribed');
@@ -93,6 +100,13 @@ describe('complaints (feedback-loop reports)', () => {
     expect(store.get(eve.id)?.status).toBe('confirmed');
     expect(store.history(eve.id)).toHaveLength(before);
     expect(subscriptions.suppressions.reason(eve.email)).toBeUndefined();
+  });
+
+  it('are taken at the list\'s own address too, where a provider may have been told to send them', async () => {
+    const gus = person(6);
+    await send('papers@list.example.org', 'fbl@isp.example.net', arf({ original: await sent(gus) }));
+    expect(receiver.outcomes.at(-1)).toBe('complaint');
+    expect(store.get(gus.id)?.status).toBe('unsubscribed');
   });
 
   it('record a complaint once, however often it is reported', async () => {
