@@ -70,7 +70,7 @@ async function complaint(ctx: SubscriptionContext, report: FeedbackReport, deliv
   return recordComplaint(ctx, found.subscriber, `${report.feedbackType} feedback report, found by its ${found.by}`);
 }
 
-// A report to the feedback-loop address (`+fbl`): only a feedback report is read.
+// A report to the feedback-loop address (`+fbl`), or to the list's own: only a feedback report is read.
 async function feedback(ctx: SubscriptionContext, raw: Buffer, deliveries: Deliveries | undefined, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
   const report = readFeedbackReport(raw);
   if (report) return complaint(ctx, report, deliveries);
