@@ -48,7 +48,9 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
       '',
       zoneLine({ name, type: 'TXT', value: dkimRecordValue(key) }),
       '',
-      '`paperboy dns` prints every record the settings need.',
+      config.dkim.domain.includes('.')
+        ? '`paperboy dns` prints every record the settings need.'
+        : `The record names ${config.dkim.domain}: set PAPERBOY_FROM to your own address first, then \`paperboy dns\` prints it for your domain.`,
     ].join('\n'),
   );
   return 0;

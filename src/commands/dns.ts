@@ -15,10 +15,11 @@ export async function dnsCommand(ctx: CommandContext): Promise<number> {
   const mark = (ok: boolean) => (ok ? 'aligned' : 'NOT aligned');
   out(`\nalignment with the From domain, ${config.sender.domain} (DMARC, relaxed):`);
   for (const a of report.alignment) out(`  ${a.what}: ${a.domain}, ${mark(a.aligned)}`);
+  // Everything misaligned is a warning that says what to change; what fails DMARC comes first.
+  for (const failure of report.failures) out(`warning: ${failure}`);
   for (const warning of report.warnings) out(`warning: ${warning}`);
-  for (const failure of report.failures) out(`error: ${failure}`);
   if (report.failures.length > 0) {
-    ctx.output.err(`mail from ${config.sender.address} would fail DMARC: change what the errors above say`);
+    ctx.output.err(`mail from ${config.sender.address} would fail DMARC: ${report.failures.length === 1 ? 'change what the first warning says' : `change what the first ${report.failures.length} warnings say`}`);
     return 1;
   }
   out(`\nmail from ${config.sender.address} passes DMARC once these records are published${report.warnings.length > 0 ? ` (${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'} above)` : ''}`);

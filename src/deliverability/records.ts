@@ -93,7 +93,7 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
     report.alignment.push({ what: 'DKIM signing domain (d=)', domain: dkim.domain, aligned: ok });
     if (!ok && fromOrg !== undefined) {
       report.failures.push(
-        `PAPERBOY_DKIM_DOMAIN is ${dkim.domain}, outside ${fromOrg}, the From domain's organization: DMARC fails; leave PAPERBOY_DKIM_DOMAIN unset (it signs as ${from}) or set it to ${fromOrg} or a subdomain of it`,
+        `PAPERBOY_DKIM_DOMAIN is ${dkim.domain}, outside ${fromOrg}, the From domain's organization: its signatures do not count for DMARC, which then fails wherever SPF does (forwarded mail); leave PAPERBOY_DKIM_DOMAIN unset (it signs as ${from}) or set it to ${fromOrg} or a subdomain of it`,
       );
     }
   }
