@@ -2,7 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { databaseExists, emptyDatabase, openDatabase, type Db } from './db/index.ts';
-import { composeNotice, fileTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
+import { composeNotice, createDkimSigner, fileTransport, signingTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
+import { signingKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, type IssueLedger } from './ledger/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
@@ -94,9 +95,15 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     opened.transports.push(transport);
     return transport;
   };
-  const outbox = () => track(fileTransport(join(config.outDir, 'outbox')));
+  // Every message leaves signed when keys are set, whichever way it goes: signing is the last step.
+  const signer = once(() => (config.dkim.keys.length === 0 ? undefined : createDkimSigner(signingKeys(config.dkim))));
+  const signed = (transport: Transport) => {
+    const keys = signer();
+    return keys === undefined ? transport : signingTransport(transport, keys);
+  };
+  const outbox = () => track(signed(fileTransport(join(config.outDir, 'outbox'))));
   const transport = once(() =>
-    config.smtpUrl === undefined ? outbox() : track(smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate, timeoutMs: config.smtpTimeoutMs, name: config.smtpName })),
+    config.smtpUrl === undefined ? outbox() : track(signed(smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate, timeoutMs: config.smtpTimeoutMs, name: config.smtpName }))),
   );
   const subscriptions = once<SubscriptionContext>(() => ({
     store: store(),

@@ -32,6 +32,8 @@ const commands = {
   bench: () => import('./commands/bench.ts'),
   start: () => import('./commands/start.ts'),
   preview: () => import('./commands/preview.ts'),
+  dns: () => import('./commands/dns.ts'),
+  dkim: () => import('./commands/dkim.ts'),
 };
 
 // The version of the package this program is (src/ and dist/ both sit beside package.json).
@@ -153,6 +155,20 @@ function buildProgram(output: Output, run: (action: Run) => void): Command {
     .command('start')
     .description('the main job: web server and schedules (npm start)')
     .action(() => run(async (ctx) => (await commands.start()).startCommand(ctx)));
+
+  program
+    .command('dns')
+    .description('print the DNS records to publish (DKIM, SPF, DMARC, MX) and check alignment; exit 1 if DMARC would fail')
+    .action(() => run(async (ctx) => (await commands.dns()).dnsCommand(ctx)));
+
+  const dkim = program.command('dkim').description('DKIM signing keys');
+  dkim
+    .command('keygen')
+    .description('write a new private key (mode 0600) and print its DNS TXT record')
+    .option('--type <type>', 'rsa (2048 bits, the default) or ed25519')
+    .option('--out <file>', 'where to write it (default: data/dkim-<selector>-<type>.pem)')
+    .option('--selector <selector>', 'the selector to publish it under (default: PAPERBOY_DKIM_SELECTOR)')
+    .action((flags: Flags) => run(async (ctx) => (await commands.dkim()).keygenCommand(ctx, flags)));
 
   return program;
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { readKeyFile } from './deliverability/index.ts';
 import { ConfigError } from './errors.ts';
 
 const port = z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535);
@@ -54,7 +55,39 @@ const schema = z.object({
   PAPERBOY_OUT_DIR: z.string().min(1).default('out'),
   PAPERBOY_DATA_DIR: z.string().min(1).default('data'),
   PAPERBOY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PAPERBOY_DKIM_KEY: z.string().optional(),
+  PAPERBOY_DKIM_SELECTOR: z.string().regex(/^\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\s*,\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)*\s*$/, 'must be a selector such as paperboy, or a comma list of them').optional(),
+  PAPERBOY_DKIM_DOMAIN: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/, 'must be a domain such as example.org').optional(),
 });
+
+/** The DKIM keys to sign with (files and their selectors, in order), and the `d=` domain. */
+export interface DkimSettings {
+  readonly keys: readonly { readonly path: string; readonly selector: string }[];
+  readonly domain: string;
+}
+
+const list = (text: string | undefined) => (text ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+
+// The keys of PAPERBOY_DKIM_KEY with their selectors, and what is wrong with them (each line names its variable).
+function dkimOf(values: Record<string, string | undefined>, cwd: string): { keys: DkimSettings['keys']; problems: string[] } {
+  const paths = list(values.PAPERBOY_DKIM_KEY).map((path) => resolve(cwd, path));
+  const given = list(values.PAPERBOY_DKIM_SELECTOR);
+  const selectors = given.length > 0 ? given : paths.length <= 1 ? ['paperboy'] : [];
+  const problems: string[] = [];
+  if (paths.length > 0 && selectors.length !== paths.length) {
+    problems.push(`PAPERBOY_DKIM_SELECTOR: ${paths.length} keys in PAPERBOY_DKIM_KEY need ${paths.length} selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got ${given.length}`);
+  } else if (new Set(selectors.map((s) => s.toLowerCase())).size < selectors.length) {
+    problems.push('PAPERBOY_DKIM_SELECTOR: each key needs a selector of its own');
+  }
+  for (const path of paths) {
+    try {
+      readKeyFile(path);
+    } catch (error) {
+      problems.push(`PAPERBOY_DKIM_KEY: ${(error as Error).message}`);
+    }
+  }
+  return { keys: paths.map((path, i) => ({ path, selector: selectors[i] ?? 'paperboy' })), problems };
+}
 
 /** What every output needs to know about the site: its address, the newsletter's name, the language. */
 export interface Site {
@@ -124,6 +157,8 @@ export interface Config {
   readonly outDir: string;
   readonly dataDir: string;
   readonly secret: string | undefined;
+  /** The DKIM keys every message is signed with (none: unsigned), and the signing domain. */
+  readonly dkim: DkimSettings;
 }
 
 // Their values may hold passwords, so messages never repeat them.
@@ -163,13 +198,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   for (const [key, value] of Object.entries(env)) if (key.startsWith('PAPERBOY_')) merged[key] = value;
   for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
   const parsed = schema.safeParse(merged);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+  const dkim = dkimOf(merged, cwd);
+  if (!parsed.success || dkim.problems.length > 0) {
+    const lines = (parsed.success ? [] : parsed.error.issues).map((issue) => {
       const name = String(issue.path[0]);
       const shown = SECRET_VARIABLES.has(name) ? '' : ` (got "${merged[name] ?? ''}")`;
       return `  ${name}: ${issue.message}${shown}`;
     });
-    throw new ConfigError(`bad settings:\n${lines.join('\n')}`);
+    throw new ConfigError(`bad settings:\n${[...lines, ...dkim.problems.map((line) => `  ${line}`)].join('\n')}`);
   }
   const s = parsed.data;
   // Without an address of its own, the site is where the web server listens.
@@ -206,5 +242,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),
     dataDir: resolve(cwd, s.PAPERBOY_DATA_DIR),
     secret: s.PAPERBOY_SECRET,
+    dkim: Object.freeze({ keys: dkim.keys, domain: s.PAPERBOY_DKIM_DOMAIN?.toLowerCase() ?? senderOf(s.PAPERBOY_FROM).domain.toLowerCase() }),
   });
 }

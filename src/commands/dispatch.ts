@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { App } from '../app.ts';
-import { createMessageMaker, createProgress, describeDispatch, dispatchIssue, type Transport } from '../deliver/index.ts';
+import { createMessageMaker, createProgress, describeDispatch, dispatchIssue, makeTestCopy, type Transport } from '../deliver/index.ts';
 import { isIsoDate } from '../digest/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { plural, type Output } from '../output.ts';
@@ -18,12 +18,11 @@ export interface DispatchFlags {
 }
 
 async function testCopy(app: App, issue: IssueToSend, to: string, output: Output): Promise<number> {
-  const make = createMessageMaker(issue, app.dispatchContext(), 0);
-  const message = await make({ id: 0, email: to, topics: [], tokenKey: '' });
-  if ('skip' in message) throw new PaperboyError(`${issue.id}: ${message.skip}`);
-  const test = { ...message, messageId: message.messageId.replace('.0.0@', `.test-${Date.now()}@`) };
-  const reply = await app.transport.send(test);
-  output.out(`test copy of ${issue.id} sent to ${to} through ${app.transport.name}: ${reply}`);
+  // A subscriber with that address gets a copy with their own links; anyone else, links of nobody.
+  const holder = app.store.find(to);
+  const reply = await app.transport.send(await makeTestCopy(issue, app.dispatchContext(), to, holder));
+  const whose = holder ? `its links are ${holder.email}'s` : 'its links belong to no subscriber';
+  output.out(`test copy of ${issue.id} sent to ${to} through ${app.transport.name} (${whose}): ${reply}`);
   return 0;
 }
 

@@ -33,7 +33,10 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   });
   watcher.on('error', (error) => log.warn('not watching the digests folder', { error: error.message }));
 
-  const receiver = config.inboundPort === undefined ? undefined : await startReceiver(app.subscriptions, log, { port: config.inboundPort, host: config.host }, (outcome) => app.metrics.inbound(outcome));
+  const receiver =
+    config.inboundPort === undefined
+      ? undefined
+      : await startReceiver(app.subscriptions, log, { port: config.inboundPort, host: config.host }, { deliveries: app.ledger.rounds, onOutcome: (outcome) => app.metrics.inbound(outcome) });
 
   schedules = startSchedules(
     { daily: config.schedule, weekly: config.weeklySchedule, timeZone: config.timeZone },

@@ -1,3 +1,4 @@
+import { complaintRate, complaintWarning, describeComplaints } from '../deliverability/index.ts';
 import { findDigests } from '../digest/index.ts';
 import { inZone, nextRun } from '../schedule.ts';
 import type { CommandContext } from './context.ts';
@@ -15,7 +16,10 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     hardBounces: events['hard-bounce'] ?? 0,
     softBounces: events['soft-bounce'] ?? 0,
     markedBounced: events.bounced ?? 0,
+    complaints: events.complaint ?? 0,
   };
+  // Spam complaints against the messages of the last ten dispatches.
+  const complaints = complaintRate(ledger.rounds.recent(10), (since) => store.eventCounts(since).complaint ?? 0);
   const newest = (await findDigests(config.digestsDir).catch(() => [])).at(-1);
   const last = ledger.publications.last();
   const round = ledger.rounds.lastRound();
@@ -32,6 +36,8 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
   for (const d of ledger.rounds.inDoubt()) {
     stuck.push(`${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`);
   }
+  const complaintNote = complaintWarning(complaints);
+  if (complaintNote !== undefined) stuck.push(complaintNote);
   if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date))) stuck.push(`the newest digest, ${newest.date}, is not published yet`);
   const next = nextRun(config.schedule, config.timeZone);
   const nextWeekly = nextRun(config.weeklySchedule, config.timeZone);
@@ -42,6 +48,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     timeZone: config.timeZone,
     subscribers,
     last30Days: recent,
+    complaints,
     lastDispatch: round ?? null,
     dispatchRunning: lock && !lock.gone ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
     attention: stuck,
@@ -56,6 +63,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
       `next publication: ${inZone(next, config.timeZone)} (weekly: ${inZone(nextWeekly, config.timeZone)})`,
       `subscribers: ${subscribers.confirmed} confirmed, ${subscribers.pending} pending, ${subscribers.unsubscribed} unsubscribed, ${subscribers.bounced} bounced`,
       `last 30 days: ${recent.confirmationsSent} confirmations sent, ${recent.confirmed} confirmed, ${recent.unsubscribed} unsubscribed, ${recent.hardBounces} hard and ${recent.softBounces} soft bounces, ${recent.markedBounced} marked bounced`,
+      `spam complaints: ${describeComplaints(complaints)}`,
       `last dispatch: ${round ? `${round.issue}${round.round > 0 ? ` round ${round.round}` : ''}: ${round.status}, ${round.sent} sent, ${round.skipped} skipped, ${round.failed} failed${round.note ? ` (${round.note})` : ''}` : 'none yet'}`,
       ...(lock && !lock.gone ? [`dispatch running: process ${lock.pid} on ${lock.host} since ${lock.acquiredAt}`] : []),
       stuck.length > 0 ? `needs attention:\n${stuck.map((s) => `  - ${s}`).join('\n')}` : 'needs attention: nothing',

@@ -70,12 +70,22 @@ function subjectOf(issue: IssueToSend, count: number, lead: string | undefined):
   return `${day} · ${count} paper${count === 1 ? '' : 's'}${short ? ` · ${short}` : ''}`;
 }
 
+/** What differs in the messages of a test copy. */
+export interface MakerOptions {
+  /** Put before the subject (`[Test] `). */
+  subjectPrefix?: string;
+  /** The Message-ID of every message made, instead of the issue's own for the subscriber. */
+  messageId?: string;
+}
+
 /** Builds each subscriber's message: one MIME template per distinct set of papers, then splicing. */
-export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, round: number) {
+export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, round: number, options: MakerOptions = {}) {
   const sender = ctx.sender;
   const date = (ctx.now ?? (() => new Date()))();
   const templates = new Map<string, MessageTemplate>();
   const listId = `${ctx.site.title.replace(/[<>"\r\n]/g, '')} <papers.${sender.domain}>`;
+  // Gmail's feedback loop counts complaints per value of each field: the issue, the list, the sender.
+  const feedbackId = `${issue.id}:papers.${sender.domain}:${sender.domain}`;
 
   async function templateFor(papers: Digest['papers']): Promise<MessageTemplate> {
     const key = variantKey(issue.digest, papers);
@@ -83,7 +93,8 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     if (!template) {
       const all = papers.length === issue.digest.papers.length;
       const body = all ? issue.email : await issue.renderVariant(papers);
-      template = buildMessageTemplate({ from: sender.from, subject: subjectOf(issue, papers.length, papers[0]?.title), date, listId }, body.pieces);
+      const subject = `${options.subjectPrefix ?? ''}${subjectOf(issue, papers.length, papers[0]?.title)}`;
+      template = buildMessageTemplate({ from: sender.from, subject, date, listId, feedbackId }, body.pieces);
       if (templates.size >= 128) templates.delete(templates.keys().next().value as string);
       templates.set(key, template);
     }
@@ -96,7 +107,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     if (papers.length === 0) return { skip: 'no papers on their topics in this issue' };
     const template = await templateFor(papers);
     const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber);
-    const messageId = messageIdFor(issue.id, round, subscriber.id, sender.domain);
+    const messageId = options.messageId ?? messageIdFor(issue.id, round, subscriber.id, sender.domain);
     const parts = personalize(template, {
       to: subscriber.email,
       messageId,

@@ -19,6 +19,8 @@ export interface CommonHeaders {
   subject: string;
   date: Date;
   listId: string;
+  /** `issue:list:sender`, for the feedback loops of mailbox providers (Gmail's Feedback-ID). */
+  feedbackId?: string | undefined;
 }
 
 type Slot = 'to' | 'messageId' | 'unsubscribeUrl' | 'unsubscribeMailto' | 'preferencesUrl' | 'toText' | 'toHtml' | 'unsubscribeText' | 'unsubscribeHtml' | 'preferencesText' | 'preferencesHtml';
@@ -73,7 +75,7 @@ export function buildMessageTemplate(common: CommonHeaders, body: BodyPieces): M
     'to',
     Buffer.from(CRLF + header('Subject', encodeWords(common.subject, 'Q', 52)) + header('Date', common.date.toUTCString().replace('GMT', '+0000')) + 'Message-ID: <'),
     'messageId',
-    Buffer.from(`>${CRLF}${header('List-Id', common.listId)}List-Unsubscribe: <`),
+    Buffer.from(`>${CRLF}${header('List-Id', common.listId)}${common.feedbackId ? header('Feedback-ID', common.feedbackId) : ''}List-Unsubscribe: <`),
     'unsubscribeUrl',
     Buffer.from('>,\r\n <mailto:'),
     'unsubscribeMailto',

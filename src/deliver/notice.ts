@@ -11,7 +11,8 @@ export async function composeNotice(sender: Sender, notice: Notice): Promise<Out
     from: sender.from,
     to: notice.to,
     subject: notice.subject,
-    text: notice.text,
+    // Lines end in CRLF as they will on the wire, so that a signature covers the bytes that arrive.
+    text: notice.text.replace(/\r?\n/g, '\r\n'),
     messageId: `<${messageId}>`,
     ...(notice.replyTo ? { replyTo: notice.replyTo } : {}),
     headers: { 'Auto-Submitted': 'auto-generated' },

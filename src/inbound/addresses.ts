@@ -5,11 +5,13 @@ export type Mailbox =
   | { kind: 'request'; subaddress: 'subscribe' | 'unsubscribe' | undefined }
   | { kind: 'confirm'; token: string }
   | { kind: 'unsubscribe'; token: string }
-  | { kind: 'bounce'; token: string };
+  | { kind: 'bounce'; token: string }
+  | { kind: 'feedback' };
 
 /**
  * Which of the list's addresses a recipient is, or undefined for any other address: the list's own
- * (`papers@domain`), `papers+subscribe@`, `papers+unsubscribe@`, and the token-carrying
+ * (`papers@domain`), `papers+subscribe@`, `papers+unsubscribe@`, `papers+fbl@` (feedback-loop
+ * reports), and the token-carrying
  * `papers+confirm-<token>@`, `papers+unsubscribe-<token>@`, `papers+bounce-<token>@`.
  */
 export function mailboxOf(recipient: string, sender: Sender): Mailbox | undefined {
@@ -22,6 +24,7 @@ export function mailboxOf(recipient: string, sender: Sender): Mailbox | undefine
   if (!name.startsWith(`${base}+`)) return undefined;
   const tag = name.slice(base.length + 1);
   if (tag === 'subscribe' || tag === 'unsubscribe') return { kind: 'request', subaddress: tag };
+  if (tag === 'fbl') return { kind: 'feedback' };
   const m = /^(confirm|unsubscribe|bounce)-([a-z0-9-]+)$/.exec(tag);
   if (!m) return undefined;
   return { kind: m[1] as 'confirm' | 'unsubscribe' | 'bounce', token: m[2] as string };

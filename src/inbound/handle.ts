@@ -13,6 +13,8 @@ import {
   type TokenPurpose,
 } from '../subscribers/index.ts';
 import type { Mailbox } from './addresses.ts';
+import { readFeedbackReport, type FeedbackReport } from './arf.ts';
+import { isComplaint, recordComplaint, reportedSubscriber, type Deliveries } from './complaint.ts';
 import { isAutoReply, readDsn } from './dsn.ts';
 
 /** What a message did, for the log and the tests. */
@@ -23,6 +25,11 @@ export type InboundOutcome =
   | 'unsubscribed'
   | 'hard bounce'
   | 'soft bounce'
+  | 'complaint'
+  | 'ignored: complaint already recorded'
+  | 'ignored: not a feedback report'
+  | 'ignored: feedback that is not a complaint'
+  | 'ignored: report names no message of ours'
   | 'ignored: automatic reply'
   | 'ignored: not a delivery status notification'
   | 'ignored: delivery still being tried'
@@ -56,10 +63,27 @@ function holderOf(ctx: SubscriptionContext, purpose: TokenPurpose, token: string
   return 'subscriber' in checked ? checked : undefined;
 }
 
+// A complaint about the subscriber behind a return path, or about whoever the reported message names.
+async function complaint(ctx: SubscriptionContext, report: FeedbackReport, deliveries: Deliveries | undefined, theirs?: Subscriber): Promise<InboundOutcome> {
+  if (!isComplaint(report)) return 'ignored: feedback that is not a complaint';
+  const found = theirs ? { subscriber: theirs, by: 'return path' } : reportedSubscriber(ctx, report, deliveries);
+  if (!found) return 'ignored: report names no message of ours';
+  return recordComplaint(ctx, found.subscriber, `${report.feedbackType} feedback report, found by its ${found.by}`);
+}
+
+// A report to the feedback-loop address (`+fbl`), or to the list's own: only a feedback report is read.
+async function feedback(ctx: SubscriptionContext, raw: Buffer, deliveries: Deliveries | undefined, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
+  const report = readFeedbackReport(raw);
+  if (report) return complaint(ctx, report, deliveries);
+  return isAutoReply(message, envelopeFrom) ? 'ignored: automatic reply' : 'ignored: not a feedback report';
+}
+
 // A report on a subscriber's return path: it counts only for the recipient behind that path.
-async function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
+async function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string, raw: Buffer): Promise<InboundOutcome> {
   const subscriber = holderOf(ctx, 'bounce', token)?.subscriber;
   if (!subscriber) return 'ignored: bad token';
+  const feedbackReport = readFeedbackReport(raw);
+  if (feedbackReport) return complaint(ctx, feedbackReport, undefined, subscriber);
   const report = readDsn(message);
   if (!report) return isAutoReply(message, envelopeFrom) ? 'ignored: automatic reply' : 'ignored: not a delivery status notification';
   const theirs = report.find((r) => r.addresses.includes(subscriber.email.toLowerCase()));
@@ -93,7 +117,7 @@ async function confirmByReply(ctx: SubscriptionContext, token: string, message: 
  * how long the answer takes says nothing about who is on the list. Nothing done is undone by the
  * same message coming again.
  */
-export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mailbox, message: ParsedMail, envelopeFrom: string): InboundPlan {
+export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mailbox, message: ParsedMail, envelopeFrom: string, raw: Buffer, deliveries?: Deliveries): InboundPlan {
   const done = (run: () => InboundOutcome | Promise<InboundOutcome>): InboundPlan => ({
     act: async () => {
       const outcome = await run();
@@ -101,7 +125,8 @@ export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mail
       return outcome;
     },
   });
-  if (mailbox.kind === 'bounce') return done(() => bounce(ctx, mailbox.token, message, envelopeFrom));
+  if (mailbox.kind === 'bounce') return done(() => bounce(ctx, mailbox.token, message, envelopeFrom, raw));
+  if (mailbox.kind === 'feedback') return done(() => feedback(ctx, raw, deliveries, message, envelopeFrom));
   if (mailbox.kind === 'confirm') return done(() => confirmByReply(ctx, mailbox.token, message, envelopeFrom));
   if (mailbox.kind === 'unsubscribe') {
     return done(async (): Promise<InboundOutcome> => {
@@ -112,6 +137,8 @@ export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mail
       return 'unsubscribed';
     });
   }
+  // A provider may have been given the list's own address for its feedback loop.
+  if (readFeedbackReport(raw)) return done(() => feedback(ctx, raw, deliveries, message, envelopeFrom));
   const wanted = mailbox.subaddress ?? requestWord(message);
   const sender = senderOf(message, envelopeFrom).trim();
   const problem = addressProblem(sender);

@@ -4,6 +4,7 @@ import { describeListen } from '../listen.ts';
 import type { Logger } from '../log.ts';
 import type { SubscriptionContext } from '../subscribers/index.ts';
 import { isListDomain, mailboxOf, type Mailbox } from './addresses.ts';
+import type { Deliveries } from './complaint.ts';
 import { planInbound, type InboundOutcome, type InboundPlan } from './handle.ts';
 
 /** The largest message taken: requests and bounce reports are small. */
@@ -60,6 +61,13 @@ function clientCounts() {
   };
 }
 
+/** What the receiver is handed besides the list: the ledger, to know a Message-ID of ours in a complaint. */
+export interface ReceiverOptions {
+  deliveries?: Deliveries | undefined;
+  /** Told what each message did (the metrics count it). */
+  onOutcome?: ((outcome: InboundOutcome) => void) | undefined;
+}
+
 async function parse(raw: Buffer): Promise<ParsedMail | Error> {
   // Parts nested without end make parsers recurse without end: refused before parsing.
   const boundaries = raw.toString('latin1').match(/boundary\s*=/gi)?.length ?? 0;
@@ -77,12 +85,8 @@ async function parse(raw: Buffer): Promise<ParsedMail | Error> {
  * its own limits. A message is answered as soon as it is read; what it asks is done after, one
  * message at a time, so the answer takes as long for a listed address as for any other.
  */
-export async function startReceiver(
-  ctx: SubscriptionContext,
-  log: Logger,
-  listen: { port: number; host: string },
-  onOutcome: (outcome: InboundOutcome) => void = () => undefined,
-): Promise<Receiver> {
+export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }, options: ReceiverOptions = {}): Promise<Receiver> {
+  const onOutcome = options.onOutcome ?? (() => undefined);
   const sender = ctx.sender;
   const outcomes: InboundOutcome[] = [];
   const clients = clientCounts();
@@ -131,11 +135,12 @@ export async function startReceiver(
         if (stream.sizeExceeded) return callback(refusal(552, `5.3.4 message too big: the limit is ${INBOUND_SIZE_LIMIT} bytes`));
         void (async () => {
           try {
-            const message = await parse(Buffer.concat(chunks));
+            const raw = Buffer.concat(chunks);
+            const message = await parse(raw);
             if (message instanceof Error) return callback(message);
             const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
             const boxes = session.envelope.rcptTo.map((r) => mailboxOf(r.address, sender)).filter((b): b is Mailbox => b !== undefined);
-            const plans = boxes.map((box) => planInbound(ctx, log, box, message, envelopeFrom));
+            const plans = boxes.map((box) => planInbound(ctx, log, box, message, envelopeFrom, raw, options.deliveries));
             const refused = plans.find((plan) => 'refuse' in plan);
             if (refused && 'refuse' in refused) return callback(refusal(refused.refuse.code, refused.refuse.message));
             callback(null);

@@ -84,6 +84,11 @@ export class Ledger {
     return row && toRound(row);
   }
 
+  /** The most recent rounds of any issue, newest first. */
+  recent(limit: number): Round[] {
+    return this.#db.prepare<[number], RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT ?').all(limit).map(toRound);
+  }
+
   /** Rounds that did not finish (stopped, or running), oldest first. */
   unfinished(): Round[] {
     return this.#db.prepare<[], RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id").all().map(toRound);

@@ -5,6 +5,7 @@ import nodemailer from 'nodemailer';
 import { senderOf } from '../../src/config.ts';
 import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { startReceiver, type Receiver } from '../../src/inbound/index.ts';
+import { openLedger, type IssueLedger } from '../../src/ledger/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { templateSource } from '../../src/render/index.ts';
 import { Suppressions, type Notice, type SubscriberStore, type SubscriptionContext } from '../../src/subscribers/index.ts';
@@ -19,6 +20,8 @@ export const LIST_FROM = 'Daily Papers <papers@list.example.org>';
 export interface TestInbound {
   receiver: Receiver;
   store: SubscriberStore;
+  /** The list's ledger: which Message-ID was sent to whom. */
+  ledger: IssueLedger;
   subscriptions: SubscriptionContext;
   /** Sends a raw message and waits until the receiver acted on it. */
   send(to: string, from: string, raw: string): Promise<unknown>;
@@ -41,11 +44,13 @@ export async function startInbound(options: { send?: (notice: Notice) => Promise
     sender,
     send: options.send ?? (async (notice) => void (await transport.send(await composeNotice(sender, notice)))),
   };
-  const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' });
+  const ledger = openLedger(db);
+  const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' }, { deliveries: ledger.rounds });
   const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
   return {
     receiver,
     store,
+    ledger,
     subscriptions,
     async send(to, from, raw) {
       const info = await client.sendMail({ envelope: { from, to: [to] }, raw: raw.replace(/\r?\n/g, '\r\n') });
@@ -87,4 +92,55 @@ export function dsn(status: string, action: string, recipient: string): string {
     '--B--',
     '',
   ].join('\n');
+}
+
+/** How a feedback-loop report (ARF, RFC 5965) is made. */
+export interface ArfOptions {
+  /** The reported message, whole or its header only. */
+  original: string;
+  /** `message/rfc822` (the default) or `text/rfc822-headers` (the header only). */
+  attach?: 'message' | 'headers';
+  /** The attached part in base64, as some providers send it. */
+  base64?: boolean;
+  feedbackType?: string;
+  originalMailFrom?: string;
+}
+
+/** A feedback-loop report about a message, as a mailbox provider sends one. */
+export function arf(options: ArfOptions): string {
+  const original = options.original.replace(/\r?\n/g, '\r\n');
+  const attached = options.attach === 'headers' ? original.slice(0, original.indexOf('\r\n\r\n') + 2) : original;
+  const body = options.base64 ? (Buffer.from(attached).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n') : attached;
+  return [
+    'From: Feedback Loop <fbl@isp.example.net>',
+    'To: papers+fbl@list.example.org',
+    'Subject: Abuse report',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type="feedback-report";',
+    '\tboundary="ARF-part"',
+    '',
+    'This is a multi-part message in MIME format.',
+    '--ARF-part',
+    'Content-Type: text/plain; charset="US-ASCII"',
+    '',
+    'This is an email abuse report for an email message received on a date.',
+    '--ARF-part',
+    'Content-Type: message/feedback-report',
+    '',
+    `Feedback-Type: ${options.feedbackType ?? 'abuse'}`,
+    'User-Agent: SomeFeedbackLoop/1.0',
+    'Version: 1',
+    ...(options.originalMailFrom ? [`Original-Mail-From: <${options.originalMailFrom}>`] : []),
+    'Arrival-Date: Thu, 8 Mar 2005 14:00:00 EDT',
+    'Reported-Domain: list.example.org',
+    '',
+    '--ARF-part',
+    `Content-Type: ${options.attach === 'headers' ? 'text/rfc822-headers' : 'message/rfc822'}`,
+    ...(options.base64 ? ['Content-Transfer-Encoding: base64'] : []),
+    'Content-Disposition: inline',
+    '',
+    body,
+    '--ARF-part--',
+    '',
+  ].join('\r\n');
 }

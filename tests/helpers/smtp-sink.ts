@@ -34,6 +34,8 @@ export class SmtpSink {
   readonly messages: SinkMessage[] = [];
   /** Logins tried: the user name and whether it was taken. */
   readonly logins: { user: string; ok: boolean }[] = [];
+  /** The name each client gave in EHLO (or HELO), once per message. */
+  readonly greetings: string[] = [];
   readonly rcptAttempts = new Map<string, number>();
   readonly dataAttempts = new Map<string, number>();
   behaviour: SinkBehaviour;
@@ -62,6 +64,10 @@ export class SmtpSink {
       disableReverseLookup: true,
       logger: false,
       size: 10 * 1024 * 1024,
+      onMailFrom: (_address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) => {
+        this.greetings.push(session.hostNameAppearsAs);
+        callback();
+      },
       onRcptTo: (address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error) => void) => {
         const attempt = (this.rcptAttempts.get(address.address) ?? 0) + 1;
         this.rcptAttempts.set(address.address, attempt);

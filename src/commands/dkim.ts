@@ -1,0 +1,57 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { describeKey, dkimRecordValue, generateKey, readKeyFile, zoneLine, type KeyType } from '../deliverability/index.ts';
+import { PaperboyError, UsageError } from '../errors.ts';
+import { writeError } from '../files.ts';
+import type { CommandContext } from './context.ts';
+
+/** What `dkim keygen` takes on the command line. */
+export interface KeygenFlags {
+  type?: unknown;
+  out?: unknown;
+  selector?: unknown;
+}
+
+/**
+ * `paperboy dkim keygen [--type rsa|ed25519] [--out FILE] [--selector S]`: writes a new private
+ * key (mode 0600, never over an existing file) and prints the TXT record that publishes it.
+ */
+export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Promise<number> {
+  const type = flags.type ?? 'rsa';
+  if (type !== 'rsa' && type !== 'ed25519') throw new UsageError(`--type takes rsa or ed25519, not "${String(type)}"`);
+  const config = ctx.config();
+  const out = typeof flags.out === 'string' ? resolve(ctx.cwd, flags.out) : undefined;
+  // The selector the settings give this file, else the one asked for, else the first configured.
+  const configured = config.dkim.keys.find((key) => key.path === out)?.selector;
+  const selector = typeof flags.selector === 'string' ? flags.selector : (configured ?? config.dkim.keys[0]?.selector ?? 'paperboy');
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(selector)) throw new UsageError(`--selector takes a DNS label such as paperboy, not "${selector}"`);
+  const path = out ?? join(config.dataDir, `dkim-${selector}-${type}.pem`);
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw writeError(dirname(path), error);
+  });
+  try {
+    await writeFile(path, generateKey(type as KeyType), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new PaperboyError(`${path}: already exists; a key is never written over (its published record would stop matching): give another --out, or remove the file first`);
+    }
+    throw writeError(path, error);
+  }
+  await chmod(path, 0o600);
+  const key = readKeyFile(path);
+  const name = `${selector}._domainkey.${config.dkim.domain}`;
+  const settings = `PAPERBOY_DKIM_KEY=${path}${selector === 'paperboy' ? '' : ` and PAPERBOY_DKIM_SELECTOR=${selector}`}`;
+  ctx.output.out(
+    [
+      `wrote a new ${describeKey(key)} private key to ${path} (mode 0600)`,
+      `publish this TXT record at ${name}, then set ${settings}:`,
+      '',
+      zoneLine({ name, type: 'TXT', value: dkimRecordValue(key) }),
+      '',
+      config.dkim.domain.includes('.')
+        ? '`paperboy dns` prints every record the settings need.'
+        : `The record names ${config.dkim.domain}: set PAPERBOY_FROM to your own address first, then \`paperboy dns\` prints it for your domain.`,
+    ].join('\n'),
+  );
+  return 0;
+}

@@ -1,0 +1,80 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { DkimKey } from '../deliver/index.ts';
+import { PaperboyError } from '../errors.ts';
+
+/** The kinds of DKIM key paperboy makes and signs with. */
+export type KeyType = 'rsa' | 'ed25519';
+
+/** A private key read from a PEM file. */
+export interface KeyFile {
+  path: string;
+  type: KeyType;
+  /** The modulus length of an RSA key. */
+  bits: number | undefined;
+  privateKey: KeyObject;
+}
+
+/** RSA keys shorter than this are refused: receivers treat them as no signature at all. */
+export const MIN_RSA_BITS = 2048;
+
+/** A DKIM key that cannot be used; the message starts with its file. */
+export class DkimKeyError extends PaperboyError {
+  override name = 'DkimKeyError';
+}
+
+/** Reads a PEM private key (RSA of 2048 bits or more, or Ed25519) from a file. */
+export function readKeyFile(path: string): KeyFile {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DkimKeyError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : (error as Error).message}`);
+  }
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem);
+  } catch (error) {
+    const encrypted = /ENCRYPTED/.test(pem) || /passphrase/i.test((error as Error).message);
+    throw new DkimKeyError(`${path}: ${encrypted ? 'the key is encrypted; paperboy needs it unencrypted (keep the file private instead: mode 0600)' : 'not a PEM private key (paperboy dkim keygen makes one)'}`);
+  }
+  const type = privateKey.asymmetricKeyType;
+  if (type === 'rsa') {
+    const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) throw new DkimKeyError(`${path}: an RSA key of ${bits} bits is too short; DKIM keys need ${MIN_RSA_BITS} bits or more (paperboy dkim keygen makes one)`);
+    return { path, type, bits, privateKey };
+  }
+  if (type === 'ed25519') return { path, type, bits: undefined, privateKey };
+  throw new DkimKeyError(`${path}: a key of type ${type ?? 'unknown'}; DKIM signs with RSA (${MIN_RSA_BITS} bits or more) or Ed25519`);
+}
+
+/** A new private key in PEM (PKCS #8): RSA of 2048 bits, or Ed25519. */
+export function generateKey(type: KeyType): string {
+  const { privateKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: MIN_RSA_BITS }) : generateKeyPairSync('ed25519');
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+/** The value of the TXT record that publishes a key's public half (RFC 6376, RFC 8463). */
+export function dkimRecordValue(key: Pick<KeyFile, 'type' | 'privateKey'>): string {
+  const publicKey = createPublicKey(key.privateKey);
+  if (key.type === 'ed25519') {
+    // RFC 8463: the bare 32-byte key, not wrapped in SubjectPublicKeyInfo as RSA keys are.
+    const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
+    return `v=DKIM1; k=ed25519; p=${raw.toString('base64')}`;
+  }
+  return `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+}
+
+/** A key's name and kind as people say it: `RSA-2048`, `Ed25519`. */
+export function describeKey(key: Pick<KeyFile, 'type' | 'bits'>): string {
+  return key.type === 'rsa' ? `RSA-${key.bits}` : 'Ed25519';
+}
+
+/** The keys of the settings, ready to sign with. */
+export function signingKeys(dkim: { keys: readonly { path: string; selector: string }[]; domain: string }): DkimKey[] {
+  return dkim.keys.map(({ path, selector }) => {
+    const file = readKeyFile(path);
+    return { selector, domain: dkim.domain, algorithm: file.type === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256', privateKey: file.privateKey };
+  });
+}

@@ -1,0 +1,76 @@
+import type { Ledger } from '../ledger/index.ts';
+import { subscriberOfToken, type Subscriber, type SubscriptionContext, type TokenPurpose } from '../subscribers/index.ts';
+import { mailboxOf } from './addresses.ts';
+import type { FeedbackReport } from './arf.ts';
+
+/** Where the deliveries are recorded: which Message-ID went to whom. */
+export type Deliveries = Pick<Ledger, 'delivery'>;
+
+/** Feedback that reports the mail as unwanted; `not-spam` and `auth-failure` (DMARC) reports are not. */
+const COMPLAINT_TYPES = new Set(['abuse', 'fraud', 'virus']);
+
+/** Whether a feedback report is a complaint about the mail. */
+export function isComplaint(report: FeedbackReport): boolean {
+  return COMPLAINT_TYPES.has(report.feedbackType);
+}
+
+function holder(ctx: SubscriptionContext, purpose: TokenPurpose, token: string | undefined): Subscriber | undefined {
+  if (token === undefined) return undefined;
+  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, (ctx.now ?? (() => new Date()))());
+  return 'subscriber' in checked ? checked.subscriber : undefined;
+}
+
+// The token of a List-Unsubscribe value: in its link (`token=`) or its mailto (`+unsubscribe-<token>@`).
+function unsubscribeToken(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : (/[?&]token=([a-z0-9-]+)/i.exec(value)?.[1] ?? /\+unsubscribe-([a-z0-9-]+)@/i.exec(value)?.[1]);
+}
+
+function bounceToken(ctx: SubscriptionContext, returnPath: string | undefined): string | undefined {
+  const box = returnPath === undefined ? undefined : mailboxOf(returnPath, ctx.sender);
+  return box?.kind === 'bounce' ? box.token : undefined;
+}
+
+// A Message-ID of ours (`paperboy.<issue>.<round>.<subscriber>@<domain>`) counts only when the
+// ledger shows that very message sent to that subscriber.
+function sentTo(ctx: SubscriptionContext, deliveries: Deliveries | undefined, messageId: string | undefined): Subscriber | undefined {
+  const m = /^paperboy\.([^.@]+)\.(\d+)\.(\d+)@(.+)$/i.exec(messageId ?? '');
+  if (!m || !deliveries || (m[4] as string).toLowerCase() !== ctx.sender.domain.toLowerCase()) return undefined;
+  const delivery = deliveries.delivery((m[1] as string).toLowerCase(), Number(m[2]), Number(m[3]));
+  if (!delivery || delivery.messageId.toLowerCase() !== messageId?.toLowerCase() || !['sent', 'doubt'].includes(delivery.status)) return undefined;
+  return ctx.store.get(Number(m[3]));
+}
+
+/**
+ * The subscriber a report is about, found in the reported message: a signed token in its
+ * List-Unsubscribe or its return path (VERP), or its Message-ID as the ledger recorded it. Never
+ * by a From or To address alone, which anyone can write.
+ */
+export function reportedSubscriber(ctx: SubscriptionContext, report: FeedbackReport, deliveries: Deliveries | undefined): { subscriber: Subscriber; by: string } | undefined {
+  const original = report.original;
+  const found: [Subscriber | undefined, string][] = [
+    [holder(ctx, 'unsubscribe', unsubscribeToken(original?.listUnsubscribe)), 'List-Unsubscribe token'],
+    [holder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath)), 'return path'],
+    [sentTo(ctx, deliveries, original?.messageId), 'Message-ID'],
+  ];
+  const first = found.find(([subscriber]) => subscriber !== undefined);
+  return first && { subscriber: first[0] as Subscriber, by: first[1] };
+}
+
+/**
+ * Records a complaint: the subscriber is unsubscribed, with a `complaint` event in their history,
+ * and their address suppressed, so that no import brings it back; only a fresh double opt-in does.
+ * A second report about someone already unsubscribed for a complaint changes nothing.
+ */
+export async function recordComplaint(ctx: SubscriptionContext, subscriber: Subscriber, detail: string): Promise<'complaint' | 'ignored: complaint already recorded'> {
+  return ctx.store.write(() =>
+    ctx.store.transaction(() => {
+      const current = ctx.store.get(subscriber.id);
+      if (!current) return 'ignored: complaint already recorded';
+      if (current.status === 'unsubscribed' && ctx.suppressions.reason(current.email) === 'complaint') return 'ignored: complaint already recorded';
+      ctx.store.recordEvent(current.id, 'complaint', detail);
+      if (current.status !== 'unsubscribed') ctx.store.setStatus(current.id, 'unsubscribed', `spam complaint (${detail})`);
+      ctx.suppressions.add(current.email, 'complaint');
+      return 'complaint';
+    }),
+  );
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { composeNotice, createDkimSigner, createMessageMaker, fileTransport, rawMessage, type Outgoing } from '../../src/deliver/index.ts';
+import { signingKeys } from '../../src/deliverability/index.ts';
+import { mailauthVerdicts, pythonVerdicts, tampered, testKeys, type TestKeys } from '../helpers/dkim.ts';
+import { SENDER, fixtureIssue, tempDatabase, testContext } from '../helpers/dispatch.ts';
+
+const issue = await fixtureIssue();
+const { db } = await tempDatabase();
+const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
+const made = await make({ id: 42, email: 'ann.lee@example.net', topics: [], tokenKey: 'k42' });
+if ('skip' in made) throw new Error('no message');
+const message: Outgoing = made;
+
+async function signedWith(keys: TestKeys, outgoing: Outgoing = message): Promise<Buffer> {
+  const signer = createDkimSigner(signingKeys({ keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' }));
+  return Buffer.concat(await signer.sign(outgoing.parts));
+}
+
+async function verdicts(raw: Buffer, keys: TestKeys): Promise<string[][]> {
+  const both = [await mailauthVerdicts(raw, keys.records), pythonVerdicts(raw, keys.records)];
+  // mailauth says "neutral" for a body that no longer matches its hash: it does not pass either.
+  return both.map((list) => list.map((v) => `${v.selector}@${v.domain}: ${v.result === 'pass' ? 'pass' : 'fail'}`));
+}
+
+const expected = (keys: TestKeys, result: string) => keys.selectors.map((s) => `${s}@example.org: ${result}`);
+
+describe('DKIM signatures, checked by mailauth and by python3-dkim with the public keys served by a stub DNS', () => {
+  for (const types of [['rsa'], ['ed25519'], ['rsa', 'ed25519']] as const) {
+    it(`verify on an issue's message: ${types.join(' + ')}`, async () => {
+      const keys = await testKeys(types);
+      const raw = await signedWith(keys);
+      expect(await verdicts(raw, keys)).toEqual([expected(keys, 'pass'), expected(keys, 'pass')]);
+    });
+  }
+
+  it('sign the list headers relaxed/relaxed, with From and Subject oversigned', async () => {
+    const keys = await testKeys(['rsa']);
+    const header = (await signedWith(keys)).toString('latin1').split('\r\n\r\n')[0] as string;
+    const field = /^DKIM-Signature:(.*?)\r\n(?![ \t])/s.exec(header)?.[1]?.replace(/\s+/g, '') ?? '';
+    expect(field).toMatch(/(^|;)c=relaxed\/relaxed;/);
+    expect(field).toMatch(/(^|;)a=rsa-sha256;/);
+    const signed = /(?:^|;)h=([^;]+)/.exec(field)?.[1]?.split(':') ?? [];
+    for (const name of ['from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'feedback-id']) {
+      expect(signed).toContain(name);
+    }
+    expect(signed.filter((n) => n === 'from')).toHaveLength(2);
+    expect(signed.filter((n) => n === 'subject')).toHaveLength(2);
+  });
+
+  it('break when the body, a signed header or the list headers change, or a second From or Subject is added', async () => {
+    const keys = await testKeys(['rsa', 'ed25519']);
+    const raw = await signedWith(keys);
+    const broken = [
+      tampered(raw, /Placeholders Everywhere(?![\s\S]*Placeholders Everywhere)/, 'Placeholders Nowhere'),
+      tampered(raw, /\r\n--pb-[0-9a-f]+--\r\n$/, (end) => `\r\n<p>one more line</p>${end}`),
+      tampered(raw, /^Subject: /m, 'Subject: Re: '),
+      tampered(raw, /^To: ann\.lee/m, 'To: bob.lee'),
+      tampered(raw, /List-Unsubscribe: <https:\/\/[^>]*>/, 'List-Unsubscribe: <https://evil.example/u>'),
+      tampered(raw, /^List-Unsubscribe-Post: .*$/m, 'List-Unsubscribe-Post: nothing'),
+      tampered(raw, /^From: /m, 'From: Someone Else <boss@example.org>\r\nFrom: '),
+      tampered(raw, /^Subject: /m, 'Subject: Act now\r\nSubject: '),
+    ];
+    for (const changed of broken) expect(await verdicts(changed, keys)).toEqual([expected(keys, 'fail'), expected(keys, 'fail')]);
+  });
+
+  it('survive what relaxed canonicalisation allows: a header added on the way, white space re-folded', async () => {
+    const keys = await testKeys(['rsa']);
+    const raw = await signedWith(keys);
+    const relayed = tampered(tampered(raw, /^Date: /m, 'Received: from relay.example by mx.example.net\r\nDate:  '), /^Subject: /m, 'Subject:\t');
+    expect(await verdicts(relayed, keys)).toEqual([expected(keys, 'pass'), expected(keys, 'pass')]);
+  });
+
+  it('verify on a confirmation email (composed whole by nodemailer)', async () => {
+    const keys = await testKeys(['ed25519', 'rsa']);
+    const notice = await composeNotice(SENDER, { to: 'new@example.net', subject: 'Confirm your subscription to Daily Papers', text: 'Confirm:  https://papers.example.org/confirm?token=x   \n\n\n', kind: 'confirm', replyTo: 'papers+confirm-x@example.org' });
+    const raw = await signedWith(keys, notice);
+    expect(await verdicts(raw, keys)).toEqual([expected(keys, 'pass'), expected(keys, 'pass')]);
+    expect(await verdicts(tampered(raw, 'token=x', 'token=y'), keys)).toEqual([expected(keys, 'fail'), expected(keys, 'fail')]);
+  });
+
+  it('verify, with the same body hash, whatever the parts are cut into: one buffer, or cuts inside lines, white space and the blank line', async () => {
+    const keys = await testKeys(['rsa']);
+    const whole = rawMessage(message);
+    const bodyHash = (raw: Buffer) => /bh=([^;]+);/.exec(raw.toString('latin1'))?.[1];
+    const expectedHash = bodyHash(await signedWith(keys));
+    for (const size of [whole.length, 1, 2, 3, 97, 4093]) {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < whole.length; i += size) parts.push(whole.subarray(i, i + size));
+      const raw = await signedWith(keys, { ...message, parts });
+      expect(bodyHash(raw)).toBe(expectedHash);
+      expect(await mailauthVerdicts(raw, keys.records)).toEqual([{ domain: 'example.org', selector: keys.selectors[0], result: 'pass' }]);
+    }
+  });
+});

@@ -1,0 +1,95 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dkimVerify } from 'mailauth';
+import { dkimRecordValue, generateKey, readKeyFile, type KeyType } from '../../src/deliverability/index.ts';
+
+/** TXT records by name, as a stub DNS serves them. */
+export type TxtRecords = Map<string, string>;
+
+/** Key files made for a test, the settings that name them, and the records that publish them. */
+export interface TestKeys {
+  paths: string[];
+  selectors: string[];
+  env: { PAPERBOY_DKIM_KEY: string; PAPERBOY_DKIM_SELECTOR: string };
+  records: TxtRecords;
+}
+
+/** Makes one key file per type, each under a selector named after its type, for `domain`. */
+export async function testKeys(types: readonly KeyType[], domain = 'example.org'): Promise<TestKeys> {
+  const dir = await mkdtemp(join(tmpdir(), 'paperboy-dkim-'));
+  const paths: string[] = [];
+  const selectors: string[] = [];
+  const records: TxtRecords = new Map();
+  for (const [i, type] of types.entries()) {
+    const path = join(dir, `${type}-${i}.pem`);
+    await writeFile(path, generateKey(type), { mode: 0o600 });
+    const selector = `sel-${type}-${i}`;
+    paths.push(path);
+    selectors.push(selector);
+    records.set(`${selector}._domainkey.${domain}`, dkimRecordValue(readKeyFile(path)));
+  }
+  return { paths, selectors, env: { PAPERBOY_DKIM_KEY: paths.join(','), PAPERBOY_DKIM_SELECTOR: selectors.join(',') }, records };
+}
+
+/** The value of a TXT record printed as a zone file line (`name. 3600 IN TXT "…" "…"`), strings joined. */
+export function recordFromZoneLine(line: string): { name: string; value: string } {
+  const m = /^(\S+?)\.?\s+\d+\s+IN\s+TXT\s+(.*)$/.exec(line.trim());
+  if (!m) throw new Error(`not a TXT zone line: ${line}`);
+  return { name: m[1] as string, value: [...(m[2] as string).matchAll(/"([^"]*)"/g)].map((s) => s[1]).join('') };
+}
+
+/** One signature as a verifier saw it. */
+export interface Verdict {
+  domain: string;
+  selector: string;
+  result: string;
+}
+
+/** Verifies every DKIM signature of a message with mailauth, its DNS answered from `records` only. */
+export async function mailauthVerdicts(raw: Buffer, records: TxtRecords): Promise<Verdict[]> {
+  const resolver = async (name: string, type: string) => {
+    const value = records.get(name.replace(/\.$/, ''));
+    if (type !== 'TXT' || value === undefined) throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    // As DNS gives it: the value in strings of 255 characters at most.
+    return [value.match(/.{1,255}/g) ?? []];
+  };
+  const result = await dkimVerify(raw, { resolver, minBitLength: 2048 });
+  return result.results.map((r) => ({ domain: r.signingDomain, selector: r.selector ?? '', result: String(r.status.result) }));
+}
+
+const PYTHON = `
+import sys, json, dkim
+records = json.loads(sys.argv[1])
+message = sys.stdin.buffer.read()
+def dnsfunc(name, timeout=5):
+    value = records.get(name.decode().rstrip('.'))
+    return value.encode() if value is not None else None
+d = dkim.DKIM(message, minkey=2048)
+count = sum(1 for name, _ in d.headers if name.lower() == b'dkim-signature')
+out = []
+for i in range(count):
+    d.signature_fields = {}
+    try:
+        ok = d.verify(idx=i, dnsfunc=dnsfunc)
+    except dkim.DKIMException as e:
+        ok = False
+    sig = d.signature_fields
+    out.append({'domain': sig.get(b'd', b'').decode(), 'selector': sig.get(b's', b'').decode(), 'result': 'pass' if ok else 'fail'})
+print(json.dumps(out))
+`;
+
+/** Verifies every DKIM signature of a message with Debian's python3-dkim, its DNS answered from `records` only. */
+export function pythonVerdicts(raw: Buffer, records: TxtRecords): Verdict[] {
+  const json = execFileSync('/usr/bin/python3', ['-c', PYTHON, JSON.stringify(Object.fromEntries(records))], { input: raw, encoding: 'utf8' });
+  return JSON.parse(json) as Verdict[];
+}
+
+/** A message with the first occurrence of `from` replaced by `to` (latin1, byte for byte elsewhere). */
+export function tampered(raw: Buffer, from: string | RegExp, to: string | ((match: string) => string)): Buffer {
+  const text = raw.toString('latin1');
+  const changed = typeof to === 'string' ? text.replace(from, to) : text.replace(from, to);
+  if (changed === text) throw new Error(`tampered: ${String(from)} not found`);
+  return Buffer.from(changed, 'latin1');
+}
