@@ -19,7 +19,7 @@ const inbound = main(['inbound', '--port', '0'], { env, cwd: project.base, signa
 const port = await new Promise<number>((resolve, reject) => {
   const started = Date.now();
   const poll = setInterval(() => {
-    const m = /on port (\d+)/.exec(printed);
+    const m = /listening on [\d.]+:(\d+)/.exec(printed);
     if (m) resolve(Number(m[1]));
     if (m || Date.now() - started > 20_000) clearInterval(poll);
     if (!m && Date.now() - started > 20_000) reject(new Error(`inbound did not start: ${printed}`));
