@@ -1,6 +1,7 @@
-import { Feed } from 'feed';
+import { Feed, type Item } from 'feed';
+import { escapeHtml } from '../inline.ts';
 import type { Site } from '../view.ts';
-import type { Channel, ChannelUrls } from './channel.ts';
+import type { Channel, ChannelUrls, Entry } from './channel.ts';
 
 /** A `feed` package channel with the settings every format shares; `text` prepares its plain text. */
 export function baseFeed(site: Site, channel: Channel, text: (value: string) => string, hub: string | undefined): Feed {
@@ -37,4 +38,9 @@ export function insertAfter(xml: string, after: RegExp, lines: readonly string[]
   const indent = /[ \t]*$/.exec(xml.slice(0, match.index))?.[0] ?? '';
   const end = match.index + match[0].length;
   return `${xml.slice(0, end)}${lines.map((line) => `\n${indent}${line}`).join('')}${xml.slice(end)}`;
+}
+
+/** The fields of an item that RSS and Atom write alike; each format adds its title, topics and authors. */
+export function itemBase(entry: Entry): Pick<Item, 'id' | 'guid' | 'link' | 'date' | 'published' | 'description' | 'content'> {
+  return { id: entry.id, guid: entry.id, link: entry.link, date: entry.date, published: entry.date, description: escapeHtml(entry.summary), content: entry.content };
 }

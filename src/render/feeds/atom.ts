@@ -1,7 +1,7 @@
 import type { Site } from '../view.ts';
 import { escapeHtml } from '../inline.ts';
 import type { Channel, Entry } from './channel.ts';
-import { baseFeed, historyLinks, HISTORY_NS, insertAfter } from './_common.ts';
+import { baseFeed, historyLinks, HISTORY_NS, insertAfter, itemBase } from './_common.ts';
 
 // The feed package escapes only "&" in attribute values, and validators take "<" in a name for
 // markup: angle brackets become their single-guillemet look-alikes there, which no real topic or
@@ -15,14 +15,8 @@ export function renderAtom(site: Site, channel: Channel, entries: readonly Entry
   const feed = baseFeed(site, channel, (text) => text, hub);
   for (const entry of entries) {
     feed.addItem({
+      ...itemBase(entry),
       title: escapeHtml(entry.title),
-      id: entry.id,
-      guid: entry.id,
-      link: entry.link,
-      date: entry.date,
-      published: entry.date,
-      description: escapeHtml(entry.summary),
-      content: entry.content,
       category: entry.tags.map((tag) => ({ name: attributeSafe(tag), term: attributeSafe(tag) })),
       author: entry.authors.map((name) => ({ name: attributeSafe(name) })),
     });

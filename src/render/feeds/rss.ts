@@ -1,7 +1,7 @@
 import type { Site } from '../view.ts';
 import { escapeHtml } from '../inline.ts';
 import type { Channel, Entry } from './channel.ts';
-import { baseFeed, historyLinks, HISTORY_NS, insertAfter } from './_common.ts';
+import { baseFeed, historyLinks, HISTORY_NS, insertAfter, itemBase } from './_common.ts';
 
 /**
  * RSS text fields are text that many readers decode as HTML: "&", "<" and ">" go as hexadecimal
@@ -16,14 +16,8 @@ export function renderRss(site: Site, channel: Channel, entries: readonly Entry[
   const feed = baseFeed(site, channel, rssText, hub);
   for (const entry of entries) {
     feed.addItem({
+      ...itemBase(entry),
       title: rssText(entry.title),
-      id: entry.id,
-      guid: entry.id,
-      link: entry.link,
-      date: entry.date,
-      published: entry.date,
-      description: escapeHtml(entry.summary),
-      content: entry.content,
       category: entry.tags.map((tag) => ({ name: rssText(tag), term: rssText(tag) })),
       ...(entry.authors.length > 0 ? { extensions: [{ name: 'dc:creator', objects: { _text: rssText(entry.authors.join(', ')) } }] } : {}),
     });
