@@ -3,7 +3,6 @@
 // `-signed`, each message is DKIM-signed with the RSA key given: by paperboy's signer, or by
 // nodemailer's own `dkim` option.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { senderOf } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
@@ -11,15 +10,17 @@ import { createDkimSigner, dispatchIssue, signingTransport, smtpTransport } from
 import { signingKeys } from '../deliverability/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { PLACEHOLDERS } from '../render/index.ts';
+import type { IssueToSend } from '../site/index.ts';
 import { SubscriberStore } from '../subscribers/index.ts';
-import { benchBuilder } from './_digests.ts';
 
-const [mode, dataDir, root, digestPath, port, connections, keyPath] = process.argv.slice(2) as [string, string, string, string, string, string, string | undefined];
+const [mode, dataDir, renderedPath, port, connections, keyPath] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const signed = mode.endsWith('-signed');
 if (signed && keyPath === undefined) throw new Error(`${mode} needs a key file`);
 const url = `smtp://127.0.0.1:${port}`;
-const date = /(\d{4}-\d{2}-\d{2})\.md$/.exec(digestPath)?.[1] ?? '';
-const issue = await benchBuilder(root, dirname(digestPath), join(dirname(digestPath), '..', 'out')).issue(date);
+// The issue as the builder handed it over (rendered by the parent); these subscribers want every paper.
+const rendered = JSON.parse(readFileSync(renderedPath, 'utf8')) as Omit<IssueToSend, 'renderVariant'>;
+const issue: IssueToSend = { ...rendered, renderVariant: () => Promise.reject(new Error('the benchmark has no topic subscribers')) };
+const date = issue.id;
 const { digest } = issue;
 const { html, text } = issue.email;
 const db = openDatabase(dataDir);

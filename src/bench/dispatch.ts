@@ -7,7 +7,7 @@ import { scriptCommand } from '../workers.ts';
 import { generateKey } from '../deliverability/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { importCsv, SubscriberStore } from '../subscribers/index.ts';
-import { sourceDigests } from './_digests.ts';
+import { benchBuilder, sourceDigests } from './_digests.ts';
 import type { BenchResult } from './result.ts';
 
 const run = promisify(execFile);
@@ -36,9 +36,9 @@ async function subscribersFolder(count: number): Promise<string> {
 
 type Mode = 'ours' | 'ours-signed' | 'plain' | 'plain-signed';
 
-async function sendWith(mode: Mode, count: number, issue: { root: string; digest: string; key: string }, port: number): Promise<ChildFigures> {
+async function sendWith(mode: Mode, count: number, issue: { rendered: string; key: string }, port: number): Promise<ChildFigures> {
   const data = await subscribersFolder(count);
-  const args = [mode, data, issue.root, issue.digest, String(port), String(CONNECTIONS), issue.key];
+  const args = [mode, data, issue.rendered, String(port), String(CONNECTIONS), issue.key];
   const { stdout } = await run(process.execPath, [...scriptCommand(import.meta.url, '_dispatch-child'), ...args], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildFigures;
 }
@@ -55,7 +55,11 @@ export async function benchDispatch(root: string): Promise<BenchResult> {
   await writeFile(digest, sample ?? '');
   const key = join(base, 'dkim-bench.pem');
   await writeFile(key, generateKey('rsa'), { mode: 0o600 });
-  const issue = { root, digest, key };
+  // The issue is rendered here, once, as the builder hands it to delivery: the children measure
+  // mailing it, not compiling the email (that is the build benchmarks' part).
+  const { renderVariant: _render, ...rendered } = await benchBuilder(root, join(base, 'digests'), join(base, 'out')).issue('2024-10-04');
+  const issue = { rendered: join(base, 'issue.json'), key };
+  await writeFile(issue.rendered, JSON.stringify(rendered));
 
   const sink = spawn(process.execPath, scriptCommand(import.meta.url, '_sink'), { stdio: ['ignore', 'pipe', 'inherit'] });
   try {

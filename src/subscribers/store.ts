@@ -95,6 +95,7 @@ export class SubscriberStore {
   readonly #byKey;
   readonly #byId;
   readonly #event;
+  readonly #delivered;
 
   readonly #waitMs: number;
 
@@ -111,6 +112,7 @@ export class SubscriberStore {
     this.#byKey = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email_key = ?');
     this.#byId = db.prepare<[number], Row>('SELECT * FROM subscribers WHERE id = ?');
     this.#event = db.prepare('INSERT INTO events (subscriber_id, at, kind, detail) VALUES (?, ?, ?, ?)');
+    this.#delivered = db.prepare('UPDATE subscribers SET hard_bounces = 0, soft_bounces = 0 WHERE id = ? AND (hard_bounces > 0 OR soft_bounces > 0)');
   }
 
   #stamp(): string {
@@ -227,7 +229,7 @@ export class SubscriberStore {
 
   /** A delivery went through: the mailbox works, so bounces counted so far are forgotten. */
   recordDelivered(id: number): void {
-    this.#db.prepare('UPDATE subscribers SET hard_bounces = 0, soft_bounces = 0 WHERE id = ? AND (hard_bounces > 0 OR soft_bounces > 0)').run(id);
+    this.#delivered.run(id);
   }
 
   /** Counts a hard bounce; the third marks the subscriber bounced. Says whether it did. */
