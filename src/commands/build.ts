@@ -4,11 +4,19 @@ import { plural } from '../output.ts';
 import type { BuildReport } from '../site/index.ts';
 import type { CommandContext } from './context.ts';
 
+// What of an issue the email carries, when it is not every paper in full.
+function emailShare(issue: BuildReport['issues'][number]): string {
+  const full = issue.fullPapers ?? issue.papers;
+  if (full >= issue.papers) return '';
+  const listed = issue.listedPapers ?? issue.papers - full;
+  const online = issue.papers - full - listed;
+  return ` (${full} in full, ${listed} as titles${online > 0 ? `, ${online} on the web only` : ''})`;
+}
+
 function describe(report: BuildReport, seconds: number): string {
   const lines = report.issues.map((issue) =>
     issue.rendered
-      ? `built ${issue.date}: ${plural(issue.papers, 'paper')}, email ${((issue.emailBytes ?? 0) / 1000).toFixed(1)} kB` +
-        (issue.fullPapers !== undefined && issue.fullPapers < issue.papers ? ` (${issue.fullPapers} in full, the rest as titles)` : '')
+      ? `built ${issue.date}: ${plural(issue.papers, 'paper')}, email ${((issue.emailBytes ?? 0) / 1000).toFixed(1)} kB${emailShare(issue)}`
       : `${issue.date} is up to date`,
   );
   if (report.newest === undefined) lines.push('no digests yet: the site is empty');

@@ -47,6 +47,8 @@ export interface IssueReport {
   rendered: boolean;
   emailBytes?: number;
   fullPapers?: number;
+  /** Of the rest, how many the email lists by title (the others are only on the web). */
+  listedPapers?: number;
 }
 
 /** What a build did. */
@@ -195,7 +197,7 @@ export function createBuilder(settings: BuildSettings): Builder {
           if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
           out.put(`email/${view.date}.html`, email.html);
           out.put(`email/${view.date}.txt`, email.text);
-          reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers });
+          reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
           manifest.issues[view.date] = p.keys[i] as string;
         }
         // Site-wide outputs are rendered only when what they show changed.
