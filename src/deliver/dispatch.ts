@@ -4,7 +4,7 @@ import type { Digest } from '../digest/index.ts';
 import type { IssueLedger, QueuedDelivery } from '../ledger/index.ts';
 import { plainText } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
-import { signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
+import { returnPathFor, signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
 import { buildMessageTemplate, personalize, type MessageTemplate } from './message.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { FailureStreak, type PendingFailure } from './_streak.ts';
@@ -115,8 +115,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
       unsubscribeMailto: `${sender.local}+unsubscribe-${unsubscribe}@${sender.domain}`,
       preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', subscriber)}`,
     });
-    const bounce = `${sender.local}+bounce-${signToken(ctx.secret, 'bounce', subscriber)}@${sender.domain}`;
-    return { envelope: { from: bounce, to: subscriber.email }, messageId, parts };
+    return { envelope: { from: returnPathFor(ctx.secret, sender, subscriber), to: subscriber.email }, messageId, parts };
   };
 }
 

@@ -18,5 +18,5 @@ export async function composeNotice(sender: Sender, notice: Notice): Promise<Out
     headers: { 'Auto-Submitted': 'auto-generated' },
   });
   const raw = await mail.compile().build();
-  return { envelope: { from: sender.address, to: notice.to }, messageId, parts: [raw] };
+  return { envelope: { from: notice.returnPath ?? sender.address, to: notice.to }, messageId, parts: [raw] };
 }

@@ -1,5 +1,5 @@
 export { SubscriberStore, SubscriberError, cleanTopics, STATUSES, type Subscriber, type SubscriberStatus, type Cadence, type NewSubscriber } from './store.ts';
-export { signToken, verifyToken, newTokenKey, CONFIRM_TOKEN_DAYS, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
+export { signToken, returnPathFor, verifyToken, newTokenKey, CONFIRM_TOKEN_DAYS, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
 export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';
 export { addressProblem, addressKey, MAX_ADDRESS_LENGTH } from './email-address.ts';

@@ -3,7 +3,7 @@ import type { TemplateSource } from '../render/index.ts';
 import { addressProblem } from './email-address.ts';
 import { cleanTopics, SubscriberError, type Cadence, type Subscriber, type SubscriberStore } from './store.ts';
 import type { Suppressions } from './suppressions.ts';
-import { CONFIRM_TOKEN_DAYS, signToken, type TokenHolder } from './tokens.ts';
+import { CONFIRM_TOKEN_DAYS, returnPathFor, signToken, type TokenHolder } from './tokens.ts';
 
 /** A short email to one person (a confirmation link, a note), sent by whatever the caller hands in. */
 export interface Notice {
@@ -13,6 +13,8 @@ export interface Notice {
   /** What it is, for its Message-ID: `confirm`, `already`, `unsubscribe`… */
   kind: string;
   replyTo?: string | undefined;
+  /** The envelope sender: the recipient's own return path, so a bounce or complaint is theirs. */
+  returnPath?: string | undefined;
 }
 
 /** Sends one notice; rejects when it could not be sent. */
@@ -44,6 +46,11 @@ export function linksFor(ctx: Pick<SubscriptionContext, 'secret' | 'site'>, hold
     unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${signToken(ctx.secret, 'unsubscribe', holder)}`,
     preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', holder)}`,
   };
+}
+
+// A notice to someone on the list, sent with their own return path.
+function noticeTo(ctx: SubscriptionContext, subscriber: Subscriber, notice: Omit<Notice, 'to' | 'returnPath'>): Notice {
+  return { ...notice, to: subscriber.email, returnPath: returnPathFor(ctx.secret, ctx.sender, subscriber) };
 }
 
 // Whether an address may still get a notice today.
@@ -82,14 +89,14 @@ export async function requestSubscription(
   const links = linksFor(ctx, subscriber, now);
   const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', days: CONFIRM_TOKEN_DAYS, ...links };
   if (subscriber.status === 'confirmed') {
-    const note = { to: subscriber.email, subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' };
+    const note = noticeTo(ctx, subscriber, { subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' });
     return (await sendCounted(ctx, now, note)) ? 'already subscribed' : 'limit reached';
   }
   if (!added) await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, cleanTopics(request.topics), request.cadence));
   // Replying confirms too: the reply goes to an address that carries the confirmation token.
   const { local, domain } = ctx.sender;
   const replyTo = `${local}+confirm-${links.confirmUrl.slice(links.confirmUrl.indexOf('token=') + 6)}@${domain}`;
-  const confirmation = { to: subscriber.email, subject: `Confirm your subscription to ${ctx.site.title}`, text: templates.confirmEmail(view), kind: 'confirm', replyTo };
+  const confirmation = noticeTo(ctx, subscriber, { subject: `Confirm your subscription to ${ctx.site.title}`, text: templates.confirmEmail(view), kind: 'confirm', replyTo });
   if (!(await sendCounted(ctx, now, confirmation))) return 'limit reached';
   await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`));
   return 'confirmation sent';
@@ -106,7 +113,8 @@ export async function requestUnsubscribe(ctx: SubscriptionContext, email: string
   if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
   const links = linksFor(ctx, subscriber, now);
   const text = (await ctx.templates()).unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links });
-  if (!(await sendCounted(ctx, now, { to: subscriber.email, subject: `Unsubscribe from ${ctx.site.title}?`, text, kind: 'unsubscribe' }))) return 'limit reached';
+  const note = noticeTo(ctx, subscriber, { subject: `Unsubscribe from ${ctx.site.title}?`, text, kind: 'unsubscribe' });
+  if (!(await sendCounted(ctx, now, note))) return 'limit reached';
   await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email'));
   return 'link sent';
 }
@@ -121,7 +129,7 @@ export async function welcome(ctx: SubscriptionContext, subscriber: Subscriber):
   const feeds = { rss: `${ctx.site.url}/feeds/rss.xml`, atom: `${ctx.site.url}/feeds/atom.xml`, json: `${ctx.site.url}/feeds/feed.json` };
   const view = { site: ctx.site, email: subscriber.email, weekly: subscriber.cadence === 'weekly', latest, feeds, ...links };
   const text = (await ctx.templates()).welcomeEmail(view);
-  await ctx.send({ to: subscriber.email, subject: `Welcome to ${ctx.site.title}`, text, kind: 'welcome' });
+  await ctx.send(noticeTo(ctx, subscriber, { subject: `Welcome to ${ctx.site.title}`, text, kind: 'welcome' }));
   await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'welcome-sent', 'after confirming'));
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { senderOf } from '../../src/config.ts';
-import { dispatchIssue, fileTransport, messageFileName, messageIdFor } from '../../src/deliver/index.ts';
+import { composeNotice, dispatchIssue, fileTransport, messageFileName, messageIdFor, rawMessage, type Outgoing } from '../../src/deliver/index.ts';
 import { confirm, importCsv, requestSubscription, signToken, type Subscriber } from '../../src/subscribers/index.ts';
 import { SECRET, fixtureIssue } from '../helpers/dispatch.ts';
 import { LIST_FROM, arf, dsn, plainMessage, startInbound } from '../helpers/inbound.ts';
@@ -116,5 +116,34 @@ describe('complaints (feedback-loop reports)', () => {
     await send(FBL, 'fbl@isp.example.net', report);
     expect(receiver.outcomes.slice(-2)).toEqual(['complaint', 'ignored: complaint already recorded']);
     expect(history(fay).filter((kind) => kind === 'complaint')).toHaveLength(1);
+  });
+
+  it('reach whoever a confirmation went to: a complaint about it keeps the address off the list, a bounce marks it', async () => {
+    // Notices leave with their recipient's own return path, as issues do.
+    const notices: Outgoing[] = [];
+    const list = await startInbound({ send: async (notice) => void notices.push(await composeNotice(senderOf(LIST_FROM), notice)) });
+    try {
+      const request = (email: string) => requestSubscription(list.subscriptions, { email, topics: [], cadence: 'daily', source: 'web' });
+      expect(await request('never-asked@example.net')).toBe('confirmation sent');
+      expect(await request('no-such-box@example.net')).toBe('confirmation sent');
+      const [unwanted, undeliverable] = notices as [Outgoing, Outgoing];
+      const [victim, typo] = ['never-asked@example.net', 'no-such-box@example.net'].map((email) => list.store.find(email) as Subscriber) as [Subscriber, Subscriber];
+      expect(unwanted.envelope.from).toBe(`papers+bounce-${signToken(SECRET, 'bounce', victim)}@list.example.org`);
+      expect(undeliverable.envelope.from).toBe(`papers+bounce-${signToken(SECRET, 'bounce', typo)}@list.example.org`);
+
+      // The report quotes the confirmation; only its envelope sender names the person.
+      await list.send(FBL, 'fbl@isp.example.net', arf({ original: rawMessage(unwanted).toString('latin1'), originalMailFrom: unwanted.envelope.from }));
+      expect(list.receiver.outcomes.at(-1)).toBe('complaint');
+      expect(list.store.get(victim.id)?.status).toBe('unsubscribed');
+      expect(list.subscriptions.suppressions.reason(victim.email)).toBe('complaint');
+      const report = importCsv(list.store, `email\n${victim.email}\n`, { confirmed: true, source: 'import', suppressions: list.subscriptions.suppressions });
+      expect(report.problems.map((p) => p.line)).toEqual([2]);
+
+      await list.send(undeliverable.envelope.from, '', dsn('5.1.1', 'failed', typo.email));
+      expect(list.receiver.outcomes.at(-1)).toBe('hard bounce');
+      expect(list.store.get(typo.id)?.status).toBe('bounced');
+    } finally {
+      await list.receiver.close();
+    }
   });
 });
