@@ -279,12 +279,22 @@ export class SubscriberStore {
     return row?.count ?? 0;
   }
 
-  /** Counts a confirmation email sent to an address on a day; earlier days are forgotten. */
-  countConfirmation(email: string, day: string): void {
-    this.#db.transaction(() => {
+  /**
+   * Takes one of an address's `limit` emails for a day, in one step, so requests that arrive
+   * together cannot all pass; false when none is left. Earlier days are forgotten.
+   */
+  reserveConfirmation(email: string, day: string, limit: number): boolean {
+    return this.#db.transaction(() => {
+      if (this.confirmationsOn(email, day) >= limit) return false;
       this.#db.prepare('INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1').run(mailboxKey(email), day);
       this.#db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
-    })();
+      return true;
+    }).immediate();
+  }
+
+  /** Gives back an email taken by `reserveConfirmation` that never went out. */
+  releaseConfirmation(email: string, day: string): void {
+    this.#db.prepare('UPDATE confirmations SET count = max(count - 1, 0) WHERE email_key = ? AND day = ?').run(mailboxKey(email), day);
   }
 
   /** Runs `work` (its writes) once the database is free, without blocking; a `DatabaseBusyError` after a while. */

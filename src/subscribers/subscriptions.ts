@@ -58,12 +58,17 @@ function withinAllowance(ctx: SubscriptionContext, now: Date, email: string): bo
   return ctx.store.confirmationsOn(email, now.toISOString().slice(0, 10)) < CONFIRMATIONS_PER_DAY;
 }
 
-// Sends a notice within an address's daily allowance; only a notice that went out counts against it.
+// Sends a notice within an address's daily allowance: its place is taken before sending, so
+// requests that arrive together cannot all pass, and given back when the notice did not go out.
 async function sendCounted(ctx: SubscriptionContext, now: Date, notice: Notice): Promise<boolean> {
   const day = now.toISOString().slice(0, 10);
-  if (!withinAllowance(ctx, now, notice.to)) return false;
-  await ctx.send(notice);
-  await ctx.store.write(() => ctx.store.countConfirmation(notice.to, day));
+  if (!(await ctx.store.write(() => ctx.store.reserveConfirmation(notice.to, day, CONFIRMATIONS_PER_DAY)))) return false;
+  try {
+    await ctx.send(notice);
+  } catch (error) {
+    await ctx.store.write(() => ctx.store.releaseConfirmation(notice.to, day)).catch(() => undefined);
+    throw error;
+  }
   return true;
 }
 

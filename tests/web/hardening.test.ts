@@ -72,6 +72,12 @@ describe('the daily allowance of confirmation emails', () => {
     for (let i = 1; i <= 5; i++) await post(web, '/subscribe', { email: `victim+${i}@example.org`, cadence: 'daily' });
     expect((await web.mail()).filter((m) => m.to.startsWith('victim+'))).toHaveLength(3);
   });
+
+  it('holds when many requests for one address arrive at once', async () => {
+    const replies = await Promise.all(Array.from({ length: 12 }, () => post(web, '/subscribe', { email: 'flooded@example.org', cadence: 'daily' })));
+    expect(replies.map((r) => r.status)).toEqual(Array(12).fill(200));
+    expect((await web.mail()).filter((m) => m.to === 'flooded@example.org')).toHaveLength(3);
+  });
 });
 
 describe('the home page', () => {
