@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PaperboyError } from '../errors.ts';
 import { processAlive } from '../files.ts';
-import { isBusy, type Db } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
 
-/** A held lock: keep it alive while working, release it when done. */
+/** A held lock: keep it alive while working, release it when done (a write: retry while busy). */
 export interface Lock {
   release(): void;
 }
@@ -63,9 +63,10 @@ export function acquireLock(db: Db, name: string, now: () => Date = () => new Da
   const beat = setInterval(() => {
     try {
       db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND nonce = ?').run(now().toISOString(), name, INCARNATION);
-    } catch (error) {
-      // A beat missed while another process writes is made up by the next one.
-      if (!isBusy(error)) throw error;
+    } catch {
+      // A beat missed while another process writes is made up by the next one; a holder whose
+      // beats stop (its database closed) loses the lock a minute later.
+      if (!db.open) clearInterval(beat);
     }
   }, HEARTBEAT_MS);
   beat.unref();

@@ -1,7 +1,7 @@
 import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { DatabaseBusyError, isBusy } from '../db/index.ts';
 import { sendNotice, type WebContext } from './context.ts';
 import { createStaticFiles } from './static-files.ts';
@@ -31,7 +31,10 @@ export async function createServer(ctx: WebContext, options: { logger?: boolean 
     // A path the router cannot even read (`/feeds/%ZZ`) gets the site's own page, never an echo of it.
     frameworkErrors: (_error, _request, reply) => {
       reply.headers(SECURITY_HEADERS);
-      void sendNotice(ctx, reply, 400, { title: 'Bad request', problem: true, paragraphs: ['That address is not a valid web address.'], links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }] });
+      const notice = { title: 'Bad request', problem: true, paragraphs: ['That address is not a valid web address.'], links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }] };
+      // Should the page itself fail (templates unreadable), a plain answer still goes out.
+      const page: FastifyReply = reply;
+      sendNotice(ctx, page, 400, notice).catch(() => page.code(400).type('text/plain; charset=utf-8').send('Bad request\n'));
     },
   });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });

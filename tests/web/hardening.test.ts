@@ -73,6 +73,21 @@ describe('the daily allowance of confirmation emails', () => {
     expect((await web.mail()).filter((m) => m.to.startsWith('victim+'))).toHaveLength(3);
   });
 
+  it('is not spent when the relay is down as someone subscribes again after leaving: a 503 says to retry', async () => {
+    const { subscriber } = web.store.add({ email: 'returning@example.org', status: 'unsubscribed', source: 'test' });
+    const send = web.ctx.subscriptions.send;
+    web.ctx.subscriptions.send = () => Promise.reject(new Error('the relay is down'));
+    try {
+      const down = await post(web, '/resubscribe', { token: tokenFor('unsubscribe', subscriber.id) });
+      expect(down.status).toBe(503);
+      expect(down.headers.get('retry-after')).toBe('300');
+      expect(await down.text()).toContain('does not count towards the daily limit');
+    } finally {
+      web.ctx.subscriptions.send = send;
+    }
+    expect(web.store.confirmationsOn(subscriber.email, new Date().toISOString().slice(0, 10))).toBe(0);
+  });
+
   it('holds when many requests for one address arrive at once', async () => {
     const replies = await Promise.all(Array.from({ length: 12 }, () => post(web, '/subscribe', { email: 'flooded@example.org', cadence: 'daily' })));
     expect(replies.map((r) => r.status)).toEqual(Array(12).fill(200));

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { confirm, eraseSubscriber, linksFor, personalData, requestSubscription, subscriberOfToken, unsubscribe, welcome, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
+import { confirm, eraseSubscriber, linksFor, personalData, subscriberOfToken, unsubscribe, welcome, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
 import { csrfToken } from '../csrf.ts';
 import { badLink, sendNotice, topicCounts, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
-import { crossSite } from './subscribe.ts';
+import { confirmationRequested, crossSite } from './subscribe.ts';
 
 const PROBLEMS = {
   malformed: 'is not complete',
@@ -115,7 +115,8 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (subscriber.status === 'confirmed') {
       return sendNotice(ctx, reply, 200, { title: 'You are subscribed', paragraphs: [`${subscriber.email} already receives ${ctx.site.title}.`], links: [home] });
     }
-    await requestSubscription(ctx.subscriptions, { email: subscriber.email, topics: subscriber.topics, cadence: subscriber.cadence, source: 'resubscribe' });
+    const wanted = { email: subscriber.email, topics: subscriber.topics, cadence: subscriber.cadence, source: 'resubscribe' };
+    if ((await confirmationRequested(ctx, request, reply, wanted)) === undefined) return reply;
     return sendNotice(ctx, reply, 200, {
       title: 'Check your inbox',
       paragraphs: [`A confirmation email is on its way to ${subscriber.email}. Open the link inside to start receiving ${ctx.site.title} again.`],

@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseBusyError } from '../../db/index.ts';
-import { addressProblem, requestSubscription, SubscriberError } from '../../subscribers/index.ts';
+import { addressProblem, requestSubscription, SubscriberError, type RequestOutcome } from '../../subscribers/index.ts';
 import { sendNotice, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
 
@@ -12,6 +12,26 @@ export function crossSite(ctx: WebContext, reply: Parameters<typeof sendNotice>[
     paragraphs: ['For your safety, forms are taken only from this site. Please use the form on the home page.'],
     links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }],
   });
+}
+
+/**
+ * Asks for a confirmation email. When the relay is down or refuses, the page that says to try
+ * again later (503; nothing was counted against the address) is sent instead, and undefined returned.
+ */
+export async function confirmationRequested(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, wanted: Parameters<typeof requestSubscription>[1]): Promise<RequestOutcome | undefined> {
+  try {
+    return await requestSubscription(ctx.subscriptions, wanted);
+  } catch (error) {
+    if (error instanceof DatabaseBusyError || error instanceof SubscriberError) throw error;
+    request.log.error({ error: (error as Error).message }, 'confirmation email not sent');
+    reply.header('retry-after', '300');
+    await sendNotice(ctx, reply, 503, {
+      title: 'Please try again in a few minutes',
+      problem: true,
+      paragraphs: ['The confirmation email could not be sent just now. Please try again in a few minutes: this attempt does not count towards the daily limit.'],
+    });
+    return undefined;
+  }
 }
 
 /** `POST /subscribe`: double opt-in; the same answer whatever the address's state, so nobody learns who is on the list. */
@@ -31,20 +51,8 @@ export function subscribeRoute(app: FastifyInstance, ctx: WebContext): void {
     const cadence = field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily';
     const known = new Set(await topicsOf(ctx.library));
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
-    let outcome;
-    try {
-      outcome = await requestSubscription(ctx.subscriptions, { email, topics, cadence, source: 'web' });
-    } catch (error) {
-      // The relay is down or refuses: nothing was counted against the address; try again later.
-      if (error instanceof DatabaseBusyError || error instanceof SubscriberError) throw error;
-      request.log.error({ error: (error as Error).message }, 'confirmation email not sent');
-      reply.header('retry-after', '300');
-      return sendNotice(ctx, reply, 503, {
-        title: 'Please try again in a few minutes',
-        problem: true,
-        paragraphs: ['The confirmation email could not be sent just now. Please try again in a few minutes: this attempt does not count towards the daily limit.'],
-      });
-    }
+    const outcome = await confirmationRequested(ctx, request, reply, { email, topics, cadence, source: 'web' });
+    if (outcome === undefined) return reply;
     request.log.info({ outcome }, 'subscription request');
     return sendNotice(ctx, reply, 200, {
       title: 'Check your inbox',
