@@ -3,15 +3,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { root } from './helpers/paths.ts';
 
-// Every import of every source file, as [importer, imported], both relative to src/.
-function imports(): [string, string][] {
+// Every import of every TypeScript file under a folder, as [importer, imported], both relative to src/.
+function imports(folder = 'src'): [string, string][] {
   const src = join(root, 'src');
   const found: [string, string][] = [];
-  for (const name of readdirSync(src, { recursive: true }) as string[]) {
+  for (const name of readdirSync(join(root, folder), { recursive: true }) as string[]) {
     if (!name.endsWith('.ts')) continue;
-    const text = readFileSync(join(src, name), 'utf8');
+    const file = join(root, folder, name);
+    const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-      found.push([name, relative(src, resolve(dirname(join(src, name)), m[1] as string))]);
+      found.push([relative(src, file), relative(src, resolve(dirname(file), m[1] as string))]);
     }
   }
   return found;
@@ -28,8 +29,8 @@ describe('the shape of src/', () => {
     expect(all.filter(([from, to]) => from.startsWith('subscribers/') && to.startsWith('deliver/'))).toEqual([]);
   });
 
-  it('lets no folder import a file another folder keeps to itself (`_`-named)', () => {
-    const foreign = all.filter(([from, to]) => to.split('/').at(-1)?.startsWith('_') && dirname(from) !== dirname(to));
+  it('lets no folder, nor a test, import a file another folder keeps to itself (`_`-named)', () => {
+    const foreign = [...all, ...imports('tests')].filter(([from, to]) => to.split('/').at(-1)?.startsWith('_') && dirname(from) !== dirname(to));
     expect(foreign).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { largestCut, type Cut } from '../../src/render/_budget.ts';
+import { largestCut, type Cut } from '../../src/render/index.ts';
 
 // Sizes like an email's: a frame, a card per paper in full, a line per paper listed.
 function sized(frame: number, card: number, line: number, budget: number) {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inlineHtml, markdownText, plainText } from '../../src/render/index.ts';
-import { wrapText } from '../../src/render/_wrap.ts';
+import { inlineHtml, markdownText, plainText, wrapText } from '../../src/render/index.ts';
 
 describe('digest text in HTML', () => {
   it('lets only sup, sub, em, strong and code through, without attributes', () => {
