@@ -1,5 +1,5 @@
 import type { Sender, Site } from '../config.ts';
-import type { TemplateSource } from '../render/index.ts';
+import { siteUrls, type TemplateSource } from '../render/index.ts';
 import { addressProblem } from './email-address.ts';
 import { cleanTopics, SubscriberError, type Cadence, type Subscriber, type SubscriberStore } from './store.ts';
 import type { Suppressions } from './suppressions.ts';
@@ -131,7 +131,7 @@ export async function requestUnsubscribe(ctx: SubscriptionContext, email: string
 export async function welcome(ctx: SubscriptionContext, subscriber: Subscriber): Promise<void> {
   const links = linksFor(ctx, subscriber, (ctx.now ?? (() => new Date()))());
   const latest = await ctx.latestIssue?.().catch(() => undefined);
-  const feeds = { rss: `${ctx.site.url}/feeds/rss.xml`, atom: `${ctx.site.url}/feeds/atom.xml`, json: `${ctx.site.url}/feeds/feed.json` };
+  const { feeds } = siteUrls(ctx.site);
   const view = { site: ctx.site, email: subscriber.email, weekly: subscriber.cadence === 'weekly', latest, feeds, ...links };
   const text = (await ctx.templates()).welcomeEmail(view);
   await ctx.send(noticeTo(ctx, subscriber, { subject: `Welcome to ${ctx.site.title}`, text, kind: 'welcome' }));

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { confirm, eraseSubscriber, linksFor, personalData, subscriberOfToken, unsubscribe, welcome, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
+import { siteUrls } from '../../render/index.ts';
 import { csrfToken } from '../csrf.ts';
 import { badLink, sendNotice, topicCounts, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
@@ -133,7 +134,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const rare = topics.slice(COMMON_TOPICS).sort((a, b) => a.name.localeCompare(b.name));
     const html = templates.preferences({
       site: ctx.site,
-      feeds: { rss: `${ctx.site.url}/feeds/rss.xml`, atom: `${ctx.site.url}/feeds/atom.xml`, json: `${ctx.site.url}/feeds/feed.json` },
+      feeds: siteUrls(ctx.site).feeds,
       csrf: csrfToken(ctx.secret),
       token,
       saved,
