@@ -42,9 +42,13 @@ export function emptyDatabase(): Db {
   return db;
 }
 
-/** Writes the log (WAL) into the database file and empties it, so nothing lingers in the log. */
+/**
+ * Writes the log (WAL) into the database file and empties it, so nothing lingers in the log. Inside
+ * a transaction it does nothing: SQLite cannot checkpoint then, so the transaction's owner does it
+ * after the commit.
+ */
 export function checkpoint(db: Db): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  if (!db.inTransaction) db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 /** Whether the database under `dataDir` exists. */
@@ -67,13 +71,19 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
   } catch (error) {
     throw new PaperboyError(`${path}: cannot open the database: ${(error as Error).message}`, { cause: error });
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  // What is deleted is overwritten, so an erased address leaves no bytes behind in the file.
-  db.pragma('secure_delete = ON');
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
-  migrate(db);
-  for (const side of ['-wal', '-shm']) if (existsSync(path + side)) chmodSync(path + side, 0o600);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // What is deleted is overwritten, so an erased address leaves no bytes behind in the file.
+    db.pragma('secure_delete = ON');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    migrate(db);
+    for (const side of ['-wal', '-shm']) if (existsSync(path + side)) chmodSync(path + side, 0o600);
+  } catch (error) {
+    // A database this program cannot use (a newer schema, say) is not left open.
+    db.close();
+    throw error;
+  }
   return db;
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sender, Site } from '../config.ts';
 import type { Digest } from '../digest/index.ts';
@@ -58,9 +59,14 @@ const breakerLimit = (parallel: number) => Math.max(10, parallel * 2 + 5);
 // The same permanent refusal this many times in a row is the relay's, not the recipients'.
 const RELAY_STREAK = 10;
 
-/** The Message-ID of an issue's copy for one subscriber: the same in every run of the same round. */
-export function messageIdFor(issue: string, round: number, subscriberId: number, domain: string): string {
-  return `paperboy.${issue}.${round}.${subscriberId}@${domain}`;
+/**
+ * The Message-ID of an issue's copy for one subscriber: the same in every run of the same round,
+ * and signed with the list's secret, so that a report naming it cannot name a guessed one.
+ */
+export function messageIdFor(secret: string, issue: string, round: number, subscriberId: number, domain: string): string {
+  const name = `${issue}.${round}.${subscriberId}`;
+  const mac = createHmac('sha256', secret).update(`message-id:${name}`).digest('hex').slice(0, 16);
+  return `paperboy.${name}.${mac}@${domain}`;
 }
 
 function subjectOf(issue: IssueToSend, count: number, lead: string | undefined): string {
@@ -107,7 +113,7 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     if (papers.length === 0) return { skip: 'no papers on their topics in this issue' };
     const template = await templateFor(papers);
     const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber);
-    const messageId = options.messageId ?? messageIdFor(issue.id, round, subscriber.id, sender.domain);
+    const messageId = options.messageId ?? messageIdFor(ctx.secret, issue.id, round, subscriber.id, sender.domain);
     const parts = personalize(template, {
       to: subscriber.email,
       messageId,
@@ -267,6 +273,6 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       stopped,
     };
   } finally {
-    lock.release();
+    await ctx.ledger.write(() => lock.release());
   }
 }

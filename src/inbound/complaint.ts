@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import { messageIdFor } from '../deliver/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { subscriberOfToken, type Subscriber, type SubscriptionContext, type TokenPurpose } from '../subscribers/index.ts';
 import { mailboxOf } from './addresses.ts';
@@ -30,14 +32,19 @@ function bounceToken(ctx: SubscriptionContext, returnPath: string | undefined): 
   return box?.kind === 'bounce' ? box.token : undefined;
 }
 
-// A Message-ID of ours (`paperboy.<issue>.<round>.<subscriber>@<domain>`) counts only when the
-// ledger shows that very message sent to that subscriber.
+// A Message-ID of ours (`paperboy.<issue>.<round>.<subscriber>.<mac>@<domain>`) counts only when its
+// MAC, made with the list's secret, fits (so it was not guessed) and the ledger shows that very
+// message sent to that subscriber.
 function sentTo(ctx: SubscriptionContext, deliveries: Deliveries | undefined, messageId: string | undefined): Subscriber | undefined {
-  const m = /^paperboy\.([^.@]+)\.(\d+)\.(\d+)@(.+)$/i.exec(messageId ?? '');
-  if (!m || !deliveries || (m[4] as string).toLowerCase() !== ctx.sender.domain.toLowerCase()) return undefined;
-  const delivery = deliveries.delivery((m[1] as string).toLowerCase(), Number(m[2]), Number(m[3]));
-  if (!delivery || delivery.messageId.toLowerCase() !== messageId?.toLowerCase() || !['sent', 'doubt'].includes(delivery.status)) return undefined;
-  return ctx.store.get(Number(m[3]));
+  const given = (messageId ?? '').toLowerCase();
+  const m = /^paperboy\.([^.@]+)\.(\d+)\.(\d+)\.[0-9a-f]+@/.exec(given);
+  if (!m || !deliveries) return undefined;
+  const [issue, round, id] = [m[1] as string, Number(m[2]), Number(m[3])];
+  const [ours, theirs] = [Buffer.from(messageIdFor(ctx.secret, issue, round, id, ctx.sender.domain).toLowerCase()), Buffer.from(given)];
+  if (ours.length !== theirs.length || !timingSafeEqual(ours, theirs)) return undefined;
+  const delivery = deliveries.delivery(issue, round, id);
+  if (!delivery || delivery.messageId.toLowerCase() !== given || !['sent', 'doubt'].includes(delivery.status)) return undefined;
+  return ctx.store.get(id);
 }
 
 /**

@@ -59,7 +59,15 @@ export function personalData(ctx: PrivacyContext, subscriber: Subscriber): Perso
  * whether it was on the list.
  */
 export async function eraseSubscriber(ctx: PrivacyContext, email: string): Promise<boolean> {
-  const erased = await ctx.store.write(() => ctx.store.erase(email));
-  await ctx.store.write(() => ctx.suppressions.add(email, 'erased'));
+  // One transaction: an address is never gone from the list without being suppressed.
+  const erased = await ctx.store.write(() =>
+    ctx.store.transaction(() => {
+      const gone = ctx.store.erase(email);
+      ctx.suppressions.add(email, 'erased');
+      return gone;
+    }),
+  );
+  // The log can be emptied only after the commit: erasing again, with nothing left to delete, does it.
+  await ctx.store.write(() => ctx.store.erase(email));
   return erased;
 }

@@ -45,7 +45,10 @@ export function returnPathFor(secret: string, sender: Pick<Sender, 'local' | 'do
   return `${sender.local}+bounce-${signToken(secret, 'bounce', holder)}@${sender.domain}`;
 }
 
-/** Why a token was refused. */
+/**
+ * Why a token was refused. `verifyToken` says `bad signature` for an id nobody has too; `unknown`
+ * is for a verified token whose subscriber has gone since.
+ */
 export type TokenProblem = 'malformed' | 'wrong purpose' | 'bad signature' | 'expired' | 'unknown';
 
 /** A token that checked out: whom it names, and when it expires (0: never). */
@@ -72,8 +75,8 @@ export function verifyToken(
   const key = keyOf(subscriberId);
   const expected = signature(secret, `${code}${id}-${expiry}`, key ?? '');
   const ok = given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-  if (key === undefined) return { problem: 'unknown' };
-  if (!ok) return { problem: 'bad signature' };
+  // A token for an id nobody has is refused as forged, so that a forgery never tells which ids exist.
+  if (!ok || key === undefined) return { problem: 'bad signature' };
   if (code !== CODES[purpose]) return { problem: 'wrong purpose' };
   const expiresAt = parseInt(expiry, 36);
   if (expiresAt !== 0 && expiresAt < now) return { problem: 'expired' };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { dispatchIssue } from '../../src/deliver/index.ts';
+import { dispatchIssue, messageIdFor } from '../../src/deliver/index.ts';
 import { Ledger, LockedError, openLedger } from '../../src/ledger/index.ts';
-import { addConfirmed, fixtureIssue, sinkTransport, tempDatabase, testContext } from '../helpers/dispatch.ts';
+import { SECRET, addConfirmed, fixtureIssue, sinkTransport, tempDatabase, testContext } from '../helpers/dispatch.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
 const issue = await fixtureIssue();
@@ -34,7 +34,7 @@ describe('dispatching an issue over SMTP', () => {
     const ledger = new Ledger(db);
     expect(ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0, doubt: 0 });
     expect(ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({ status: 'skipped', reason: 'no papers on their topics in this issue' });
-    expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({ status: 'sent', attempts: 1, messageId: 'paperboy.2031-02-03.0.1@example.org' });
+    expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({ status: 'sent', attempts: 1, messageId: messageIdFor(SECRET, '2031-02-03', 0, 1, 'example.org') });
     expect(ledger.delivery('2031-02-03', 0, 1)?.lastReply).toMatch(/^250/);
     expect(ledger.latestRound('2031-02-03')?.status).toBe('done');
   });

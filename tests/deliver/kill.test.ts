@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
+import { messageIdFor } from '../../src/deliver/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
-import { addConfirmed } from '../helpers/dispatch.ts';
+import { SECRET, addConfirmed } from '../helpers/dispatch.ts';
 import { spawnPaperboy } from '../helpers/cli.ts';
 import { fixture, root } from '../helpers/paths.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
@@ -30,6 +31,7 @@ describe('a dispatch killed in the middle', async () => {
     PAPERBOY_SMTP_URL: sink.url,
     PAPERBOY_SMTP_CONNECTIONS: String(CONNECTIONS),
     PAPERBOY_FROM: 'Daily Papers <papers@example.org>',
+    PAPERBOY_SECRET: SECRET,
   };
 
   it('is resumed by running it again: every subscriber gets the issue, a duplicate only from the in-flight window', async () => {
@@ -50,7 +52,7 @@ describe('a dispatch killed in the middle', async () => {
 
     const counts = sink.countsById();
     expect(counts.size).toBe(SUBSCRIBERS);
-    for (let n = 1; n <= SUBSCRIBERS; n++) expect(counts.get(`paperboy.2031-02-03.0.${n}@example.org`)).toBeGreaterThanOrEqual(1);
+    for (let n = 1; n <= SUBSCRIBERS; n++) expect(counts.get(messageIdFor(SECRET, '2031-02-03', 0, n, 'example.org'))).toBeGreaterThanOrEqual(1);
     const duplicates = sink.messages.length - counts.size;
     // At most the messages that were on their way when the process died: CONNECTIONS * 2 in flight.
     console.log(`kill test: ${atKill} delivered before the kill, ${duplicates} delivered twice (in flight at the kill)`);

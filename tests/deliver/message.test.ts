@@ -1,6 +1,6 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { createMessageMaker } from '../../src/deliver/index.ts';
+import { createMessageMaker, messageIdFor } from '../../src/deliver/index.ts';
 import { signToken } from '../../src/subscribers/index.ts';
 import { SECRET, fixtureIssue, tempDatabase, testContext } from '../helpers/dispatch.ts';
 import { SITE } from '../helpers/site.ts';
@@ -19,7 +19,7 @@ describe('a subscriber\'s message', async () => {
     expect(parsed.from?.text).toBe('"Daily Papers" <papers@example.org>');
     expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '').toBe('Ann.Lee+news@Example.org');
     expect(parsed.subject).toBe('Feb 3, 2031 · 8 papers · Tiny Kites: Flying Small Models');
-    expect(parsed.messageId).toBe('<paperboy.2031-02-03.0.42@example.org>');
+    expect(parsed.messageId).toBe(`<${messageIdFor(SECRET, '2031-02-03', 0, 42, 'example.org')}>`);
     expect(parsed.date).toBeInstanceOf(Date);
     const token = signToken(SECRET, 'unsubscribe', { id: 42, tokenKey: '' });
     expect(parsed.headers.get('list')).toMatchObject({

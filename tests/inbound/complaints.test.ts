@@ -19,9 +19,9 @@ const outbox = await mkdtemp(join(tmpdir(), 'paperboy-complaints-'));
 const ctx = { ledger, store, transport: fileTransport(outbox), secret: SECRET, site: SITE, sender: senderOf(LIST_FROM), parallel: 2, retry: { attempts: 1, delayMs: 0 } };
 
 // Subscribers, then the issue mailed to them for real (into files): the messages a report is about.
-const people = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus'].map((name) => store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber);
+const people = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'].map((name) => store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber);
 await dispatchIssue(issue, ctx);
-const sent = async (s: Subscriber) => readFile(join(outbox, messageFileName(messageIdFor(issue.id, 0, s.id, 'list.example.org'))), 'latin1');
+const sent = async (s: Subscriber) => readFile(join(outbox, messageFileName(messageIdFor(SECRET, issue.id, 0, s.id, 'list.example.org'))), 'latin1');
 const person = (n: number) => people[n] as Subscriber;
 const history = (s: Subscriber) => store.history(s.id).map((e) => e.kind);
 
@@ -73,7 +73,7 @@ describe('complaints (feedback-loop reports)', () => {
     const eve = person(4);
     const before = store.history(eve.id).length;
     const original = await sent(eve);
-    const messageId = messageIdFor(issue.id, 0, eve.id, 'list.example.org');
+    const messageId = messageIdFor(SECRET, issue.id, 0, eve.id, 'list.example.org');
     const reports = [
       // An address in From or To proves nothing.
       arf({ original: plainMessage({ From: `Eve <${eve.email}>`, To: eve.email, Subject: 'spam?' }) }),
@@ -100,6 +100,31 @@ describe('complaints (feedback-loop reports)', () => {
     expect(store.get(eve.id)?.status).toBe('confirmed');
     expect(store.history(eve.id)).toHaveLength(before);
     expect(subscriptions.suppressions.reason(eve.email)).toBeUndefined();
+  });
+
+  it('count a Message-ID only with the list\'s own signature in it, even when the ledger shows that message sent', async () => {
+    const hal = person(7);
+    const genuine = messageIdFor(SECRET, issue.id, 0, hal.id, 'list.example.org');
+    // A delivery the ledger recorded under an unsigned Message-ID, as anyone could write it.
+    const unsigned = `paperboy.2031-01-01.0.${hal.id}@list.example.org`;
+    await ledger.write(() => ledger.rounds.open('2031-01-01', 0, 'daily'));
+    await ledger.write(() => ledger.rounds.record('2031-01-01', 0, hal.id, 'sent', { messageId: unsigned, attempts: 1, reply: '250 ok' }));
+    const byMessageId = (id: string) => arf({ original: plainMessage({ From: LIST_FROM, To: 'redacted@example.net', 'Message-ID': `<${id}>` }), attach: 'headers' });
+    const forged = [
+      unsigned,
+      genuine.replace(/[0-9a-f](?=@)/, (c) => (c === '0' ? '1' : '0')),
+      messageIdFor('another-secret-entirely', issue.id, 0, hal.id, 'list.example.org'),
+      genuine.replace(/\.[0-9a-f]{16}@/, '@'),
+    ];
+    for (const id of forged) await send(FBL, 'fbl@isp.example.net', byMessageId(id));
+    expect(receiver.outcomes.slice(-forged.length)).toEqual(forged.map(() => 'ignored: report names no message of ours'));
+    expect(store.get(hal.id)?.status).toBe('confirmed');
+    expect(subscriptions.suppressions.reason(hal.email)).toBeUndefined();
+
+    expect(genuine).toMatch(new RegExp(`^paperboy\\.${issue.id}\\.0\\.${hal.id}\\.[0-9a-f]{16}@list\\.example\\.org$`));
+    await send(FBL, 'fbl@isp.example.net', byMessageId(genuine));
+    expect(receiver.outcomes.at(-1)).toBe('complaint');
+    expect(store.get(hal.id)?.status).toBe('unsubscribed');
   });
 
   it('are taken at the list\'s own address too, where a provider may have been told to send them', async () => {

@@ -3,7 +3,7 @@ import { openDatabase } from '../../src/db/index.ts';
 import { addressProblem } from '../../src/subscribers/email-address.ts';
 import { exportCsv, importCsv } from '../../src/subscribers/import-export.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
-import { signToken, verifyToken } from '../../src/subscribers/index.ts';
+import { signToken, subscriberOfToken, verifyToken } from '../../src/subscribers/index.ts';
 import { tempDatabase } from '../helpers/dispatch.ts';
 
 describe('the subscriber list', () => {
@@ -71,11 +71,23 @@ describe('tokens', () => {
     const token = signToken(secret, 'unsubscribe', holder(7));
     const tampered = token.replace(/^u7/, 'u3');
     expect(verifyToken(secret, 'unsubscribe', tampered, keyOf)).toEqual({ problem: 'bad signature' });
-    expect(verifyToken(secret, 'unsubscribe', token.replace(/^u7/, 'u8'), keyOf)).toEqual({ problem: 'unknown' });
+    expect(verifyToken(secret, 'unsubscribe', token.replace(/^u7/, 'u8'), keyOf)).toEqual({ problem: 'bad signature' });
     // Another subscriber given the same id has another key: the old token does not name them.
     expect(verifyToken(secret, 'unsubscribe', token, (id) => (id === 7 ? 'someone-else' : undefined))).toEqual({ problem: 'bad signature' });
     expect(verifyToken('another-secret-entirely', 'unsubscribe', token, keyOf)).toEqual({ problem: 'bad signature' });
     expect(verifyToken(secret, 'unsubscribe', '<script>', keyOf)).toEqual({ problem: 'malformed' });
+  });
+
+  it('tell a forger nothing about which ids exist: a token for nobody is refused as one for someone', async () => {
+    const { store } = await tempDatabase();
+    const ann = store.add({ email: 'ann@example.org', status: 'confirmed', source: 'test' }).subscriber;
+    const gone = store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' }).subscriber;
+    const goneToken = signToken(secret, 'unsubscribe', gone);
+    store.erase(gone.email);
+    const forged = (id: number) => `u${id.toString(36)}-0-${'0'.repeat(24)}`;
+    const problems = [forged(ann.id), forged(gone.id), forged(9999), goneToken].map((token) => subscriberOfToken(store, secret, 'unsubscribe', token));
+    expect(problems).toEqual([{ problem: 'bad signature' }, { problem: 'bad signature' }, { problem: 'bad signature' }, { problem: 'bad signature' }]);
+    expect(subscriberOfToken(store, secret, 'unsubscribe', signToken(secret, 'unsubscribe', ann))).toMatchObject({ subscriber: { id: ann.id } });
   });
 
   it('expire confirmation tokens, never unsubscribe tokens', () => {

@@ -9,7 +9,7 @@ import { confirmationRequested, crossSite } from './subscribe.ts';
 const PROBLEMS = {
   malformed: 'is not complete',
   'wrong purpose': 'is meant for another page',
-  'bad signature': 'is not one this newsletter made',
+  'bad signature': 'is not one this newsletter made, or belongs to an address since removed from the list',
   expired: 'has expired (confirmation links last 7 days): subscribe again to get a new one',
   unknown: 'belongs to an address that is no longer on the list',
 } as const;

@@ -1,0 +1,36 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openLedger } from '../../src/ledger/index.ts';
+import { eraseSubscriber, Suppressions, type PrivacyContext } from '../../src/subscribers/index.ts';
+import { SECRET, tempDatabase } from '../helpers/dispatch.ts';
+
+describe('erasing a subscriber', () => {
+  it('removes the address and suppresses it together, or does neither', async () => {
+    const { db, store, dataDir } = await tempDatabase();
+    const suppressions = new Suppressions(db, SECRET);
+    const ledger = openLedger(db);
+    const ctx: PrivacyContext = { store, suppressions, deliveriesOf: (id) => ledger.rounds.deliveriesOf(id) };
+    const email = 'forget.me@example.org';
+    const { subscriber } = store.add({ email, status: 'confirmed', source: 'test' });
+    store.recordEvent(subscriber.id, 'preferences', 'daily; all topics');
+
+    // The suppression cannot be written: the erasure fails as a whole.
+    db.exec("CREATE TEMP TRIGGER refuse_suppression BEFORE INSERT ON suppressions BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    await expect(eraseSubscriber(ctx, email)).rejects.toThrow('disk full');
+    expect(store.find(email)).toMatchObject({ id: subscriber.id, status: 'confirmed' });
+    expect(store.history(subscriber.id).map((e) => e.kind)).toEqual(['added', 'preferences']);
+    expect(suppressions.reason(email)).toBeUndefined();
+
+    db.exec('DROP TRIGGER refuse_suppression');
+    expect(await eraseSubscriber(ctx, email)).toBe(true);
+    expect(store.find(email)).toBeUndefined();
+    expect(store.history(subscriber.id)).toEqual([]);
+    expect(suppressions.reason(email)).toBe('erased');
+    // The log is emptied and deleted rows are overwritten: the address is nowhere on disk.
+    const path = join(dataDir, 'paperboy.db');
+    expect(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0).toBe(0);
+    expect(readFileSync(path).toString('latin1').includes(email)).toBe(false);
+    expect(await eraseSubscriber(ctx, email)).toBe(false);
+  });
+});
