@@ -1,5 +1,6 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { MissingKeyError, type Config } from '../config.ts';
 import { describeKey, dkimRecordValue, generateKey, readKeyFile, zoneLine, type KeyType } from '../deliverability/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { writeError } from '../files.ts';
@@ -12,15 +13,31 @@ export interface KeygenFlags {
   selector?: unknown;
 }
 
+// The settings, and the key file PAPERBOY_DKIM_KEY names that is not written yet, if any: keygen is
+// the one command that runs before it exists (set the setting, then make the key).
+function settingsOf(ctx: CommandContext): { config: Config; missing: readonly string[] } {
+  try {
+    return { config: ctx.config(), missing: [] };
+  } catch (error) {
+    if (!(error instanceof MissingKeyError)) throw error;
+    for (const warning of error.settings.warnings) ctx.output.err(`paperboy: warning: ${warning}`);
+    return { config: error.settings, missing: error.missing };
+  }
+}
+
 /**
  * `paperboy dkim keygen [--type rsa|ed25519] [--out FILE] [--selector S]`: writes a new private
- * key (mode 0600, never over an existing file) and prints the TXT record that publishes it.
+ * key (mode 0600, never over an existing file) and prints the TXT record that publishes it. Without
+ * --out, a key file that PAPERBOY_DKIM_KEY names and that does not exist yet is the one written.
  */
 export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Promise<number> {
   const type = flags.type ?? 'rsa';
   if (type !== 'rsa' && type !== 'ed25519') throw new UsageError(`--type takes rsa or ed25519, not "${String(type)}"`);
-  const config = ctx.config();
-  const out = typeof flags.out === 'string' ? resolve(ctx.cwd, flags.out) : undefined;
+  const { config, missing } = settingsOf(ctx);
+  if (typeof flags.out !== 'string' && missing.length > 1) {
+    throw new PaperboyError(`PAPERBOY_DKIM_KEY: ${missing.length} of its files do not exist yet (${missing.join(', ')}); write each with --out`);
+  }
+  const out = typeof flags.out === 'string' ? resolve(ctx.cwd, flags.out) : missing[0];
   // The selector the settings give this file, else the one asked for, else the first configured.
   const configured = config.dkim.keys.find((key) => key.path === out)?.selector;
   const selector = typeof flags.selector === 'string' ? flags.selector : (configured ?? config.dkim.keys[0]?.selector ?? 'paperboy');
@@ -44,7 +61,7 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
   ctx.output.out(
     [
       `wrote a new ${describeKey(key)} private key to ${path} (mode 0600)`,
-      `publish this TXT record at ${name}, then set ${settings}:`,
+      configured === selector ? `publish this TXT record at ${name} (the settings already name this key):` : `publish this TXT record at ${name}, then set ${settings}:`,
       '',
       zoneLine({ name, type: 'TXT', value: dkimRecordValue(key) }),
       '',

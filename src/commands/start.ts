@@ -1,19 +1,74 @@
-import { watch } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { relative } from 'node:path';
-import { startReceiver } from '../inbound/index.ts';
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
+import type { Config } from '../config.ts';
+import { PaperboyError } from '../errors.ts';
+import { startReceiver, type Receiver } from '../inbound/index.ts';
 import { publishNewest, publishWeek, refreshSite } from '../publish/index.ts';
 import { inZone, startSchedules, type Schedules } from '../schedule.ts';
-import { describeListen } from '../listen.ts';
+import { describeListen, listenError } from '../listen.ts';
 import { createServer } from '../web/index.ts';
 import type { CommandContext } from './context.ts';
 
-// In-flight SMTP transactions get this long to finish after a stop is asked for.
-const STOP_GRACE_MS = 30_000;
+// What a message on its way gets beyond its SMTP timeouts to settle once a stop is asked for.
+const STOP_MARGIN_MS = 10_000;
+
+// How long a message on its way may still take once a stop is asked for: the longest pause before
+// a retry, then one attempt to its SMTP timeout. The database stays open until then.
+function settleMs(config: Config): number {
+  const longestPause = config.smtpAttempts > 1 ? config.smtpRetryMs * 2 ** (config.smtpAttempts - 2) : 0;
+  return longestPause + config.smtpTimeoutMs + STOP_MARGIN_MS;
+}
+
+/** What `start` runs besides the schedules. */
+interface Parts {
+  server: FastifyInstance;
+  /** Where the web server really listens. */
+  address: string;
+  watcher: FSWatcher;
+  receiver: Receiver | undefined;
+}
+
+// The web server, the digests folder's watcher and the inbound receiver, in that order; when one
+// cannot start, those started before it are closed again, so nothing keeps the process alive.
+async function startParts(app: App, nextDaily: () => Date | null, onChange: () => void): Promise<Parts> {
+  const { config } = app;
+  const closers: (() => unknown)[] = [];
+  try {
+    const server = await createServer(app.web(nextDaily));
+    closers.push(() => server.close());
+    await server.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+      throw listenError('PAPERBOY_PORT', config.port, config.host, error);
+    });
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(config.digestsDir, { recursive: true }, onChange);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot watch it: ${(error as Error).message}`;
+      throw new PaperboyError(`PAPERBOY_DIGESTS_DIR: ${config.digestsDir}: ${reason}`, { cause: error });
+    }
+    closers.push(() => watcher.close());
+    watcher.on('error', (error) => app.log.warn('not watching the digests folder', { error: error.message }));
+    const inbound = config.inboundPort === undefined ? undefined : { port: config.inboundPort, host: config.host };
+    const receiver =
+      inbound === undefined
+        ? undefined
+        : await startReceiver(app.subscriptions, app.log, inbound, { deliveries: app.ledger.rounds, onOutcome: (outcome) => app.metrics.inbound(outcome) }).catch((error: unknown) => {
+            throw listenError('PAPERBOY_INBOUND_PORT', inbound.port, inbound.host, error);
+          });
+    return { server, address: describeListen(server.server.address()), watcher, receiver };
+  } catch (error) {
+    for (const close of closers.reverse()) await close();
+    throw error;
+  }
+}
 
 /**
  * `paperboy start`, the main job: the web server, the daily and weekly schedules, and the newest
  * digest published at once if it never was. SIGTERM / SIGINT stop it cleanly: no new work, the
- * messages on their way finish (for a while), the ledger stays consistent, exit 0.
+ * messages on their way finish (as long as their SMTP timeout and retries allow), the ledger stays consistent, exit 0.
  */
 export async function startCommand(ctx: CommandContext): Promise<number> {
   const app = ctx.app({ server: true });
@@ -21,22 +76,12 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   const stopping = new AbortController();
   const jobs = app.jobs(stopping.signal);
   let schedules: Schedules | undefined;
-  const server = await createServer(app.web(() => schedules?.nextDaily() ?? null));
-  await server.listen({ port: config.port, host: config.host });
-  const address = describeListen(server.server.address());
-
   // The web follows the digests folder as soon as a file lands; mail waits for the schedule.
   let refresh: NodeJS.Timeout | undefined;
-  const watcher = watch(config.digestsDir, { recursive: true }, () => {
+  const { server, address, watcher, receiver } = await startParts(app, () => schedules?.nextDaily() ?? null, () => {
     clearTimeout(refresh);
     refresh = setTimeout(() => void refreshSite(jobs).catch((error: unknown) => log.error('build failed', { error: (error as Error).message })), 300);
   });
-  watcher.on('error', (error) => log.warn('not watching the digests folder', { error: error.message }));
-
-  const receiver =
-    config.inboundPort === undefined
-      ? undefined
-      : await startReceiver(app.subscriptions, log, { port: config.inboundPort, host: config.host }, { deliveries: app.ledger.rounds, onOutcome: (outcome) => app.metrics.inbound(outcome) });
 
   schedules = startSchedules(
     { daily: config.schedule, weekly: config.weeklySchedule, timeZone: config.timeZone },
@@ -67,8 +112,12 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   stopping.abort();
   watcher.close();
   clearTimeout(refresh);
-  const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
-  await Promise.race([Promise.all([schedules.stop(), first]), grace]);
+  // The database closes when this returns: a send still in flight must have settled by then.
+  const graceMs = settleMs(config);
+  const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
+  if ((await Promise.race([Promise.all([schedules.stop(), first]), grace])) === 'late') {
+    log.warn('stopping with a dispatch still under way; the next start resumes it', { waitedMs: graceMs });
+  }
   await server.close();
   await receiver?.close();
   log.info('stopped');

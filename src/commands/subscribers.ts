@@ -1,8 +1,9 @@
-import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { once } from 'node:events';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { PaperboyError, UsageError } from '../errors.ts';
+import { writeError } from '../files.ts';
 import { plural } from '../output.ts';
 import { eraseSubscriber, exportCsv, importCsv, isStatus, suppressedMessage, type Subscriber } from '../subscribers/index.ts';
 import type { CommandContext } from './context.ts';
@@ -73,6 +74,13 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
   return report.problems.length > 0 ? 1 : 0;
 }
 
+// A file the list cannot be written to, said in one line that starts with it.
+function exportError(file: string, error: unknown): PaperboyError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? `no such folder: ${dirname(file)}` : code === 'EACCES' || code === 'EPERM' ? 'not writable by this user' : code === 'EISDIR' ? 'it is a folder' : undefined;
+  return reason === undefined ? writeError(file, error) : new PaperboyError(`${file}: cannot write: ${reason}`, { cause: error });
+}
+
 /** `subscribers export [FILE.csv]`: to the file, or to standard output. */
 export async function exportSubscribers(ctx: CommandContext, file: string | undefined): Promise<number> {
   const { store } = ctx.app({ readOnly: true });
@@ -80,14 +88,28 @@ export async function exportSubscribers(ctx: CommandContext, file: string | unde
     for (const chunk of exportCsv(store)) ctx.output.out(chunk);
     return 0;
   }
-  const stream = createWriteStream(resolve(ctx.cwd, file));
-  let count = -1;
-  for (const chunk of exportCsv(store)) {
-    count++;
-    if (!stream.write(chunk)) await new Promise<void>((done) => stream.once('drain', () => done()));
+  // The file holds every address: only its owner may read it.
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(resolve(ctx.cwd, file), 'w', 0o600);
+    if ((await handle.stat()).isFile()) await handle.chmod(0o600);
+  } catch (error) {
+    await handle?.close();
+    throw exportError(file, error);
   }
-  stream.end();
-  await finished(stream);
+  const stream = handle.createWriteStream();
+  let count = -1;
+  try {
+    for (const chunk of exportCsv(store)) {
+      count++;
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    }
+    stream.end();
+    await finished(stream);
+  } catch (error) {
+    stream.destroy();
+    throw exportError(file, error);
+  }
   ctx.output.out(`${plural(count, 'subscriber')} written to ${file}`);
   return 0;
 }

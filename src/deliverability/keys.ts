@@ -30,7 +30,7 @@ export function readKeyFile(path: string): KeyFile {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new DkimKeyError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : (error as Error).message}`);
+    throw new DkimKeyError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : (error as Error).message}`, { cause: error });
   }
   let privateKey: KeyObject;
   try {

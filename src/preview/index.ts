@@ -1,11 +1,12 @@
-import { watch } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Site } from '../config.ts';
 import type { DigestLibrary } from '../digest/index.ts';
-import { describeListen } from '../listen.ts';
+import { PaperboyError } from '../errors.ts';
+import { describeListen, listenError } from '../listen.ts';
 import { EMAIL_HTML_LIMIT, escapeHtml, type TemplateSource } from '../render/index.ts';
 import { createBuilder, type BuildReport, type Builder } from '../site/index.ts';
 
@@ -32,6 +33,13 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.t
 // Pages reload themselves when a template changes (server-sent events on /events).
 const RELOAD = `<script>new EventSource('/events').addEventListener('reload', () => location.reload());</script>`;
 
+// Why the preview could not start, in one line that starts with the place; other errors are bugs.
+function startError(settings: PreviewSettings, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new PaperboyError(`${settings.templatesDir}: no such folder of templates`, { cause: error });
+  return listenError('--port', settings.port, settings.host, error, 'give the preview another with --port');
+}
+
 /**
  * A live preview of the templates: the email (HTML and text), the issue page and the home page of a
  * digest, rendered from the templates on each visit after a change, with the email's size against
@@ -43,11 +51,6 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
   const listeners = new Set<FastifyReply>();
   let version = 0;
   let built: { version: number; report?: BuildReport; error?: string } | undefined;
-
-  const watcher = watch(settings.templatesDir, { recursive: true }, () => {
-    version++;
-    for (const reply of listeners) reply.raw.write(`event: reload\ndata: ${version}\n\n`);
-  });
 
   // The pages link to the preview itself, whose address is known once it listens.
   let url = '';
@@ -102,14 +105,27 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     return reply.type(type).header('cache-control', 'no-store').send(body);
   });
 
-  await app.listen({ port: settings.port, host: settings.host });
+  // Nothing is left behind when it cannot start: no watcher keeps the process alive, no folder stays.
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(settings.templatesDir, { recursive: true }, () => {
+      version++;
+      for (const reply of listeners) reply.raw.write(`event: reload\ndata: ${version}\n\n`);
+    });
+    await app.listen({ port: settings.port, host: settings.host });
+  } catch (error) {
+    watcher?.close();
+    await app.close();
+    await rm(out, { recursive: true, force: true });
+    throw startError(settings, error);
+  }
   const address = app.server.address() as import('node:net').AddressInfo;
   url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   return {
     url,
     address: describeListen(address),
     async close() {
-      watcher.close();
+      watcher?.close();
       for (const reply of listeners) reply.raw.end();
       await app.close();
       await rm(out, { recursive: true, force: true });

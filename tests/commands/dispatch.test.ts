@@ -28,8 +28,11 @@ describe('paperboy dispatch', () => {
     expect(first.status).toBe(0);
     expect(first.stdout).toMatch(/^2031-02-03: 2 sent, 0 skipped, 0 failed in [\d.]+ s/);
     const outbox = join(env.PAPERBOY_OUT_DIR as string, 'outbox');
-    expect((await readdir(outbox)).sort()).toEqual(['paperboy.2031-02-03.0.1@localhost.eml', 'paperboy.2031-02-03.0.2@localhost.eml']);
-    const message = await simpleParser(readFileSync(join(outbox, 'paperboy.2031-02-03.0.2@localhost.eml')));
+    // A file per Message-ID: issue, round, subscriber, and the list's signature of them.
+    const files = (await readdir(outbox)).sort();
+    expect(files).toHaveLength(2);
+    files.forEach((file, i) => expect(file).toMatch(new RegExp(`^paperboy\\.2031-02-03\\.0\\.${i + 1}\\.[0-9a-f]{16}@localhost\\.eml$`)));
+    const message = await simpleParser(readFileSync(join(outbox, files[1] as string)));
     expect(message.to && !Array.isArray(message.to) ? message.to.text : '').toBe('b@example.org');
     const again = await paperboy(['dispatch'], { env });
     expect(again.status).toBe(0);

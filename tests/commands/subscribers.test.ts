@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -44,5 +44,27 @@ describe('paperboy subscribers', () => {
     expect(exported.split('\n')[0]).toBe('email,name,topics,cadence,status,source,created_at,confirmed_at');
     expect(exported).toMatch(/^a@example\.org,A,Robotics;Audio,weekly,confirmed,import,/m);
     expect((await paperboy(['subscribers', 'export'], { env })).stdout).toBe(exported);
+  });
+
+  it('exports to a file only its owner can read, even over one that was readable by all', async () => {
+    const env = await dataEnv();
+    expect((await paperboy(['subscribers', 'add', 'a@example.org', '--confirmed'], { env })).status).toBe(0);
+    const fresh = join(env.PAPERBOY_DATA_DIR as string, 'fresh.csv');
+    expect((await paperboy(['subscribers', 'export', fresh], { env })).status).toBe(0);
+    expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+    const old = join(env.PAPERBOY_DATA_DIR as string, 'old.csv');
+    await writeFile(old, 'stale\n', { mode: 0o644 });
+    expect((await paperboy(['subscribers', 'export', old], { env })).status).toBe(0);
+    expect((await stat(old)).mode & 0o777).toBe(0o600);
+    expect(await readFile(old, 'utf8')).toMatch(/^a@example\.org,/m);
+  });
+
+  it('says in one line that it cannot write to a file in a missing folder', async () => {
+    const env = await dataEnv();
+    expect((await paperboy(['subscribers', 'add', 'a@example.org', '--confirmed'], { env })).status).toBe(0);
+    const run = await paperboy(['subscribers', 'export', 'no/such/folder/list.csv'], { env, cwd: env.PAPERBOY_DATA_DIR as string });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('no/such/folder/list.csv: cannot write: no such folder: no/such/folder\n');
+    expect(run.stdout).toBe('');
   });
 });

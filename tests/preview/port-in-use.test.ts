@@ -1,0 +1,31 @@
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { spawnPaperboy } from '../helpers/cli.ts';
+import { fixture } from '../helpers/paths.ts';
+
+describe('paperboy preview on a port already in use', () => {
+  it('exits 1 at once naming the port, and leaves no temporary folder behind', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'paperboy-preview-port-'));
+    await mkdir(join(base, 'digests'));
+    await writeFile(join(base, 'digests', '2031-02-03.md'), await readFile(fixture('digests', 'six-columns.md')));
+    // The preview's own temporary folder goes here, where nothing else writes.
+    const temporary = join(base, 'tmp');
+    await mkdir(temporary);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const began = Date.now();
+      const run = await spawnPaperboy(['preview', '--port', String(port)], { cwd: base, env: { PAPERBOY_HOST: '127.0.0.1', TMPDIR: temporary } });
+      expect(Date.now() - began).toBeLessThan(10_000);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toBe(`--port: port ${port} is in use (another program listens on it); give the preview another with --port\n`);
+      expect(await readdir(temporary)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+});
