@@ -50,7 +50,8 @@ describe('a spam complaint, from dispatch to the next dispatch', () => {
     expect(original).toContain('Feedback-ID: 2031-02-03:papers.example.org:example.org');
 
     // Nothing of ours: a Message-ID and an unsubscribe token that were never issued.
-    const stranger = original.replace(/token=[a-z0-9-]+/g, 'token=u9-0-abcdefabcdefabcdefabcdef').replace(/unsubscribe-[a-z0-9-]+@/, 'unsubscribe-u9-0-0@').replace(/paperboy\.2031-02-03\.0\.2@/, 'paperboy.2031-02-03.0.99@');
+    const stranger = original.replace(/token=[a-z0-9-]+/g, 'token=u9-0-abcdefabcdefabcdefabcdef').replace(/unsubscribe-[a-z0-9-]+@/, 'unsubscribe-u9-0-0@').replace(/paperboy\.2031-02-03\.0\.2\.[0-9a-f]+@/, 'paperboy.2031-02-03.0.99.0123456789abcdef@');
+    expect(stranger).toContain('paperboy.2031-02-03.0.99.0123456789abcdef@');
     await report(arf({ original: stranger }));
     await report(arf({ original }));
     await until(() => statusOf('reader2@example.org') === 'unsubscribed');
