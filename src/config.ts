@@ -194,7 +194,7 @@ function distance(a: string, b: string): number {
 }
 
 /** A warning for each `PAPERBOY_` name that is no setting, naming the closest real one. */
-export function unknownSettings(names: readonly string[]): string[] {
+function unknownSettings(names: readonly string[]): string[] {
   const known = Object.keys(schema.shape);
   return names
     .filter((name) => name.startsWith('PAPERBOY_') && !known.includes(name))

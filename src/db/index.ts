@@ -1,2 +1,2 @@
-export { openDatabase, emptyDatabase, databaseExists, checkpoint, migrate, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
+export { openDatabase, emptyDatabase, databaseExists, checkpoint, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
 export { retryWhileBusy, isBusy, DatabaseBusyError } from './busy.ts';

@@ -3,6 +3,6 @@ export { makeTestCopy, type LinkHolder } from './test-copy.ts';
 export { smtpTransport, fileTransport, rawMessage, messageFileName, SendError, type Transport, type Outgoing, type FailureKind, type SmtpOptions } from './transport.ts';
 export { composeNotice } from './notice.ts';
 export { buildMessageTemplate, personalize, type MessageTemplate, type Personal, type CommonHeaders, type BodyPieces } from './message.ts';
-export { createProgress, silentProgress, type Progress } from './progress.ts';
-export { papersFor, variantKey } from './variants.ts';
+export { createProgress, type Progress } from './progress.ts';
+export { papersFor } from './variants.ts';
 export { createDkimSigner, signingTransport, type DkimKey, type DkimSigner } from './dkim.ts';

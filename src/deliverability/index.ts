@@ -1,3 +1,3 @@
-export { readKeyFile, generateKey, dkimRecordValue, describeKey, signingKeys, DkimKeyError, MIN_RSA_BITS, type KeyFile, type KeyType } from './keys.ts';
-export { dnsReport, zoneLine, organizationalDomain, type DnsRecord, type DnsReport, type Alignment, type MailSettings } from './records.ts';
-export { complaintRate, complaintWarning, describeComplaints, percent, COMPLAINT_RATE_LIMIT, type ComplaintRate } from './complaints.ts';
+export { readKeyFile, generateKey, dkimRecordValue, describeKey, signingKeys, type KeyFile, type KeyType } from './keys.ts';
+export { dnsReport, zoneLine, type DnsRecord, type DnsReport, type Alignment, type MailSettings } from './records.ts';
+export { complaintRate, complaintWarning, describeComplaints, percent, type ComplaintRate } from './complaints.ts';

@@ -92,8 +92,8 @@ export function shortened(text: string, length = 80): string {
 }
 
 /** The most topics a paper keeps, and the longest topic name (real papers have up to 13, of a few words). */
-export const MAX_TAGS = 16;
-export const MAX_TAG_LENGTH = 80;
+const MAX_TAGS = 16;
+const MAX_TAG_LENGTH = 80;
 
 /** Reads `['A', "B's"]` (or, with a note, a bare comma list) into distinct tags. */
 export function readTags(cell: string, note: (message: string) => void): string[] {
@@ -115,7 +115,7 @@ export function readTags(cell: string, note: (message: string) => void): string[
 }
 
 /** The most authors a paper lists by name. */
-export const MAX_AUTHORS = 100;
+const MAX_AUTHORS = 100;
 
 /** Splits an authors cell on commas and semicolons; past the limit, the rest are counted. */
 export function readAuthors(cell: string, note: (message: string) => void): string[] {

@@ -12,8 +12,8 @@ export interface DigestReading {
 }
 
 /** The longest title and summary kept: real ones are far shorter; longer ones are cut, with a warning. */
-export const MAX_TITLE_LENGTH = 400;
-export const MAX_SUMMARY_LENGTH = 8_000;
+const MAX_TITLE_LENGTH = 400;
+const MAX_SUMMARY_LENGTH = 8_000;
 
 function limited(text: string, length: number, what: string, warn: (message: string) => void): string {
   if (text.length <= length) return text;

@@ -86,7 +86,7 @@ function remembered(tag: (paper: PaperText) => string[]): (paper: PaperText) => 
 }
 
 /** A paper's topics, inferred when it carries none; the same object when it carries some or none can be inferred. */
-export function withInferredTags(paper: Paper, tagger: Tagger): Paper {
+function withInferredTags(paper: Paper, tagger: Tagger): Paper {
   if (paper.tags.length > 0) return paper;
   const tags = tagger.tag(paper);
   if (tags.length === 0) return paper;

@@ -1,5 +1,5 @@
 export { renderEmail, EMAIL_HTML_LIMIT, styleBytes, type RenderedEmail } from './email.ts';
-export { renderFeed, planFeeds, feedPaths, rssText, renderOpml, FEED_ISSUES, FEED_TAG_PAPERS, type FeedPlan, type FeedFiles, type OpmlFeed } from './feeds/index.ts';
+export { renderFeed, planFeeds, feedPaths, renderOpml, type FeedPlan, type FeedFiles, type OpmlFeed } from './feeds/index.ts';
 export {
   renderIssuePage,
   renderIssueText,
@@ -22,7 +22,7 @@ export { escapeHtml, inlineHtml, plainText, markdownText, printable } from './in
 // Exported for their tests: how an email's papers are cut to its budget, and how text is wrapped.
 export { largestCut, type Cut } from './_budget.ts';
 export { wrapText } from './_wrap.ts';
-export { PLACEHOLDERS, joinPieces, type Piece, type Slot } from './placeholders.ts';
+export { PLACEHOLDERS, type Piece, type Slot } from './placeholders.ts';
 export {
   issueView,
   siteUrls,

@@ -26,7 +26,7 @@ import { topicListing, topicPageCount, type TopicPapers } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
 /** The home page lists this many issues; the archive lists them all. */
-export const RECENT_ISSUES = 30;
+const RECENT_ISSUES = 30;
 const LATEST_TITLES = 3;
 const LEAD_TITLES = 3;
 

@@ -2,7 +2,7 @@ import type { Digest } from '../digest/index.ts';
 import { countText, plainText, siteUrls, slugify, tagView, type IssueView, type Site, type TopicListing, type TopicPageView, type TopicPaper } from '../render/index.ts';
 
 /** Papers a topic page shows. */
-export const TOPIC_PAGE_PAPERS = 50;
+const TOPIC_PAGE_PAPERS = 50;
 
 /** A topic's papers, newest first, each in the issue that first carried it: what its pages are made from. */
 export interface TopicPapers {

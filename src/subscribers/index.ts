@@ -1,8 +1,8 @@
-export { SubscriberStore, SubscriberError, cleanTopics, STATUSES, type Subscriber, type SubscriberStatus, type Cadence, type NewSubscriber } from './store.ts';
-export { signToken, returnPathFor, verifyToken, newTokenKey, CONFIRM_TOKEN_DAYS, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
+export { SubscriberStore, SubscriberError, type Subscriber, type SubscriberStatus, type Cadence, type NewSubscriber } from './store.ts';
+export { signToken, returnPathFor, verifyToken, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
 export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';
-export { addressProblem, addressKey, MAX_ADDRESS_LENGTH } from './email-address.ts';
+export { addressProblem } from './email-address.ts';
 export { importCsv, exportCsv, isStatus, type ImportReport } from './import-export.ts';
 export {
   requestSubscription,

@@ -1,2 +1,2 @@
-export { createServer, BODY_LIMIT } from './server.ts';
+export { createServer } from './server.ts';
 export type { WebContext } from './context.ts';
