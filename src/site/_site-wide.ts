@@ -48,7 +48,7 @@ export async function renderSiteWide(w: SiteWide): Promise<void> {
   }
 }
 
-/** A search index being built: `finish` waits for it and hands its files to the writer; `stop` ends the indexer. */
+/** A search index being built: `finish` waits for it and hands its files to the writer; `stop` ends the indexer, on every path. */
 export interface SearchIndexing {
   finish(): Promise<void>;
   stop(): Promise<void>;
@@ -64,7 +64,8 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
   const shards = (enabled ? searchShards(w.digests, w.viewOf) : []).map((shard) => ({ ...shard, key: keyOf(w.siteKey, JSON.stringify(shard.records)) }));
   const stale: (SearchShard & { key: string })[] = [];
   for (const shard of shards) if (!(await w.fresh(`search/${shard.year}`, shard.key, [`${SEARCH_DIR}/${shard.year}/pagefind-entry.json`]))) stale.push(shard);
-  const indexing = Promise.all(stale.map(async (shard) => ({ shard, files: await indexShard(shard, w.site) })));
+  const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(shard, w.site) }));
+  const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
   let indexed: Awaited<typeof indexing> = [];
   return {
@@ -81,7 +82,11 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       w.manifest.outputs.search = key;
     },
     async stop() {
-      if (stale.length > 0) await closeIndexer();
+      if (stale.length === 0) return;
+      // A shard still being indexed (the build or another shard failed first) would start the
+      // indexer again to delete its index once the indexer is closed: each is let finish first.
+      await Promise.allSettled(shardsIndexed);
+      await closeIndexer();
     },
     prune() {
       for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.year), new Set(files.map(([path]) => path)));

@@ -39,6 +39,8 @@ export interface Writer {
   put(path: string, content: string | Uint8Array): void;
   /** Writes whatever is still pending; resolves to the paths written (unchanged ones are not). */
   done(): Promise<{ written: string[]; unchanged: number }>;
+  /** Drops what is still pending and stops the writer (its thread, if any); a no-op once `done` settled. */
+  abort(): Promise<void>;
 }
 
 /** A writer that keeps every file in memory and writes them all at the end, on this thread. */
@@ -53,24 +55,37 @@ export function createWriter(root: string): Writer {
       for (const [path, content] of pending) if (writeFileAtomic(join(root, path), content)) written.push(path);
       return { written: written.sort(), unchanged: pending.size - written.length };
     },
+    async abort() {
+      pending.clear();
+    },
   };
 }
 
 type Summary = { written: string[]; unchanged: number };
-
 
 /**
  * A writer for large builds: files go, in batches, to a thread of their own that writes them while
  * this one goes on rendering. Writing thousands of files is mostly waiting on the disk.
  */
 export function createThreadedWriter(root: string, batchSize = 50): Writer {
-  const worker = startWorker(import.meta.url, '_write-worker', { workerData: { root } });
+  // Raised to make the thread drop the batches still queued: it stops between two files, never
+  // between a temporary file and its rename.
+  const stopping = new Int32Array(new SharedArrayBuffer(4));
+  const worker = startWorker(import.meta.url, '_write-worker', { workerData: { root, stopping } });
   let batch: [string, string | Uint8Array][] = [];
   const result = new Promise<Summary>((resolve, reject) => {
     worker.on('message', (reply: Summary | { error: string }) => ('error' in reply ? reject(new PaperboyError(reply.error)) : resolve(reply)));
     worker.on('error', reject);
+    worker.on('exit', (code) => reject(new PaperboyError(`writing ${root}: the writer thread stopped (exit code ${code})`)));
   });
   result.catch(() => undefined);
+  let ended: Promise<void> | undefined;
+  // Waits for the thread's summary (asked for by `done` or `abort`), then stops the thread, once.
+  const end = () =>
+    (ended ??= (async () => {
+      await result.catch(() => undefined);
+      await worker.terminate();
+    })());
   const send = () => {
     if (batch.length > 0) worker.postMessage(batch);
     batch = [];
@@ -86,8 +101,15 @@ export function createThreadedWriter(root: string, batchSize = 50): Writer {
       try {
         return await result;
       } finally {
-        await worker.terminate();
+        await end();
       }
+    },
+    async abort() {
+      if (ended) return ended;
+      batch = [];
+      Atomics.store(stopping, 0, 1);
+      worker.postMessage(null);
+      await end();
     },
   };
 }

@@ -65,6 +65,7 @@ export interface BuildReport {
  * changed, and mailing an issue the build just rendered renders nothing again.
  */
 export interface Builder {
+  /** Renders what changed; a build asked for while another runs waits for it to end. */
   build(options?: BuildOptions): Promise<BuildReport>;
   /** Every digest, oldest first; a broken one stops with the reader's `file:line:` messages. */
   digests(): Promise<Digest[]>;
@@ -161,31 +162,33 @@ export function createBuilder(settings: BuildSettings): Builder {
     return { digest: mailed, view: mailed === digest ? p.viewAt(i) : issueView(mailed, settings.site, p.contextAt(i)) };
   }
 
-  return {
-    async build(options = {}) {
-      const p = await prepare();
-      // Temporary files a killed build left behind are removed once, by the first build.
-      if (!swept) {
-        await removeLeftovers(settings.outDir);
-        swept = true;
-      }
-      const selected = options.all ? p.dates.map((_, i) => i) : options.date !== undefined ? [p.indexOf(options.date)] : p.dates.length > 0 ? [p.dates.length - 1] : [];
-      const manifest = await readManifest(settings.outDir);
-      const reports: IssueReport[] = [];
-      // The issues asked for, and their neighbours, whose previous / next links may have changed.
-      const candidates = new Set(selected.flatMap((i) => (options.all ? [i] : [i - 1, i, i + 1])).filter((i) => i >= 0 && i < p.digests.length));
-      const stale: number[] = [];
-      for (const i of [...candidates].sort((a, b) => a - b)) {
-        const date = p.dates[i] as string;
-        const fresh = !options.force && manifest.issues[date] === p.keys[i] && (await allExist(settings.outDir, ISSUE_FILES.map((f) => f.replace('%', date))));
-        if (!fresh) stale.push(i);
-        else if (selected.includes(i)) reports.push({ date, papers: p.digests[i]?.papers.length ?? 0, rendered: false });
-      }
+  // One build at a time: they share out/, its manifest and the search indexer.
+  async function buildOnce(options: BuildOptions): Promise<BuildReport> {
+    const p = await prepare();
+    // Temporary files a killed build left behind are removed once, by the first build.
+    if (!swept) {
+      await removeLeftovers(settings.outDir);
+      swept = true;
+    }
+    const selected = options.all ? p.dates.map((_, i) => i) : options.date !== undefined ? [p.indexOf(options.date)] : p.dates.length > 0 ? [p.dates.length - 1] : [];
+    const manifest = await readManifest(settings.outDir);
+    const reports: IssueReport[] = [];
+    // The issues asked for, and their neighbours, whose previous / next links may have changed.
+    const candidates = new Set(selected.flatMap((i) => (options.all ? [i] : [i - 1, i, i + 1])).filter((i) => i >= 0 && i < p.digests.length));
+    const stale: number[] = [];
+    for (const i of [...candidates].sort((a, b) => a - b)) {
+      const date = p.dates[i] as string;
+      const fresh = !options.force && manifest.issues[date] === p.keys[i] && (await allExist(settings.outDir, ISSUE_FILES.map((f) => f.replace('%', date))));
+      if (!fresh) stale.push(i);
+      else if (selected.includes(i)) reports.push({ date, papers: p.digests[i]?.papers.length ?? 0, rendered: false });
+    }
 
-      const fresh = async (name: string, key: string, paths: string[]) => !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
-      const viewOf = (date: string) => p.viewAt(p.indexOf(date));
+    const fresh = async (name: string, key: string, paths: string[]) => !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
+    const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
-      const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
+    const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
+    // A failed build stops its writer too: its thread would otherwise keep the program alive.
+    try {
       const siteWide: SiteWide = { digests: p.digests, hashOf: p.hashOf, siteKey: p.siteKey, templates: p.templates, site: settings.site, hub: settings.hub, viewOf, manifest, out, fresh };
       // The search index is built by another process while this one renders the issues and the rest.
       const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
@@ -215,6 +218,19 @@ export function createBuilder(settings: BuildSettings): Builder {
       const current = new Set(p.keys.slice(-KEPT_EMAILS));
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
       return { issues: reports, written, unchanged, newest: p.dates.at(-1) };
+    } finally {
+      await out.abort();
+    }
+  }
+
+  let building: Promise<unknown> = Promise.resolve();
+
+  return {
+    build(options = {}) {
+      // A build asked for while another runs starts when that one ends, whether it failed or not.
+      const run = building.then(() => buildOnce(options));
+      building = run.catch(() => undefined);
+      return run;
     },
 
     digests: readAll,

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
 
 /** One file of out/ as it is served: its bytes in each encoding, a strong ETag, and when it changed. */
 interface Served {
@@ -89,41 +93,123 @@ function matches(ifNoneMatch: string, etag: string): boolean {
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
+/** How much of out/ is kept in memory, encodings included, unless told otherwise. */
+export const STATIC_CACHE_BYTES = 64 * 1024 * 1024;
+
+// Bodies this small gain too little from compression to be worth the bytes of a second copy.
+const COMPRESSED_FROM = 1024;
+// Above this, brotli's best quality takes too long for a file read on the first request.
+const BEST_BROTLI_UP_TO = 256 * 1024;
+
+// The search index's chunks and WebAssembly are gzip already (and Pagefind unpacks them itself):
+// compressing them again gains nothing.
+function compressed(path: string, bytes: Buffer): boolean {
+  return /\.(?:pf_\w+|pagefind|gz|br|zip|png|jpe?g|gif|webp|woff2?)$/.test(path) || (bytes[0] === 0x1f && bytes[1] === 0x8b);
+}
+
+function sizeOf(served: Served): number {
+  return served.bodies.identity.length + (served.bodies.gzip?.length ?? 0) + (served.bodies.br?.length ?? 0);
+}
+
 /**
  * Serves the public folders and files of out/ (feeds, issues, archive, topics, the search index,
  * assets, the sitemap, robots.txt, favicons) from memory, reloading a
  * file when it changes on disk. Each file has a strong ETag (a hash of its bytes; one per
- * encoding), Last-Modified, Cache-Control, and gzip or brotli for clients that ask.
+ * encoding), Last-Modified, Cache-Control, and gzip or brotli for clients that ask. The files kept
+ * in memory take at most `maxBytes`, the least recently served going first; a file gone from disk
+ * leaves at once.
  */
-export function createStaticFiles(outDir: string) {
+export function createStaticFiles(outDir: string, options: { maxBytes?: number } = {}) {
+  const maxBytes = options.maxBytes ?? STATIC_CACHE_BYTES;
+  // In the order they were last served, the least recent first.
   const cache = new Map<string, Served & { variant: string }>();
+  let cachedBytes = 0;
+  // Files being read and compressed, so that requests arriving together share the work.
+  const loading = new Map<string, Promise<Served & { variant: string }>>();
 
-  async function load(path: string, variant?: Variant): Promise<Served | undefined> {
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile()) return undefined;
-    const hit = cache.get(path);
-    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.variant === (variant?.name ?? '')) return hit;
+  function forget(path: string): void {
+    const entry = cache.get(path);
+    if (!entry) return;
+    cache.delete(path);
+    cachedBytes -= sizeOf(entry);
+  }
+
+  function keep(path: string, served: Served & { variant: string }): void {
+    forget(path);
+    if (sizeOf(served) > maxBytes) return;
+    cache.set(path, served);
+    cachedBytes += sizeOf(served);
+    for (const [oldest, entry] of cache) {
+      if (cachedBytes <= maxBytes) break;
+      cache.delete(oldest);
+      cachedBytes -= sizeOf(entry);
+    }
+  }
+
+  async function read(path: string, mtimeMs: number, size: number, variant: Variant | undefined): Promise<Served & { variant: string }> {
     const bytes = await readFile(path);
     const identity = variant ? Buffer.from(variant.transform(bytes.toString('utf8'))) : bytes;
     const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
     const served: Served & { variant: string } = {
       variant: variant?.name ?? '',
-      mtimeMs: info.mtimeMs,
-      size: info.size,
-      lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000).toUTCString(),
+      mtimeMs,
+      size,
+      lastModified: new Date(Math.floor(mtimeMs / 1000) * 1000).toUTCString(),
       etag: `"${hash}"`,
       type: typeOf(path.slice(outDir.length + 1)),
       bodies: { identity },
     };
-    if (identity.length > 1024) {
-      served.bodies.gzip = gzipSync(identity, { level: 9 });
-      served.bodies.br = brotliCompressSync(identity);
+    if (identity.length > COMPRESSED_FROM && !compressed(path, identity)) {
+      // On zlib's threads: a large file compressed here would hold every other request up.
+      const quality = identity.length <= BEST_BROTLI_UP_TO ? constants.BROTLI_MAX_QUALITY : 5;
+      const [gzipped, brotli] = await Promise.all([
+        gzipAsync(identity, { level: 9 }),
+        brotliAsync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+      ]);
+      served.bodies.gzip = gzipped;
+      served.bodies.br = brotli;
     }
-    cache.set(path, served);
     return served;
   }
 
+  async function load(path: string, variant?: Variant): Promise<Served | undefined> {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) {
+      forget(path);
+      return undefined;
+    }
+    const hit = cache.get(path);
+    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.variant === (variant?.name ?? '')) {
+      // Served again: it moves to the back of the eviction order.
+      cache.delete(path);
+      cache.set(path, hit);
+      return hit;
+    }
+    const key = `${path}\0${variant?.name ?? ''}\0${info.mtimeMs}\0${info.size}`;
+    let pending = loading.get(key);
+    if (!pending) {
+      pending = read(path, info.mtimeMs, info.size, variant).finally(() => loading.delete(key));
+      loading.set(key, pending);
+      pending.then((served) => keep(path, served), () => undefined);
+    }
+    try {
+      return await pending;
+    } catch (error) {
+      // Gone between the stat and the read.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        forget(path);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
   return {
+    /** How many files, and how many bytes with their encodings, are kept in memory now. */
+    held(): { files: number; bytes: number } {
+      return { files: cache.size, bytes: cachedBytes };
+    },
+
     /** Where a URL path leads under out/, or why it may not be served. */
     resolve(urlPath: string): string | Refusal {
       let decoded: string;

@@ -1,6 +1,11 @@
 import { request as httpRequest } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createStaticFiles } from '../../src/web/static-files.ts';
+import { seeded } from '../helpers/random.ts';
 import { startWeb } from '../helpers/web.ts';
 
 const web = await startWeb();
@@ -51,6 +56,8 @@ describe('the files of out/', () => {
       const response = await fetch(`${web.url}${path}`, { headers: { 'accept-encoding': 'identity' } });
       expect([path, response.status, response.headers.get('content-type')]).toEqual([path, 200, type]);
       expect(response.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+      // Read to the end: a body left unread holds its connection open, and the server's close waits.
+      await response.arrayBuffer();
     }
   });
 
@@ -87,7 +94,11 @@ describe('the files of out/', () => {
   });
 
   it('let only the search page and its index run scripts and WebAssembly', async () => {
-    const policy = async (path: string) => (await fetch(`${web.url}${path}`)).headers.get('content-security-policy') ?? '';
+    const policy = async (path: string) => {
+      const response = await fetch(`${web.url}${path}`);
+      await response.arrayBuffer();
+      return response.headers.get('content-security-policy') ?? '';
+    };
     expect(await policy('/search.html')).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(await policy('/pagefind/2031/pagefind-worker.js')).toContain("connect-src 'self'");
     for (const path of ['/issues/2031-02-03.html', '/topics/index.html', '/']) expect(await policy(path)).toMatch(/^default-src 'none'; style-src 'self'/);
@@ -110,5 +121,82 @@ describe('the files of out/', () => {
     expect((await rawGet('/email/2031-02-03.html')).status).toBe(404);
     expect((await rawGet('/.build-manifest.json')).status).toBe(404);
     expect((await rawGet('/feeds/nothing-here.xml')).status).toBe(404);
+  });
+
+  it('are gone once deleted from out/: 404, and no longer held in memory', async () => {
+    const path = join(web.site.outDir, 'feeds', 'removed.xml');
+    await writeFile(path, `<rss>${'<item>an item</item>'.repeat(200)}</rss>`);
+    const before = await fetch(`${web.url}/feeds/removed.xml`);
+    expect([before.status, (await before.text()).length]).toEqual([200, 4011]);
+    const files = createStaticFiles(web.site.outDir);
+    expect((await files.respond(path, {}))?.status).toBe(200);
+    expect(files.held().files).toBe(1);
+    await rm(path);
+    const after = await fetch(`${web.url}/feeds/removed.xml`);
+    expect([after.status, await after.text()]).toEqual([404, expect.stringContaining('There is no such file here.')]);
+    expect(await files.respond(path, {})).toBeUndefined();
+    expect(files.held()).toEqual({ files: 0, bytes: 0 });
+  });
+
+  it('serve the search index as Pagefind wrote it (gzip already), not compressed again', async () => {
+    const wasm = await readFile(join(web.site.outDir, 'pagefind', '2031', 'wasm.en.pagefind'));
+    const response = await fetch(`${web.url}/pagefind/2031/wasm.en.pagefind`, { headers: { 'accept-encoding': 'gzip, br' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-encoding')).toBeNull();
+    expect(Buffer.from(await response.arrayBuffer()).equals(wasm)).toBe(true);
+  });
+});
+
+describe('the files of out/ held in memory', () => {
+  // Words in a seeded order: text that compresses as pages do, different in every file.
+  function text(seed: number, bytes: number): string {
+    const next = seeded(seed);
+    const words = ['paper', 'model', 'robot', 'learning', 'kite', 'graph', 'token', 'vision', 'language', 'scaling', 'routing', 'agent'];
+    let out = '';
+    while (out.length < bytes) out += `${words[Math.floor(next() * words.length)]}${next() < 0.1 ? '.\n' : ' '}`;
+    return out;
+  }
+
+  it('stay within their bound however many files are served, the least recently served leaving first', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'paperboy-static-'));
+    await mkdir(join(outDir, 'issues'));
+    const files = createStaticFiles(outDir, { maxBytes: 40_000 });
+    const paths: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const path = join(outDir, 'issues', `issue-${i}.txt`);
+      await writeFile(path, text(i, 3000));
+      paths.push(path);
+      const response = await files.respond(path, { acceptEncoding: 'br, gzip' });
+      expect(response?.headers['content-encoding']).toBe('br');
+      expect(files.held().bytes).toBeLessThanOrEqual(40_000);
+    }
+    expect(files.held().files).toBeGreaterThan(1);
+    expect(files.held().files).toBeLessThan(150);
+    // The first file was let go; asked for again, it is read again, whole.
+    const again = await files.respond(paths[0] as string, { acceptEncoding: 'gzip' });
+    expect(gunzipSync(again?.body ?? Buffer.alloc(0)).toString()).toBe(text(0, 3000));
+  });
+
+  it('compress a large file without holding up the server', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'paperboy-static-'));
+    await mkdir(join(outDir, 'archive'));
+    const path = join(outDir, 'archive', 'large.md');
+    const body = text(7, 4_000_000);
+    await writeFile(path, body);
+    const files = createStaticFiles(outDir);
+    let longest = 0;
+    let last = performance.now();
+    const ticks = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 5);
+    const response = await files.respond(path, { acceptEncoding: 'br' }).finally(() => {
+      clearInterval(ticks);
+      longest = Math.max(longest, performance.now() - last);
+    });
+    expect(longest).toBeLessThan(250);
+    expect(response?.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(response?.body ?? Buffer.alloc(0)).toString()).toBe(body);
   });
 });
