@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { scriptCommand } from '../workers.ts';
 import { checkDigests } from '../digest/index.ts';
 import { sourceDigests, writeDigestFolder } from './_digests.ts';

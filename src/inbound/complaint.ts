@@ -16,10 +16,11 @@ export function isComplaint(report: FeedbackReport): boolean {
   return COMPLAINT_TYPES.has(report.feedbackType);
 }
 
-function holder(ctx: SubscriptionContext, purpose: TokenPurpose, token: string | undefined): Subscriber | undefined {
+/** The subscriber a token of ours names for this purpose, and when it was made; undefined for any other. */
+export function tokenHolder(ctx: SubscriptionContext, purpose: TokenPurpose, token: string | undefined): { subscriber: Subscriber; issuedAt: Date | undefined } | undefined {
   if (token === undefined) return undefined;
   const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, (ctx.now ?? (() => new Date()))());
-  return 'subscriber' in checked ? checked.subscriber : undefined;
+  return 'subscriber' in checked ? checked : undefined;
 }
 
 // The token of a List-Unsubscribe value: in its link (`token=`) or its mailto (`+unsubscribe-<token>@`).
@@ -55,8 +56,8 @@ function sentTo(ctx: SubscriptionContext, deliveries: Deliveries | undefined, me
 export function reportedSubscriber(ctx: SubscriptionContext, report: FeedbackReport, deliveries: Deliveries | undefined): { subscriber: Subscriber; by: string } | undefined {
   const original = report.original;
   const found: [Subscriber | undefined, string][] = [
-    [holder(ctx, 'unsubscribe', unsubscribeToken(original?.listUnsubscribe)), 'List-Unsubscribe token'],
-    [holder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath)), 'return path'],
+    [tokenHolder(ctx, 'unsubscribe', unsubscribeToken(original?.listUnsubscribe))?.subscriber, 'List-Unsubscribe token'],
+    [tokenHolder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath))?.subscriber, 'return path'],
     [sentTo(ctx, deliveries, original?.messageId), 'Message-ID'],
   ];
   const first = found.find(([subscriber]) => subscriber !== undefined);

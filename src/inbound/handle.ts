@@ -5,16 +5,14 @@ import {
   confirm,
   requestSubscription,
   requestUnsubscribe,
-  subscriberOfToken,
   unsubscribe,
   welcome,
   type Subscriber,
   type SubscriptionContext,
-  type TokenPurpose,
 } from '../subscribers/index.ts';
 import type { Mailbox } from './addresses.ts';
 import { readFeedbackReport, type FeedbackReport } from './arf.ts';
-import { isComplaint, recordComplaint, reportedSubscriber, type Deliveries } from './complaint.ts';
+import { isComplaint, recordComplaint, reportedSubscriber, tokenHolder, type Deliveries } from './complaint.ts';
 import { isAutoReply, readDsn } from './dsn.ts';
 
 /** What a message did, for the log and the tests. */
@@ -58,11 +56,6 @@ function requestWord(message: ParsedMail): 'subscribe' | 'unsubscribe' | undefin
   return m ? (m[1] ? 'unsubscribe' : 'subscribe') : undefined;
 }
 
-function holderOf(ctx: SubscriptionContext, purpose: TokenPurpose, token: string): { subscriber: Subscriber; issuedAt: Date | undefined } | undefined {
-  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, (ctx.now ?? (() => new Date()))());
-  return 'subscriber' in checked ? checked : undefined;
-}
-
 // A complaint about the subscriber behind a return path, or about whoever the reported message names.
 async function complaint(ctx: SubscriptionContext, report: FeedbackReport, deliveries: Deliveries | undefined, theirs?: Subscriber): Promise<InboundOutcome> {
   if (!isComplaint(report)) return 'ignored: feedback that is not a complaint';
@@ -80,7 +73,7 @@ async function feedback(ctx: SubscriptionContext, raw: Buffer, deliveries: Deliv
 
 // A report on a subscriber's return path: it counts only for the recipient behind that path.
 async function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string, raw: Buffer): Promise<InboundOutcome> {
-  const subscriber = holderOf(ctx, 'bounce', token)?.subscriber;
+  const subscriber = tokenHolder(ctx, 'bounce', token)?.subscriber;
   if (!subscriber) return 'ignored: bad token';
   const feedbackReport = readFeedbackReport(raw);
   if (feedbackReport) return complaint(ctx, feedbackReport, undefined, subscriber);
@@ -100,7 +93,7 @@ async function bounce(ctx: SubscriptionContext, token: string, message: ParsedMa
 
 // A reply to a confirmation email confirms only when the person being confirmed wrote it.
 async function confirmByReply(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
-  const holder = holderOf(ctx, 'confirm', token);
+  const holder = tokenHolder(ctx, 'confirm', token);
   if (!holder) return 'ignored: bad token';
   if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
   const from = message.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
@@ -131,7 +124,7 @@ export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mail
   if (mailbox.kind === 'unsubscribe') {
     return done(async (): Promise<InboundOutcome> => {
       if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
-      const subscriber = holderOf(ctx, 'unsubscribe', mailbox.token)?.subscriber;
+      const subscriber = tokenHolder(ctx, 'unsubscribe', mailbox.token)?.subscriber;
       if (!subscriber) return 'ignored: bad token';
       await ctx.store.write(() => unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)'));
       return 'unsubscribed';
