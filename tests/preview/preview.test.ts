@@ -37,7 +37,11 @@ describe('paperboy preview', () => {
       const decoder = new TextDecoder();
       const reload = (async () => {
         let seen = '';
-        while (!seen.includes('event: reload')) seen += decoder.decode((await reader?.read())?.value ?? new Uint8Array());
+        while (!seen.includes('event: reload')) {
+          const chunk = await reader?.read();
+          if (!chunk || chunk.done) throw new Error(`the events stream ended before a reload: ${seen}`);
+          seen += decoder.decode(chunk.value);
+        }
       })();
       const changed = Date.now();
       const text = join(templates, 'email.txt.hbs');
