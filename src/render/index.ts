@@ -1,5 +1,5 @@
 export { renderEmail, EMAIL_HTML_LIMIT, styleBytes, type RenderedEmail } from './email.ts';
-export { renderFeed, planFeeds, feedPaths, renderOpml, type FeedPlan, type FeedFiles, type OpmlFeed } from './feeds/index.ts';
+export { renderFeed, planFeeds, papersByTopic, feedPaths, renderOpml, type FeedPlan, type FeedFiles, type OpmlFeed, type TopicPapers } from './feeds/index.ts';
 export {
   renderIssuePage,
   renderIssueText,

@@ -21,8 +21,9 @@ import {
   type SitemapEntry,
   type Templates,
   type TopicListing,
+  type TopicPapers,
 } from '../render/index.ts';
-import { topicListing, topicPageCount, type TopicPapers } from './_topics.ts';
+import { topicListing, topicPageCount } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
 /** The home page lists this many issues; the archive lists them all. */

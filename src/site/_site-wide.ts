@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
-import { feedPaths, planFeeds, renderFeed, renderSearchPage, renderTopicPage, siteUrls, type IssueView, type Site, type Templates } from '../render/index.ts';
+import { feedPaths, papersByTopic, planFeeds, renderFeed, renderSearchPage, renderTopicPage, siteUrls, type IssueView, type Site, type Templates } from '../render/index.ts';
 import { keyOf, type Manifest } from './_manifest.ts';
 import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
 import { pruneFolder } from './_prune.ts';
 import { closeIndexer, indexShard, searchShards, SEARCH_DIR, type SearchShard } from './_search.ts';
-import { topicPagePath, topicPageViews, topicPapers } from './_topics.ts';
+import { topicPagePath, topicPageViews, topicsByName } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
 /** What a build's site-wide outputs are made from, and where they go. */
@@ -27,7 +27,8 @@ export interface SiteWide {
 /** The home page, archives, topic pages, sitemap and feeds, each rendered only when what it shows changed. */
 export async function renderSiteWide(w: SiteWide): Promise<void> {
   const datesKey = (dates: Iterable<string>) => [...new Set(dates)].map((d) => w.hashOf.get(d) ?? '');
-  const topics = topicPapers(w.digests);
+  const byTopic = papersByTopic(w.digests);
+  const topics = topicsByName(byTopic);
   const pages = sitePagesInput(w.digests, topics, w.viewOf, w.site);
   const pagesKey = keyOf(w.siteKey, JSON.stringify(pages.summary), ...datesKey(pages.latest ? [pages.latest] : []));
   if (!(await w.fresh('pages', pagesKey, SITE_PAGE_FILES))) {
@@ -40,7 +41,7 @@ export async function renderSiteWide(w: SiteWide): Promise<void> {
     for (const view of topicPageViews(topic, w.viewOf, w.site)) w.out.put(topicPagePath(topic.slug, view.page), renderTopicPage(view, w.templates));
     w.manifest.outputs[`topics/${topic.slug}`] = key;
   }
-  for (const plan of planFeeds(w.digests)) {
+  for (const plan of planFeeds(w.digests, byTopic)) {
     const key = keyOf(w.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => w.hashOf.get(d) ?? ''));
     if (await w.fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
     for (const [path, content] of renderFeed(plan, w.viewOf, w.site, w.templates, w.hub)) w.out.put(path, content);

@@ -1,15 +1,7 @@
-import type { Digest } from '../digest/index.ts';
-import { countText, plainText, siteUrls, slugify, tagView, type IssueView, type Site, type TopicListing, type TopicPageView, type TopicPaper } from '../render/index.ts';
+import { countText, siteUrls, tagView, type IssueView, type Site, type TopicListing, type TopicPageView, type TopicPaper, type TopicPapers } from '../render/index.ts';
 
 /** Papers a topic page shows. */
 const TOPIC_PAGE_PAPERS = 50;
-
-/** A topic's papers, newest first, each in the issue that first carried it: what its pages are made from. */
-export interface TopicPapers {
-  name: string;
-  slug: string;
-  papers: { date: string; arxivId: string }[];
-}
 
 // A topic page shows the start of each summary: a page of 50 papers in full would be long to read
 // and, over hundreds of pages, heavy to build.
@@ -21,23 +13,8 @@ function shorten(text: string | undefined): string | undefined {
 }
 
 /** Every topic of the digests (inferred ones too), by name, with its papers newest first. */
-export function topicPapers(digests: readonly Digest[]): TopicPapers[] {
-  const firstSeen = new Map<string, string>();
-  for (const digest of digests) for (const paper of digest.papers) if (!firstSeen.has(paper.arxivId)) firstSeen.set(paper.arxivId, digest.date);
-  const topics = new Map<string, TopicPapers>();
-  for (let i = digests.length - 1; i >= 0; i--) {
-    const digest = digests[i] as Digest;
-    for (const paper of digest.papers) {
-      if (firstSeen.get(paper.arxivId) !== digest.date) continue;
-      for (const tag of paper.tags) {
-        const slug = slugify(tag);
-        let topic = topics.get(slug);
-        if (!topic) topics.set(slug, (topic = { name: plainText(tag), slug, papers: [] }));
-        if (topic.papers.at(-1)?.arxivId !== paper.arxivId) topic.papers.push({ date: digest.date, arxivId: paper.arxivId });
-      }
-    }
-  }
-  return [...topics.values()].sort((a, b) => a.name.localeCompare(b.name));
+export function topicsByName(topics: readonly TopicPapers[]): TopicPapers[] {
+  return [...topics].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** A topic as lists show it: name, page, feeds and how many papers. */

@@ -86,6 +86,15 @@ describe('feed ids and limits', () => {
     expect(issues.entries.map((e) => e.id)).toEqual([`${SITE.url}/issues/2031-05-02.html`, `${SITE.url}/issues/2031-05-01.html`]);
   });
 
+  it('list a paper a digest names twice under one topic once, in the topic feed and on the topic page alike', async () => {
+    const site = await tempSite({ '2031-05-01.md': smallDigest('2031-05-01', ['3105.00001', '3105.00002', '3105.00001']) });
+    await site.build();
+    const feed = parseFeed(await site.read('feeds/tags/robotics.atom.xml'));
+    expect(feed.entries.map((e) => e.id)).toEqual(['https://arxiv.org/abs/3105.00001', 'https://arxiv.org/abs/3105.00002']);
+    const page = await site.read('topics/robotics.html');
+    expect(page.match(/arxiv\.org\/abs\/3105\.00001"/g)).toHaveLength(1);
+  });
+
   it('carry every issue until two pages of 30 are reached, and the newest 50 papers of a tag', async () => {
     const digests: Record<string, string> = {};
     const dateOf = (day: number) => new Date(Date.UTC(2031, 6, day)).toISOString().slice(0, 10);

@@ -6,7 +6,7 @@ import { renderJsonFeed } from './json.ts';
 import type { FeedPlan } from './plan.ts';
 import { renderRss } from './rss.ts';
 
-export { planFeeds, FEED_ISSUES, FEED_TAG_PAPERS, type FeedPlan } from './plan.ts';
+export { planFeeds, papersByTopic, type FeedPlan, type TopicPapers } from './plan.ts';
 export { rssText } from './rss.ts';
 export { renderOpml, type OpmlFeed } from './opml.ts';
 

@@ -46,35 +46,50 @@ function sitePlans(newestFirst: readonly string[]): FeedPlan[] {
   return [current, ...archives];
 }
 
+/** A topic's papers, newest first, each once and in the issue that first carried it. */
+export interface TopicPapers {
+  name: string;
+  slug: string;
+  papers: { date: string; arxivId: string }[];
+}
+
 /**
- * Plans every channel from the digests alone, so that a build renders only the channels whose
- * issues changed. The site feed carries the newest issues, its archive pages the older ones; a topic feed the newest papers with that
- * tag, a paper that reappears in a later digest keeping the entry of its first appearance.
+ * Every topic of the digests (inferred ones too), in the order the newest papers bring them, with
+ * its papers newest first: what its feed and its pages are made from.
  */
-export function planFeeds(digests: readonly Digest[]): FeedPlan[] {
+export function papersByTopic(digests: readonly Digest[]): TopicPapers[] {
   const newestFirst = [...digests].sort((a, b) => b.date.localeCompare(a.date));
-  const plans: FeedPlan[] = sitePlans(newestFirst.map((d) => d.date));
   const firstSeen = new Map<string, string>();
   for (const digest of [...newestFirst].reverse()) {
     for (const paper of digest.papers) if (!firstSeen.has(paper.arxivId)) firstSeen.set(paper.arxivId, digest.date);
   }
-  const byTag = new Map<string, FeedPlan>();
+  const topics = new Map<string, TopicPapers & { ids: Set<string> }>();
   for (const digest of newestFirst) {
     for (const paper of digest.papers) {
       if (firstSeen.get(paper.arxivId) !== digest.date) continue;
       for (const tag of paper.tags) {
         const slug = slugify(tag);
-        let plan = byTag.get(slug);
-        if (!plan) {
-          plan = { base: `feeds/tags/${slug}`, tag: plainText(tag), dates: [], papers: [] };
-          byTag.set(slug, plan);
-          plans.push(plan);
-        }
-        if (plan.papers.length >= FEED_TAG_PAPERS || plan.papers.some((p) => p.arxivId === paper.arxivId)) continue;
-        plan.papers.push({ date: digest.date, arxivId: paper.arxivId });
-        if (plan.dates.at(-1) !== digest.date) plan.dates.push(digest.date);
+        let topic = topics.get(slug);
+        if (!topic) topics.set(slug, (topic = { name: plainText(tag), slug, papers: [], ids: new Set() }));
+        if (topic.ids.has(paper.arxivId)) continue;
+        topic.ids.add(paper.arxivId);
+        topic.papers.push({ date: digest.date, arxivId: paper.arxivId });
       }
     }
+  }
+  return [...topics.values()].map(({ name, slug, papers }) => ({ name, slug, papers }));
+}
+
+/**
+ * Plans every channel from the digests alone, so that a build renders only the channels whose
+ * issues changed. The site feed carries the newest issues, its archive pages the older ones; a
+ * topic feed the newest papers of `topics` (those of the digests unless given).
+ */
+export function planFeeds(digests: readonly Digest[], topics: readonly TopicPapers[] = papersByTopic(digests)): FeedPlan[] {
+  const plans: FeedPlan[] = sitePlans(digests.map((d) => d.date).sort().reverse());
+  for (const topic of topics) {
+    const papers = topic.papers.slice(0, FEED_TAG_PAPERS);
+    plans.push({ base: `feeds/tags/${topic.slug}`, tag: topic.name, dates: [...new Set(papers.map((p) => p.date))], papers });
   }
   return plans;
 }
