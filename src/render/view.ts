@@ -105,14 +105,14 @@ export function siteUrls(site: Site) {
     topic: (slug: string, page = 1) => `${site.url}/topics/${slug}${page > 1 ? `/${page}` : ''}.html`,
     topics: `${site.url}/topics/index.html`,
     archiveIndex: `${site.url}/archive/index.html`,
-    search: `${site.url}/search.html`,
-    opml: `${site.url}/feeds/topics.opml`,
   };
 }
 
+/** The public URLs of a site, as `siteUrls` makes them. */
+export type SiteUrls = ReturnType<typeof siteUrls>;
+
 /** A topic's names and addresses. */
-export function tagView(name: string, site: Site): TagView {
-  const urls = siteUrls(site);
+export function tagView(name: string, urls: SiteUrls): TagView {
   const slug = slugify(name);
   return { name: plainText(name), slug, feedUrl: urls.tagFeed(slug), pageUrl: urls.topic(slug) };
 }
@@ -130,8 +130,7 @@ export function paperAnchor(paper: Paper): string {
   return `arxiv-${paper.arxivId.replace(/[^\w-]/g, '-')}`;
 }
 
-function paperView(paper: Paper, number: number, site: Site, webUrl: string, firstSeen: string | undefined): PaperView {
-  const urls = siteUrls(site);
+function paperView(paper: Paper, number: number, urls: SiteUrls, webUrl: string, firstSeen: string | undefined): PaperView {
   const anchor = paperAnchor(paper);
   return {
     number,
@@ -145,7 +144,7 @@ function paperView(paper: Paper, number: number, site: Site, webUrl: string, fir
     authorsText: plainText(paper.authors.join(', ')),
     authorsMarkdown: markdownText(paper.authors.join(', ')),
     points: paper.points.map((point) => ({ html: inlineHtml(point), text: plainText(point), markdownText: markdownText(point) })),
-    tags: paper.tags.map((name) => tagView(name, site)),
+    tags: paper.tags.map((name) => tagView(name, urls)),
     tagsInferred: paper.tagsInferred === true,
     github: paper.links.github.map((url) => ({ url, label: linkLabel(url) })),
     huggingface: paper.links.huggingface.map((url) => ({ url, label: linkLabel(url) })),
@@ -186,7 +185,7 @@ export function issueView(digest: Digest, site: Site, neighbours: ViewContext = 
     textUrl: urls.issueText(digest.date),
     archiveUrl: urls.archive(digest.date),
     feeds: urls.feeds,
-    papers: digest.papers.map((p, i) => paperView(p, i + 1, site, webUrl, neighbours.earlier?.get(p.arxivId))),
+    papers: digest.papers.map((p, i) => paperView(p, i + 1, urls, webUrl, neighbours.earlier?.get(p.arxivId))),
     previous: ref(neighbours.previous),
     next: ref(neighbours.next),
   };

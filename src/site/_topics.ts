@@ -19,7 +19,8 @@ export function topicsByName(topics: readonly TopicPapers[]): TopicPapers[] {
 
 /** A topic as lists show it: name, page, feeds and how many papers. */
 export function topicListing(topic: TopicPapers, site: Site): TopicListing {
-  return { ...tagView(topic.name, site), count: topic.papers.length, countText: countText(topic.papers.length), feeds: siteUrls(site).tagFeeds(topic.slug) };
+  const urls = siteUrls(site);
+  return { ...tagView(topic.name, urls), count: topic.papers.length, countText: countText(topic.papers.length), feeds: urls.tagFeeds(topic.slug) };
 }
 
 /** How many pages a topic's papers fill. */
