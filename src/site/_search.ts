@@ -29,12 +29,13 @@ export function searchShards(digests: readonly Digest[], viewOf: (date: string) 
   const seen = new Set<string>();
   const shards = new Map<string, SearchRecord[]>();
   for (const digest of digests) {
-    const fresh = digest.papers.filter((p) => !seen.has(p.arxivId));
-    if (fresh.length === 0) continue;
+    if (digest.papers.every((p) => seen.has(p.arxivId))) continue;
     const view = viewOf(digest.date);
-    for (const paper of fresh) {
+    // The view lists the digest's papers in the digest's order.
+    for (const [i, paper] of digest.papers.entries()) {
+      if (seen.has(paper.arxivId)) continue;
       seen.add(paper.arxivId);
-      const shown = view.papers.find((p) => p.arxivId === paper.arxivId);
+      const shown = view.papers[i];
       if (!shown) continue;
       const year = digest.date.slice(0, 4);
       let records = shards.get(year);
