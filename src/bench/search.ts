@@ -1,22 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scriptCommand } from '../workers.ts';
-import { folderSize } from './build.ts';
+import { folderSize, timedBuild } from './build.ts';
 import { sourceDigests, writeDigestFolder } from './_digests.ts';
 import { serveStatic } from './_static.ts';
 import type { BenchResult } from './result.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const QUERIES = ['language', 'quantization', '2410.02740'];
-
-function timedBuild(root: string, dir: string, out: string, search: boolean): number {
-  const started = performance.now();
-  execFileSync(process.execPath, [...scriptCommand(import.meta.url, '_build-child'), root, dir, out, search ? 'search' : 'no-search'], { stdio: 'ignore' });
-  return performance.now() - started;
-}
 
 // What a browser downloads for one query, from a cold cache, and the home page's height on a phone.
 async function inBrowser(out: string): Promise<Record<string, number | string>> {
