@@ -42,13 +42,9 @@ export function emptyDatabase(): Db {
   return db;
 }
 
-/**
- * Writes the log (WAL) into the database file and empties it, so nothing lingers in the log. Inside
- * a transaction it does nothing: SQLite cannot checkpoint then, so the transaction's owner does it
- * after the commit.
- */
+/** Writes the log (WAL) into the database file and empties it, so nothing lingers in the log. */
 export function checkpoint(db: Db): void {
-  if (!db.inTransaction) db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 /** Whether the database under `dataDir` exists. */

@@ -131,7 +131,8 @@ export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mail
     });
   }
   // A provider may have been given the list's own address for its feedback loop.
-  if (readFeedbackReport(raw)) return done(() => feedback(ctx, raw, deliveries, message, envelopeFrom));
+  const report = readFeedbackReport(raw);
+  if (report) return done(() => complaint(ctx, report, deliveries));
   const wanted = mailbox.subaddress ?? requestWord(message);
   const sender = senderOf(message, envelopeFrom).trim();
   const problem = addressProblem(sender);

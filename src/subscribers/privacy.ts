@@ -59,15 +59,7 @@ export function personalData(ctx: PrivacyContext, subscriber: Subscriber): Perso
  * whether it was on the list.
  */
 export async function eraseSubscriber(ctx: PrivacyContext, email: string): Promise<boolean> {
-  // One transaction: an address is never gone from the list without being suppressed.
-  const erased = await ctx.store.write(() =>
-    ctx.store.transaction(() => {
-      const gone = ctx.store.erase(email);
-      ctx.suppressions.add(email, 'erased');
-      return gone;
-    }),
-  );
-  // The log can be emptied only after the commit: erasing again, with nothing left to delete, does it.
-  await ctx.store.write(() => ctx.store.erase(email));
-  return erased;
+  // The suppression is written in the erasure's transaction: an address is never gone from the list
+  // without being suppressed.
+  return ctx.store.write(() => ctx.store.erase(email, () => ctx.suppressions.add(email, 'erased')));
 }

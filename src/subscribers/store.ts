@@ -193,12 +193,13 @@ export class SubscriberStore {
   /**
    * Forgets a subscriber: their row, history and deliveries, and the daily counts kept under their
    * address, then empties the database's log so no copy of the address stays on disk. Says
-   * whether there was one.
+   * whether there was one. `alongside` runs in the same transaction (what must not happen without it).
    */
-  erase(email: string): boolean {
+  erase(email: string, alongside: () => void = () => undefined): boolean {
     const erased = this.#db.transaction(() => {
       const gone = this.#db.prepare('DELETE FROM subscribers WHERE email_key = ?').run(addressKey(email)).changes > 0;
       this.#db.prepare('DELETE FROM confirmations WHERE email_key IN (?, ?)').run(addressKey(email), mailboxKey(email));
+      alongside();
       return gone;
     })();
     checkpoint(this.#db);
