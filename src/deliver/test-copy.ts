@@ -1,5 +1,5 @@
 import { PaperboyError } from '../errors.ts';
-import { escapeHtml, type Piece } from '../render/index.ts';
+import { escapeHtml, wrapText, type Piece } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import type { Subscriber } from '../subscribers/index.ts';
 import { createMessageMaker, type DispatchContext } from './dispatch.ts';
@@ -16,19 +16,6 @@ function noteOf(issue: IssueToSend, to: string, holder: LinkHolder): string {
   return `This is a test copy of the ${issue.id} issue, sent to ${to} by \`paperboy dispatch --to\`, outside the list. ${whose}`;
 }
 
-// Words wrapped at 78 columns, as the text part's own paragraphs are.
-function wrapped(text: string): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > 78) {
-      lines.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  return [...lines, line].join('\n');
-}
-
 // The note stands first in the text part, and first inside the body of the HTML part.
 function withNote(pieces: { html: readonly Piece[]; text: readonly Piece[] }, note: string): { html: Piece[]; text: Piece[] } {
   const banner = `<div style="margin:0;padding:12px 16px;background:#fff4c2;color:#3d3200;font:14px/1.4 sans-serif;border-bottom:1px solid #e0c96a">${escapeHtml(note)}</div>`;
@@ -41,7 +28,7 @@ function withNote(pieces: { html: readonly Piece[]; text: readonly Piece[] }, no
     const at = body.index + body[0].length;
     return `${piece.slice(0, at)}${banner}${piece.slice(at)}`;
   });
-  return { html: placed ? html : [banner, ...pieces.html], text: [`${wrapped(`[TEST COPY] ${note}`)}\n\n`, ...pieces.text] };
+  return { html: placed ? html : [banner, ...pieces.html], text: [`${wrapText(`[TEST COPY] ${note}`)}\n\n`, ...pieces.text] };
 }
 
 /**

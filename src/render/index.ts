@@ -19,7 +19,7 @@ export { renderSitemap, renderRobots, type SitemapEntry } from './sitemap.ts';
 export { renderArchiveIssue, renderArchiveIndex } from './archive.ts';
 export { loadTemplates, templateSource, type Templates, type Template, type TemplateSource } from './templates.ts';
 export { escapeHtml, inlineHtml, plainText, markdownText, printable } from './inline.ts';
-// Exported for their tests: how an email's papers are cut to its budget, and how text is wrapped.
+// How an email's papers are cut to its budget (for its tests), and how plain text is wrapped.
 export { largestCut, type Cut } from './_budget.ts';
 export { wrapText } from './_wrap.ts';
 export { PLACEHOLDERS, type Piece, type Slot } from './placeholders.ts';
