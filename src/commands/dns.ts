@@ -1,4 +1,5 @@
 import { dnsReport, zoneLine } from '../deliverability/index.ts';
+import { plural } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
 /**
@@ -22,6 +23,6 @@ export async function dnsCommand(ctx: CommandContext): Promise<number> {
     ctx.output.err(`mail from ${config.sender.address} would fail DMARC: ${report.failures.length === 1 ? 'change what the first warning says' : `change what the first ${report.failures.length} warnings say`}`);
     return 1;
   }
-  out(`\nmail from ${config.sender.address} passes DMARC once these records are published${report.warnings.length > 0 ? ` (${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'} above)` : ''}`);
+  out(`\nmail from ${config.sender.address} passes DMARC once these records are published${report.warnings.length > 0 ? ` (${plural(report.warnings.length, 'warning')} above)` : ''}`);
   return 0;
 }

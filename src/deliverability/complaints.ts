@@ -27,7 +27,7 @@ export function complaintRate(rounds: readonly { startedAt: string; sent: number
 }
 
 /** A rate as people read it: `0.05%`. */
-export function percent(rate: number): string {
+function percent(rate: number): string {
   const value = rate * 100;
   return `${Number(value.toPrecision(value >= 1 ? 3 : 2))}%`;
 }

@@ -16,10 +16,10 @@ export interface KeyFile {
 }
 
 /** RSA keys shorter than this are refused: receivers treat them as no signature at all. */
-export const MIN_RSA_BITS = 2048;
+const MIN_RSA_BITS = 2048;
 
 /** A DKIM key that cannot be used; the message starts with its file. */
-export class DkimKeyError extends PaperboyError {
+class DkimKeyError extends PaperboyError {
   override name = 'DkimKeyError';
 }
 

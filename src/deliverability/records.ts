@@ -36,7 +36,7 @@ export interface MailSettings {
 }
 
 /** The organizational domain of a name (RFC 7489, 3.2: by the Public Suffix List), or undefined for none. */
-export async function organizationalDomain(name: string): Promise<string | undefined> {
+async function organizationalDomain(name: string): Promise<string | undefined> {
   const { getDomain } = await import('tldts');
   return getDomain(name, { allowPrivateDomains: true }) ?? undefined;
 }

@@ -94,7 +94,7 @@ function matches(ifNoneMatch: string, etag: string): boolean {
 }
 
 /** How much of out/ is kept in memory, encodings included, unless told otherwise. */
-export const STATIC_CACHE_BYTES = 64 * 1024 * 1024;
+const STATIC_CACHE_BYTES = 64 * 1024 * 1024;
 
 // Bodies this small gain too little from compression to be worth the bytes of a second copy.
 const COMPRESSED_FROM = 1024;
