@@ -1,5 +1,5 @@
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PaperboyError } from './errors.ts';
 
 /** Whether a process with this id is running on this machine. */
@@ -12,13 +12,14 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** An error writing `path`, said in one line: a full disk is named as such. */
+/** An error writing `path`, said in one line: a full disk, a missing folder, a refusal are named as such. */
 export function writeError(path: string, error: unknown): PaperboyError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new PaperboyError(`${path}: cannot write: the disk is full; free some space and run it again (nothing was half-written)`, { cause: error });
   }
-  return new PaperboyError(`${path}: cannot write: ${(error as Error).message}`, { cause: error });
+  const reason = code === 'ENOENT' ? `no such folder: ${dirname(path)}` : code === 'EACCES' || code === 'EPERM' ? 'not writable by this user' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+  return new PaperboyError(`${path}: cannot write: ${reason}`, { cause: error });
 }
 
 // Temporary files are named `<file>.<pid>[-<random>].tmp` by the process that writes them.

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { writeError } from '../files.ts';
@@ -74,13 +74,6 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
   return report.problems.length > 0 ? 1 : 0;
 }
 
-// A file the list cannot be written to, said in one line that starts with it.
-function exportError(file: string, error: unknown): PaperboyError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'ENOENT' ? `no such folder: ${dirname(file)}` : code === 'EACCES' || code === 'EPERM' ? 'not writable by this user' : code === 'EISDIR' ? 'it is a folder' : undefined;
-  return reason === undefined ? writeError(file, error) : new PaperboyError(`${file}: cannot write: ${reason}`, { cause: error });
-}
-
 /** `subscribers export [FILE.csv]`: to the file, or to standard output. */
 export async function exportSubscribers(ctx: CommandContext, file: string | undefined): Promise<number> {
   const { store } = ctx.app({ readOnly: true });
@@ -95,7 +88,7 @@ export async function exportSubscribers(ctx: CommandContext, file: string | unde
     if ((await handle.stat()).isFile()) await handle.chmod(0o600);
   } catch (error) {
     await handle?.close();
-    throw exportError(file, error);
+    throw writeError(file, error);
   }
   const stream = handle.createWriteStream();
   let count = -1;
@@ -108,7 +101,7 @@ export async function exportSubscribers(ctx: CommandContext, file: string | unde
     await finished(stream);
   } catch (error) {
     stream.destroy();
-    throw exportError(file, error);
+    throw writeError(file, error);
   }
   ctx.output.out(`${plural(count, 'subscriber')} written to ${file}`);
   return 0;
