@@ -26,6 +26,9 @@ export function durationMs(text: string): number {
   return Number(m?.[1] ?? 0) * unit;
 }
 
+/** A DKIM selector: a DNS label such as `paperboy` (dots allowed, as in `2026.mail`). */
+export const DKIM_SELECTOR = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
 const schema = z.object({
   PAPERBOY_SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://papers.example.org' }).optional(),
   PAPERBOY_PORT: port.default(8080),
@@ -56,7 +59,10 @@ const schema = z.object({
   PAPERBOY_DATA_DIR: z.string().min(1).default('data'),
   PAPERBOY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PAPERBOY_DKIM_KEY: z.string().optional(),
-  PAPERBOY_DKIM_SELECTOR: z.string().regex(/^\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\s*,\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)*\s*$/, 'must be a selector such as paperboy, or a comma list of them').optional(),
+  PAPERBOY_DKIM_SELECTOR: z
+    .string()
+    .refine((text) => text.split(',').every((item) => DKIM_SELECTOR.test(item.trim())), 'must be a selector such as paperboy, or a comma list of them')
+    .optional(),
   PAPERBOY_DKIM_DOMAIN: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/, 'must be a domain such as example.org').optional(),
 });
 

@@ -1,6 +1,6 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { MissingKeyError, type Config } from '../config.ts';
+import { DKIM_SELECTOR, MissingKeyError, type Config } from '../config.ts';
 import { describeKey, dkimRecordValue, generateKey, readKeyFile, zoneLine, type KeyType } from '../deliverability/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { writeError } from '../files.ts';
@@ -41,7 +41,7 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
   // The selector the settings give this file, else the one asked for, else the first configured.
   const configured = config.dkim.keys.find((key) => key.path === out)?.selector;
   const selector = typeof flags.selector === 'string' ? flags.selector : (configured ?? config.dkim.keys[0]?.selector ?? 'paperboy');
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(selector)) throw new UsageError(`--selector takes a DNS label such as paperboy, not "${selector}"`);
+  if (!DKIM_SELECTOR.test(selector)) throw new UsageError(`--selector takes a DNS label such as paperboy, not "${selector}"`);
   const path = out ?? join(config.dataDir, `dkim-${selector}-${type}.pem`);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
     throw writeError(dirname(path), error);
