@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { composeNotice, createDkimSigner, createMessageMaker, fileTransport, rawMessage, type Outgoing } from '../../src/deliver/index.ts';
+import { composeNotice, createDkimSigner, rawMessage, type Outgoing } from '../../src/deliver/index.ts';
 import { signingKeys } from '../../src/deliverability/index.ts';
 import { mailauthVerdicts, pythonVerdicts, tampered, testKeys, type TestKeys } from '../helpers/dkim.ts';
-import { SENDER, fixtureIssue, tempDatabase, testContext } from '../helpers/dispatch.ts';
+import { SENDER, fixtureIssue, messageFor } from '../helpers/dispatch.ts';
 
-const issue = await fixtureIssue();
-const { db } = await tempDatabase();
-const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
-const made = await make({ id: 42, email: 'ann.lee@example.net', topics: [], tokenKey: 'k42' });
-if ('skip' in made) throw new Error('no message');
-const message: Outgoing = made;
+const message = await messageFor(await fixtureIssue(), { id: 42, email: 'ann.lee@example.net', tokenKey: 'k42' });
 
 async function signedWith(keys: TestKeys, outgoing: Outgoing = message): Promise<Buffer> {
   const signer = createDkimSigner(signingKeys({ keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' }));

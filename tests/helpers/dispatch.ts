@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { senderOf } from '../../src/config.ts';
 import { openDatabase, type Db } from '../../src/db/index.ts';
-import { smtpTransport, type DispatchContext, type Transport } from '../../src/deliver/index.ts';
+import { createMessageMaker, fileTransport, smtpTransport, type DispatchContext, type Outgoing, type Transport } from '../../src/deliver/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import type { IssueToSend } from '../../src/site/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
@@ -17,11 +17,24 @@ export const SECRET = 'test-secret-0123456789abcdef';
 /** The sender every delivery test mails from. */
 export const SENDER = senderOf('Daily Papers <papers@example.org>');
 
-/** The six-column fixture, built, ready to mail. */
-export async function fixtureIssue(name = 'six-columns.md', date = '2031-02-03'): Promise<IssueToSend> {
-  const site = await tempSite({ [`${date}.md`]: readFileSync(fixture('digests', name), 'utf8') });
+/** The issue of one digest file, built on a site of its own, ready to mail. */
+export async function issueFrom(path: string, date: string): Promise<IssueToSend> {
+  const site = await tempSite({ [`${date}.md`]: readFileSync(path, 'utf8') });
   await site.build();
   return site.builder.issue(date);
+}
+
+/** The six-column fixture, built, ready to mail. */
+export function fixtureIssue(name = 'six-columns.md', date = '2031-02-03'): Promise<IssueToSend> {
+  return issueFrom(fixture('digests', name), date);
+}
+
+/** The message one subscriber gets of an issue (round 0), as delivery makes it. */
+export async function messageFor(issue: IssueToSend, subscriber: { id: number; email: string; topics?: string[]; tokenKey?: string }): Promise<Outgoing> {
+  const { db } = await tempDatabase();
+  const message = await createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0)({ topics: [], tokenKey: '', ...subscriber });
+  if ('skip' in message) throw new Error(`no message: ${message.skip}`);
+  return message;
 }
 
 /** A fresh database in a temporary data folder. */

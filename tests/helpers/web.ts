@@ -9,7 +9,7 @@ import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import { createMetrics } from '../../src/metrics/index.ts';
 import { displayDate, siteUrls, templateSource } from '../../src/render/index.ts';
-import { SubscriberStore, Suppressions, type SubscriptionContext } from '../../src/subscribers/index.ts';
+import { signToken, SubscriberStore, Suppressions, type SubscriptionContext, type TokenPurpose } from '../../src/subscribers/index.ts';
 import { createServer, type WebContext } from '../../src/web/index.ts';
 import { SECRET, SENDER } from './dispatch.ts';
 import { fixture, root } from './paths.ts';
@@ -25,6 +25,8 @@ export interface TestWeb {
   site: TempSite;
   outbox: string;
   ctx: WebContext;
+  /** A token of subscriber `id` for a purpose, signed as the server signs its links. */
+  token(purpose: TokenPurpose, id: number, expires?: number): string;
   /** The messages in the outbox, parsed, oldest first. */
   mail(): Promise<{ to: string; subject: string; text: string; file: string }[]>;
   close(): Promise<void>;
@@ -98,6 +100,7 @@ export async function startWeb(options: { subscribeRate?: number; metricsToken?:
     site,
     outbox,
     ctx,
+    token: (purpose, id, expires) => signToken(SECRET, purpose, { id, tokenKey: store.tokenKeyOf(id) ?? '' }, expires),
     async mail() {
       const files = (await readdir(outbox).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
       const parsed = await Promise.all(

@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMessageMaker, fileTransport, rawMessage } from '../../src/deliver/index.ts';
+import { rawMessage } from '../../src/deliver/index.ts';
 import type { IssueToSend } from '../../src/site/index.ts';
-import { tempDatabase, testContext } from '../helpers/dispatch.ts';
-import { corpusDir, fixture, hasCorpus, root } from '../helpers/paths.ts';
-import { tempSite } from '../helpers/site.ts';
+import { fixtureIssue, issueFrom, messageFor } from '../helpers/dispatch.ts';
+import { corpusDir, hasCorpus, root } from '../helpers/paths.ts';
 import { LARGEST_REAL } from './sample-emails.ts';
 
 const SPAMASSASSIN = '/usr/bin/spamassassin';
@@ -21,11 +20,7 @@ const WORD_RULES = ['LONGWORDS'];
 
 /** The message a subscriber gets, MIME and all, as delivery writes it. */
 async function messageOf(issue: IssueToSend): Promise<Buffer> {
-  const { db } = await tempDatabase();
-  const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
-  const message = await make({ id: 42, email: 'reader@example.org', topics: [], tokenKey: '' });
-  if ('skip' in message) throw new Error(`no message: ${message.skip}`);
-  return rawMessage(message);
+  return rawMessage(await messageFor(issue, { id: 42, email: 'reader@example.org' }));
 }
 
 /** SpamAssassin's rules hit, with their points, by its local rules only, in a home of its own. */
@@ -41,27 +36,21 @@ function spamRules(raw: Buffer): Map<string, number> {
 const total = (rules: Map<string, number>, without: string[] = []) => [...rules].filter(([r]) => !without.includes(r)).reduce((sum, [, points]) => sum + points, 0);
 const htmlRules = (rules: Map<string, number>) => [...rules.keys()].filter((r) => r.startsWith('HTML_') && r !== HTML_PART);
 
-async function issueOf(file: string, date: string): Promise<IssueToSend> {
-  const site = await tempSite({ [`${date}.md`]: readFileSync(file, 'utf8') });
-  await site.build();
-  return site.builder.issue(date);
-}
-
 describe('the message in SpamAssassin\'s eyes (local rules only)', () => {
   it('scores the fixture issue at 0.0 or below, with no HTML rule but the HTML part itself', async () => {
-    const rules = spamRules(await messageOf(await issueOf(fixture('digests', 'six-columns.md'), '2031-02-03')));
+    const rules = spamRules(await messageOf(await fixtureIssue()));
     expect(htmlRules(rules)).toEqual([]);
     expect(total(rules)).toBeLessThanOrEqual(0);
   });
 
   it('scores the sample issue at 0.0 or below, with no HTML rule but the HTML part itself', async () => {
-    const rules = spamRules(await messageOf(await issueOf(join(root, 'digests', '2024-10-04.md'), '2024-10-04')));
+    const rules = spamRules(await messageOf(await issueFrom(join(root, 'digests', '2024-10-04.md'), '2024-10-04')));
     expect(htmlRules(rules)).toEqual([]);
     expect(total(rules)).toBeLessThanOrEqual(0);
   });
 
   it.runIf(hasCorpus)('finds nothing in the largest real issue but what its papers\' words bring', async () => {
-    const rules = spamRules(await messageOf(await issueOf(join(corpusDir, 'digests', `${LARGEST_REAL}.md`), LARGEST_REAL)));
+    const rules = spamRules(await messageOf(await issueFrom(join(corpusDir, 'digests', `${LARGEST_REAL}.md`), LARGEST_REAL)));
     expect(htmlRules(rules)).toEqual([]);
     expect(total(rules, WORD_RULES)).toBeLessThanOrEqual(0);
   });

@@ -1,13 +1,9 @@
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signToken } from '../../src/subscribers/index.ts';
-import { SECRET } from '../helpers/dispatch.ts';
 import { post, startWeb } from '../helpers/web.ts';
 
 const web = await startWeb();
 afterAll(() => web.close());
-const tokenFor = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number, expires?: number) =>
-  signToken(SECRET, purpose, { id, tokenKey: web.store.tokenKeyOf(id) ?? '' }, expires);
 
 // A request exactly as written, for paths that fetch() would correct first.
 function raw(path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
@@ -25,8 +21,8 @@ function raw(path: string): Promise<{ status: number; headers: Record<string, st
 describe('links that outlive their subscriber', () => {
   it('an old unsubscribe or preferences link never acts on the next person given the same id', async () => {
     const first = web.store.add({ email: 'first@example.org', status: 'confirmed', source: 'test' }).subscriber;
-    const oldUnsubscribe = tokenFor('unsubscribe', first.id);
-    const oldPreferences = tokenFor('preferences', first.id);
+    const oldUnsubscribe = web.token('unsubscribe', first.id);
+    const oldPreferences = web.token('preferences', first.id);
     web.store.remove('first@example.org');
     const next = web.store.add({ email: 'next@example.org', status: 'confirmed', source: 'test' }).subscriber;
     expect(next.id).toBe(first.id);
@@ -40,16 +36,16 @@ describe('links that outlive their subscriber', () => {
 describe('links in old mails', () => {
   it('a confirmation link made before someone left does not bring them back', async () => {
     const { subscriber } = web.store.add({ email: 'leaver@example.org', source: 'test' });
-    const confirm = tokenFor('confirm', subscriber.id, Date.now() / 1000 + 3600);
+    const confirm = web.token('confirm', subscriber.id, Date.now() / 1000 + 3600);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await post(web, '/confirm', { token: confirm })).status).toBe(200);
-    await post(web, '/unsubscribe', { token: tokenFor('unsubscribe', subscriber.id) });
+    await post(web, '/unsubscribe', { token: web.token('unsubscribe', subscriber.id) });
     const again = await post(web, '/confirm', { token: confirm });
     expect(again.status).toBe(400);
     expect(await again.text()).toContain('older than your last goodbye');
     expect(web.store.get(subscriber.id)?.status).toBe('unsubscribed');
     const bounced = web.store.add({ email: 'bounced@example.org', source: 'test' }).subscriber;
-    const link = tokenFor('confirm', bounced.id, Date.now() / 1000 + 3600);
+    const link = web.token('confirm', bounced.id, Date.now() / 1000 + 3600);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     web.store.setStatus(bounced.id, 'bounced', 'test');
     expect((await post(web, '/confirm', { token: link })).status).toBe(400);
@@ -78,7 +74,7 @@ describe('the daily allowance of confirmation emails', () => {
     const send = web.ctx.subscriptions.send;
     web.ctx.subscriptions.send = () => Promise.reject(new Error('the relay is down'));
     try {
-      const down = await post(web, '/resubscribe', { token: tokenFor('unsubscribe', subscriber.id) });
+      const down = await post(web, '/resubscribe', { token: web.token('unsubscribe', subscriber.id) });
       expect(down.status).toBe(503);
       expect(down.headers.get('retry-after')).toBe('300');
       expect(await down.text()).toContain('does not count towards the daily limit');

@@ -1,12 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { signToken } from '../../src/subscribers/index.ts';
 import { csrfToken } from '../../src/web/csrf.ts';
 import { SECRET } from '../helpers/dispatch.ts';
 import { post, startWeb } from '../helpers/web.ts';
 
 const web = await startWeb({ subscribeRate: 1000 });
 afterAll(() => web.close());
-const token = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number, expires?: number) => signToken(SECRET, purpose, { id, tokenKey: web.store.tokenKeyOf(id) ?? '' }, expires);
 
 describe('the home page', () => {
   it('shows the latest titles, a subscribe form with topics and cadence, and the feeds, with safe headers', async () => {
@@ -79,7 +77,7 @@ describe('subscribing', () => {
 describe('links from emails', () => {
   it('confirm: a GET shows a button and changes nothing; the POST confirms', async () => {
     const { subscriber } = web.store.add({ email: 'confirm-me@example.org', source: 'test' });
-    const link = token('confirm', subscriber.id, Date.now() / 1000 + 3600);
+    const link = web.token('confirm', subscriber.id, Date.now() / 1000 + 3600);
     const page = await fetch(`${web.url}/confirm?token=${link}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Confirm my subscription');
@@ -93,10 +91,10 @@ describe('links from emails', () => {
   it('answers a tampered, expired, foreign or unknown token with a 400 page that says what to do', async () => {
     const { subscriber } = web.store.add({ email: 'links@example.org', source: 'test' });
     const cases = [
-      `/confirm?token=${token('confirm', subscriber.id, Date.now() / 1000 + 60).replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`,
-      `/confirm?token=${token('confirm', subscriber.id, Date.now() / 1000 - 60)}`,
-      `/unsubscribe?token=${token('preferences', subscriber.id)}`,
-      `/preferences?token=${token('preferences', 999_999)}`,
+      `/confirm?token=${web.token('confirm', subscriber.id, Date.now() / 1000 + 60).replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`,
+      `/confirm?token=${web.token('confirm', subscriber.id, Date.now() / 1000 - 60)}`,
+      `/unsubscribe?token=${web.token('preferences', subscriber.id)}`,
+      `/preferences?token=${web.token('preferences', 999_999)}`,
       '/unsubscribe?token=%3Cscript%3E',
       '/preferences',
     ];
@@ -113,7 +111,7 @@ describe('links from emails', () => {
 
   it('unsubscribe: a GET changes nothing; RFC 8058 one-click answers 200 with no redirect and no cookie, every time', async () => {
     const { subscriber } = web.store.add({ email: 'leaving@example.org', status: 'confirmed', source: 'test' });
-    const link = token('unsubscribe', subscriber.id);
+    const link = web.token('unsubscribe', subscriber.id);
     const page = await fetch(`${web.url}/unsubscribe?token=${link}`);
     expect(await page.text()).toContain('Or get fewer emails');
     expect(web.store.get(subscriber.id)?.status).toBe('confirmed');
@@ -127,14 +125,14 @@ describe('links from emails', () => {
     const form = new FormData();
     form.append('List-Unsubscribe', 'One-Click');
     const again = web.store.add({ email: 'multipart@example.org', status: 'confirmed', source: 'test' }).subscriber;
-    const multipart = await fetch(`${web.url}/unsubscribe?token=${token('unsubscribe', again.id)}`, { method: 'POST', body: form });
+    const multipart = await fetch(`${web.url}/unsubscribe?token=${web.token('unsubscribe', again.id)}`, { method: 'POST', body: form });
     expect(multipart.status).toBe(200);
     expect(web.store.get(again.id)?.status).toBe('unsubscribed');
   });
 
   it('unsubscribe from the page, then subscribe again from the page it shows, through a fresh confirmation', async () => {
     const { subscriber } = web.store.add({ email: 'undecided@example.org', status: 'confirmed', source: 'test' });
-    const link = token('unsubscribe', subscriber.id);
+    const link = web.token('unsubscribe', subscriber.id);
     const gone = await post(web, '/unsubscribe', { token: link });
     expect(await gone.text()).toContain('Subscribe again');
     expect(web.store.get(subscriber.id)?.status).toBe('unsubscribed');
@@ -150,7 +148,7 @@ describe('links from emails', () => {
 
   it('preferences: shows the topics and cadence, and saves them on POST', async () => {
     const { subscriber } = web.store.add({ email: 'picky@example.org', status: 'confirmed', topics: ['Robotics'], source: 'test' });
-    const link = token('preferences', subscriber.id);
+    const link = web.token('preferences', subscriber.id);
     const page = await (await fetch(`${web.url}/preferences?token=${link}`)).text();
     expect(page).toContain('<input type="checkbox" name="topics" value="Robotics" checked>');
     expect(page).toContain('<input type="checkbox" name="topics" value="Multimodal">');

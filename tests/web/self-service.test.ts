@@ -1,7 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signToken } from '../../src/subscribers/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { SECRET } from '../helpers/dispatch.ts';
@@ -9,7 +8,6 @@ import { post, startWeb } from '../helpers/web.ts';
 
 const web = await startWeb();
 afterAll(() => web.close());
-const tokenFor = (purpose: 'confirm' | 'unsubscribe' | 'preferences', id: number) => signToken(SECRET, purpose, { id, tokenKey: web.store.tokenKeyOf(id) ?? '' });
 
 // Subscribes an address from the home page's form and confirms it from the email's link.
 async function subscribeAndConfirm(email: string): Promise<void> {
@@ -28,11 +26,11 @@ describe('a new subscriber', () => {
     const text = welcomes[0]?.text ?? '';
     expect(text).toContain(`${web.url}/issues/2031-02-03.html`);
     expect(text).toContain(`${web.url}/feeds/rss.xml`);
-    expect(text).toContain(`/preferences?token=${tokenFor('preferences', subscriber?.id ?? 0)}`);
-    expect(text).toContain(`/unsubscribe?token=${tokenFor('unsubscribe', subscriber?.id ?? 0)}`);
+    expect(text).toContain(`/preferences?token=${web.token('preferences', subscriber?.id ?? 0)}`);
+    expect(text).toContain(`/unsubscribe?token=${web.token('unsubscribe', subscriber?.id ?? 0)}`);
     expect(web.store.history(subscriber?.id ?? 0).map((e) => e.kind)).toContain('welcome-sent');
     // Confirming again sends no second welcome.
-    const again = await post(web, '/confirm', { token: signToken(SECRET, 'confirm', { id: subscriber?.id ?? 0, tokenKey: subscriber?.tokenKey ?? '' }, Date.now() / 1000 + 60) });
+    const again = await post(web, '/confirm', { token: web.token('confirm', subscriber?.id ?? 0, Date.now() / 1000 + 60) });
     expect(again.status).toBe(200);
     expect((await web.mail()).filter((m) => m.to === 'welcome@example.org' && m.subject.startsWith('Welcome'))).toHaveLength(1);
   });
@@ -42,7 +40,7 @@ describe('their data', () => {
   it('downloads as JSON: address, status, topics, cadence, history with dates and sources, deliveries', async () => {
     await subscribeAndConfirm('curious@example.org');
     const subscriber = web.store.find('curious@example.org');
-    const response = await fetch(`${web.url}/preferences/data?token=${tokenFor('preferences', subscriber?.id ?? 0)}`);
+    const response = await fetch(`${web.url}/preferences/data?token=${web.token('preferences', subscriber?.id ?? 0)}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment/);
@@ -55,7 +53,7 @@ describe('their data', () => {
   it('is erased on request, after a confirmation step: nothing left in the database or its log, and only its owner brings it back', async () => {
     const email = 'forget.me@example.org';
     await subscribeAndConfirm(email);
-    const token = tokenFor('preferences', web.store.find(email)?.id ?? 0);
+    const token = web.token('preferences', web.store.find(email)?.id ?? 0);
     const ask = await post(web, '/erase', { token });
     expect(await ask.text()).toContain('Erase everything about you?');
     expect(web.store.find(email)).toBeDefined();
@@ -86,7 +84,7 @@ describe('the preferences page', () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
-      await page.goto(`${web.url}/preferences?token=${tokenFor('preferences', subscriber.id)}`);
+      await page.goto(`${web.url}/preferences?token=${web.token('preferences', subscriber.id)}`);
       const counts = await page.$$eval('.topic-grid label .count', (spans) => spans.map((s) => Number(s.textContent)));
       expect(counts.length).toBeGreaterThan(0);
       const shown = counts.slice(0, Math.min(counts.length, 12));
