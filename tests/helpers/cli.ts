@@ -15,6 +15,8 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
   signal?: AbortSignal;
+  /** For a child process: how long it may run before it is killed (its status is then null); 120 s by default. */
+  timeoutMs?: number;
 }
 
 /** Runs the command line in this process, as `main(argv, { env, cwd, output })`: fast, and what most tests use. */
@@ -49,7 +51,7 @@ export function spawnPaperboy(args: readonly string[], options: RunOptions = {})
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(timer);

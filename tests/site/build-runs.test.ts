@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { appendFile, cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { templateSource } from '../../src/render/index.ts';
-import { BIN, childEnv } from '../helpers/cli.ts';
+import { spawnPaperboy } from '../helpers/cli.ts';
 import { fixture, root } from '../helpers/paths.ts';
 import { tempSite } from '../helpers/site.ts';
 
@@ -35,28 +34,13 @@ async function failingTemplates(): Promise<{ dir: string; mend: () => Promise<vo
 
 const TEMPLATE_ERROR = /page\.hbs: The partial issue-nav-missing could not be found/;
 
-/** Runs the real binary; a run still going after `ms` is killed and reported with status null. */
-function runBinary(args: string[], cwd: string, env: Record<string, string>, ms: number): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stderr });
-    });
-  });
-}
-
 describe('a build that fails', () => {
   it('ends paperboy build --all with the error and exit 1, leaving no writer thread to keep it running', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'paperboy-project-'));
     await mkdir(join(cwd, 'digests'));
     for (const [name, text] of Object.entries(manyDigests())) await writeFile(join(cwd, 'digests', name), text);
     const { dir } = await failingTemplates();
-    const run = await runBinary(['build', '--all'], cwd, { PAPERBOY_TEMPLATES_DIR: dir }, 30_000);
+    const run = await spawnPaperboy(['build', '--all'], { cwd, env: { PAPERBOY_TEMPLATES_DIR: dir }, timeoutMs: 30_000 });
     expect(run.stderr).toMatch(TEMPLATE_ERROR);
     expect(run.status).toBe(1);
   }, 60_000);
