@@ -1,16 +1,13 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnPaperboy } from '../helpers/cli.ts';
-import { fixture } from '../helpers/paths.ts';
+import { testProject } from '../helpers/project.ts';
 
 describe('paperboy preview on a port already in use', () => {
   it('exits 1 at once naming the port, and leaves no temporary folder behind', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'paperboy-preview-port-'));
-    await mkdir(join(base, 'digests'));
-    await writeFile(join(base, 'digests', '2031-02-03.md'), await readFile(fixture('digests', 'six-columns.md')));
+    const { base } = await testProject([]);
     // The preview's own temporary folder goes here, where nothing else writes.
     const temporary = join(base, 'tmp');
     await mkdir(temporary);

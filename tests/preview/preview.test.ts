@@ -1,17 +1,15 @@
-import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
-import { fixture, root } from '../helpers/paths.ts';
+import { root } from '../helpers/paths.ts';
+import { testProject } from '../helpers/project.ts';
 
 describe('paperboy preview', () => {
   it('shows a template change, and tells open pages to reload, within two seconds; a broken template is named on the page', async () => {
-    const base = await mkdtemp(join(tmpdir(), 'paperboy-preview-test-'));
+    const { base } = await testProject([]);
     const templates = join(base, 'templates');
     await cp(join(root, 'templates'), templates, { recursive: true });
-    await mkdir(join(base, 'digests'));
-    await writeFile(join(base, 'digests', '2031-02-03.md'), await readFile(fixture('digests', 'six-columns.md')));
     let printed = '';
     const stop = new AbortController();
     const running = main(['preview', '--port', '0'], {
