@@ -1,6 +1,6 @@
 import type { Templates } from '../templates.ts';
 import { siteUrls, type IssueView, type PaperView, type Site } from '../view.ts';
-import { archiveBase, type FeedPlan } from './plan.ts';
+import { archiveBase, feedPaths, type FeedPlan } from './plan.ts';
 
 /** The three URLs of a channel, one per format. */
 export type ChannelUrls = { rss: string; atom: string; json: string };
@@ -66,8 +66,11 @@ function issueEntry(issue: IssueView, templates: Templates, archived: boolean): 
   };
 }
 
-const urlsOf = (site: Site, base: string): ChannelUrls =>
-  base === 'feeds' ? siteUrls(site).feeds : { rss: `${site.url}/${base}.rss.xml`, atom: `${site.url}/${base}.atom.xml`, json: `${site.url}/${base}.json` };
+// A channel's addresses: its files' paths under the site's address.
+function urlsOf(site: Site, base: string): ChannelUrls {
+  const paths = feedPaths(base);
+  return { rss: `${site.url}/${paths.rss}`, atom: `${site.url}/${paths.atom}`, json: `${site.url}/${paths.json}` };
+}
 
 function siteHistory(plan: FeedPlan, site: Site): NonNullable<Channel['history']> {
   const { page, previous, next } = plan.history ?? {};
@@ -99,11 +102,10 @@ export function channelOf(plan: FeedPlan, viewOf: (date: string) => IssueView, s
     const paper = issue.papers.find((p) => p.arxivId === arxivId);
     return paper ? [paperEntry(paper, issue, templates)] : [];
   });
-  const base = `${site.url}/${plan.base}`;
   const channel: Channel = {
     title: `${site.title}: ${plan.tag}`,
     description: `New research papers on ${plan.tag}, from ${site.title}`,
-    urls: { rss: `${base}.rss.xml`, atom: `${base}.atom.xml`, json: `${base}.json` },
+    urls: urlsOf(site, plan.base),
     updated: entries[0]?.date ?? new Date(0),
   };
   return { channel, entries };

@@ -3,21 +3,15 @@ import type { IssueView, Site } from '../view.ts';
 import { renderAtom } from './atom.ts';
 import { channelOf } from './channel.ts';
 import { renderJsonFeed } from './json.ts';
-import type { FeedPlan } from './plan.ts';
+import { feedPaths, type FeedPlan } from './plan.ts';
 import { renderRss } from './rss.ts';
 
-export { planFeeds, papersByTopic, type FeedPlan, type TopicPapers } from './plan.ts';
+export { planFeeds, papersByTopic, feedPaths, type FeedPlan, type TopicPapers } from './plan.ts';
 export { rssText } from './rss.ts';
 export { renderOpml, type OpmlFeed } from './opml.ts';
 
 /** Feed files by their path under `out/`. */
 export type FeedFiles = Map<string, string>;
-
-/** The three files of a channel, by path under `out/`. */
-export function feedPaths(base: string): { rss: string; atom: string; json: string } {
-  if (base === 'feeds') return { rss: 'feeds/rss.xml', atom: 'feeds/atom.xml', json: 'feeds/feed.json' };
-  return { rss: `${base}.rss.xml`, atom: `${base}.atom.xml`, json: `${base}.json` };
-}
 
 /**
  * Renders one channel in RSS 2.0, Atom 1.0 and JSON Feed 1.1. Ids come from issue dates and arXiv

@@ -27,6 +27,12 @@ export interface FeedPlan {
   history?: { page?: number; previous?: number; next?: number };
 }
 
+/** The three files of a channel, by path under `out/`. */
+export function feedPaths(base: string): { rss: string; atom: string; json: string } {
+  if (base === 'feeds') return { rss: 'feeds/rss.xml', atom: 'feeds/atom.xml', json: 'feeds/feed.json' };
+  return { rss: `${base}.rss.xml`, atom: `${base}.atom.xml`, json: `${base}.json` };
+}
+
 /** The base path of the site feed's archive page `n` (1 holds the oldest issues). */
 export function archiveBase(page: number): string {
   return `feeds/archive/${page}`;
