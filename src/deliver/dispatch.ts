@@ -20,7 +20,7 @@ export interface DispatchContext {
   secret: string;
   site: Site;
   sender: Sender;
-  /** How many messages may be on their way at once. */
+  /** How many messages may be on their way at once (more if the transport asks for more `ahead`). */
   parallel: number;
   retry: { attempts: number; delayMs: number };
   progress?: Progress | undefined;
@@ -154,7 +154,8 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     let stopped: string | undefined;
     const stop = (why: string) => (stopped ??= why);
     let failuresInARow = 0;
-    const limit = breakerLimit(ctx.parallel);
+    const parallel = ctx.parallel + (ctx.transport.ahead ?? 0);
+    const limit = breakerLimit(parallel);
     const streak = new FailureStreak<{ delivery: QueuedDelivery; messageId: string; attempts: number }>(RELAY_STREAK);
     const done = (outcome: keyof typeof counts) => {
       counts[outcome]++;
@@ -235,7 +236,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       const page = ledger.queued(date, roundNumber, after, 500);
       if (page.length === 0) break;
       for (const delivery of page) {
-        while (inFlight.size >= ctx.parallel) await Promise.race(inFlight);
+        while (inFlight.size >= parallel) await Promise.race(inFlight);
         if (stopped !== undefined || failure !== undefined) break paging;
         if (ctx.signal?.aborted) {
           stop('stopped on request');

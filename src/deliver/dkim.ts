@@ -1,177 +1,54 @@
-import { createHash, sign, type KeyObject } from 'node:crypto';
-import { relaxedBodyHash, relaxedHeader } from './_relaxed.ts';
+import type { SigningKey } from './_dkim-fields.ts';
+import { SigningThreads } from './_sign-thread.ts';
 import type { Outgoing, Transport } from './transport.ts';
 
 /** A key to sign with, and where its public half is published: `<selector>._domainkey.<domain>`. */
-export interface DkimKey {
-  selector: string;
-  domain: string;
-  algorithm: 'rsa-sha256' | 'ed25519-sha256';
-  privateKey: KeyObject;
-}
+export type DkimKey = SigningKey;
 
 /** Signs whole messages, given as the parts they are sent in. */
 export interface DkimSigner {
   readonly keys: readonly DkimKey[];
-  /** The message's parts with one DKIM-Signature field per key in front. */
+  /**
+   * The message's parts with one DKIM-Signature field per key in front. Parts are taken as they
+   * are when handed in and must not change afterwards (the parts of a template are shared).
+   */
   sign(parts: readonly Buffer[]): Promise<Buffer[]>;
-}
-
-// The fields signed when present. From and Subject are named once more than they occur, so a
-// second From or Subject added on the way breaks the signature (oversigning).
-const SIGNED = new Set([
-  'from',
-  'sender',
-  'reply-to',
-  'to',
-  'cc',
-  'subject',
-  'date',
-  'message-id',
-  'in-reply-to',
-  'references',
-  'mime-version',
-  'content-type',
-  'content-transfer-encoding',
-  'list-id',
-  'list-unsubscribe',
-  'list-unsubscribe-post',
-  'feedback-id',
-  'auto-submitted',
-]);
-const OVERSIGNED = ['from', 'subject'];
-
-const HEADER_END = Buffer.from('\r\n\r\n');
-
-/** Where the header ends: the part holding the blank line, and the offset of the body in it. */
-function splitAt(parts: readonly Buffer[]): { part: number; offset: number } {
-  let tail: Buffer | undefined;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as Buffer;
-    // The blank line may straddle two parts, only ever after a part that ends in CR or LF.
-    if (tail !== undefined) {
-      const seam = Buffer.concat([tail, part.subarray(0, 3)]).indexOf(HEADER_END);
-      if (seam !== -1) return { part: i, offset: seam + HEADER_END.length - tail.length };
-    }
-    const at = part.indexOf(HEADER_END);
-    if (at !== -1) return { part: i, offset: at + HEADER_END.length };
-    const last = part[part.length - 1];
-    tail = last === 0x0d || last === 0x0a ? Buffer.concat([tail ?? Buffer.alloc(0), part]).subarray(-3) : undefined;
-  }
-  return { part: parts.length, offset: 0 };
-}
-
-// The header's fields, each with its folded lines, in order; `text` ends with the blank line's CRLF.
-function fieldsOf(text: string): string[] {
-  return text
-    .slice(0, text.length - 2)
-    .split(/\r\n(?![ \t])/)
-    .filter((field) => field.includes(':'));
-}
-
-// The names for h= (each signed field's, then From and Subject once more: oversigned) and the data
-// they stand for: each named field in relaxed form, a repeated name taking its fields bottom up.
-function headerToSign(text: string): { names: string[]; data: string } {
-  const byName = new Map<string, string[]>();
-  const names: string[] = [];
-  for (const field of fieldsOf(text)) {
-    const name = field.slice(0, field.indexOf(':')).trim().toLowerCase();
-    if (!SIGNED.has(name)) continue;
-    names.push(name);
-    const same = byName.get(name);
-    if (same) same.push(field);
-    else byName.set(name, [field]);
-  }
-  names.push(...OVERSIGNED);
-  let data = '';
-  for (const name of names) {
-    const field = byName.get(name)?.pop();
-    if (field !== undefined) data += `${relaxedHeader(field)}\r\n`;
-  }
-  return { names, data };
-}
-
-// Tags joined with "; ", folded at 76 columns; the names in h= and the signature fold at their own
-// boundaries, where DKIM allows folding white space.
-function fold(words: { text: string; glue: string }[]): string {
-  let out = 'DKIM-Signature:';
-  let column = out.length;
-  for (const { text, glue } of words) {
-    if (column + glue.length + text.length > 76) {
-      out += `\r\n ${text}`;
-      column = 1 + text.length;
-    } else {
-      out += glue + text;
-      column += glue.length + text.length;
-    }
-  }
-  return out;
-}
-
-function signatureField(key: DkimKey, names: string[], bodyHash: string, time: number): string {
-  const words: { text: string; glue: string }[] = [
-    ...['v=1;', `a=${key.algorithm};`, 'c=relaxed/relaxed;', `d=${key.domain};`, `s=${key.selector};`, `t=${time};`].map((text) => ({ text, glue: ' ' })),
-    ...names.map((name, i) => ({ text: `${i === 0 ? 'h=' : ''}${name}${i === names.length - 1 ? ';' : ':'}`, glue: i === 0 ? ' ' : '' })),
-    { text: `bh=${bodyHash};`, glue: ' ' },
-    { text: 'b=', glue: ' ' },
-  ];
-  return fold(words);
-}
-
-function signWith(key: DkimKey, data: Buffer): Promise<Buffer> {
-  // RFC 8463: Ed25519 signs the SHA-256 of the data. Both run on libuv's pool, off the event loop.
-  const ed = key.algorithm === 'ed25519-sha256';
-  const input = ed ? createHash('sha256').update(data).digest() : data;
-  return new Promise((resolve, reject) => sign(ed ? null : 'sha256', input, key.privateKey, (error, signature) => (error ? reject(error) : resolve(signature))));
-}
-
-// The signature's base64, folded in lines of 72 characters after the `b=` that ends the field.
-function withSignature(field: string, signature: Buffer): string {
-  const b64 = signature.toString('base64');
-  const lastLine = field.length - field.lastIndexOf('\n');
-  const first = Math.max(8, 76 - lastLine);
-  const lines = [b64.slice(0, first)];
-  for (let i = first; i < b64.length; i += 72) lines.push(b64.slice(i, i + 72));
-  return `${field}${lines.join('\r\n ')}\r\n`;
+  /** Stops the threads that sign, if they run. */
+  close(): Promise<void>;
 }
 
 /**
  * A signer for these keys (RSA, Ed25519, or both for dual signatures): relaxed/relaxed, SHA-256,
- * the list's fields signed, From and Subject oversigned. Each copy is signed on its final bytes;
- * the parts it shares with other copies are put in relaxed form only once. `now` stamps `t=`:
- * the real clock, since verifiers refuse a signature from the future.
+ * the list's fields signed, From and Subject oversigned. Each copy is signed on its final bytes,
+ * on threads of their own: the parts a copy shares with others go to them, and are put in relaxed
+ * form, only once. `now` stamps `t=`: the real clock, since verifiers refuse a signature from the future.
  */
 export function createDkimSigner(keys: readonly DkimKey[], now: () => Date = () => new Date()): DkimSigner {
+  const threads = new SigningThreads(keys);
   return {
     keys,
+    close: () => threads.close(),
     async sign(parts) {
-      const { part, offset } = splitAt(parts);
-      const head = parts.slice(0, part);
-      const split = parts[part];
-      if (split !== undefined) head.push(split.subarray(0, offset));
-      const body = split === undefined ? [] : [split.subarray(offset), ...parts.slice(part + 1)];
-      const header = headerToSign(Buffer.concat(head).toString('latin1'));
-      const bodyHash = relaxedBodyHash(body);
-      const time = Math.floor(now().getTime() / 1000);
-      const signatures = await Promise.all(
-        keys.map(async (key) => {
-          const field = signatureField(key, header.names, bodyHash, time);
-          const data = Buffer.from(header.data + relaxedHeader(field), 'latin1');
-          return withSignature(field, await signWith(key, data));
-        }),
-      );
-      return [Buffer.from(signatures.join(''), 'latin1'), ...parts];
+      const fields = await threads.sign(parts, Math.floor(now().getTime() / 1000));
+      return [Buffer.from(fields, 'latin1'), ...parts];
     },
   };
 }
+
+// Messages signed ahead of those being sent: enough that a connection that frees up finds one
+// ready, while the signing threads take the processor time left over.
+const SIGNED_AHEAD = 32;
 
 /** A transport that signs every message before handing it on. */
 export function signingTransport(inner: Transport, signer: DkimSigner): Transport {
   return {
     name: inner.name,
+    ahead: (inner.ahead ?? 0) + SIGNED_AHEAD,
     async send(message: Outgoing) {
       return inner.send({ ...message, parts: await signer.sign(message.parts) });
     },
-    close: () => inner.close(),
+    close: async () => {
+      await Promise.all([inner.close(), signer.close()]);
+    },
   };
 }

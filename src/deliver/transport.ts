@@ -44,6 +44,11 @@ export class SendError extends PaperboyError {
 /** Where messages go: an SMTP server, or files. `send` resolves with the server's reply once it said 250. */
 export interface Transport {
   readonly name: string;
+  /**
+   * How many messages more than the dispatch's own `parallel` it should keep on their way: a
+   * transport that works on each message before sending it (signing) is then never left idle.
+   */
+  readonly ahead?: number;
   send(message: Outgoing): Promise<string>;
   close(): Promise<void>;
 }

@@ -86,4 +86,19 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
       expect(await mailauthVerdicts(raw, keys.records)).toEqual([{ domain: 'example.org', selector: keys.selectors[0], result: 'pass' }]);
     }
   });
+
+  it('give each of many messages signed at once its own signature, and sign again after the signer is closed', async () => {
+    const keys = await testKeys(['rsa']);
+    const signer = createDkimSigner(signingKeys({ keys: [{ path: keys.paths[0] as string, selector: keys.selectors[0] as string }], domain: 'example.org' }));
+    const issue = await fixtureIssue();
+    const readers = Array.from({ length: 6 }, (_, i) => ({ id: 100 + i, email: `reader${i}@example.net`, tokenKey: `k${i}` }));
+    const messages = await Promise.all(readers.map((reader) => messageFor(issue, reader)));
+    const signed = await Promise.all(messages.map((m) => signer.sign(m.parts)));
+    for (const parts of signed) expect(await mailauthVerdicts(Buffer.concat(parts), keys.records)).toEqual([{ domain: 'example.org', selector: keys.selectors[0], result: 'pass' }]);
+    // A new thread does not know the parts the first one was sent: they go to it again.
+    await signer.close();
+    const again = Buffer.concat(await signer.sign((messages[0] as Outgoing).parts));
+    expect(await mailauthVerdicts(again, keys.records)).toEqual([{ domain: 'example.org', selector: keys.selectors[0], result: 'pass' }]);
+    await signer.close();
+  });
 });
