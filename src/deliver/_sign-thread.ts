@@ -37,7 +37,7 @@ export class SigningThreads {
   #nextRequest = 0;
   // Messages to sign are handed over in batches, once per turn of the event loop: a message
   // between threads costs more than a signature's data.
-  #batches = new Map<Worker, ToSign[]>();
+  readonly #batches = new Map<Worker, ToSign[]>();
   #flushing: NodeJS.Immediate | undefined;
 
   constructor(keys: readonly SigningKey[]) {
