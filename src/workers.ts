@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
@@ -16,6 +17,6 @@ export function startWorker(callerUrl: string, name: string, options: WorkerOpti
 /** The command that runs a script beside the caller's: node, with tsx's loader when it is TypeScript. */
 export function scriptCommand(callerUrl: string, name: string): string[] {
   const source = callerUrl.endsWith('.ts');
-  const entry = new URL(`./${name}${source ? '.ts' : '.js'}`, callerUrl).pathname;
+  const entry = fileURLToPath(new URL(`./${name}${source ? '.ts' : '.js'}`, callerUrl));
   return source ? ['--import', 'tsx', entry] : [entry];
 }

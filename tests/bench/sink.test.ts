@@ -9,7 +9,10 @@ describe("the delivery benchmark's plain SMTP sink", () => {
   it('takes every message once, with lone dots, dot-stuffed lines and large bodies, over pooled connections', async () => {
     const sink = spawn(process.execPath, scriptCommand(new URL('../../src/bench/dispatch.ts', import.meta.url).href, '_sink'), { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const port = await new Promise<number>((resolve) => sink.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+      const port = await new Promise<number>((resolve, reject) => {
+        sink.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+        sink.once('exit', (code) => reject(new Error(`the sink stopped before listening (exit code ${code})`)));
+      });
       const transport = nodemailer.createTransport({ host: '127.0.0.1', port, pool: true, maxConnections: 3 });
       const bodies = ['.', '.\n.\n..\n', `${'x'.repeat(100_000)}\n.\ny\r\n.`, '', 'a\r\n\r\n.\r\n.\r\n'];
       const sent = await Promise.all(Array.from({ length: 60 }, (_, i) => transport.sendMail({ from: 'a@example.org', to: 'b@example.org', subject: 's', text: bodies[i % bodies.length] })));
