@@ -139,10 +139,9 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
     if (sizeOf(served) > maxBytes) return;
     cache.set(path, served);
     cachedBytes += sizeOf(served);
-    for (const [oldest, entry] of cache) {
+    for (const oldest of cache.keys()) {
       if (cachedBytes <= maxBytes) break;
-      cache.delete(oldest);
-      cachedBytes -= sizeOf(entry);
+      forget(oldest);
     }
   }
 
