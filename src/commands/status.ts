@@ -1,7 +1,30 @@
 import { complaintRate, complaintWarning, describeComplaints } from '../deliverability/index.ts';
 import { findDigests } from '../digest/index.ts';
 import { inZone, nextRun } from '../schedule.ts';
+import type { Ledger, Refusals, Round } from '../ledger/index.ts';
 import type { CommandContext } from './context.ts';
+
+/** The share of a round's deliveries the relay refused (left queued, counted against nobody), and why. */
+interface RelayRefusals {
+  refused: number;
+  of: number;
+  /** The refused share, from 0 to 1. */
+  share: number;
+  reasons: Refusals[];
+}
+
+function relayRefusals(rounds: Ledger, round: Round): RelayRefusals | null {
+  const reasons = rounds.refusals(round.issue, round.round);
+  if (reasons.length === 0) return null;
+  const refused = reasons.reduce((sum, r) => sum + r.count, 0);
+  const of = Object.values(rounds.tally(round.issue, round.round)).reduce((sum, n) => sum + n, 0);
+  return { refused, of, share: of > 0 ? refused / of : 0, reasons };
+}
+
+function describeRefusals(r: RelayRefusals): string {
+  const why = r.reasons.map((reason) => `${reason.count} ${reason.code ? `with ${reason.code}` : 'without a status code'}, latest "${reason.reply}"`).join('; ');
+  return `refused by the relay: ${r.refused} of ${r.of} deliveries (${Math.round(r.share * 100)} %), left queued and counted against nobody: ${why}`;
+}
 
 /** `paperboy status [--json]`: publications, schedule, subscribers, the last dispatch, anything stuck. */
 export async function statusCommand(ctx: CommandContext, flags: { json?: unknown }): Promise<number> {
@@ -39,6 +62,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
   const complaintNote = complaintWarning(complaints);
   if (complaintNote !== undefined) stuck.push(complaintNote);
   if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date))) stuck.push(`the newest digest, ${newest.date}, is not published yet`);
+  const refusals = round ? relayRefusals(ledger.rounds, round) : null;
   const next = nextRun(config.schedule, config.timeZone);
   const nextWeekly = nextRun(config.weeklySchedule, config.timeZone);
   const status = {
@@ -50,6 +74,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     last30Days: recent,
     complaints,
     lastDispatch: round ?? null,
+    relayRefusals: refusals,
     dispatchRunning: lock && !lock.gone ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
     attention: stuck,
   };
@@ -65,6 +90,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
       `last 30 days: ${recent.confirmationsSent} confirmations sent, ${recent.confirmed} confirmed, ${recent.unsubscribed} unsubscribed, ${recent.hardBounces} hard and ${recent.softBounces} soft bounces, ${recent.markedBounced} marked bounced`,
       `spam complaints: ${describeComplaints(complaints)}`,
       `last dispatch: ${round ? `${round.issue}${round.round > 0 ? ` round ${round.round}` : ''}: ${round.status}, ${round.sent} sent, ${round.skipped} skipped, ${round.failed} failed${round.note ? ` (${round.note})` : ''}` : 'none yet'}`,
+      ...(refusals ? [describeRefusals(refusals)] : []),
       ...(lock && !lock.gone ? [`dispatch running: process ${lock.pid} on ${lock.host} since ${lock.acquiredAt}`] : []),
       stuck.length > 0 ? `needs attention:\n${stuck.map((s) => `  - ${s}`).join('\n')}` : 'needs attention: nothing',
     ].join('\n'),

@@ -8,7 +8,8 @@ import type { IssueToSend } from '../site/index.ts';
 import { returnPathFor, signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
 import { buildMessageTemplate, personalize, type MessageTemplate } from './message.ts';
 import { silentProgress, type Progress } from './progress.ts';
-import { FailureStreak, type PendingFailure } from './_streak.ts';
+import { FailureBreaker, type Verdict } from './_breaker.ts';
+import { enhancedCode } from './refusal.ts';
 import { SendError, type Outgoing, type Transport } from './transport.ts';
 import { papersFor, variantKey } from './variants.ts';
 
@@ -37,8 +38,10 @@ export interface DispatchSummary {
   failed: number;
   /** Messages the relay took without ever answering: perhaps delivered, not sent again. */
   doubt: number;
-  /** Deliveries left queued for the next run (temporary failures, or a stop). */
+  /** Deliveries left queued for the next run (temporary failures, refusals, or a stop). */
   queued: number;
+  /** Of those, the ones the relay refused in this run for reasons not the recipient's (policy, rate, content). */
+  refused: number;
   seconds: number;
   /** Why the dispatch stopped before the end, if it did. */
   stopped: string | undefined;
@@ -49,15 +52,14 @@ export function describeDispatch(s: DispatchSummary): string {
   const rate = s.seconds > 0 ? s.sent / s.seconds : 0;
   return (
     `${s.issue}${s.round > 0 ? ` (round ${s.round})` : ''}: ${s.sent} sent, ${s.skipped} skipped, ${s.failed} failed` +
-    `${s.doubt > 0 ? `, ${s.doubt} in doubt` : ''}${s.queued > 0 ? `, ${s.queued} still queued` : ''} in ${s.seconds.toFixed(1)} s (${rate.toFixed(0)} messages a second)`
+    `${s.doubt > 0 ? `, ${s.doubt} in doubt` : ''}${s.queued > 0 ? `, ${s.queued} still queued` : ''}` +
+    `${s.refused > 0 ? ` (${s.refused} refused by the relay)` : ''} in ${s.seconds.toFixed(1)} s (${rate.toFixed(0)} messages a second)`
   );
 }
 
-// Consecutive failed attempts that mean the server is down rather than busy with some messages.
-const breakerLimit = (parallel: number) => Math.max(10, parallel * 2 + 5);
-
-// The same permanent refusal this many times in a row is the relay's, not the recipients'.
-const RELAY_STREAK = 10;
+// More than half of this many recent attempts failing stops a dispatch: the relay is down, or
+// refuses what it is sent, and the failures say nothing about the recipients.
+const BREAKER_WINDOW = 20;
 
 /**
  * The Message-ID of an issue's copy for one subscriber: the same in every run of the same round,
@@ -129,9 +131,11 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
  * Mails an issue to every confirmed subscriber of a cadence, once each. Deliveries are queued in
  * the ledger first and marked sent only after the server's 250, so a dispatch that is stopped or
  * killed is resumed by running it again, which sends only what is not yet sent. Temporary failures
- * are retried with backoff. A permanent failure counts against a subscriber only when it is theirs
- * alone: a relay that refuses to send (login, sender, relaying), or that gives everyone the same
- * refusal, stops the dispatch with everything left queued and nobody's bounce counted. A message
+ * are retried with backoff. A refusal counts against a subscriber only when it is about their
+ * mailbox (`classifyRefusal`) and the relay was taking most messages around it; a refusal for
+ * policy, rate, content or quota is left queued and counted against nobody. A relay that refuses
+ * to send at all (login, sender, relaying), or fails more than half of the recent attempts, stops
+ * the dispatch with everything left queued and nobody's bounce counted. A message
  * the relay took without answering is "in doubt": it is not sent again, and the dispatch stops.
  * `force` starts a new round, so an issue already sent goes out again (once per subscriber).
  */
@@ -148,35 +152,40 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     const write = <T>(work: () => T) => ctx.ledger.write(work);
     const round = await write(() => ledger.open(date, roundNumber, options.cadence ?? 'daily'));
     const make = createMessageMaker(issue, ctx, roundNumber);
-    const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0, doubt: 0 };
+    const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0, doubt: 0, refused: 0 };
     progress.start(ledger.tally(date, roundNumber).queued);
 
     let stopped: string | undefined;
     const stop = (why: string) => (stopped ??= why);
-    let failuresInARow = 0;
     const parallel = ctx.parallel + (ctx.transport.ahead ?? 0);
-    const limit = breakerLimit(parallel);
-    const streak = new FailureStreak<{ delivery: QueuedDelivery; messageId: string; attempts: number }>(RELAY_STREAK);
+    type Held = { delivery: QueuedDelivery; messageId: string; attempts: number };
+    const breaker = new FailureBreaker<Held>(BREAKER_WINDOW);
+    let lastRefusal = '';
     const done = (outcome: keyof typeof counts) => {
       counts[outcome]++;
-      progress.tick(outcome === 'doubt' ? 'failed' : outcome);
+      progress.tick(outcome === 'doubt' ? 'failed' : outcome === 'refused' ? 'deferred' : outcome);
     };
-    // Held permanent failures, once judged: the subscribers' own, or the relay's.
-    const judged = async (verdict: { theirs: PendingFailure<Held>[]; relay?: PendingFailure<Held>[] }) => {
+    // Left queued for the next run, counted against nobody, with the reply and its code for `status`.
+    const refused = async (subscriberId: number, attempts: number, reply: string) => {
+      lastRefusal = reply;
+      await write(() => ledger.refuse(date, roundNumber, subscriberId, { attempts, reply, code: enhancedCode(reply) }));
+      done('refused');
+    };
+    // Held refusals of recipients, once judged: the subscribers' own, or the relay's.
+    const judged = async (verdict: Verdict<Held>) => {
       for (const { delivery: held, error } of verdict.theirs) {
         await write(() => ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', { messageId: held.messageId, attempts: held.attempts, reply: error.reply }));
         await write(() => ctx.store.recordHardBounce(held.delivery.subscriberId, error.reply));
         done('failed');
       }
-      if (!verdict.relay) return;
-      for (const { delivery: held, error } of verdict.relay) {
-        await write(() => ledger.record(date, roundNumber, held.delivery.subscriberId, 'queued', { attempts: held.attempts, reply: error.reply }));
-        done('deferred');
-      }
-      const reply = verdict.relay.at(-1)?.error.reply ?? '';
-      stop(`the relay refused ${verdict.relay.length} messages in a row with the same answer (${reply}); that is the relay's doing, so no subscriber's bounce was counted`);
+      for (const { delivery: held, error } of verdict.relay) await refused(held.delivery.subscriberId, held.attempts, error.reply);
     };
-    type Held = { delivery: QueuedDelivery; messageId: string; attempts: number };
+    const attempted = async (failed: boolean, reply: string) => {
+      await judged(breaker.attempt(failed));
+      if (!breaker.tripped) return;
+      const { failed: count, of } = breaker.recent;
+      stop(`the relay failed ${count} of the last ${of} attempts (last reply: ${reply}); that is the relay's doing, so no subscriber's bounce was counted`);
+    };
 
     const deliver = async (d: QueuedDelivery) => {
       if (d.status !== 'confirmed') {
@@ -193,11 +202,10 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
         attempts++;
         try {
           const reply = await ctx.transport.send(message);
-          failuresInARow = 0;
           await write(() => ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply }));
           await write(() => ctx.store.recordDelivered(d.subscriberId));
           done('sent');
-          return await judged({ theirs: streak.success() });
+          return await attempted(false, reply);
         } catch (error) {
           if (!(error instanceof SendError)) throw error;
           const requeue = async () => {
@@ -215,14 +223,13 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
             stop(`the relay refuses to send: ${error.reply}`);
             return;
           }
-          if (error.permanent) {
-            failuresInARow = 0;
-            // Once the relay is known to refuse everyone, a refusal says nothing about the recipient.
-            if (stopped !== undefined) return requeue();
-            return await judged(streak.fail({ delivery: { delivery: d, messageId: message.messageId, attempts }, error }));
+          await attempted(true, error.reply);
+          if (error.kind === 'refused') return refused(d.subscriberId, attempts, error.reply);
+          if (error.kind === 'recipient') {
+            // Once the dispatch stopped, a refusal can no longer be weighed against the attempts after it.
+            if (stopped !== undefined) return refused(d.subscriberId, attempts, error.reply);
+            return await judged(breaker.hold({ delivery: { delivery: d, messageId: message.messageId, attempts }, error }));
           }
-          failuresInARow++;
-          if (failuresInARow >= limit) stop(`the SMTP server seems down: the last ${failuresInARow} attempts failed (${error.reply})`);
           if (stopped !== undefined || tries >= ctx.retry.attempts || ctx.signal?.aborted) return requeue();
           await sleep(ctx.retry.delayMs * 2 ** (tries - 1));
         }
@@ -252,11 +259,14 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       }
     }
     await Promise.all(inFlight);
-    await judged(streak.end(counts.sent > 0));
+    await judged(breaker.end(counts.sent > 0));
     progress.finish();
     if (failure !== undefined) throw failure;
 
     const final = ledger.tally(date, roundNumber);
+    if (stopped === undefined && counts.refused > 0) {
+      stop(`the relay refused ${counts.refused} of ${counts.refused + counts.sent + counts.failed} deliveries (last reply: ${lastRefusal}); that is its doing or the sender's, so no subscriber's bounce was counted`);
+    }
     if (stopped === undefined && final.queued > 0) {
       stop(`${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`);
     }
@@ -270,6 +280,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       failed: counts.failed,
       doubt: final.doubt,
       queued: final.queued,
+      refused: counts.refused,
       seconds: (performance.now() - started) / 1000,
       stopped,
     };

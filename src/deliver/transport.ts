@@ -3,6 +3,7 @@ import { removeLeftovers, writeError } from '../files.ts';
 import { join } from 'node:path';
 import { SmtpPool, type SmtpFailure } from './_smtp-pool.ts';
 import { PaperboyError } from '../errors.ts';
+import { classifyRefusal, type FailureKind } from './refusal.ts';
 
 /** One message on its way: who it is from and to on the envelope, and its bytes in parts. */
 export interface Outgoing {
@@ -16,14 +17,6 @@ export function rawMessage(message: Outgoing): Buffer {
   return Buffer.concat(message.parts);
 }
 
-/**
- * How a delivery failed, and so whom it says something about: the recipient (their mailbox was
- * refused), the message (its content was refused), the relay (it refuses to send at all: login,
- * sender, relaying), a temporary refusal or a broken connection (try again), or doubt (the relay
- * took the whole message and never answered: it may have been delivered).
- */
-export type FailureKind = 'recipient' | 'message' | 'relay' | 'temporary' | 'connection' | 'doubt';
-
 /** A message the server did not take, with its reply. */
 export class SendError extends PaperboyError {
   override name = 'SendError';
@@ -35,10 +28,6 @@ export class SendError extends PaperboyError {
     this.reply = reply;
   }
 
-  /** Whether the failure says something about the recipient alone. */
-  get permanent(): boolean {
-    return this.kind === 'recipient' || this.kind === 'message';
-  }
 }
 
 /** Where messages go: an SMTP server, or files. `send` resolves with the server's reply once it said 250. */
@@ -64,20 +53,15 @@ export interface SmtpOptions {
   name?: string;
 }
 
-// Replies to RCPT that are about the sender or the relay, not about the recipient's mailbox.
-const RELAY_WORDING = /relay|authenticat|not (?:permitted|allowed|authori[sz]ed) to send|sender (?:address )?(?:rejected|not|unverified|verify)|unverified sender|\b5\.7\.(?:0|8|9|26|27|30)\b/i;
-
 function classify(error: SmtpFailure): SendError {
-  const code = error.responseCode;
   const reply = (error.response ?? error.message).replace(/\s+/g, ' ').trim();
-  const kind = (what: FailureKind, text = reply) => new SendError(what, text, { cause: error });
-  if (error.afterMessage) return kind('doubt', `the relay took the whole message and did not answer: ${reply}`);
-  if (error.code === 'EAUTH') return kind('relay', `the relay refused the login: ${reply}`);
-  if (code === undefined) return kind('connection', `${error.code ?? 'ERROR'}: ${reply}`);
-  if (code < 500) return kind('temporary');
-  if (error.command === 'RCPT TO') return kind(RELAY_WORDING.test(reply) ? 'relay' : 'recipient');
-  if (error.command === 'DATA') return kind('message');
-  return kind('relay');
+  // A login refused, or impossible (no credentials the server takes), whatever the command.
+  const login = error.code === 'EAUTH';
+  const kind = classifyRefusal({ command: login ? 'AUTH' : error.command, code: error.responseCode, reply }, error.afterMessage);
+  if (login) return new SendError(kind, `the relay refused the login: ${reply}`, { cause: error });
+  if (kind === 'doubt') return new SendError(kind, `the relay took the whole message and did not answer: ${reply}`, { cause: error });
+  if (kind === 'connection') return new SendError(kind, `${error.code ?? 'ERROR'}: ${reply}`, { cause: error });
+  return new SendError(kind, reply, { cause: error });
 }
 
 /**

@@ -28,6 +28,18 @@ export interface Round {
   note: string;
 }
 
+/** Deliveries of a round the relay refused for one reason: its enhanced status code, if it gave one. */
+export interface Refusals {
+  /** The enhanced status code of the replies, such as `5.7.1`; null for replies without one. */
+  code: string | null;
+  count: number;
+  /** The latest reply given for it. */
+  reply: string;
+}
+
+// The reason a refused delivery is left queued with: the one spelling of it, written and read here.
+const REFUSED = 'refused by the relay';
+
 /** Deliveries by status. */
 export type Tally = Record<DeliveryStatus, number>;
 
@@ -157,6 +169,32 @@ export class Ledger {
       reason: detail.reason ?? '',
       now: this.#now().toISOString(),
     });
+  }
+
+  /**
+   * Leaves a delivery queued because the relay refused it for a reason that is not the recipient's
+   * (policy, rate, content): the next run tries again; `refusals` reports it.
+   */
+  refuse(issue: string, round: number, subscriberId: number, detail: { attempts: number; reply: string; code: string | undefined }): void {
+    this.record(issue, round, subscriberId, 'queued', { attempts: detail.attempts, reply: detail.reply, reason: detail.code ? `${REFUSED} (${detail.code})` : REFUSED });
+  }
+
+  /** The deliveries of a round left queued by a relay's refusal, by reason, most first, with the latest reply of each. */
+  refusals(issue: string, round: number): Refusals[] {
+    const groups = this.#db
+      .prepare<[string, number, string, string], { reason: string; count: number }>(
+        `SELECT reason, count(*) AS count FROM deliveries WHERE issue = ? AND round = ? AND status = 'queued' AND (reason = ? OR reason LIKE ?)
+         GROUP BY reason ORDER BY count DESC, reason`,
+      )
+      .all(issue, round, REFUSED, `${REFUSED} (%`);
+    const latest = this.#db.prepare<[string, number, string], { last_reply: string }>(
+      "SELECT last_reply FROM deliveries WHERE issue = ? AND round = ? AND status = 'queued' AND reason = ? ORDER BY updated_at DESC LIMIT 1",
+    );
+    return groups.map((g) => ({
+      code: g.reason === REFUSED ? null : g.reason.slice(REFUSED.length + 2, -1),
+      count: g.count,
+      reply: latest.get(issue, round, g.reason)?.last_reply ?? '',
+    }));
   }
 
   /** Deliveries of a round by status. */
