@@ -7,6 +7,7 @@ import type { CommandContext } from './context.ts';
 /** The share of a round's deliveries the relay refused (left queued, counted against nobody), and why. */
 interface RelayRefusals {
   refused: number;
+  /** The deliveries the relay answered: taken, refused, or left in doubt. */
   of: number;
   /** The refused share, from 0 to 1. */
   share: number;
@@ -17,13 +18,15 @@ function relayRefusals(rounds: Ledger, round: Round): RelayRefusals | null {
   const reasons = rounds.refusals(round.issue, round.round);
   if (reasons.length === 0) return null;
   const refused = reasons.reduce((sum, r) => sum + r.count, 0);
-  const of = Object.values(rounds.tally(round.issue, round.round)).reduce((sum, n) => sum + n, 0);
+  // Of the deliveries the relay was offered and answered: those it took, refused or left in doubt.
+  const tally = rounds.tally(round.issue, round.round);
+  const of = tally.sent + tally.failed + tally.doubt + refused;
   return { refused, of, share: of > 0 ? refused / of : 0, reasons };
 }
 
 function describeRefusals(r: RelayRefusals): string {
   const why = r.reasons.map((reason) => `${reason.count} ${reason.code ? `with ${reason.code}` : 'without a status code'}, latest "${reason.reply}"`).join('; ');
-  return `refused by the relay: ${r.refused} of ${r.of} deliveries (${Math.round(r.share * 100)} %), left queued and counted against nobody: ${why}`;
+  return `refused by the relay: ${r.refused} of the ${r.of} deliveries it was offered (${Math.round(r.share * 100)} %), left queued and counted against nobody: ${why}`;
 }
 
 /** `paperboy status [--json]`: publications, schedule, subscribers, the last dispatch, anything stuck. */

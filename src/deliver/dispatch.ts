@@ -161,6 +161,8 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     type Held = { delivery: QueuedDelivery; messageId: string; attempts: number };
     const breaker = new FailureBreaker<Held>(BREAKER_WINDOW);
     let lastRefusal = '';
+    // Refused in this run: not tried again in it.
+    const refusedNow = new Set<number>();
     const done = (outcome: keyof typeof counts) => {
       counts[outcome]++;
       progress.tick(outcome === 'doubt' ? 'failed' : outcome === 'refused' ? 'deferred' : outcome);
@@ -168,6 +170,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     // Left queued for the next run, counted against nobody, with the reply and its code for `status`.
     const refused = async (subscriberId: number, attempts: number, reply: string) => {
       lastRefusal = reply;
+      refusedNow.add(subscriberId);
       await write(() => ledger.refuse(date, roundNumber, subscriberId, { attempts, reply, code: enhancedCode(reply) }));
       done('refused');
     };
@@ -238,10 +241,18 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
 
     const inFlight = new Set<Promise<void>>();
     let failure: unknown;
+    // Deliveries the relay refused in an earlier run go last: a relay that refuses some of the list
+    // must not keep the rest from being tried.
     let after = 0;
+    let refusedBefore = false;
     paging: for (;;) {
-      const page = ledger.queued(date, roundNumber, after, 500);
-      if (page.length === 0) break;
+      const page = ledger.queued(date, roundNumber, after, 500, refusedBefore);
+      if (page.length === 0) {
+        if (refusedBefore) break;
+        refusedBefore = true;
+        after = 0;
+        continue;
+      }
       for (const delivery of page) {
         while (inFlight.size >= parallel) await Promise.race(inFlight);
         if (stopped !== undefined || failure !== undefined) break paging;
@@ -250,6 +261,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
           break paging;
         }
         after = delivery.subscriberId;
+        if (refusedNow.has(delivery.subscriberId)) continue;
         const task: Promise<void> = deliver(delivery)
           .catch((error: unknown) => {
             failure ??= error;

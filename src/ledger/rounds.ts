@@ -145,14 +145,19 @@ export class Ledger {
     })();
   }
 
-  /** The next queued deliveries after a subscriber id, in id order: a page at a time, never the whole list. */
-  queued(issue: string, round: number, afterId: number, limit: number): QueuedDelivery[] {
+  /**
+   * The next queued deliveries after a subscriber id, in id order: a page at a time, never the whole
+   * list. Those a relay refused before come apart (`refused`), so that they can be tried last.
+   */
+  queued(issue: string, round: number, afterId: number, limit: number, refused = false): QueuedDelivery[] {
     return this.#db
-      .prepare<[string, number, number, number], { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; token_key: string; attempts: number }>(
+      .prepare<[string, number, number, string, string, number], { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; token_key: string; attempts: number }>(
         `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-         WHERE d.issue = ? AND d.round = ? AND d.status = 'queued' AND d.subscriber_id > ? ORDER BY d.subscriber_id LIMIT ?`,
+         WHERE d.issue = ? AND d.round = ? AND d.status = 'queued' AND d.subscriber_id > ?
+           AND (d.reason = ? OR d.reason LIKE ?) = ${refused ? 1 : 0}
+         ORDER BY d.subscriber_id LIMIT ?`,
       )
-      .all(issue, round, afterId, limit)
+      .all(issue, round, afterId, REFUSED, `${REFUSED} (%`, limit)
       .map((r) => ({ subscriberId: r.subscriber_id, email: r.email, status: r.status, topics: JSON.parse(r.topics) as string[], tokenKey: r.token_key, attempts: r.attempts }));
   }
 

@@ -61,6 +61,87 @@ describe('a relay that refuses every recipient', () => {
   });
 });
 
+// A reply whose words change with every message, as relays write them: a reference, an id, a time.
+let serial = 48_213;
+const varying = (text: string) => () => `${text.replace('N', String(serial++)).replace('ID', Math.random().toString(36).slice(2, 17))}`;
+const readerNumber = (address: string) => Number(/^reader(\d+)@/.exec(address)?.[1] ?? 0);
+
+describe('a relay that refuses everyone, its words changing with every message', () => {
+  for (const [what, stage, code, shown, text] of [
+    ['a rate limit, at RCPT', 'rcpt', 550, '5.7.1 Rate limit exceeded, try later [ref ', varying('5.7.1 Rate limit exceeded, try later [ref N]')],
+    ['spam, after DATA', 'data', 554, '5.7.1 Message content rejected as spam; id=', varying('5.7.1 Message content rejected as spam; id=ID')],
+    ['a sending quota, after DATA', 'data', 550, '5.7.1 Daily sending quota exceeded. ', varying('5.7.1 Daily sending quota exceeded. ID.N - gsmtp')],
+    ['"unknown user" to everyone, at RCPT', 'rcpt', 550, '5.1.1 <someone>: Recipient address rejected [ref ', varying('5.1.1 <someone>: Recipient address rejected [ref N]')],
+    ['a refusal with no status code, at RCPT', 'rcpt', 550, 'Rejected, queue id ', varying('Rejected, queue id ID')],
+  ] as const) {
+    it(`(${what}) stops, exits 1, prints the reply, leaves the rest queued and bounces nobody, run after run`, async () => {
+      const refusal = () => ({ code, message: text() });
+      const smtp = await sink(stage === 'rcpt' ? { rcpt: refusal } : { data: refusal });
+      const project = await testProject(readers(30), { PAPERBOY_SMTP_URL: smtp.url });
+      for (let run = 0; run < 3; run++) {
+        const dispatch = await paperboy(['dispatch'], { env: project.env });
+        expect(dispatch.status).toBe(1);
+        expect(dispatch.stdout).toMatch(/^2031-02-03: 0 sent, 0 skipped, 0 failed, 30 still queued/);
+        expect(dispatch.stderr).toMatch(/stopped: the relay failed 1\d of the last \d+ attempts \(last reply: 55\d /);
+        expect(dispatch.stderr).toContain(`${code} ${shown}`);
+      }
+      expect(smtp.messages).toHaveLength(0);
+      project.withStore((store) => {
+        expect(store.counts()).toMatchObject({ confirmed: 30, bounced: 0 });
+        expect([...store.list()].filter((s) => s.hardBounces > 0)).toEqual([]);
+      });
+    });
+  }
+
+  it('genuine unknown users among them still bounce, their replies as varied as they come', async () => {
+    const unknown = new Set([5, 17, 29]);
+    const reply = varying('5.1.1 The email account that you tried to reach does not exist. ID.N - gsmtp');
+    const smtp = await sink({ rcpt: (to) => (unknown.has(readerNumber(to)) ? { code: 550, message: reply() } : undefined) });
+    const project = await testProject(readers(30), { PAPERBOY_SMTP_URL: smtp.url });
+    for (const argv of [['dispatch'], ['dispatch', '--force'], ['dispatch', '--force']]) {
+      const dispatch = await paperboy(argv, { env: project.env });
+      expect(dispatch.status).toBe(0);
+    }
+    project.withStore((store) => {
+      for (const n of unknown) expect(store.find(`reader${n}@example.org`)).toMatchObject({ status: 'bounced', hardBounces: 3 });
+      expect(store.counts()).toMatchObject({ confirmed: 27, bounced: 3 });
+    });
+  });
+});
+
+describe('a relay that refuses part of the list with one policy reply', () => {
+  for (const [what, refuses, share] of [
+    ['60 % of recipients', (n: number) => n % 5 < 3, 60],
+    ['every other one', (n: number) => n % 2 === 0, 50],
+  ] as const) {
+    it(`(${what}) bounces nobody in three runs; the round and \`status\` say which share was refused, and why`, async () => {
+      const smtp = await sink({ rcpt: (to) => (refuses(readerNumber(to)) ? { code: 550, message: '5.7.1 Message rejected by policy' } : undefined) });
+      const project = await testProject(readers(40), { PAPERBOY_SMTP_URL: smtp.url });
+      for (let run = 0; run < 3; run++) {
+        const dispatch = await paperboy(['dispatch'], { env: project.env });
+        expect(dispatch.status).toBe(1);
+        expect(dispatch.stdout).toMatch(/ 0 failed, \d+ still queued \(\d+ refused by the relay\)/);
+        expect(dispatch.stderr).toContain('550 5.7.1 Message rejected by policy');
+        expect(dispatch.stderr).toMatch(/no subscriber's bounce was counted/);
+      }
+      project.withStore((store) => {
+        expect(store.counts()).toMatchObject({ confirmed: 40, bounced: 0 });
+        expect([...store.list()].filter((s) => s.hardBounces > 0)).toEqual([]);
+      });
+      // Those the relay takes got the issue once each; those it refuses are still queued.
+      const taken = readers(40).filter((r) => !refuses(readerNumber(r)));
+      expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(taken.sort());
+
+      const refused = 40 - taken.length;
+      const status = await paperboy(['status'], { env: project.env });
+      expect(status.stdout).toContain(`refused by the relay: ${refused} of the 40 deliveries it was offered (${share} %), left queued and counted against nobody`);
+      expect(status.stdout).toMatch(new RegExp(`${refused} with 5\\.7\\.1, latest "550 5\\.7\\.1 Message rejected by policy"`));
+      const json = JSON.parse((await paperboy(['status', '--json'], { env: project.env })).stdout) as { relayRefusals: unknown };
+      expect(json.relayRefusals).toEqual({ refused, of: 40, share: share / 100, reasons: [{ code: '5.7.1', count: refused, reply: '550 5.7.1 Message rejected by policy' }] });
+    });
+  }
+});
+
 describe('a relay that goes silent', () => {
   it('after DATA: the dispatch stops within the timeout, calls those messages in doubt, and never sends them again', async () => {
     let silent = true;
