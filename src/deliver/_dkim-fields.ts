@@ -9,8 +9,9 @@ export interface SigningKey {
   privateKey: KeyObject;
 }
 
-// The fields signed when present. From and Subject are named once more than they occur, so a
-// second From or Subject added on the way breaks the signature (oversigning).
+// The fields signed. Each is named once more than it occurs (a field that is absent, once), so a
+// copy of any of them added on the way, above or below, breaks the signature: oversigning. A
+// forwarder that prepends its own List-Unsubscribe or Content-Type cannot pass it off as ours.
 const SIGNED = new Set([
   'from',
   'sender',
@@ -31,7 +32,7 @@ const SIGNED = new Set([
   'feedback-id',
   'auto-submitted',
 ]);
-const OVERSIGNED = ['from', 'subject'];
+const OVERSIGNED = [...SIGNED];
 
 const HEADER_END = Buffer.from('\r\n\r\n');
 
@@ -61,7 +62,7 @@ function fieldsOf(text: string): string[] {
     .filter((field) => field.includes(':'));
 }
 
-// The names for h= (each signed field's, then From and Subject once more: oversigned) and the data
+// The names for h= (each signed field's, then every signable name once more: oversigned) and the data
 // they stand for: each named field in relaxed form, a repeated name taking its fields bottom up.
 function headerToSign(text: string): { names: string[]; data: string } {
   const byName = new Map<string, string[]>();
@@ -128,7 +129,7 @@ function signatureOf(key: SigningKey, data: Buffer): Buffer {
 
 /**
  * The DKIM-Signature fields of a message given as its parts, one per key, in order, each ending
- * in CRLF: relaxed/relaxed, SHA-256, the list's fields signed, From and Subject oversigned.
+ * in CRLF: relaxed/relaxed, SHA-256, the list's fields signed and oversigned.
  * `time` is the `t=` tag, in seconds. Synchronous: it runs on the signing thread.
  */
 export function signatureFields(keys: readonly SigningKey[], parts: readonly Buffer[], time: number): string {

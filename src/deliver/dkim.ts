@@ -19,7 +19,7 @@ export interface DkimSigner {
 
 /**
  * A signer for these keys (RSA, Ed25519, or both for dual signatures): relaxed/relaxed, SHA-256,
- * the list's fields signed, From and Subject oversigned. Each copy is signed on its final bytes,
+ * the list's fields signed and oversigned (a copy of any added on the way breaks it). Each copy is signed on its final bytes,
  * on threads of their own: the parts a copy shares with others go to them, and are put in relaxed
  * form, only once. `now` stamps `t=`: the real clock, since verifiers refuse a signature from the future.
  */
