@@ -25,8 +25,9 @@ function relayRefusals(rounds: Ledger, round: Round): RelayRefusals | null {
 }
 
 function describeRefusals(r: RelayRefusals): string {
-  const why = r.reasons.map((reason) => `${reason.count} ${reason.code ? `with ${reason.code}` : 'without a status code'}, latest "${reason.reply}"`).join('; ');
-  return `refused by the relay: ${r.refused} of the ${r.of} deliveries it was offered (${Math.round(r.share * 100)} %), left queued and counted against nobody: ${why}`;
+  const why = r.reasons.map((reason) => `${reason.count} ${reason.code ? `with ${reason.code}` : 'without a status code'}, latest "${reason.reply}"`);
+  const share = `${r.refused} of the ${r.of} deliveries it was offered (${Math.round(r.share * 100)} %)`;
+  return `refused by the relay: ${share}, left queued and counted against nobody: ${why.join('; ')}`;
 }
 
 /** `paperboy status [--json]`: publications, schedule, subscribers, the last dispatch, anything stuck. */

@@ -75,7 +75,10 @@ export class FailureBreaker<T> {
       return { theirs: [], relay };
     }
     const theirs: HeldFailure<T>[] = [];
-    while (this.#held.length > 0 && this.#attempts - (this.#held[0]?.at ?? 0) >= this.#size) theirs.push((this.#held.shift() as { failure: HeldFailure<T> }).failure);
+    for (let first = this.#held[0]; first !== undefined && this.#attempts - first.at >= this.#size; first = this.#held[0]) {
+      theirs.push(first.failure);
+      this.#held.shift();
+    }
     return { theirs, relay: [] };
   }
 }

@@ -187,7 +187,8 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       await judged(breaker.attempt(failed));
       if (!breaker.tripped) return;
       const { failed: count, of } = breaker.recent;
-      stop(`the relay failed ${count} of the last ${of} attempts (last reply: ${reply}); that is the relay's doing, so no subscriber's bounce was counted`);
+      const why = `the relay failed ${count} of the last ${of} attempts (last reply: ${reply})`;
+      stop(`${why}; that is the relay's doing, so no subscriber's bounce was counted`);
     };
 
     const deliver = async (d: QueuedDelivery) => {
@@ -277,7 +278,9 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
 
     const final = ledger.tally(date, roundNumber);
     if (stopped === undefined && counts.refused > 0) {
-      stop(`the relay refused ${counts.refused} of ${counts.refused + counts.sent + counts.failed} deliveries (last reply: ${lastRefusal}); that is its doing or the sender's, so no subscriber's bounce was counted`);
+      const offered = counts.refused + counts.sent + counts.failed;
+      const why = `the relay refused ${counts.refused} of ${offered} deliveries (last reply: ${lastRefusal})`;
+      stop(`${why}; that is its doing or the sender's, so no subscriber's bounce was counted`);
     }
     if (stopped === undefined && final.queued > 0) {
       stop(`${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`);

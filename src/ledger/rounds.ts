@@ -181,7 +181,8 @@ export class Ledger {
    * (policy, rate, content): the next run tries again; `refusals` reports it.
    */
   refuse(issue: string, round: number, subscriberId: number, detail: { attempts: number; reply: string; code: string | undefined }): void {
-    this.record(issue, round, subscriberId, 'queued', { attempts: detail.attempts, reply: detail.reply, reason: detail.code ? `${REFUSED} (${detail.code})` : REFUSED });
+    const reason = detail.code ? `${REFUSED} (${detail.code})` : REFUSED;
+    this.record(issue, round, subscriberId, 'queued', { attempts: detail.attempts, reply: detail.reply, reason });
   }
 
   /** The deliveries of a round left queued by a relay's refusal, by reason, most first, with the latest reply of each. */
