@@ -22,7 +22,8 @@ export function enhancedCode(reply: string): string | undefined {
   return /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})(?![.\d])/.exec(reply.trim())?.[1];
 }
 
-// Without an enhanced code, replies to RCPT that speak of the sender or the relay, not the mailbox.
+// Words that name the sender or the relay, not the mailbox, as what is refused: read only where the
+// enhanced code leaves it open (none, an "other" status, or a policy status that may mean relaying).
 const RELAY_WORDING = /relay|authenticat|not (?:permitted|allowed|authori[sz]ed) to send|sender (?:address )?(?:rejected|not|unverified|verify)|unverified sender/i;
 
 // Enhanced codes (subject.detail) that say the relay will not send for this sender at all: a bad
