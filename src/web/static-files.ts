@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { constants as fs, type Stats } from 'node:fs';
+import { open, realpath, stat } from 'node:fs/promises';
+import { extname, join, normalize, relative as relativePath, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 
@@ -9,6 +10,9 @@ const brotliAsync = promisify(brotliCompress);
 
 /** One file of out/ as it is served: its bytes in each encoding, a strong ETag, and when it changed. */
 interface Served {
+  /** The file's real path and inode: a link pointed elsewhere since is not this file. */
+  real: string;
+  ino: number;
   mtimeMs: number;
   size: number;
   lastModified: string;
@@ -57,6 +61,13 @@ export const PUBLISHED_FILES: Record<string, string> = {
   'favicon.svg': 'public, max-age=86400',
   'favicon.ico': 'public, max-age=86400',
 };
+
+/** Whether a path relative to out/ (with `/`) is in a published place: the home page, a published file or folder. */
+function isPublished(relative: string): boolean {
+  if (relative === 'index.html' || Object.hasOwn(PUBLISHED_FILES, relative)) return true;
+  const [top, ...rest] = relative.split('/');
+  return rest.length > 0 && top !== undefined && Object.hasOwn(PUBLISHED_FOLDERS, top);
+}
 
 /** The headers of a request that decide what a response holds. */
 export interface ConditionalRequest {
@@ -145,12 +156,39 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
     }
   }
 
-  async function read(path: string, mtimeMs: number, size: number, variant: Variant | undefined): Promise<Served & { variant: string }> {
-    const bytes = await readFile(path);
+  // Where a path of out/ really leads: a regular file whose real path is in a published place of
+  // the real out/, or nothing. A link to data/, to /etc, to out/outbox/, a folder or a pipe is refused.
+  async function published(path: string): Promise<{ real: string; info: Stats } | undefined> {
+    const [real, top] = await Promise.all([realpath(path).catch(() => undefined), realpath(outDir).catch(() => undefined)]);
+    if (real === undefined || top === undefined) return undefined;
+    const inside = relativePath(top, real);
+    if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || !isPublished(inside.split(sep).join('/'))) return undefined;
+    const info = await stat(real).catch(() => undefined);
+    return info?.isFile() ? { real, info } : undefined;
+  }
+
+  // Reads the file found at `real` only if it is still the one that was checked: opened without
+  // following a link and without waiting on a pipe put there since.
+  async function readChecked(real: string, info: Stats): Promise<Buffer> {
+    const handle = await open(real, fs.O_RDONLY | fs.O_NOFOLLOW | fs.O_NONBLOCK);
+    try {
+      const now = await handle.stat();
+      if (!now.isFile() || now.ino !== info.ino || now.dev !== info.dev) throw Object.assign(new Error(`${real}: changed while read`), { code: 'ENOENT' });
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function read(path: string, real: string, info: Stats, variant: Variant | undefined): Promise<Served & { variant: string }> {
+    const { mtimeMs, size } = info;
+    const bytes = await readChecked(real, info);
     const identity = variant ? Buffer.from(variant.transform(bytes.toString('utf8'))) : bytes;
     const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27);
     const served: Served & { variant: string } = {
       variant: variant?.name ?? '',
+      real,
+      ino: info.ino,
       mtimeMs,
       size,
       lastModified: new Date(Math.floor(mtimeMs / 1000) * 1000).toUTCString(),
@@ -172,30 +210,32 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
   }
 
   async function load(path: string, variant?: Variant): Promise<Served | undefined> {
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile()) {
+    const found = await published(path);
+    if (!found) {
       forget(path);
       return undefined;
     }
+    const { real, info } = found;
     const hit = cache.get(path);
-    if (hit && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.variant === (variant?.name ?? '')) {
+    if (hit && hit.real === real && hit.ino === info.ino && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.variant === (variant?.name ?? '')) {
       // Served again: it moves to the back of the eviction order.
       cache.delete(path);
       cache.set(path, hit);
       return hit;
     }
-    const key = `${path}\0${variant?.name ?? ''}\0${info.mtimeMs}\0${info.size}`;
+    const key = `${path}\0${real}\0${info.ino}\0${variant?.name ?? ''}\0${info.mtimeMs}\0${info.size}`;
     let pending = loading.get(key);
     if (!pending) {
-      pending = read(path, info.mtimeMs, info.size, variant).finally(() => loading.delete(key));
+      pending = read(path, real, info, variant).finally(() => loading.delete(key));
       loading.set(key, pending);
       pending.then((served) => keep(path, served), () => undefined);
     }
     try {
       return await pending;
     } catch (error) {
-      // Gone between the stat and the read.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      // Gone between the stat and the read, or a link put in its place.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ELOOP') {
         forget(path);
         return undefined;
       }
