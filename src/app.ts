@@ -204,6 +204,9 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       health: health(nextRun),
       metrics: metrics(),
       metricsToken: config.metricsToken,
+      log,
+      trustProxy: config.trustProxy,
+      allowReservedAddresses: config.allowReservedAddresses,
     }),
     jobs: (signal) => ({ config, builder, ledger: ledger(), dispatch: () => dispatchContext(), log, signal, now }),
     async close() {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
@@ -26,6 +27,33 @@ export function durationMs(text: string): number {
   return Number(m?.[1] ?? 0) * unit;
 }
 
+/** Which proxies in front of the web server are believed about the client's address (X-Forwarded-For). */
+export type TrustProxy = false | number | readonly string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+// An address, a network (`10.0.0.0/8`, `fd00::/8`) or one of the named ranges.
+function isProxyAddress(item: string): boolean {
+  if (PROXY_NAMES.has(item)) return true;
+  const [address = '', prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+const trustProxy = z
+  .string()
+  .refine(
+    (text) => /^\d{1,2}$/.test(text.trim()) ? Number(text) >= 1 : list(text).length > 0 && list(text).every(isProxyAddress),
+    'must be a number of proxies (1, 2, …) or their addresses or networks, comma-separated (such as 127.0.0.1 or 10.0.0.0/8,loopback)',
+  );
+
+/** The setting's value as the web server takes it: off, a count of hops, or the proxies' addresses. */
+function trustProxyOf(text: string | undefined): TrustProxy {
+  if (text === undefined) return false;
+  return /^\d+$/.test(text.trim()) ? Number(text) : Object.freeze(list(text));
+}
+
 /** A DKIM selector: a DNS label such as `paperboy` (dots allowed, as in `2026.mail`). */
 export const DKIM_SELECTOR = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
@@ -33,6 +61,8 @@ const schema = z.object({
   PAPERBOY_SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://papers.example.org' }).optional(),
   PAPERBOY_PORT: port.default(8080),
   PAPERBOY_HOST: z.string().regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'must be an address to listen on, such as 127.0.0.1, 0.0.0.0 or ::').default('127.0.0.1'),
+  PAPERBOY_TRUST_PROXY: trustProxy.optional(),
+  PAPERBOY_ALLOW_RESERVED_ADDRESSES: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
   PAPERBOY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   PAPERBOY_TEMPLATES_DIR: z.string().min(1).optional(),
   PAPERBOY_FROM: z
@@ -146,6 +176,10 @@ export interface Config {
   readonly port: number;
   /** Where the web server and the inbound receiver listen (loopback unless told otherwise). */
   readonly host: string;
+  /** The proxies in front of the web server whose X-Forwarded-For is believed (off: none). */
+  readonly trustProxy: TrustProxy;
+  /** Whether the subscribe form takes addresses at reserved names (`localhost`, `.test`…), for testing. */
+  readonly allowReservedAddresses: boolean;
   /** The bearer token `/metrics` asks for; without one, `/metrics` is off. */
   readonly metricsToken: string | undefined;
   /** The templates folder: PAPERBOY_TEMPLATES_DIR, else the project's own (undefined here). */
@@ -241,6 +275,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     site: Object.freeze({ url: siteUrl, title, language: 'en' }),
     port: s.PAPERBOY_PORT,
     host: s.PAPERBOY_HOST.replace(/^\[|\]$/g, ''),
+    trustProxy: trustProxyOf(s.PAPERBOY_TRUST_PROXY),
+    allowReservedAddresses: ['true', '1', 'yes'].includes(s.PAPERBOY_ALLOW_RESERVED_ADDRESSES ?? 'false'),
     metricsToken: s.PAPERBOY_METRICS_TOKEN,
     templatesDir: s.PAPERBOY_TEMPLATES_DIR === undefined ? undefined : resolve(cwd, s.PAPERBOY_TEMPLATES_DIR),
     warnings: Object.freeze(unknownSettings(Object.keys(merged))),

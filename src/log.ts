@@ -22,3 +22,12 @@ export function createLogger(level: LogLevel, write: (line: string) => void, now
 
 /** A logger that says nothing. */
 export const silentLogger: Logger = createLogger('silent', () => undefined);
+
+// An address (`ann@example.org`, a list address with a token in it) and a link token (`u1a-0-<24 hex>`).
+const ADDRESS = /[^\s<>()[\]"',;:@]+@[^\s<>()[\]"',;:@]+/g;
+const TOKEN = /\b[cupb][0-9a-z]+-[0-9a-z]+-[0-9a-f]{24}\b|([?&]token=)[^&\s"']+/g;
+
+/** A text made fit for a log: every email address and every link token in it replaced by a placeholder. */
+export function scrubbed(text: string): string {
+  return text.replace(ADDRESS, '[address]').replace(TOKEN, (_match, query: string | undefined) => (query === undefined ? '[token]' : `${query}[token]`));
+}

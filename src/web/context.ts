@@ -1,5 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { DigestLibrary } from '../digest/index.ts';
+import type { TrustProxy } from '../config.ts';
+import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/index.ts';
 import { plainText, siteUrls, type Site, type TemplateSource } from '../render/index.ts';
 import type { PrivacyContext, SubscriberStore, SubscriptionContext } from '../subscribers/index.ts';
@@ -24,6 +26,12 @@ export interface WebContext {
   /** The metrics `/metrics` serves, and the bearer token it asks for (without one, `/metrics` is off). */
   metrics: Metrics;
   metricsToken: string | undefined;
+  /** Where server errors and mail not sent are told (nothing is said without it). */
+  log?: Logger;
+  /** The proxies whose X-Forwarded-For names the client, for the per-client limits (off without it). */
+  trustProxy?: TrustProxy;
+  /** Whether the subscribe form takes addresses at `localhost`, `.test` and the other reserved names. */
+  allowReservedAddresses?: boolean;
 }
 
 /** The state `/healthz` reports. */

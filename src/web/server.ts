@@ -2,7 +2,10 @@ import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { TrustProxy } from '../config.ts';
 import { DatabaseBusyError, isBusy } from '../db/index.ts';
+import { silentLogger } from '../log.ts';
+import { frameworkLogger, RequestLog } from './_log.ts';
 import { sendNotice, type WebContext } from './context.ts';
 import { createStaticFiles } from './static-files.ts';
 import { homeRoute } from './routes/home.ts';
@@ -22,12 +25,22 @@ const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+// Whom the framework believes about the client's address. A hop count trusts that many proxies in
+// front whatever their address (the framework's own reading of a number trusts none).
+function proxyTrust(setting: TrustProxy | undefined): false | string[] | ((address: string, hop: number) => boolean) {
+  if (setting === undefined || setting === false) return false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return [...setting];
+}
+
 /** Builds the web server (not yet listening): subscription pages, the feeds and the archive. */
-export async function createServer(ctx: WebContext, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    logger: options.logger ?? false,
-    trustProxy: false,
+    loggerInstance: frameworkLogger(ctx.log ?? silentLogger),
+    // One line per event worth telling, not two per request.
+    logController: new RequestLog(),
+    trustProxy: proxyTrust(ctx.trustProxy),
     // A path the router cannot even read (`/feeds/%ZZ`) gets the site's own page, never an echo of it.
     frameworkErrors: (_error, _request, reply) => {
       reply.headers(SECURITY_HEADERS);
@@ -67,7 +80,7 @@ export async function createServer(ctx: WebContext, options: { logger?: boolean 
       return sendNotice(ctx, reply, 503, { title: 'Busy for a moment', problem: true, paragraphs: ['The list is being updated right now. Please try again in a few seconds: nothing was lost.'] });
     }
     const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error(error);
+    if (status >= 500) request.log.error({ error, method: request.method, route: request.routeOptions.url ?? 'unknown' }, 'server error');
     const message =
       status === 413 ? 'The request is too large.'
       : status === 415 ? 'The form was sent in a way this site does not read.'
