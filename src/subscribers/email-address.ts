@@ -22,6 +22,23 @@ export function addressProblem(address: string): string | undefined {
   return undefined;
 }
 
+// Top-level names that never reach a mailbox on the internet (RFC 2606, RFC 6761). The second-level
+// example.com, example.net and example.org are not among them: documentation and tests use them.
+const RESERVED_TOP_LEVEL = new Set(['test', 'example', 'invalid', 'localhost']);
+
+/**
+ * Says why a usable address still cannot be a reader's: its domain is `localhost`, a bare name, or
+ * under a reserved top-level name; undefined otherwise.
+ */
+export function reservedAddressProblem(address: string): string | undefined {
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  if (domain === 'localhost') return 'is at localhost, which is this computer, not a mailbox';
+  if (!domain.includes('.')) return 'has a domain without a dot';
+  const top = domain.split('.').at(-1) ?? '';
+  if (RESERVED_TOP_LEVEL.has(top)) return `is under .${top}, a name reserved for testing that never receives mail`;
+  return undefined;
+}
+
 /** The form addresses are compared in: the whole address in lower case. */
 export function addressKey(address: string): string {
   return address.trim().toLowerCase();

@@ -2,7 +2,7 @@ export { SubscriberStore, SubscriberError, type Subscriber, type SubscriberStatu
 export { signToken, returnPathFor, verifyToken, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
 export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';
-export { addressProblem } from './email-address.ts';
+export { addressProblem, reservedAddressProblem } from './email-address.ts';
 export { importCsv, exportCsv, isStatus, type ImportReport } from './import-export.ts';
 export {
   requestSubscription,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseBusyError } from '../../db/index.ts';
-import { addressProblem, requestSubscription, SubscriberError, type RequestOutcome } from '../../subscribers/index.ts';
+import { addressProblem, requestSubscription, reservedAddressProblem, SubscriberError, type RequestOutcome } from '../../subscribers/index.ts';
 import { sendNotice, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
 
@@ -39,7 +39,7 @@ export function subscribeRoute(app: FastifyInstance, ctx: WebContext): void {
   app.post('/subscribe', { config: { rateLimit: { max: ctx.subscribeRate, timeWindow: '1 minute' } } }, async (request, reply) => {
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
     const email = (field(request.body, 'email') ?? '').trim();
-    const problem = addressProblem(email);
+    const problem = addressProblem(email) ?? (ctx.allowReservedAddresses ? undefined : reservedAddressProblem(email));
     if (problem) {
       return sendNotice(ctx, reply, 400, {
         title: 'Please check the address',
