@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Site } from '../config.ts';
@@ -40,6 +41,30 @@ function startError(settings: PreviewSettings, error: unknown): unknown {
   return listenError('--port', settings.port, settings.host, error, 'give the preview another with --port');
 }
 
+// The names a request may give in its Host header: the address the preview listens on (every
+// address of this machine when it listens on all of them) and the loopback names. A page elsewhere
+// whose own name was made to point here (DNS rebinding) gives its own name, and is refused.
+function ownNames(address: AddressInfo): Set<string> {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+  const bracket = (ip: string) => (ip.includes(':') ? `[${ip}]` : ip);
+  names.add(bracket(address.address));
+  if (address.address === '0.0.0.0' || address.address === '::') {
+    for (const ips of Object.values(networkInterfaces())) for (const ip of ips ?? []) names.add(bracket(ip.address));
+  }
+  return names;
+}
+
+// The name in a Host header, lower case (an IPv6 address in brackets); undefined when it is no host.
+function hostName(host: string | undefined): string | undefined {
+  if (host === undefined || host === '') return undefined;
+  try {
+    const url = new URL(`http://${host}/`);
+    return url.username === '' && url.pathname === '/' ? url.hostname.toLowerCase() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A live preview of the templates: the email (HTML and text), the issue page and the home page of a
  * digest, rendered from the templates on each visit after a change, with the email's size against
@@ -47,7 +72,11 @@ function startError(settings: PreviewSettings, error: unknown): unknown {
  */
 export async function startPreview(settings: PreviewSettings): Promise<Preview> {
   const out = await mkdtemp(join(tmpdir(), 'paperboy-preview-'));
-  const app = Fastify({ logger: false });
+  const app = Fastify({
+    logger: false,
+    // A path the router cannot even read (`/%ZZ`) gets a page too, not the framework's JSON.
+    frameworkErrors: (_error, _request, reply) => void problem(reply, 400, 'Bad request', 'That address is not one the preview can read.'),
+  });
   const listeners = new Set<FastifyReply>();
   let version = 0;
   let built: { version: number; report?: BuildReport; error?: string } | undefined;
@@ -69,8 +98,26 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     return built;
   }
 
+  // Filled in once it listens; until then no name is its own.
+  let names = new Set<string>();
+
   const page = (title: string, body: string) =>
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}.problem{color:#991b1b;white-space:pre-wrap}</style></head><body>${body}${RELOAD}</body></html>`;
+
+  const problem = (reply: FastifyReply, status: number, title: string, text: string) =>
+    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(title, `<h1>${escapeHtml(title)}</h1><p class="problem">${escapeHtml(text)}</p><p><a href="/">The preview</a></p>`));
+
+  app.addHook('onRequest', async (request, reply) => {
+    const name = hostName(request.headers.host);
+    if (name === undefined || !names.has(name)) {
+      return problem(reply, 421, 'Not this preview', `This preview answers only at ${url}/ and on localhost.`);
+    }
+  });
+  app.setNotFoundHandler((_request, reply) => problem(reply, 404, 'Not found', 'There is nothing at this address in the preview.'));
+  app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
+    const status = error instanceof URIError ? 400 : (error.statusCode ?? 500);
+    return status < 500 ? problem(reply, status, 'Bad request', 'That address is not one the preview can read.') : problem(reply, 500, 'Preview error', 'Something went wrong; the command line may say more.');
+  });
 
   app.get('/', async (_request, reply) => {
     const { report, error } = await render();
@@ -97,9 +144,9 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     const { error } = await render();
     if (error) return reply.redirect('/');
     const path = normalize(join(out, decodeURIComponent(request.url.split('?')[0] ?? '')));
-    if (!path.startsWith(out + sep)) return reply.code(400).send('bad path');
+    if (!path.startsWith(out + sep)) return problem(reply, 400, 'Bad request', 'That address leaves the preview.');
     const bytes = await readFile(path).catch(() => undefined);
-    if (!bytes) return reply.code(404).type('text/plain; charset=utf-8').send('not found\n');
+    if (!bytes) return problem(reply, 404, 'Not found', 'There is no such file in the preview.');
     const type = TYPES[extname(path)] ?? 'application/octet-stream';
     const body = type.startsWith('text/html') ? bytes.toString('utf8').replace(/<\/body>/i, `${RELOAD}</body>`) : bytes;
     return reply.type(type).header('cache-control', 'no-store').send(body);
@@ -119,8 +166,9 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     await rm(out, { recursive: true, force: true });
     throw startError(settings, error);
   }
-  const address = app.server.address() as import('node:net').AddressInfo;
+  const address = app.server.address() as AddressInfo;
   url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  names = ownNames(address);
   return {
     url,
     address: describeListen(address),
