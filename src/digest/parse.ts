@@ -1,5 +1,6 @@
 import { DigestError } from '../errors.ts';
 import { findArxivId, isEmptyCell, MAX_LINKS_PER_CELL, readAuthors, readLinkCell, readTags, readTitleCell, shortened, tidy } from './_cells.ts';
+import { bidiControls, withoutBidiControls } from './_bidi.ts';
 import { fitCells, readHeader, type Column } from './_columns.ts';
 import { splitPoints } from './_points.ts';
 import { readRawDigest, splitCells, type LogicalRow } from './_table.ts';
@@ -53,7 +54,19 @@ function readRow(
   if (raw.length > columns.length) {
     warn(`row has ${raw.length} cells, expected ${columns.length}; the extra "|" taken as part of the summary`);
   }
-  const cell = (column: Column): string => cells[columns.indexOf(column)] ?? '';
+  // Bidirectional controls could make a title or a topic show as something else. They are taken out
+  // of every cell, said once for the row; a topic that had any is left out, as it would otherwise
+  // pose as the topic it shows as (`\u202Eevil` is not `evil`, and never shares its page or feed).
+  const text = (column: Column): string => cells[columns.indexOf(column)] ?? '';
+  const cell = (column: Column): string => withoutBidiControls(text(column));
+  const controls = bidiControls(columns.filter((c) => c !== 'tags').map(text).join(''));
+  if (controls.length > 0) warn(`bidirectional control characters (${controls.join(', ')}) taken out of the text: they could make it show as something else`);
+  const tags = (): string[] =>
+    readTags(text('tags'), warn).filter((tag) => {
+      const found = bidiControls(tag);
+      if (found.length > 0) warn(`topic "${withoutBidiControls(tag)}" holds bidirectional control characters (${found.join(', ')}); left out`);
+      return found.length === 0;
+    });
   const title = readTitleCell(cell('title'));
   title.links = warnForeignLinks(title.links, warn);
   const linkCell = columns.includes('link') ? warnForeignLinks(readTitleCell(cell('link')).links, warn) : [];
@@ -83,7 +96,7 @@ function readRow(
     authors: readAuthors(cell('authors'), warn),
     summary,
     points: splitPoints(summary),
-    tags: columns.includes('tags') ? readTags(cell('tags'), warn) : [],
+    tags: columns.includes('tags') ? tags() : [],
     links: { github, huggingface },
   };
 }
@@ -121,6 +134,8 @@ export function readDigest(text: string): DigestReading {
   if (raw.rows.length === 0) warnings.push({ line: raw.header.line, message: 'the digest has no papers' });
   warnings.sort((a, b) => a.line - b.line);
   errors.sort((a, b) => a.line - b.line);
+  // Messages quote the file: what they quote cannot turn the rest of the line around on a terminal.
+  for (const note of [...warnings, ...errors]) note.message = withoutBidiControls(note.message);
   return { digest, errors };
 }
 
