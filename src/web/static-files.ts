@@ -161,8 +161,8 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
   async function published(path: string): Promise<{ real: string; info: Stats } | undefined> {
     const [real, top] = await Promise.all([realpath(path).catch(() => undefined), realpath(outDir).catch(() => undefined)]);
     if (real === undefined || top === undefined) return undefined;
-    const inside = relativePath(top, real);
-    if (inside === '' || inside.startsWith(`..${sep}`) || inside === '..' || !isPublished(inside.split(sep).join('/'))) return undefined;
+    // Outside out/, the path starts with `..`, which is no published place.
+    if (!isPublished(relativePath(top, real).split(sep).join('/'))) return undefined;
     const info = await stat(real).catch(() => undefined);
     return info?.isFile() ? { real, info } : undefined;
   }
@@ -173,7 +173,8 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
     const handle = await open(real, fs.O_RDONLY | fs.O_NOFOLLOW | fs.O_NONBLOCK);
     try {
       const now = await handle.stat();
-      if (!now.isFile() || now.ino !== info.ino || now.dev !== info.dev) throw Object.assign(new Error(`${real}: changed while read`), { code: 'ENOENT' });
+      // Another file now: taken as gone, like one deleted between the check and the read.
+      if (!now.isFile() || now.ino !== info.ino || now.dev !== info.dev) throw Object.assign(new Error(`${real}: replaced while read`), { code: 'ENOENT' });
       return await handle.readFile();
     } finally {
       await handle.close();
