@@ -11,7 +11,7 @@ import { signingKeys } from '../deliverability/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { PLACEHOLDERS } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
-import { SubscriberStore } from '../subscribers/index.ts';
+import { linkTo, SubscriberStore } from '../subscribers/index.ts';
 
 const [mode, dataDir, renderedPath, port, connections, keyPath] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
 const signed = mode.endsWith('-signed');
@@ -52,10 +52,11 @@ if (mode.startsWith('ours')) {
   const inFlight = new Set<Promise<unknown>>();
   for (const subscriber of store.list('confirmed')) {
     while (inFlight.size >= Number(connections) * 2) await Promise.race(inFlight);
+    const unsubscribeUrl = linkTo(site, 'unsubscribe', `u${subscriber.id}`);
     const fill = (s: string) =>
       s.replaceAll(PLACEHOLDERS.recipient, subscriber.email)
-        .replaceAll(PLACEHOLDERS.unsubscribeUrl, `${site.url}/unsubscribe?token=u${subscriber.id}`)
-        .replaceAll(PLACEHOLDERS.preferencesUrl, `${site.url}/preferences?token=p${subscriber.id}`);
+        .replaceAll(PLACEHOLDERS.unsubscribeUrl, unsubscribeUrl)
+        .replaceAll(PLACEHOLDERS.preferencesUrl, linkTo(site, 'preferences', `p${subscriber.id}`));
     const job = transporter
       .sendMail({
         from: 'Daily Papers <papers@example.org>',
@@ -64,7 +65,7 @@ if (mode.startsWith('ours')) {
         text: fill(text),
         html: fill(html),
         messageId: `<plain.${date}.${subscriber.id}@example.org>`,
-        list: { unsubscribe: { url: `${site.url}/unsubscribe?token=u${subscriber.id}`, comment: 'Unsubscribe' }, id: { url: 'papers.example.org', comment: 'Daily Papers' } },
+        list: { unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' }, id: { url: 'papers.example.org', comment: 'Daily Papers' } },
         headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
       })
       .then(() => sent++)

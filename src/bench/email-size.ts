@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildMessageTemplate, personalize } from '../deliver/index.ts';
 import { parseDigest } from '../digest/index.ts';
+import { addressOf, linkTo } from '../subscribers/index.ts';
 import { EMAIL_HTML_LIMIT, issueView, loadTemplates, renderEmail, type RenderedEmail } from '../render/index.ts';
 import type { BenchResult } from './result.ts';
 
@@ -15,9 +16,9 @@ function messageBytes(email: RenderedEmail, date: string): number {
   const parts = personalize(buildMessageTemplate(common, email.pieces), {
     to: 'reader@example.org',
     messageId: `paperboy.${date}.0.1@papers.example.org`,
-    unsubscribeUrl: `${SITE.url}/unsubscribe?token=${token}`,
-    unsubscribeMailto: `papers+unsubscribe-${token}@papers.example.org`,
-    preferencesUrl: `${SITE.url}/preferences?token=${token}`,
+    unsubscribeUrl: linkTo(SITE, 'unsubscribe', token),
+    unsubscribeMailto: addressOf({ kind: 'unsubscribe', token }, { local: 'papers', domain: 'papers.example.org' }),
+    preferencesUrl: linkTo(SITE, 'preferences', token),
   });
   return parts.reduce((sum, part) => sum + part.length, 0);
 }

@@ -4,7 +4,7 @@ import { createMessageMaker, createProgress, describeDispatch, dispatchIssue, ma
 import { isIsoDate } from '../digest/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { plural, type Output } from '../output.ts';
-import { lateness } from '../publish/index.ts';
+import { decidePublication, recordMailed, recordWithheld } from '../publish/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import { addressProblem } from '../subscribers/index.ts';
 import type { CommandContext } from './context.ts';
@@ -30,8 +30,7 @@ async function dryRun(app: App, issue: IssueToSend, outbox: Transport, output: O
   const make = createMessageMaker(issue, app.dispatchContext(outbox), app.ledger.rounds.latestRound(issue.id)?.round ?? 0);
   let written = 0;
   let skipped = 0;
-  for (const subscriber of app.store.list('confirmed')) {
-    if (subscriber.cadence !== 'daily') continue;
+  for (const subscriber of app.ledger.rounds.audience('daily')) {
     const message = await make(subscriber);
     if ('skip' in message) skipped++;
     else {
@@ -56,23 +55,28 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
   const report = await app.builder.build(date === undefined ? {} : { date });
   const day = date ?? report.newest;
   if (day === undefined) throw new PaperboyError(`no digests in ${app.config.digestsDir}: nothing to send`);
-  const latest = app.ledger.rounds.latestRound(day);
-  if (to === undefined && !flags.dryRun && !force && latest?.status === 'done') {
-    output.out(`${day} was already sent (${latest.sent} sent, finished ${latest.finishedAt}); --force sends it again`);
-    return 0;
-  }
   const issue = await app.builder.issue(day);
   if (to !== undefined) return testCopy(app, issue, to, output);
   if (flags.dryRun) return dryRun(app, issue, app.outbox(), output);
 
-  if (issue.digest.papers.length === 0) {
-    app.ledger.publications.record(day, false, 'empty digest: archived and in the feeds, not mailed');
+  const verdict = decidePublication(app.ledger, issue.digest, app.config, app.now(), force);
+  if (verdict.kind === 'sent') {
+    output.out(`${day} was already sent (${verdict.round.sent} sent, finished ${verdict.round.finishedAt}); --force sends it again`);
+    return 0;
+  }
+  if (verdict.kind === 'published') {
+    output.out(`${day} was published on ${verdict.publication.publishedAt} and not mailed (${verdict.publication.note}); --force mails it`);
+    return 0;
+  }
+  if (verdict.kind === 'empty') {
+    await recordWithheld(app.ledger, day, verdict, app.now());
     output.out(`${day} has no papers: it is on the web and in the feeds, and is not mailed`);
     return 0;
   }
-  const age = lateness(app.config, day, app.now());
-  if (age.late && !force) {
-    output.err(`${day} is ${age.days} days old (PAPERBOY_MAX_LATENESS is ${app.config.maxLateness}): it is on the web, not mailed; --force mails it anyway`);
+  if (verdict.kind === 'late') {
+    await recordWithheld(app.ledger, day, verdict, app.now());
+    const limit = `PAPERBOY_MAX_LATENESS is ${app.config.maxLateness}`;
+    output.err(`${day} is ${verdict.days} days old (${limit}): it is on the web, not mailed; --force mails it anyway`);
     return 1;
   }
   const progress = ctx.progress ? createProgress(ctx.progress, `dispatch ${day}`) : undefined;
@@ -83,6 +87,6 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
     output.err(`${day}: stopped: ${summary.stopped}; once that is fixed, run dispatch again: what was sent is not sent again${doubt}`);
     return 1;
   }
-  app.ledger.publications.record(day, true, describeDispatch(summary));
+  await recordMailed(app.ledger, summary, app.now());
   return 0;
 }

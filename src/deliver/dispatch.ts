@@ -5,7 +5,7 @@ import type { Digest } from '../digest/index.ts';
 import type { IssueLedger, QueuedDelivery } from '../ledger/index.ts';
 import { plainText } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
-import { returnPathFor, signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
+import { addressOf, linkTo, returnPathFor, signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
 import { buildMessageTemplate, personalize, type MessageTemplate } from './message.ts';
 import { silentProgress, type Progress } from './progress.ts';
 import { FailureBreaker, type Verdict } from './_breaker.ts';
@@ -119,9 +119,9 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
     const parts = personalize(template, {
       to: subscriber.email,
       messageId,
-      unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${unsubscribe}`,
-      unsubscribeMailto: `${sender.local}+unsubscribe-${unsubscribe}@${sender.domain}`,
-      preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', subscriber)}`,
+      unsubscribeUrl: linkTo(ctx.site, 'unsubscribe', unsubscribe),
+      unsubscribeMailto: addressOf({ kind: 'unsubscribe', token: unsubscribe }, sender),
+      preferencesUrl: linkTo(ctx.site, 'preferences', signToken(ctx.secret, 'preferences', subscriber)),
     });
     return { envelope: { from: returnPathFor(ctx.secret, sender, subscriber), to: subscriber.email }, messageId, parts };
   };

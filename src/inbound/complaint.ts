@@ -1,6 +1,12 @@
 import type { Ledger } from '../ledger/index.ts';
-import { subscriberOfToken, type Subscriber, type SubscriptionContext, type TokenPurpose } from '../subscribers/index.ts';
-import { mailboxOf } from './addresses.ts';
+import {
+  mailboxOf,
+  subscriberOfToken,
+  unsubscribeTokenIn,
+  type Subscriber,
+  type SubscriptionContext,
+  type TokenPurpose,
+} from '../subscribers/index.ts';
 import type { FeedbackReport } from './arf.ts';
 
 /** Where the deliveries are recorded: which Message-ID went to whom. */
@@ -19,11 +25,6 @@ export function tokenHolder(ctx: SubscriptionContext, purpose: TokenPurpose, tok
   if (token === undefined) return undefined;
   const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, (ctx.now ?? (() => new Date()))());
   return 'subscriber' in checked ? checked : undefined;
-}
-
-// The token of a List-Unsubscribe value: in its link (`token=`) or its mailto (`+unsubscribe-<token>@`).
-function unsubscribeToken(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : (/[?&]token=([a-z0-9-]+)/i.exec(value)?.[1] ?? /\+unsubscribe-([a-z0-9-]+)@/i.exec(value)?.[1]);
 }
 
 function bounceToken(ctx: SubscriptionContext, returnPath: string | undefined): string | undefined {
@@ -53,7 +54,7 @@ export function reportedSubscriber(ctx: SubscriptionContext, report: FeedbackRep
   const original = report.original;
   // Tried in this order, each only when the ones before found nobody.
   const ways: [string, () => Subscriber | undefined][] = [
-    ['List-Unsubscribe token', () => tokenHolder(ctx, 'unsubscribe', unsubscribeToken(original?.listUnsubscribe))?.subscriber],
+    ['List-Unsubscribe token', () => tokenHolder(ctx, 'unsubscribe', unsubscribeTokenIn(original?.listUnsubscribe))?.subscriber],
     ['return path', () => tokenHolder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath))?.subscriber],
     ['Message-ID', () => sentTo(ctx, deliveries, original?.messageId)],
   ];

@@ -7,10 +7,10 @@ import {
   requestUnsubscribe,
   unsubscribe,
   welcome,
+  type Mailbox,
   type Subscriber,
   type SubscriptionContext,
 } from '../subscribers/index.ts';
-import type { Mailbox } from './addresses.ts';
 import { readFeedbackReport, type FeedbackReport } from './arf.ts';
 import { isComplaint, recordComplaint, reportedSubscriber, tokenHolder, type Deliveries } from './complaint.ts';
 import { isAutoReply, readDsn } from './dsn.ts';

@@ -1,4 +1,3 @@
 export { startReceiver, INBOUND_SIZE_LIMIT, type Receiver, type ReceiverOptions } from './receiver.ts';
 export type { FeedbackReport, ReportedMessage } from './arf.ts';
-export type { Mailbox } from './addresses.ts';
 export type { InboundOutcome, InboundPlan } from './handle.ts';

@@ -2,8 +2,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { describeListen } from '../listen.ts';
 import type { Logger } from '../log.ts';
-import type { SubscriptionContext } from '../subscribers/index.ts';
-import { isListDomain, mailboxOf, type Mailbox } from './addresses.ts';
+import { isListDomain, mailboxOf, type Mailbox, type SubscriptionContext } from '../subscribers/index.ts';
 import type { Deliveries } from './complaint.ts';
 import { planInbound, type InboundOutcome, type InboundPlan } from './handle.ts';
 

@@ -3,7 +3,7 @@ import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { Publications } from './publications.ts';
 import { Ledger } from './rounds.ts';
 
-export { Ledger, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals } from './rounds.ts';
+export { Ledger, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals, type Recipient } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
 export { LockedError, type Lock, type LockHolder } from './lock.ts';
 

@@ -69,6 +69,17 @@ const toRound = (r: RoundRow): Round => ({
   note: r.note,
 });
 
+/** A subscriber as an issue's audience sees them: what their copy is made from. */
+export interface Recipient {
+  id: number;
+  email: string;
+  topics: string[];
+  tokenKey: string;
+}
+
+// Who an issue of a cadence goes to: the one definition, for the queue of a dispatch and for a dry run.
+const AUDIENCE = "FROM subscribers WHERE status = 'confirmed' AND cadence = @cadence";
+
 /** The delivery ledger: one row per issue, round and subscriber, kept in the database. */
 export class Ledger {
   readonly #db: Db;
@@ -128,7 +139,16 @@ export class Ledger {
     return this.#db.prepare<[], { issue: string; round: number; count: number }>("SELECT issue, round, count(*) AS count FROM deliveries WHERE status = 'doubt' GROUP BY issue, round ORDER BY issue, round").all();
   }
 
-  /** Starts (or resumes) a round and queues every confirmed subscriber of the cadence not yet in it. */
+  /** Everyone an issue of a cadence goes to (every confirmed subscriber of it), by id, one at a time. */
+  *audience(cadence: Cadence): Generator<Recipient> {
+    type Row = { id: number; email: string; topics: string; token_key: string };
+    const rows = this.#db.prepare<{ cadence: Cadence }, Row>(`SELECT id, email, topics, token_key ${AUDIENCE} ORDER BY id`);
+    for (const r of rows.iterate({ cadence })) {
+      yield { id: r.id, email: r.email, topics: JSON.parse(r.topics) as string[], tokenKey: r.token_key };
+    }
+  }
+
+  /** Starts (or resumes) a round and queues everyone of the cadence's audience not yet in it. */
   open(issue: string, round: number, cadence: Cadence): Round {
     const now = this.#now().toISOString();
     return this.#db.transaction(() => {
@@ -138,9 +158,9 @@ export class Ledger {
       this.#db
         .prepare(
           `INSERT OR IGNORE INTO deliveries (issue, round, subscriber_id, status, updated_at)
-           SELECT ?, ?, id, 'queued', ? FROM subscribers WHERE status = 'confirmed' AND cadence = ?`,
+           SELECT @issue, @round, id, 'queued', @now ${AUDIENCE}`,
         )
-        .run(issue, round, now, cadence);
+        .run({ issue, round, now, cadence });
       return toRound(this.#db.prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?').get(issue, round) as RoundRow);
     })();
   }

@@ -2,7 +2,8 @@ import { describeDispatch, dispatchIssue, type DispatchSummary } from '../delive
 import { LockedError } from '../ledger/index.ts';
 import { siteUrls } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
-import { lateness, type PublishContext } from './context.ts';
+import type { PublishContext } from './context.ts';
+import { decidePublication, recordMailed, recordWithheld } from './decision.ts';
 import { notifyHub } from './websub.ts';
 
 /** Brings the site up to date (incremental), and tells the WebSub hub when a feed changed. */
@@ -32,30 +33,34 @@ export async function mail(ctx: PublishContext, issue: IssueToSend, cadence: 'da
 }
 
 /**
- * The daily job: bring the site up to date, then publish the newest digest if it never was. An
- * empty digest is archived and in the feeds but not mailed; one older than PAPERBOY_MAX_LATENESS is
- * on the web but not mailed; a dispatch that stops is resumed at the next tick.
+ * The daily job: bring the site up to date, then publish the newest digest if it never was, by the
+ * rule `decidePublication` holds. An empty digest is archived and in the feeds but not mailed; one
+ * older than PAPERBOY_MAX_LATENESS is on the web but not mailed; a dispatch that stops is resumed
+ * at the next tick.
  */
 export async function publishNewest(ctx: PublishContext): Promise<string> {
   await refreshSite(ctx);
   const newest = (await ctx.builder.digests()).at(-1);
   if (!newest) return 'no digests yet';
-  const { publications } = ctx.ledger;
-  if (publications.get(newest.date)) return `${newest.date} was already published`;
-  if (newest.papers.length === 0) {
-    await ctx.ledger.write(() => publications.record(newest.date, false, 'empty digest: archived and in the feeds, not mailed', ctx.now()));
-    ctx.log.info('published', { issue: newest.date, mailed: false, reason: 'empty digest' });
-    return `${newest.date} is empty: published on the web, not mailed`;
+  const date = newest.date;
+  const verdict = decidePublication(ctx.ledger, newest, ctx.config, ctx.now());
+  if (verdict.kind === 'mail') {
+    const summary = await mail(ctx, await ctx.builder.issue(date), 'daily');
+    if (summary === 'busy') return 'a dispatch is already running';
+    if (summary.stopped) return `${date}: stopped (${summary.stopped}); the next tick resumes it`;
+    await recordMailed(ctx.ledger, summary, ctx.now());
+    return describeDispatch(summary);
   }
-  const age = lateness(ctx.config, newest.date, ctx.now());
-  if (age.late) {
-    await ctx.ledger.write(() => publications.record(newest.date, false, `${age.days} days old: on the web, not mailed (dispatch --force mails it)`, ctx.now()));
-    ctx.log.info('published', { issue: newest.date, mailed: false, reason: `older than ${ctx.config.maxLateness}` });
-    return `${newest.date} is ${age.days} days old: published on the web, not mailed; to see its email, run \`paperboy preview --date ${newest.date}\` (or \`paperboy dispatch --date ${newest.date} --dry-run --force\`, which writes it to out/outbox/)`;
+  const already = `${date} was already published`;
+  if (verdict.kind === 'sent' || verdict.kind === 'published') return already;
+  if (!(await recordWithheld(ctx.ledger, date, verdict, ctx.now()))) return already;
+  if (verdict.kind === 'empty') {
+    ctx.log.info('published', { issue: date, mailed: false, reason: 'empty digest' });
+    return `${date} is empty: published on the web, not mailed`;
   }
-  const summary = await mail(ctx, await ctx.builder.issue(newest.date), 'daily');
-  if (summary === 'busy') return 'a dispatch is already running';
-  if (summary.stopped) return `${newest.date}: stopped (${summary.stopped}); the next tick resumes it`;
-  await ctx.ledger.write(() => publications.record(newest.date, true, describeDispatch(summary), ctx.now()));
-  return describeDispatch(summary);
+  ctx.log.info('published', { issue: date, mailed: false, reason: `older than ${ctx.config.maxLateness}` });
+  return (
+    `${date} is ${verdict.days} days old: published on the web, not mailed; to see its email, run \`paperboy preview --date ${date}\` ` +
+    `(or \`paperboy dispatch --date ${date} --dry-run --force\`, which writes it to out/outbox/)`
+  );
 }

@@ -1,5 +1,5 @@
 export { SubscriberStore, SubscriberError, type Subscriber, type SubscriberStatus, type Cadence, type NewSubscriber } from './store.ts';
-export { signToken, returnPathFor, verifyToken, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
+export { signToken, verifyToken, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
 export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';
 export { addressProblem, reservedAddressProblem } from './email-address.ts';
@@ -10,7 +10,6 @@ export {
   welcome,
   confirm,
   unsubscribe,
-  linksFor,
   CONFIRMATIONS_PER_DAY,
   type ConfirmOutcome,
   type SubscriptionContext,
@@ -18,5 +17,21 @@ export {
   type SendNotice,
   type RequestOutcome,
 } from './subscriptions.ts';
+export {
+  addressOf,
+  mailboxOf,
+  isListDomain,
+  returnPathFor,
+  linkTo,
+  linksFor,
+  tokensFor,
+  linksOf,
+  unsubscribeTokenIn,
+  LINK_PATHS,
+  type Mailbox,
+  type LinkPage,
+  type LinkTokens,
+  type SubscriberLinks,
+} from './list-addresses.ts';
 export { Suppressions, suppressedMessage, type SuppressionReason } from './suppressions.ts';
 export { personalData, eraseSubscriber, type PersonalData, type PrivacyContext, type DeliveryRecord } from './privacy.ts';

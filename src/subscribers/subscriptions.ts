@@ -3,7 +3,8 @@ import { siteUrls, type TemplateSource } from '../render/index.ts';
 import { addressProblem } from './email-address.ts';
 import { cleanTopics, SubscriberError, type Cadence, type Subscriber, type SubscriberStore } from './store.ts';
 import type { Suppressions } from './suppressions.ts';
-import { CONFIRM_TOKEN_DAYS, returnPathFor, signToken, type TokenHolder } from './tokens.ts';
+import { addressOf, linksFor, linksOf, returnPathFor, tokensFor } from './list-addresses.ts';
+import { CONFIRM_TOKEN_DAYS } from './tokens.ts';
 
 /** A short email to one person (a confirmation link, a note), sent by whatever the caller hands in. */
 export interface Notice {
@@ -37,16 +38,6 @@ export interface SubscriptionContext {
 
 /** At most this many confirmation emails go to one address in one day. */
 export const CONFIRMATIONS_PER_DAY = 3;
-
-/** The links a subscriber's emails and pages carry. */
-export function linksFor(ctx: Pick<SubscriptionContext, 'secret' | 'site'>, holder: TokenHolder, now = new Date()) {
-  const expires = Math.floor(now.getTime() / 1000) + CONFIRM_TOKEN_DAYS * 86_400;
-  return {
-    confirmUrl: `${ctx.site.url}/confirm?token=${signToken(ctx.secret, 'confirm', holder, expires)}`,
-    unsubscribeUrl: `${ctx.site.url}/unsubscribe?token=${signToken(ctx.secret, 'unsubscribe', holder)}`,
-    preferencesUrl: `${ctx.site.url}/preferences?token=${signToken(ctx.secret, 'preferences', holder)}`,
-  };
-}
 
 // A notice to someone on the list, sent with their own return path.
 function noticeTo(ctx: SubscriptionContext, subscriber: Subscriber, notice: Omit<Notice, 'to' | 'returnPath'>): Notice {
@@ -91,7 +82,8 @@ export async function requestSubscription(
   const { subscriber, added } = await ctx.store.write(() => ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source }));
   if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
   const templates = await ctx.templates();
-  const links = linksFor(ctx, subscriber, now);
+  const tokens = tokensFor(ctx.secret, subscriber, now);
+  const links = linksOf(ctx.site, tokens);
   const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', days: CONFIRM_TOKEN_DAYS, ...links };
   if (subscriber.status === 'confirmed') {
     const note = noticeTo(ctx, subscriber, { subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' });
@@ -99,8 +91,7 @@ export async function requestSubscription(
   }
   if (!added) await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, cleanTopics(request.topics), request.cadence));
   // Replying confirms too: the reply goes to an address that carries the confirmation token.
-  const { local, domain } = ctx.sender;
-  const replyTo = `${local}+confirm-${links.confirmUrl.slice(links.confirmUrl.indexOf('token=') + 6)}@${domain}`;
+  const replyTo = addressOf({ kind: 'confirm', token: tokens.confirm }, ctx.sender);
   const confirmation = noticeTo(ctx, subscriber, { subject: `Confirm your subscription to ${ctx.site.title}`, text: templates.confirmEmail(view), kind: 'confirm', replyTo });
   if (!(await sendCounted(ctx, now, confirmation))) return 'limit reached';
   await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`));

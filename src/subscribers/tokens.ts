@@ -1,5 +1,4 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Sender } from '../config.ts';
 
 /** What a token lets its holder do. */
 export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'bounce';
@@ -35,14 +34,6 @@ function signature(secret: string, body: string, key: string): string {
 export function signToken(secret: string, purpose: TokenPurpose, holder: TokenHolder, expiresAt?: number): string {
   const body = `${CODES[purpose]}${holder.id.toString(36)}-${expiresAt === undefined ? '0' : Math.floor(expiresAt).toString(36)}`;
   return `${body}-${signature(secret, body, holder.tokenKey)}`;
-}
-
-/**
- * A subscriber's own return path (VERP): the bounce or complaint that comes back to it is about
- * them, whatever it says. Every message to one subscriber is sent with it, notices too.
- */
-export function returnPathFor(secret: string, sender: Pick<Sender, 'local' | 'domain'>, holder: TokenHolder): string {
-  return `${sender.local}+bounce-${signToken(secret, 'bounce', holder)}@${sender.domain}`;
 }
 
 /**

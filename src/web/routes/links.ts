@@ -1,5 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { confirm, eraseSubscriber, linksFor, personalData, subscriberOfToken, unsubscribe, welcome, type Subscriber, type TokenPurpose } from '../../subscribers/index.ts';
+import {
+  confirm,
+  eraseSubscriber,
+  LINK_PATHS,
+  linkTo,
+  linksFor,
+  personalData,
+  subscriberOfToken,
+  unsubscribe,
+  welcome,
+  type Subscriber,
+  type TokenPurpose,
+} from '../../subscribers/index.ts';
 import { siteUrls } from '../../render/index.ts';
 import { csrfToken } from '../csrf.ts';
 import { badLink, sendNotice, topicCounts, topicsOf, type WebContext } from '../context.ts';
@@ -40,17 +52,17 @@ const COMMON_TOPICS = 12;
 export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   const home = { href: `${ctx.site.url}/`, text: 'Go to the home page' };
 
-  app.get('/confirm', async (request, reply) => {
+  app.get(LINK_PATHS.confirm, async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'confirm');
     if (!subscriber) return reply;
     return sendNotice(ctx, reply, 200, {
       title: `Confirm your subscription`,
       paragraphs: [`Press the button to start receiving ${ctx.site.title} at ${subscriber.email}.`],
-      form: { action: '/confirm', button: 'Confirm my subscription', hidden: hidden(tokenOf(request)) },
+      form: { action: LINK_PATHS.confirm, button: 'Confirm my subscription', hidden: hidden(tokenOf(request)) },
     });
   });
 
-  app.post('/confirm', async (request, reply) => {
+  app.post(LINK_PATHS.confirm, async (request, reply) => {
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
     const holder = await holderFor(ctx, request, reply, 'confirm');
     if (!holder) return reply;
@@ -73,19 +85,19 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     });
   });
 
-  app.get('/unsubscribe', async (request, reply) => {
+  app.get(LINK_PATHS.unsubscribe, async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
     const links = linksFor(ctx, subscriber);
     return sendNotice(ctx, reply, 200, {
       title: 'Unsubscribe?',
       paragraphs: [`Press the button to stop sending ${ctx.site.title} to ${subscriber.email}.`],
-      form: { action: '/unsubscribe', button: 'Unsubscribe', hidden: hidden(tokenOf(request)) },
+      form: { action: LINK_PATHS.unsubscribe, button: 'Unsubscribe', hidden: hidden(tokenOf(request)) },
       links: [{ href: links.preferencesUrl, text: 'Or get fewer emails: choose topics, or once a week' }],
     });
   });
 
-  app.post('/unsubscribe', async (request, reply) => {
+  app.post(LINK_PATHS.unsubscribe, async (request, reply) => {
     // RFC 8058: a mail provider posts List-Unsubscribe=One-Click to the URL of the header. The token
     // in the URL is the proof; the answer is a plain 200, no redirect, no cookie, the same every time.
     if (field(request.body, 'List-Unsubscribe') === 'One-Click') {
@@ -144,18 +156,18 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       rare,
       rareChosen: rare.some((t) => t.chosen),
       unsubscribeUrl: linksFor(ctx, subscriber).unsubscribeUrl,
-      dataUrl: `${ctx.site.url}/preferences/data?token=${encodeURIComponent(token)}`,
+      dataUrl: linkTo(ctx.site, 'data', token),
     });
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   };
 
-  app.get('/preferences', async (request, reply) => {
+  app.get(LINK_PATHS.preferences, async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
     if (!subscriber) return reply;
     return preferencesPage(reply, subscriber, tokenOf(request), false);
   });
 
-  app.post('/preferences', async (request, reply) => {
+  app.post(LINK_PATHS.preferences, async (request, reply) => {
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
     const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
     if (!subscriber) return reply;
@@ -166,7 +178,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   // Their data: a GET downloads it (it changes nothing); erasing asks first, then takes a POST.
-  app.get('/preferences/data', async (request, reply) => {
+  app.get(LINK_PATHS.data, async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
     if (!subscriber) return reply;
     const data = personalData(ctx.privacy, subscriber);
