@@ -6,6 +6,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { readKeyFile } from './deliverability/index.ts';
 import { ConfigError } from './errors.ts';
+import { commandHint, invocationOf, type Invocation } from './hints.ts';
 
 const port = z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535);
 const timeZone = z.string().refine((tz) => {
@@ -120,7 +121,7 @@ export class MissingKeyError extends ConfigError {
 
 // The keys of PAPERBOY_DKIM_KEY with their selectors, what is wrong with them (each line names its
 // variable), and which of them do not exist yet.
-function dkimOf(values: Record<string, string | undefined>, cwd: string): { keys: DkimSettings['keys']; problems: string[]; missing: string[] } {
+function dkimOf(values: Record<string, string | undefined>, cwd: string, invocation: Invocation): { keys: DkimSettings['keys']; problems: string[]; missing: string[] } {
   const paths = list(values.PAPERBOY_DKIM_KEY).map((path) => resolve(cwd, path));
   const given = list(values.PAPERBOY_DKIM_SELECTOR);
   const selectors = given.length > 0 ? given : paths.length <= 1 ? ['paperboy'] : [];
@@ -137,7 +138,7 @@ function dkimOf(values: Record<string, string | undefined>, cwd: string): { keys
     } catch (error) {
       const absent = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
       if (absent) missing.push(path);
-      problems.push(`PAPERBOY_DKIM_KEY: ${(error as Error).message}${absent ? ' (`paperboy dkim keygen` writes it)' : ''}`);
+      problems.push(`PAPERBOY_DKIM_KEY: ${(error as Error).message}${absent ? ` (${commandHint(invocation, 'dkim keygen')} writes it)` : ''}`);
     }
   }
   return { keys: paths.map((path, i) => ({ path, selector: selectors[i] ?? 'paperboy' })), problems, missing };
@@ -184,6 +185,8 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** The templates folder: PAPERBOY_TEMPLATES_DIR, else the project's own (undefined here). */
   readonly templatesDir: string | undefined;
+  /** How the user runs paperboy here, for the commands messages suggest: `paperboy` when on PATH, else `npm run paperboy --`. */
+  readonly invocation: Invocation;
   /** What was noticed about the settings without stopping: a `PAPERBOY_` name that is no setting. */
   readonly warnings: readonly string[];
   readonly from: string;
@@ -256,7 +259,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   for (const [key, value] of Object.entries(env)) if (key.startsWith('PAPERBOY_')) merged[key] = value;
   for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
   const parsed = schema.safeParse(merged);
-  const dkim = dkimOf(merged, cwd);
+  // PATH is read only to say commands in the form that runs where the user is.
+  const invocation = invocationOf(env.PATH);
+  const dkim = dkimOf(merged, cwd, invocation);
   const lines = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const name = String(issue.path[0]);
     const shown = SECRET_VARIABLES.has(name) ? '' : ` (got "${merged[name] ?? ''}")`;
@@ -279,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     allowReservedAddresses: ['true', '1', 'yes'].includes(s.PAPERBOY_ALLOW_RESERVED_ADDRESSES ?? 'false'),
     metricsToken: s.PAPERBOY_METRICS_TOKEN,
     templatesDir: s.PAPERBOY_TEMPLATES_DIR === undefined ? undefined : resolve(cwd, s.PAPERBOY_TEMPLATES_DIR),
+    invocation,
     warnings: Object.freeze(unknownSettings(Object.keys(merged))),
     from: s.PAPERBOY_FROM,
     sender: Object.freeze(senderOf(s.PAPERBOY_FROM)),

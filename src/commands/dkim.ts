@@ -4,6 +4,7 @@ import { DKIM_SELECTOR, MissingKeyError, type Config } from '../config.ts';
 import { describeKey, dkimRecordValue, generateKey, readKeyFile, zoneLine, type KeyType } from '../deliverability/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { writeError } from '../files.ts';
+import { commandHint } from '../hints.ts';
 import type { CommandContext } from './context.ts';
 
 /** What `dkim keygen` takes on the command line. */
@@ -66,8 +67,8 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
       zoneLine({ name, type: 'TXT', value: dkimRecordValue(key) }),
       '',
       config.dkim.domain.includes('.')
-        ? '`paperboy dns` prints every record the settings need.'
-        : `The record names ${config.dkim.domain}: set PAPERBOY_FROM to your own address first, then \`paperboy dns\` prints it for your domain.`,
+        ? `${commandHint(config.invocation, 'dns')} prints every record the settings need.`
+        : `The record names ${config.dkim.domain}: set PAPERBOY_FROM to your own address first, then ${commandHint(config.invocation, 'dns')} prints it for your domain.`,
     ].join('\n'),
   );
   return 0;

@@ -1,4 +1,5 @@
 import { complaintRate, complaintWarning, describeComplaints } from '../deliverability/index.ts';
+import { commandHint } from '../hints.ts';
 import { findDigests } from '../digest/index.ts';
 import { inZone, nextRun } from '../schedule.ts';
 import type { Ledger, Refusals, Round } from '../ledger/index.ts';
@@ -57,13 +58,13 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     const queued = ledger.rounds.tally(r.issue, r.round).queued;
     const running = r.status === 'running' && lock !== undefined && !lock.gone;
     const why = r.note ? ` (${r.note})` : '';
-    if (!running) stuck.push(`the dispatch of ${name(r)} stopped with ${queued} queued${why}: \`paperboy dispatch --date ${r.issue}\` resumes it`);
+    if (!running) stuck.push(`the dispatch of ${name(r)} stopped with ${queued} queued${why}: ${commandHint(config.invocation, `dispatch --date ${r.issue}`)} resumes it`);
   }
   if (lock?.gone) stuck.push(`the dispatch lock is held by process ${lock.pid} on ${lock.host}, which is gone (since ${lock.heartbeatAt}): the next dispatch takes it over and resumes`);
   for (const d of ledger.rounds.inDoubt()) {
     stuck.push(`${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`);
   }
-  const complaintNote = complaintWarning(complaints);
+  const complaintNote = complaintWarning(complaints, config.invocation);
   if (complaintNote !== undefined) stuck.push(complaintNote);
   if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date))) stuck.push(`the newest digest, ${newest.date}, is not published yet`);
   const refusals = round ? relayRefusals(ledger.rounds, round) : null;

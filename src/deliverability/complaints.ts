@@ -1,3 +1,5 @@
+import { commandHint, type Invocation } from '../hints.ts';
+
 /** The complaint rate above which Gmail, Yahoo and Outlook.com start refusing a sender's mail. */
 export const COMPLAINT_RATE_LIMIT = 0.001;
 
@@ -42,10 +44,10 @@ export function describeComplaints(c: ComplaintRate): string {
 }
 
 /** What `status` says needs attention when the rate is too high, or undefined. */
-export function complaintWarning(c: ComplaintRate): string | undefined {
+export function complaintWarning(c: ComplaintRate, invocation: Invocation): string | undefined {
   if (!c.tooHigh || c.rate === null) return undefined;
   return (
     `the spam-complaint rate is ${describeComplaints(c).replace(/; ABOVE .*\)$/, ')')}, above the ${percent(COMPLAINT_RATE_LIMIT)} Gmail, Yahoo and Outlook.com tolerate before refusing the list's mail: ` +
-    'mail only people who confirmed, and see how the complainers came in (`paperboy subscribers list --status unsubscribed`)'
+    `mail only people who confirmed, and see how the complainers came in (${commandHint(invocation, 'subscribers list --status unsubscribed')})`
   );
 }

@@ -1,4 +1,5 @@
 import type { DkimSettings, Sender } from '../config.ts';
+import { commandHint, type Invocation } from '../hints.ts';
 import { describeKey, dkimRecordValue, readKeyFile } from './keys.ts';
 
 /** One record to publish, and what it is for. */
@@ -33,6 +34,8 @@ export interface MailSettings {
   smtpName: string;
   smtpUrl: string | undefined;
   inboundPort: number | undefined;
+  /** How the user runs paperboy, for the commands the report suggests. */
+  invocation: Invocation;
 }
 
 /** The organizational domain of a name (RFC 7489, 3.2: by the Public Suffix List), or undefined for none. */
@@ -86,7 +89,7 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
 
   if (dkim.keys.length === 0) {
     report.warnings.push(
-      `PAPERBOY_DKIM_KEY is not set: mail leaves unsigned, and Gmail, Yahoo and Outlook.com refuse or spam-folder bulk mail without DKIM; run \`paperboy dkim keygen\` and set PAPERBOY_DKIM_KEY, unless your relay signs for you as ${from} (then publish the record it gives you)`,
+      `PAPERBOY_DKIM_KEY is not set: mail leaves unsigned, and Gmail, Yahoo and Outlook.com refuse or spam-folder bulk mail without DKIM; run ${commandHint(settings.invocation, 'dkim keygen')} and set PAPERBOY_DKIM_KEY, unless your relay signs for you as ${from} (then publish the record it gives you)`,
     );
   } else {
     const ok = await aligned(dkim.domain);

@@ -1,5 +1,6 @@
 import { describeDispatch, dispatchIssue, type DispatchSummary } from '../deliver/index.ts';
 import { LockedError } from '../ledger/index.ts';
+import { commandHint } from '../hints.ts';
 import { siteUrls } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import type { PublishContext } from './context.ts';
@@ -59,8 +60,9 @@ export async function publishNewest(ctx: PublishContext): Promise<string> {
     return `${date} is empty: published on the web, not mailed`;
   }
   ctx.log.info('published', { issue: date, mailed: false, reason: `older than ${ctx.config.maxLateness}` });
+  const run = (args: string) => commandHint(ctx.config.invocation, args);
   return (
-    `${date} is ${verdict.days} days old: published on the web, not mailed; to see its email, run \`paperboy preview --date ${date}\` ` +
-    `(or \`paperboy dispatch --date ${date} --dry-run --force\`, which writes it to out/outbox/)`
+    `${date} is ${verdict.days} days old: published on the web, not mailed; to see its email, run ${run(`preview --date ${date}`)} ` +
+    `(or ${run(`dispatch --date ${date} --dry-run --force`)}, which writes it to out/outbox/)`
   );
 }

@@ -13,7 +13,7 @@ describe('paperboy dkim keygen, once PAPERBOY_DKIM_KEY names a file not written 
     const path = join(project.base, 'keys', 'dkim.pem');
     const before = await paperboy(['status'], { env: project.env, cwd: project.base });
     expect(before.status).toBe(1);
-    expect(before.stderr).toBe(`bad settings:\n  PAPERBOY_DKIM_KEY: ${path}: no such file (\`paperboy dkim keygen\` writes it)\n`);
+    expect(before.stderr).toBe(`bad settings:\n  PAPERBOY_DKIM_KEY: ${path}: no such file (\`npm run paperboy -- dkim keygen\` writes it)\n`);
 
     const made = await paperboy(['dkim', 'keygen', '--type', 'ed25519'], { env: project.env, cwd: project.base });
     expect(made.stderr).toBe('');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
+import { invocationOf } from '../../src/hints.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
@@ -95,7 +96,8 @@ describe('paperboy start', () => {
     await job.waitFor(() => job.events().some((e) => e.event === 'tick'), 'the first publication');
     expect(job.events().find((e) => e.event === 'published')).toMatchObject({ issue: late, mailed: false, reason: 'older than 2d' });
     await job.waitFor(() => job.stdout().includes('first run:'), 'the first run said');
-    expect(job.stdout()).toContain(`to see its email, run \`paperboy preview --date ${late}\``);
+    // The job runs with this process's PATH: the hint takes the form that works with it.
+    expect(job.stdout()).toContain(`to see its email, run \`${invocationOf(process.env.PATH)} preview --date ${late}\``);
     const today = day(0);
     const empty = digestOf(today, '## Papers for 2000-01-01\n\n| Title | Authors | Summary |\n|---|---|---|\n');
     await writeFile(join(base, 'digests', `${today}.md`), empty);
