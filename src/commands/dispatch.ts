@@ -26,19 +26,30 @@ async function testCopy(app: App, issue: IssueToSend, to: string, output: Output
   return 0;
 }
 
+// How many of those who would get nothing a dry run names, one line each.
+const DRY_RUN_LISTED = 50;
+
 async function dryRun(app: App, issue: IssueToSend, outbox: Transport, output: Output): Promise<number> {
   const make = createMessageMaker(issue, app.dispatchContext(outbox), app.ledger.rounds.latestRound(issue.id)?.round ?? 0);
   let written = 0;
-  let skipped = 0;
+  const none: string[] = [];
   for (const subscriber of app.ledger.rounds.audience('daily')) {
     const message = await make(subscriber);
-    if ('skip' in message) skipped++;
+    if ('skip' in message) none.push(`  ${subscriber.email}: ${message.skip} (${subscriber.topics.join(', ')})`);
     else {
       await outbox.send(message);
       written++;
     }
   }
-  output.out(`dry run of ${issue.id}: ${plural(written, 'message')} written to ${join(app.config.outDir, 'outbox')}, ${skipped} subscribers would get none`);
+  let weekly = 0;
+  for (const _ of app.ledger.rounds.audience('weekly')) weekly++;
+  const weeklies = weekly > 0 ? `, ${plural(weekly, 'weekly subscriber')} left for the weekly email` : '';
+  output.out(
+    `dry run of ${issue.id}: ${plural(written, 'message')} written to ${join(app.config.outDir, 'outbox')} (one file per recipient, named after them)${weeklies}, ` +
+      `${plural(none.length, 'subscriber')} would get none${none.length > 0 ? ':' : ''}`,
+  );
+  for (const line of none.slice(0, DRY_RUN_LISTED)) output.out(line);
+  if (none.length > DRY_RUN_LISTED) output.out(`  … and ${none.length - DRY_RUN_LISTED} more`);
   return 0;
 }
 

@@ -70,7 +70,8 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
   const app = ctx.app();
   const report = importCsv(app.store, csv, { confirmed: flags.confirmed === true, source: 'import', suppressions: app.suppressions });
   for (const problem of report.problems) ctx.output.err(`${file}:${problem.line}: ${problem.message}`);
-  ctx.output.out(`${plural(report.added, 'subscriber')} added, ${report.existing} already on the list, ${plural(report.problems.length, 'row')} refused`);
+  const confirmed = flags.confirmed === true ? `, ${plural(report.confirmed, 'pending subscriber')} confirmed` : '';
+  ctx.output.out(`${plural(report.added, 'subscriber')} added, ${report.existing} already on the list${confirmed}, ${plural(report.problems.length, 'row')} refused`);
   return report.problems.length > 0 ? 1 : 0;
 }
 

@@ -85,9 +85,12 @@ export function smtpTransport(url: string, options: SmtpOptions): Transport {
   };
 }
 
-/** A file name for a message: its Message-ID, safe on any file system. */
-export function messageFileName(messageId: string): string {
-  return `${messageId.replace(/[^A-Za-z0-9._@-]/g, '_')}.eml`;
+// Text as part of a file name on any file system: no separators, no leading dot, not too long.
+const safeName = (text: string, length: number) => text.replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^\.+/, '_').slice(0, length);
+
+/** A file name for a message: its recipient, then its Message-ID, both in a form safe on any file system. */
+export function messageFileName(message: { envelope: { to: string }; messageId: string }): string {
+  return `${safeName(message.envelope.to, 100)}--${safeName(message.messageId.replace(/^<|>$/g, ''), 120)}.eml`;
 }
 
 /** Writes each message as an `.eml` file in `dir`, whole (temporary file and rename). */
@@ -102,7 +105,7 @@ export function fileTransport(dir: string): Transport {
         ready = undefined;
         throw writeError(dir, error);
       });
-      const path = join(dir, messageFileName(message.messageId));
+      const path = join(dir, messageFileName(message));
       const temporary = `${path}.${process.pid}.tmp`;
       try {
         await writeFile(temporary, rawMessage(message));

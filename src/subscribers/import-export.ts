@@ -6,6 +6,8 @@ import { suppressedMessage, type Suppressions } from './suppressions.ts';
 export interface ImportReport {
   added: number;
   existing: number;
+  /** Of those already on the list, how many were pending and are now confirmed (under `confirmed`). */
+  confirmed: number;
   problems: { line: number; message: string }[];
 }
 
@@ -17,7 +19,7 @@ export interface ImportReport {
  * Good rows are imported even when others are refused; one transaction for the whole file.
  */
 export function importCsv(store: SubscriberStore, text: string, options: { confirmed: boolean; source: string; suppressions?: Suppressions }): ImportReport {
-  const report: ImportReport = { added: 0, existing: 0, problems: [] };
+  const report: ImportReport = { added: 0, existing: 0, confirmed: 0, problems: [] };
   const { records, problem } = parseCsv(text);
   if (problem) report.problems.push(problem);
   const [header, ...rows] = records;
@@ -57,7 +59,10 @@ export function importCsv(store: SubscriberStore, text: string, options: { confi
         if (added) report.added++;
         else {
           report.existing++;
-          if (options.confirmed && subscriber.status === 'pending') store.setStatus(subscriber.id, 'confirmed', `confirmed by ${options.source}`);
+          if (options.confirmed && subscriber.status === 'pending') {
+            store.setStatus(subscriber.id, 'confirmed', `confirmed by ${options.source}`);
+            report.confirmed++;
+          }
         }
       } catch (error) {
         report.problems.push({ line: row.line, message: visible((error as Error).message) });

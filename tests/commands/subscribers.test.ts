@@ -37,13 +37,28 @@ describe('paperboy subscribers', () => {
     const run = await paperboy(['subscribers', 'import', file, '--confirmed'], { env });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(`${file}:3: broken: the address is not of the form name@domain\n`);
-    expect(run.stdout).toBe('2 subscribers added, 0 already on the list, 1 row refused\n');
+    expect(run.stdout).toBe('2 subscribers added, 0 already on the list, 0 pending subscribers confirmed, 1 row refused\n');
     const out = join(env.PAPERBOY_DATA_DIR as string, 'out.csv');
     expect((await paperboy(['subscribers', 'export', out], { env })).stdout).toBe(`2 subscribers written to ${out}\n`);
     const exported = await readFile(out, 'utf8');
     expect(exported.split('\n')[0]).toBe('email,name,topics,cadence,status,source,created_at,confirmed_at');
     expect(exported).toMatch(/^a@example\.org,A,Robotics;Audio,weekly,confirmed,import,/m);
     expect((await paperboy(['subscribers', 'export'], { env })).stdout).toBe(exported);
+  });
+
+  it('says how many pending subscribers an import with --confirmed confirmed', async () => {
+    const env = await dataEnv();
+    for (const email of ['p1@example.org', 'p2@example.org']) expect((await paperboy(['subscribers', 'add', email], { env })).status).toBe(0);
+    expect((await paperboy(['subscribers', 'add', 'c@example.org', '--confirmed'], { env })).status).toBe(0);
+    const file = join(env.PAPERBOY_DATA_DIR as string, 'in.csv');
+    await writeFile(file, 'email\np1@example.org\nP2@example.org\nc@example.org\nnew@example.org\n');
+    const plain = await paperboy(['subscribers', 'import', file], { env });
+    expect(plain.stdout).toBe('1 subscriber added, 3 already on the list, 0 rows refused\n');
+    expect((await paperboy(['subscribers', 'list', '--status', 'pending', '--count'], { env })).stdout).toBe('3\n');
+    const run = await paperboy(['subscribers', 'import', file, '--confirmed'], { env });
+    expect(run.stdout).toBe('0 subscribers added, 4 already on the list, 3 pending subscribers confirmed, 0 rows refused\n');
+    expect((await paperboy(['subscribers', 'list', '--status', 'pending', '--count'], { env })).stdout).toBe('0\n');
+    expect((await paperboy(['subscribers', 'import', file, '--confirmed'], { env })).stdout).toBe('0 subscribers added, 4 already on the list, 0 pending subscribers confirmed, 0 rows refused\n');
   });
 
   it('exports to a file only its owner can read, even over one that was readable by all', async () => {

@@ -32,7 +32,7 @@ describe('paperboy dispatch --to (a test copy)', () => {
   it('to a subscriber\'s address, carries that subscriber\'s own links, and says so', async () => {
     const project = await testProject(readers(2));
     expect((await paperboy(['dispatch'], { env: project.env })).status).toBe(0);
-    const real = [...(await outboxMail(project.env.PAPERBOY_OUT_DIR as string)).entries()].find(([name]) => name.startsWith('paperboy.2031-02-03.0.2.'))?.[1];
+    const real = [...(await outboxMail(project.env.PAPERBOY_OUT_DIR as string)).entries()].find(([name]) => name.includes('--paperboy.2031-02-03.0.2.'))?.[1];
     const run = await paperboy(['dispatch', '--to', 'reader2@example.org'], { env: project.env });
     expect(run.stdout).toMatch(/\(its links are reader2@example\.org's\)/);
     const copy = [...(await outboxMail(project.env.PAPERBOY_OUT_DIR as string)).entries()].find(([name]) => name.includes('test-'))?.[1];

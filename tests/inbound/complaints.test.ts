@@ -21,7 +21,7 @@ const ctx = { ledger, store, transport: fileTransport(outbox), secret: SECRET, s
 // Subscribers, then the issue mailed to them for real (into files): the messages a report is about.
 const people = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'].map((name) => store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber);
 await dispatchIssue(issue, ctx);
-const sent = async (s: Subscriber) => readFile(join(outbox, messageFileName(messageIdFor(SECRET, issue.id, 0, s.id, 'list.example.org'))), 'latin1');
+const sent = async (s: Subscriber) => readFile(join(outbox, messageFileName({ envelope: { to: s.email }, messageId: messageIdFor(SECRET, issue.id, 0, s.id, 'list.example.org') })), 'latin1');
 const person = (n: number) => people[n] as Subscriber;
 const history = (s: Subscriber) => store.history(s.id).map((e) => e.kind);
 
