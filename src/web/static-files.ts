@@ -265,9 +265,17 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
       if (Object.hasOwn(PUBLISHED_FILES, relative)) return join(outDir, relative);
       const [top] = relative.split('/');
       if (top === undefined || !Object.hasOwn(PUBLISHED_FOLDERS, top)) return { status: 404, message: 'no such page' };
-      const full = normalize(join(outDir, decoded));
-      if (!full.startsWith(join(outDir, top) + sep)) return { status: 400, message: 'the path leaves the published folders' };
+      // A folder's address (ending in /) is its index.html.
+      const full = normalize(join(outDir, relative.endsWith('/') ? `${relative}index.html` : relative));
+      const folder = join(outDir, top);
+      if (full !== folder && !full.startsWith(folder + sep)) return { status: 400, message: 'the path leaves the published folders' };
       return full;
+    },
+
+    /** Whether `path` (from `resolve`) is a folder with an index.html: its address wants a final slash. */
+    async isFolderWithIndex(path: string): Promise<boolean> {
+      const [folder, index] = await Promise.all([stat(path).catch(() => undefined), stat(join(path, 'index.html')).catch(() => undefined)]);
+      return folder?.isDirectory() === true && index?.isFile() === true;
     },
 
     /**

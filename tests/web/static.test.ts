@@ -11,14 +11,14 @@ import { startWeb } from '../helpers/web.ts';
 const web = await startWeb();
 afterAll(() => web.close());
 
-// A GET with the path sent exactly as written: fetch() would tidy "../" away before sending.
-function rawGet(path: string): Promise<{ status: number; body: string }> {
+// A GET with the path sent exactly as written (fetch() would tidy "../" away), redirects not followed.
+function rawGet(path: string): Promise<{ status: number; body: string; location?: string | undefined; type?: string | undefined }> {
   const { port } = new URL(web.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location, type: res.headers['content-type'] }));
     });
     req.on('error', reject);
     req.end();
@@ -121,6 +121,37 @@ describe('the files of out/', () => {
     expect((await rawGet('/email/2031-02-03.html')).status).toBe(404);
     expect((await rawGet('/.build-manifest.json')).status).toBe(404);
     expect((await rawGet('/feeds/nothing-here.xml')).status).toBe(404);
+  });
+
+  it('serve a folder with an index.html at its address with a final slash, and send the address without it there', async () => {
+    for (const folder of ['archive', 'topics']) {
+      const index = await rawGet(`/${folder}/index.html`);
+      const slash = await rawGet(`/${folder}/`);
+      expect([folder, slash.status, slash.type]).toEqual([folder, 200, 'text/html; charset=utf-8']);
+      expect(slash.body).toBe(index.body);
+      const bare = await rawGet(`/${folder}`);
+      expect([folder, bare.status, bare.location]).toEqual([folder, 301, `./${folder}/`]);
+      expect(new URL(bare.location ?? '', `${web.url}/${folder}`).href).toBe(`${web.url}/${folder}/`);
+    }
+    expect((await rawGet('/topics?page=2')).location).toBe('./topics/?page=2');
+    // Followed by a client, the redirect lands on the page.
+    const followed = await fetch(`${web.url}/archive`);
+    expect([followed.status, followed.url, followed.redirected]).toEqual([200, `${web.url}/archive/`, true]);
+    expect(await followed.text()).toContain('<html');
+    // Any folder of a published folder that has an index.html, not only the top ones.
+    await mkdir(join(web.site.outDir, 'archive', 'older'), { recursive: true });
+    await writeFile(join(web.site.outDir, 'archive', 'older', 'index.html'), '<!doctype html><title>older</title>');
+    expect(await rawGet('/archive/older/')).toMatchObject({ status: 200, body: '<!doctype html><title>older</title>' });
+    expect(await rawGet('/archive/older')).toMatchObject({ status: 301, location: './older/' });
+    // A folder without an index.html is no page; nor is a folder outside the published ones.
+    for (const path of ['/feeds/', '/feeds', '/feeds/tags/', '/email/', '/email', '/outbox/', '/archive/missing/']) {
+      expect([path, (await rawGet(path)).status]).toEqual([path, 404]);
+    }
+    for (const path of ['/archive/../', '/archive/..', '/topics/%2e%2e/', '/archive/%2e%2e%2f%2e%2e%2f', '/archive//..//']) {
+      const response = await rawGet(path);
+      expect([path, response.status]).toEqual([path, 400]);
+      expect(response.location).toBeUndefined();
+    }
   });
 
   it('are gone once deleted from out/: 404, and no longer held in memory', async () => {
