@@ -24,6 +24,18 @@ export class DigestError extends PaperboyError {
   }
 }
 
+/** A template that does not compile or render; the message starts with its file (and line, when known). */
+export class TemplateError extends PaperboyError {
+  override name = 'TemplateError';
+  readonly path: string;
+  readonly line: number | undefined;
+  constructor(path: string, line: number | undefined, message: string, options?: { cause?: unknown }) {
+    super(`${path}${line === undefined ? '' : `:${line}`}: ${message}`, options);
+    this.path = path;
+    this.line = line;
+  }
+}
+
 /** Settings that do not validate; the message names every bad variable. */
 export class ConfigError extends PaperboyError {
   override name = 'ConfigError';

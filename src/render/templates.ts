@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
-import { PaperboyError } from '../errors.ts';
+import { PaperboyError, TemplateError } from '../errors.ts';
 import { markdownText } from './inline.ts';
 import { TEXT_WIDTH, wrapText } from './_wrap.ts';
 
@@ -97,6 +97,33 @@ async function readSource(dir: string, name: string): Promise<string> {
   }
 }
 
+/**
+ * What Handlebars said about a template, as an error that names its file: the parser's message
+ * and line ("Parse error on line 3: … Expecting 'CLOSE', got 'EOF'"), a compiler's with its place
+ * ("each doesn't match if - 4:2"), or a runtime one, whose line is found from the helper or
+ * partial it names. An error a partial raised already names the partial, and is passed on as it is.
+ */
+function templateError(path: string, source: string, error: unknown): TemplateError {
+  if (error instanceof TemplateError) return error;
+  const message = (error as Error).message ?? String(error);
+  const parse = /^Parse error on line (\d+):\n(?:.*\n){2}([\s\S]*)$/.exec(message);
+  if (parse) return new TemplateError(path, Number(parse[1]), `parse error: ${(parse[2] ?? '').replaceAll('\n', ' ')}`, { cause: error });
+  const first = (message.split('\n')[0] ?? message).replace(/ - \d+:\d+$/, '');
+  const given = (error as { lineNumber?: unknown }).lineNumber;
+  return new TemplateError(path, typeof given === 'number' ? given : lineNamed(source, first), first, { cause: error });
+}
+
+// The first line that calls the helper or partial a runtime error names, if one does.
+function lineNamed(source: string, message: string): number | undefined {
+  const name = /^Missing helper: "([^"]+)"|^The partial (\S+) could not be found/.exec(message);
+  const wanted = name?.[1] ?? name?.[2];
+  if (wanted === undefined) return undefined;
+  const escaped = wanted.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const call = name?.[1] !== undefined ? new RegExp(`\\{\\{~?[#{]?\\s*${escaped}[\\s}~]`) : new RegExp(`\\{\\{~?#?>\\s*${escaped}[\\s}~]`);
+  const index = source.split('\n').findIndex((line) => call.test(line));
+  return index === -1 ? undefined : index + 1;
+}
+
 function compile(hb: typeof Handlebars, source: string, path: string, noEscape: boolean): Template {
   try {
     const template = hb.compile(source, { noEscape, strict: false, preventIndent: true });
@@ -105,12 +132,31 @@ function compile(hb: typeof Handlebars, source: string, path: string, noEscape: 
       try {
         return template(view);
       } catch (error) {
-        throw new PaperboyError(`${path}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+        throw templateError(path, source, error);
       }
     };
   } catch (error) {
-    throw new PaperboyError(`${path}: ${(error as Error).message.split('\n')[0]}`, { cause: error });
+    throw templateError(path, source, error);
   }
+}
+
+// A partial compiled at once (a syntax error is its own, not its parent's) and wrapped so that an
+// error while it renders names it too.
+function partial(hb: typeof Handlebars, source: string, path: string, noEscape: boolean): Handlebars.TemplateDelegate {
+  let template: Handlebars.TemplateDelegate;
+  try {
+    hb.precompile(source, { noEscape, preventIndent: true });
+    template = hb.compile(source, { noEscape, preventIndent: true });
+  } catch (error) {
+    throw templateError(path, source, error);
+  }
+  return (context, options) => {
+    try {
+      return template(context, options);
+    } catch (error) {
+      throw templateError(path, source, error);
+    }
+  };
 }
 
 /**
@@ -140,7 +186,7 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
   for (const [name, source] of partials) {
     // Registered compiled: a partial registered as text is compiled again on every render.
     // Partials named text-… feed the plain-text and Markdown templates, and are not HTML-escaped.
-    hb.registerPartial(basename(name, '.hbs'), hb.compile(source, { noEscape: name.startsWith('text-'), preventIndent: true }));
+    hb.registerPartial(basename(name, '.hbs'), partial(hb, source, join(partialDir, name), name.startsWith('text-')));
   }
   const compiled: Partial<Record<keyof typeof FILES, Template>> = {};
   for (const [key, name, source] of sources) compiled[key] = compile(hb, source, join(dir, name), UNESCAPED.has(key));
