@@ -1,7 +1,7 @@
 import { escapeHtml } from './inline.ts';
 import type { Slot } from './placeholders.ts';
 import type { IssueView, PaperView } from './view.ts';
-import type { Cut } from './_budget.ts';
+import type { Cut } from './budget.ts';
 
 // A preview pane shows a line or two; a title in a list of titles is cut where no reader needs more.
 const PREHEADER_CHARS = 200;

@@ -2,7 +2,7 @@ import { PaperboyError } from '../errors.ts';
 import type { IssueView } from './view.ts';
 import type { Templates } from './templates.ts';
 import { joinPieces, slotMarkers, type Piece } from './placeholders.ts';
-import { largestCut, type Cut } from './_budget.ts';
+import { largestCut, type Cut } from './budget.ts';
 import { emailView } from './_email-view.ts';
 
 /**

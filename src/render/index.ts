@@ -1,5 +1,5 @@
 export { renderEmail, EMAIL_HTML_LIMIT, styleBytes, type RenderedEmail } from './email.ts';
-export { renderFeed, planFeeds, papersByTopic, feedPaths, renderOpml, type FeedPlan, type FeedFiles, type OpmlFeed, type TopicPapers } from './feeds/index.ts';
+export { renderFeed, planFeeds, papersByTopic, feedPaths, renderOpml, FEED_BYTES, type FeedPlan, type FeedFiles, type OpmlFeed, type TopicPapers } from './feeds/index.ts';
 export {
   renderIssuePage,
   renderIssueText,
@@ -20,7 +20,7 @@ export { renderArchiveIssue, renderArchiveIndex } from './archive.ts';
 export { loadTemplates, templateSource, type Templates, type Template, type TemplateSource } from './templates.ts';
 export { escapeHtml, inlineHtml, plainText, markdownText, printable } from './inline.ts';
 // How an email's papers are cut to its budget (for its tests), and how plain text is wrapped.
-export { largestCut, type Cut } from './_budget.ts';
+export { largestCut, type Cut } from './budget.ts';
 export { wrapText } from './_wrap.ts';
 export { PLACEHOLDERS, type Piece, type Slot } from './placeholders.ts';
 export {

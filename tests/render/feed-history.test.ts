@@ -1,5 +1,6 @@
 import { parseDocument, DomUtils } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
+import { FEED_BYTES } from '../../src/render/index.ts';
 import { parseFeed } from '../helpers/feedparser.ts';
 import { hasFeedValidator, validateFeed } from '../helpers/feedvalidator.ts';
 import { parseOpml } from '../helpers/opml.ts';
@@ -91,6 +92,56 @@ describe('the site feeds reach back (RFC 5005)', () => {
   it.skipIf(!hasFeedValidator)('passes the W3C feed validator, current and archive documents', async () => {
     for (const path of ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/archive/1.rss.xml', 'feeds/archive/2.atom.xml', 'feeds/tags/robotics.rss.xml']) {
       expect([path, validateFeed(await site.read(path), `${SITE.url}/${path}`)]).toEqual([path, []]);
+    }
+  });
+});
+
+describe('the current site feed, within its size budget', () => {
+  // Twelve issues of 40 papers with long summaries: some 60 kB of HTML each, far more than the budget in all.
+  const words = 'a method that learns to align vision and language with fewer labels and more robust transfer'.split(' ');
+  const long = (seed: number) => Array.from({ length: 110 }, (_, i) => words[(i * 7 + seed) % words.length]).join(' ');
+  const big = (day: number) => {
+    const rows = Array.from({ length: 40 }, (_, n) => {
+      const id = `2302.${String(day * 100 + n).padStart(5, '0')}`;
+      return `| [Large paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee, Bo Chen | ${long(day + n)}. | ['${TOPICS[n % TOPICS.length]}'] | N/A | N/A |`;
+    });
+    return `## Papers for ${dateOf(day)}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  };
+  const LARGE = 12;
+
+  it('carries the newest issues in full up to the budget in each format, and lists the older ones by title', async () => {
+    const large = await tempSite(Object.fromEntries(Array.from({ length: LARGE }, (_, i) => [`${dateOf(i + 1)}.md`, big(i + 1)])));
+    await large.build({ all: true });
+    for (const path of ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/feed.json']) {
+      const bytes = Buffer.byteLength(await large.read(path));
+      expect([path, bytes > FEED_BYTES * 0.7, bytes <= FEED_BYTES]).toEqual([path, true, true]);
+    }
+    for (const path of ['feeds/rss.xml', 'feeds/atom.xml']) {
+      const feed = parseFeed(await large.read(path));
+      expect(feed.bozo, feed.bozoException ?? '').toBe(false);
+      // Every issue is still there, newest first; the newest ones with their summaries, the others by their titles.
+      expect(feed.entries.map((e) => e.id)).toEqual(Array.from({ length: LARGE }, (_, i) => `${SITE.url}/issues/${dateOf(LARGE - i)}.html`));
+      const full = feed.entries.map((e) => !e.content.includes('Read the issue on the web'));
+      const inFull = full.filter(Boolean).length;
+      expect(inFull).toBeGreaterThanOrEqual(1);
+      expect(inFull).toBeLessThan(LARGE);
+      expect(full).toEqual(full.map((_, i) => i < inFull));
+      expect(feed.entries[0]?.content).toContain(long(LARGE).slice(0, 200));
+      const listed = feed.entries.at(-1)?.content ?? '';
+      expect(listed).toContain('Read the issue on the web');
+      expect(listed).toContain(`Large paper 2302.${String(100).padStart(5, '0')}`);
+      expect(listed).not.toContain(long(1).slice(0, 200));
+    }
+    const json = JSON.parse(await large.read('feeds/feed.json')) as { items: { id: string; content_html: string }[] };
+    expect(json.items).toHaveLength(LARGE);
+    expect(json.items.filter((i) => !i.content_html.includes('Read the issue on the web')).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps every issue in full while they fit', async () => {
+    for (const path of ['feeds/rss.xml', 'feeds/atom.xml']) {
+      const feed = parseFeed(await site.read(path));
+      expect(feed.entries.length).toBeGreaterThan(30);
+      expect(feed.entries.filter((e) => e.content.includes('Read the issue on the web'))).toEqual([]);
     }
   });
 });

@@ -52,7 +52,8 @@ function paperEntry(paper: PaperView, issue: IssueView, templates: Templates): E
 }
 
 // An issue is written by the newsletter, and is about the topics of its papers. In an archive
-// document it is listed by its titles: 600 issues in full would weigh tens of megabytes.
+// document it is listed by its titles: 600 issues in full would weigh tens of megabytes; so is an
+// issue of the current feed past its size budget.
 function issueEntry(issue: IssueView, templates: Templates, archived: boolean): Entry {
   return {
     id: issue.webUrl,
@@ -82,8 +83,11 @@ function siteHistory(plan: FeedPlan, site: Site): NonNullable<Channel['history']
   };
 }
 
-/** The channel and entries of a plan: the site's issues, or a topic's papers. */
-export function channelOf(plan: FeedPlan, viewOf: (date: string) => IssueView, site: Site, templates: Templates): { channel: Channel; entries: Entry[] } {
+/**
+ * The channel and entries of a plan: the site's issues, or a topic's papers. Of the current site
+ * feed's issues, the newest `full` are in full and the others listed by their titles.
+ */
+export function channelOf(plan: FeedPlan, viewOf: (date: string) => IssueView, site: Site, templates: Templates, full = Infinity): { channel: Channel; entries: Entry[] } {
   if (plan.tag === undefined) {
     const issues = plan.dates.map(viewOf);
     const page = plan.history?.page;
@@ -95,7 +99,7 @@ export function channelOf(plan: FeedPlan, viewOf: (date: string) => IssueView, s
       updated: issues[0] ? dayOf(issues[0].date) : new Date(0),
       history: siteHistory(plan, site),
     };
-    return { channel, entries: issues.map((issue) => issueEntry(issue, templates, page !== undefined)) };
+    return { channel, entries: issues.map((issue, i) => issueEntry(issue, templates, page !== undefined || i >= full)) };
   }
   const entries = plan.papers.flatMap(({ date, arxivId }) => {
     const issue = viewOf(date);

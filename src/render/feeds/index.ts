@@ -1,12 +1,13 @@
+import { largestCut } from '../budget.ts';
 import type { Templates } from '../templates.ts';
 import type { IssueView, Site } from '../view.ts';
 import { renderAtom } from './atom.ts';
 import { channelOf } from './channel.ts';
 import { renderJsonFeed } from './json.ts';
-import { feedPaths, type FeedPlan } from './plan.ts';
+import { FEED_BYTES, feedPaths, type FeedPlan } from './plan.ts';
 import { renderRss } from './rss.ts';
 
-export { planFeeds, papersByTopic, feedPaths, type FeedPlan, type TopicPapers } from './plan.ts';
+export { planFeeds, papersByTopic, feedPaths, FEED_BYTES, type FeedPlan, type TopicPapers } from './plan.ts';
 export { rssText } from './rss.ts';
 export { renderOpml, type OpmlFeed } from './opml.ts';
 
@@ -15,14 +16,28 @@ export type FeedFiles = Map<string, string>;
 
 /**
  * Renders one channel in RSS 2.0, Atom 1.0 and JSON Feed 1.1. Ids come from issue dates and arXiv
- * ids, dates from the digests, so the same input gives the same bytes.
+ * ids, dates from the digests, so the same input gives the same bytes. The current site feed
+ * carries its newest issues in full as long as each format stays within FEED_BYTES (the newest one
+ * always), and lists the older ones by their titles, as its archive documents do.
  */
 export function renderFeed(plan: FeedPlan, viewOf: (date: string) => IssueView, site: Site, templates: Templates, hub?: string): FeedFiles {
-  const { channel, entries } = channelOf(plan, viewOf, site, templates);
   const paths = feedPaths(plan.base);
-  return new Map([
-    [paths.rss, renderRss(site, channel, entries, hub)],
-    [paths.atom, renderAtom(site, channel, entries, hub)],
-    [paths.json, renderJsonFeed(site, channel, entries, hub)],
-  ]);
+  const render = (full?: number): FeedFiles => {
+    const { channel, entries } = channelOf(plan, viewOf, site, templates, full);
+    return new Map([
+      [paths.rss, renderRss(site, channel, entries, hub)],
+      [paths.atom, renderAtom(site, channel, entries, hub)],
+      [paths.json, renderJsonFeed(site, channel, entries, hub)],
+    ]);
+  };
+  if (plan.tag !== undefined || plan.history?.page !== undefined) return render();
+  const rendered = new Map<number, FeedFiles>();
+  const fits = (full: number) => {
+    const files = rendered.get(full) ?? render(full);
+    rendered.set(full, files);
+    return [...files.values()].every((text) => Buffer.byteLength(text) <= FEED_BYTES);
+  };
+  const { full } = largestCut(plan.dates.length, (cut) => fits(cut.full));
+  const chosen = Math.min(Math.max(full, 1), plan.dates.length);
+  return rendered.get(chosen) ?? render(chosen);
 }

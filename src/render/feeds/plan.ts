@@ -10,6 +10,9 @@ import { slugify } from '../view.ts';
 export const FEED_ISSUES = 30;
 export const FEED_TAG_PAPERS = 50;
 
+/** The most bytes each format of the current site feed takes: newer issues in full, the others by title. */
+export const FEED_BYTES = 250_000;
+
 /** One feed channel to render: the site's, or a topic's, and the issues and papers it carries. */
 export interface FeedPlan {
   /** Where its files go: `feeds` for the site, `feeds/tags/<slug>` for a topic. */
