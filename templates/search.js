@@ -11,20 +11,29 @@ const SHOWN = 30;
 const input = document.getElementById('site-search');
 if (input) input.value = query;
 
-// Excerpts come as escaped text with <mark> around the matches: only the text and the marks are kept.
-function excerptNodes(html) {
-  const template = document.createElement('template');
-  template.innerHTML = html;
+// Words as the search index counts them: its match locations are places in this list.
+const SEPARATORS = /[^\S\uFEFF]+/;
+const EXCERPT_WORDS = 30;
+
+// A result's excerpt, from its summary on, with the matches marked: a record starts with the
+// paper's title and authors, which the result shows just above it already.
+function excerptNodes(result) {
+  const words = (result.content || '').split(SEPARATORS);
+  const count = (text) => (text || '').split(SEPARATORS).filter(Boolean).length;
+  const from = Math.min(words.length, count(result.meta.title) + count(result.meta.authors));
+  const matches = new Set((result.locations || []).filter((place) => place >= from));
+  const first = Math.min(...matches);
+  const start = Number.isFinite(first) ? Math.max(from, Math.min(first - 5, words.length - EXCERPT_WORDS)) : from;
+  const end = Math.min(words.length, start + EXCERPT_WORDS);
   const nodes = [];
-  for (const node of template.content.childNodes) {
-    if (node.nodeName === 'MARK') {
-      const mark = document.createElement('mark');
-      mark.textContent = node.textContent;
-      nodes.push(mark);
-    } else {
-      nodes.push(document.createTextNode(node.textContent));
-    }
+  if (start > from) nodes.push(document.createTextNode('… '));
+  for (let i = start; i < end; i++) {
+    if (i > start) nodes.push(document.createTextNode(' '));
+    const mark = matches.has(i) ? document.createElement('mark') : undefined;
+    if (mark) mark.textContent = words[i];
+    nodes.push(mark ?? document.createTextNode(words[i]));
   }
+  if (end < words.length) nodes.push(document.createTextNode(' …'));
   return nodes;
 }
 
@@ -41,7 +50,7 @@ function show(result) {
   meta.textContent = [result.meta.issue, result.meta.arxiv ? `arXiv ${result.meta.arxiv}` : '', result.meta.authors].filter(Boolean).join(' · ');
   const excerpt = document.createElement('p');
   excerpt.className = 'summary';
-  excerpt.append(...excerptNodes(result.excerpt || ''));
+  excerpt.append(...excerptNodes(result));
   item.append(heading, meta, excerpt);
   list.append(item);
 }

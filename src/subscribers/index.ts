@@ -3,6 +3,7 @@ export { signToken, verifyToken, type TokenPurpose, type TokenProblem, type Toke
 export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';
 export { addressProblem, reservedAddressProblem } from './email-address.ts';
+export { describeChoice } from './choice.ts';
 export { importCsv, exportCsv, isStatus, type ImportReport } from './import-export.ts';
 export {
   requestSubscription,

@@ -1,5 +1,6 @@
 import type { Sender, Site } from '../config.ts';
 import { siteUrls, type TemplateSource } from '../render/index.ts';
+import { describeChoice } from './choice.ts';
 import { addressProblem } from './email-address.ts';
 import { cleanTopics, SubscriberError, type Cadence, type Subscriber, type SubscriberStore } from './store.ts';
 import type { Suppressions } from './suppressions.ts';
@@ -84,12 +85,14 @@ export async function requestSubscription(
   const templates = await ctx.templates();
   const tokens = tokensFor(ctx.secret, subscriber, now);
   const links = linksOf(ctx.site, tokens);
-  const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', days: CONFIRM_TOKEN_DAYS, ...links };
+  const topics = cleanTopics(request.topics);
+  const choice = describeChoice({ topics, cadence: request.cadence });
+  const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', topics, topicsText: choice.topics, cadenceText: choice.cadence, days: CONFIRM_TOKEN_DAYS, ...links };
   if (subscriber.status === 'confirmed') {
     const note = noticeTo(ctx, subscriber, { subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' });
     return (await sendCounted(ctx, now, note)) ? 'already subscribed' : 'limit reached';
   }
-  if (!added) await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, cleanTopics(request.topics), request.cadence));
+  if (!added) await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, topics, request.cadence));
   // Replying confirms too: the reply goes to an address that carries the confirmation token.
   const replyTo = addressOf({ kind: 'confirm', token: tokens.confirm }, ctx.sender);
   const confirmation = noticeTo(ctx, subscriber, { subject: `Confirm your subscription to ${ctx.site.title}`, text: templates.confirmEmail(view), kind: 'confirm', replyTo });

@@ -115,6 +115,7 @@ describe('CSV import and export', () => {
     expect(report).toEqual({
       added: 2,
       existing: 1,
+      confirmed: 0,
       problems: [
         { line: 3, message: 'not-an-address: the address is not of the form name@domain' },
         { line: 5, message: 'cadence "monthly" is not daily or weekly' },
@@ -122,7 +123,7 @@ describe('CSV import and export', () => {
     });
     expect(store.find('one@example.org')).toMatchObject({ name: 'One', topics: ['Robotics', 'Audio'], cadence: 'weekly', status: 'confirmed', source: 'import' });
     expect(store.find('two@example.org')?.name).toBe('Two, Jr.');
-    expect(importCsv(store, csv, { confirmed: true, source: 'import' })).toMatchObject({ added: 0, existing: 3 });
+    expect(importCsv(store, csv, { confirmed: true, source: 'import' })).toMatchObject({ added: 0, existing: 3, confirmed: 0 });
     expect(store.count()).toBe(2);
   });
 

@@ -1,10 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { dispatchIssue } from '../../src/deliver/index.ts';
 import { fileTransport } from '../../src/deliver/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { fixtureIssue, testContext } from '../helpers/dispatch.ts';
 import { startWeb, type TestWeb } from '../helpers/web.ts';
+
+// Where each cadence radio button sits against its words, and against the legend, in CSS pixels.
+function cadenceBoxes(page: Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('fieldset.cadence label')].map((label) => {
+      const radio = (label.querySelector('input') as HTMLInputElement).getBoundingClientRect();
+      const words = document.createRange();
+      words.setStartAfter(label.querySelector('input') as HTMLInputElement);
+      words.setEndAfter(label.lastChild as Node);
+      const text = words.getBoundingClientRect();
+      const legend = (document.querySelector('fieldset.cadence legend') as HTMLElement).getBoundingClientRect();
+      return { radioMiddle: (radio.top + radio.bottom) / 2, textMiddle: (text.top + text.bottom) / 2, radioLeft: radio.left, textLeft: text.left, legendRight: legend.right, textHeight: text.height };
+    }),
+  );
+}
+
+// Each radio button centred on its words (one line each), the two one above the other, right of the legend.
+async function expectAligned(page: Page): Promise<void> {
+  const boxes = await cadenceBoxes(page);
+  expect(boxes).toHaveLength(2);
+  for (const box of boxes) {
+    expect(Math.abs(box.radioMiddle - box.textMiddle)).toBeLessThanOrEqual(1.5);
+    expect(box.textLeft).toBeGreaterThan(box.radioLeft);
+    expect(box.radioLeft).toBeGreaterThan(box.legendRight);
+    expect(box.textHeight).toBeLessThan(30);
+  }
+  expect(Math.abs((boxes[0]?.radioLeft ?? 0) - (boxes[1]?.radioLeft ?? 1))).toBeLessThan(0.5);
+}
 
 describe('a reader in a real browser', () => {
   let web: TestWeb;
@@ -66,5 +94,38 @@ describe('a reader in a real browser', () => {
     expect(await page.getByRole('button', { name: 'Subscribe again' }).isVisible()).toBe(true);
     expect(web.store.find('reader@example.org')?.status).toBe('unsubscribed');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  });
+
+  it('hears back the topics and cadence they chose, in the email, on the page and in their preferences; the radio buttons line up at 390 px', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${web.url}/`);
+    await expectAligned(page);
+    await page.getByLabel('Email address').fill('chooser@example.org');
+    await page.getByLabel('Once a week').check();
+    await page.getByText('Only some topics?').click();
+    await page.getByLabel('Robotics').check();
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.waitForURL(`${web.url}/subscribe`);
+
+    const confirmation = (await web.mail()).find((m) => m.to === 'chooser@example.org');
+    expect(confirmation?.text).toContain('How often: once a week');
+    expect(confirmation?.text).toContain('Topics:    Robotics');
+    await page.goto(/(http:\/\/127\.0\.0\.1:\d+\/confirm\?token=\S+)/.exec(confirmation?.text ?? '')?.[1] as string);
+    await page.getByRole('button', { name: 'Confirm my subscription' }).click();
+    await page.waitForURL(`${web.url}/confirm`);
+    expect(await page.getByText('chooser@example.org will receive Daily Papers once a week, with papers on Robotics.').isVisible()).toBe(true);
+
+    await page.getByRole('link', { name: 'Choose topics or how often' }).click();
+    await expectAligned(page);
+    await page.getByLabel('Every day').check();
+    await page.getByLabel('Multimodal').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const status = page.getByRole('status');
+    expect(await status.isVisible()).toBe(true);
+    expect(await status.textContent()).toBe('Saved. Daily Papers now comes to chooser@example.org every day, with papers on Robotics and Multimodal.');
+    await expectAligned(page);
+    expect(web.store.find('chooser@example.org')).toMatchObject({ cadence: 'daily', status: 'confirmed' });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.close();
   });
 });

@@ -84,7 +84,7 @@ describe('links from emails', () => {
     expect(web.store.get(subscriber.id)?.status).toBe('pending');
     const done = await post(web, '/confirm', { token: link });
     expect(done.status).toBe(200);
-    expect(await done.text()).toContain('You are subscribed');
+    expect(await done.text()).toContain('confirm-me@example.org will receive Daily Papers every day, with papers on every topic.');
     expect(web.store.get(subscriber.id)?.status).toBe('confirmed');
   });
 
@@ -153,7 +153,7 @@ describe('links from emails', () => {
     expect(page).toContain('<input type="checkbox" name="topics" value="Robotics" checked>');
     expect(page).toContain('<input type="checkbox" name="topics" value="Multimodal">');
     const saved = await post(web, '/preferences', { token: link, cadence: 'weekly', topics: ['Multimodal', 'Other'] });
-    expect(await saved.text()).toContain('saved.');
+    expect(await saved.text()).toContain('<p class="saved" role="status"><strong>Saved.</strong> Daily Papers now comes to picky@example.org once a week, with papers on Multimodal and Other.</p>');
     expect(web.store.get(subscriber.id)).toMatchObject({ cadence: 'weekly', topics: ['Multimodal', 'Other'] });
   });
 });

@@ -22,6 +22,17 @@ describe('search through paperboy serve', () => {
     await page.waitForFunction(() => /match|No paper/.test(document.querySelector('.search-status')?.textContent ?? ''), null, { timeout: 15_000 });
     const results = await page.locator('.search-result h2 a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(results[0]).toBe(`${web.url}/issues/2031-02-03.html#arxiv-3102-00001`);
+    // The snippet is the summary, its matches marked: the title and the authors are shown just above it.
+    const first = page.locator('.search-result').first();
+    expect(await first.locator('h2').textContent()).toBe('Tiny Kites: Flying Small Models');
+    expect(await first.locator('.meta').textContent()).toContain('Ana Núñez, Pål Ødegård, kiteflyer');
+    const snippet = (await first.locator('.summary').textContent()) ?? '';
+    expect(snippet).toMatch(/^Tiny Kites studies small models\./);
+    expect(snippet).not.toContain('Flying Small Models');
+    expect(snippet).not.toContain('Núñez');
+    const marked = await first.locator('.summary mark').allTextContents();
+    expect(marked.length).toBeGreaterThan(0);
+    expect(marked.every((word) => /kite/i.test(word))).toBe(true);
     expect(refused).toEqual([]);
     await page.close();
   });

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   confirm,
+  describeChoice,
   eraseSubscriber,
   LINK_PATHS,
   linkTo,
@@ -80,7 +81,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const links = linksFor(ctx, subscriber);
     return sendNotice(ctx, reply, 200, {
       title: 'You are subscribed',
-      paragraphs: [`${subscriber.email} will receive ${ctx.site.title} ${subscriber.cadence === 'weekly' ? 'once a week' : 'every day'}.`],
+      paragraphs: [`${subscriber.email} will receive ${ctx.site.title} ${describeChoice(subscriber).sentence}.`],
       links: [{ href: links.preferencesUrl, text: 'Choose topics or how often' }, { href: `${ctx.site.url}/`, text: 'Read the latest issue' }],
     });
   });
@@ -126,7 +127,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
     if (subscriber.status === 'confirmed') {
-      return sendNotice(ctx, reply, 200, { title: 'You are subscribed', paragraphs: [`${subscriber.email} already receives ${ctx.site.title}.`], links: [home] });
+      return sendNotice(ctx, reply, 200, { title: 'You are subscribed', paragraphs: [`${subscriber.email} already receives ${ctx.site.title} ${describeChoice(subscriber).sentence}.`], links: [home] });
     }
     const wanted = { email: subscriber.email, topics: subscriber.topics, cadence: subscriber.cadence, source: 'resubscribe' };
     if ((await confirmationRequested(ctx, request, reply, wanted)) === undefined) return reply;
@@ -152,6 +153,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       saved,
       email: subscriber.email,
       daily: subscriber.cadence === 'daily',
+      choice: describeChoice(subscriber).sentence,
       common,
       rare,
       rareChosen: rare.some((t) => t.chosen),
