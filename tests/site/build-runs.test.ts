@@ -32,7 +32,8 @@ async function failingTemplates(): Promise<{ dir: string; mend: () => Promise<vo
   return { dir, mend: () => writeFile(nav, original) };
 }
 
-const TEMPLATE_ERROR = /page\.hbs: The partial issue-nav-missing could not be found/;
+// The partial that calls the missing one is named, with the line of the call; not the page that includes it.
+const TEMPLATE_ERROR = /partials\/issue-nav\.hbs:5: The partial issue-nav-missing could not be found/;
 
 describe('a build that fails', () => {
   it('ends paperboy build --all with the error and exit 1, leaving no writer thread to keep it running', async () => {
