@@ -1,9 +1,28 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { root } from './helpers/paths.ts';
+import { installHint, probePeers, type Peer } from './helpers/peers.ts';
 
-// The tests that spawn the real `paperboy` binary run the compiled program: compile it first, so
-// they run the source as it is now.
-export default function setup(): void {
+/**
+ * Finds the peers once for the whole run and hands the list to every test file. A missing peer
+ * skips the tests that need it, said in one line; in CI (`CI=true`) it fails the run instead.
+ * The fast tier has none: it runs only what runs inside the test process, and compiles nothing.
+ */
+export default function setup(project: TestProject): void {
+  if (project.getProvidedContext().tier === 'fast') {
+    project.provide('peers', []);
+    console.log('test:fast: in-process tests only; `npm test` also runs those needing Chromium, Python, SpamAssassin, systemd or a child process');
+    return;
+  }
+  const { present, missing } = probePeers();
+  if (missing.length > 0) {
+    const line = `missing ${missing.join(', ')}: install with ${installHint(missing)}`;
+    if (process.env.CI === 'true') throw new Error(`CI runs every test, but peers are missing: ${line}`);
+    console.log(`skipping the tests that need ${missing.join(', ')}; to run them, ${installHint(missing)}`);
+  }
+  project.provide('peers', present satisfies Peer[]);
+  // The tests that spawn the real `paperboy` binary run the compiled program: compile it first, so
+  // they run the source as it is now.
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }

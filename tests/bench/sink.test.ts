@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import { scriptCommand } from '../../src/workers.ts';
+import { has } from '../helpers/peers.ts';
 
 // The benchmark's plain sink must take whole messages, whatever their data holds, or the dispatch
 // figures measured through it mean nothing.
-describe("the delivery benchmark's plain SMTP sink", () => {
+describe.runIf(has('processes'))("the delivery benchmark's plain SMTP sink", () => {
   it('takes every message once, with lone dots, dot-stuffed lines and large bodies, over pooled connections', async () => {
     const sink = spawn(process.execPath, scriptCommand(new URL('../../src/bench/dispatch.ts', import.meta.url).href, '_sink'), { stdio: ['ignore', 'pipe', 'inherit'] });
     try {

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { childEnv, spawnPaperboy } from '../helpers/cli.ts';
-import { root } from '../helpers/paths.ts';
+import { fixture, root } from '../helpers/paths.ts';
+import { has } from '../helpers/peers.ts';
 
-describe('the paperboy binary', () => {
+describe.runIf(has('processes'))('the paperboy binary', () => {
   it('prints its help and exits 0; an unknown command or option exits 2', async () => {
     const help = await spawnPaperboy(['--help']);
     expect(help.status).toBe(0);
@@ -32,7 +33,7 @@ describe('the paperboy binary', () => {
     await symlink(join(root, 'node_modules'), join(project, 'node_modules'));
     await cp(join(root, 'package.json'), join(project, 'package.json'));
     await mkdir(join(project, 'digests'));
-    await cp(join(root, 'digests', '2024-10-04.md'), join(project, 'digests', '2024-10-04.md'));
+    await cp(fixture('digests', '2024-10-04.md'), join(project, 'digests', '2024-10-04.md'));
     const run = spawnSync(process.execPath, [join(project, 'dist', 'cli.js'), 'check'], { cwd: project, env: childEnv(), encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

@@ -1,16 +1,23 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/index.ts';
 import { paperboy } from '../helpers/cli.ts';
+import { has } from '../helpers/peers.ts';
 import { readers, testProject } from '../helpers/project.ts';
 
-// The id of a process that has ended.
+// The id of no running process: the highest free one below Linux's largest.
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  return Number(child.stdout);
+  for (let pid = 4_194_303; pid > 1; pid--) {
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return pid;
+    }
+  }
+  throw new Error('no free process id');
 }
 
 async function tmpFiles(dir: string): Promise<string[]> {
@@ -41,22 +48,16 @@ describe('after a crash', () => {
 });
 
 // A small file system of its own, to fill up; only where this process may mount one (root).
-function smallDisk(dir: string, size: string): boolean {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+describe.runIf(has('tmpfs'))('on a full disk', () => {
+  let disk = '';
+  beforeAll(async () => {
+    disk = await mkdtemp(join(tmpdir(), 'paperboy-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', disk], { stdio: 'ignore' });
+  });
+  afterAll(() => {
+    if (disk) execFileSync('umount', [disk]);
+  });
 
-const disk = await mkdtemp(join(tmpdir(), 'paperboy-full-'));
-const mounted = smallDisk(disk, '96k');
-afterAll(() => {
-  if (mounted) execFileSync('umount', [disk]);
-});
-
-describe.skipIf(!mounted)('on a full disk', () => {
   it('build and dispatch stop with one line that says so, and leave nothing half-written', async () => {
     const project = await testProject(readers(40), { PAPERBOY_OUT_DIR: disk });
     const build = await paperboy(['build'], { env: project.env });

@@ -9,6 +9,7 @@ import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index
 import { paperboy, spawnPaperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
+import { has } from '../helpers/peers.ts';
 
 async function project(subscribers: (string | NewSubscriber)[]): Promise<Record<string, string>> {
   const base = await mkdtemp(join(tmpdir(), 'paperboy-dispatch-'));
@@ -71,7 +72,7 @@ describe('paperboy dispatch', () => {
     expect(robots.to && !Array.isArray(robots.to) ? robots.to.text : '').toBe('robots@example.org');
   });
 
-  it('over SMTP, stops with exit 1 when the server is down, and resumes when it is back', async () => {
+  it.runIf(has('processes'))('over SMTP, stops with exit 1 when the server is down, and resumes when it is back', async () => {
     const env = await project(['a@example.org', 'b@example.org', 'c@example.org']);
     const sink = new SmtpSink();
     await sink.start();

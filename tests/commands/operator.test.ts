@@ -11,6 +11,7 @@ import { fixtureIssue, testContext } from '../helpers/dispatch.ts';
 import { startPaperboy } from '../helpers/process.ts';
 import { readers, testProject } from '../helpers/project.ts';
 import { startWeb } from '../helpers/web.ts';
+import { has } from '../helpers/peers.ts';
 
 const reachable = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
@@ -26,7 +27,7 @@ describe('a first run', () => {
     expect(loadConfig({ PAPERBOY_PORT: '19200', PAPERBOY_SITE_URL: 'https://papers.example.org/' }, '/nonexistent').siteUrl).toBe('https://papers.example.org');
   });
 
-  it('listens where PAPERBOY_HOST says, both servers, and says so truly', async () => {
+  it.runIf(has('processes'))('listens where PAPERBOY_HOST says, both servers, and says so truly', async () => {
     const project = await testProject(readers(1), { PAPERBOY_HOST: '127.0.0.2', PAPERBOY_PORT: '0', PAPERBOY_INBOUND_PORT: '0', PAPERBOY_SCHEDULE: '0 0 1 1 *' });
     const job = startPaperboy(project.env);
     try {

@@ -55,7 +55,7 @@ describe('paperboy check', () => {
     const run = await paperboy(['check', await folderWith(files)]);
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    expect(lines.at(-1)).toMatch(/^5 digests, 14 papers, \d+ warnings, 0 errors$/);
+    expect(lines.at(-1)).toMatch(/^6 digests, 26 papers, \d+ warnings, 0 errors$/);
     expect(run.stdout).toMatch(/2031-01-21 {2}\S+2031-01-21\.md: 0 papers, 1 warning\n {2}\S+2031-01-21\.md:5: warning: the digest has no papers/);
   });
 

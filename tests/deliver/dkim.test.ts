@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeNotice, createDkimSigner, rawMessage, type Outgoing } from '../../src/deliver/index.ts';
 import { signingKeys } from '../../src/deliverability/index.ts';
-import { mailauthVerdicts, pythonVerdicts, tampered, testKeys, type TestKeys } from '../helpers/dkim.ts';
+import { dkimVerdicts, fromEachVerifier, mailauthVerdicts, tampered, testKeys, type TestKeys } from '../helpers/dkim.ts';
 import { SENDER, fixtureIssue, messageFor } from '../helpers/dispatch.ts';
 
 const message = await messageFor(await fixtureIssue(), { id: 42, email: 'ann.lee@example.net', tokenKey: 'k42' });
@@ -12,19 +12,19 @@ async function signedWith(keys: TestKeys, outgoing: Outgoing = message): Promise
 }
 
 async function verdicts(raw: Buffer, keys: TestKeys): Promise<string[][]> {
-  const both = [await mailauthVerdicts(raw, keys.records), pythonVerdicts(raw, keys.records)];
+  const both = await dkimVerdicts(raw, keys.records);
   // mailauth says "neutral" for a body that no longer matches its hash: it does not pass either.
   return both.map((list) => list.map((v) => `${v.selector}@${v.domain}: ${v.result === 'pass' ? 'pass' : 'fail'}`));
 }
 
-const expected = (keys: TestKeys, result: string) => keys.selectors.map((s) => `${s}@example.org: ${result}`);
+const expected = (keys: TestKeys, result: string) => fromEachVerifier(keys.selectors.map((s) => `${s}@example.org: ${result}`));
 
 describe('DKIM signatures, checked by mailauth and by python3-dkim with the public keys served by a stub DNS', () => {
   for (const types of [['rsa'], ['ed25519'], ['rsa', 'ed25519']] as const) {
     it(`verify on an issue's message: ${types.join(' + ')}`, async () => {
       const keys = await testKeys(types);
       const raw = await signedWith(keys);
-      expect(await verdicts(raw, keys)).toEqual([expected(keys, 'pass'), expected(keys, 'pass')]);
+      expect(await verdicts(raw, keys)).toEqual(expected(keys, 'pass'));
     });
   }
 
@@ -77,22 +77,22 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
       tampered(raw, /^From: /m, 'From: Someone Else <boss@example.org>\r\nFrom: '),
       tampered(raw, /^Subject: /m, 'Subject: Act now\r\nSubject: '),
     ];
-    for (const changed of broken) expect(await verdicts(changed, keys)).toEqual([expected(keys, 'fail'), expected(keys, 'fail')]);
+    for (const changed of broken) expect(await verdicts(changed, keys)).toEqual(expected(keys, 'fail'));
   });
 
   it('survive what relaxed canonicalisation allows: a header added on the way, white space re-folded', async () => {
     const keys = await testKeys(['rsa']);
     const raw = await signedWith(keys);
     const relayed = tampered(tampered(raw, /^Date: /m, 'Received: from relay.example by mx.example.net\r\nDate:  '), /^Subject: /m, 'Subject:\t');
-    expect(await verdicts(relayed, keys)).toEqual([expected(keys, 'pass'), expected(keys, 'pass')]);
+    expect(await verdicts(relayed, keys)).toEqual(expected(keys, 'pass'));
   });
 
   it('verify on a confirmation email (composed whole by nodemailer)', async () => {
     const keys = await testKeys(['ed25519', 'rsa']);
     const notice = await composeNotice(SENDER, { to: 'new@example.net', subject: 'Confirm your subscription to Daily Papers', text: 'Confirm:  https://papers.example.org/confirm?token=x   \n\n\n', kind: 'confirm', replyTo: 'papers+confirm-x@example.org' });
     const raw = await signedWith(keys, notice);
-    expect(await verdicts(raw, keys)).toEqual([expected(keys, 'pass'), expected(keys, 'pass')]);
-    expect(await verdicts(tampered(raw, 'token=x', 'token=y'), keys)).toEqual([expected(keys, 'fail'), expected(keys, 'fail')]);
+    expect(await verdicts(raw, keys)).toEqual(expected(keys, 'pass'));
+    expect(await verdicts(tampered(raw, 'token=x', 'token=y'), keys)).toEqual(expected(keys, 'fail'));
   });
 
   it('verify, with the same body hash, whatever the parts are cut into: one buffer, or cuts inside lines, white space and the blank line', async () => {

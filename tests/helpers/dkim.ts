@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dkimVerify } from 'mailauth';
 import { dkimRecordValue, generateKey, readKeyFile, type KeyType } from '../../src/deliverability/index.ts';
+import { has } from './peers.ts';
 
 /** TXT records by name, as a stub DNS serves them. */
 export type TxtRecords = Map<string, string>;
@@ -84,6 +85,21 @@ print(json.dumps(out))
 export function pythonVerdicts(raw: Buffer, records: TxtRecords): Verdict[] {
   const json = execFileSync('/usr/bin/python3', ['-c', PYTHON, JSON.stringify(Object.fromEntries(records))], { input: raw, encoding: 'utf8' });
   return JSON.parse(json) as Verdict[];
+}
+
+/** The verifiers this run has: mailauth always, and python3-dkim where it is installed (not in the fast tier). */
+export function verifierCount(): number {
+  return has('python3-dkim') ? 2 : 1;
+}
+
+/** Every verifier's verdicts on every signature of a message, one list per verifier (see `verifierCount`). */
+export async function dkimVerdicts(raw: Buffer, records: TxtRecords): Promise<Verdict[][]> {
+  return [await mailauthVerdicts(raw, records), ...(has('python3-dkim') ? [pythonVerdicts(raw, records)] : [])];
+}
+
+/** What every verifier of this run should say: `list` once per verifier. */
+export function fromEachVerifier<T>(list: readonly T[]): T[][] {
+  return Array.from({ length: verifierCount() }, () => [...list]);
 }
 
 /** A message with the first occurrence of `from` replaced by `to` (latin1, byte for byte elsewhere). */

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnPaperboy } from '../helpers/cli.ts';
 import { testProject } from '../helpers/project.ts';
+import { has } from '../helpers/peers.ts';
 
 describe('paperboy preview on a port already in use', () => {
-  it('exits 1 at once naming the port, and leaves no temporary folder behind', async () => {
+  it.runIf(has('processes'))('exits 1 at once naming the port, and leaves no temporary folder behind', async () => {
     const { base } = await testProject([]);
     // The preview's own temporary folder goes here, where nothing else writes.
     const temporary = join(base, 'tmp');

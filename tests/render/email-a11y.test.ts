@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
+import { has } from '../helpers/peers.ts';
 import { sampleEmails, type SampleEmail } from './sample-emails.ts';
 
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
@@ -15,7 +16,7 @@ interface Violation {
 // Rules an email must pass whatever their impact: it has one main landmark, one h1, and nothing outside landmarks.
 const ALWAYS = ['landmark-one-main', 'page-has-heading-one', 'region'];
 
-describe('the email in a screen reader\'s terms (axe-core in Chromium)', () => {
+describe.runIf(has('chromium'))('the email in a screen reader\'s terms (axe-core in Chromium)', () => {
   let browser: Browser;
   let emails: SampleEmail[];
   beforeAll(async () => {

@@ -4,15 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
 import { fixture } from '../helpers/paths.ts';
+import { has } from '../helpers/peers.ts';
 import { tempSite } from '../helpers/site.ts';
 
-describe('the email in a real browser', async () => {
-  const site = await tempSite({ '2031-02-03.md': readFileSync(fixture('digests', 'six-columns.md'), 'utf8') });
-  await site.build();
-  const url = `file://${join(site.outDir, 'email', '2031-02-03.html')}`;
+describe.runIf(has('chromium'))('the email in a real browser', () => {
+  let url: string;
   let browser: Browser;
   beforeAll(async () => {
-    browser = await launchBrowser();
+    const site = await tempSite({ '2031-02-03.md': readFileSync(fixture('digests', 'six-columns.md'), 'utf8') });
+    [browser] = await Promise.all([launchBrowser(), site.build()]);
+    url = `file://${join(site.outDir, 'email', '2031-02-03.html')}`;
   });
   afterAll(async () => {
     await browser?.close();

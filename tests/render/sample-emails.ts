@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusDir, fixture, hasCorpus, root } from '../helpers/paths.ts';
+import { corpusDir, fixture, hasCorpus } from '../helpers/paths.ts';
 import { tempSite } from '../helpers/site.ts';
 import { generatedDigest } from './generated-digest.ts';
 
@@ -25,7 +25,7 @@ export async function sampleEmails(): Promise<SampleEmail[]> {
   const digests: Record<string, string> = {
     '2031-02-03.md': six,
     '2031-02-04.md': six.replace('2031-02-03', '2031-02-04'),
-    '2024-10-04.md': readFileSync(join(root, 'digests', '2024-10-04.md'), 'utf8'),
+    '2024-10-04.md': readFileSync(fixture('digests', '2024-10-04.md'), 'utf8'),
     '2031-05-02.md': generatedDigest('2031-05-02', 550),
   };
   if (hasCorpus) digests[`${LARGEST_REAL}.md`] = readFileSync(join(corpusDir, 'digests', `${LARGEST_REAL}.md`), 'utf8');

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFeed } from '../helpers/feedparser.ts';
 import { fixture } from '../helpers/paths.ts';
 import { tempSite } from '../helpers/site.ts';
+import { has } from '../helpers/peers.ts';
 
 interface Node {
   type: string;
@@ -56,7 +57,7 @@ describe('hostile digest text', async () => {
     expect(page).toContain('Emphasis <em>stays</em> and <sup>2</sup> too');
   });
 
-  it('keeps every feed well formed, with nothing executable in the entries', () => {
+  it.runIf(has('python3-feedparser'))('keeps every feed well formed, with nothing executable in the entries', () => {
     for (const [path, xml] of files) {
       if (!path.endsWith('.xml') || !path.startsWith('feeds/')) continue;
       const feed = parseFeed(xml);

@@ -1,6 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.ts';
+import { has } from '../helpers/peers.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { tempSite } from '../helpers/site.ts';
 
@@ -25,15 +26,15 @@ function digest(i: number): string {
   return `## Papers for ${date}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
-const site = await tempSite(Object.fromEntries(Array.from({ length: ISSUES }, (_, i) => [`${dateOf(i)}.md`, digest(i)])));
-const server = await serveFolder(site.outDir);
-site.settings.site = { ...site.settings.site, url: server.url };
-await site.build({ all: true });
-const browser = await launchBrowser();
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+let server: Awaited<ReturnType<typeof serveFolder>>;
+let browser: Browser;
+
+async function servedSite(): Promise<void> {
+  const site = await tempSite(Object.fromEntries(Array.from({ length: ISSUES }, (_, i) => [`${dateOf(i)}.md`, digest(i)])));
+  server = await serveFolder(site.outDir);
+  site.settings.site = { ...site.settings.site, url: server.url };
+  await site.build({ all: true });
+}
 
 async function phone(): Promise<Page> {
   return browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
@@ -46,7 +47,15 @@ async function search(page: Page, query: string): Promise<{ status: string; resu
   return { status: (await page.locator('.search-status').textContent()) ?? '', results };
 }
 
-describe('the reader site in Chromium, served as plain static files', () => {
+describe.runIf(has('chromium'))('the reader site in Chromium, served as plain static files', () => {
+  beforeAll(async () => {
+    [browser] = await Promise.all([launchBrowser(), servedSite()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
   it('keeps the home page short on a phone: the form and the latest titles on the first screen', async () => {
     const page = await phone();
     await page.goto(`${server.url}/`);

@@ -9,6 +9,7 @@ import { invocationOf } from '../../src/hints.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
+import { has } from '../helpers/peers.ts';
 import { startPaperboy, type Running } from '../helpers/process.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -56,7 +57,7 @@ async function sink(behaviour: ConstructorParameters<typeof SmtpSink>[0] = {}) {
   return s;
 }
 
-describe('paperboy start', () => {
+describe.runIf(has('processes'))('paperboy start', () => {
   it('mails a digest dropped in at the next tick, once, and stops cleanly on SIGTERM', async () => {
     const smtp = await sink();
     const { base, start } = await setup(readers(3), {}, smtp);
@@ -158,7 +159,7 @@ describe('paperboy start', () => {
   });
 });
 
-describe('WebSub', () => {
+describe.runIf(has('processes'))('WebSub', () => {
   it('names the hub in the feeds and tells it when they change', async () => {
     const { createServer } = await import('node:http');
     const pings: string[] = [];

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { dispatchIssue } from '../../src/deliver/index.ts';
 import { fileTransport } from '../../src/deliver/index.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { has } from '../helpers/peers.ts';
 import { fixtureIssue, testContext } from '../helpers/dispatch.ts';
 import { startWeb, type TestWeb } from '../helpers/web.ts';
 
@@ -34,12 +35,11 @@ async function expectAligned(page: Page): Promise<void> {
   expect(Math.abs((boxes[0]?.radioLeft ?? 0) - (boxes[1]?.radioLeft ?? 1))).toBeLessThan(0.5);
 }
 
-describe('a reader in a real browser', () => {
+describe.runIf(has('chromium'))('a reader in a real browser', () => {
   let web: TestWeb;
   let browser: Browser;
   beforeAll(async () => {
-    web = await startWeb();
-    browser = await launchBrowser();
+    [web, browser] = await Promise.all([startWeb(), launchBrowser()]);
   });
   afterAll(async () => {
     await browser?.close();

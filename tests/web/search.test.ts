@@ -1,15 +1,20 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.ts';
-import { startWeb } from '../helpers/web.ts';
+import { has } from '../helpers/peers.ts';
+import { startWeb, type TestWeb } from '../helpers/web.ts';
 
-const web = await startWeb();
-const browser = await launchBrowser();
-afterAll(async () => {
-  await browser.close();
-  await web.close();
-});
+describe.runIf(has('chromium'))('search through paperboy serve', () => {
+  let web: TestWeb;
+  let browser: Browser;
+  beforeAll(async () => {
+    [web, browser] = await Promise.all([startWeb(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+  });
 
-describe('search through paperboy serve', () => {
   it('runs in the browser under the server content security policy, and links to the paper', async () => {
     const page = await browser.newPage();
     const refused: string[] = [];

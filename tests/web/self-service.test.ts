@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.ts';
+import { has } from '../helpers/peers.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { SECRET } from '../helpers/dispatch.ts';
 import { post, startWeb } from '../helpers/web.ts';
@@ -79,7 +80,7 @@ describe('their data', () => {
 });
 
 describe('the preferences page', () => {
-  it('orders topics by how often they occur, with counts, and fits a 390 px phone without JavaScript', async () => {
+  it.runIf(has('chromium'))('orders topics by how often they occur, with counts, and fits a 390 px phone without JavaScript', async () => {
     const { subscriber } = web.store.add({ email: 'tidy@example.org', status: 'confirmed', topics: ['Robotics'], source: 'test' });
     const browser = await launchBrowser();
     try {

@@ -1,0 +1,77 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+
+/** Debian's Chromium and SpamAssassin, where .ci/run installs them. */
+export const CHROMIUM = '/usr/bin/chromium';
+export const SPAMASSASSIN = '/usr/bin/spamassassin';
+
+/**
+ * The programs outside the test process that some tests talk to, and what to install to have
+ * each. The one place that knows them: the global setup probes them once, a test asks `has`.
+ */
+export const PEERS = {
+  chromium: { install: 'chromium', probe: () => existsSync(CHROMIUM) },
+  'python3-feedparser': { install: 'python3-feedparser', probe: () => pythonHas('feedparser') },
+  'python3-listparser': { install: 'python3-listparser', probe: () => pythonHas('listparser') },
+  'python3-dkim': { install: 'python3-dkim', probe: () => pythonHas('dkim') },
+  spamassassin: { install: 'spamassassin', probe: () => existsSync(SPAMASSASSIN) },
+  'systemd-analyze': { install: 'systemd', probe: () => spawnSync('systemd-analyze', ['--version']).status === 0 },
+  /** A small file system to fill up: mounting one needs root. */
+  tmpfs: { install: 'nothing, but run as root (to mount a tmpfs)', probe: canMount },
+  /** The compiled `paperboy` binary and other child processes: always here, but not in the fast tier. */
+  processes: { install: 'nothing', probe: () => true },
+} as const;
+
+/** A peer's name. */
+export type Peer = keyof typeof PEERS;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `fast` runs only what runs inside the test process (`npm run test:fast`); `full` runs everything here. */
+    tier: 'fast' | 'full';
+    /** The peers this run has, as the global setup found them. */
+    peers: Peer[];
+  }
+}
+
+/** Whether this run has every one of these peers: a test that needs them runs only then (`it.runIf(has(…))`). */
+export function has(...peers: Peer[]): boolean {
+  const here = inject('peers');
+  return peers.every((peer) => here.includes(peer));
+}
+
+/** Probes every peer: those present, and those missing. */
+export function probePeers(): { present: Peer[]; missing: Peer[] } {
+  const present: Peer[] = [];
+  const missing: Peer[] = [];
+  for (const [name, peer] of Object.entries(PEERS) as [Peer, (typeof PEERS)[Peer]][]) (peer.probe() ? present : missing).push(name);
+  return { present, missing };
+}
+
+/** What to install for these peers, in one line. */
+export function installHint(missing: readonly Peer[]): string {
+  const packages = missing.map((peer) => PEERS[peer].install).filter((p) => !p.startsWith('nothing'));
+  const other = missing.map((peer) => PEERS[peer].install).filter((p) => p.startsWith('nothing, but'));
+  return [packages.length > 0 ? `apt-get install ${[...new Set(packages)].join(' ')}` : '', ...other.map((p) => p.replace('nothing, but ', ''))].filter(Boolean).join('; ');
+}
+
+// Debian installs the Python modules for /usr/bin/python3, which is what the tests run.
+function pythonHas(module: string): boolean {
+  return spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
+function canMount(): boolean {
+  const dir = mkdtempSync(join(tmpdir(), 'paperboy-mount-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmdirSync(dir);
+  }
+}
