@@ -108,7 +108,7 @@ describe('health and metrics', () => {
       expect(down.status).toBe(503);
       expect(await down.json()).toMatchObject({ status: 'unavailable' });
     } finally {
-      await web.app.close();
+      await web.close();
     }
   });
 

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.ts';
-import { root } from './paths.ts';
+import { fixture, root } from './paths.ts';
 
 /** What one run of `paperboy` printed and returned. */
 export interface Run {
@@ -10,8 +12,25 @@ export interface Run {
   stderr: string;
 }
 
+let sample: string | undefined;
+
+/**
+ * Where a run works unless told otherwise: a project folder of the tests' own, made once per test
+ * file, with the sample digest in `digests/`. Never the clone itself: a test reads none of the
+ * user's `digests/`, `out/`, `data/` or `.env`.
+ */
+export function sampleProject(): string {
+  if (sample === undefined) {
+    sample = mkdtempSync(join(tmpdir(), 'paperboy-sample-'));
+    mkdirSync(join(sample, 'digests'));
+    copyFileSync(fixture('digests', '2024-10-04.md'), join(sample, 'digests', '2024-10-04.md'));
+  }
+  return sample;
+}
+
 /** What a run is given: its working folder and its PAPERBOY_ settings (nothing else is read). */
 export interface RunOptions {
+  /** The sample project (`sampleProject()`) by default. */
   cwd?: string;
   env?: Record<string, string>;
   signal?: AbortSignal;
@@ -26,7 +45,7 @@ export async function paperboy(args: readonly string[], options: RunOptions = {}
   const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
   const status = await main(args, {
     env: options.env ?? {},
-    cwd: options.cwd ?? root,
+    cwd: options.cwd ?? sampleProject(),
     output: { out: (text) => (stdout += line(text)), err: (text) => (stderr += line(text)) },
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -46,7 +65,7 @@ export const BIN = join(root, 'bin', 'paperboy.js');
 /** Runs the real binary in a child process: for exit codes, signals and what a user's shell sees. */
 export function spawnPaperboy(args: readonly string[], options: RunOptions = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? root, env: childEnv(options.env) });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? sampleProject(), env: childEnv(options.env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, childEnv } from './cli.ts';
+import { BIN, childEnv, sampleProject } from './cli.ts';
 
 /** `paperboy start` running in a child process, its output collected as it comes. */
 export interface Running {
@@ -17,7 +17,7 @@ export interface Running {
 
 /** Starts `paperboy start` (the real binary, in its own process) with only the given PAPERBOY_ settings. */
 export function startPaperboy(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [BIN, 'start'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'start'], { cwd: sampleProject(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();

@@ -1,30 +1,32 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
-import { openDatabase, type Db } from '../../src/db/index.ts';
-import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
-import { openLedger } from '../../src/ledger/index.ts';
-import { createMetrics } from '../../src/metrics/index.ts';
-import { displayDate, siteUrls, templateSource } from '../../src/render/index.ts';
-import { signToken, SubscriberStore, Suppressions, type SubscriptionContext, type TokenPurpose } from '../../src/subscribers/index.ts';
+import { openApp, type App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Db } from '../../src/db/index.ts';
+import { signToken, type SubscriberStore, type TokenPurpose } from '../../src/subscribers/index.ts';
 import { createServer, type WebContext } from '../../src/web/index.ts';
-import { SECRET, SENDER } from './dispatch.ts';
-import { fixture, root } from './paths.ts';
-import { tempSite, type TempSite } from './site.ts';
+import { SECRET } from './dispatch.ts';
+import { fixture } from './paths.ts';
 
-/** A running web server over a built site, a fresh database and a file outbox. */
+/** A running web server, wired by the program's own composition root, over a built site, a fresh database and a file outbox. */
 export interface TestWeb {
   url: string;
+  /** The program's parts, as `openApp` made them from the settings. */
+  app: App;
+  server: FastifyInstance;
   dataDir: string;
-  app: FastifyInstance;
+  outDir: string;
   db: Db;
   store: SubscriberStore;
-  site: TempSite;
   outbox: string;
   ctx: WebContext;
+  /** A file under out/. */
+  read(path: string): Promise<string>;
   /** A token of subscriber `id` for a purpose, signed as the server signs its links. */
   token(purpose: TokenPurpose, id: number, expires?: number): string;
   /** The messages in the outbox, parsed, oldest first. */
@@ -32,89 +34,88 @@ export interface TestWeb {
   close(): Promise<void>;
 }
 
+/** What a test web may differ in: the limit on subscribing, the metrics token, the clock. */
+export interface WebOptions {
+  subscribeRate?: number;
+  metricsToken?: string;
+  now?: () => Date;
+}
+
+// A port nothing listens on now, as the kernel hands one out for port 0.
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /**
- * Starts the real server on a free loopback port (it listens on port 0, then the site takes the
- * address it got), over a site built for that address.
+ * Starts the real server on loopback the way `paperboy serve` does: settings through the real
+ * loader, the parts from `openApp`, the web context from `app.web()`. The site's address is the
+ * one it listens on, so the port is found first (tried again should another process take it).
  */
-export async function startWeb(options: { subscribeRate?: number; metricsToken?: string } = {}): Promise<TestWeb> {
-  const site = await tempSite({
-    '2031-01-05.md': readFileSync(fixture('digests', 'four-columns.md'), 'utf8'),
-    '2031-02-03.md': readFileSync(fixture('digests', 'six-columns.md'), 'utf8'),
-  });
-  const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-web-data-'));
-  // A server's database never blocks on another process's lock (see src/app.ts).
-  const db = openDatabase(dataDir, { busyTimeoutMs: 0 });
-  const store = new SubscriberStore(db);
-  const outbox = join(site.outDir, 'outbox');
-  const transport = fileTransport(outbox);
-  const templates = templateSource(join(root, 'templates'));
-  const subscriptions: SubscriptionContext = {
-    store,
-    suppressions: new Suppressions(db, SECRET),
-    templates,
-    secret: SECRET,
-    site: site.settings.site,
-    sender: SENDER,
-    send: async (notice) => void (await transport.send(await composeNotice(SENDER, notice))),
-    latestIssue: async () => {
-      const newest = (await site.builder.digests()).at(-1);
-      return newest && { webUrl: siteUrls(site.settings.site).issue(newest.date), displayDate: displayDate(newest.date) };
-    },
-  };
-  const ctx: WebContext = {
-    site: site.settings.site,
-    outDir: site.outDir,
-    secret: SECRET,
-    store,
-    templates,
-    library: site.settings.library,
-    subscriptions,
-    privacy: { store, suppressions: subscriptions.suppressions, deliveriesOf: (id) => openLedger(db).rounds.deliveriesOf(id) },
-    subscribeRate: options.subscribeRate ?? 1000,
-    health: () => {
-      store.count();
-      return { lastPublication: null, nextRun: null };
-    },
-    metrics: createMetrics({
-      subscribersByStatus: () => store.counts(),
-      deliveriesByStatus: () => openLedger(db).rounds.totals(),
-      eventsByKind: () => store.eventCounts(''),
-      lastDispatchSeconds: () => undefined,
-      lastPublication: () => undefined,
-    }),
-    metricsToken: options.metricsToken,
-  };
-  const app = await createServer(ctx);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as import('node:net').AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  // Nothing was asked of the server yet: every part now takes the address it listens on.
-  ctx.site = site.settings.site = subscriptions.site = { ...site.settings.site, url };
-  await site.build({ all: true });
+export async function startWeb(options: WebOptions = {}): Promise<TestWeb> {
+  const base = await mkdtemp(join(tmpdir(), 'paperboy-web-'));
+  await mkdir(join(base, 'digests'));
+  await writeFile(join(base, 'digests', '2031-01-05.md'), readFileSync(fixture('digests', 'four-columns.md'), 'utf8'));
+  await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const settings = {
+      PAPERBOY_SITE_URL: `http://127.0.0.1:${port}`,
+      PAPERBOY_PORT: String(port),
+      PAPERBOY_HOST: '127.0.0.1',
+      PAPERBOY_FROM: 'Daily Papers <papers@example.org>',
+      PAPERBOY_SECRET: SECRET,
+      ...(options.metricsToken === undefined ? {} : { PAPERBOY_METRICS_TOKEN: options.metricsToken }),
+    };
+    // A server's database never blocks on another process's lock (see src/app.ts).
+    const app = openApp(loadConfig(settings, base), { busyTimeoutMs: 0, ...(options.now ? { now: options.now } : {}) });
+    const ctx: WebContext = { ...app.web(), subscribeRate: options.subscribeRate ?? 1000 };
+    const server = await createServer(ctx);
+    try {
+      await server.listen({ port, host: app.config.host });
+    } catch (error) {
+      await server.close();
+      await app.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
+      throw error;
+    }
+    await app.builder.build({ all: true });
+    return testWeb(app, server, ctx);
+  }
+}
+
+function testWeb(app: App, server: FastifyInstance, ctx: WebContext): TestWeb {
+  const { outDir, dataDir, siteUrl } = app.config;
+  const outbox = join(outDir, 'outbox');
   return {
-    url,
-    dataDir,
+    url: siteUrl,
     app,
-    db,
-    store,
-    site,
+    server,
+    dataDir,
+    outDir,
+    db: app.db,
+    store: app.store,
     outbox,
     ctx,
-    token: (purpose, id, expires) => signToken(SECRET, purpose, { id, tokenKey: store.tokenKeyOf(id) ?? '' }, expires),
+    read: (path) => readFile(join(outDir, path), 'utf8'),
+    token: (purpose, id, expires) => signToken(app.secret, purpose, { id, tokenKey: app.store.tokenKeyOf(id) ?? '' }, expires),
     async mail() {
       const files = (await readdir(outbox).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
       const parsed = await Promise.all(
         files.map(async (file) => {
           const message = await simpleParser(await readFile(join(outbox, file)));
           const to = message.to && !Array.isArray(message.to) ? message.to.text : '';
-          return { to, subject: message.subject ?? '', text: message.text ?? '', file, date: message.date?.getTime() ?? 0 };
+          return { to, subject: message.subject ?? '', text: message.text ?? '', file };
         }),
       );
       return parsed.sort((a, b) => a.file.localeCompare(b.file));
     },
     async close() {
+      await server.close();
       await app.close();
-      db.close();
     },
   };
 }

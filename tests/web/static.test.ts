@@ -90,7 +90,7 @@ describe('the files of out/', () => {
     expect(response.headers['content-encoding']).toBe('gzip');
     expect(response.headers.vary).toBe('Accept-Encoding');
     expect(response.headers.etag).toMatch(/-gzip"$/);
-    expect(gunzipSync(response.body).toString()).toBe(await web.site.read('feeds/rss.xml'));
+    expect(gunzipSync(response.body).toString()).toBe(await web.read('feeds/rss.xml'));
   });
 
   it('let only the search page and its index run scripts and WebAssembly', async () => {
@@ -155,11 +155,11 @@ describe('the files of out/', () => {
   });
 
   it('are gone once deleted from out/: 404, and no longer held in memory', async () => {
-    const path = join(web.site.outDir, 'feeds', 'removed.xml');
+    const path = join(web.outDir, 'feeds', 'removed.xml');
     await writeFile(path, `<rss>${'<item>an item</item>'.repeat(200)}</rss>`);
     const before = await fetch(`${web.url}/feeds/removed.xml`);
     expect([before.status, (await before.text()).length]).toEqual([200, 4011]);
-    const files = createStaticFiles(web.site.outDir);
+    const files = createStaticFiles(web.outDir);
     expect((await files.respond(path, {}))?.status).toBe(200);
     expect(files.held().files).toBe(1);
     await rm(path);
@@ -170,7 +170,7 @@ describe('the files of out/', () => {
   });
 
   it('serve the search index as Pagefind wrote it (gzip already), not compressed again', async () => {
-    const wasm = await readFile(join(web.site.outDir, 'pagefind', '2031', 'wasm.en.pagefind'));
+    const wasm = await readFile(join(web.outDir, 'pagefind', '2031', 'wasm.en.pagefind'));
     const response = await fetch(`${web.url}/pagefind/2031/wasm.en.pagefind`, { headers: { 'accept-encoding': 'gzip, br' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-encoding')).toBeNull();
