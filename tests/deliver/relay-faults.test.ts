@@ -149,7 +149,8 @@ describe('a relay that goes silent', () => {
     const project = await testProject(readers(6), { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_SMTP_TIMEOUT: '1s', PAPERBOY_SMTP_CONNECTIONS: '2' });
     const started = Date.now();
     const dispatch = await paperboy(['dispatch'], { env: project.env });
-    expect(Date.now() - started).toBeLessThan(8000);
+    // Without the timeout it would wait for ever; with it, a few seconds (more on a loaded machine).
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(dispatch.status).toBe(1);
     const doubt = Number(/(\d+) in doubt/.exec(dispatch.stdout)?.[1] ?? 0);
     expect(doubt).toBeGreaterThan(0);
@@ -177,7 +178,7 @@ describe('a relay that goes silent', () => {
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     held.forEach((s) => s.destroy());
     mute.close();
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(20_000);
     expect(dispatch.status).toBe(1);
     expect(dispatch.stdout).toMatch(/0 sent, 0 skipped, 0 failed, 3 still queued/);
   });

@@ -25,6 +25,11 @@ export interface SinkBehaviour {
   data?: (to: string[], attempt: number) => 'drop' | 'silent' | Refusal | undefined;
   /** Milliseconds to wait before answering the final dot. */
   delayMs?: number;
+  /**
+   * Answers no final dot until this many messages wait for their answer at once (or ten seconds
+   * passed): a client that sends over fewer connections at a time shows it in `peakWaiting`.
+   */
+  together?: number;
   /** Asks clients to log in (PLAIN or LOGIN, without TLS) with these credentials. */
   auth?: { user: string; pass: string };
 }
@@ -38,6 +43,9 @@ export class SmtpSink {
   readonly greetings: string[] = [];
   readonly rcptAttempts = new Map<string, number>();
   readonly dataAttempts = new Map<string, number>();
+  /** The most messages that waited for the answer to their final dot at the same time. */
+  peakWaiting = 0;
+  readonly #waiting: (() => void)[] = [];
   behaviour: SinkBehaviour;
   port = 0;
   #server: SMTPServer | undefined;
@@ -98,7 +106,8 @@ export class SmtpSink {
             this.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw, messageId });
             if (verdict !== 'silent') callback(null);
           };
-          if (this.behaviour.delayMs) setTimeout(finish, this.behaviour.delayMs);
+          if (this.behaviour.together) this.#wait(finish, this.behaviour.together);
+          else if (this.behaviour.delayMs) setTimeout(finish, this.behaviour.delayMs);
           else finish();
         });
       },
@@ -114,6 +123,14 @@ export class SmtpSink {
     this.port = ((server as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port;
     this.#server = server;
     return this;
+  }
+
+  #wait(answer: () => void, together: number): void {
+    this.#waiting.push(answer);
+    this.peakWaiting = Math.max(this.peakWaiting, this.#waiting.length);
+    const release = () => this.#waiting.splice(0).forEach((a) => a());
+    if (this.#waiting.length >= together) release();
+    else setTimeout(() => this.#waiting.includes(answer) && release(), 10_000).unref();
   }
 
   /** Stops listening and cuts every open connection: the server goes away. */

@@ -18,7 +18,8 @@ describe('paperboy preview on a port already in use', () => {
     try {
       const began = Date.now();
       const run = await spawnPaperboy(['preview', '--port', String(port)], { cwd: base, env: { PAPERBOY_HOST: '127.0.0.1', TMPDIR: temporary } });
-      expect(Date.now() - began).toBeLessThan(10_000);
+      // At once rather than never: a loaded machine may take a few seconds to start a process.
+      expect(Date.now() - began).toBeLessThan(20_000);
       expect(run.status).toBe(1);
       expect(run.stderr).toBe(`--port: port ${port} is in use (another program listens on it); give the preview another with --port\n`);
       expect(await readdir(temporary)).toEqual([]);

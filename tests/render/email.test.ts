@@ -117,7 +117,8 @@ describe('the email of a digest too large for it', () => {
     const started = performance.now();
     // Titles of about 150 characters: 550 of them do not all fit in the budget as a list either.
     const email = await render(generatedDigest('2031-05-02', 550, { titleOf: (n) => `Generated Paper ${n}: ${'Scaling Small Models with Curated Data '.repeat(3).trim()}` }));
-    expect(performance.now() - started).toBeLessThan(3_000);
+    // A second or two on an idle machine; the bound leaves room for a loaded one.
+    expect(performance.now() - started).toBeLessThan(15_000);
     expect(email.htmlBytes).toBeLessThan(EMAIL_HTML_LIMIT);
     const unlisted = 550 - email.fullPapers - email.listedPapers;
     expect(email.listedPapers).toBeGreaterThan(100);

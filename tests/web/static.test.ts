@@ -216,7 +216,8 @@ describe('the files of out/ held in memory', () => {
     await writeFile(path, body);
     const files = createStaticFiles(outDir);
     let longest = 0;
-    let last = performance.now();
+    const started = performance.now();
+    let last = started;
     const ticks = setInterval(() => {
       const now = performance.now();
       longest = Math.max(longest, now - last);
@@ -226,7 +227,10 @@ describe('the files of out/ held in memory', () => {
       clearInterval(ticks);
       longest = Math.max(longest, performance.now() - last);
     });
-    expect(longest).toBeLessThan(250);
+    // Compressing in the same thread would stop the clock for all of it; off the thread, it ticks on.
+    // A loaded machine may pause the process now and then, so a pause counts only past a third of it.
+    const total = performance.now() - started;
+    expect(longest).toBeLessThan(Math.max(250, total / 3));
     expect(response?.headers['content-encoding']).toBe('br');
     expect(brotliDecompressSync(response?.body ?? Buffer.alloc(0)).toString()).toBe(body);
   });
