@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { root } from './helpers/paths.ts';
-import { installHint, probePeers, type Peer } from './helpers/peers.ts';
+import { installHint, PEERS, probePeers, type Peer } from './helpers/peers.ts';
 
 /**
  * Finds the peers once for the whole run and hands the list to every test file. A missing peer
@@ -12,14 +12,15 @@ import { installHint, probePeers, type Peer } from './helpers/peers.ts';
 export default function setup(project: TestProject): void {
   if (project.getProvidedContext().tier === 'fast') {
     project.provide('peers', []);
-    console.log('test:fast: in-process tests only; `npm test` also runs those needing Chromium, Python, SpamAssassin, systemd or a child process');
+    console.log(`test:fast runs the in-process tests only; \`npm test\` also runs those that need ${Object.keys(PEERS).join(', ')}`);
     return;
   }
   const { present, missing } = probePeers();
   if (missing.length > 0) {
-    const line = `missing ${missing.join(', ')}: install with ${installHint(missing)}`;
-    if (process.env.CI === 'true') throw new Error(`CI runs every test, but peers are missing: ${line}`);
-    console.log(`skipping the tests that need ${missing.join(', ')}; to run them, ${installHint(missing)}`);
+    const names = missing.join(', ');
+    // In CI nothing is skipped in silence: a missing peer fails the run.
+    if (process.env.CI === 'true') throw new Error(`CI=true, but ${names} missing; ${installHint(missing)}`);
+    console.log(`${names} missing: the tests that need them are skipped; to run them, ${installHint(missing)}`);
   }
   project.provide('peers', present satisfies Peer[]);
   // The tests that spawn the real `paperboy` binary run the compiled program: compile it first, so

@@ -16,7 +16,7 @@ let sample: string | undefined;
 
 /**
  * Where a run works unless told otherwise: a project folder of the tests' own, made once per test
- * file, with the sample digest in `digests/`. Never the clone itself: a test reads none of the
+ * worker, with the sample digest in `digests/`. Never the clone itself: a test reads none of the
  * user's `digests/`, `out/`, `data/` or `.env`.
  */
 export function sampleProject(): string {
