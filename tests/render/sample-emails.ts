@@ -20,7 +20,15 @@ export interface SampleEmail {
  * too large even for a list of titles, and the largest real digest when the corpus is there.
  * Everything is read and built when this is called, never when a test file is collected.
  */
-export async function sampleEmails(): Promise<SampleEmail[]> {
+export function sampleEmails(): Promise<SampleEmail[]> {
+  // Built once per worker, for every file that looks at them; nobody changes them.
+  made ??= buildSampleEmails();
+  return made;
+}
+
+let made: Promise<SampleEmail[]> | undefined;
+
+async function buildSampleEmails(): Promise<SampleEmail[]> {
   const six = readFileSync(fixture('digests', 'six-columns.md'), 'utf8');
   const digests: Record<string, string> = {
     '2031-02-03.md': six,
