@@ -1,13 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import { composeNotice, createDkimSigner, rawMessage, type Outgoing } from '../../src/deliver/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { composeNotice, createDkimSigner, rawMessage, type DkimSigner, type Outgoing } from '../../src/deliver/index.ts';
 import { signingKeys } from '../../src/deliverability/index.ts';
 import { dkimVerdicts, fromEachVerifier, mailauthVerdicts, tampered, testKeys, type TestKeys } from '../helpers/dkim.ts';
 import { SENDER, fixtureIssue, messageFor } from '../helpers/dispatch.ts';
 
 const message = await messageFor(await fixtureIssue(), { id: 42, email: 'ann.lee@example.net', tokenKey: 'k42' });
 
+// One signer per set of keys, its threads started once and closed at the end.
+const signers = new Map<TestKeys, DkimSigner>();
+afterAll(() => Promise.all([...signers.values()].map((signer) => signer.close())));
+
 async function signedWith(keys: TestKeys, outgoing: Outgoing = message): Promise<Buffer> {
-  const signer = createDkimSigner(signingKeys({ keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' }));
+  let signer = signers.get(keys);
+  if (signer === undefined) {
+    signer = createDkimSigner(signingKeys({ keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' }));
+    signers.set(keys, signer);
+  }
   return Buffer.concat(await signer.sign(outgoing.parts));
 }
 
