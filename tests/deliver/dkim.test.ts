@@ -53,7 +53,7 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
   it('break when a forwarder prepends a copy of a signed field, present or not: mailauth and python3-dkim agree', async () => {
     const keys = await testKeys(['rsa', 'ed25519']);
     const raw = await signedWith(keys);
-    expect(await verdicts(raw, keys)).toEqual([expected(keys, 'pass'), expected(keys, 'pass')]);
+    expect(await verdicts(raw, keys)).toEqual(expected(keys, 'pass'));
     for (const prepended of [
       'List-Unsubscribe: <https://evil.example/u>, <mailto:u@evil.example>',
       'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
@@ -68,7 +68,7 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
       'Feedback-ID: 1:evil:evil.example',
     ]) {
       const forwarded = Buffer.concat([Buffer.from(`${prepended}\r\n`, 'latin1'), raw]);
-      expect([prepended, await verdicts(forwarded, keys)]).toEqual([prepended, [expected(keys, 'fail'), expected(keys, 'fail')]]);
+      expect([prepended, await verdicts(forwarded, keys)]).toEqual([prepended, expected(keys, 'fail')]);
     }
   });
 
