@@ -40,8 +40,15 @@ describe('limits on what one digest can make paperboy do', () => {
   });
 
   it('read a row wrapped over 100,000 lines in linear time', () => {
-    const small = timed(`${HEADER}| [A\n${'  word\n'.repeat(10_000)}](https://arxiv.org/abs/3105.00001) | Ann | S | ['X'] | N/A | N/A |\n`);
-    const large = timed(`${HEADER}| [A\n${'  word\n'.repeat(100_000)}](https://arxiv.org/abs/3105.00001) | Ann | S | ['X'] | N/A | N/A |\n`);
+    const wrapped = (lines: number) => `${HEADER}| [A\n${'  word\n'.repeat(lines)}](https://arxiv.org/abs/3105.00001) | Ann | S | ['X'] | N/A | N/A |\n`;
+    // Taken in turns, so that a machine busy with other work slows both alike.
+    let small = timed(wrapped(10_000));
+    let large = timed(wrapped(100_000));
+    for (let round = 0; round < 3; round++) {
+      const [s, l] = [timed(wrapped(10_000)), timed(wrapped(100_000))];
+      if (s.ms < small.ms) small = s;
+      if (l.ms < large.ms) large = l;
+    }
     expect(large.reading.errors).toEqual([]);
     expect(large.reading.digest.papers).toHaveLength(1);
     // Ten times the lines: about ten times the time (a quadratic reader takes a hundred times).
