@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { publishWeek } from '../../src/publish/index.ts';
 import { requestSubscription } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
-import { dkimVerdicts, fromEachVerifier, recordFromZoneLine, testKeys, type TxtRecords } from '../helpers/dkim.ts';
+import { dkimVerdicts, dkimVerdictsOfEach, fromEachVerifier, recordFromZoneLine, testKeys, type TxtRecords } from '../helpers/dkim.ts';
 import { readers, testProject } from '../helpers/project.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -47,7 +47,8 @@ describe('every message paperboy sends is signed with each key, and verifies', (
     const subjects = await Promise.all(smtp.messages.map(async (m) => (await simpleParser(m.raw)).subject ?? ''));
     expect(subjects.map((s) => s.replace(/ ·.*/, ''))).toEqual(['Feb 3, 2031', 'Feb 3, 2031', '[Test] Feb 3, 2031', 'Confirm your subscription to Daily Papers', 'Week of Jan 30 – Feb 5, 2031']);
     const pass = keys.selectors.map((s) => `${s}@example.org: pass`);
-    for (const message of smtp.messages) expect(await verdicts(message.raw, keys.records)).toEqual(fromEachVerifier(pass).flat());
+    const seen = await dkimVerdictsOfEach(smtp.messages.map((m) => m.raw), keys.records);
+    for (const lists of seen) expect(lists.flat().map((v) => `${v.selector}@${v.domain}: ${v.result}`)).toEqual(fromEachVerifier(pass).flat());
     expect(new Set(smtp.greetings)).toEqual(new Set(['mail.example.org']));
   });
 

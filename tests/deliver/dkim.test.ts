@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeNotice, createDkimSigner, rawMessage, type DkimSigner, type Outgoing } from '../../src/deliver/index.ts';
 import { signingKeys } from '../../src/deliverability/index.ts';
-import { dkimVerdicts, fromEachVerifier, mailauthVerdicts, tampered, testKeys, type TestKeys } from '../helpers/dkim.ts';
+import { dkimVerdicts, dkimVerdictsOfEach, fromEachVerifier, mailauthVerdicts, tampered, testKeys, type TestKeys, type Verdict } from '../helpers/dkim.ts';
 import { SENDER, fixtureIssue, messageFor } from '../helpers/dispatch.ts';
 
 const message = await messageFor(await fixtureIssue(), { id: 42, email: 'ann.lee@example.net', tokenKey: 'k42' });
@@ -19,10 +19,15 @@ async function signedWith(keys: TestKeys, outgoing: Outgoing = message): Promise
   return Buffer.concat(await signer.sign(outgoing.parts));
 }
 
+// mailauth says "neutral" for a body that no longer matches its hash: it does not pass either.
+const shown = (lists: Verdict[][]) => lists.map((list) => list.map((v) => `${v.selector}@${v.domain}: ${v.result === 'pass' ? 'pass' : 'fail'}`));
+
 async function verdicts(raw: Buffer, keys: TestKeys): Promise<string[][]> {
-  const both = await dkimVerdicts(raw, keys.records);
-  // mailauth says "neutral" for a body that no longer matches its hash: it does not pass either.
-  return both.map((list) => list.map((v) => `${v.selector}@${v.domain}: ${v.result === 'pass' ? 'pass' : 'fail'}`));
+  return shown(await dkimVerdicts(raw, keys.records));
+}
+
+async function verdictsOfEach(raws: readonly Buffer[], keys: TestKeys): Promise<string[][][]> {
+  return (await dkimVerdictsOfEach(raws, keys.records)).map(shown);
 }
 
 const expected = (keys: TestKeys, result: string) => fromEachVerifier(keys.selectors.map((s) => `${s}@example.org: ${result}`));
@@ -54,7 +59,7 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
     const keys = await testKeys(['rsa', 'ed25519']);
     const raw = await signedWith(keys);
     expect(await verdicts(raw, keys)).toEqual(expected(keys, 'pass'));
-    for (const prepended of [
+    const prepended = [
       'List-Unsubscribe: <https://evil.example/u>, <mailto:u@evil.example>',
       'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
       'Content-Type: text/html; charset=utf-8',
@@ -66,10 +71,10 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
       'Message-ID: <forged@evil.example>',
       'Date: Mon, 1 Jan 2035 00:00:00 +0000',
       'Feedback-ID: 1:evil:evil.example',
-    ]) {
-      const forwarded = Buffer.concat([Buffer.from(`${prepended}\r\n`, 'latin1'), raw]);
-      expect([prepended, await verdicts(forwarded, keys)]).toEqual([prepended, expected(keys, 'fail')]);
-    }
+    ];
+    const forwarded = prepended.map((field) => Buffer.concat([Buffer.from(`${field}\r\n`, 'latin1'), raw]));
+    const seen = await verdictsOfEach(forwarded, keys);
+    expect(prepended.map((field, i) => [field, seen[i]])).toEqual(prepended.map((field) => [field, expected(keys, 'fail')]));
   });
 
   it('break when the body, a signed header or the list headers change, or a second From or Subject is added', async () => {
@@ -85,7 +90,7 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
       tampered(raw, /^From: /m, 'From: Someone Else <boss@example.org>\r\nFrom: '),
       tampered(raw, /^Subject: /m, 'Subject: Act now\r\nSubject: '),
     ];
-    for (const changed of broken) expect(await verdicts(changed, keys)).toEqual(expected(keys, 'fail'));
+    for (const seen of await verdictsOfEach(broken, keys)) expect(seen).toEqual(expected(keys, 'fail'));
   });
 
   it('survive what relaxed canonicalisation allows: a header added on the way, white space re-folded', async () => {
