@@ -32,6 +32,8 @@ describe('a first run', () => {
     const job = startPaperboy(project.env);
     try {
       await job.waitFor(() => /inbound: .*listening on/.test(job.stdout()), 'the banner');
+      // Stopped only once its first run is over (the banner comes before it asks for SIGTERM).
+      await job.waitFor(() => job.stdout().includes('first run:'), 'the first run');
       const web = /web: .*listening on 127\.0\.0\.2:(\d+)\)/.exec(job.stdout());
       const inbound = /inbound: .*listening on 127\.0\.0\.2:(\d+)/.exec(job.stdout());
       expect(web).not.toBeNull();

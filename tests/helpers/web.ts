@@ -60,6 +60,8 @@ export async function startWeb(options: WebOptions = {}): Promise<TestWeb> {
   await mkdir(join(base, 'digests'));
   await writeFile(join(base, 'digests', '2031-01-05.md'), readFileSync(fixture('digests', 'four-columns.md'), 'utf8'));
   await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
+  // The list lives apart from the site's folder, which tests fill with files of their own.
+  const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-web-data-'));
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const settings = {
@@ -68,6 +70,7 @@ export async function startWeb(options: WebOptions = {}): Promise<TestWeb> {
       PAPERBOY_HOST: '127.0.0.1',
       PAPERBOY_FROM: 'Daily Papers <papers@example.org>',
       PAPERBOY_SECRET: SECRET,
+      PAPERBOY_DATA_DIR: dataDir,
       ...(options.metricsToken === undefined ? {} : { PAPERBOY_METRICS_TOKEN: options.metricsToken }),
     };
     // A server's database never blocks on another process's lock (see src/app.ts).
