@@ -7,6 +7,7 @@ import { issueFrom, messageFor } from '../helpers/dispatch.ts';
 import { parseOpml } from '../helpers/opml.ts';
 import { fixture } from '../helpers/paths.ts';
 import { tempSite } from '../helpers/site.ts';
+import { has } from '../helpers/peers.ts';
 
 const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 const text = readFileSync(fixture('bidi-controls.md'), 'utf8');
@@ -49,12 +50,17 @@ describe('bidirectional control characters in a digest', () => {
       expect(files.get(path)).toContain('Plain Evil Paper');
       expect(files.get(path)).not.toMatch(/Report on Kites|Marked Title Here/);
     }
-    const opml = parseOpml(files.get('feeds/topics.opml') ?? '');
-    expect(opml.bozo).toBe(false);
-    expect(opml.feeds.filter((feed) => /evil/i.test(feed.title)).map((feed) => feed.url)).toEqual([`${site.settings.site.url}/feeds/tags/evil.rss.xml`]);
 
     const issue = await issueFrom(fixture('bidi-controls.md'), '2031-03-01');
     const parsed = await simpleParser(rawMessage(await messageFor(issue, { id: 1, email: 'reader@example.org' })));
     expect(parsed.subject).toBe('Mar 1, 2031 · 3 papers · gnp.exe Report on Kites');
+  });
+
+  it.runIf(has('python3-listparser'))('leave one "evil" in the OPML list, as listparser reads it', async () => {
+    const site = await tempSite({ '2031-03-01.md': text });
+    await site.build();
+    const opml = parseOpml(await site.read('feeds/topics.opml'));
+    expect(opml.bozo).toBe(false);
+    expect(opml.feeds.filter((feed) => /evil/i.test(feed.title)).map((feed) => feed.url)).toEqual([`${site.settings.site.url}/feeds/tags/evil.rss.xml`]);
   });
 });

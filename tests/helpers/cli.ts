@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.ts';
 import { fixture, root } from './paths.ts';
+import { need } from './peers.ts';
 
 /** What one run of `paperboy` printed and returned. */
 export interface Run {
@@ -64,6 +65,7 @@ export const BIN = join(root, 'bin', 'paperboy.js');
 
 /** Runs the real binary in a child process: for exit codes, signals and what a user's shell sees. */
 export function spawnPaperboy(args: readonly string[], options: RunOptions = {}): Promise<Run> {
+  need('processes');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? sampleProject(), env: childEnv(options.env) });
     let stdout = '';

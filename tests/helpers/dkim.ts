@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dkimVerify } from 'mailauth';
 import { dkimRecordValue, generateKey, readKeyFile, type KeyType } from '../../src/deliverability/index.ts';
-import { has } from './peers.ts';
+import { has, need } from './peers.ts';
 
 /** TXT records by name, as a stub DNS serves them. */
 export type TxtRecords = Map<string, string>;
@@ -95,6 +95,7 @@ print(json.dumps([verdicts(base64.b64decode(m)) for m in json.load(sys.stdin)]))
 
 /** Verifies every DKIM signature of each message with Debian's python3-dkim (one process for all), its DNS answered from `records` only. */
 export function pythonVerdictsOfEach(raws: readonly Buffer[], records: TxtRecords): Verdict[][] {
+  need('python3-dkim');
   const input = JSON.stringify(raws.map((raw) => raw.toString('base64')));
   const json = execFileSync('/usr/bin/python3', ['-c', PYTHON, JSON.stringify(Object.fromEntries(records))], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return JSON.parse(json) as Verdict[][];

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { need } from './peers.ts';
 
 /** What Debian's python3-feedparser makes of a feed. */
 export interface ParsedFeed {
@@ -32,6 +33,7 @@ print(json.dumps([read(base64.b64decode(x)) for x in json.load(sys.stdin)]))
 
 /** Parses feeds with the real feedparser (run as /usr/bin/python3, where Debian installs it), one process for them all. */
 export function parseFeeds(xmls: readonly string[]): ParsedFeed[] {
+  need('python3-feedparser');
   const input = JSON.stringify(xmls.map((xml) => Buffer.from(xml).toString('base64')));
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as ParsedFeed[];
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { DATABASE_FILE } from '../../src/db/index.ts';
+import { need } from './peers.ts';
 
 /** Another process holding the database's write lock, as a long import or a stuck writer would. */
 export interface LockHolder {
@@ -22,6 +23,7 @@ setTimeout(() => process.exit(0), Number(process.argv[2]));
 
 /** Takes the write lock of the database in `dataDir` in a second process, for at most `ms`. */
 export async function holdWriteLock(dataDir: string, ms = 20_000): Promise<LockHolder> {
+  need('processes');
   const child = spawn(process.execPath, ['-e', SCRIPT, join(dataDir, DATABASE_FILE), String(ms)], { stdio: ['pipe', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.stdout?.once('data', () => resolve());

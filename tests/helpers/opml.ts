@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { need } from './peers.ts';
 
 /** What Debian's python3-listparser makes of an OPML subscription list. */
 export interface ParsedOpml {
@@ -17,5 +18,6 @@ print(json.dumps({'bozo': bool(d.bozo), 'version': d.version, 'title': d.meta.ge
 
 /** Parses an OPML list with the real listparser (run as /usr/bin/python3, where Debian installs it). */
 export function parseOpml(xml: string): ParsedOpml {
+  need('python3-listparser');
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT], { input: xml, encoding: 'utf8' })) as ParsedOpml;
 }

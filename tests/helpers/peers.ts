@@ -43,6 +43,11 @@ export function has(...peers: Peer[]): boolean {
   return peers.every((peer) => here.includes(peer));
 }
 
+/** Stops a test that talks to a peer this run has not got, saying how it should have asked. */
+export function need(peer: Peer): void {
+  if (!has(peer)) throw new Error(`this test talks to ${peer}, which this run has not got: run it only \`it.runIf(has('${peer}'))\``);
+}
+
 /** Probes every peer: those present, and those missing. */
 export function probePeers(): { present: Peer[]; missing: Peer[] } {
   const present: Peer[] = [];

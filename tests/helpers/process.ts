@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, childEnv, sampleProject } from './cli.ts';
+import { need } from './peers.ts';
 
 /** `paperboy start` running in a child process, its output collected as it comes. */
 export interface Running {
@@ -17,6 +18,7 @@ export interface Running {
 
 /** Starts `paperboy start` (the real binary, in its own process) with only the given PAPERBOY_ settings. */
 export function startPaperboy(env: Record<string, string>): Running {
+  need('processes');
   const child = spawn(process.execPath, [BIN, 'start'], { cwd: sampleProject(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
