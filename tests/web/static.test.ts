@@ -139,8 +139,8 @@ describe('the files of out/', () => {
     expect([followed.status, followed.url, followed.redirected]).toEqual([200, `${web.url}/archive/`, true]);
     expect(await followed.text()).toContain('<html');
     // Any folder of a published folder that has an index.html, not only the top ones.
-    await mkdir(join(web.site.outDir, 'archive', 'older'), { recursive: true });
-    await writeFile(join(web.site.outDir, 'archive', 'older', 'index.html'), '<!doctype html><title>older</title>');
+    await mkdir(join(web.outDir, 'archive', 'older'), { recursive: true });
+    await writeFile(join(web.outDir, 'archive', 'older', 'index.html'), '<!doctype html><title>older</title>');
     expect(await rawGet('/archive/older/')).toMatchObject({ status: 200, body: '<!doctype html><title>older</title>' });
     expect(await rawGet('/archive/older')).toMatchObject({ status: 301, location: './older/' });
     // A folder without an index.html is no page; nor is a folder outside the published ones.
