@@ -41,16 +41,29 @@ export function readDsn(message: ParsedMail): RecipientStatus[] | undefined {
   return blocks.length > 0 ? blocks : undefined;
 }
 
-// Subjects that auto-responders and help desks write, in the languages they most often write them in.
-const AUTOMATIC_SUBJECT = new RegExp(
-  [
-    '^(?:auto(?:matic)?[- ]?(?:reply|response|answer)|autoreply|auto:|out of (?:the )?office|away\\b|vacation|on leave|absence|abwesenheit',
-    'r[ée]ponse automatique|respuesta autom[áa]tica|risposta automatica|automatisch antwoord|automatisk svar|autosvar|resposta autom[áa]tica)',
-    '\\[?(?:ticket|case|request|incident)\\s*(?:#|no\\.?|id)\\s*\\w+',
-    '(?:we (?:have )?received your|thank you for (?:contacting|your (?:email|message))|your (?:request|message|ticket) (?:has been|was) (?:received|created))',
-  ].join('|'),
-  'i',
-);
+/**
+ * The subjects that auto-responders and help desks write, matched at the start (after any `Re:`):
+ * the one list of them, by language, for the replies that come without RFC 3834 headers.
+ */
+const AUTOMATIC_SUBJECTS: readonly string[] = [
+  'auto(?:matic)?[- ]?(?:reply|response|answer)', 'autoreply', 'auto:', 'out of (?:the )?office', 'away\\b', 'vacation', 'on leave', 'absence',
+  'automatische antwort', 'abwesenheit', // German (Abwesenheitsnotiz)
+  'r[ée]ponse automatique', 'absence du bureau', // French
+  'respuesta autom[áa]tica', 'fuera de la oficina', // Spanish
+  'risposta automatica', 'fuori sede', // Italian
+  'resposta autom[áa]tica', 'fora do escrit[óo]rio', // Portuguese
+  'automatisch antwoord', 'afwezig', // Dutch
+  'automatisk(?:t)? svar', 'autosvar', 'automaattinen vastaus', // Danish, Norwegian, Swedish, Finnish
+  'odpowied[źz] automatyczna', 'automatick[áa] odpov[ěe][ďd]', 'automatikus v[áa]lasz', 'r[ăa]spuns automat', // Polish, Czech, Hungarian, Romanian
+  'otomatik yan[ıi]t', '[αά]υτόματη απάντηση', 'автоматический ответ', 'автовідповідь', // Turkish, Greek, Russian, Ukrainian
+  '自动回复', '自動回覆', '自動返信', '自動応答', '자동 ?(?:회신|응답)', // Chinese, Japanese, Korean
+  '\\[?(?:ticket|case|request|incident)\\s*(?:#|no\\.?|id)\\s*\\w+', // help desks
+  'we (?:have )?received your|thank you for (?:contacting|your (?:email|message))|your (?:request|message|ticket) (?:has been|was) (?:received|created)',
+];
+const AUTOMATIC_SUBJECT = new RegExp(`^(?:${AUTOMATIC_SUBJECTS.join('|')})`, 'iu');
+
+// What mail programs put before a reply's subject, in the languages they most often write it in.
+const REPLY_PREFIX = /^(?:(?:re|aw|sv|antw?|r|rif|odp|vs|ynt|atb|отв|回复|答复|返信)\s*[:：]\s*)+/iu;
 
 /**
  * Whether a message was written by a program rather than a person: an out-of-office or vacation
@@ -67,5 +80,5 @@ export function isAutoReply(message: ParsedMail, envelopeFrom: string): boolean 
   }
   if (['auto_reply', 'bulk', 'junk', 'list'].includes(header('precedence'))) return true;
   if (message.headers.has('list-id') || message.headers.has('list-unsubscribe')) return true;
-  return AUTOMATIC_SUBJECT.test((message.subject ?? '').replace(/^(?:re|aw|sv|antw?|r):\s*/i, '').trim());
+  return AUTOMATIC_SUBJECT.test((message.subject ?? '').normalize('NFC').trim().replace(REPLY_PREFIX, ''));
 }
