@@ -1,3 +1,4 @@
 export { startReceiver, INBOUND_SIZE_LIMIT, type Receiver, type ReceiverOptions } from './receiver.ts';
+export { spoolDir } from './spool.ts';
 export type { FeedbackReport, ReportedMessage } from './arf.ts';
 export type { InboundOutcome, InboundPlan } from './handle.ts';

@@ -1,10 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { DatabaseBusyError, isBusy } from '../db/index.ts';
 import { describeListen } from '../listen.ts';
 import type { Logger } from '../log.ts';
 import { isListDomain, mailboxOf, type Mailbox, type SubscriptionContext } from '../subscribers/index.ts';
 import type { Deliveries } from './complaint.ts';
-import { planInbound, type InboundOutcome, type InboundPlan } from './handle.ts';
+import { planInbound, type InboundOutcome } from './handle.ts';
+import { openSpool, type Spool } from './spool.ts';
 
 /** The largest message taken: requests and bounce reports are small. */
 export const INBOUND_SIZE_LIMIT = 256 * 1024;
@@ -60,8 +63,10 @@ function clientCounts() {
   };
 }
 
-/** What the receiver is handed besides the list: the ledger, to know a Message-ID of ours in a complaint. */
+/** What the receiver is handed besides the list: its data folder, and the ledger, to know a Message-ID of ours in a complaint. */
 export interface ReceiverOptions {
+  /** Where what it takes is kept until it is acted on (`inbound/` in it). */
+  dataDir: string;
   deliveries?: Deliveries | undefined;
   /** Told what each message did (the metrics count it). */
   onOutcome?: ((outcome: InboundOutcome) => void) | undefined;
@@ -78,30 +83,85 @@ async function parse(raw: Buffer): Promise<ParsedMail | Error> {
   }
 }
 
+// Acts on the kept messages one at a time, in the order they came. While the database is busy (a
+// long import, a dispatch), the oldest waits and is tried again; it is forgotten only once done.
+function applier(spool: Spool, ctx: SubscriptionContext, log: Logger, options: ReceiverOptions, outcomes: InboundOutcome[]) {
+  const waiting: string[] = [];
+  let running: Promise<void> = Promise.resolve();
+  let busy = false;
+  let closing = false;
+  const stop = new AbortController();
+  const apply = async (name: string): Promise<InboundOutcome | undefined> => {
+    const kept = await spool.read(name);
+    const box = mailboxOf(kept.recipient, ctx.sender);
+    const message = await parse(kept.raw);
+    if (!box || message instanceof Error) return undefined;
+    const plan = planInbound(ctx, log, box, message, kept.envelopeFrom, kept.raw, options.deliveries);
+    return 'act' in plan ? plan.act() : undefined;
+  };
+  const step = async (name: string, pause: number): Promise<number> => {
+    try {
+      const outcome = await apply(name);
+      await spool.remove(name);
+      waiting.shift();
+      if (outcome !== undefined) {
+        outcomes.push(outcome);
+        options.onOutcome?.(outcome);
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof DatabaseBusyError || isBusy(error)) {
+        if (pause === 0) log.warn('inbound waits: the database is busy; the message is kept and tried again', { kept: name });
+        await sleep(pause, undefined, { signal: stop.signal }).catch(() => undefined);
+        return Math.min(Math.max(pause * 2, 250), 5_000);
+      }
+      waiting.shift();
+      const kept = await spool.setAside(name).catch(() => name);
+      log.error('inbound failed', { error: (error as Error).message, kept });
+      return 0;
+    }
+  };
+  const drain = async () => {
+    try {
+      let pause = 0;
+      for (let name = waiting[0]; name !== undefined && !closing; name = waiting[0]) pause = await step(name, pause);
+    } finally {
+      busy = false;
+    }
+  };
+  return {
+    /** Queues kept messages, and starts acting on them unless it already is. */
+    add(names: string[]): void {
+      waiting.push(...names);
+      if (busy || closing) return;
+      busy = true;
+      running = drain();
+    },
+    /** Resolves once every message kept so far has been acted on (or set aside). */
+    idle: (): Promise<void> => running,
+    async close(): Promise<void> {
+      closing = true;
+      stop.abort();
+      await running;
+    },
+  };
+}
+
 /**
  * An SMTP receiver for the list's own addresses: every other recipient is refused at RCPT time
  * (never an open relay), messages over the size limit are refused, and each client address has
- * its own limits. A message is answered as soon as it is read; what it asks is done after, one
- * message at a time, so the answer takes as long for a listed address as for any other.
+ * its own limits. A message is kept on disk (synced) before it is answered, and acted on after,
+ * one at a time and in order: the answer takes as long for a listed address as for any other, a
+ * busy database only delays the work, and what was taken before a restart is done after it.
+ * When the message cannot be kept, the answer is `451`, and the sender tries again.
  */
-export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }, options: ReceiverOptions = {}): Promise<Receiver> {
-  const onOutcome = options.onOutcome ?? (() => undefined);
+export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }, options: ReceiverOptions): Promise<Receiver> {
   const sender = ctx.sender;
   const outcomes: InboundOutcome[] = [];
   const clients = clientCounts();
-  let queue: Promise<void> = Promise.resolve();
-  const later = (plans: InboundPlan[]) => {
-    for (const plan of plans) {
-      if (!('act' in plan)) continue;
-      queue = queue.then(plan.act).then(
-        (outcome) => {
-          outcomes.push(outcome);
-          onOutcome(outcome);
-        },
-        (error: unknown) => log.error('inbound failed', { error: (error as Error).message }),
-      );
-    }
-  };
+  const spool = await openSpool(options.dataDir);
+  const work = applier(spool, ctx, log, options, outcomes);
+  work.add(await spool.waiting());
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -138,15 +198,17 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
             const message = await parse(raw);
             if (message instanceof Error) return callback(message);
             const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-            const boxes = session.envelope.rcptTo.map((r) => mailboxOf(r.address, sender)).filter((b): b is Mailbox => b !== undefined);
-            const plans = boxes.map((box) => planInbound(ctx, log, box, message, envelopeFrom, raw, options.deliveries));
+            const recipients = session.envelope.rcptTo.map((r) => r.address).filter((address) => mailboxOf(address, sender) !== undefined);
+            const plans = recipients.map((address) => planInbound(ctx, log, mailboxOf(address, sender) as Mailbox, message, envelopeFrom, raw, options.deliveries));
             const refused = plans.find((plan) => 'refuse' in plan);
             if (refused && 'refuse' in refused) return callback(refusal(refused.refuse.code, refused.refuse.message));
+            const kept: string[] = [];
+            for (const recipient of recipients) kept.push(await spool.put({ envelopeFrom, recipient, raw }));
             callback(null);
-            later(plans);
+            work.add(kept);
           } catch (error) {
-            log.error('inbound failed', { error: (error as Error).message });
-            callback(refusal(451, '4.3.0 could not handle the message now; try again later'));
+            log.error('inbound message not kept', { error: (error as Error).message });
+            callback(refusal(451, '4.3.0 could not keep the message now; try again later'));
           }
         })();
       });
@@ -162,10 +224,10 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
     port: (net.address() as import('node:net').AddressInfo).port,
     address: describeListen(net.address()),
     outcomes,
-    idle: () => queue,
+    idle: () => work.idle(),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await queue;
+      await work.close();
     },
   };
 }

@@ -1,15 +1,17 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { senderOf } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/index.ts';
 import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { startReceiver, type Receiver } from '../../src/inbound/index.ts';
 import { openLedger, type IssueLedger } from '../../src/ledger/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { templateSource } from '../../src/render/index.ts';
-import { Suppressions, type Notice, type SubscriberStore, type SubscriptionContext } from '../../src/subscribers/index.ts';
-import { SECRET, tempDatabase } from './dispatch.ts';
+import { SubscriberStore, Suppressions, type Notice, type SubscriptionContext } from '../../src/subscribers/index.ts';
+import { SECRET } from './dispatch.ts';
 import { root } from './paths.ts';
 import { SITE } from './site.ts';
 
@@ -23,15 +25,30 @@ export interface TestInbound {
   /** The list's ledger: which Message-ID was sent to whom. */
   ledger: IssueLedger;
   subscriptions: SubscriptionContext;
+  /** Its data folder: the database, and the messages kept until they are acted on. */
+  dataDir: string;
   /** Sends a raw message and waits until the receiver acted on it. */
   send(to: string, from: string, raw: string): Promise<unknown>;
   /** What the list sent back (confirmations, links), parsed. */
   mail(): Promise<ParsedMail[]>;
 }
 
-/** Starts a receiver; `send` is how its notices go out (an outbox folder by default). */
-export async function startInbound(options: { send?: (notice: Notice) => Promise<void> } = {}): Promise<TestInbound> {
-  const { db, store, dataDir } = await tempDatabase();
+/** How a test receiver is started: how its notices go out, its data folder, how long a write waits for a busy database. */
+export interface InboundOptions {
+  send?: (notice: Notice) => Promise<void>;
+  dataDir?: string;
+  waitMs?: number;
+}
+
+/**
+ * Starts a receiver over a database opened as the servers open it (never blocking while another
+ * process writes), in a fresh data folder unless given one; `send` is how its notices go out (an
+ * outbox folder by default).
+ */
+export async function startInbound(options: InboundOptions = {}): Promise<TestInbound> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'paperboy-data-')));
+  const db = openDatabase(dataDir, { busyTimeoutMs: 0 });
+  const store = new SubscriberStore(db, undefined, options.waitMs);
   const outbox = join(dataDir, 'outbox');
   const sender = senderOf(LIST_FROM);
   const transport = fileTransport(outbox);
@@ -45,13 +62,14 @@ export async function startInbound(options: { send?: (notice: Notice) => Promise
     send: options.send ?? (async (notice) => void (await transport.send(await composeNotice(sender, notice)))),
   };
   const ledger = openLedger(db);
-  const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' }, { deliveries: ledger.rounds });
+  const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' }, { dataDir, deliveries: ledger.rounds });
   const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
   return {
     receiver,
     store,
     ledger,
     subscriptions,
+    dataDir,
     async send(to, from, raw) {
       const info = await client.sendMail({ envelope: { from, to: [to] }, raw: raw.replace(/\r?\n/g, '\r\n') });
       await receiver.idle();
