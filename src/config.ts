@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
@@ -28,6 +28,23 @@ export function durationMs(text: string): number {
   return Number(m?.[1] ?? 0) * unit;
 }
 
+/** An address, or a network of them (`203.0.113.0/24`, `2001:db8::/32`). */
+export interface AddressRange {
+  readonly address: string;
+  readonly prefix: number;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+// `192.0.2.10`, `192.0.2.0/24`, `2001:db8::1` or `2001:db8::/32`; undefined for anything else.
+function addressRangeOf(text: string): AddressRange | undefined {
+  const [address = '', prefix, extra] = text.trim().split('/');
+  const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+  if (family === undefined || extra !== undefined) return undefined;
+  const max = family === 'ipv4' ? 32 : 128;
+  const bits = prefix === undefined ? max : /^\d{1,3}$/.test(prefix) ? Number(prefix) : Number.NaN;
+  return bits >= 0 && bits <= max ? { address, prefix: bits, family } : undefined;
+}
+
 /** Which proxies in front of the web server are believed about the client's address (X-Forwarded-For). */
 export type TrustProxy = false | number | readonly string[];
 
@@ -35,11 +52,7 @@ const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 // An address, a network (`10.0.0.0/8`, `fd00::/8`) or one of the named ranges.
 function isProxyAddress(item: string): boolean {
-  if (PROXY_NAMES.has(item)) return true;
-  const [address = '', prefix, ...rest] = item.split('/');
-  const family = isIP(address);
-  if (family === 0 || rest.length > 0) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  return PROXY_NAMES.has(item) || addressRangeOf(item) !== undefined;
 }
 
 const trustProxy = z
@@ -83,6 +96,10 @@ const schema = z.object({
   PAPERBOY_REPEATS: z.enum(['mark', 'omit'], { error: 'must be mark or omit' }).default('mark'),
   PAPERBOY_WEBSUB_HUB: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a WebSub hub' }).optional(),
   PAPERBOY_INBOUND_PORT: port.optional(),
+  PAPERBOY_INBOUND_TRUSTED: z
+    .string()
+    .refine((text) => list(text).every((item) => addressRangeOf(item) !== undefined), 'must be addresses or networks, comma-separated (such as 192.0.2.10, 2001:db8::/64)')
+    .optional(),
   PAPERBOY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' }).default('info'),
   PAPERBOY_TZ: timeZone.default('UTC'),
   PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
@@ -213,6 +230,8 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Where the inbound SMTP receiver listens; `start` runs it only when this is set. */
   readonly inboundPort: number | undefined;
+  /** The operator's own forwarding mail servers: the inbound receiver holds them to no per-client limit. */
+  readonly inboundTrusted: readonly AddressRange[];
   readonly timeZone: string;
   readonly digestsDir: string;
   readonly outDir: string;
@@ -303,6 +322,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     websubHub: s.PAPERBOY_WEBSUB_HUB,
     logLevel: s.PAPERBOY_LOG_LEVEL,
     inboundPort: s.PAPERBOY_INBOUND_PORT,
+    inboundTrusted: Object.freeze(list(s.PAPERBOY_INBOUND_TRUSTED).flatMap((item) => addressRangeOf(item) ?? [])),
     timeZone: s.PAPERBOY_TZ,
     digestsDir: resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
     outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),

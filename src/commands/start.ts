@@ -55,7 +55,7 @@ async function startParts(app: App, nextDaily: () => Date | null, onChange: () =
     const receiver =
       inbound === undefined
         ? undefined
-        : await startReceiver(app.subscriptions, app.log, inbound, { dataDir: app.config.dataDir, deliveries: app.ledger.rounds, onOutcome: (outcome) => app.metrics.inbound(outcome) }).catch((error: unknown) => {
+        : await startReceiver(app.subscriptions, app.log, inbound, { dataDir: app.config.dataDir, trusted: app.config.inboundTrusted, deliveries: app.ledger.rounds, onOutcome: (outcome) => app.metrics.inbound(outcome) }).catch((error: unknown) => {
             throw listenError('PAPERBOY_INBOUND_PORT', inbound.port, inbound.host, error);
           });
     return { server, address: describeListen(server.server.address()), watcher, receiver };

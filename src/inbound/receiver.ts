@@ -1,21 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { AddressRange } from '../config.ts';
 import { DatabaseBusyError, isBusy } from '../db/index.ts';
 import { describeListen } from '../listen.ts';
 import type { Logger } from '../log.ts';
 import { isListDomain, mailboxOf, type Mailbox, type SubscriptionContext } from '../subscribers/index.ts';
 import type { Deliveries } from './complaint.ts';
 import { planInbound, type InboundOutcome } from './handle.ts';
+import { addressList, clientLimits, INBOUND_LIMITS } from './limits.ts';
 import { openSpool, type Spool } from './spool.ts';
 
 /** The largest message taken: requests and bounce reports are small. */
 export const INBOUND_SIZE_LIMIT = 256 * 1024;
-
-/** Limits per client address: connections at once, and messages a minute; and connections in all. */
-const CONNECTIONS_PER_CLIENT = 10;
-const MESSAGES_PER_MINUTE = 30;
-const MAX_CLIENTS = 500;
 
 /** The deepest nesting of MIME parts taken: real requests and reports have two or three. */
 const MAX_MIME_PARTS = 64;
@@ -36,37 +33,12 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-// Counts per client address that forget what is no longer in use.
-function clientCounts() {
-  const connections = new Map<string, number>();
-  const messages = new Map<string, number[]>();
-  return {
-    connect(address: string): boolean {
-      const count = connections.get(address) ?? 0;
-      if (count >= CONNECTIONS_PER_CLIENT) return false;
-      connections.set(address, count + 1);
-      return true;
-    },
-    disconnect(address: string): void {
-      const count = (connections.get(address) ?? 1) - 1;
-      if (count <= 0) connections.delete(address);
-      else connections.set(address, count);
-    },
-    message(address: string, now: number): boolean {
-      const times = (messages.get(address) ?? []).filter((t) => now - t < 60_000);
-      if (times.length >= MESSAGES_PER_MINUTE) return false;
-      times.push(now);
-      messages.set(address, times);
-      if (messages.size > 10_000) for (const [key, list] of messages) if (list.every((t) => now - t >= 60_000)) messages.delete(key);
-      return true;
-    },
-  };
-}
-
 /** What the receiver is handed besides the list: its data folder, and the ledger, to know a Message-ID of ours in a complaint. */
 export interface ReceiverOptions {
   /** Where what it takes is kept until it is acted on (`inbound/` in it). */
   dataDir: string;
+  /** The operator's own forwarding mail servers: held to no per-client limit. */
+  trusted?: readonly AddressRange[] | undefined;
   deliveries?: Deliveries | undefined;
   /** Told what each message did (the metrics count it). */
   onOutcome?: ((outcome: InboundOutcome) => void) | undefined;
@@ -158,7 +130,7 @@ function applier(spool: Spool, ctx: SubscriptionContext, log: Logger, options: R
 export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }, options: ReceiverOptions): Promise<Receiver> {
   const sender = ctx.sender;
   const outcomes: InboundOutcome[] = [];
-  const clients = clientCounts();
+  const clients = clientLimits(INBOUND_LIMITS, addressList(options.trusted ?? []));
   const spool = await openSpool(options.dataDir);
   const work = applier(spool, ctx, log, options, outcomes);
   work.add(await spool.waiting());
@@ -168,10 +140,12 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
     disableReverseLookup: true,
     logger: false,
     size: INBOUND_SIZE_LIMIT,
-    maxClients: MAX_CLIENTS,
+    // The limits below decide; this only stops sockets piling up while they are refused.
+    maxClients: INBOUND_LIMITS.total * 2,
     banner: 'paperboy list receiver',
     onConnect(session: SMTPServerSession, callback: (error?: Error) => void) {
-      if (!clients.connect(session.remoteAddress)) return callback(refusal(421, '4.7.0 too many connections from your address; try again later'));
+      const refused = clients.connect(session.remoteAddress);
+      if (refused !== undefined) return callback(refusal(421, `4.7.0 ${refused}`));
       (session as SMTPServerSession & { counted?: boolean }).counted = true;
       callback();
     },

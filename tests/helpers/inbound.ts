@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
-import { senderOf } from '../../src/config.ts';
+import { senderOf, type AddressRange } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { startReceiver, type Receiver } from '../../src/inbound/index.ts';
@@ -38,6 +38,8 @@ export interface InboundOptions {
   send?: (notice: Notice) => Promise<void>;
   dataDir?: string;
   waitMs?: number;
+  /** Addresses (or networks) of the operator's own forwarding mail server. */
+  trusted?: readonly AddressRange[];
 }
 
 /**
@@ -62,7 +64,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<TestIn
     send: options.send ?? (async (notice) => void (await transport.send(await composeNotice(sender, notice)))),
   };
   const ledger = openLedger(db);
-  const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' }, { dataDir, deliveries: ledger.rounds });
+  const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' }, { dataDir, trusted: options.trusted, deliveries: ledger.rounds });
   const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
   return {
     receiver,
