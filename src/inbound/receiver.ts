@@ -67,7 +67,9 @@ function applier(spool: Spool, ctx: SubscriptionContext, log: Logger, options: R
     const kept = await spool.read(name);
     const box = mailboxOf(kept.recipient, ctx.sender);
     const message = await parse(kept.raw);
-    if (!box || message instanceof Error) return undefined;
+    // Kept only after it was read and its recipients checked: this happens only when the settings changed since.
+    if (!box) throw new Error(`${kept.recipient} is not one of the list's addresses (any more)`);
+    if (message instanceof Error) throw message;
     const plan = planInbound(ctx, log, box, message, kept.envelopeFrom, kept.raw, options.deliveries);
     return 'act' in plan ? plan.act() : undefined;
   };

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive, removeLeftovers } from '../files.ts';
+import { processAlive, removeLeftovers, writeError } from '../files.ts';
 
 /** A message taken for one of the list's addresses, waiting to be acted on. */
 export interface SpooledMessage {
@@ -40,10 +40,12 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
-/** Opens (and makes, readable by this user only) the spool of a data folder. */
+/** Opens (and makes, readable by this user only) the spool of a data folder; a folder it cannot make is said in one line. */
 export async function openSpool(dataDir: string): Promise<Spool> {
   const dir = spoolDir(dataDir);
-  await mkdir(join(dir, 'failed'), { recursive: true, mode: 0o700 });
+  await mkdir(join(dir, 'failed'), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+    throw writeError(dir, error);
+  });
   await removeLeftovers(dir);
   let last = 0;
   let count = 0;

@@ -1,4 +1,5 @@
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -109,5 +110,21 @@ describe('a database another process holds locked', () => {
     await inbound.receiver.idle();
     expect(inbound.store.get(subscriber.id)?.status).toBe('unsubscribed');
     expect(inbound.receiver.outcomes).toEqual(['unsubscribed']);
+  });
+
+  it('keeps a message that fails for another reason in failed/, whole', async () => {
+    const inbound = await startInbound({ send: () => Promise.reject(new Error('the relay is down')) });
+    started.push(inbound.receiver);
+    const raw = message({ From: 'newcomer@example.net', Subject: 'subscribe' });
+    expect(await deliver(inbound.receiver, 'newcomer@example.net', 'papers@list.example.org', raw)).toMatch(/^250/);
+    await inbound.receiver.idle();
+    expect(await kept(inbound.dataDir)).toEqual([]);
+    const failed = join(spoolDir(inbound.dataDir), 'failed');
+    const names = await readdir(failed);
+    expect(names).toHaveLength(1);
+    expect(await readFile(join(failed, names[0] as string), 'utf8')).toContain(raw.replace(/\n/g, '\r\n'));
+    // Mail holds addresses: only this user reads it.
+    expect((await stat(spoolDir(inbound.dataDir))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(failed, names[0] as string))).mode & 0o777).toBe(0o600);
   });
 });
