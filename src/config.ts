@@ -98,7 +98,10 @@ const schema = z.object({
   PAPERBOY_INBOUND_PORT: port.optional(),
   PAPERBOY_INBOUND_TRUSTED: z
     .string()
-    .refine((text) => list(text).every((item) => addressRangeOf(item) !== undefined), 'must be addresses or networks, comma-separated (such as 192.0.2.10, 2001:db8::/64)')
+    .refine(
+      (text) => list(text).every((item) => addressRangeOf(item) !== undefined),
+      'must be addresses or networks, comma-separated (such as 192.0.2.10, 2001:db8::/64)',
+    )
     .optional(),
   PAPERBOY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' }).default('info'),
   PAPERBOY_TZ: timeZone.default('UTC'),

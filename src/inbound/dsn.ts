@@ -46,7 +46,8 @@ export function readDsn(message: ParsedMail): RecipientStatus[] | undefined {
  * the one list of them, by language, for the replies that come without RFC 3834 headers.
  */
 const AUTOMATIC_SUBJECTS: readonly string[] = [
-  'auto(?:matic)?[- ]?(?:reply|response|answer)', 'autoreply', 'auto:', 'out of (?:the )?office', 'away\\b', 'vacation', 'on leave', 'absence',
+  'auto(?:matic)?[- ]?(?:reply|response|answer)', 'autoreply', 'auto:', // English
+  'out of (?:the )?office', 'away\\b', 'vacation', 'on leave', 'absence',
   'automatische antwort', 'abwesenheit', // German (Abwesenheitsnotiz)
   'r[ée]ponse automatique', 'absence du bureau', // French
   'respuesta autom[áa]tica', 'fuera de la oficina', // Spanish
@@ -54,11 +55,13 @@ const AUTOMATIC_SUBJECTS: readonly string[] = [
   'resposta autom[áa]tica', 'fora do escrit[óo]rio', // Portuguese
   'automatisch antwoord', 'afwezig', // Dutch
   'automatisk(?:t)? svar', 'autosvar', 'automaattinen vastaus', // Danish, Norwegian, Swedish, Finnish
-  'odpowied[źz] automatyczna', 'automatick[áa] odpov[ěe][ďd]', 'automatikus v[áa]lasz', 'r[ăa]spuns automat', // Polish, Czech, Hungarian, Romanian
+  'odpowied[źz] automatyczna', 'automatick[áa] odpov[ěe][ďd]', // Polish, Czech
+  'automatikus v[áa]lasz', 'r[ăa]spuns automat', // Hungarian, Romanian
   'otomatik yan[ıi]t', '[αά]υτόματη απάντηση', 'автоматический ответ', 'автовідповідь', // Turkish, Greek, Russian, Ukrainian
   '自动回复', '自動回覆', '自動返信', '自動応答', '자동 ?(?:회신|응답)', // Chinese, Japanese, Korean
   '\\[?(?:ticket|case|request|incident)\\s*(?:#|no\\.?|id)\\s*\\w+', // help desks
-  'we (?:have )?received your|thank you for (?:contacting|your (?:email|message))|your (?:request|message|ticket) (?:has been|was) (?:received|created)',
+  'we (?:have )?received your', 'thank you for (?:contacting|your (?:email|message))',
+  'your (?:request|message|ticket) (?:has been|was) (?:received|created)',
 ];
 const AUTOMATIC_SUBJECT = new RegExp(`^(?:${AUTOMATIC_SUBJECTS.join('|')})`, 'iu');
 

@@ -17,7 +17,14 @@ export interface InboundLimits {
 }
 
 /** The limits the receiver runs with. */
-export const INBOUND_LIMITS: Readonly<InboundLimits> = Object.freeze({ perAddress: 10, perNetwork: 50, total: 500, reserved: 100, newcomer: 2, messagesPerMinute: 30 });
+export const INBOUND_LIMITS: Readonly<InboundLimits> = Object.freeze({
+  perAddress: 10,
+  perNetwork: 50,
+  total: 500,
+  reserved: 100,
+  newcomer: 2,
+  messagesPerMinute: 30,
+});
 
 // The 16-bit groups of an IPv6 address (`::` expanded, an IPv4 tail as two groups).
 function ipv6Groups(address: string): number[] {
@@ -79,7 +86,8 @@ export function clientLimits(limits: InboundLimits, trusted: (address: string) =
         if ((addresses.get(address) ?? 0) >= limits.perAddress) return 'too many connections from your address; try again later';
         if (held >= limits.perNetwork) return 'too many connections from your network; try again later';
         // The last share of the total is kept for networks that hold (almost) nothing yet.
-        if (total >= limits.total - limits.reserved && held >= limits.newcomer) return 'too many connections from your network; try again later';
+        const reserve = total >= limits.total - limits.reserved;
+        if (reserve && held >= limits.newcomer) return 'too many connections from your network; try again later';
       }
       bump(addresses, address, 1);
       bump(networks, network, 1);

@@ -175,7 +175,8 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
             if (message instanceof Error) return callback(message);
             const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
             const recipients = session.envelope.rcptTo.map((r) => r.address).filter((address) => mailboxOf(address, sender) !== undefined);
-            const plans = recipients.map((address) => planInbound(ctx, log, mailboxOf(address, sender) as Mailbox, message, envelopeFrom, raw, options.deliveries));
+            const plan = (address: string) => planInbound(ctx, log, mailboxOf(address, sender) as Mailbox, message, envelopeFrom, raw, options.deliveries);
+            const plans = recipients.map(plan);
             const refused = plans.find((plan) => 'refuse' in plan);
             if (refused && 'refuse' in refused) return callback(refusal(refused.refuse.code, refused.refuse.message));
             const kept: string[] = [];

@@ -82,7 +82,9 @@ export async function openSpool(dataDir: string): Promise<Spool> {
       const bytes = await readFile(join(dir, name));
       const end = bytes.indexOf(10);
       const head = (end < 0 ? {} : JSON.parse(bytes.subarray(0, end).toString('utf8'))) as { from?: unknown; to?: unknown };
-      if (typeof head.from !== 'string' || typeof head.to !== 'string') throw new Error(`${join(dir, name)}: not a message this receiver kept`);
+      if (typeof head.from !== 'string' || typeof head.to !== 'string') {
+        throw new Error(`${join(dir, name)}: not a message this receiver kept`);
+      }
       return { envelopeFrom: head.from, recipient: head.to, raw: bytes.subarray(end + 1) };
     },
     async remove(name) {
