@@ -14,10 +14,45 @@ export interface MainOptions {
   output?: Output;
   /** Aborting it stops a long-running command (serve, start, inbound) as SIGTERM would. */
   signal?: AbortSignal;
+  /** The stop signals held since the program began (`holdSignals`), handed to the command once it is known. */
+  held?: HeldSignals;
+}
+
+/** SIGINT and SIGTERM received before the command was known. */
+export interface HeldSignals {
+  /**
+   * Stops holding. A command that runs until stopped takes a held signal as its stop request (true
+   * when one came); any other command ends by it, as it would have without the hold.
+   */
+  release(stoppable: boolean): boolean;
+}
+
+/**
+ * Holds SIGINT and SIGTERM from the program's first moment: without it, one that comes while a
+ * server is starting (loading, opening the database, binding its port) kills it by the signal,
+ * instead of the clean stop and exit 0 it gets once running.
+ */
+export function holdSignals(): HeldSignals {
+  const seen: NodeJS.Signals[] = [];
+  const hold = (signal: NodeJS.Signals) => void seen.push(signal);
+  process.on('SIGINT', hold);
+  process.on('SIGTERM', hold);
+  return {
+    release(stoppable) {
+      process.off('SIGINT', hold);
+      process.off('SIGTERM', hold);
+      const first = seen[0];
+      if (first !== undefined && !stoppable) process.kill(process.pid, first);
+      return first !== undefined;
+    },
+  };
 }
 
 type Flags = Record<string, string | boolean | undefined>;
 type Run = (ctx: CommandContext) => Promise<number>;
+/** What an action hands over: what to do, and whether it runs until stopped (a server). */
+type Action = (run: Run, options?: { stoppable: boolean }) => void;
+const stoppable = { stoppable: true };
 
 // Each command is loaded only when it runs: `paperboy --help` loads none of them.
 const commands = {
@@ -42,7 +77,7 @@ function version(): string {
 }
 
 /** Builds the `paperboy` command line; an action hands `run` what to do. */
-function buildProgram(output: Output, run: (action: Run) => void): Command {
+function buildProgram(output: Output, run: Action): Command {
   const program = new Command('paperboy')
     .description('Publish a daily research-paper digest as email, feeds, web pages and an archive.')
     .version(version(), '-V, --version', 'print the version')
@@ -123,7 +158,7 @@ function buildProgram(output: Output, run: (action: Run) => void): Command {
     .command('inbound')
     .description('the SMTP receiver: subscribe and unsubscribe by email, bounces')
     .option('--port <port>', 'listen on this port (default: PAPERBOY_INBOUND_PORT, else 2525)')
-    .action((flags: Flags) => run(async (ctx) => (await commands.inbound()).inboundCommand(ctx, flags)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.inbound()).inboundCommand(ctx, flags), stoppable));
 
   program
     .command('status')
@@ -135,14 +170,14 @@ function buildProgram(output: Output, run: (action: Run) => void): Command {
     .command('serve')
     .description('the web server: subscription pages, feeds, archive')
     .option('--port <port>', 'listen on this port (default: PAPERBOY_PORT)')
-    .action((flags: Flags) => run(async (ctx) => (await commands.serve()).serveCommand(ctx, flags)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.serve()).serveCommand(ctx, flags), stoppable));
 
   program
     .command('preview')
     .description('a live preview of the templates: the email, the issue page and the home page, reloaded on each edit')
     .option('--date <date>', 'the digest of this day (YYYY-MM-DD); default: the newest')
     .option('--port <port>', 'listen on this port (default: 8081)')
-    .action((flags: Flags) => run(async (ctx) => (await commands.preview()).previewCommand(ctx, flags)));
+    .action((flags: Flags) => run(async (ctx) => (await commands.preview()).previewCommand(ctx, flags), stoppable));
 
   program
     .command('bench')
@@ -154,7 +189,7 @@ function buildProgram(output: Output, run: (action: Run) => void): Command {
   program
     .command('start')
     .description('the main job: web server and schedules (npm start)')
-    .action(() => run(async (ctx) => (await commands.start()).startCommand(ctx)));
+    .action(() => run(async (ctx) => (await commands.start()).startCommand(ctx), stoppable));
 
   program
     .command('dns')
@@ -173,8 +208,9 @@ function buildProgram(output: Output, run: (action: Run) => void): Command {
   return program;
 }
 
-// Resolves on SIGINT, SIGTERM or the caller's abort, whichever comes first.
-function stopRequest(signal: AbortSignal | undefined): Promise<void> {
+// Resolves on SIGINT, SIGTERM or the caller's abort, whichever comes first; `earlier` says whether
+// one came before (it is asked once this listens, so none falls between).
+function stopRequest(signal: AbortSignal | undefined, earlier?: () => boolean): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = () => {
       process.off('SIGINT', done);
@@ -183,7 +219,7 @@ function stopRequest(signal: AbortSignal | undefined): Promise<void> {
     };
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    if (signal?.aborted) done();
+    if (signal?.aborted || earlier?.() === true) done();
     signal?.addEventListener('abort', done, { once: true });
   });
 }
@@ -194,6 +230,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   let action: Run | undefined;
+  let stop: Promise<void> | undefined;
   let config: Config | undefined;
   let app: App | undefined;
   const ctx: CommandContext = {
@@ -206,11 +243,22 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return config;
     },
     app: (opening) => app ?? (app = openAppOf(ctx.config(), output, opening ?? {})),
-    stopped: () => stopRequest(options.signal),
+    stopped: () => (stop ??= stopRequest(options.signal)),
     progress: options.output === undefined ? process.stderr : undefined,
   };
   try {
-    await buildProgram(output, (run) => (action = run)).parseAsync(argv, { from: 'user' });
+    let runsUntilStopped = false;
+    try {
+      await buildProgram(output, (run, how) => {
+        action = run;
+        runsUntilStopped = how?.stoppable === true;
+      }).parseAsync(argv, { from: 'user' });
+    } finally {
+      // A server listens for a stop from now on, before it loads and starts; one that came even
+      // earlier stops it as soon as it is up.
+      if (runsUntilStopped) stop = stopRequest(options.signal, () => options.held?.release(true) === true);
+      else options.held?.release(false);
+    }
     if (!action) return 0;
     await loadParts();
     return await action(ctx);
@@ -264,12 +312,13 @@ function isEntry(): boolean {
 
 /** Runs the command line as the process's own and sets its exit status. */
 export async function run(): Promise<void> {
+  const held = holdSignals();
   // A reader that closes the pipe early (`| head`) is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw error;
   });
-  process.exitCode = await main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2), { held });
 }
 
 if (isEntry()) await run();

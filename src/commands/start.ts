@@ -71,6 +71,9 @@ async function startParts(app: App, nextDaily: () => Date | null, onChange: () =
  * messages on their way finish (as long as their SMTP timeout and retries allow), the ledger stays consistent, exit 0.
  */
 export async function startCommand(ctx: CommandContext): Promise<number> {
+  // A stop asked while starting is kept: what started is closed again, and nothing more is begun.
+  let stopAsked = false;
+  const stopped = ctx.stopped().then(() => void (stopAsked = true));
   const app = ctx.app({ server: true });
   const { config, log } = app;
   const stopping = new AbortController();
@@ -103,11 +106,13 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   log.info('started', { web: address, schedule: config.schedule, timeZone: config.timeZone });
 
   // The newest digest goes out at once if it never did (or an unfinished dispatch resumes), like any tick.
-  const first = schedules.runNow('daily').then((outcome) => {
-    if (outcome !== undefined) ctx.output.out(`first run: ${outcome}`);
-  });
+  const first = stopAsked
+    ? Promise.resolve()
+    : schedules.runNow('daily').then((outcome) => {
+        if (outcome !== undefined) ctx.output.out(`first run: ${outcome}`);
+      });
 
-  await ctx.stopped();
+  await stopped;
   log.info('stopping');
   stopping.abort();
   watcher.close();
