@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { databaseExists, emptyDatabase, openDatabase, type Db } from './db/index.ts';
-import { composeNotice, createDkimSigner, fileTransport, signingTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
+import { composeNotice, createDkimSigner, fileTransport, removeMessagesTo, signingTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
 import { signingKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, type IssueLedger } from './ledger/index.ts';
@@ -101,7 +101,8 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     const keys = signer();
     return keys === undefined ? transport : signingTransport(transport, keys);
   };
-  const outbox = () => track(signed(fileTransport(join(config.outDir, 'outbox'))));
+  const outboxDir = join(config.outDir, 'outbox');
+  const outbox = () => track(signed(fileTransport(outboxDir)));
   const transport = once(() =>
     config.smtpUrl === undefined ? outbox() : track(signed(smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate, timeoutMs: config.smtpTimeoutMs, name: config.smtpName }))),
   );
@@ -142,7 +143,13 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     const last = ledger().publications.last();
     return { lastPublication: last ? { issue: last.issue, at: last.publishedAt } : null, nextRun: nextRun()?.toISOString() ?? null };
   };
-  const privacy = once<PrivacyContext>(() => ({ store: store(), suppressions: suppressions(), deliveriesOf: (id) => ledger().rounds.deliveriesOf(id) }));
+  const privacy = once<PrivacyContext>(() => ({
+    store: store(),
+    suppressions: suppressions(),
+    deliveriesOf: (id) => ledger().rounds.deliveriesOf(id),
+    // Dry runs and the file transport leave messages there whatever the transport is now.
+    forgetMail: (email) => removeMessagesTo(outboxDir, email),
+  }));
   const dispatchContext = (through = transport()): DispatchContext => ({
     ledger: ledger(),
     store: store(),

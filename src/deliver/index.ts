@@ -3,6 +3,7 @@ export { makeTestCopy, type LinkHolder } from './test-copy.ts';
 export { smtpTransport, fileTransport, rawMessage, messageFileName, SendError, type Transport, type Outgoing, type SmtpOptions } from './transport.ts';
 export { classifyRefusal, enhancedCode, type FailureKind, type Refusal } from './refusal.ts';
 export { composeNotice } from './notice.ts';
+export { removeMessagesTo } from './outbox.ts';
 export { buildMessageTemplate, personalize, type MessageTemplate, type Personal, type CommonHeaders, type BodyPieces } from './message.ts';
 export { createProgress, type Progress } from './progress.ts';
 export { papersFor } from './variants.ts';

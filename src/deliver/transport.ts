@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { removeLeftovers, writeError } from '../files.ts';
 import { join } from 'node:path';
 import { SmtpPool, type SmtpFailure } from './_smtp-pool.ts';
@@ -93,14 +93,17 @@ export function messageFileName(message: { envelope: { to: string }; messageId: 
   return `${safeName(message.envelope.to, 100)}--${safeName(message.messageId.replace(/^<|>$/g, ''), 120)}.eml`;
 }
 
-/** Writes each message as an `.eml` file in `dir`, whole (temporary file and rename). */
+/** Writes each message as an `.eml` file in `dir`, whole (temporary file and rename), readable by the owner alone. */
 export function fileTransport(dir: string): Transport {
   let ready: Promise<unknown> | undefined;
   return {
     name: `files in ${dir}`,
     async send(message) {
-      // Leftovers of a process killed between writing and renaming go first.
-      ready ??= mkdir(dir, { recursive: true }).then(() => removeLeftovers(dir));
+      // The messages hold addresses and personal links: the folder is the owner's alone (one made
+      // before is closed too). Leftovers of a process killed between writing and renaming go first.
+      ready ??= mkdir(dir, { recursive: true, mode: 0o700 })
+        .then(() => chmod(dir, 0o700))
+        .then(() => removeLeftovers(dir));
       await ready.catch((error: unknown) => {
         ready = undefined;
         throw writeError(dir, error);
@@ -108,7 +111,7 @@ export function fileTransport(dir: string): Transport {
       const path = join(dir, messageFileName(message));
       const temporary = `${path}.${process.pid}.tmp`;
       try {
-        await writeFile(temporary, rawMessage(message));
+        await writeFile(temporary, rawMessage(message), { mode: 0o600 });
         await rename(temporary, path);
       } catch (error) {
         await rm(temporary, { force: true });

@@ -2,7 +2,7 @@ export { SubscriberStore, SubscriberError, type Subscriber, type SubscriberStatu
 export { signToken, verifyToken, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
 export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';
-export { addressProblem, reservedAddressProblem } from './email-address.ts';
+export { addressProblem, reservedAddressProblem, addressKey } from './email-address.ts';
 export { describeChoice } from './choice.ts';
 export { importCsv, exportCsv, isStatus, type ImportReport } from './import-export.ts';
 export {
@@ -35,4 +35,4 @@ export {
   type SubscriberLinks,
 } from './list-addresses.ts';
 export { Suppressions, suppressedMessage, type SuppressionReason } from './suppressions.ts';
-export { personalData, eraseSubscriber, type PersonalData, type PrivacyContext, type DeliveryRecord } from './privacy.ts';
+export { personalData, eraseSubscriber, type PersonalData, type PrivacyContext, type DeliveryRecord, type Erasure } from './privacy.ts';

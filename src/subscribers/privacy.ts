@@ -27,11 +27,19 @@ export interface PersonalData {
   deliveries: DeliveryRecord[];
 }
 
-/** What the privacy flows work with, handed in: the list, the suppressions, and the ledger's deliveries. */
+/** What the privacy flows work with, handed in: the list, the suppressions, the ledger's deliveries, the outbox. */
 export interface PrivacyContext {
   store: SubscriberStore;
   suppressions: Suppressions;
   deliveriesOf: (subscriberId: number) => DeliveryRecord[];
+  /** Removes the messages to this address kept as files (the outbox); says how many. */
+  forgetMail: (email: string) => Promise<number>;
+}
+
+/** What an erasure did: whether the address was on the list, and how many kept messages to it were removed. */
+export interface Erasure {
+  listed: boolean;
+  messages: number;
 }
 
 /** Everything kept about a subscriber: their record, their history, the deliveries made to them. */
@@ -54,12 +62,14 @@ export function personalData(ctx: PrivacyContext, subscriber: Subscriber): Perso
 }
 
 /**
- * Erases an address and everything about it; only a keyed hash stays in the suppression list, so
- * no import and no old form brings it back (its owner's fresh, confirmed subscription can). Says
- * whether it was on the list.
+ * Erases an address and everything about it, the messages to it kept in the outbox included; only a
+ * keyed hash stays in the suppression list, so no import and no old form brings it back (its
+ * owner's fresh, confirmed subscription can).
  */
-export async function eraseSubscriber(ctx: PrivacyContext, email: string): Promise<boolean> {
+export async function eraseSubscriber(ctx: PrivacyContext, email: string): Promise<Erasure> {
   // The suppression is written in the erasure's transaction: an address is never gone from the list
-  // without being suppressed.
-  return ctx.store.write(() => ctx.store.erase(email, () => ctx.suppressions.add(email, 'erased')));
+  // without being suppressed. The files go after, and are looked for even when the address was not
+  // on the list, so running it again finishes an erasure that stopped halfway.
+  const listed = await ctx.store.write(() => ctx.store.erase(email, () => ctx.suppressions.add(email, 'erased')));
+  return { listed, messages: await ctx.forgetMail(email) };
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { removeMessagesTo } from '../../src/deliver/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import { eraseSubscriber, Suppressions, type PrivacyContext } from '../../src/subscribers/index.ts';
 import { SECRET, tempDatabase } from '../helpers/dispatch.ts';
@@ -10,7 +11,7 @@ describe('erasing a subscriber', () => {
     const { db, store, dataDir } = await tempDatabase();
     const suppressions = new Suppressions(db, SECRET);
     const ledger = openLedger(db);
-    const ctx: PrivacyContext = { store, suppressions, deliveriesOf: (id) => ledger.rounds.deliveriesOf(id) };
+    const ctx: PrivacyContext = { store, suppressions, deliveriesOf: (id) => ledger.rounds.deliveriesOf(id), forgetMail: (email) => removeMessagesTo(join(dataDir, 'outbox'), email) };
     const email = 'forget.me@example.org';
     const { subscriber } = store.add({ email, status: 'confirmed', source: 'test' });
     store.recordEvent(subscriber.id, 'preferences', 'daily; all topics');
@@ -23,7 +24,7 @@ describe('erasing a subscriber', () => {
     expect(suppressions.reason(email)).toBeUndefined();
 
     db.exec('DROP TRIGGER refuse_suppression');
-    expect(await eraseSubscriber(ctx, email)).toBe(true);
+    expect(await eraseSubscriber(ctx, email)).toEqual({ listed: true, messages: 0 });
     expect(store.find(email)).toBeUndefined();
     expect(store.history(subscriber.id)).toEqual([]);
     expect(suppressions.reason(email)).toBe('erased');
@@ -31,6 +32,6 @@ describe('erasing a subscriber', () => {
     const path = join(dataDir, 'paperboy.db');
     expect(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0).toBe(0);
     expect(readFileSync(path).toString('latin1').includes(email)).toBe(false);
-    expect(await eraseSubscriber(ctx, email)).toBe(false);
+    expect(await eraseSubscriber(ctx, email)).toEqual({ listed: false, messages: 0 });
   });
 });
