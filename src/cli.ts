@@ -1,4 +1,5 @@
 import { readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { App } from './app.ts';
@@ -277,7 +278,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       output.err('the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment');
       return 1;
     }
-    if (/^(SQLITE_FULL|ENOSPC|EDQUOT)/.test(code)) {
+    // SQLite refusing the database file (full, read-only, failing, damaged) is said in one line that names it.
+    const failure = config === undefined ? undefined : databaseFailureOf(config, error);
+    if (failure) {
+      output.err(failure.message);
+      return 1;
+    }
+    if (/^(ENOSPC|EDQUOT)/.test(code)) {
       output.err('the disk is full: free some space and run it again (nothing was half-written)');
       return 1;
     }
@@ -291,9 +298,16 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 // The settings and the composition root, loaded only for a command that runs.
 let configOf: (env: NodeJS.ProcessEnv, cwd: string) => Config;
 let openAppOf: (config: Config, output: Output, opening: { server?: boolean; readOnly?: boolean }) => App;
+let databaseFailureOf: (config: Config, error: unknown) => Error | undefined = () => undefined;
 async function loadParts(): Promise<void> {
-  const [{ loadConfig }, { openApp }, { createLogger }] = await Promise.all([import('./config.ts'), import('./app.ts'), import('./log.ts')]);
+  const [{ loadConfig }, { openApp }, { createLogger }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
+    import('./config.ts'),
+    import('./app.ts'),
+    import('./log.ts'),
+    import('./db/index.ts'),
+  ]);
   configOf = loadConfig;
+  databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
   // A server never blocks on the database's lock; a one-off command may wait for it.
   openAppOf = (config, output, opening) =>
     openApp(config, { log: createLogger(config.logLevel, output.err), readOnly: opening.readOnly === true, ...(opening.server ? { busyTimeoutMs: 0 } : {}) });

@@ -2,6 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PaperboyError } from '../errors.ts';
+import { databaseFailure } from './failure.ts';
 import { MIGRATIONS } from './_migrations.ts';
 
 /** The SQLite database paperboy keeps its state in. */
@@ -65,7 +66,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
     chmodSync(path, 0o600);
     db = new Database(path);
   } catch (error) {
-    throw new PaperboyError(`${path}: cannot open the database: ${(error as Error).message}`, { cause: error });
+    throw databaseFailure(path, error) ?? new PaperboyError(`${path}: cannot open the database: ${(error as Error).message}`, { cause: error });
   }
   try {
     db.pragma('journal_mode = WAL');
@@ -77,9 +78,9 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
     migrate(db);
     for (const side of ['-wal', '-shm']) if (existsSync(path + side)) chmodSync(path + side, 0o600);
   } catch (error) {
-    // A database this program cannot use (a newer schema, say) is not left open.
+    // A database this program cannot use (a newer schema, a damaged file, say) is not left open.
     db.close();
-    throw error;
+    throw databaseFailure(path, error) ?? error;
   }
   return db;
 }

@@ -1,2 +1,3 @@
 export { openDatabase, emptyDatabase, databaseExists, checkpoint, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
 export { retryWhileBusy, isBusy, DatabaseBusyError } from './busy.ts';
+export { databaseFailure, DatabaseFailure } from './failure.ts';

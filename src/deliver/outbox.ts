@@ -29,8 +29,8 @@ async function headerOf(path: string): Promise<string> {
   }
 }
 
-/** The addresses a message's `To` header names, each in the form addresses are compared in. */
-export function recipientsOf(header: string): string[] {
+// The addresses a message's `To` header names, each in the form addresses are compared in.
+function recipientsOf(header: string): string[] {
   const fields = header.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/);
   return fields
     .filter((field) => /^to[ \t]*:/i.test(field))
