@@ -43,7 +43,10 @@ export function startPaperboy(env: Record<string, string>): Running {
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (predicate()) finish(() => resolve());
-        else if (child.exitCode !== null) finish(() => reject(new Error(`paperboy start exited (${child.exitCode}) while waiting for ${what}:\n${stderr}`)));
+        // Ended by a signal (a crash, the OOM killer), it has no exit code: that is seen too, and named.
+        else if (child.exitCode !== null || child.signalCode !== null) {
+          finish(() => reject(new Error(`paperboy start exited (${child.exitCode ?? child.signalCode}) while waiting for ${what}:\n${stderr}`)));
+        }
       };
       const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${what}; log so far:\n${stderr}`))), ms);
       // Also looked at now and then: a predicate may watch something outside the process (a sink).
