@@ -33,7 +33,7 @@ export interface HeldSignals {
  * server is starting (loading, opening the database, binding its port) kills it by the signal,
  * instead of the clean stop and exit 0 it gets once running.
  */
-export function holdSignals(): HeldSignals {
+function holdSignals(): HeldSignals {
   const seen: NodeJS.Signals[] = [];
   const hold = (signal: NodeJS.Signals) => void seen.push(signal);
   process.on('SIGINT', hold);
@@ -209,20 +209,29 @@ function buildProgram(output: Output, run: Action): Command {
   return program;
 }
 
-// Resolves on SIGINT, SIGTERM or the caller's abort, whichever comes first; `earlier` says whether
+/** A stop request being listened for: `stopped` resolves when one comes; `end` stops listening. */
+interface StopRequest {
+  stopped: Promise<void>;
+  end: () => void;
+}
+
+// Listens for SIGINT, SIGTERM or the caller's abort, whichever comes first; `earlier` says whether
 // one came before (it is asked once this listens, so none falls between).
-function stopRequest(signal: AbortSignal | undefined, earlier?: () => boolean): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+function stopRequest(signal: AbortSignal | undefined, earlier?: () => boolean): StopRequest {
+  let end = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    end = () => {
+      process.off('SIGINT', end);
+      process.off('SIGTERM', end);
+      signal?.removeEventListener('abort', end);
       resolve();
     };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (signal?.aborted || earlier?.() === true) done();
-    signal?.addEventListener('abort', done, { once: true });
+    process.once('SIGINT', end);
+    process.once('SIGTERM', end);
+    if (signal?.aborted || earlier?.() === true) end();
+    else signal?.addEventListener('abort', end, { once: true });
   });
+  return { stopped, end };
 }
 
 /** Runs the command line and returns the exit status: 0 done, 1 bad input or failure, 2 bad usage. */
@@ -231,7 +240,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   let action: Run | undefined;
-  let stop: Promise<void> | undefined;
+  let stop: StopRequest | undefined;
   let config: Config | undefined;
   let app: App | undefined;
   const ctx: CommandContext = {
@@ -244,7 +253,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return config;
     },
     app: (opening) => app ?? (app = openAppOf(ctx.config(), output, opening ?? {})),
-    stopped: () => (stop ??= stopRequest(options.signal)),
+    stopped: () => (stop ??= stopRequest(options.signal)).stopped,
     progress: options.output === undefined ? process.stderr : undefined,
   };
   try {
@@ -291,6 +300,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     output.err(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return 1;
   } finally {
+    // A command that ended (or failed to start) listens for no stop any more.
+    stop?.end();
     await app?.close();
   }
 }

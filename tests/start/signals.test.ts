@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, childEnv } from '../helpers/cli.ts';
+import { BIN, childEnv, paperboy } from '../helpers/cli.ts';
 import { root } from '../helpers/paths.ts';
 import { testProject } from '../helpers/project.ts';
 
@@ -85,6 +85,22 @@ describe('a stop asked for while paperboy start is starting', () => {
       if (port !== undefined) expect(await listening(Number(port))).toBe(false);
     }
   }, 120_000);
+});
+
+describe('paperboy start run in-process', () => {
+  it('listens for no signal once it has ended, also when it could not start', async () => {
+    const listeners = () => [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')];
+    const before = listeners();
+    const project = await testProject([], { PAPERBOY_PORT: '0', PAPERBOY_HOST: '127.0.0.1', PAPERBOY_SCHEDULE: NEVER });
+    const failed = await paperboy(['start'], { env: { ...project.env, PAPERBOY_DIGESTS_DIR: join(project.base, 'missing') } });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/no such folder/);
+    expect(listeners()).toEqual(before);
+    const stop = new AbortController();
+    stop.abort();
+    expect((await paperboy(['start'], { env: project.env, signal: stop.signal })).status).toBe(0);
+    expect(listeners()).toEqual(before);
+  });
 });
 
 // A copy of the project to run `npm start` in: its own package.json and dist/, the sources and
