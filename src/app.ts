@@ -6,6 +6,7 @@ import { composeNotice, createDkimSigner, fileTransport, removeMessagesTo, signi
 import { signingKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, type IssueLedger } from './ledger/index.ts';
+import { forgetSetAside } from './inbound/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { displayDate, siteUrls, templateSource, type TemplateSource } from './render/index.ts';
@@ -147,8 +148,9 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     store: store(),
     suppressions: suppressions(),
     deliveriesOf: (id) => ledger().rounds.deliveriesOf(id),
-    // Dry runs and the file transport leave messages there whatever the transport is now.
-    forgetMail: (email) => removeMessagesTo(outboxDir, email),
+    // Dry runs and the file transport leave messages in the outbox whatever the transport is now;
+    // the receiver sets aside, in the data folder, the messages it could not act on.
+    forgetMail: async (email) => (await removeMessagesTo(outboxDir, email)) + (await forgetSetAside(config.dataDir, email)),
   }));
   const dispatchContext = (through = transport()): DispatchContext => ({
     ledger: ledger(),

@@ -55,7 +55,7 @@ export async function removeSubscriber(ctx: CommandContext, email: string): Prom
 /** `subscribers erase EMAIL`: forgets the address and everything about it; only a keyed hash stays, so nothing brings it back but its owner. */
 export async function eraseSubscriberCommand(ctx: CommandContext, email: string): Promise<number> {
   const { listed, messages } = await eraseSubscriber(ctx.app().privacy, email);
-  const files = messages > 0 ? `; ${plural(messages, 'message')} to it removed from the outbox` : '';
+  const files = messages > 0 ? `; ${plural(messages, 'stored message')} naming it removed (the outbox, messages the receiver set aside)` : '';
   ctx.output.out(`${listed ? `erased ${email}: nothing about it is kept but a keyed hash that keeps it off the list` : `${email} was not on the list; it is now kept off it (as a keyed hash)`}${files}`);
   return 0;
 }

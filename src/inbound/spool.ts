@@ -31,6 +31,31 @@ export function spoolDir(dataDir: string): string {
 
 const NAME = /^\d{15}-(\d+)-\d{9}\.msg$/;
 
+/**
+ * Removes the messages set aside in `failed/` whose bytes name `email` (in any case): erasure
+ * leaves nothing of the address in the data folder. Says how many.
+ */
+export async function forgetSetAside(dataDir: string, email: string): Promise<number> {
+  const dir = join(spoolDir(dataDir), 'failed');
+  const needle = email.toLowerCase();
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw writeError(dir, error);
+  }
+  let removed = 0;
+  for (const name of names) {
+    const path = join(dir, name);
+    const bytes = await readFile(path).catch(() => undefined);
+    if (bytes === undefined || !bytes.toString('utf8').toLowerCase().includes(needle)) continue;
+    await rm(path, { force: true });
+    removed += 1;
+  }
+  return removed;
+}
+
 async function syncFolder(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {

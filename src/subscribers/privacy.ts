@@ -32,7 +32,7 @@ export interface PrivacyContext {
   store: SubscriberStore;
   suppressions: Suppressions;
   deliveriesOf: (subscriberId: number) => DeliveryRecord[];
-  /** Removes the messages to this address kept as files (the outbox); says how many. */
+  /** Removes the messages naming this address kept as files (the outbox, the receiver's set-aside ones); says how many. */
   forgetMail: (email: string) => Promise<number>;
 }
 
