@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { databaseExists, emptyDatabase, openDatabase, type Db } from './db/index.ts';
 import { composeNotice, createDkimSigner, fileTransport, removeMessagesTo, signingTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
-import { signingKeys } from './deliverability/index.ts';
+import { readSigningKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, type IssueLedger } from './ledger/index.ts';
 import { forgetSetAside } from './inbound/index.ts';
@@ -31,6 +31,8 @@ export interface AppOptions {
   busyTimeoutMs?: number;
   /** Only reading: where there is no list yet, an empty one in memory stands in, and nothing is created. */
   readOnly?: boolean;
+  /** The program sends mail: the DKIM keys are read at once, so a bad key stops it before it starts. */
+  sends?: boolean;
 }
 
 /**
@@ -97,7 +99,10 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     return transport;
   };
   // Every message leaves signed when keys are set, whichever way it goes: signing is the last step.
-  const signer = once(() => (config.dkim.keys.length === 0 ? undefined : createDkimSigner(signingKeys(config.dkim))));
+  // The key files are read once, here, on first need.
+  const keys = once(() => readSigningKeys(config.dkim, config.invocation));
+  const signer = once(() => (keys().length === 0 ? undefined : createDkimSigner(keys())));
+  if (options.sends) keys();
   const signed = (transport: Transport) => {
     const keys = signer();
     return keys === undefined ? transport : signingTransport(transport, keys);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { App } from './app.ts';
-import type { CommandContext } from './commands/context.ts';
+import type { AppOpening, CommandContext } from './commands/context.ts';
 import type { Config } from './config.ts';
 import { PaperboyError, UsageError } from './errors.ts';
 import { consoleOutput, type Output } from './output.ts';
@@ -308,7 +308,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
 // The settings and the composition root, loaded only for a command that runs.
 let configOf: (env: NodeJS.ProcessEnv, cwd: string) => Config;
-let openAppOf: (config: Config, output: Output, opening: { server?: boolean; readOnly?: boolean }) => App;
+let openAppOf: (config: Config, output: Output, opening: AppOpening) => App;
 let databaseFailureOf: (config: Config, error: unknown) => Error | undefined = () => undefined;
 async function loadParts(): Promise<void> {
   const [{ loadConfig }, { openApp }, { createLogger }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
@@ -321,7 +321,7 @@ async function loadParts(): Promise<void> {
   databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
   // A server never blocks on the database's lock; a one-off command may wait for it.
   openAppOf = (config, output, opening) =>
-    openApp(config, { log: createLogger(config.logLevel, output.err), readOnly: opening.readOnly === true, ...(opening.server ? { busyTimeoutMs: 0 } : {}) });
+    openApp(config, { log: createLogger(config.logLevel, output.err), readOnly: opening.readOnly === true, sends: opening.sends === true, ...(opening.server ? { busyTimeoutMs: 0 } : {}) });
 }
 
 /** Whether this module is the program being run (`node dist/cli.js`), wherever it lies. */

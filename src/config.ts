@@ -4,9 +4,8 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { readKeyFile } from './deliverability/index.ts';
 import { ConfigError } from './errors.ts';
-import { commandHint, invocationOf, type Invocation } from './hints.ts';
+import { invocationOf, type Invocation } from './hints.ts';
 
 const port = z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535);
 const timeZone = z.string().refine((tz) => {
@@ -125,23 +124,9 @@ export interface DkimSettings {
 
 const list = (text: string | undefined) => (text ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
 
-/** Settings whose only fault is a DKIM key file not written yet; `dkim keygen` writes it with them. */
-export class MissingKeyError extends ConfigError {
-  override name = 'MissingKeyError';
-  /** The key files named in PAPERBOY_DKIM_KEY that do not exist. */
-  readonly missing: readonly string[];
-  /** The settings as they are once those files exist. */
-  readonly settings: Config;
-  constructor(message: string, missing: readonly string[], settings: Config) {
-    super(message);
-    this.missing = missing;
-    this.settings = settings;
-  }
-}
-
-// The keys of PAPERBOY_DKIM_KEY with their selectors, what is wrong with them (each line names its
-// variable), and which of them do not exist yet.
-function dkimOf(values: Record<string, string | undefined>, cwd: string, invocation: Invocation): { keys: DkimSettings['keys']; problems: string[]; missing: string[] } {
+// The keys of PAPERBOY_DKIM_KEY with their selectors, and what is wrong with them (each line names its
+// variable). The files themselves are read by the part that signs, when a command needs them.
+function dkimOf(values: Record<string, string | undefined>, cwd: string): { keys: DkimSettings['keys']; problems: string[] } {
   const paths = list(values.PAPERBOY_DKIM_KEY).map((path) => resolve(cwd, path));
   const given = list(values.PAPERBOY_DKIM_SELECTOR);
   const selectors = given.length > 0 ? given : paths.length <= 1 ? ['paperboy'] : [];
@@ -151,17 +136,7 @@ function dkimOf(values: Record<string, string | undefined>, cwd: string, invocat
   } else if (new Set(selectors.map((s) => s.toLowerCase())).size < selectors.length) {
     problems.push('PAPERBOY_DKIM_SELECTOR: each key needs a selector of its own');
   }
-  const missing: string[] = [];
-  for (const path of paths) {
-    try {
-      readKeyFile(path);
-    } catch (error) {
-      const absent = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-      if (absent) missing.push(path);
-      problems.push(`PAPERBOY_DKIM_KEY: ${(error as Error).message}${absent ? ` (${commandHint(invocation, 'dkim keygen')} writes it)` : ''}`);
-    }
-  }
-  return { keys: paths.map((path, i) => ({ path, selector: selectors[i] ?? 'paperboy' })), problems, missing };
+  return { keys: paths.map((path, i) => ({ path, selector: selectors[i] ?? 'paperboy' })), problems };
 }
 
 /** What every output needs to know about the site: its address, the newsletter's name, the language. */
@@ -283,20 +258,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   const parsed = schema.safeParse(merged);
   // PATH is read only to say commands in the form that runs where the user is.
   const invocation = invocationOf(env.PATH);
-  const dkim = dkimOf(merged, cwd, invocation);
+  const dkim = dkimOf(merged, cwd);
   const lines = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const name = String(issue.path[0]);
     const shown = SECRET_VARIABLES.has(name) ? '' : ` (got "${merged[name] ?? ''}")`;
     return `  ${name}: ${issue.message}${shown}`;
   });
-  const bad = `bad settings:\n${[...lines, ...dkim.problems.map((line) => `  ${line}`)].join('\n')}`;
-  // A key file not written yet is the one fault the settings are still made despite: `dkim keygen` writes it with them.
-  if (!parsed.success || dkim.problems.length > dkim.missing.length) throw new ConfigError(bad);
+  if (!parsed.success || dkim.problems.length > 0) throw new ConfigError(`bad settings:\n${[...lines, ...dkim.problems.map((line) => `  ${line}`)].join('\n')}`);
   const s = parsed.data;
   // Without an address of its own, the site is where the web server listens.
   const siteUrl = (s.PAPERBOY_SITE_URL ?? `http://localhost:${s.PAPERBOY_PORT || 8080}`).replace(/\/+$/, '');
   const title = /^\s*"?([^"<]*?)"?\s*</.exec(s.PAPERBOY_FROM)?.[1] || 'Daily Papers';
-  const config: Config = Object.freeze({
+  return Object.freeze<Config>({
     siteUrl,
     title,
     site: Object.freeze({ url: siteUrl, title, language: 'en' }),
@@ -333,6 +306,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     secret: s.PAPERBOY_SECRET,
     dkim: Object.freeze({ keys: dkim.keys, domain: s.PAPERBOY_DKIM_DOMAIN?.toLowerCase() ?? senderOf(s.PAPERBOY_FROM).domain.toLowerCase() }),
   });
-  if (dkim.missing.length > 0) throw new MissingKeyError(bad, dkim.missing, config);
-  return config;
 }

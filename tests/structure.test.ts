@@ -18,11 +18,45 @@ function imports(folder = 'src'): [string, string][] {
   return found;
 }
 
+// The import circles of a graph: each set of files that import one another round, however long the way (Tarjan).
+function circles(edges: readonly [string, string][]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const [from, to] of edges) next.set(from, [...(next.get(from) ?? []), to]);
+  const order = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (file: string) => {
+    order.set(file, order.size);
+    low.set(file, order.size - 1);
+    stack.push(file);
+    for (const to of next.get(file) ?? []) {
+      if (!order.has(to)) {
+        visit(to);
+        low.set(file, Math.min(low.get(file) ?? 0, low.get(to) ?? 0));
+      } else if (stack.includes(to)) low.set(file, Math.min(low.get(file) ?? 0, order.get(to) ?? 0));
+    }
+    if (low.get(file) !== order.get(file)) return;
+    const members = stack.splice(stack.indexOf(file));
+    if (members.length > 1 || next.get(file)?.includes(file)) found.push(members.sort());
+  };
+  for (const file of next.keys()) if (!order.has(file)) visit(file);
+  return found;
+}
+
 describe('the shape of src/', () => {
   const all = imports();
 
   it('has one composition root: nothing but cli.ts imports a command', () => {
     expect(all.filter(([from, to]) => to.startsWith('commands/') && from !== 'cli.ts' && !from.startsWith('commands/'))).toEqual([]);
+  });
+
+  it('has no import circle anywhere, type imports included', () => {
+    expect(circles(all)).toEqual([]);
+  });
+
+  it('finds a circle however long its way round', () => {
+    expect(circles([['a.ts', 'b.ts'], ['b.ts', 'c/index.ts'], ['c/index.ts', 'c/d.ts'], ['c/d.ts', 'a.ts'], ['e.ts', 'a.ts'], ['f.ts', 'f.ts']])).toEqual([['a.ts', 'b.ts', 'c/d.ts', 'c/index.ts'], ['f.ts']]);
   });
 
   it('keeps the subscriber list free of delivery', () => {

@@ -7,7 +7,7 @@ import nodemailer from 'nodemailer';
 import { senderOf } from '../config.ts';
 import { openDatabase } from '../db/index.ts';
 import { createDkimSigner, dispatchIssue, signingTransport, smtpTransport } from '../deliver/index.ts';
-import { signingKeys } from '../deliverability/index.ts';
+import { readSigningKeys } from '../deliverability/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { PLACEHOLDERS } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
@@ -31,7 +31,8 @@ let sent = 0;
 
 if (mode.startsWith('ours')) {
   const smtp = smtpTransport(url, { connections: Number(connections), rate: 0 });
-  const transport = signed ? signingTransport(smtp, createDkimSigner(signingKeys({ keys: [{ path: keyPath as string, selector: 'bench' }], domain: 'example.org' }))) : smtp;
+  const keys = signed ? readSigningKeys({ keys: [{ path: keyPath as string, selector: 'bench' }], domain: 'example.org' }, 'paperboy') : [];
+  const transport = signed ? signingTransport(smtp, createDkimSigner(keys)) : smtp;
   const summary = await dispatchIssue(issue, {
     ledger: openLedger(db),
     store: new SubscriberStore(db),

@@ -3,6 +3,13 @@ import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import type { Output } from '../output.ts';
 
+/** How a command opens the program: as a server (never blocking on the database), only reading, or to send mail. */
+export interface AppOpening {
+  server?: boolean;
+  readOnly?: boolean;
+  sends?: boolean;
+}
+
 /** What a command is handed: where to write, where it runs, its settings, and the program's parts. */
 export interface CommandContext {
   output: Output;
@@ -10,8 +17,11 @@ export interface CommandContext {
   cwd: string;
   /** The settings, read from the environment and `.env` on first use. */
   config(): Config;
-  /** The program's parts, opened on first use (with `options` then) and closed when the command ends. */
-  app(options?: { server?: boolean; readOnly?: boolean }): App;
+  /**
+   * The program's parts, opened on first use (with `options` then) and closed when the command ends.
+   * A command that sends mail says so: a bad DKIM key then stops it at once.
+   */
+  app(options?: AppOpening): App;
   /** Resolves when the command is asked to stop (SIGINT, SIGTERM, or the caller's signal). */
   stopped(): Promise<void>;
   /** Whether standard error is a terminal (a progress bar is drawn there). */

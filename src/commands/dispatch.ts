@@ -61,7 +61,7 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
   if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date takes YYYY-MM-DD, not "${date}"`);
   const problem = to === undefined ? undefined : addressProblem(to);
   if (problem) throw new UsageError(`--to ${to}: the address ${problem}`);
-  const app = ctx.app();
+  const app = ctx.app({ sends: true });
   const { output } = ctx;
   const report = await app.builder.build(date === undefined ? {} : { date });
   const day = date ?? report.newest;

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { DKIM_SELECTOR, MissingKeyError, type Config } from '../config.ts';
+import { DKIM_SELECTOR } from '../config.ts';
 import { describeKey, dkimRecordValue, generateKey, readKeyFile, zoneLine, type KeyType } from '../deliverability/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { writeError } from '../files.ts';
@@ -14,27 +15,17 @@ export interface KeygenFlags {
   selector?: unknown;
 }
 
-// The settings, and the key file PAPERBOY_DKIM_KEY names that is not written yet, if any: keygen is
-// the one command that runs before it exists (set the setting, then make the key).
-function settingsOf(ctx: CommandContext): { config: Config; missing: readonly string[] } {
-  try {
-    return { config: ctx.config(), missing: [] };
-  } catch (error) {
-    if (!(error instanceof MissingKeyError)) throw error;
-    for (const warning of error.settings.warnings) ctx.output.err(`paperboy: warning: ${warning}`);
-    return { config: error.settings, missing: error.missing };
-  }
-}
-
 /**
  * `paperboy dkim keygen [--type rsa|ed25519] [--out FILE] [--selector S]`: writes a new private
  * key (mode 0600, never over an existing file) and prints the TXT record that publishes it. Without
- * --out, a key file that PAPERBOY_DKIM_KEY names and that does not exist yet is the one written.
+ * --out, a key file that PAPERBOY_DKIM_KEY names and that does not exist yet is the one written
+ * (set the setting, then make the key).
  */
 export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Promise<number> {
   const type = flags.type ?? 'rsa';
   if (type !== 'rsa' && type !== 'ed25519') throw new UsageError(`--type takes rsa or ed25519, not "${String(type)}"`);
-  const { config, missing } = settingsOf(ctx);
+  const config = ctx.config();
+  const missing = config.dkim.keys.map((key) => key.path).filter((path) => !existsSync(path));
   if (typeof flags.out !== 'string' && missing.length > 1) {
     throw new PaperboyError(`PAPERBOY_DKIM_KEY: ${missing.length} of its files do not exist yet (${missing.join(', ')}); write each with --out`);
   }

@@ -4,7 +4,7 @@ import { portOption, type CommandContext } from './context.ts';
 /** `paperboy inbound [--port N]`: the SMTP receiver for subscribe / unsubscribe requests and bounces, until interrupted. */
 export async function inboundCommand(ctx: CommandContext, flags: { port?: unknown }): Promise<number> {
   const port = portOption(flags.port, ctx.config().inboundPort ?? 2525);
-  const app = ctx.app({ server: true });
+  const app = ctx.app({ server: true, sends: true });
   const receiver = await startReceiver(app.subscriptions, app.log, { port, host: app.config.host }, {
     dataDir: app.config.dataDir,
     trusted: app.config.inboundTrusted,

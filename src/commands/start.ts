@@ -74,7 +74,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   // A stop asked while starting is kept: what started is closed again, and nothing more is begun.
   let stopAsked = false;
   const stopped = ctx.stopped().then(() => void (stopAsked = true));
-  const app = ctx.app({ server: true });
+  const app = ctx.app({ server: true, sends: true });
   const { config, log } = app;
   const stopping = new AbortController();
   const jobs = app.jobs(stopping.signal);

@@ -1,3 +1,3 @@
-export { readKeyFile, generateKey, dkimRecordValue, describeKey, signingKeys, type KeyFile, type KeyType } from './keys.ts';
+export { readKeyFile, generateKey, dkimRecordValue, describeKey, readSigningKeys, type ConfiguredKey, type KeyFile, type KeyType } from './keys.ts';
 export { dnsReport, zoneLine, type DnsRecord, type DnsReport, type Alignment, type MailSettings } from './records.ts';
 export { complaintRate, complaintWarning, describeComplaints, type ComplaintRate } from './complaints.ts';

@@ -1,7 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { DkimSettings } from '../config.ts';
 import type { DkimKey } from '../deliver/index.ts';
-import { PaperboyError } from '../errors.ts';
+import { ConfigError, PaperboyError } from '../errors.ts';
+import { commandHint, type Invocation } from '../hints.ts';
 
 /** The kinds of DKIM key paperboy makes and signs with. */
 export type KeyType = 'rsa' | 'ed25519';
@@ -71,10 +73,31 @@ export function describeKey(key: Pick<KeyFile, 'type' | 'bits'>): string {
   return key.type === 'rsa' ? `RSA-${key.bits}` : 'Ed25519';
 }
 
-/** The keys of the settings, ready to sign with. */
-export function signingKeys(dkim: { keys: readonly { path: string; selector: string }[]; domain: string }): DkimKey[] {
-  return dkim.keys.map(({ path, selector }) => {
-    const file = readKeyFile(path);
-    return { selector, domain: dkim.domain, algorithm: file.type === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256', privateKey: file.privateKey };
-  });
+/** A key the settings name, read from its file: what signing needs, and what `paperboy dns` shows of it. */
+export interface ConfiguredKey extends DkimKey {
+  readonly path: string;
+  readonly type: KeyType;
+  readonly bits: number | undefined;
+}
+
+/**
+ * Reads the keys the settings name, each file once, ready to sign with. A file that is missing,
+ * unreadable or no fit key is a `ConfigError` with one line per such file, naming PAPERBOY_DKIM_KEY
+ * (and, for a missing one, the command that writes it, as `invocation` runs it).
+ */
+export function readSigningKeys(dkim: DkimSettings, invocation: Invocation): ConfiguredKey[] {
+  const keys: ConfiguredKey[] = [];
+  const problems: string[] = [];
+  for (const { path, selector } of dkim.keys) {
+    try {
+      const { type, bits, privateKey } = readKeyFile(path);
+      keys.push({ path, type, bits, selector, domain: dkim.domain, algorithm: type === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256', privateKey });
+    } catch (error) {
+      if (!(error instanceof DkimKeyError)) throw error;
+      const absent = (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+      problems.push(`PAPERBOY_DKIM_KEY: ${error.message}${absent ? ` (${commandHint(invocation, 'dkim keygen')} writes it)` : ''}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
+  return keys;
 }

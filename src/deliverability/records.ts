@@ -1,6 +1,6 @@
 import type { DkimSettings, Sender } from '../config.ts';
 import { commandHint, type Invocation } from '../hints.ts';
-import { describeKey, dkimRecordValue, readKeyFile } from './keys.ts';
+import { describeKey, dkimRecordValue, readSigningKeys } from './keys.ts';
 
 /** One record to publish, and what it is for. */
 export interface DnsRecord {
@@ -61,10 +61,10 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
   }
   const aligned = async (domain: string) => fromOrg !== undefined && (await organizationalDomain(domain)) === fromOrg;
 
-  for (const [i, { path, selector }] of dkim.keys.entries()) {
-    const key = readKeyFile(path);
-    const count = dkim.keys.length > 1 ? ` ${i + 1} of ${dkim.keys.length}` : '';
-    report.records.push({ name: `${selector}._domainkey.${dkim.domain}`, type: 'TXT', value: dkimRecordValue(key), about: `DKIM key${count}: ${describeKey(key)}, ${path}` });
+  const keys = readSigningKeys(dkim, settings.invocation);
+  for (const [i, key] of keys.entries()) {
+    const count = keys.length > 1 ? ` ${i + 1} of ${keys.length}` : '';
+    report.records.push({ name: `${key.selector}._domainkey.${dkim.domain}`, type: 'TXT', value: dkimRecordValue(key), about: `DKIM key${count}: ${describeKey(key)}, ${key.path}` });
   }
   report.records.push({
     name: from,

@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { paperboy } from '../helpers/cli.ts';
 import { recordFromZoneLine, testKeys } from '../helpers/dkim.ts';
-import { testProject } from '../helpers/project.ts';
+import { readers, testProject } from '../helpers/project.ts';
 
 const zoneLines = (stdout: string) => stdout.split('\n').filter((line) => /^\S+\.\s+3600\s+IN\s+/.test(line));
 
@@ -62,22 +62,38 @@ describe('paperboy dns', () => {
 });
 
 describe('the DKIM settings', () => {
-  it('refuse keys that cannot sign, and selectors that do not match the keys, naming the variable', async () => {
+  it('refuse selectors that do not match the keys, and a bad domain, in every command, naming the variable', async () => {
     const project = await testProject([]);
+    const run = await paperboy(['status'], { env: { ...project.env, PAPERBOY_DKIM_KEY: 'a.pem,b.pem,c.pem', PAPERBOY_DKIM_SELECTOR: 'a,b' } });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('bad settings:\n  PAPERBOY_DKIM_SELECTOR: 3 keys in PAPERBOY_DKIM_KEY need 3 selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got 2\n');
+    const domain = await paperboy(['status'], { env: { ...project.env, PAPERBOY_DKIM_DOMAIN: 'not a domain' } });
+    expect(domain.stderr).toMatch(/PAPERBOY_DKIM_DOMAIN: must be a domain such as example\.org/);
+  });
+
+  it('stop every command that signs at its start, one line per key that cannot sign; a command that sends nothing runs', async () => {
+    const project = await testProject(readers(1));
     const weak = join(project.base, 'weak.pem');
     await writeFile(weak, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const ec = join(project.base, 'ec.pem');
     await writeFile(ec, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     const notKey = join(project.base, 'note.pem');
     await writeFile(notKey, 'hello\n');
-    const run = await paperboy(['status'], { env: { ...project.env, PAPERBOY_DKIM_KEY: `${weak},${ec},${notKey},missing.pem`, PAPERBOY_DKIM_SELECTOR: 'a,b' } });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toContain('PAPERBOY_DKIM_SELECTOR: 4 keys in PAPERBOY_DKIM_KEY need 4 selectors');
-    expect(run.stderr).toContain(`PAPERBOY_DKIM_KEY: ${weak}: an RSA key of 1024 bits is too short; DKIM keys need 2048 bits or more`);
-    expect(run.stderr).toContain(`PAPERBOY_DKIM_KEY: ${ec}: a key of type ec; DKIM signs with RSA (2048 bits or more) or Ed25519`);
-    expect(run.stderr).toContain(`PAPERBOY_DKIM_KEY: ${notKey}: not a PEM private key`);
-    expect(run.stderr).toMatch(/PAPERBOY_DKIM_KEY: \/.*\/missing\.pem: no such file/);
-    const domain = await paperboy(['status'], { env: { ...project.env, PAPERBOY_DKIM_DOMAIN: 'not a domain' } });
-    expect(domain.stderr).toMatch(/PAPERBOY_DKIM_DOMAIN: must be a domain such as example\.org/);
+    const missing = join(project.base, 'missing.pem');
+    const env = { ...project.env, PAPERBOY_DKIM_KEY: `${weak},${ec},${notKey},missing.pem`, PAPERBOY_DKIM_SELECTOR: 'a,b,c,d' };
+    const lines = [
+      `PAPERBOY_DKIM_KEY: ${weak}: an RSA key of 1024 bits is too short; DKIM keys need 2048 bits or more (paperboy dkim keygen makes one)`,
+      `PAPERBOY_DKIM_KEY: ${ec}: a key of type ec; DKIM signs with RSA (2048 bits or more) or Ed25519`,
+      `PAPERBOY_DKIM_KEY: ${notKey}: not a PEM private key (paperboy dkim keygen makes one)`,
+      `PAPERBOY_DKIM_KEY: ${missing}: no such file (\`npm run paperboy -- dkim keygen\` writes it)`,
+    ];
+    for (const args of [['dispatch'], ['dispatch', '--dry-run'], ['dispatch', '--to', 'me@example.net'], ['serve', '--port', '0'], ['inbound', '--port', '0'], ['start'], ['dns']]) {
+      const run = await paperboy(args, { env: { ...env, PAPERBOY_PORT: '0' }, cwd: project.base });
+      expect([args.join(' '), run.status, run.stderr]).toEqual([args.join(' '), 1, `${lines.join('\n')}\n`]);
+    }
+    // Nothing was built, nor sent, before the keys were read.
+    expect(await readdir(project.env.PAPERBOY_OUT_DIR as string).catch(() => [])).toEqual([]);
+    expect((await paperboy(['status'], { env, cwd: project.base })).status).toBe(0);
+    expect((await paperboy(['build'], { env, cwd: project.base })).status).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeNotice, createDkimSigner, rawMessage, type DkimSigner, type Outgoing } from '../../src/deliver/index.ts';
-import { signingKeys } from '../../src/deliverability/index.ts';
+import { readSigningKeys } from '../../src/deliverability/index.ts';
 import { dkimVerdicts, dkimVerdictsOfEach, fromEachVerifier, mailauthVerdicts, tampered, testKeys, type TestKeys, type Verdict } from '../helpers/dkim.ts';
 import { SENDER, fixtureIssue, messageFor } from '../helpers/dispatch.ts';
 
@@ -13,7 +13,7 @@ afterAll(() => Promise.all([...signers.values()].map((signer) => signer.close())
 async function signedWith(keys: TestKeys, outgoing: Outgoing = message): Promise<Buffer> {
   let signer = signers.get(keys);
   if (signer === undefined) {
-    signer = createDkimSigner(signingKeys({ keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' }));
+    signer = createDkimSigner(readSigningKeys({ keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' }, 'paperboy'));
     signers.set(keys, signer);
   }
   return Buffer.concat(await signer.sign(outgoing.parts));
@@ -124,7 +124,7 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
 
   it('give each of many messages signed at once its own signature, and sign again after the signer is closed', async () => {
     const keys = await testKeys(['rsa']);
-    const signer = createDkimSigner(signingKeys({ keys: [{ path: keys.paths[0] as string, selector: keys.selectors[0] as string }], domain: 'example.org' }));
+    const signer = createDkimSigner(readSigningKeys({ keys: [{ path: keys.paths[0] as string, selector: keys.selectors[0] as string }], domain: 'example.org' }, 'paperboy'));
     const issue = await fixtureIssue();
     const readers = Array.from({ length: 6 }, (_, i) => ({ id: 100 + i, email: `reader${i}@example.net`, tokenKey: `k${i}` }));
     const messages = await Promise.all(readers.map((reader) => messageFor(issue, reader)));
