@@ -2,7 +2,7 @@ import { complaintRate, complaintWarning, describeComplaints } from '../delivera
 import { commandHint } from '../hints.ts';
 import { findDigests } from '../digest/index.ts';
 import { inZone, nextRun } from '../schedule.ts';
-import type { Ledger, Refusals, Round } from '../ledger/index.ts';
+import type { Refusals, Round, Rounds } from '../ledger/index.ts';
 import type { CommandContext } from './context.ts';
 
 /** The share of a round's deliveries the relay refused (left queued, counted against nobody), and why. */
@@ -15,7 +15,7 @@ interface RelayRefusals {
   reasons: Refusals[];
 }
 
-function relayRefusals(rounds: Ledger, round: Round): RelayRefusals | null {
+function relayRefusals(rounds: Rounds, round: Round): RelayRefusals | null {
   const reasons = rounds.refusals(round.issue, round.round);
   if (reasons.length === 0) return null;
   const refused = reasons.reduce((sum, r) => sum + r.count, 0);

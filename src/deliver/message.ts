@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
-import { escapeHtml, type Piece, type Slot as Placeholder } from '../render/index.ts';
+import { escapeHtml, type Piece, type Placeholder } from '../render/index.ts';
 
 /** What differs from one subscriber to the next. */
 export interface Personal {
@@ -48,7 +48,7 @@ function qp(text: string): string {
 function bodySegments(pieces: readonly Piece[], slots: Record<Placeholder, Slot>): (Buffer | Slot)[] {
   const segments: (Buffer | Slot)[] = [];
   pieces.forEach((piece, i) => {
-    if (typeof piece !== 'string') segments.push(slots[piece.slot]);
+    if (typeof piece !== 'string') segments.push(slots[piece.placeholder]);
     else if (i === pieces.length - 1) segments.push(Buffer.from(`${qp(piece).replace(/=\r\n$/, '')}${CRLF}`));
     else segments.push(Buffer.from(qp(piece)));
   });
@@ -68,7 +68,7 @@ export interface BodyPieces {
 /** Builds the MIME message of one variant: multipart/alternative, the text part first. */
 export function buildMessageTemplate(common: CommonHeaders, body: BodyPieces): MessageTemplate {
   const hash = createHash('sha256');
-  for (const piece of [...body.text, ...body.html]) hash.update(typeof piece === 'string' ? piece : `\0${piece.slot}\0`);
+  for (const piece of [...body.text, ...body.html]) hash.update(typeof piece === 'string' ? piece : `\0${piece.placeholder}\0`);
   const boundary = `pb-${hash.digest('hex').slice(0, 24)}`;
   const segments: (Buffer | Slot)[] = [
     Buffer.from(header('From', common.from) + 'To: '),

@@ -1,4 +1,4 @@
-import type { Ledger } from '../ledger/index.ts';
+import type { Rounds } from '../ledger/index.ts';
 import {
   mailboxOf,
   subscriberOfToken,
@@ -10,7 +10,7 @@ import {
 import type { FeedbackReport } from './arf.ts';
 
 /** Where the deliveries are recorded: which Message-ID went to whom. */
-export type Deliveries = Pick<Ledger, 'delivery'>;
+export type Deliveries = Pick<Rounds, 'delivery'>;
 
 /** Feedback that reports the mail as unwanted; `not-spam` and `auth-failure` (DMARC) reports are not. */
 const COMPLAINT_TYPES = new Set(['abuse', 'fraud', 'virus']);

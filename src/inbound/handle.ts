@@ -46,7 +46,8 @@ export interface Refusal {
 /** What to do with a message: refuse it now, or take it and act after answering. */
 export type InboundPlan = { refuse: Refusal } | { act: () => Promise<InboundOutcome> };
 
-function senderOf(message: ParsedMail, envelopeFrom: string): string {
+// The address a request by email is answered at: its Reply-To, else its From, else the envelope's.
+function answerAddressOf(message: ParsedMail, envelopeFrom: string): string {
   return message.replyTo?.value[0]?.address ?? message.from?.value[0]?.address ?? envelopeFrom;
 }
 
@@ -134,19 +135,19 @@ export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mail
   const report = readFeedbackReport(raw);
   if (report) return done(() => complaint(ctx, report, deliveries));
   const wanted = mailbox.subaddress ?? requestWord(message);
-  const sender = senderOf(message, envelopeFrom).trim();
-  const problem = addressProblem(sender);
-  if (wanted !== undefined && problem) return { refuse: { code: 550, message: `5.1.7 the sender's address ${sender === '' ? 'is empty' : problem}: there is nobody to answer` } };
+  const writer = answerAddressOf(message, envelopeFrom).trim();
+  const problem = addressProblem(writer);
+  if (wanted !== undefined && problem) return { refuse: { code: 550, message: `5.1.7 the sender's address ${writer === '' ? 'is empty' : problem}: there is nobody to answer` } };
   if (isAutoReply(message, envelopeFrom)) return done(() => 'ignored: automatic reply');
   if (wanted === undefined) return done(() => 'ignored: no request');
   if (wanted === 'subscribe') {
     return done(async (): Promise<InboundOutcome> => {
-      await requestSubscription(ctx, { email: sender, topics: [], cadence: 'daily', source: 'email' });
+      await requestSubscription(ctx, { email: writer, topics: [], cadence: 'daily', source: 'email' });
       return 'subscription requested';
     });
   }
   return done(async (): Promise<InboundOutcome> => {
-    await requestUnsubscribe(ctx, sender);
+    await requestUnsubscribe(ctx, writer);
     return 'unsubscribe link requested';
   });
 }

@@ -1,9 +1,9 @@
 import { retryWhileBusy, type Db } from '../db/index.ts';
 import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { Publications } from './publications.ts';
-import { Ledger } from './rounds.ts';
+import { Rounds } from './rounds.ts';
 
-export { Ledger, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals, type Recipient } from './rounds.ts';
+export { Rounds, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals, type Recipient } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
 export { LockedError, type Lock, type LockHolder } from './lock.ts';
 
@@ -12,7 +12,7 @@ export { LockedError, type Lock, type LockHolder } from './lock.ts';
  * deliveries, and the lock that keeps two dispatches apart.
  */
 export interface IssueLedger {
-  readonly rounds: Ledger;
+  readonly rounds: Rounds;
   readonly publications: Publications;
   /** Takes the named lock, or throws `LockedError` naming its holder. */
   acquire(name: string): Lock;
@@ -25,7 +25,7 @@ export interface IssueLedger {
 /** The issue ledger kept in a database. */
 export function openLedger(db: Db, now: () => Date = () => new Date()): IssueLedger {
   return {
-    rounds: new Ledger(db, now),
+    rounds: new Rounds(db, now),
     publications: new Publications(db, now),
     acquire: (name) => acquireLock(db, name, now),
     holder: (name) => lockHolder(db, name, now),

@@ -80,8 +80,8 @@ export interface Recipient {
 // Who an issue of a cadence goes to: the one definition, for the queue of a dispatch and for a dry run.
 const AUDIENCE = "FROM subscribers WHERE status = 'confirmed' AND cadence = @cadence";
 
-/** The delivery ledger: one row per issue, round and subscriber, kept in the database. */
-export class Ledger {
+/** The dispatch rounds of every issue and their deliveries (one row per issue, round and subscriber), kept in the database. */
+export class Rounds {
   readonly #db: Db;
   readonly #now: () => Date;
   readonly #update;

@@ -1,5 +1,5 @@
 import { escapeHtml } from './inline.ts';
-import type { Slot } from './placeholders.ts';
+import type { Placeholder } from './placeholders.ts';
 import type { IssueView, PaperView } from './view.ts';
 import type { Cut } from './budget.ts';
 
@@ -42,7 +42,7 @@ function textDirection(language: string): 'ltr' | 'rtl' {
 }
 
 /** What the email templates see beside the issue: the cut, and the per-render placeholder markers. */
-export function emailView(view: IssueView, cut: Cut, placeholders: Record<Slot, string>): object {
+export function emailView(view: IssueView, cut: Cut, placeholders: Record<Placeholder, string>): object {
   const papers = view.papers;
   return {
     ...view,

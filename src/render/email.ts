@@ -1,7 +1,7 @@
 import { PaperboyError } from '../errors.ts';
 import type { IssueView } from './view.ts';
 import type { Templates } from './templates.ts';
-import { joinPieces, slotMarkers, type Piece } from './placeholders.ts';
+import { joinPieces, placeholderMarkers, type Piece } from './placeholders.ts';
 import { largestCut, type Cut } from './budget.ts';
 import { emailView } from './_email-view.ts';
 
@@ -17,7 +17,7 @@ export interface RenderedEmail {
   /** The parts as `out/email/` keeps them, with the documented placeholders. */
   html: string;
   text: string;
-  /** The parts as delivery fills them in: only the template's own placeholders are slots. */
+  /** The parts as delivery fills them in: text, and the template's own placeholders between it. */
   pieces: { html: Piece[]; text: Piece[] };
   /** How many papers both parts carry in full; the next `listedPapers` are listed by title. */
   fullPapers: number;
@@ -79,7 +79,7 @@ const mjmlShares = new WeakMap<Templates, number>();
  */
 export async function renderEmail(view: IssueView, templates: Templates, limit = EMAIL_HTML_LIMIT): Promise<RenderedEmail> {
   const budget = limit - PLACEHOLDER_ROOM;
-  const { markers, split } = slotMarkers();
+  const { markers, split } = placeholderMarkers();
   const sources = new Map<string, string>();
   const source = (cut: Cut) => {
     const key = `${cut.full}/${cut.listed}`;

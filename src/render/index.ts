@@ -22,7 +22,7 @@ export { escapeHtml, inlineHtml, plainText, markdownText, printable } from './in
 // How an email's papers are cut to its budget (for its tests), and how plain text is wrapped.
 export { largestCut, type Cut } from './budget.ts';
 export { wrapText } from './_wrap.ts';
-export { PLACEHOLDERS, type Piece, type Slot } from './placeholders.ts';
+export { PLACEHOLDERS, type Piece, type Placeholder } from './placeholders.ts';
 export {
   issueView,
   siteUrls,

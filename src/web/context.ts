@@ -62,7 +62,7 @@ export async function topicsOf(library: DigestLibrary): Promise<string[]> {
 }
 
 /** A page of the web-page template: a title, paragraphs, a form, links. */
-export interface Notice {
+export interface WebPage {
   title: string;
   paragraphs: string[];
   problem?: boolean;
@@ -71,16 +71,16 @@ export interface Notice {
   links?: { href: string; text: string }[];
 }
 
-/** Sends a notice page with a status; every value in it is escaped by the template. */
-export async function sendNotice(ctx: WebContext, reply: FastifyReply, status: number, notice: Notice): Promise<FastifyReply> {
+/** Sends a page of the web-page template with a status; every value in it is escaped by the template. */
+export async function sendPage(ctx: WebContext, reply: FastifyReply, status: number, page: WebPage): Promise<FastifyReply> {
   const templates = await ctx.templates();
-  const html = templates.webPage({ site: ctx.site, feeds: siteUrls(ctx.site).feeds, csrf: csrfToken(ctx.secret), ...notice });
+  const html = templates.webPage({ site: ctx.site, feeds: siteUrls(ctx.site).feeds, csrf: csrfToken(ctx.secret), ...page });
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 
 /** The page for a link whose token does not check out: 400, and what to do about it. */
 export function badLink(ctx: WebContext, reply: FastifyReply, why: string): Promise<FastifyReply> {
-  return sendNotice(ctx, reply, 400, {
+  return sendPage(ctx, reply, 400, {
     title: 'This link does not work',
     problem: true,
     paragraphs: [

@@ -6,7 +6,7 @@ import type { TrustProxy } from '../config.ts';
 import { DatabaseBusyError, isBusy } from '../db/index.ts';
 import { silentLogger } from '../log.ts';
 import { frameworkLogger, RequestLog } from './_log.ts';
-import { sendNotice, type WebContext } from './context.ts';
+import { sendPage, type WebContext } from './context.ts';
 import { createStaticFiles } from './static-files.ts';
 import { homeRoute } from './routes/home.ts';
 import { linkRoutes } from './routes/links.ts';
@@ -44,10 +44,10 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
     // A path the router cannot even read (`/feeds/%ZZ`) gets the site's own page, never an echo of it.
     frameworkErrors: (_error, _request, reply) => {
       reply.headers(SECURITY_HEADERS);
-      const notice = { title: 'Bad request', problem: true, paragraphs: ['That address is not a valid web address.'], links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }] };
+      const badRequest = { title: 'Bad request', problem: true, paragraphs: ['That address is not a valid web address.'], links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }] };
       // Should the page itself fail (templates unreadable), a plain answer still goes out.
       const page: FastifyReply = reply;
-      sendNotice(ctx, page, 400, notice).catch(() => page.code(400).type('text/plain; charset=utf-8').send('Bad request\n'));
+      sendPage(ctx, page, 400, badRequest).catch(() => page.code(400).type('text/plain; charset=utf-8').send('Bad request\n'));
     },
   });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
@@ -66,7 +66,7 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendNotice(ctx, reply, 404, {
+    sendPage(ctx, reply, 404, {
       title: 'Not found',
       problem: true,
       paragraphs: [`There is nothing at this address.`],
@@ -77,7 +77,7 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DatabaseBusyError || isBusy(error)) {
       reply.header('retry-after', '10');
-      return sendNotice(ctx, reply, 503, { title: 'Busy for a moment', problem: true, paragraphs: ['The list is being updated right now. Please try again in a few seconds: nothing was lost.'] });
+      return sendPage(ctx, reply, 503, { title: 'Busy for a moment', problem: true, paragraphs: ['The list is being updated right now. Please try again in a few seconds: nothing was lost.'] });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ error, method: request.method, route: request.routeOptions.url ?? 'unknown' }, 'server error');
@@ -87,7 +87,7 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
       : status === 429 ? 'Too many requests from your address: please wait a minute and try again.'
       : status < 500 ? 'The request could not be read.'
       : 'Something went wrong on our side. Please try again later.';
-    return sendNotice(ctx, reply, status, { title: status < 500 ? 'That did not work' : 'Server error', problem: true, paragraphs: [message] });
+    return sendPage(ctx, reply, status, { title: status < 500 ? 'That did not work' : 'Server error', problem: true, paragraphs: [message] });
   });
 
   const files = createStaticFiles(ctx.outDir);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatchIssue, messageIdFor } from '../../src/deliver/index.ts';
-import { Ledger, LockedError, openLedger } from '../../src/ledger/index.ts';
+import { Rounds, LockedError, openLedger } from '../../src/ledger/index.ts';
 import { SECRET, addConfirmed, fixtureIssue, sinkTransport, tempDatabase, testContext } from '../helpers/dispatch.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -31,7 +31,7 @@ describe('dispatching an issue over SMTP', () => {
     expect(summary).toMatchObject({ issue: '2031-02-03', round: 0, sent: 6, skipped: 1, failed: 0, queued: 0, stopped: undefined });
     expect(smtp.messages.flatMap((m) => m.to).sort()).toEqual(['user1@example.org', 'user2@example.org', 'user3@example.org', 'user4@example.org', 'user5@example.org', 'user6@example.org']);
     expect([...smtp.countsById().values()].every((n) => n === 1)).toBe(true);
-    const ledger = new Ledger(db);
+    const ledger = new Rounds(db);
     expect(ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0, doubt: 0 });
     expect(ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({ status: 'skipped', reason: 'no papers on their topics in this issue' });
     expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({ status: 'sent', attempts: 1, messageId: messageIdFor(SECRET, '2031-02-03', 0, 1, 'example.org') });
@@ -62,7 +62,7 @@ describe('dispatching an issue over SMTP', () => {
     const transport = sinkTransport(smtp.url);
     const first = await dispatchIssue(issue, testContext(db, transport));
     expect(first).toMatchObject({ sent: 3, failed: 1, queued: 0 });
-    const row = new Ledger(db).delivery('2031-02-03', 0, 2);
+    const row = new Rounds(db).delivery('2031-02-03', 0, 2);
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row?.lastReply).toContain('no such user');
     expect(store.get(2)?.status).toBe('confirmed');
@@ -82,7 +82,7 @@ describe('dispatching an issue over SMTP', () => {
     await transport.close();
     expect(summary).toMatchObject({ sent: 3, queued: 0 });
     expect(smtp.messages).toHaveLength(3);
-    expect(new Ledger(db).delivery('2031-02-03', 0, 1)?.attempts).toBe(3);
+    expect(new Rounds(db).delivery('2031-02-03', 0, 1)?.attempts).toBe(3);
   });
 
   it('retries a message whose connection dropped in the middle of DATA, and delivers it once', async () => {
@@ -120,7 +120,7 @@ describe('dispatching an issue over SMTP', () => {
     expect(first.stopped).toBeDefined();
     expect(first.queued).toBeGreaterThan(0);
     expect(first.sent + first.queued).toBe(40);
-    expect(new Ledger(db).latestRound('2031-02-03')?.status).toBe('stopped');
+    expect(new Rounds(db).latestRound('2031-02-03')?.status).toBe('stopped');
 
     await smtp.start(smtp.port);
     const transport2 = sinkTransport(smtp.url);

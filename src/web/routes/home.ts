@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { escapeHtml } from '../../render/index.ts';
 import { csrfToken } from '../csrf.ts';
-import { sendNotice, type WebContext } from '../context.ts';
+import { sendPage, type WebContext } from '../context.ts';
 import type { createStaticFiles } from '../static-files.ts';
 import { conditional } from './static.ts';
 
@@ -18,7 +18,7 @@ export function homeRoute(app: FastifyInstance, ctx: WebContext, files: ReturnTy
     const token = csrfToken(ctx.secret);
     const response = await files.respond(join(ctx.outDir, 'index.html'), conditional(request), { name: token, transform: (html) => withFormToken(html, token) });
     if (!response) {
-      return sendNotice(ctx, reply, 503, { title: 'Nothing published yet', problem: true, paragraphs: ['The site has not been built yet. Please come back in a few minutes.'] });
+      return sendPage(ctx, reply, 503, { title: 'Nothing published yet', problem: true, paragraphs: ['The site has not been built yet. Please come back in a few minutes.'] });
     }
     reply.code(response.status).headers(response.headers);
     return response.body === undefined ? reply.send() : reply.send(response.body);

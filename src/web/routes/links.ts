@@ -15,7 +15,7 @@ import {
 } from '../../subscribers/index.ts';
 import { siteUrls } from '../../render/index.ts';
 import { csrfToken } from '../csrf.ts';
-import { badLink, sendNotice, topicCounts, topicsOf, type WebContext } from '../context.ts';
+import { badLink, sendPage, topicCounts, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
 import { confirmationRequested, crossSite } from './subscribe.ts';
 
@@ -56,7 +56,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get(LINK_PATHS.confirm, async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'confirm');
     if (!subscriber) return reply;
-    return sendNotice(ctx, reply, 200, {
+    return sendPage(ctx, reply, 200, {
       title: `Confirm your subscription`,
       paragraphs: [`Press the button to start receiving ${ctx.site.title} at ${subscriber.email}.`],
       form: { action: LINK_PATHS.confirm, button: 'Confirm my subscription', hidden: hidden(tokenOf(request)) },
@@ -71,7 +71,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const outcome = await ctx.store.write(() => confirm(ctx.subscriptions, subscriber, holder.issuedAt, 'confirmed on the web'));
     if (outcome === 'confirmed') await welcome(ctx.subscriptions, subscriber).catch((error: unknown) => request.log.error({ error: (error as Error).message }, 'welcome email not sent'));
     if (outcome === 'left since') {
-      return sendNotice(ctx, reply, 400, {
+      return sendPage(ctx, reply, 400, {
         title: 'This link is older than your last goodbye',
         problem: true,
         paragraphs: [`${subscriber.email} left the list after this link was sent, so it no longer subscribes anyone.`, 'To come back, subscribe again from the home page: a fresh confirmation email will follow.'],
@@ -79,7 +79,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       });
     }
     const links = linksFor(ctx, subscriber);
-    return sendNotice(ctx, reply, 200, {
+    return sendPage(ctx, reply, 200, {
       title: 'You are subscribed',
       paragraphs: [`${subscriber.email} will receive ${ctx.site.title} ${describeChoice(subscriber).sentence}.`],
       links: [{ href: links.preferencesUrl, text: 'Choose topics or how often' }, { href: `${ctx.site.url}/`, text: 'Read the latest issue' }],
@@ -90,7 +90,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
     const links = linksFor(ctx, subscriber);
-    return sendNotice(ctx, reply, 200, {
+    return sendPage(ctx, reply, 200, {
       title: 'Unsubscribe?',
       paragraphs: [`Press the button to stop sending ${ctx.site.title} to ${subscriber.email}.`],
       form: { action: LINK_PATHS.unsubscribe, button: 'Unsubscribe', hidden: hidden(tokenOf(request)) },
@@ -112,7 +112,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!subscriber) return reply;
     await ctx.store.write(() => unsubscribe(ctx.store, subscriber, 'unsubscribed on the web'));
     const token = tokenOf(request);
-    return sendNotice(ctx, reply, 200, {
+    return sendPage(ctx, reply, 200, {
       title: 'You are unsubscribed',
       paragraphs: [`${subscriber.email} will get no more email from ${ctx.site.title}.`, 'Changed your mind?'],
       secondary: { action: '/resubscribe', button: 'Subscribe again', hidden: hidden(token) },
@@ -127,11 +127,11 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
     if (subscriber.status === 'confirmed') {
-      return sendNotice(ctx, reply, 200, { title: 'You are subscribed', paragraphs: [`${subscriber.email} already receives ${ctx.site.title} ${describeChoice(subscriber).sentence}.`], links: [home] });
+      return sendPage(ctx, reply, 200, { title: 'You are subscribed', paragraphs: [`${subscriber.email} already receives ${ctx.site.title} ${describeChoice(subscriber).sentence}.`], links: [home] });
     }
     const wanted = { email: subscriber.email, topics: subscriber.topics, cadence: subscriber.cadence, source: 'resubscribe' };
     if ((await confirmationRequested(ctx, request, reply, wanted)) === undefined) return reply;
-    return sendNotice(ctx, reply, 200, {
+    return sendPage(ctx, reply, 200, {
       title: 'Check your inbox',
       paragraphs: [`A confirmation email is on its way to ${subscriber.email}. Open the link inside to start receiving ${ctx.site.title} again.`],
     });
@@ -196,7 +196,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
     if (!subscriber) return reply;
     if (field(request.body, 'confirm') !== 'yes') {
-      return sendNotice(ctx, reply, 200, {
+      return sendPage(ctx, reply, 200, {
         title: 'Erase everything about you?',
         paragraphs: [
           `This removes ${subscriber.email} from the list, with its history and the record of what was sent to it. It cannot be undone.`,
@@ -207,6 +207,6 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       });
     }
     await eraseSubscriber(ctx.privacy, subscriber.email);
-    return sendNotice(ctx, reply, 200, { title: 'Erased', paragraphs: [`Nothing about ${subscriber.email} is kept any more, and no more email will come.`], links: [home] });
+    return sendPage(ctx, reply, 200, { title: 'Erased', paragraphs: [`Nothing about ${subscriber.email} is kept any more, and no more email will come.`], links: [home] });
   });
 }

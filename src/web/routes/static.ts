@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createStaticFiles, PUBLISHED_FILES, PUBLISHED_FOLDERS, type ConditionalRequest } from '../static-files.ts';
-import { sendNotice, type WebContext } from '../context.ts';
+import { sendPage, type WebContext } from '../context.ts';
 
 /** The headers of a request that a static response depends on. */
 export function conditional(request: FastifyRequest): ConditionalRequest {
@@ -28,14 +28,14 @@ export function staticRoutes(app: FastifyInstance, ctx: WebContext, files: Retur
       const [urlPath = '', query] = request.url.split(/\?(.*)/s);
       const path = files.resolve(urlPath);
       if (typeof path !== 'string') {
-        return sendNotice(ctx, reply, path.status, { title: path.status === 404 ? 'Not found' : 'Bad request', problem: true, paragraphs: [`That address: ${path.message}.`] });
+        return sendPage(ctx, reply, path.status, { title: path.status === 404 ? 'Not found' : 'Bad request', problem: true, paragraphs: [`That address: ${path.message}.`] });
       }
       const response = await files.respond(path, conditional(request));
       // A folder asked for without its final slash: the address with it, relative, so it holds behind a proxy's prefix too.
       if (!response && !urlPath.endsWith('/') && (await files.isFolderWithIndex(path))) {
         return reply.redirect(`./${urlPath.slice(urlPath.lastIndexOf('/') + 1)}/${query === undefined ? '' : `?${query}`}`, 301);
       }
-      if (!response) return sendNotice(ctx, reply, 404, { title: 'Not found', problem: true, paragraphs: ['There is no such file here.'], links: [{ href: `${ctx.site.url}/`, text: 'All issues' }] });
+      if (!response) return sendPage(ctx, reply, 404, { title: 'Not found', problem: true, paragraphs: ['There is no such file here.'], links: [{ href: `${ctx.site.url}/`, text: 'All issues' }] });
       reply.code(response.status).headers(response.headers);
       return response.body === undefined ? reply.send() : reply.send(response.body);
     });

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseBusyError } from '../../db/index.ts';
 import { addressProblem, requestSubscription, reservedAddressProblem, SubscriberError, type RequestOutcome } from '../../subscribers/index.ts';
-import { sendNotice, topicsOf, type WebContext } from '../context.ts';
+import { sendPage, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
 
 /** The page that refuses a form posted from another site. */
-export function crossSite(ctx: WebContext, reply: Parameters<typeof sendNotice>[1]) {
-  return sendNotice(ctx, reply, 403, {
+export function crossSite(ctx: WebContext, reply: Parameters<typeof sendPage>[1]) {
+  return sendPage(ctx, reply, 403, {
     title: 'This form came from elsewhere',
     problem: true,
     paragraphs: ['For your safety, forms are taken only from this site. Please use the form on the home page.'],
@@ -25,7 +25,7 @@ export async function confirmationRequested(ctx: WebContext, request: FastifyReq
     if (error instanceof DatabaseBusyError || error instanceof SubscriberError) throw error;
     request.log.error({ error: (error as Error).message }, 'confirmation email not sent');
     reply.header('retry-after', '300');
-    await sendNotice(ctx, reply, 503, {
+    await sendPage(ctx, reply, 503, {
       title: 'Please try again in a few minutes',
       problem: true,
       paragraphs: ['The confirmation email could not be sent just now. Please try again in a few minutes: this attempt does not count towards the daily limit.'],
@@ -41,7 +41,7 @@ export function subscribeRoute(app: FastifyInstance, ctx: WebContext): void {
     const email = (field(request.body, 'email') ?? '').trim();
     const problem = addressProblem(email) ?? (ctx.allowReservedAddresses ? undefined : reservedAddressProblem(email));
     if (problem) {
-      return sendNotice(ctx, reply, 400, {
+      return sendPage(ctx, reply, 400, {
         title: 'Please check the address',
         problem: true,
         paragraphs: [`The address you typed ${problem}. Please go back and type it again.`],
@@ -54,7 +54,7 @@ export function subscribeRoute(app: FastifyInstance, ctx: WebContext): void {
     const outcome = await confirmationRequested(ctx, request, reply, { email, topics, cadence, source: 'web' });
     if (outcome === undefined) return reply;
     request.log.info({ outcome }, 'subscription request');
-    return sendNotice(ctx, reply, 200, {
+    return sendPage(ctx, reply, 200, {
       title: 'Check your inbox',
       paragraphs: [
         `If ${email} can receive mail, a message is on its way to it. Open the link inside to confirm your subscription.`,
