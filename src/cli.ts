@@ -282,9 +282,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       output.err(error.message);
       return 1;
     }
-    const code = String((error as { code?: unknown }).code);
-    if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
-      output.err('the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment');
+    // The parts are loaded by now: what they say about the database and the disk is theirs.
+    const [db, { isDiskFull, fileProblem }] = await Promise.all([import('./db/index.ts'), import('./files.ts')]);
+    if (db.isBusy(error)) {
+      output.err(new db.DatabaseBusyError(join(config?.dataDir ?? '', db.DATABASE_FILE)).message);
       return 1;
     }
     // SQLite refusing the database file (full, read-only, failing, damaged) is said in one line that names it.
@@ -293,8 +294,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       output.err(failure.message);
       return 1;
     }
-    if (/^(ENOSPC|EDQUOT)/.test(code)) {
-      output.err('the disk is full: free some space and run it again (nothing was half-written)');
+    if (isDiskFull(error)) {
+      output.err(fileProblem(error));
       return 1;
     }
     output.err(error instanceof Error ? (error.stack ?? error.message) : String(error));

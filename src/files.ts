@@ -8,17 +8,51 @@ export function processAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/** The system's code for an error (`ENOENT`, `EACCES`, …), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** What a full disk is told as: what to do, and that nothing was left half-written (every write is whole or not at all). */
+export const DISK_FULL = 'the disk is full; free some space and run it again (nothing was half-written)';
+
+/** Whether an error is the disk (or the database on it) being full. */
+export function isDiskFull(error: unknown): boolean {
+  const code = errorCode(error) ?? '';
+  return code === 'ENOSPC' || code === 'EDQUOT' || code.startsWith('SQLITE_FULL');
+}
+
+/**
+ * Why a path could not be used, in a few words: `no such folder`, `not a folder`, `is a folder, not
+ * a digest`, `not readable by this user`, `the disk is full; …`; else the system's own message.
+ * `expected` names what the path should be (a file, a folder, a digest); `access` what was tried.
+ */
+export function fileProblem(error: unknown, expected = 'file', access: 'readable' | 'writable' = 'readable'): string {
+  if (isDiskFull(error)) return DISK_FULL;
+  switch (errorCode(error)) {
+    case 'ENOENT':
+      return `no such ${expected}`;
+    case 'ENOTDIR':
+      return expected.startsWith('folder') ? 'not a folder' : `no such ${expected}`;
+    case 'EISDIR':
+      return `is a folder, not a ${expected}`;
+    case 'EACCES':
+    case 'EPERM':
+      return `not ${access} by this user`;
+    default:
+      return error instanceof Error ? error.message : String(error);
   }
 }
 
 /** An error writing `path`, said in one line: a full disk, a missing folder, a refusal are named as such. */
 export function writeError(path: string, error: unknown): PaperboyError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new PaperboyError(`${path}: cannot write: the disk is full; free some space and run it again (nothing was half-written)`, { cause: error });
-  }
-  const reason = code === 'ENOENT' ? `no such folder: ${dirname(path)}` : code === 'EACCES' || code === 'EPERM' ? 'not writable by this user' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+  // A file written anew is missing nothing but its folder.
+  const reason = errorCode(error) === 'ENOENT' ? `no such folder: ${dirname(path)}` : fileProblem(error, 'file', 'writable');
   return new PaperboyError(`${path}: cannot write: ${reason}`, { cause: error });
 }
 

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { DKIM_SELECTOR } from '../config.ts';
 import { describeKey, dkimRecordValue, generateKey, readKeyFile, zoneLine, type KeyType } from '../deliverability/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
-import { writeError } from '../files.ts';
+import { errorCode, writeError } from '../files.ts';
 import { commandHint } from '../hints.ts';
 import type { CommandContext } from './context.ts';
 
@@ -41,7 +41,7 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
   try {
     await writeFile(path, generateKey(type as KeyType), { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+    if (errorCode(error) === 'EEXIST') {
       throw new PaperboyError(`${path}: already exists; a key is never written over (its published record would stop matching): give another --out, or remove the file first`);
     }
     throw writeError(path, error);

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import { PaperboyError } from '../errors.ts';
+import { fileProblem } from '../files.ts';
 import { startReceiver, type Receiver } from '../inbound/index.ts';
 import { publishNewest, publishWeek, refreshSite } from '../publish/index.ts';
 import { inZone, startSchedules, type Schedules } from '../schedule.ts';
@@ -45,9 +46,7 @@ async function startParts(app: App, nextDaily: () => Date | null, onChange: () =
     try {
       watcher = watch(config.digestsDir, { recursive: true }, onChange);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : `cannot watch it: ${(error as Error).message}`;
-      throw new PaperboyError(`PAPERBOY_DIGESTS_DIR: ${config.digestsDir}: ${reason}`, { cause: error });
+      throw new PaperboyError(`PAPERBOY_DIGESTS_DIR: ${config.digestsDir}: ${fileProblem(error, 'folder')}`, { cause: error });
     }
     closers.push(() => watcher.close());
     watcher.on('error', (error) => app.log.warn('not watching the digests folder', { error: error.message }));

@@ -3,7 +3,7 @@ import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { PaperboyError, UsageError } from '../errors.ts';
-import { writeError } from '../files.ts';
+import { fileProblem, writeError } from '../files.ts';
 import { plural } from '../output.ts';
 import { eraseSubscriber, exportCsv, importCsv, isStatus, suppressedMessage, type Subscriber } from '../subscribers/index.ts';
 import type { CommandContext } from './context.ts';
@@ -66,7 +66,7 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
   try {
     csv = await readFile(resolve(ctx.cwd, file), 'utf8');
   } catch (error) {
-    throw new PaperboyError(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new PaperboyError(`${file}: cannot read: ${fileProblem(error)}`, { cause: error });
   }
   const app = ctx.app();
   const report = importCsv(app.store, csv, { confirmed: flags.confirmed === true, source: 'import', suppressions: app.suppressions });

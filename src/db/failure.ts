@@ -1,6 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PaperboyError } from '../errors.ts';
+import { DISK_FULL } from '../files.ts';
 
 /** The database file could not be used for a reason outside paperboy: a full disk, a read-only or failing file system, a damaged file. */
 export class DatabaseFailure extends PaperboyError {
@@ -14,7 +15,7 @@ export class DatabaseFailure extends PaperboyError {
 }
 
 const UNDONE = 'nothing was half-written';
-const FULL = `the disk is full; free some space and run it again (${UNDONE})`;
+const FULL = DISK_FULL;
 
 // What each of SQLite's codes (or a family of extended codes) says about the file, in words.
 const CAUSES: readonly [RegExp, string][] = [

@@ -4,6 +4,7 @@ import type { DkimSettings } from '../config.ts';
 import type { DkimKey } from '../deliver/index.ts';
 import { ConfigError, PaperboyError } from '../errors.ts';
 import { commandHint, type Invocation } from '../hints.ts';
+import { errorCode, fileProblem } from '../files.ts';
 
 /** The kinds of DKIM key paperboy makes and signs with. */
 export type KeyType = 'rsa' | 'ed25519';
@@ -31,8 +32,7 @@ export function readKeyFile(path: string): KeyFile {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DkimKeyError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : (error as Error).message}`, { cause: error });
+    throw new DkimKeyError(`${path}: ${fileProblem(error)}`, { cause: error });
   }
   let privateKey: KeyObject;
   try {
@@ -94,7 +94,7 @@ export function readSigningKeys(dkim: DkimSettings, invocation: Invocation): Con
       keys.push({ path, type, bits, selector, domain: dkim.domain, algorithm: type === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256', privateKey });
     } catch (error) {
       if (!(error instanceof DkimKeyError)) throw error;
-      const absent = (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+      const absent = errorCode(error.cause) === 'ENOENT';
       problems.push(`PAPERBOY_DKIM_KEY: ${error.message}${absent ? ` (${commandHint(invocation, 'dkim keygen')} writes it)` : ''}`);
     }
   }

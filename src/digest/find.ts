@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DigestError, PaperboyError } from '../errors.ts';
+import { fileProblem } from '../files.ts';
 import { isIsoDate } from './parse.ts';
 
 /** A digest file and the day it is for. */
@@ -43,9 +44,7 @@ export async function listDigestEntries(dir: string): Promise<{ files: string[];
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such folder' : code === 'ENOTDIR' ? 'not a folder' : String(error);
-    throw new PaperboyError(`${dir}: cannot read: ${why}`, { cause: error });
+    throw new PaperboyError(`${dir}: cannot read: ${fileProblem(error, 'folder')}`, { cause: error });
   }
   const named = entries.filter((e) => dateFromPath(join(relative(dir, e.parentPath), e.name)) !== undefined);
   const files = named.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DigestError, PaperboyError } from '../errors.ts';
+import { fileProblem } from '../files.ts';
 import { dateFromPath } from './find.ts';
 import type { Digest } from './model.ts';
 import { readDigest, type DigestReading } from './parse.ts';
@@ -32,9 +33,7 @@ async function readText(path: string, shown: string): Promise<{ text: string; ba
     const bytes = await readFile(path);
     return { text: bytes.toString('utf8'), badLine: badUtf8Line(bytes) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a digest' : String(error);
-    throw new PaperboyError(`${shown}: cannot read: ${why}`, { cause: error });
+    throw new PaperboyError(`${shown}: cannot read: ${fileProblem(error)}`, { cause: error });
   }
 }
 

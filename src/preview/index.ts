@@ -7,6 +7,7 @@ import Fastify, { type FastifyReply } from 'fastify';
 import type { Site } from '../config.ts';
 import type { DigestLibrary } from '../digest/index.ts';
 import { PaperboyError } from '../errors.ts';
+import { errorCode, fileProblem } from '../files.ts';
 import { describeListen, listenError } from '../listen.ts';
 import { EMAIL_HTML_LIMIT, escapeHtml, type TemplateSource } from '../render/index.ts';
 import { createBuilder, type BuildReport, type Builder } from '../site/index.ts';
@@ -36,8 +37,8 @@ const RELOAD = `<script>new EventSource('/events').addEventListener('reload', ()
 
 // Why the preview could not start, in one line that starts with the place; other errors are bugs.
 function startError(settings: PreviewSettings, error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new PaperboyError(`${settings.templatesDir}: no such folder of templates`, { cause: error });
+  const code = errorCode(error);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new PaperboyError(`${settings.templatesDir}: ${fileProblem(error, 'folder of templates')}`, { cause: error });
   return listenError('--port', settings.port, settings.host, error, 'give the preview another with --port');
 }
 

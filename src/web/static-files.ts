@@ -4,6 +4,7 @@ import { open, realpath, stat } from 'node:fs/promises';
 import { extname, join, normalize, relative as relativePath, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { errorCode } from '../files.ts';
 
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
@@ -235,7 +236,7 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
       return await pending;
     } catch (error) {
       // Gone between the stat and the read, or a link put in its place.
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ELOOP') {
         forget(path);
         return undefined;

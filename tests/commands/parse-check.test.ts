@@ -94,6 +94,20 @@ describe('paperboy check', () => {
     expect(run.stderr.trim()).toBe('/nonexistent/paperboy: cannot read: no such folder');
   });
 
+  it('says in words what is wrong with a path that is no digest, a folder that is a file, a list that is a folder', async () => {
+    const dir = await folderWith({ '2024-02-03.md': broken });
+    const file = join(dir, '2024-02-03.md');
+    const runs = [await paperboy(['parse', dir]), await paperboy(['parse', join(dir, 'missing.md')]), await paperboy(['check', file])];
+    const data = await folderWith({});
+    runs.push(await paperboy(['subscribers', 'import', dir], { env: { PAPERBOY_DATA_DIR: data } }));
+    expect(runs.map((r) => [r.status, r.stderr])).toEqual([
+      [1, `${dir}: cannot read: is a folder, not a file\n`],
+      [1, `${join(dir, 'missing.md')}: cannot read: no such file\n`],
+      [1, `${file}: cannot read: not a folder\n`],
+      [1, `${dir}: cannot read: is a folder, not a file\n`],
+    ]);
+  });
+
   it('stops with a message naming a bad setting', async () => {
     const run = await paperboy(['check'], { env: { PAPERBOY_PORT: 'eighty' } });
     expect(run.status).toBe(1);
