@@ -221,6 +221,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       log,
       trustProxy: config.trustProxy,
       allowReservedAddresses: config.allowReservedAddresses,
+      now,
     }),
     jobs: (signal) => ({ config, builder, ledger: ledger(), dispatch: () => dispatchContext(), log, signal, now }),
     async close() {

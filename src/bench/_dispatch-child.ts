@@ -42,6 +42,7 @@ if (mode.startsWith('ours')) {
     sender: senderOf('Daily Papers <papers@example.org>'),
     parallel: Number(connections) * 2,
     retry: { attempts: 3, delayMs: 100 },
+    now: () => new Date(),
   });
   await transport.close();
   sent = summary.sent;

@@ -26,7 +26,8 @@ export interface DispatchContext {
   retry: { attempts: number; delayMs: number };
   progress?: Progress | undefined;
   signal?: AbortSignal | undefined;
-  now?: (() => Date) | undefined;
+  /** The clock of the Date header. */
+  now: () => Date;
 }
 
 /** What a dispatch did. */
@@ -89,7 +90,7 @@ export interface MakerOptions {
 /** Builds each subscriber's message: one MIME template per distinct set of papers, then splicing. */
 export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, round: number, options: MakerOptions = {}) {
   const sender = ctx.sender;
-  const date = (ctx.now ?? (() => new Date()))();
+  const date = ctx.now();
   const templates = new Map<string, MessageTemplate>();
   const listId = `${ctx.site.title.replace(/[<>"\r\n]/g, '')} <papers.${sender.domain}>`;
   // Gmail's feedback loop counts complaints per value of each field: the issue, the list, the sender.

@@ -23,7 +23,7 @@ export function isComplaint(report: FeedbackReport): boolean {
 /** The subscriber a token of ours names for this purpose, and when it was made; undefined for any other. */
 export function tokenHolder(ctx: SubscriptionContext, purpose: TokenPurpose, token: string | undefined): { subscriber: Subscriber; issuedAt: Date | undefined } | undefined {
   if (token === undefined) return undefined;
-  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, (ctx.now ?? (() => new Date()))());
+  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, ctx.now());
   return 'subscriber' in checked ? checked : undefined;
 }
 

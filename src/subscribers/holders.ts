@@ -5,7 +5,7 @@ import { CONFIRM_TOKEN_DAYS, verifyToken, type TokenProblem, type TokenPurpose }
 export type TokenCheck = { subscriber: Subscriber; issuedAt: Date | undefined } | { problem: TokenProblem };
 
 /** Checks a token against the list: signed by us, for this purpose, not expired, for a subscriber who is still there. */
-export function subscriberOfToken(store: SubscriberStore, secret: string, purpose: TokenPurpose, token: string, now = new Date()): TokenCheck {
+export function subscriberOfToken(store: SubscriberStore, secret: string, purpose: TokenPurpose, token: string, now: Date): TokenCheck {
   const checked = verifyToken(secret, purpose, token, (id) => store.tokenKeyOf(id), now.getTime() / 1000);
   if ('problem' in checked) return checked;
   const subscriber = store.get(checked.subscriberId);

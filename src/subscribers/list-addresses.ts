@@ -85,7 +85,7 @@ export interface LinkTokens {
 }
 
 /** Signs the tokens of a subscriber's links. */
-export function tokensFor(secret: string, holder: TokenHolder, now = new Date()): LinkTokens {
+export function tokensFor(secret: string, holder: TokenHolder, now: Date): LinkTokens {
   const expires = Math.floor(now.getTime() / 1000) + CONFIRM_TOKEN_DAYS * 86_400;
   return {
     confirm: signToken(secret, 'confirm', holder, expires),
@@ -111,7 +111,7 @@ export function linksOf(site: Pick<Site, 'url'>, tokens: LinkTokens): Subscriber
 }
 
 /** A subscriber's links, with tokens signed now. */
-export function linksFor(ctx: { secret: string; site: Pick<Site, 'url'> }, holder: TokenHolder, now = new Date()): SubscriberLinks {
+export function linksFor(ctx: { secret: string; site: Pick<Site, 'url'> }, holder: TokenHolder, now: Date): SubscriberLinks {
   return linksOf(ctx.site, tokensFor(ctx.secret, holder, now));
 }
 

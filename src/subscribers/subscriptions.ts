@@ -34,7 +34,8 @@ export interface SubscriptionContext {
   send: SendNotice;
   /** The newest issue on the web, for the welcome email (undefined while there is none). */
   latestIssue?: (() => Promise<{ webUrl: string; displayDate: string } | undefined>) | undefined;
-  now?: (() => Date) | undefined;
+  /** The clock: links expire, and the daily allowance counts, by it. */
+  now: () => Date;
 }
 
 /** At most this many confirmation emails go to one address in one day. */
@@ -76,7 +77,7 @@ export async function requestSubscription(
   ctx: SubscriptionContext,
   request: { email: string; topics: readonly string[]; cadence: Cadence; source: string },
 ): Promise<RequestOutcome> {
-  const now = (ctx.now ?? (() => new Date()))();
+  const now = ctx.now();
   const email = request.email.trim();
   const problem = addressProblem(email);
   if (problem) throw new SubscriberError(`${email}: the address ${problem}`);
@@ -108,7 +109,7 @@ export async function requestSubscription(
 export async function requestUnsubscribe(ctx: SubscriptionContext, email: string): Promise<'link sent' | 'not on the list' | 'limit reached'> {
   const subscriber = ctx.store.find(email);
   if (!subscriber || subscriber.status === 'unsubscribed') return 'not on the list';
-  const now = (ctx.now ?? (() => new Date()))();
+  const now = ctx.now();
   if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
   const links = linksFor(ctx, subscriber, now);
   const text = (await ctx.templates()).unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links });
@@ -123,7 +124,7 @@ export async function requestUnsubscribe(ctx: SubscriptionContext, email: string
  * how to leave. Sent once per confirmation, and kept in their history.
  */
 export async function welcome(ctx: SubscriptionContext, subscriber: Subscriber): Promise<void> {
-  const links = linksFor(ctx, subscriber, (ctx.now ?? (() => new Date()))());
+  const links = linksFor(ctx, subscriber, ctx.now());
   const latest = await ctx.latestIssue?.().catch(() => undefined);
   const { feeds } = siteUrls(ctx.site);
   const view = { site: ctx.site, email: subscriber.email, weekly: subscriber.cadence === 'weekly', latest, feeds, ...links };

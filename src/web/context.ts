@@ -32,6 +32,8 @@ export interface WebContext {
   trustProxy?: TrustProxy;
   /** Whether the subscribe form takes addresses at `localhost`, `.test` and the other reserved names. */
   allowReservedAddresses?: boolean;
+  /** The clock: links expire, and form tokens turn, by it. */
+  now: () => Date;
 }
 
 /** The state `/healthz` reports. */
@@ -74,7 +76,7 @@ export interface WebPage {
 /** Sends a page of the web-page template with a status; every value in it is escaped by the template. */
 export async function sendPage(ctx: WebContext, reply: FastifyReply, status: number, page: WebPage): Promise<FastifyReply> {
   const templates = await ctx.templates();
-  const html = templates.webPage({ site: ctx.site, feeds: siteUrls(ctx.site).feeds, csrf: csrfToken(ctx.secret), ...page });
+  const html = templates.webPage({ site: ctx.site, feeds: siteUrls(ctx.site).feeds, csrf: csrfToken(ctx.secret, ctx.now().getTime()), ...page });
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 

@@ -8,7 +8,7 @@ function sign(secret: string, bucket: number): string {
 }
 
 /** A token for the forms of a page: stateless, signed with the secret and the current half-day. */
-export function csrfToken(secret: string, now = Date.now()): string {
+export function csrfToken(secret: string, now: number): string {
   return sign(secret, Math.floor(now / WINDOW_MS));
 }
 
@@ -30,7 +30,7 @@ export interface Provenance {
  * Whether a form post may be trusted not to come from another site: the browser says it is
  * same-origin (Origin or Sec-Fetch-Site), or, for clients that say nothing, it carries the form token.
  */
-export function sameSite(secret: string, siteOrigin: string, request: Provenance, now = Date.now()): boolean {
+export function sameSite(secret: string, siteOrigin: string, request: Provenance, now: number): boolean {
   if (request.origin !== undefined && request.origin !== 'null') {
     return request.origin === siteOrigin || (request.host !== undefined && new Set([`http://${request.host}`, `https://${request.host}`]).has(request.origin));
   }

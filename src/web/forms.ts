@@ -28,5 +28,5 @@ export function fromThisSite(ctx: WebContext, request: FastifyRequest): boolean 
     fetchSite: header('sec-fetch-site'),
     host: header('host'),
     token: field(request.body, 'csrf'),
-  });
+  }, ctx.now().getTime());
 }

@@ -55,6 +55,7 @@ export function testContext(db: Db, transport: Transport, overrides: Partial<Dis
     sender: SENDER,
     parallel: 4,
     retry: { attempts: 4, delayMs: 20 },
+    now: () => new Date(),
     ...overrides,
   };
 }

@@ -62,6 +62,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<TestIn
     site: SITE,
     sender,
     send: options.send ?? (async (notice) => void (await transport.send(await composeNotice(sender, notice)))),
+    now: () => new Date(),
   };
   const ledger = openLedger(db);
   const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' }, { dataDir, trusted: options.trusted, deliveries: ledger.rounds });

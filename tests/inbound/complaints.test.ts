@@ -16,7 +16,7 @@ afterAll(() => receiver.close());
 
 const FBL = 'papers+fbl@list.example.org';
 const outbox = await mkdtemp(join(tmpdir(), 'paperboy-complaints-'));
-const ctx = { ledger, store, transport: fileTransport(outbox), secret: SECRET, site: SITE, sender: senderOf(LIST_FROM), parallel: 2, retry: { attempts: 1, delayMs: 0 } };
+const ctx = { ledger, store, transport: fileTransport(outbox), secret: SECRET, site: SITE, sender: senderOf(LIST_FROM), parallel: 2, retry: { attempts: 1, delayMs: 0 }, now: () => new Date() };
 
 // Subscribers, then the issue mailed to them for real (into files): the messages a report is about.
 const people = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'].map((name) => store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber);

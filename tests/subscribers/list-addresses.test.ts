@@ -82,6 +82,7 @@ describe("the list's addresses and links", () => {
       site: SITE,
       sender: SENDER,
       send: async (notice: Notice) => void sent.push(notice),
+      now: () => new Date(),
     };
     expect(await requestSubscription(ctx, { email: 'bea@example.net', topics: [], cadence: 'daily', source: 'test' })).toBe('confirmation sent');
     const reply = mailboxOf(sent[0]?.replyTo ?? '', SENDER);

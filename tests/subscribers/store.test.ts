@@ -85,9 +85,9 @@ describe('tokens', () => {
     const goneToken = signToken(secret, 'unsubscribe', gone);
     store.erase(gone.email);
     const forged = (id: number) => `u${id.toString(36)}-0-${'0'.repeat(24)}`;
-    const problems = [forged(ann.id), forged(gone.id), forged(9999), goneToken].map((token) => subscriberOfToken(store, secret, 'unsubscribe', token));
+    const problems = [forged(ann.id), forged(gone.id), forged(9999), goneToken].map((token) => subscriberOfToken(store, secret, 'unsubscribe', token, new Date()));
     expect(problems).toEqual([{ problem: 'bad signature' }, { problem: 'bad signature' }, { problem: 'bad signature' }, { problem: 'bad signature' }]);
-    expect(subscriberOfToken(store, secret, 'unsubscribe', signToken(secret, 'unsubscribe', ann))).toMatchObject({ subscriber: { id: ann.id } });
+    expect(subscriberOfToken(store, secret, 'unsubscribe', signToken(secret, 'unsubscribe', ann), new Date())).toMatchObject({ subscriber: { id: ann.id } });
   });
 
   it('expire confirmation tokens, never unsubscribe tokens', () => {

@@ -34,7 +34,7 @@ function tokenOf(request: FastifyRequest): string {
 }
 
 async function holderFor(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, purpose: TokenPurpose): Promise<{ subscriber: Subscriber; issuedAt: Date | undefined } | undefined> {
-  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, tokenOf(request));
+  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, tokenOf(request), ctx.now());
   if ('subscriber' in checked) return checked;
   await badLink(ctx, reply, PROBLEMS[checked.problem]);
   return undefined;
@@ -78,7 +78,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
         links: [home],
       });
     }
-    const links = linksFor(ctx, subscriber);
+    const links = linksFor(ctx, subscriber, ctx.now());
     return sendPage(ctx, reply, 200, {
       title: 'You are subscribed',
       paragraphs: [`${subscriber.email} will receive ${ctx.site.title} ${describeChoice(subscriber).sentence}.`],
@@ -89,7 +89,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get(LINK_PATHS.unsubscribe, async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
-    const links = linksFor(ctx, subscriber);
+    const links = linksFor(ctx, subscriber, ctx.now());
     return sendPage(ctx, reply, 200, {
       title: 'Unsubscribe?',
       paragraphs: [`Press the button to stop sending ${ctx.site.title} to ${subscriber.email}.`],
@@ -102,7 +102,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     // RFC 8058: a mail provider posts List-Unsubscribe=One-Click to the URL of the header. The token
     // in the URL is the proof; the answer is a plain 200, no redirect, no cookie, the same every time.
     if (field(request.body, 'List-Unsubscribe') === 'One-Click') {
-      const checked = subscriberOfToken(ctx.store, ctx.secret, 'unsubscribe', tokenOf(request));
+      const checked = subscriberOfToken(ctx.store, ctx.secret, 'unsubscribe', tokenOf(request), ctx.now());
       if (!('subscriber' in checked)) return reply.code(400).type('text/plain; charset=utf-8').send('unknown or invalid unsubscribe link\n');
       await ctx.store.write(() => unsubscribe(ctx.store, checked.subscriber, 'one-click unsubscribe'));
       return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
@@ -116,7 +116,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       title: 'You are unsubscribed',
       paragraphs: [`${subscriber.email} will get no more email from ${ctx.site.title}.`, 'Changed your mind?'],
       secondary: { action: '/resubscribe', button: 'Subscribe again', hidden: hidden(token) },
-      links: [{ href: linksFor(ctx, subscriber).preferencesUrl, text: 'Or subscribe to some topics only, or once a week' }],
+      links: [{ href: linksFor(ctx, subscriber, ctx.now()).preferencesUrl, text: 'Or subscribe to some topics only, or once a week' }],
     });
   });
 
@@ -148,7 +148,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const html = templates.preferences({
       site: ctx.site,
       feeds: siteUrls(ctx.site).feeds,
-      csrf: csrfToken(ctx.secret),
+      csrf: csrfToken(ctx.secret, ctx.now().getTime()),
       token,
       saved,
       email: subscriber.email,
@@ -157,7 +157,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
       common,
       rare,
       rareChosen: rare.some((t) => t.chosen),
-      unsubscribeUrl: linksFor(ctx, subscriber).unsubscribeUrl,
+      unsubscribeUrl: linksFor(ctx, subscriber, ctx.now()).unsubscribeUrl,
       dataUrl: linkTo(ctx.site, 'data', token),
     });
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
@@ -203,7 +203,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
           'The list keeps only a scrambled fingerprint of the address, so that nobody can put it back on the list without you; you can always subscribe again yourself.',
         ],
         form: { action: '/erase', button: 'Erase everything now', hidden: [...hidden(tokenOf(request)), { name: 'confirm', value: 'yes' }] },
-        links: [{ href: linksFor(ctx, subscriber).preferencesUrl, text: 'No, keep me' }],
+        links: [{ href: linksFor(ctx, subscriber, ctx.now()).preferencesUrl, text: 'No, keep me' }],
       });
     }
     await eraseSubscriber(ctx.privacy, subscriber.email);
