@@ -1,11 +1,12 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { App } from './app.ts';
 import type { AppOpening, CommandContext } from './commands/context.ts';
 import type { Config } from './config.ts';
 import { PaperboyError, UsageError } from './errors.ts';
+import { isIsoDate } from './iso-date.ts';
 import { consoleOutput, type Output } from './output.ts';
 
 /** Where and how `main` runs: the defaults are this process's own. */
@@ -77,6 +78,14 @@ function version(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
+// `--date D`: a real calendar day, checked as the command line is read, for every command that takes one.
+function dateOption(description: string): Option {
+  return new Option('--date <date>', description).argParser((value: string) => {
+    if (!isIsoDate(value)) throw new UsageError(`--date takes YYYY-MM-DD, not "${value}"`);
+    return value;
+  });
+}
+
 /** Builds the `paperboy` command line; an action hands `run` what to do. */
 function buildProgram(output: Output, run: Action): Command {
   const program = new Command('paperboy')
@@ -103,7 +112,7 @@ function buildProgram(output: Output, run: Action): Command {
   program
     .command('build')
     .description('render the newest digest (or one, or every one) into out/')
-    .option('--date <date>', 'render the digest of this day (YYYY-MM-DD)')
+    .addOption(dateOption('render the digest of this day (YYYY-MM-DD)'))
     .option('--all', 'render every digest')
     .option('--force', 'render again even what is up to date')
     .action((flags: Flags) => run(async (ctx) => (await commands.build()).buildCommand(ctx, flags)));
@@ -111,7 +120,7 @@ function buildProgram(output: Output, run: Action): Command {
   program
     .command('dispatch')
     .description('build, then mail the newest unsent digest to every confirmed subscriber')
-    .option('--date <date>', 'the digest of this day (YYYY-MM-DD)')
+    .addOption(dateOption('the digest of this day (YYYY-MM-DD)'))
     .option('--dry-run', 'write what would be sent to out/outbox/ instead')
     .option('--to <address>', 'send one test copy to this address, outside the ledger')
     .option('--force', 'send again an issue that was already sent')
@@ -176,7 +185,7 @@ function buildProgram(output: Output, run: Action): Command {
   program
     .command('preview')
     .description('a live preview of the templates: the email, the issue page and the home page, reloaded on each edit')
-    .option('--date <date>', 'the digest of this day (YYYY-MM-DD); default: the newest')
+    .addOption(dateOption('the digest of this day (YYYY-MM-DD); default: the newest'))
     .option('--port <port>', 'listen on this port (default: 8081)')
     .action((flags: Flags) => run(async (ctx) => (await commands.preview()).previewCommand(ctx, flags), stoppable));
 

@@ -1,4 +1,3 @@
-import { isIsoDate } from '../digest/index.ts';
 import { UsageError } from '../errors.ts';
 import { plural } from '../output.ts';
 import type { BuildReport } from '../site/index.ts';
@@ -28,7 +27,6 @@ function describe(report: BuildReport, seconds: number): string {
 export async function buildCommand(ctx: CommandContext, flags: { date?: unknown; all?: unknown; force?: unknown }): Promise<number> {
   const date = typeof flags.date === 'string' ? flags.date : undefined;
   if (date !== undefined && flags.all) throw new UsageError('--date and --all cannot go together');
-  if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date takes YYYY-MM-DD, not "${date}"`);
   const started = performance.now();
   const app = ctx.app();
   const report = await app.builder.build({ date, all: flags.all === true, force: flags.force === true });

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { App } from '../app.ts';
 import { createMessageMaker, createProgress, describeDispatch, dispatchIssue, makeTestCopy, type Transport } from '../deliver/index.ts';
-import { isIsoDate } from '../digest/index.ts';
 import { PaperboyError, UsageError } from '../errors.ts';
 import { plural, type Output } from '../output.ts';
 import { decidePublication, recordMailed, recordWithheld } from '../publish/index.ts';
@@ -58,7 +57,6 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
   const date = typeof flags.date === 'string' ? flags.date : undefined;
   const to = typeof flags.to === 'string' ? flags.to : undefined;
   const force = flags.force === true;
-  if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date takes YYYY-MM-DD, not "${date}"`);
   const problem = to === undefined ? undefined : addressProblem(to);
   if (problem) throw new UsageError(`--to ${to}: the address ${problem}`);
   const app = ctx.app({ sends: true });

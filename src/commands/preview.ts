@@ -1,14 +1,11 @@
 import { join } from 'node:path';
 import { projectRoot } from '../app.ts';
-import { isIsoDate } from '../digest/index.ts';
-import { UsageError } from '../errors.ts';
 import { startPreview } from '../preview/index.ts';
 import { portOption, type CommandContext } from './context.ts';
 
 /** `paperboy preview [--date D] [--port N]`: a live preview of the templates, until interrupted. */
 export async function previewCommand(ctx: CommandContext, flags: { date?: unknown; port?: unknown }): Promise<number> {
   const date = typeof flags.date === 'string' ? flags.date : undefined;
-  if (date !== undefined && !isIsoDate(date)) throw new UsageError(`--date takes YYYY-MM-DD, not "${date}"`);
   const port = portOption(flags.port, 8081);
   const app = ctx.app();
   const { config } = app;

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DigestError, PaperboyError } from '../errors.ts';
 import { fileProblem } from '../files.ts';
-import { isIsoDate } from './parse.ts';
+import { isIsoDate } from '../iso-date.ts';
 
 /** A digest file and the day it is for. */
 export interface DigestFile {

@@ -1,4 +1,5 @@
 import { DigestError } from '../errors.ts';
+import { isIsoDate } from '../iso-date.ts';
 import { findArxivId, isEmptyCell, MAX_LINKS_PER_CELL, readAuthors, readLinkCell, readTags, readTitleCell, shortened, tidy } from './_cells.ts';
 import { bidiControls, withoutBidiControls } from './_bidi.ts';
 import { fitCells, readHeader, type Column } from './_columns.ts';
@@ -30,13 +31,6 @@ function warnForeignLinks(links: readonly string[], warn: (message: string) => v
     else kept.push(link);
   }
   return kept;
-}
-
-/** Whether `YYYY-MM-DD` names a real calendar day. */
-export function isIsoDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
 function readRow(
