@@ -179,7 +179,7 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     const judged = async (verdict: Verdict<Held>) => {
       for (const { delivery: held, error } of verdict.theirs) {
         await write(() => ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', { messageId: held.messageId, attempts: held.attempts, reply: error.reply }));
-        await write(() => ctx.store.recordHardBounce(held.delivery.subscriberId, error.reply));
+        await write(() => ctx.store.recordBounce(held.delivery.subscriberId, 'hard', error.reply));
         done('failed');
       }
       for (const { delivery: held, error } of verdict.relay) await refused(held.delivery.subscriberId, held.attempts, error.reply);

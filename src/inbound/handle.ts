@@ -85,10 +85,10 @@ async function bounce(ctx: SubscriptionContext, token: string, message: ParsedMa
   if (theirs.action !== 'failed') return 'ignored: delivery still being tried';
   const detail = `delivery status ${theirs.status} (${theirs.action})`;
   if (theirs.status.startsWith('5')) {
-    await ctx.store.write(() => ctx.store.recordHardBounce(subscriber.id, detail, 1));
+    await ctx.store.write(() => ctx.store.recordBounce(subscriber.id, 'hard', detail, 1));
     return 'hard bounce';
   }
-  await ctx.store.write(() => ctx.store.recordSoftBounce(subscriber.id, detail));
+  await ctx.store.write(() => ctx.store.recordBounce(subscriber.id, 'soft', detail));
   return 'soft bounce';
 }
 

@@ -29,6 +29,15 @@ export interface Subscriber {
   tokenKey: string;
 }
 
+/** A permanent delivery failure (`hard`), or a temporary one reported after the relay took the message (`soft`). */
+export type BounceKind = 'hard' | 'soft';
+
+// Where each kind is counted, and what marking a subscriber bounced by it says.
+const BOUNCES = {
+  hard: { column: 'hard_bounces', field: 'hardBounces', reason: (n: number) => `${n} hard bounces` },
+  soft: { column: 'soft_bounces', field: 'softBounces', reason: (n: number) => `${n} temporary failures in a row` },
+} as const;
+
 /** What adding a subscriber takes. */
 export interface NewSubscriber {
   email: string;
@@ -233,25 +242,18 @@ export class SubscriberStore {
     this.#delivered.run(id);
   }
 
-  /** Counts a hard bounce; the third marks the subscriber bounced. Says whether it did. */
-  recordHardBounce(id: number, reply: string, limit = 3): boolean {
-    this.#db.prepare('UPDATE subscribers SET hard_bounces = hard_bounces + 1, updated_at = ? WHERE id = ?').run(this.#stamp(), id);
-    this.recordEvent(id, 'hard-bounce', reply);
+  /**
+   * Counts a bounce: `hard` for a permanent failure, `soft` for a temporary one reported later (a
+   * DSN; counted in a row, as a delivery clears them). The `limit`th marks the subscriber bounced;
+   * says whether it did.
+   */
+  recordBounce(id: number, kind: BounceKind, detail: string, limit = 3): boolean {
+    const { column, field, reason } = BOUNCES[kind];
+    this.#db.prepare(`UPDATE subscribers SET ${column} = ${column} + 1, updated_at = ? WHERE id = ?`).run(this.#stamp(), id);
+    this.recordEvent(id, `${kind}-bounce`, detail);
     const subscriber = this.get(id);
-    if (subscriber && subscriber.hardBounces >= limit && subscriber.status !== 'bounced') {
-      this.setStatus(id, 'bounced', `${subscriber.hardBounces} hard bounces`);
-      return true;
-    }
-    return false;
-  }
-
-  /** Counts a temporary delivery failure reported later (a DSN); the third in a row marks the subscriber bounced. */
-  recordSoftBounce(id: number, detail: string, limit = 3): boolean {
-    this.#db.prepare('UPDATE subscribers SET soft_bounces = soft_bounces + 1, updated_at = ? WHERE id = ?').run(this.#stamp(), id);
-    this.recordEvent(id, 'soft-bounce', detail);
-    const subscriber = this.get(id);
-    if (subscriber && subscriber.softBounces >= limit && subscriber.status !== 'bounced') {
-      this.setStatus(id, 'bounced', `${subscriber.softBounces} temporary failures in a row`);
+    if (subscriber && subscriber[field] >= limit && subscriber.status !== 'bounced') {
+      this.setStatus(id, 'bounced', reason(subscriber[field]));
       return true;
     }
     return false;

@@ -32,12 +32,24 @@ describe('the subscriber list', () => {
     store.setStatus(subscriber.id, 'confirmed', 'clicked the link');
     store.setPreferences(subscriber.id, ['Robotics', ' Robotics ', 'Audio'], 'weekly');
     expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', topics: ['Robotics', 'Audio'], cadence: 'weekly' });
-    expect(store.recordHardBounce(subscriber.id, '550 no')).toBe(false);
-    expect(store.recordHardBounce(subscriber.id, '550 no')).toBe(false);
-    expect(store.recordHardBounce(subscriber.id, '550 no')).toBe(true);
+    expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(false);
+    expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(false);
+    expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(true);
     expect(store.get(subscriber.id)?.status).toBe('bounced');
     expect(store.history(subscriber.id).map((e) => e.kind)).toEqual(['added', 'confirmed', 'preferences', 'hard-bounce', 'hard-bounce', 'hard-bounce', 'bounced']);
     expect(store.counts()).toEqual({ pending: 0, confirmed: 0, unsubscribed: 0, bounced: 1 });
+  });
+
+  it('counts soft bounces in a row: a delivery clears them, the third after it marks the subscriber bounced, saying why', async () => {
+    const { store } = await tempDatabase();
+    const { subscriber } = store.add({ email: 'b@example.org', status: 'confirmed', source: 'test' });
+    expect([store.recordBounce(subscriber.id, 'soft', 'delivery status 4.2.2 (failed)'), store.recordBounce(subscriber.id, 'soft', '4.2.2')]).toEqual([false, false]);
+    store.recordDelivered(subscriber.id);
+    expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', softBounces: 0, hardBounces: 0 });
+    expect([1, 2, 3].map(() => store.recordBounce(subscriber.id, 'soft', '4.2.2'))).toEqual([false, false, true]);
+    expect(store.get(subscriber.id)).toMatchObject({ status: 'bounced', softBounces: 3, hardBounces: 0 });
+    expect(store.history(subscriber.id).at(-1)).toMatchObject({ kind: 'bounced', detail: '3 temporary failures in a row' });
+    expect(store.recordBounce(subscriber.id, 'soft', '4.2.2')).toBe(false);
   });
 
   it('migrates a database once, and keeps its data when opened again', async () => {
