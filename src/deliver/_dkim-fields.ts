@@ -1,4 +1,5 @@
 import { sign, createHash, type KeyObject } from 'node:crypto';
+import { headerFields } from '../header-fields.ts';
 import { relaxedBodyHash, relaxedHeader } from './_relaxed.ts';
 
 /** What the signing needs of a key: the algorithm, the private key and the tags naming its record. */
@@ -54,26 +55,18 @@ function splitAt(parts: readonly Buffer[]): { part: number; offset: number } {
   return { part: parts.length, offset: 0 };
 }
 
-// The header's fields, each with its folded lines, in order; `text` ends with the blank line's CRLF.
-function fieldsOf(text: string): string[] {
-  return text
-    .slice(0, text.length - 2)
-    .split(/\r\n(?![ \t])/)
-    .filter((field) => field.includes(':'));
-}
-
 // The names for h= (each signed field's, then every signable name once more: oversigned) and the data
 // they stand for: each named field in relaxed form, a repeated name taking its fields bottom up.
 function headerToSign(text: string): { names: string[]; data: string } {
   const byName = new Map<string, string[]>();
   const names: string[] = [];
-  for (const field of fieldsOf(text)) {
-    const name = field.slice(0, field.indexOf(':')).trim().toLowerCase();
+  // Each field is signed as written, folded lines and all: relaxed canonicalization unfolds it.
+  for (const { name, raw } of headerFields(text)) {
     if (!SIGNED.has(name)) continue;
     names.push(name);
     const same = byName.get(name);
-    if (same) same.push(field);
-    else byName.set(name, [field]);
+    if (same) same.push(raw);
+    else byName.set(name, [raw]);
   }
   names.push(...OVERSIGNED);
   let data = '';

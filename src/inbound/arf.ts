@@ -1,6 +1,8 @@
 // Feedback-loop reports (ARF, RFC 5965) are read from the raw message: a MIME parser that folds an
 // attached message into the text, as mailparser does, loses the headers that say whose it was.
 
+import { firstFields } from '../header-fields.ts';
+
 /** The reported message, as far as the report shows it: what names its recipient. */
 export interface ReportedMessage {
   returnPath: string | undefined;
@@ -23,18 +25,6 @@ interface Part {
   body: string;
 }
 
-// A header block's fields, unfolded, by lower-case name (the first of each).
-function fieldsOf(header: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const line of header.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (!fields.has(name)) fields.set(name, line.slice(colon + 1).trim());
-  }
-  return fields;
-}
-
 function split(text: string): Part {
   const m = /\r?\n\r?\n/.exec(text);
   return m ? { header: text.slice(0, m.index), body: text.slice(m.index + m[0].length) } : { header: text, body: '' };
@@ -47,12 +37,12 @@ function parameter(value: string, name: string): string | undefined {
 }
 
 function typeOf(part: Part): string {
-  return (fieldsOf(part.header).get('content-type') ?? 'text/plain').split(';')[0]?.trim().toLowerCase() ?? '';
+  return (firstFields(part.header).get('content-type') ?? 'text/plain').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
 // A part's body as written before its transfer encoding (base64, quoted-printable, or none).
 function decoded(part: Part): string {
-  const encoding = fieldsOf(part.header).get('content-transfer-encoding')?.toLowerCase();
+  const encoding = firstFields(part.header).get('content-transfer-encoding')?.toLowerCase();
   if (encoding === 'base64') return Buffer.from(part.body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('latin1');
   if (encoding === 'quoted-printable') return part.body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return part.body;
@@ -84,16 +74,16 @@ const address = (value: string | undefined) => value?.replace(/^[^<]*<([^>]*)>.*
  */
 export function readFeedbackReport(raw: Buffer): FeedbackReport | undefined {
   const top = split(raw.toString('latin1'));
-  const type = fieldsOf(top.header).get('content-type') ?? '';
+  const type = firstFields(top.header).get('content-type') ?? '';
   if (!/^\s*multipart\/report\s*(;|$)/i.test(type) || parameter(type, 'report-type')?.toLowerCase() !== 'feedback-report') return undefined;
   const boundary = parameter(type, 'boundary');
   if (boundary === undefined) return undefined;
   const parts = partsOf(top.body, boundary);
   const feedback = parts.find((part) => typeOf(part) === 'message/feedback-report');
   if (!feedback) return undefined;
-  const fields = fieldsOf(decoded(feedback));
+  const fields = firstFields(decoded(feedback));
   const attached = parts.find((part) => ['message/rfc822', 'text/rfc822-headers', 'message/rfc822-headers'].includes(typeOf(part)));
-  const originalFields = attached && fieldsOf(split(decoded(attached)).header);
+  const originalFields = attached && firstFields(split(decoded(attached)).header);
   return {
     feedbackType: (fields.get('feedback-type') ?? '').toLowerCase(),
     originalMailFrom: address(fields.get('original-mail-from')),

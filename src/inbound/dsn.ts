@@ -1,4 +1,5 @@
 import type { ParsedMail } from 'mailparser';
+import { firstFields } from '../header-fields.ts';
 
 /** What a delivery status notification says about one recipient. */
 export interface RecipientStatus {
@@ -14,12 +15,11 @@ export interface RecipientStatus {
 function recipientBlocks(text: string): RecipientStatus[] {
   const blocks: RecipientStatus[] = [];
   for (const block of text.replace(/\r\n/g, '\n').split(/\n\s*\n/)) {
-    const unfolded = block.replace(/\n[ \t]+/g, ' ');
-    const field = (name: string) => new RegExp(`^${name}:\\s*(.+)$`, 'im').exec(unfolded)?.[1]?.trim();
-    const action = field('Action')?.toLowerCase().split(/\s/)[0];
-    const status = /^([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(field('Status') ?? '');
+    const fields = firstFields(block);
+    const action = fields.get('action')?.toLowerCase().split(/\s/)[0];
+    const status = /^([245])\.(\d{1,3})\.(\d{1,3})\b/.exec(fields.get('status') ?? '');
     if (!action || !status) continue;
-    const addresses = [field('Final-Recipient'), field('Original-Recipient')]
+    const addresses = [fields.get('final-recipient'), fields.get('original-recipient')]
       .map((value) => value?.replace(/^[^;]*;\s*/, '').replace(/^<|>$/g, '').trim().toLowerCase())
       .filter((value): value is string => value !== undefined && value !== '');
     blocks.push({ addresses, action, status: `${status[1]}.${status[2]}.${status[3]}` });
