@@ -331,7 +331,12 @@ async function loadParts(): Promise<void> {
   databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
   // A server never blocks on the database's lock; a one-off command may wait for it.
   openAppOf = (config, output, opening) =>
-    openApp(config, { log: createLogger(config.logLevel, output.err), readOnly: opening.readOnly === true, sends: opening.sends === true, ...(opening.server ? { busyTimeoutMs: 0 } : {}) });
+    openApp(config, {
+      log: createLogger(config.logLevel, output.err),
+      readOnly: opening.readOnly === true,
+      sends: opening.sends === true,
+      ...(opening.server ? { busyTimeoutMs: 0 } : {}),
+    });
 }
 
 /** Whether this module is the program being run (`node dist/cli.js`), wherever it lies. */

@@ -264,7 +264,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     const shown = SECRET_VARIABLES.has(name) ? '' : ` (got "${merged[name] ?? ''}")`;
     return `  ${name}: ${issue.message}${shown}`;
   });
-  if (!parsed.success || dkim.problems.length > 0) throw new ConfigError(`bad settings:\n${[...lines, ...dkim.problems.map((line) => `  ${line}`)].join('\n')}`);
+  if (!parsed.success || dkim.problems.length > 0) {
+    throw new ConfigError(`bad settings:\n${[...lines, ...dkim.problems.map((line) => `  ${line}`)].join('\n')}`);
+  }
   const s = parsed.data;
   // Without an address of its own, the site is where the web server listens.
   const siteUrl = (s.PAPERBOY_SITE_URL ?? `http://localhost:${s.PAPERBOY_PORT || 8080}`).replace(/\/+$/, '');

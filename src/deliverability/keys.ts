@@ -91,7 +91,8 @@ export function readSigningKeys(dkim: DkimSettings, invocation: Invocation): Con
   for (const { path, selector } of dkim.keys) {
     try {
       const { type, bits, privateKey } = readKeyFile(path);
-      keys.push({ path, type, bits, selector, domain: dkim.domain, algorithm: type === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256', privateKey });
+      const algorithm = type === 'rsa' ? 'rsa-sha256' : 'ed25519-sha256';
+      keys.push({ path, type, bits, selector, domain: dkim.domain, algorithm, privateKey });
     } catch (error) {
       if (!(error instanceof DkimKeyError)) throw error;
       const absent = errorCode(error.cause) === 'ENOENT';

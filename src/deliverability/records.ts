@@ -64,7 +64,8 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
   const keys = readSigningKeys(dkim, settings.invocation);
   for (const [i, key] of keys.entries()) {
     const count = keys.length > 1 ? ` ${i + 1} of ${keys.length}` : '';
-    report.records.push({ name: `${key.selector}._domainkey.${dkim.domain}`, type: 'TXT', value: dkimRecordValue(key), about: `DKIM key${count}: ${describeKey(key)}, ${key.path}` });
+    const about = `DKIM key${count}: ${describeKey(key)}, ${key.path}`;
+    report.records.push({ name: `${key.selector}._domainkey.${dkim.domain}`, type: 'TXT', value: dkimRecordValue(key), about });
   }
   report.records.push({
     name: from,

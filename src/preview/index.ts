@@ -38,7 +38,9 @@ const RELOAD = `<script>new EventSource('/events').addEventListener('reload', ()
 // Why the preview could not start, in one line that starts with the place; other errors are bugs.
 function startError(settings: PreviewSettings, error: unknown): unknown {
   const code = errorCode(error);
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new PaperboyError(`${settings.templatesDir}: ${fileProblem(error, 'folder of templates')}`, { cause: error });
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new PaperboyError(`${settings.templatesDir}: ${fileProblem(error, 'folder of templates')}`, { cause: error });
+  }
   return listenError('--port', settings.port, settings.host, error, 'give the preview another with --port');
 }
 

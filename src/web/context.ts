@@ -76,7 +76,8 @@ export interface WebPage {
 /** Sends a page of the web-page template with a status; every value in it is escaped by the template. */
 export async function sendPage(ctx: WebContext, reply: FastifyReply, status: number, page: WebPage): Promise<FastifyReply> {
   const templates = await ctx.templates();
-  const html = templates.webPage({ site: ctx.site, feeds: siteUrls(ctx.site).feeds, csrf: csrfToken(ctx.secret, ctx.now().getTime()), ...page });
+  const csrf = csrfToken(ctx.secret, ctx.now().getTime());
+  const html = templates.webPage({ site: ctx.site, feeds: siteUrls(ctx.site).feeds, csrf, ...page });
   return reply.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
 }
 
