@@ -104,8 +104,8 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const signer = once(() => (keys().length === 0 ? undefined : createDkimSigner(keys())));
   if (options.sends) keys();
   const signed = (transport: Transport) => {
-    const keys = signer();
-    return keys === undefined ? transport : signingTransport(transport, keys);
+    const dkim = signer();
+    return dkim === undefined ? transport : signingTransport(transport, dkim);
   };
   const outboxDir = join(config.outDir, 'outbox');
   const outbox = () => track(signed(fileTransport(outboxDir)));
