@@ -36,9 +36,9 @@ describe('commands suggested in messages', () => {
   it('reach the user in the form of their PATH through a command (the settings decide it once)', async () => {
     const project = await testProject([], { PAPERBOY_DKIM_KEY: 'keys/dkim.pem' });
     const path = join(project.base, 'keys', 'dkim.pem');
-    const inClone = await paperboy(['status'], { env: project.env, cwd: project.base });
+    const inClone = await paperboy(['dispatch'], { env: project.env, cwd: project.base });
     expect(inClone.stderr).toContain(`${path}: no such file (\`npm run paperboy -- dkim keygen\` writes it)`);
-    const installed = await paperboy(['status'], { env: { ...project.env, PATH: await folderWithPaperboy() }, cwd: project.base });
+    const installed = await paperboy(['dispatch'], { env: { ...project.env, PATH: await folderWithPaperboy() }, cwd: project.base });
     expect(installed.stderr).toContain(`${path}: no such file (\`paperboy dkim keygen\` writes it)`);
   });
 });
