@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { App } from './app.ts';
 import type { AppOpening, CommandContext } from './commands/context.ts';
 import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
 import { PaperboyError, UsageError } from './errors.ts';
 import { isIsoDate } from './iso-date.ts';
 import { consoleOutput, type Output } from './output.ts';
@@ -18,6 +19,8 @@ export interface MainOptions {
   signal?: AbortSignal;
   /** The stop signals held since the program began (`holdSignals`), handed to the command once it is known. */
   held?: HeldSignals;
+  /** Whether standard error is a terminal (log lines are then text by default); the process's own by default. */
+  terminal?: boolean;
 }
 
 /** SIGINT and SIGTERM received before the command was known. */
@@ -250,18 +253,23 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const cwd = options.cwd ?? process.cwd();
   let action: Run | undefined;
   let stop: StopRequest | undefined;
-  let config: Config | undefined;
+  const terminal = options.terminal ?? (options.output === undefined && process.stderr.isTTY === true);
+  let settings: { config: Config; log: Logger } | undefined;
   let app: App | undefined;
+  // The settings and the logger they ask for, made together: every warning goes through that logger.
+  const settled = () => {
+    if (settings) return settings;
+    const config = configOf(env, cwd, { terminal });
+    settings = { config, log: loggerOf(config, output.err) };
+    for (const warning of config.warnings) settings.log.warn('unknown setting', { message: warning });
+    return settings;
+  };
   const ctx: CommandContext = {
     output,
     cwd,
-    config: () => {
-      if (config) return config;
-      config = configOf(env, cwd);
-      for (const warning of config.warnings) output.err(`paperboy: warning: ${warning}`);
-      return config;
-    },
-    app: (opening) => app ?? (app = openAppOf(ctx.config(), output, opening ?? {})),
+    config: () => settled().config,
+    log: () => settled().log,
+    app: (opening) => app ?? (app = openAppOf(ctx.config(), ctx.log(), opening ?? {})),
     stopped: () => (stop ??= stopRequest(options.signal)).stopped,
     progress: options.output === undefined ? process.stderr : undefined,
   };
@@ -294,11 +302,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     // The parts are loaded by now: what they say about the database and the disk is theirs.
     const [db, { isDiskFull, fileProblem }] = await Promise.all([import('./db/index.ts'), import('./files.ts')]);
     if (db.isBusy(error)) {
-      output.err(new db.DatabaseBusyError(join(config?.dataDir ?? '', db.DATABASE_FILE)).message);
+      output.err(new db.DatabaseBusyError(join(settings?.config.dataDir ?? '', db.DATABASE_FILE)).message);
       return 1;
     }
     // SQLite refusing the database file (full, read-only, failing, damaged) is said in one line that names it.
-    const failure = config === undefined ? undefined : databaseFailureOf(config, error);
+    const failure = settings === undefined ? undefined : databaseFailureOf(settings.config, error);
     if (failure) {
       output.err(failure.message);
       return 1;
@@ -317,22 +325,24 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 }
 
 // The settings and the composition root, loaded only for a command that runs.
-let configOf: (env: NodeJS.ProcessEnv, cwd: string) => Config;
-let openAppOf: (config: Config, output: Output, opening: AppOpening) => App;
+let configOf: (env: NodeJS.ProcessEnv, cwd: string, around: { terminal: boolean }) => Config;
+let loggerOf: (config: Config, write: (line: string) => void) => Logger;
+let openAppOf: (config: Config, log: Logger, opening: AppOpening) => App;
 let databaseFailureOf: (config: Config, error: unknown) => Error | undefined = () => undefined;
 async function loadParts(): Promise<void> {
-  const [{ loadConfig }, { openApp }, { createLogger }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
+  const [{ loadConfig }, { openApp }, { loggerFor }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
     import('./config.ts'),
     import('./app.ts'),
     import('./log.ts'),
     import('./db/index.ts'),
   ]);
   configOf = loadConfig;
+  loggerOf = loggerFor;
   databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
   // A server never blocks on the database's lock; a one-off command may wait for it.
-  openAppOf = (config, output, opening) =>
+  openAppOf = (config, log, opening) =>
     openApp(config, {
-      log: createLogger(config.logLevel, output.err),
+      log,
       readOnly: opening.readOnly === true,
       sends: opening.sends === true,
       ...(opening.server ? { busyTimeoutMs: 0 } : {}),

@@ -103,6 +103,7 @@ const schema = z.object({
     )
     .optional(),
   PAPERBOY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' }).default('info'),
+  PAPERBOY_LOG_FORMAT: z.enum(['json', 'text'], { error: 'must be json or text' }).optional(),
   PAPERBOY_TZ: timeZone.default('UTC'),
   PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
   PAPERBOY_OUT_DIR: z.string().min(1).default('out'),
@@ -206,6 +207,8 @@ export interface Config {
   readonly repeats: 'mark' | 'omit';
   readonly websubHub: string | undefined;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** How log lines are written: PAPERBOY_LOG_FORMAT, else text on a terminal and JSON elsewhere. */
+  readonly logFormat: 'json' | 'text';
   /** Where the inbound SMTP receiver listens; `start` runs it only when this is set. */
   readonly inboundPort: number | undefined;
   /** The operator's own forwarding mail servers: the inbound receiver holds them to no per-client limit. */
@@ -250,8 +253,13 @@ function readDotEnv(cwd: string): Record<string, string> {
   return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
 }
 
+/** What the settings' defaults depend on besides the environment: whether standard error is a terminal. */
+export interface Surroundings {
+  terminal?: boolean;
+}
+
 /** Reads the `PAPERBOY_` settings from the environment and `.env`; a bad value names its variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), around: Surroundings = {}): Config {
   const merged: Record<string, string | undefined> = { ...readDotEnv(cwd) };
   for (const [key, value] of Object.entries(env)) if (key.startsWith('PAPERBOY_')) merged[key] = value;
   for (const key of Object.keys(merged)) if (merged[key] === '') delete merged[key];
@@ -299,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     repeats: s.PAPERBOY_REPEATS,
     websubHub: s.PAPERBOY_WEBSUB_HUB,
     logLevel: s.PAPERBOY_LOG_LEVEL,
+    logFormat: s.PAPERBOY_LOG_FORMAT ?? (around.terminal === true ? 'text' : 'json'),
     inboundPort: s.PAPERBOY_INBOUND_PORT,
     inboundTrusted: Object.freeze(list(s.PAPERBOY_INBOUND_TRUSTED).flatMap((item) => addressRangeOf(item) ?? [])),
     timeZone: s.PAPERBOY_TZ,

@@ -30,7 +30,7 @@ export async function buildCommand(ctx: CommandContext, flags: { date?: unknown;
   const started = performance.now();
   const app = ctx.app();
   const report = await app.builder.build({ date, all: flags.all === true, force: flags.force === true });
-  for (const skipped of app.library.skipped()) ctx.output.err(`warning: ${skipped.path}: ${skipped.why}`);
+  for (const skipped of app.library.skipped()) ctx.log().warn('digest skipped', { path: skipped.path, why: skipped.why });
   ctx.output.out(describe(report, (performance.now() - started) / 1000));
   return 0;
 }

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.ts';
 import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
 import type { Output } from '../output.ts';
 
 /** How a command opens the program: as a server (never blocking on the database), only reading, or to send mail. */
@@ -17,6 +18,8 @@ export interface CommandContext {
   cwd: string;
   /** The settings, read from the environment and `.env` on first use. */
   config(): Config;
+  /** The logger the settings ask for: every warning a command gives goes through it. */
+  log(): Logger;
   /**
    * The program's parts, opened on first use (with `options` then) and closed when the command ends.
    * A command that sends mail says so: a bad DKIM key then stops it at once.
@@ -24,7 +27,7 @@ export interface CommandContext {
   app(options?: AppOpening): App;
   /** Resolves when the command is asked to stop (SIGINT, SIGTERM, or the caller's signal). */
   stopped(): Promise<void>;
-  /** Whether standard error is a terminal (a progress bar is drawn there). */
+  /** Standard error when it is the process's own (a progress bar is drawn there when it is a terminal and logs are text). */
   progress: NodeJS.WriteStream | undefined;
 }
 

@@ -88,7 +88,8 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
     output.err(`${day} is ${verdict.days} days old (${limit}): it is on the web, not mailed; --force mails it anyway`);
     return 1;
   }
-  const progress = ctx.progress ? createProgress(ctx.progress, `dispatch ${day}`) : undefined;
+  const log = app.config.logFormat === 'json' ? app.log : undefined;
+  const progress = ctx.progress ? createProgress(ctx.progress, `dispatch ${day}`, log) : undefined;
   const summary = await dispatchIssue(issue, { ...app.dispatchContext(), progress }, { force });
   output.out(describeDispatch(summary));
   if (summary.stopped !== undefined) {

@@ -1,3 +1,5 @@
+import type { Logger } from '../log.ts';
+
 /** What became of one delivery, as progress counts it. */
 export type Outcome = 'sent' | 'skipped' | 'failed' | 'deferred';
 
@@ -19,15 +21,15 @@ function clock(seconds: number): string {
 
 /**
  * On a terminal, a bar redrawn in place (done / total, rate, time left); in a log, one line per
- * thousand deliveries.
+ * thousand deliveries, through `log` when given (then never a bar: the log's lines are JSON).
  */
-export function createProgress(stream: NodeJS.WriteStream, label: string, now: () => number = () => performance.now()): Progress {
+export function createProgress(stream: NodeJS.WriteStream, label: string, log?: Logger, now: () => number = () => performance.now()): Progress {
   let total = 0;
   let done = 0;
   let sent = 0;
   let started = 0;
   let drawn = 0;
-  const tty = stream.isTTY === true;
+  const tty = stream.isTTY === true && log === undefined;
   const line = () => {
     const seconds = (now() - started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
@@ -53,6 +55,8 @@ export function createProgress(stream: NodeJS.WriteStream, label: string, now: (
           drawn = now();
           draw();
         }
+      } else if (done % 1000 === 0 && log) {
+        log.info('progress', { of: label, done, total, sent, rate: Number(line().rate.toFixed(0)) });
       } else if (done % 1000 === 0) {
         stream.write(`${label}: ${done}/${total} done, ${sent} sent, ${line().rate.toFixed(0)} a second\n`);
       }

@@ -78,6 +78,7 @@ describe('files that are not what they seem', () => {
     expect(check.stdout).not.toContain('root:');
     const build = await paperboy(['build', '--all'], { env: { PAPERBOY_DIGESTS_DIR: dir, PAPERBOY_OUT_DIR: join(dir, '..', 'out-odd') } });
     expect(build.status).toBe(0);
-    expect(build.stderr).toContain('2031-05-02.md: a symbolic link, not a digest file: skipped');
+    const warnings = build.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(warnings).toContainEqual(expect.objectContaining({ level: 'warn', event: 'digest skipped', path: join(dir, '2031-05-02.md'), why: 'a symbolic link, not a digest file: skipped' }));
   });
 });
