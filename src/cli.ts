@@ -74,6 +74,7 @@ const commands = {
   preview: () => import('./commands/preview.ts'),
   dns: () => import('./commands/dns.ts'),
   dkim: () => import('./commands/dkim.ts'),
+  report: () => import('./commands/report.ts'),
 };
 
 // The version of the package this program is (src/ and dist/ both sit beside package.json).
@@ -178,6 +179,13 @@ function buildProgram(output: Output, run: Action): Command {
     .description('last and next publication, subscribers, the last dispatch, anything stuck')
     .option('--json', 'print it as JSON')
     .action((flags: Flags) => run(async (ctx) => (await commands.status()).statusCommand(ctx, flags)));
+
+  program
+    .command('report')
+    .description('one HTML page of charts: the list over time, each dispatch, the complaint rate')
+    .option('--days <n>', 'the days it covers, today included (default: 30)')
+    .option('--out <file>', 'where to write it (default: report.html here; - for standard output)')
+    .action((flags: Flags) => run(async (ctx) => (await commands.report()).reportCommand(ctx, flags)));
 
   program
     .command('serve')

@@ -3,6 +3,9 @@ import { commandHint, type Invocation } from '../hints.ts';
 /** The complaint rate above which Gmail, Yahoo and Outlook.com start refusing a sender's mail. */
 export const COMPLAINT_RATE_LIMIT = 0.001;
 
+/** The complaint rate a sender must never reach: past it, Gmail may refuse its mail outright. */
+export const COMPLAINT_RATE_CEILING = 0.003;
+
 /** How many of the last dispatches' messages were reported as spam. */
 export interface ComplaintRate {
   /** Complaints received since the oldest of those dispatches started. */

@@ -112,6 +112,11 @@ export class Rounds {
     return this.#db.prepare<[number], RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT ?').all(limit).map(toRound);
   }
 
+  /** The rounds started at or after a time, of any issue, oldest first. */
+  since(from: string): Round[] {
+    return this.#db.prepare<[string], RoundRow>('SELECT * FROM dispatches WHERE started_at >= ? ORDER BY started_at, id').all(from).map(toRound);
+  }
+
   /** Rounds that did not finish (stopped, or running), oldest first. */
   unfinished(): Round[] {
     return this.#db.prepare<[], RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id").all().map(toRound);

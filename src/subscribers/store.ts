@@ -259,10 +259,48 @@ export class SubscriberStore {
     return false;
   }
 
-  /** How many history events of each kind since a time, for status. */
-  eventCounts(since: string): Record<string, number> {
+  /** How many history events of each kind since a time (and before another, when given), for status and the report. */
+  eventCounts(since: string, until?: string): Record<string, number> {
     const counts: Record<string, number> = {};
-    for (const row of this.#db.prepare<[string], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM events WHERE at >= ? GROUP BY kind').all(since)) counts[row.kind] = row.n;
+    const rows = this.#db
+      .prepare<[string, string], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM events WHERE at >= ? AND at < ? GROUP BY kind')
+      .all(since, until ?? '\uffff');
+    for (const row of rows) counts[row.kind] = row.n;
+    return counts;
+  }
+
+  /**
+   * Subscribers by status at the end of each day given (YYYY-MM-DD in UTC, oldest first), as their
+   * history tells it: the status they were added with, then each change. Removed and erased
+   * subscribers take their history with them, so they count on no day.
+   */
+  statusByDay(days: readonly string[]): Record<SubscriberStatus, number>[] {
+    const ends = days.map((day) => `${day}T23:59:59.999Z`);
+    const counts = days.map(() => ({ pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 }));
+    let changes: { at: string; status: SubscriberStatus }[] = [];
+    const settle = () => {
+      let k = 0;
+      let status: SubscriberStatus | undefined;
+      ends.forEach((end, d) => {
+        for (let change = changes[k]; change !== undefined && change.at <= end; change = changes[++k]) status = change.status;
+        if (status !== undefined) (counts[d] as Record<SubscriberStatus, number>)[status]++;
+      });
+      changes = [];
+    };
+    const rows = this.#db
+      .prepare<[], { id: number; at: string; kind: string; detail: string }>(
+        "SELECT subscriber_id AS id, at, kind, detail FROM events WHERE kind IN ('added', 'pending', 'confirmed', 'unsubscribed', 'bounced') ORDER BY subscriber_id, id",
+      )
+      .iterate();
+    let current: number | undefined;
+    for (const row of rows) {
+      if (row.id !== current) settle();
+      current = row.id;
+      // An `added` line says the status they came in with first: `confirmed via import`.
+      const status = row.kind === 'added' ? row.detail.split(' ')[0] : row.kind;
+      if (STATUSES.includes(status as SubscriberStatus)) changes.push({ at: row.at, status: status as SubscriberStatus });
+    }
+    settle();
     return counts;
   }
 

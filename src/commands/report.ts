@@ -1,0 +1,38 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { writeError } from '../files.ts';
+import { plural } from '../output.ts';
+import { collectReport, renderReport } from '../report/index.ts';
+import type { CommandContext } from './context.ts';
+
+/** Where the report goes when `--out` is not given: the working folder (out/ is published on the web). */
+export const DEFAULT_REPORT = 'report.html';
+
+/** `paperboy report [--days N] [--out FILE]`: one HTML page of charts; `--out -` writes it to standard output. */
+export async function reportCommand(ctx: CommandContext, flags: { days?: unknown; out?: unknown }): Promise<number> {
+  const days = flags.days === undefined ? 30 : Number(flags.days);
+  if (typeof flags.days === 'string' && (!/^\d+$/.test(flags.days.trim()) || days < 1 || days > 3660)) {
+    throw new UsageError(`--days takes a whole number of days from 1 to 3660, not "${flags.days}"`);
+  }
+  const out = typeof flags.out === 'string' ? flags.out : DEFAULT_REPORT;
+  const app = ctx.app({ readOnly: true });
+  const data = collectReport({ store: app.store, rounds: app.ledger.rounds }, { days, now: app.now(), title: app.config.title });
+  const html = renderReport(data);
+  if (out === '-') {
+    ctx.output.out(html);
+    return 0;
+  }
+  // Written beside, then renamed: a browser showing the old report never reads half of the new one.
+  const path = resolve(ctx.cwd, out);
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, html);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw writeError(out, error);
+  }
+  ctx.output.out(`${out}: ${plural(days, 'day')}, ${data.issues.length} ${data.issues.length === 1 ? 'dispatch' : 'dispatches'} (${Math.round(html.length / 1024)} kB)`);
+  return 0;
+}

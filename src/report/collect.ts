@@ -1,0 +1,75 @@
+import type { Ledger } from '../ledger/index.ts';
+import type { SubscriberStatus, SubscriberStore } from '../subscribers/index.ts';
+
+/** One dispatch round in the report: what it sent, how fast, and what came back until the next one. */
+export interface IssueFigures {
+  issue: string;
+  round: number;
+  startedAt: string;
+  status: 'running' | 'done' | 'stopped';
+  /** Messages the relay took. */
+  delivered: number;
+  /** Messages refused for good while sending. */
+  failed: number;
+  /** Bounce reports (delivery status notifications) received after it, until the next round started. */
+  bounced: number;
+  /** Spam complaints received after it, until the next round started. */
+  complained: number;
+  /** Subscribers who left after it, until the next round started. */
+  unsubscribed: number;
+  /** How long it took, in seconds (null while it runs). */
+  seconds: number | null;
+  /** Messages sent a second (null while it runs, or when it took no time). */
+  rate: number | null;
+  /** complained / delivered (null when nothing was delivered). */
+  complaintRate: number | null;
+}
+
+/** What the report shows: the list day by day and each dispatch of the period. */
+export interface ReportData {
+  /** The newsletter's name. */
+  title: string;
+  /** When it was made (ISO time) and the days it covers (YYYY-MM-DD, UTC, oldest first). */
+  madeAt: string;
+  days: string[];
+  /** Subscribers by status at the end of each day of `days`. */
+  subscribers: Record<SubscriberStatus, number>[];
+  /** Each dispatch round started in the period, oldest first. */
+  issues: IssueFigures[];
+}
+
+/** Where the report's figures come from: the list and the delivery ledger. */
+export interface ReportSources {
+  store: SubscriberStore;
+  rounds: Ledger;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The figures of the last `days` days (today included), read from the list and the ledger. */
+export function collectReport(sources: ReportSources, options: { days: number; now: Date; title: string }): ReportData {
+  const today = Date.UTC(options.now.getUTCFullYear(), options.now.getUTCMonth(), options.now.getUTCDate());
+  const days = Array.from({ length: options.days }, (_, i) => new Date(today - (options.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
+  const rounds = sources.rounds.since(`${days[0]}T00:00:00.000Z`);
+  const issues = rounds.map((round, i): IssueFigures => {
+    const until = rounds[i + 1]?.startedAt ?? options.now.toISOString();
+    const events = sources.store.eventCounts(round.startedAt, until);
+    const seconds = round.finishedAt === null ? null : Math.max(0, (Date.parse(round.finishedAt) - Date.parse(round.startedAt)) / 1000);
+    const complained = events.complaint ?? 0;
+    return {
+      issue: round.issue,
+      round: round.round,
+      startedAt: round.startedAt,
+      status: round.status,
+      delivered: round.sent,
+      failed: round.failed,
+      bounced: (events['hard-bounce'] ?? 0) + (events['soft-bounce'] ?? 0),
+      complained,
+      unsubscribed: events.unsubscribed ?? 0,
+      seconds,
+      rate: seconds !== null && seconds > 0 ? round.sent / seconds : null,
+      complaintRate: round.sent > 0 ? complained / round.sent : null,
+    };
+  });
+  return { title: options.title, madeAt: options.now.toISOString(), days, subscribers: sources.store.statusByDay(days), issues };
+}
