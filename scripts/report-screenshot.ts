@@ -61,7 +61,7 @@ for (let day = 29; day >= 0; day--) {
     }
     for (let i = Math.floor(random() * 3); i > 0; i--) {
       const id = pick();
-      for (let n = 0; n < 3; n++) store.recordHardBounce(id, '550 5.1.1 user unknown');
+      for (let n = 0; n < 3; n++) store.recordBounce(id, 'hard', '550 5.1.1 user unknown');
     }
   });
 }

@@ -1,4 +1,4 @@
-import type { Ledger } from '../ledger/index.ts';
+import type { Rounds } from '../ledger/index.ts';
 import type { SubscriberStatus, SubscriberStore } from '../subscribers/index.ts';
 
 /** One dispatch round in the report: what it sent, how fast, and what came back until the next one. */
@@ -41,7 +41,7 @@ export interface ReportData {
 /** Where the report's figures come from: the list and the delivery ledger. */
 export interface ReportSources {
   store: SubscriberStore;
-  rounds: Ledger;
+  rounds: Rounds;
 }
 
 const DAY_MS = 86_400_000;

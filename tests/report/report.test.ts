@@ -84,14 +84,14 @@ describe('paperboy report', () => {
     onTheList(made.dataDir, (store, id) => {
       store.recordEvent(id(1), 'complaint', 'abuse report');
       store.setStatus(id(1), 'unsubscribed', 'spam complaint');
-      store.recordHardBounce(id(2), '550 5.1.1 user unknown');
+      store.recordBounce(id(2), 'hard', '550 5.1.1 user unknown');
       store.setStatus(id(3), 'unsubscribed', 'one-click');
     });
     expect((await paperboy(['dispatch', '--date', '2031-02-03'], { env, cwd: dir })).status).toBe(0);
     onTheList(made.dataDir, (store, id) => {
       store.recordEvent(id(4), 'complaint', 'abuse report');
       store.setStatus(id(4), 'unsubscribed', 'spam complaint');
-      for (let i = 0; i < 3; i++) store.recordHardBounce(id(5), '550 5.1.1 user unknown');
+      for (let i = 0; i < 3; i++) store.recordBounce(id(5), 'hard', '550 5.1.1 user unknown');
     });
     const run = await paperboy(['report'], { env, cwd: dir });
     expect(run.stderr).toBe('');
