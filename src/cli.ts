@@ -256,19 +256,32 @@ function stopRequest(signal: AbortSignal | undefined, earlier?: () => boolean): 
 
 /** Runs the command line and returns the exit status: 0 done, 1 bad input or failure, 2 bad usage. */
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
-  const output = options.output ?? consoleOutput;
+  const raw = options.output ?? consoleOutput;
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   let action: Run | undefined;
   let stop: StopRequest | undefined;
   const terminal = options.terminal ?? (options.output === undefined && process.stderr.isTTY === true);
   let settings: { config: Config; log: Logger } | undefined;
+  let saying: Logger | null | undefined;
+  // With PAPERBOY_LOG_FORMAT=json asked for by name, what a command tells on standard error (an
+  // error, a refused row) is a log event too, so every line there is JSON. Usage errors, found before
+  // anything is loaded, stay as they are: they answer the person typing.
+  const said = (text: string) => {
+    if (saying === undefined && loaded) {
+      const asked = askedFormatOf(env, cwd) === 'json';
+      saying = asked ? loggerOf({ logLevel: settings?.config.logLevel === 'debug' ? 'debug' : 'error', logFormat: 'json' }, raw.err) : null;
+    }
+    if (saying) saying.error('said', { message: text.replace(/\n$/, '') });
+    else raw.err(text);
+  };
+  const output: Output = { out: raw.out, err: said };
   let app: App | undefined;
   // The settings and the logger they ask for, made together: every warning goes through that logger.
   const settled = () => {
     if (settings) return settings;
     const config = configOf(env, cwd, { terminal });
-    settings = { config, log: loggerOf(config, output.err) };
+    settings = { config, log: loggerOf(config, raw.err) };
     for (const warning of config.warnings) settings.log.warn('unknown setting', { message: warning });
     return settings;
   };
@@ -333,20 +346,24 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 }
 
 // The settings and the composition root, loaded only for a command that runs.
+let loaded = false;
 let configOf: (env: NodeJS.ProcessEnv, cwd: string, around: { terminal: boolean }) => Config;
-let loggerOf: (config: Config, write: (line: string) => void) => Logger;
+let askedFormatOf: (env: NodeJS.ProcessEnv, cwd: string) => 'json' | 'text' | undefined;
+let loggerOf: (settings: Pick<Config, 'logLevel' | 'logFormat'>, write: (line: string) => void) => Logger;
 let openAppOf: (config: Config, log: Logger, opening: AppOpening) => App;
 let databaseFailureOf: (config: Config, error: unknown) => Error | undefined = () => undefined;
 async function loadParts(): Promise<void> {
-  const [{ loadConfig }, { openApp }, { loggerFor }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
+  const [{ loadConfig, askedLogFormat }, { openApp }, { loggerFor }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
     import('./config.ts'),
     import('./app.ts'),
     import('./log.ts'),
     import('./db/index.ts'),
   ]);
   configOf = loadConfig;
+  askedFormatOf = askedLogFormat;
   loggerOf = loggerFor;
   databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
+  loaded = true;
   // A server never blocks on the database's lock; a one-off command may wait for it.
   openAppOf = (config, log, opening) =>
     openApp(config, {

@@ -253,6 +253,15 @@ function readDotEnv(cwd: string): Record<string, string> {
   return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
 }
 
+/**
+ * The log format asked for by name (PAPERBOY_LOG_FORMAT, from the environment or `.env`), if it is
+ * one: read on its own, so that even a run whose other settings are wrong can say so in that format.
+ */
+export function askedLogFormat(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): 'json' | 'text' | undefined {
+  const value = (env.PAPERBOY_LOG_FORMAT ?? readDotEnv(cwd).PAPERBOY_LOG_FORMAT)?.trim();
+  return value === 'json' || value === 'text' ? value : undefined;
+}
+
 /** What the settings' defaults depend on besides the environment: whether standard error is a terminal. */
 export interface Surroundings {
   terminal?: boolean;

@@ -82,6 +82,24 @@ describe('what a run writes to standard error', () => {
     }
   });
 
+  it('with json asked for by name, what a failing command says is a JSON event too; without, it stays a plain line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paperboy-log-'));
+    const json = { ...TYPO, PAPERBOY_LOG_FORMAT: 'json' };
+    const gone = await paperboy(['subscribers', 'remove', 'nobody@example.org'], { cwd: dir, env: json });
+    expect(gone.status).toBe(1);
+    const events = gone.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events).toEqual([
+      expect.objectContaining({ level: 'warn', event: 'unknown setting', message: SENTENCE }),
+      expect.objectContaining({ level: 'error', event: 'said', message: '[address] is not on the list' }),
+    ]);
+    const bad = await paperboy(['status'], { cwd: dir, env: { PAPERBOY_LOG_FORMAT: 'json', PAPERBOY_PORT: 'x' } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(JSON.parse(bad.stderr)).toMatchObject({ level: 'error', message: 'bad settings:\n  PAPERBOY_PORT: must be a port number (got "x")' });
+    const plain = await paperboy(['subscribers', 'remove', 'nobody@example.org'], { cwd: dir });
+    expect(plain.stderr).toBe('nobody@example.org is not on the list\n');
+  });
+
   it('with text, the warning is one readable line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-log-'));
     const run = await paperboy(['status'], { cwd: dir, env: { ...TYPO, PAPERBOY_LOG_FORMAT: 'text' } });
@@ -104,8 +122,11 @@ describe('what a run writes to standard error', () => {
 
   it.runIf(has('processes'))('the binary on a terminal (under script) writes text; through a pipe, JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-log-'));
-    const piped = await spawnPaperboy(['status'], { cwd: dir, env: TYPO });
-    for (const line of piped.stderr.trim().split('\n')) expect(JSON.parse(line)).toMatchObject({ level: 'warn' });
+    const piped = await spawnPaperboy(['subscribers', 'remove', 'nobody@example.org'], { cwd: dir, env: { ...TYPO, PAPERBOY_LOG_FORMAT: 'json' } });
+    expect(piped.status).toBe(1);
+    const lines = piped.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ level: expect.stringMatching(/^(warn|error)$/) });
     // `script` gives the child a pseudo-terminal; what the child wrote comes back on script's standard output.
     const tty = spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} status`, '/dev/null'], {
       cwd: dir,
@@ -114,8 +135,8 @@ describe('what a run writes to standard error', () => {
       timeout: 60_000,
     });
     expect(tty.status).toBe(0);
-    const lines = tty.stdout.split(/\r?\n/).filter((line) => line.includes('PAPERBOY_SMTP_URI'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(TEXT_LINE);
+    const shown = tty.stdout.split(/\r?\n/).filter((line) => line.includes('PAPERBOY_SMTP_URI'));
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(TEXT_LINE);
   });
 });
