@@ -68,7 +68,8 @@ for (let day = 29; day >= 0; day--) {
 clock = end;
 const html = renderReport(collectReport({ store, rounds }, { days: 30, now: now(), title: 'Daily Papers' }));
 db.close();
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+const args = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
+const browser = await chromium.launch({ executablePath: CHROMIUM, args });
 for (const [name, scheme] of [['report.png', 'light'], ['report-dark.png', 'dark']] as const) {
   const page = await browser.newPage({ viewport: { width: 800, height: 1000 }, colorScheme: scheme, deviceScaleFactor: 1 });
   await page.setContent(html);

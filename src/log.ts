@@ -57,7 +57,9 @@ export function createLogger(level: LogLevel, write: (line: string) => void, opt
     const fields = fitted('', given, open) as Record<string, unknown>;
     const said = open ? event : scrubbed(event);
     const time = now();
-    write(`${options.format === 'text' ? textLine(time, lvl, said, fields) : JSON.stringify({ time: time.toISOString(), level: lvl, event: said, ...fields })}\n`);
+    const line =
+      options.format === 'text' ? textLine(time, lvl, said, fields) : JSON.stringify({ time: time.toISOString(), level: lvl, event: said, ...fields });
+    write(`${line}\n`);
   };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -33,6 +33,7 @@ export async function reportCommand(ctx: CommandContext, flags: { days?: unknown
     await rm(temporary, { force: true });
     throw writeError(out, error);
   }
-  ctx.output.out(`${out}: ${plural(days, 'day')}, ${data.issues.length} ${data.issues.length === 1 ? 'dispatch' : 'dispatches'} (${Math.round(html.length / 1024)} kB)`);
+  const dispatches = `${data.issues.length} ${data.issues.length === 1 ? 'dispatch' : 'dispatches'}`;
+  ctx.output.out(`${out}: ${plural(days, 'day')}, ${dispatches} (${Math.round(html.length / 1024)} kB)`);
   return 0;
 }

@@ -23,7 +23,12 @@ function clock(seconds: number): string {
  * On a terminal, a bar redrawn in place (done / total, rate, time left); in a log, one line per
  * thousand deliveries, through `log` when given (then never a bar: the log's lines are JSON).
  */
-export function createProgress(stream: NodeJS.WriteStream, label: string, log?: Logger, now: () => number = () => performance.now()): Progress {
+export function createProgress(
+  stream: NodeJS.WriteStream,
+  label: string,
+  log?: Logger,
+  now: () => number = () => performance.now(),
+): Progress {
   let total = 0;
   let done = 0;
   let sent = 0;

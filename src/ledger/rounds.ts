@@ -114,7 +114,8 @@ export class Rounds {
 
   /** The rounds started at or after a time, of any issue, oldest first. */
   since(from: string): Round[] {
-    return this.#db.prepare<[string], RoundRow>('SELECT * FROM dispatches WHERE started_at >= ? ORDER BY started_at, id').all(from).map(toRound);
+    const rows = this.#db.prepare<[string], RoundRow>('SELECT * FROM dispatches WHERE started_at >= ? ORDER BY started_at, id').all(from);
+    return rows.map(toRound);
   }
 
   /** Rounds that did not finish (stopped, or running), oldest first. */

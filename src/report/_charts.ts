@@ -70,22 +70,31 @@ function frame(spec: ChartSpec, top: number, step: number, x: (i: number) => num
   return (
     `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="${spec.id}-title ${spec.id}-desc">` +
     `<title id="${spec.id}-title">${escapeHtml(spec.title)}</title><desc id="${spec.id}-desc">${escapeHtml(spec.desc)}</desc>` +
-    `${grid.join('')}<line class="axis" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${TOP + PLOT_H}" y2="${TOP + PLOT_H}"/>${body}${limits}${labels}</svg>`
+    grid.join('') +
+    `<line class="axis" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${TOP + PLOT_H}" y2="${TOP + PLOT_H}"/>` +
+    `${body}${limits}${labels}</svg>`
   );
 }
 
 // The legend (colours and dashes named) and the figures as a table, which is what a screen reader reads.
 function around(spec: ChartSpec, svg: string, line: boolean): string {
+  const key = (k: number) =>
+    line
+      ? `<line class="s${k}" x1="0" x2="24" y1="5" y2="5" stroke-dasharray="${DASHES[k % DASHES.length]}"/>`
+      : `<rect class="s${k}" width="24" height="10"/>`;
   const legend = spec.series
-    .map((s, k) => `<li><svg class="key" viewBox="0 0 24 10" aria-hidden="true">${line ? `<line class="s${k}" x1="0" x2="24" y1="5" y2="5" stroke-dasharray="${DASHES[k % DASHES.length]}"/>` : `<rect class="s${k}" width="24" height="10"/>`}</svg>${escapeHtml(s.name)}</li>`)
+    .map((s, k) => `<li><svg class="key" viewBox="0 0 24 10" aria-hidden="true">${key(k)}</svg>${escapeHtml(s.name)}</li>`)
     .join('');
   const head = `<tr><th scope="col">${escapeHtml(spec.labelName)}</th>${spec.series.map((s) => `<th scope="col">${escapeHtml(s.name)}</th>`).join('')}</tr>`;
+  const cell = (value: number | null | undefined) => `<td>${value == null ? '–' : escapeHtml(spec.format(value))}</td>`;
   const rows = spec.labels
-    .map((label, i) => `<tr><th scope="row">${escapeHtml(label)}</th>${spec.series.map((s) => `<td>${s.values[i] == null ? '–' : escapeHtml(spec.format(s.values[i] as number))}</td>`).join('')}</tr>`)
+    .map((label, i) => `<tr><th scope="row">${escapeHtml(label)}</th>${spec.series.map((s) => cell(s.values[i])).join('')}</tr>`)
     .join('');
+  const title = escapeHtml(spec.title);
   return (
     `<figure>${svg}<figcaption><ul class="legend">${legend}</ul></figcaption></figure>` +
-    `<details><summary>${escapeHtml(spec.title)}: the figures</summary><table><caption>${escapeHtml(spec.title)}</caption><thead>${head}</thead><tbody>${rows}</tbody></table></details>`
+    `<details><summary>${title}: the figures</summary>` +
+    `<table><caption>${title}</caption><thead>${head}</thead><tbody>${rows}</tbody></table></details>`
   );
 }
 

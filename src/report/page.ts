@@ -27,7 +27,8 @@ ul.legend li { display: flex; align-items: center; gap: 6px; } svg.key { width: 
 details { margin: 4px 0 8px; } summary { cursor: pointer; color: var(--fg); }
 table { border-collapse: collapse; margin: 8px 0; font-size: 0.9rem; font-variant-numeric: tabular-nums; }
 caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
-th, td { border-bottom: 1px solid var(--grid); padding: 2px 10px; text-align: right; } th[scope="row"], thead th:first-child { text-align: left; }
+th, td { border-bottom: 1px solid var(--grid); padding: 2px 10px; text-align: right; }
+th[scope="row"], thead th:first-child { text-align: left; }
 footer { color: var(--muted); font-size: 0.85rem; margin-top: 32px; }
 `;
 
@@ -86,7 +87,9 @@ function dispatchSections(issues: readonly IssueFigures[]): string {
   const complaints = barChart({
     id: 'complaints',
     title: 'Complaint rate of each issue',
-    desc: `Spam complaints over messages delivered, per issue, against the ${percent(COMPLAINT_RATE_LIMIT)} rate the large mailbox providers ask senders to stay under and the ${percent(COMPLAINT_RATE_CEILING)} they must never reach.`,
+    desc:
+      `Spam complaints over messages delivered, per issue, against the ${percent(COMPLAINT_RATE_LIMIT)} rate the large mailbox ` +
+      `providers ask senders to stay under and the ${percent(COMPLAINT_RATE_CEILING)} they must never reach.`,
     labelName: 'Issue',
     labels,
     series: [{ name: 'Complaint rate', values: issues.map((i) => i.complaintRate) }],
@@ -108,16 +111,25 @@ export function renderReport(data: ReportData): string {
   const first = data.days[0] ?? '';
   const last = data.days.at(-1) ?? '';
   const now = data.subscribers.at(-1);
+  const lastDay = now ? `; on the last day ${STATUSES.map((s) => `${whole(now[s])} ${s}`).join(', ')}` : '';
   const list = lineChart({
     id: 'subscribers',
     title: 'Subscribers by status',
-    desc: `Subscribers at the end of each day from ${first} to ${last}, by status${now ? `; on the last day ${STATUSES.map((s) => `${whole(now[s])} ${s}`).join(', ')}` : ''}.`,
+    desc: `Subscribers at the end of each day from ${first} to ${last}, by status${lastDay}.`,
     labelName: 'Day',
     labels: data.days,
-    series: STATUSES.map((status) => ({ name: status[0]?.toUpperCase() + status.slice(1), values: data.subscribers.map((counts) => counts[status]) })),
+    series: STATUSES.map((status) => ({
+      name: status.charAt(0).toUpperCase() + status.slice(1),
+      values: data.subscribers.map((counts) => counts[status]),
+    })),
     format: whole,
   });
-  const issues = data.issues.length === 0 ? '<section aria-labelledby="h-issues"><h2 id="h-issues">Issues</h2><p>No dispatch in these days.</p></section>' : dispatchSections(data.issues);
+  const issues =
+    data.issues.length === 0
+      ? '<section aria-labelledby="h-issues"><h2 id="h-issues">Issues</h2><p>No dispatch in these days.</p></section>'
+      : dispatchSections(data.issues);
+  const delivered = whole(data.issues.reduce((sum, i) => sum + i.delivered, 0));
+  const dispatches = data.issues.length === 1 ? '1 dispatch' : `${data.issues.length} dispatches`;
   const title = `${data.title}: report from ${first} to ${last}`;
   return `<!doctype html>
 <html lang="en" dir="ltr">
@@ -131,7 +143,7 @@ export function renderReport(data: ReportData): string {
 <body>
 <main>
 <h1>${escapeHtml(data.title)}: the last ${data.days.length} days</h1>
-<p class="lead">From ${first} to ${last} (UTC): ${data.issues.length === 1 ? '1 dispatch' : `${data.issues.length} dispatches`}, ${whole(data.issues.reduce((sum, i) => sum + i.delivered, 0))} messages delivered.</p>
+<p class="lead">From ${first} to ${last} (UTC): ${dispatches}, ${delivered} messages delivered.</p>
 <section aria-labelledby="h-list"><h2 id="h-list">The list</h2>${list}</section>
 ${issues}
 <footer>Made by paperboy at ${escapeHtml(data.madeAt.slice(0, 16).replace('T', ' '))} UTC. Counts only: no address is in this page.</footer>

@@ -263,7 +263,9 @@ export class SubscriberStore {
   eventCounts(since: string, until?: string): Record<string, number> {
     const counts: Record<string, number> = {};
     const rows = this.#db
-      .prepare<[string, string], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM events WHERE at >= ? AND at < ? GROUP BY kind')
+      .prepare<[string, string], { kind: string; n: number }>(
+        'SELECT kind, count(*) AS n FROM events WHERE at >= ? AND at < ? GROUP BY kind',
+      )
       .all(since, until ?? '\uffff');
     for (const row of rows) counts[row.kind] = row.n;
     return counts;
@@ -289,7 +291,8 @@ export class SubscriberStore {
     };
     const rows = this.#db
       .prepare<[], { id: number; at: string; kind: string; detail: string }>(
-        "SELECT subscriber_id AS id, at, kind, detail FROM events WHERE kind IN ('added', 'pending', 'confirmed', 'unsubscribed', 'bounced') ORDER BY subscriber_id, id",
+        `SELECT subscriber_id AS id, at, kind, detail FROM events
+         WHERE kind IN ('added', 'pending', 'confirmed', 'unsubscribed', 'bounced') ORDER BY subscriber_id, id`,
       )
       .iterate();
     let current: number | undefined;
