@@ -8,8 +8,7 @@ import { openDatabase } from '../src/db/index.ts';
 import { openLedger } from '../src/ledger/index.ts';
 import { collectReport, renderReport } from '../src/report/index.ts';
 import { SubscriberStore } from '../src/subscribers/index.ts';
-import { chromium } from 'playwright-core';
-import { CHROMIUM } from '../tests/helpers/peers.ts';
+import { startChromium } from '../tests/helpers/browser.ts';
 import { seeded } from '../tests/helpers/random.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -68,8 +67,7 @@ for (let day = 29; day >= 0; day--) {
 clock = end;
 const html = renderReport(collectReport({ store, rounds }, { days: 30, now: now(), title: 'Daily Papers' }));
 db.close();
-const args = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'];
-const browser = await chromium.launch({ executablePath: CHROMIUM, args });
+const browser = await startChromium();
 for (const [name, scheme] of [['report.png', 'light'], ['report-dark.png', 'dark']] as const) {
   const page = await browser.newPage({ viewport: { width: 800, height: 1000 }, colorScheme: scheme, deviceScaleFactor: 1 });
   await page.setContent(html);

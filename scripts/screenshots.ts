@@ -2,13 +2,13 @@
 // rendered by headless Chromium. Run `npm run paperboy -- build` first, then `npm run screenshots`.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchBrowser } from '../tests/helpers/browser.ts';
+import { startChromium } from '../tests/helpers/browser.ts';
 
 const root = join(import.meta.dirname, '..');
 const emails = readdirSync(join(root, 'out', 'email')).filter((n) => n.endsWith('.html')).sort();
 const newest = emails.at(-1);
 if (!newest) throw new Error('out/email/ is empty: run `npm run paperboy -- build` first');
-const browser = await launchBrowser();
+const browser = await startChromium();
 for (const [name, width, height, scheme] of [
   ['email-phone.png', 390, 1400, 'light'],
   ['email-desktop.png', 900, 1100, 'light'],

@@ -1,11 +1,16 @@
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM, need } from './peers.ts';
 
-/** Starts headless Chromium with the flags this closed network needs. */
-export async function launchBrowser(): Promise<Browser> {
-  need('chromium');
+/** Starts headless Chromium with the flags this closed network needs (scripts call it directly). */
+export function startChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** Starts headless Chromium in a test, which needs it as a peer. */
+export async function launchBrowser(): Promise<Browser> {
+  need('chromium');
+  return startChromium();
 }
