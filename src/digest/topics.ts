@@ -28,19 +28,36 @@ function score(rules: readonly RegExp[], title: string, summary: string): number
 
 // One case-blind pattern per rule that matches wherever any of its phrases could: most rules are
 // ruled out by it in one test instead of one per phrase.
-const ROUGH = new Map(KEYWORD_RULES.map((rule) => [rule, new RegExp(rule.any.map((r) => r.source).join('|'), 'i')]));
+const ROUGH = new Map(KEYWORD_RULES.map((rule) => [rule, new RegExp([...rule.any, ...(rule.wide ?? [])].map((r) => r.source).join('|'), 'i')]));
+const WIDE = new Map(KEYWORD_RULES.map((rule) => [rule, [...rule.any, ...(rule.wide ?? [])]]));
 
-function matches(rule: KeywordRule, title: string, summary: string, text: string): boolean {
+function matches(rule: KeywordRule, paper: PaperText, text: string, wide: boolean, least: number): boolean {
+  const { title, summary } = paper;
   if (!ROUGH.get(rule)?.test(text)) return false;
-  if (score(rule.any, title, summary) < (rule.min ?? 2)) return false;
+  const phrases = wide ? (WIDE.get(rule) ?? rule.any) : rule.any;
+  if (score(phrases, title, summary) < Math.min(wide ? (rule.min ?? 2) : 2, least)) return false;
   if (rule.also && score(rule.also, title, summary) === 0) return false;
   return !rule.unless || score(rule.unless, title, summary) < 2;
 }
 
-/** The built-in topics whose phrases a paper's title and summary carry. */
-export function keywordTags(paper: PaperText): string[] {
+const WITHIN = new Map(KEYWORD_RULES.flatMap((rule) => (rule.within ? [[rule.tag, rule.within] as const] : [])));
+
+/**
+ * The built-in topics whose phrases a paper's title and summary carry, each with the broader topics
+ * it lies within. Read `wide`, the less sure phrases count too, and a paper no topic clearly fits
+ * gets those a single phrase points to; read narrow, only the sure phrases count.
+ */
+export function keywordTags(paper: PaperText, wide = true): string[] {
   const text = `${paper.title}\n${paper.summary}`;
-  return KEYWORD_RULES.filter((rule) => matches(rule, paper.title, paper.summary, text)).map((rule) => rule.tag);
+  const tags = new Set<string>();
+  for (const least of wide ? [2, 1] : [2]) {
+    for (const rule of KEYWORD_RULES) {
+      if (!matches(rule, paper, text, wide, least)) continue;
+      for (let tag: string | undefined = rule.tag; tag !== undefined && !tags.has(tag); tag = WITHIN.get(tag)) tags.add(tag);
+    }
+    if (tags.size > 0) break;
+  }
+  return [...tags];
 }
 
 /** The distinct papers that carry topics, each once (by arXiv id, its first tagging kept). */
@@ -65,10 +82,11 @@ export function taggerFor(digests: readonly Digest[], learnFrom = LEARN_FROM): T
     const spell = (tag: string) => spelling.get(tag.toLowerCase()) ?? tag;
     return { mode: 'built-in', examples: tagged.length, tag: remembered((paper) => known(paper) ?? keywordTags(paper).map(spell)) };
   }
-  // Learned: the neighbours' topics, and the built-in list's where the folder uses the same topic.
+  // Learned: the neighbours' topics, and those the built-in list's sure phrases give where the folder
+  // uses the same topic (its less sure phrases would cost more precision than they add recall here).
   const learner = new NeighbourTagger(tagged.slice(-LEARN_AT_MOST));
   const tag = (paper: PaperText) => {
-    const listed = keywordTags(paper).flatMap((t) => spelling.get(t.toLowerCase()) ?? []);
+    const listed = keywordTags(paper, false).flatMap((t) => spelling.get(t.toLowerCase()) ?? []);
     return [...new Set([...learner.tag(paper), ...listed])];
   };
   return { mode: 'learned', examples: tagged.length, tag: remembered((paper) => known(paper) ?? tag(paper)) };

@@ -28,7 +28,21 @@ describe('topics from the built-in list', () => {
     const tagged: Digest = { date: '2031-01-01', warnings: [], papers: [paper('Anything', 'At all', ['natural language processing'], '3101.00009')] };
     const tagger = taggerFor([tagged]);
     expect(tagger.mode).toBe('built-in');
-    expect(tagger.tag(paper('Efficient Inference for Large Language Models', 'Faster LLM serving.'))).toEqual(['natural language processing']);
+    const tags = tagger.tag(paper('Efficient Inference for Large Language Models', 'Faster LLM serving.'));
+    expect(tags).toContain('natural language processing');
+    expect(tags).not.toContain('Natural Language Processing');
+  });
+
+  it('brings the broader topic along, and reads a single summary phrase only for a paper nothing else fits', () => {
+    const vqa = keywordTags(paper('A Benchmark for Visual Question Answering', 'Questions about photos.'));
+    expect(vqa).toEqual(expect.arrayContaining(['Visual Question Answering', 'Multimodal']));
+    const faint = paper('On Kites and Wind', 'Kites fly; we also ask a language model about them.');
+    expect(keywordTags(faint)).toEqual(['Natural Language Processing']);
+    expect(keywordTags(faint, false)).toEqual([]);
+    // A less sure phrase counts only in the wide reading, used when there is nothing to learn from.
+    const pruned = paper('Pruning Large Language Models', 'We prune an LLM by half.');
+    expect(keywordTags(pruned)).toEqual(expect.arrayContaining(['Text Generation', 'Natural Language Processing']));
+    expect(keywordTags(pruned, false)).toEqual(['Natural Language Processing']);
   });
 
   it('gives a paper the tags it carries in another digest of the folder', () => {
@@ -95,5 +109,59 @@ describe.skipIf(!hasCorpus)('inference on the real archives, tags hidden', () =>
       expect(mode.precision).toBeGreaterThan(baseline.precision + 0.2);
       expect(mode.recall).toBeGreaterThan(baseline.recall + 0.05);
     }
+  });
+});
+
+// The built-in list and the learned mode were tuned on the first five tagged files and are judged on
+// the other six, whose tags they never saw: the untagged half of an archive the tagger meets.
+const TUNED_ON = ['2024-09-28.md', '2024-10-10.md', '2024-12-26.md', '2025-03-11.md', '2025-05-27.md'];
+const HELD_OUT = ['2024-10-04.md', '2024-10-18.md', '2025-02-04.md', '2025-05-06.md', '2025-06-18.md', '2025-09-11.md'];
+const BEFORE = { precision: 0.784, recall: 0.507 };
+
+describe.skipIf(!hasCorpus)('inference on held-out real archives', () => {
+  const read = (names: string[]) => names.map((name) => readDigest(readFileSync(join(corpusDir, 'digests', name), 'utf8')).digest);
+  const hide = (d: Digest): Digest => ({ ...d, papers: d.papers.map((p) => ({ ...p, tags: [] })) });
+  // Precision, recall and the share of papers given any topic, over the held-out papers.
+  const judge = (digests: Digest[], tag: (p: Paper) => string[]) => {
+    let right = 0;
+    let said = 0;
+    let truth = 0;
+    let covered = 0;
+    let papers = 0;
+    for (const p of digests.flatMap((d) => d.papers)) {
+      const guess = tag({ ...p, tags: [] });
+      papers += 1;
+      covered += guess.length > 0 ? 1 : 0;
+      said += guess.length;
+      truth += p.tags.length;
+      right += guess.filter((t) => p.tags.includes(t)).length;
+    }
+    const round = (n: number) => Number(n.toFixed(3));
+    return { precision: round(right / said), recall: round(right / truth), coverage: round(covered / papers), papers };
+  };
+
+  it('the built-in list alone names topics for nine papers in ten, precision at least 0.60 and recall at least 0.50', () => {
+    const heldOut = read(HELD_OUT);
+    expect(heldOut.flatMap((d) => d.papers).every((p) => p.tags.length > 0)).toBe(true);
+    const tagger = taggerFor(heldOut.map(hide));
+    expect(tagger.mode).toBe('built-in');
+    const builtIn = judge(heldOut, (p) => tagger.tag(p));
+    console.log(`built-in list on ${HELD_OUT.length} held-out files:`, builtIn);
+    expect(builtIn.papers).toBe(80);
+    expect(builtIn.precision).toBeGreaterThanOrEqual(0.6);
+    expect(builtIn.recall).toBeGreaterThanOrEqual(0.5);
+    expect(builtIn.coverage).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('learned from the tuning files, it does at least as well on the held-out ones as it did before', () => {
+    const heldOut = read(HELD_OUT);
+    const tagger = taggerFor([...read(TUNED_ON), ...heldOut.map(hide)]);
+    expect(tagger.mode).toBe('learned');
+    const learned = judge(heldOut, (p) => tagger.tag(p));
+    console.log(`learned from ${TUNED_ON.length} files, on ${HELD_OUT.length} held-out files:`, learned);
+    // Before the built-in list was widened, learned mode scored these on the same split.
+    expect(learned.precision).toBeGreaterThanOrEqual(BEFORE.precision);
+    expect(learned.recall).toBeGreaterThanOrEqual(BEFORE.recall);
+    expect(learned.coverage).toBeGreaterThanOrEqual(0.9);
   });
 });
