@@ -79,7 +79,7 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
   }
   if (verdict.kind === 'empty') {
     await recordWithheld(app.ledger, day, verdict, app.now());
-    output.out(`${day} has no papers: it is on the web and in the feeds, and is not mailed`);
+    output.out(`${day} has no papers: it is on the web, not in the feeds, and is not mailed`);
     return 0;
   }
   if (verdict.kind === 'late') {

@@ -35,7 +35,7 @@ export async function mail(ctx: PublishContext, issue: IssueToSend, cadence: 'da
 
 /**
  * The daily job: bring the site up to date, then publish the newest digest if it never was, by the
- * rule `decidePublication` holds. An empty digest is archived and in the feeds but not mailed; one
+ * rule `decidePublication` holds. An empty digest is on the web but neither in the feeds nor mailed; one
  * older than PAPERBOY_MAX_LATENESS is on the web but not mailed; a dispatch that stops is resumed
  * at the next tick.
  */

@@ -9,7 +9,7 @@ import { lateness } from './context.ts';
  */
 export type Verdict = { published: Publication | undefined } & (
   | { kind: 'mail' }
-  /** No papers: on the web and in the feeds, never mailed, even when forced. */
+  /** No papers: on the web, not in the feeds, never mailed, even when forced. */
   | { kind: 'empty'; note: string }
   /** Older than PAPERBOY_MAX_LATENESS: on the web, mailed only when forced. */
   | { kind: 'late'; days: number; note: string }
@@ -32,7 +32,7 @@ export function decidePublication(
   force = false,
 ): Verdict {
   const published = ledger.publications.get(digest.date);
-  if (digest.papers.length === 0) return { published, kind: 'empty', note: 'empty digest: archived and in the feeds, not mailed' };
+  if (digest.papers.length === 0) return { published, kind: 'empty', note: 'empty digest: on the web, not in the feeds, not mailed' };
   const age = lateness(config, digest.date, now);
   if (age.late && !force) {
     return { published, kind: 'late', days: age.days, note: `${age.days} days old: on the web, not mailed (dispatch --force mails it)` };

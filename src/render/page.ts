@@ -27,6 +27,8 @@ export interface HomeView {
   feeds: IssueView['feeds'];
   tags: readonly TagView[];
   recent: readonly IssueListing[];
+  /** The newest issue, when it has no papers: named once rather than listed. */
+  quiet: IssueListing | undefined;
   issueCount: number;
   latest: { webUrl: string; displayDate: string; countText: string; lead: PaperView[] } | undefined;
 }

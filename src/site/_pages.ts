@@ -26,7 +26,7 @@ import {
 import { topicListing, topicPageCount } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
-/** The home page lists this many issues; the archive lists them all. */
+/** The home page lists this many issues with papers; the archive lists every issue. */
 const RECENT_ISSUES = 30;
 const LATEST_TITLES = 3;
 const LEAD_TITLES = 3;
@@ -41,6 +41,7 @@ export function renderIssuePages(view: IssueView, templates: Templates, out: Wri
 /** What the site-wide pages show, taken from the digests alone. */
 export interface SitePages {
   summary: { issues: IssueListing[]; topics: (TopicListing & { pages: number; newest: string | undefined })[] };
+  /** The newest issue with papers: the one the home page leads with. */
   latest: string | undefined;
   viewOf: (date: string) => IssueView;
 }
@@ -58,7 +59,7 @@ export function sitePagesInput(digests: readonly Digest[], topics: readonly Topi
     leads: d.papers.slice(0, LEAD_TITLES).map((p) => plainText(p.title)),
   }));
   const listed = topics.map((t) => ({ ...topicListing(t, site), pages: topicPageCount(t), newest: t.papers[0]?.date }));
-  return { summary: { issues, topics: listed }, latest: issues[0]?.date, viewOf };
+  return { summary: { issues, topics: listed }, latest: issues.find((i) => i.count > 0)?.date, viewOf };
 }
 
 function byMonth(issues: readonly IssueListing[]): ArchiveView['months'] {
@@ -77,7 +78,7 @@ function byMonth(issues: readonly IssueListing[]): ArchiveView['months'] {
 
 function sitemap(pages: SitePages, site: Site): SitemapEntry[] {
   const urls = siteUrls(site);
-  const newest = pages.latest;
+  const newest = pages.summary.issues[0]?.date;
   return [
     { url: `${site.url}/`, lastmod: newest },
     { url: urls.archiveIndex, lastmod: newest },
@@ -92,7 +93,10 @@ export function renderSitePages(pages: SitePages, site: Site, templates: Templat
   const urls = siteUrls(site);
   const { feeds } = urls;
   const { issues, topics } = pages.summary;
+  // The home page leads with issues that have papers; a newest day without any is named once.
+  const withPapers = issues.filter((i) => i.count > 0);
   const latest = pages.latest === undefined ? undefined : pages.viewOf(pages.latest);
+  const quiet = issues[0] !== undefined && issues[0].count === 0 ? issues[0] : undefined;
   const tags = topics.map(({ name, slug, feedUrl, pageUrl }) => ({ name, slug, feedUrl, pageUrl }));
   out.put(
     'index.html',
@@ -101,7 +105,8 @@ export function renderSitePages(pages: SitePages, site: Site, templates: Templat
         site,
         feeds,
         tags,
-        recent: issues.slice(0, RECENT_ISSUES),
+        recent: withPapers.slice(0, RECENT_ISSUES),
+        quiet,
         issueCount: issues.length,
         latest: latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, countText: latest.countText, lead: latest.papers.slice(0, LATEST_TITLES) },
       },

@@ -116,8 +116,8 @@ describe('the publication rule', () => {
     const p = await project({ [today]: emptyOf(today) }, readers);
     expect(await p.schedule()).toBe(`${today} is empty: published on the web, not mailed`);
     const recorded = p.publication(today);
-    expect(recorded).toMatchObject({ mailed: false, note: 'empty digest: archived and in the feeds, not mailed' });
-    expect((await paperboy(['dispatch'], { env: p.env })).stdout).toBe(`${today} has no papers: it is on the web and in the feeds, and is not mailed\n`);
+    expect(recorded).toMatchObject({ mailed: false, note: 'empty digest: on the web, not in the feeds, not mailed' });
+    expect((await paperboy(['dispatch'], { env: p.env })).stdout).toBe(`${today} has no papers: it is on the web, not in the feeds, and is not mailed\n`);
     expect((await paperboy(['dispatch', '--force'], { env: p.env })).status).toBe(0);
     expect(await p.schedule()).toBe(`${today} was already published`);
     // The decision stays as it was first recorded.

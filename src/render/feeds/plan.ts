@@ -92,10 +92,11 @@ export function papersByTopic(digests: readonly Digest[]): TopicPapers[] {
 /**
  * Plans every channel from the digests alone, so that a build renders only the channels whose
  * issues changed. The site feed carries the newest issues, its archive pages the older ones; a
- * topic feed the newest papers of `topics` (those of the digests unless given).
+ * topic feed the newest papers of `topics` (those of the digests unless given). A day without
+ * papers is an entry in none of them: a reader would only see an empty item.
  */
 export function planFeeds(digests: readonly Digest[], topics: readonly TopicPapers[] = papersByTopic(digests)): FeedPlan[] {
-  const plans: FeedPlan[] = sitePlans(digests.map((d) => d.date).sort().reverse());
+  const plans: FeedPlan[] = sitePlans(digests.filter((d) => d.papers.length > 0).map((d) => d.date).sort().reverse());
   for (const topic of topics) {
     const papers = topic.papers.slice(0, FEED_TAG_PAPERS);
     plans.push({ base: `feeds/tags/${topic.slug}`, tag: topic.name, dates: [...new Set(papers.map((p) => p.date))], papers });
