@@ -24,7 +24,10 @@ const MULTIMODAL_MODEL = [/\bmulti-?modal/i, /\bvision[- ]language/i, /\b(?:VLM|
 const LANGUAGE_MODEL = [/\blanguage models?\b/i, /\bLLMs?\b/, /\bLRMs?\b/, /\breasoning models?\b/i];
 
 // What is done to a language model to make it write: train, tune, align, shrink or speed it.
-const LLM_CRAFT = [/\binference\b/i, /\bpruning\b/i, /\bquantiz/i, /\bsparsity\b/i, /\bpre-?train/i, /\bfine-?tun/i, /\balignment\b/i, /\bdialog/i, /\bconversation/i, /\bcod(?:e|ing)\b/i, /\blong[- ]context\b/i, /\bjailbreak/i, /\bgenerat/i, /\binstruction/i, /\bchat/i, /\bresponses?\b/i];
+const LLM_CRAFT = [
+  /\binference\b/i, /\bpruning\b/i, /\bquantiz/i, /\bsparsity\b/i, /\bpre-?train/i, /\bfine-?tun/i, /\balignment\b/i, /\bdialog/i,
+  /\bconversation/i, /\bcod(?:e|ing)\b/i, /\blong[- ]context\b/i, /\bjailbreak/i, /\bgenerat/i, /\binstruction/i, /\bchat/i, /\bresponses?\b/i,
+];
 
 export const KEYWORD_RULES: readonly KeywordRule[] = [
   { tag: 'Multimodal', any: [...MULTIMODAL_MODEL, /\baudio-visual\b/i, /\bcross-modal/i, /\bimage-text\b/i, /\bvisual (?:question|reasoning|understanding|instruction|grounding)/i, /\bvideo[- ](?:LLM|language|understanding|question)/i, /\bany-to-any\b/i, /\btext-to-(?:image|video|speech|audio|3D)\b/i], min: 1 },

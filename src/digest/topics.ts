@@ -26,10 +26,10 @@ function score(rules: readonly RegExp[], title: string, summary: string): number
   return total;
 }
 
+const WIDE = new Map(KEYWORD_RULES.map((rule) => [rule, [...rule.any, ...(rule.wide ?? [])]]));
 // One case-blind pattern per rule that matches wherever any of its phrases could: most rules are
 // ruled out by it in one test instead of one per phrase.
-const ROUGH = new Map(KEYWORD_RULES.map((rule) => [rule, new RegExp([...rule.any, ...(rule.wide ?? [])].map((r) => r.source).join('|'), 'i')]));
-const WIDE = new Map(KEYWORD_RULES.map((rule) => [rule, [...rule.any, ...(rule.wide ?? [])]]));
+const ROUGH = new Map(KEYWORD_RULES.map((rule) => [rule, new RegExp((WIDE.get(rule) ?? []).map((r) => r.source).join('|'), 'i')]));
 
 function matches(rule: KeywordRule, paper: PaperText, text: string, wide: boolean, least: number): boolean {
   const { title, summary } = paper;

@@ -7,7 +7,8 @@ import { has } from '../helpers/peers.ts';
 import { SITE, tempSite } from '../helpers/site.ts';
 
 // A day without papers: the empty fixture (2031-01-21) between two issues, and again as the newest day.
-const emptyOn = (date: string) => readFileSync(fixture('digests', 'empty.md'), 'utf8').replace(/Papers for \d{4}-\d{2}-\d{2}/, `Papers for ${date}`);
+const emptyOn = (date: string) =>
+  readFileSync(fixture('digests', 'empty.md'), 'utf8').replace(/Papers for \d{4}-\d{2}-\d{2}/, `Papers for ${date}`);
 const site = await tempSite({
   '2031-01-05.md': readFileSync(fixture('digests', 'four-columns.md'), 'utf8'),
   '2031-01-21.md': emptyOn('2031-01-21'),
@@ -45,7 +46,8 @@ describe('a day without papers', () => {
     const home = parseDocument(await site.read('index.html'));
     const section = (name: string) => DomUtils.findOne((e) => e.name === 'section' && e.attribs.class === name, home.children);
     const recent = section('issues');
-    const listed = DomUtils.findAll((e) => e.name === 'li', recent ? [recent] : []).map((li) => DomUtils.findOne((e) => e.name === 'a', [li])?.attribs.href);
+    const items = DomUtils.findAll((e) => e.name === 'li', recent ? [recent] : []);
+    const listed = items.map((li) => DomUtils.findOne((e) => e.name === 'a', [li])?.attribs.href);
     expect(listed).toEqual(WITH_PAPERS);
     const text = DomUtils.textContent(home).replace(/\s+/g, ' ');
     expect(text.match(/No papers on/g)).toHaveLength(1);
@@ -72,7 +74,8 @@ describe.runIf(has('python3-feedparser'))('days without papers in the feed archi
   const digestOf = (day: number) => {
     const id = `3001.${String(day).padStart(5, '0')}`;
     if (day % 7 === 0) return emptyOn(dateOf(day));
-    return `## Papers for ${dateOf(day)}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n| [Paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee | A summary. | ['Robotics'] | N/A | N/A |\n`;
+    const header = '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|';
+    return `## Papers for ${dateOf(day)}\n\n${header}\n| [Paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee | A summary. | ['Robotics'] | N/A | N/A |\n`;
   };
   const days = Array.from({ length: 70 }, (_, i) => i + 1);
   const many = await tempSite(Object.fromEntries(days.map((day) => [`${dateOf(day)}.md`, digestOf(day)])));
