@@ -223,7 +223,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       allowReservedAddresses: config.allowReservedAddresses,
       now,
     }),
-    jobs: (signal) => ({ config, builder, ledger: ledger(), dispatch: () => dispatchContext(), log, signal, now }),
+    jobs: (signal) => ({ config, builder, ledger: ledger(), dispatch: (through) => dispatchContext(through), log, signal, now }),
     async close() {
       await Promise.all(opened.transports.map((t) => t.close()));
       opened.db?.close();

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { DispatchContext } from '../deliver/index.ts';
+import type { DispatchContext, Transport } from '../deliver/index.ts';
 import type { IssueLedger } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
 import type { Builder } from '../site/index.ts';
@@ -9,8 +9,8 @@ export interface PublishContext {
   config: Config;
   builder: Builder;
   ledger: IssueLedger;
-  /** What a dispatch works with (a fresh object each time, over the same database and transport). */
-  dispatch: () => DispatchContext;
+  /** What a dispatch works with (a fresh object each time, over the same database, through the transport, or another handed in). */
+  dispatch: (transport?: Transport) => DispatchContext;
   log: Logger;
   /** Aborted when the process is asked to stop: no new work is taken. */
   signal: AbortSignal;

@@ -1,0 +1,108 @@
+import type { Config } from './config.ts';
+import { complaintRate, complaintWarning, type ComplaintRate } from './deliverability/index.ts';
+import { findDigests } from './digest/index.ts';
+import { commandHint } from './hints.ts';
+import type { IssueLedger, Publication, Refusals, Round, Rounds } from './ledger/index.ts';
+import { nextRun } from './schedule.ts';
+import type { SubscriberStatus, SubscriberStore } from './subscribers/index.ts';
+
+/** The share of a round's deliveries the relay refused (left queued, counted against nobody), and why. */
+export interface RelayRefusals {
+  refused: number;
+  /** The deliveries the relay answered: taken, refused, or left in doubt. */
+  of: number;
+  /** The refused share, from 0 to 1. */
+  share: number;
+  reasons: Refusals[];
+}
+
+/** What `paperboy status --json` prints and `GET /api/v1/status` answers. */
+export interface Status {
+  lastPublication: Publication | null;
+  nextPublication: string | null;
+  nextWeekly: string | null;
+  timeZone: string;
+  subscribers: Record<SubscriberStatus, number>;
+  last30Days: {
+    confirmationsSent: number;
+    confirmed: number;
+    unsubscribed: number;
+    hardBounces: number;
+    softBounces: number;
+    markedBounced: number;
+    complaints: number;
+  };
+  complaints: ComplaintRate;
+  lastDispatch: Round | null;
+  relayRefusals: RelayRefusals | null;
+  dispatchRunning: { pid: number; host: string; since: string } | null;
+  /** What needs the operator, one sentence each. */
+  attention: string[];
+}
+
+/** What the status is read from. */
+export interface StatusParts {
+  config: Pick<Config, 'digestsDir' | 'invocation' | 'schedule' | 'weeklySchedule' | 'timeZone'>;
+  store: SubscriberStore;
+  ledger: IssueLedger;
+  now: () => Date;
+}
+
+function relayRefusals(rounds: Rounds, round: Round): RelayRefusals | null {
+  const reasons = rounds.refusals(round.issue, round.round);
+  if (reasons.length === 0) return null;
+  const refused = reasons.reduce((sum, r) => sum + r.count, 0);
+  // Of the deliveries the relay was offered and answered: those it took, refused or left in doubt.
+  const tally = rounds.tally(round.issue, round.round);
+  const of = tally.sent + tally.failed + tally.doubt + refused;
+  return { refused, of, share: of > 0 ? refused / of : 0, reasons };
+}
+
+/** Publications, schedule, subscribers, the last dispatch, and anything stuck: the one reading of the program's state. */
+export async function readStatus({ config, store, ledger, now }: StatusParts): Promise<Status> {
+  const subscribers = store.counts();
+  const events = store.eventCounts(new Date(now().getTime() - 30 * 86_400_000).toISOString());
+  const last30Days = {
+    confirmationsSent: events['confirmation-sent'] ?? 0,
+    confirmed: events.confirmed ?? 0,
+    unsubscribed: events.unsubscribed ?? 0,
+    hardBounces: events['hard-bounce'] ?? 0,
+    softBounces: events['soft-bounce'] ?? 0,
+    markedBounced: events.bounced ?? 0,
+    complaints: events.complaint ?? 0,
+  };
+  // Spam complaints against the messages of the last ten dispatches.
+  const complaints = complaintRate(ledger.rounds.recent(10), (since) => store.eventCounts(since).complaint ?? 0);
+  const newest = (await findDigests(config.digestsDir).catch(() => [])).at(-1);
+  const last = ledger.publications.last();
+  const round = ledger.rounds.lastRound();
+  const lock = ledger.holder('dispatch');
+  const stuck: string[] = [];
+  const name = (r: { issue: string; round: number }) => `${r.issue}${r.round > 0 ? ` (round ${r.round})` : ''}`;
+  for (const r of ledger.rounds.unfinished()) {
+    const queued = ledger.rounds.tally(r.issue, r.round).queued;
+    const running = r.status === 'running' && lock !== undefined && !lock.gone;
+    const why = r.note ? ` (${r.note})` : '';
+    if (!running) stuck.push(`the dispatch of ${name(r)} stopped with ${queued} queued${why}: ${commandHint(config.invocation, `dispatch --date ${r.issue}`)} resumes it`);
+  }
+  if (lock?.gone) stuck.push(`the dispatch lock is held by process ${lock.pid} on ${lock.host}, which is gone (since ${lock.heartbeatAt}): the next dispatch takes it over and resumes`);
+  for (const d of ledger.rounds.inDoubt()) {
+    stuck.push(`${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`);
+  }
+  const complaintNote = complaintWarning(complaints, config.invocation);
+  if (complaintNote !== undefined) stuck.push(complaintNote);
+  if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date))) stuck.push(`the newest digest, ${newest.date}, is not published yet`);
+  return {
+    lastPublication: last ?? null,
+    nextPublication: nextRun(config.schedule, config.timeZone)?.toISOString() ?? null,
+    nextWeekly: nextRun(config.weeklySchedule, config.timeZone)?.toISOString() ?? null,
+    timeZone: config.timeZone,
+    subscribers,
+    last30Days,
+    complaints,
+    lastDispatch: round ?? null,
+    relayRefusals: round ? relayRefusals(ledger.rounds, round) : null,
+    dispatchRunning: lock && !lock.gone ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
+    attention: stuck,
+  };
+}
