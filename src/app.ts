@@ -14,6 +14,8 @@ import { createBuilder, type Builder } from './site/index.ts';
 import type { PublishContext } from './publish/index.ts';
 import { loadSecret, SubscriberStore, Suppressions, type PrivacyContext, type SubscriptionContext } from './subscribers/index.ts';
 import type { WebContext } from './web/index.ts';
+import type { ApiContext } from './api/index.ts';
+import { readStatus } from './status.ts';
 
 /** The project's folder: the templates are found from here (src/ or dist/ sit in it). */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -157,6 +159,19 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     // the receiver sets aside, in the data folder, the messages it could not act on.
     forgetMail: async (email) => (await removeMessagesTo(outboxDir, email)) + (await forgetSetAside(config.dataDir, email)),
   }));
+  const jobs = (signal: AbortSignal): PublishContext => ({ config, builder, ledger: ledger(), dispatch: (through) => dispatchContext(through), log, signal, now });
+  const api = (token: string): ApiContext => ({
+    token,
+    rate: 120,
+    subscriptions: subscriptions(),
+    suppressions: suppressions(),
+    privacy: privacy(),
+    ledger: ledger(),
+    status: () => readStatus({ config, store: store(), ledger: ledger(), now }),
+    dispatching: jobs,
+    outbox,
+    log,
+  });
   const dispatchContext = (through = transport()): DispatchContext => ({
     ledger: ledger(),
     store: store(),
@@ -222,8 +237,9 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       trustProxy: config.trustProxy,
       allowReservedAddresses: config.allowReservedAddresses,
       now,
+      api: config.adminToken === undefined ? undefined : api(config.adminToken),
     }),
-    jobs: (signal) => ({ config, builder, ledger: ledger(), dispatch: (through) => dispatchContext(through), log, signal, now }),
+    jobs,
     async close() {
       await Promise.all(opened.transports.map((t) => t.close()));
       opened.db?.close();

@@ -77,6 +77,7 @@ const schema = z.object({
   PAPERBOY_TRUST_PROXY: trustProxy.optional(),
   PAPERBOY_ALLOW_RESERVED_ADDRESSES: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
   PAPERBOY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PAPERBOY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces').optional(),
   PAPERBOY_TEMPLATES_DIR: z.string().min(1).optional(),
   PAPERBOY_FROM: z
     .string()
@@ -179,6 +180,8 @@ export interface Config {
   readonly allowReservedAddresses: boolean;
   /** The bearer token `/metrics` asks for; without one, `/metrics` is off. */
   readonly metricsToken: string | undefined;
+  /** The bearer token of the admin API under /api/v1 (without one, the API is off). */
+  readonly adminToken: string | undefined;
   /** The templates folder: PAPERBOY_TEMPLATES_DIR, else the project's own (undefined here). */
   readonly templatesDir: string | undefined;
   /** How the user runs paperboy here, for the commands messages suggest: `paperboy` when on PATH, else `npm run paperboy --`. */
@@ -223,7 +226,7 @@ export interface Config {
 }
 
 // Their values may hold passwords, so messages never repeat them.
-const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET', 'PAPERBOY_METRICS_TOKEN']);
+const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET', 'PAPERBOY_METRICS_TOKEN', 'PAPERBOY_ADMIN_TOKEN']);
 
 // How many single-character edits turn one name into the other.
 function distance(a: string, b: string): number {
@@ -297,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     trustProxy: trustProxyOf(s.PAPERBOY_TRUST_PROXY),
     allowReservedAddresses: ['true', '1', 'yes'].includes(s.PAPERBOY_ALLOW_RESERVED_ADDRESSES ?? 'false'),
     metricsToken: s.PAPERBOY_METRICS_TOKEN,
+    adminToken: s.PAPERBOY_ADMIN_TOKEN,
     templatesDir: s.PAPERBOY_TEMPLATES_DIR === undefined ? undefined : resolve(cwd, s.PAPERBOY_TEMPLATES_DIR),
     invocation,
     warnings: Object.freeze(unknownSettings(Object.keys(merged))),

@@ -177,6 +177,14 @@ export class SubscriberStore {
     for (const row of rows) yield fromRow(row);
   }
 
+  /** Up to `limit` subscribers after the id `after`, by id, optionally of one status: a page of the list. */
+  page(after: number, limit: number, status?: SubscriberStatus): Subscriber[] {
+    const rows = status
+      ? this.#db.prepare<[number, string, number], Row>('SELECT * FROM subscribers WHERE id > ? AND status = ? ORDER BY id LIMIT ?').all(after, status, limit)
+      : this.#db.prepare<[number, number], Row>('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?').all(after, limit);
+    return rows.map(fromRow);
+  }
+
   /** How many subscribers, optionally of one status. */
   count(status?: SubscriberStatus): number {
     const row = status

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { ApiContext } from '../api/index.ts';
 import type { DigestLibrary } from '../digest/index.ts';
 import type { TrustProxy } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -30,6 +31,8 @@ export interface WebContext {
   log?: Logger;
   /** The proxies whose X-Forwarded-For names the client, for the per-client limits (off without it). */
   trustProxy?: TrustProxy;
+  /** The admin API under /api/v1, when an admin token is set (off without it). */
+  api?: ApiContext | undefined;
   /** Whether the subscribe form takes addresses at `localhost`, `.test` and the other reserved names. */
   allowReservedAddresses?: boolean;
   /** The clock: links expire, and form tokens turn, by it. */

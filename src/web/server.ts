@@ -1,6 +1,7 @@
 import formBody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
+import { adminApi } from '../api/index.ts';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { TrustProxy } from '../config.ts';
 import { DatabaseBusyError, isBusy } from '../db/index.ts';
@@ -96,5 +97,6 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
   linkRoutes(app, ctx);
   staticRoutes(app, ctx, files);
   operationRoutes(app, ctx);
+  if (ctx.api) await app.register(adminApi(ctx.api), { prefix: '/api/v1' });
   return app;
 }

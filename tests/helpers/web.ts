@@ -34,10 +34,14 @@ export interface TestWeb {
   close(): Promise<void>;
 }
 
-/** What a test web may differ in: the limit on subscribing, the metrics token, the clock. */
+/** What a test web may differ in: the limit on subscribing, the metrics and admin tokens, the clock. */
 export interface WebOptions {
   subscribeRate?: number;
   metricsToken?: string;
+  /** Turns the admin API on, with this token. */
+  adminToken?: string;
+  /** The admin API's requests a minute per client. */
+  adminRate?: number;
   now?: () => Date;
 }
 
@@ -72,10 +76,13 @@ export async function startWeb(options: WebOptions = {}): Promise<TestWeb> {
       PAPERBOY_SECRET: SECRET,
       PAPERBOY_DATA_DIR: dataDir,
       ...(options.metricsToken === undefined ? {} : { PAPERBOY_METRICS_TOKEN: options.metricsToken }),
+      ...(options.adminToken === undefined ? {} : { PAPERBOY_ADMIN_TOKEN: options.adminToken }),
     };
     // A server's database never blocks on another process's lock (see src/app.ts).
     const app = openApp(loadConfig(settings, base), { busyTimeoutMs: 0, ...(options.now ? { now: options.now } : {}) });
-    const ctx: WebContext = { ...app.web(), subscribeRate: options.subscribeRate ?? 1000 };
+    const web = app.web();
+    const api = web.api && { ...web.api, rate: options.adminRate ?? 1000 };
+    const ctx: WebContext = { ...web, subscribeRate: options.subscribeRate ?? 1000, api };
     const server = await createServer(ctx);
     try {
       await server.listen({ port, host: app.config.host });

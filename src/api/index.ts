@@ -1,0 +1,2 @@
+export { adminApi, API_BODY_LIMIT } from './plugin.ts';
+export type { ApiContext } from './context.ts';

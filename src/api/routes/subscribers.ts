@@ -1,0 +1,130 @@
+import type { FastifyInstance } from 'fastify';
+import { addressProblem, eraseSubscriber, requestSubscription, suppressedMessage, SubscriberError, type Cadence, type Subscriber, type SubscriberStatus } from '../../subscribers/index.ts';
+import type { ApiContext } from '../context.ts';
+import { sendError } from '../_errors.ts';
+import { readCursor, writeCursor } from '../_cursor.ts';
+import { addedSubscriber, errorSchema, newSubscriber, subscriberChange, subscriberId, subscriberPage, subscriberQuery } from '../schemas.ts';
+
+const tags = ['subscribers'];
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, { $ref: `${errorSchema.$id}#` }]));
+
+/** A subscriber as the API shows them: everything but the key their tokens are signed with. */
+function shown(s: Subscriber) {
+  return {
+    id: s.id,
+    email: s.email,
+    name: s.name,
+    status: s.status,
+    topics: s.topics,
+    cadence: s.cadence,
+    source: s.source,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    confirmedAt: s.confirmedAt,
+    unsubscribedAt: s.unsubscribedAt,
+    leftAt: s.leftAt,
+    hardBounces: s.hardBounces,
+    softBounces: s.softBounces,
+  };
+}
+
+const notFound = (id: number) => `subscriber ${id}: there is no such subscriber`;
+
+/** The list: pages of it, adding (double opt-in unless vouched for), reading, changing, removing and erasing one subscriber. */
+export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
+  const { store } = ctx.subscriptions;
+
+  api.get<{ Querystring: { status?: SubscriberStatus; cursor?: string; limit: number } }>(
+    '/subscribers',
+    { schema: { tags, summary: 'A page of subscribers, by id', querystring: subscriberQuery, response: { 200: subscriberPage, ...errors(400, 401, 429) } } },
+    async (request, reply) => {
+      const { status, cursor, limit } = request.query;
+      const after = cursor === undefined ? 0 : readCursor(cursor, 'subscribers');
+      if (after === undefined) return sendError(reply, 400, 'query.cursor: is not a cursor of this list', 'query.cursor');
+      const items = store.page(Number(after), limit, status);
+      const last = items.at(-1);
+      return { items: items.map(shown), next: items.length === limit && last ? writeCursor('subscribers', String(last.id)) : null };
+    },
+  );
+
+  api.post<{ Body: { email: string; name?: string; topics?: string[]; cadence?: Cadence; confirmed: boolean } }>(
+    '/subscribers',
+    { schema: { tags, summary: 'Adds a subscriber: pending, sent a confirmation, unless `confirmed`', body: newSubscriber, response: { 201: addedSubscriber, ...errors(400, 401, 409, 429, 502) } } },
+    async (request, reply) => {
+      const { name, topics = [], cadence = 'daily', confirmed } = request.body;
+      const email = request.body.email.trim();
+      const problem = addressProblem(email);
+      if (problem) return sendError(reply, 400, `body.email: the address ${problem}`, 'body.email');
+      const existing = store.find(email);
+      if (existing) return sendError(reply, 409, `${existing.email}: already on the list as subscriber ${existing.id} (${existing.status})`, 'body.email');
+      if (confirmed) {
+        // Only its owner can bring back an address that complained or was erased.
+        if (ctx.suppressions.reason(email) !== undefined) return sendError(reply, 409, suppressedMessage(email), 'body.email');
+        const { subscriber } = await store.write(() => store.add({ email, name, topics, cadence, status: 'confirmed', source: 'api' }));
+        return reply.code(201).send({ subscriber: shown(subscriber), confirmation: 'not needed' });
+      }
+      await store.write(() => store.add({ email, name, topics, cadence, source: 'api' }));
+      let outcome;
+      try {
+        outcome = await requestSubscription(ctx.subscriptions, { email, topics, cadence, source: 'api' });
+      } catch (error) {
+        if (error instanceof SubscriberError) return sendError(reply, 400, `body.email: ${error.message}`, 'body.email');
+        ctx.log.warn('confirmation not sent', { route: '/api/v1/subscribers', reason: (error as Error).message });
+        return sendError(reply, 502, 'the subscriber was added, pending, but the confirmation could not be sent: see the log');
+      }
+      const subscriber = store.find(email) as Subscriber;
+      return reply.code(201).send({ subscriber: shown(subscriber), confirmation: outcome === 'limit reached' ? 'limit reached' : 'sent' });
+    },
+  );
+
+  api.get<{ Params: { id: number } }>(
+    '/subscribers/:id',
+    { schema: { tags, summary: 'One subscriber', params: subscriberId, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 401, 404, 429) } } },
+    async (request, reply) => {
+      const subscriber = store.get(request.params.id);
+      return subscriber ? shown(subscriber) : sendError(reply, 404, notFound(request.params.id));
+    },
+  );
+
+  api.patch<{ Params: { id: number }; Body: { topics?: string[]; cadence?: Cadence } }>(
+    '/subscribers/:id',
+    { schema: { tags, summary: "Changes a subscriber's topics or cadence", params: subscriberId, body: subscriberChange, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 401, 404, 429) } } },
+    async (request, reply) => {
+      const { id } = request.params;
+      const subscriber = store.get(id);
+      if (!subscriber) return sendError(reply, 404, notFound(id));
+      const { topics = subscriber.topics, cadence = subscriber.cadence } = request.body;
+      await store.write(() => store.setPreferences(id, topics, cadence));
+      return shown(store.get(id) as Subscriber);
+    },
+  );
+
+  api.delete<{ Params: { id: number } }>(
+    '/subscribers/:id',
+    { schema: { tags, summary: 'Removes a subscriber and their history (as `subscribers remove`)', params: subscriberId, response: { 204: { type: 'null' }, ...errors(400, 401, 404, 429) } } },
+    async (request, reply) => {
+      const subscriber = store.get(request.params.id);
+      if (!subscriber) return sendError(reply, 404, notFound(request.params.id));
+      await store.write(() => store.remove(subscriber.email));
+      return reply.code(204).send();
+    },
+  );
+
+  api.post<{ Params: { id: number } }>(
+    '/subscribers/:id/erase',
+    {
+      schema: {
+        tags,
+        summary: 'Erases a subscriber: the address leaves every table; only a keyed hash stays, so nothing but its owner brings it back',
+        params: subscriberId,
+        response: { 204: { type: 'null' }, ...errors(400, 401, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const subscriber = store.get(request.params.id);
+      if (!subscriber) return sendError(reply, 404, notFound(request.params.id));
+      await eraseSubscriber(ctx.privacy, subscriber.email);
+      return reply.code(204).send();
+    },
+  );
+}
