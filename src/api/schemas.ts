@@ -19,6 +19,11 @@ export const errorSchema = {
   },
 } as const;
 
+/** The error answers of a route: those it names, and those of every route (token, rate, server). */
+export function errorResponses(...codes: number[]): Record<number, { $ref: string }> {
+  return Object.fromEntries([...new Set([...codes, 401, 429, 500, 503])].sort().map((code) => [code, { $ref: `${errorSchema.$id}#` }]));
+}
+
 const STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced'] as const;
 const CADENCES = ['daily', 'weekly'] as const;
 const topics = { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 }, description: 'the topics wanted; none means everything' } as const;

@@ -38,6 +38,8 @@ function proxyTrust(setting: TrustProxy | undefined): false | string[] | ((addre
 export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
+    // A field a schema does not know is refused, never dropped in silence (the admin API's schemas).
+    ajv: { customOptions: { removeAdditional: false } },
     loggerInstance: frameworkLogger(ctx.log ?? silentLogger),
     // One line per event worth telling, not two per request.
     logController: new RequestLog(),

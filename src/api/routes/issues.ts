@@ -4,9 +4,8 @@ import { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand } from '..
 import type { ApiContext } from '../context.ts';
 import { readCursor, writeCursor } from '../_cursor.ts';
 import { sendError } from '../_errors.ts';
-import { dispatchNotStarted, dispatchRequest, dispatchStarted, errorSchema, issuePage, issueQuery, statusSchema } from '../schemas.ts';
+import { dispatchNotStarted, dispatchRequest, dispatchStarted, issuePage, issueQuery, statusSchema , errorResponses as errors } from '../schemas.ts';
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, { $ref: `${errorSchema.$id}#` }]));
 
 const RUNNING = 'a dispatch is already running: wait for it to finish (GET /api/v1/status says when)';
 
@@ -26,11 +25,11 @@ function notMailed(issue: string, outcome: Exclude<ByHand, { kind: 'dispatched' 
 
 /** The state (`status --json`), the issues with their outcomes, and a dispatch run in the background. */
 export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
-  api.get('/status', { schema: { tags: ['status'], summary: 'What `paperboy status --json` says', response: { 200: statusSchema, ...errors(401, 429) } } }, () => ctx.status());
+  api.get('/status', { schema: { tags: ['status'], summary: 'What `paperboy status --json` says', response: { 200: statusSchema, ...errors() } } }, () => ctx.status());
 
   api.get<{ Querystring: { cursor?: string; limit: number } }>(
     '/issues',
-    { schema: { tags: ['issues'], summary: 'The issues, newest first, with their deliveries and what their readers did after', querystring: issueQuery, response: { 200: issuePage, ...errors(400, 401, 429) } } },
+    { schema: { tags: ['issues'], summary: 'The issues, newest first, with their deliveries and what their readers did after', querystring: issueQuery, response: { 200: issuePage, ...errors(400) } } },
     async (request, reply) => {
       const { cursor, limit } = request.query;
       const before = cursor === undefined ? '' : readCursor(cursor, 'issues');
@@ -56,7 +55,7 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
         tags: ['issues'],
         summary: 'Mails an issue (the newest by default) in the background, by the rule the schedule follows; a dry run writes it to out/outbox/',
         body: dispatchRequest,
-        response: { 200: dispatchNotStarted, 202: dispatchStarted, ...errors(400, 401, 404, 409, 429) },
+        response: { 200: dispatchNotStarted, 202: dispatchStarted, ...errors(400, 404, 409, 413, 415) },
       },
       // A request without a body asks for the defaults.
       preValidation: async (request) => {

@@ -3,10 +3,9 @@ import { addressProblem, eraseSubscriber, requestSubscription, suppressedMessage
 import type { ApiContext } from '../context.ts';
 import { sendError } from '../_errors.ts';
 import { readCursor, writeCursor } from '../_cursor.ts';
-import { addedSubscriber, errorSchema, newSubscriber, subscriberChange, subscriberId, subscriberPage, subscriberQuery } from '../schemas.ts';
+import { addedSubscriber, newSubscriber, subscriberChange, subscriberId, subscriberPage, subscriberQuery , errorResponses as errors } from '../schemas.ts';
 
 const tags = ['subscribers'];
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, { $ref: `${errorSchema.$id}#` }]));
 
 /** A subscriber as the API shows them: everything but the key their tokens are signed with. */
 function shown(s: Subscriber) {
@@ -36,7 +35,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.get<{ Querystring: { status?: SubscriberStatus; cursor?: string; limit: number } }>(
     '/subscribers',
-    { schema: { tags, summary: 'A page of subscribers, by id', querystring: subscriberQuery, response: { 200: subscriberPage, ...errors(400, 401, 429) } } },
+    { schema: { tags, summary: 'A page of subscribers, by id', querystring: subscriberQuery, response: { 200: subscriberPage, ...errors(400) } } },
     async (request, reply) => {
       const { status, cursor, limit } = request.query;
       const after = cursor === undefined ? 0 : readCursor(cursor, 'subscribers');
@@ -49,7 +48,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.post<{ Body: { email: string; name?: string; topics?: string[]; cadence?: Cadence; confirmed: boolean } }>(
     '/subscribers',
-    { schema: { tags, summary: 'Adds a subscriber: pending, sent a confirmation, unless `confirmed`', body: newSubscriber, response: { 201: addedSubscriber, ...errors(400, 401, 409, 429, 502) } } },
+    { schema: { tags, summary: 'Adds a subscriber: pending, sent a confirmation, unless `confirmed`', body: newSubscriber, response: { 201: addedSubscriber, ...errors(400, 409, 413, 415, 502) } } },
     async (request, reply) => {
       const { name, topics = [], cadence = 'daily', confirmed } = request.body;
       const email = request.body.email.trim();
@@ -79,7 +78,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.get<{ Params: { id: number } }>(
     '/subscribers/:id',
-    { schema: { tags, summary: 'One subscriber', params: subscriberId, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 401, 404, 429) } } },
+    { schema: { tags, summary: 'One subscriber', params: subscriberId, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 404) } } },
     async (request, reply) => {
       const subscriber = store.get(request.params.id);
       return subscriber ? shown(subscriber) : sendError(reply, 404, notFound(request.params.id));
@@ -88,7 +87,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.patch<{ Params: { id: number }; Body: { topics?: string[]; cadence?: Cadence } }>(
     '/subscribers/:id',
-    { schema: { tags, summary: "Changes a subscriber's topics or cadence", params: subscriberId, body: subscriberChange, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 401, 404, 429) } } },
+    { schema: { tags, summary: "Changes a subscriber's topics or cadence", params: subscriberId, body: subscriberChange, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 404, 413, 415) } } },
     async (request, reply) => {
       const { id } = request.params;
       const subscriber = store.get(id);
@@ -101,7 +100,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.delete<{ Params: { id: number } }>(
     '/subscribers/:id',
-    { schema: { tags, summary: 'Removes a subscriber and their history (as `subscribers remove`)', params: subscriberId, response: { 204: { type: 'null' }, ...errors(400, 401, 404, 429) } } },
+    { schema: { tags, summary: 'Removes a subscriber and their history (as `subscribers remove`)', params: subscriberId, response: { 204: { type: 'null' }, ...errors(400, 404) } } },
     async (request, reply) => {
       const subscriber = store.get(request.params.id);
       if (!subscriber) return sendError(reply, 404, notFound(request.params.id));
@@ -117,7 +116,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
         tags,
         summary: 'Erases a subscriber: the address leaves every table; only a keyed hash stays, so nothing but its owner brings it back',
         params: subscriberId,
-        response: { 204: { type: 'null' }, ...errors(400, 401, 404, 429) },
+        response: { 204: { type: 'null' }, ...errors(400, 404) },
       },
     },
     async (request, reply) => {
