@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
+import { createLogger } from '../../src/log.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { startWeb, type TestWeb } from '../helpers/web.ts';
 
@@ -370,8 +371,9 @@ describe('the admin API', () => {
 });
 
 describe('the admin API rate', () => {
-  it('limits each client to its requests a minute, wrong tokens included, with a JSON 429', async () => {
-    const web = await startWeb({ adminToken: TOKEN, adminRate: 3 });
+  it('limits each client to its requests a minute, wrong tokens included, with a JSON 429; the token is never logged', async () => {
+    const lines: string[] = [];
+    const web = await startWeb({ adminToken: TOKEN, adminRate: 3, log: createLogger('debug', (line) => lines.push(line)) });
     try {
       expect((await call(web, 'GET', '/status')).status).toBe(200);
       expect((await call(web, 'GET', '/status', { token: 'wrong' })).status).toBe(401);
@@ -386,5 +388,7 @@ describe('the admin API rate', () => {
     } finally {
       await web.close();
     }
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => line.includes(TOKEN))).toEqual([]);
   });
 });

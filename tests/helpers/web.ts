@@ -8,6 +8,7 @@ import { simpleParser } from 'mailparser';
 import { openApp, type App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
+import type { Logger } from '../../src/log.ts';
 import { signToken, type SubscriberStore, type TokenPurpose } from '../../src/subscribers/index.ts';
 import { createServer, type WebContext } from '../../src/web/index.ts';
 import { SECRET } from './dispatch.ts';
@@ -42,6 +43,8 @@ export interface WebOptions {
   adminToken?: string;
   /** The admin API's requests a minute per client. */
   adminRate?: number;
+  /** Where the program's log goes (nowhere by default). */
+  log?: Logger;
   now?: () => Date;
 }
 
@@ -79,7 +82,7 @@ export async function startWeb(options: WebOptions = {}): Promise<TestWeb> {
       ...(options.adminToken === undefined ? {} : { PAPERBOY_ADMIN_TOKEN: options.adminToken }),
     };
     // A server's database never blocks on another process's lock (see src/app.ts).
-    const app = openApp(loadConfig(settings, base), { busyTimeoutMs: 0, ...(options.now ? { now: options.now } : {}) });
+    const app = openApp(loadConfig(settings, base), { busyTimeoutMs: 0, ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
     const web = app.web();
     const api = web.api && { ...web.api, rate: options.adminRate ?? 1000 };
     const ctx: WebContext = { ...web, subscribeRate: options.subscribeRate ?? 1000, api };
