@@ -16,7 +16,8 @@ const NAMES: Record<number, string> = {
 /** Answers an error as JSON: the status, its name, what was wrong, and the field when one was. */
 export function sendError(reply: FastifyReply, statusCode: number, message: string, field?: string): FastifyReply {
   const error = NAMES[statusCode] ?? (statusCode < 500 ? 'Bad Request' : 'Internal Server Error');
-  return reply.code(statusCode).type('application/json; charset=utf-8').send({ statusCode, error, message, ...(field === undefined ? {} : { field }) });
+  const body = { statusCode, error, message, ...(field === undefined ? {} : { field }) };
+  return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }
 
 const PLACES: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'headers' };
@@ -29,7 +30,9 @@ export function describeInvalid(error: FastifyError): { field: string; message: 
   const params = first.params as { additionalProperty?: string; missingProperty?: string };
   const path = first.instancePath.split('/').filter((p) => p !== '').join('.');
   const at = (name: string) => [place, path, name].filter((p) => p !== '').join('.');
-  if (first.keyword === 'additionalProperties' && params.additionalProperty) return { field: at(params.additionalProperty), message: `${at(params.additionalProperty)}: is not a field this takes` };
+  if (first.keyword === 'additionalProperties' && params.additionalProperty) {
+    return { field: at(params.additionalProperty), message: `${at(params.additionalProperty)}: is not a field this takes` };
+  }
   if (first.keyword === 'required' && params.missingProperty) return { field: at(params.missingProperty), message: `${at(params.missingProperty)}: is required` };
   const field = at('');
   return { field, message: `${field}: ${first.message ?? 'is not valid'}` };

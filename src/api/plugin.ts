@@ -4,8 +4,8 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { DatabaseBusyError, isBusy } from '../db/index.ts';
 import type { ApiContext } from './context.ts';
 import { describeInvalid, sendError } from './_errors.ts';
-import { issueRoutes } from './routes/issues.ts';
-import { subscriberRoutes } from './routes/subscribers.ts';
+import { issueRoutes } from './issues.ts';
+import { subscriberRoutes } from './subscribers.ts';
 import { errorSchema, issueSchema, subscriberSchema } from './schemas.ts';
 
 /** The largest request body the API takes: a subscriber with fifty topics is far smaller. */

@@ -1,9 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { addressProblem, eraseSubscriber, requestSubscription, suppressedMessage, SubscriberError, type Cadence, type Subscriber, type SubscriberStatus } from '../../subscribers/index.ts';
-import type { ApiContext } from '../context.ts';
-import { sendError } from '../_errors.ts';
-import { readCursor, writeCursor } from '../_cursor.ts';
-import { addedSubscriber, newSubscriber, subscriberChange, subscriberId, subscriberPage, subscriberQuery , errorResponses as errors } from '../schemas.ts';
+import {
+  addressProblem,
+  eraseSubscriber,
+  requestSubscription,
+  suppressedMessage,
+  SubscriberError,
+  type Cadence,
+  type Subscriber,
+  type SubscriberStatus,
+} from '../subscribers/index.ts';
+import type { ApiContext } from './context.ts';
+import { sendError } from './_errors.ts';
+import { readCursor, writeCursor } from './_cursor.ts';
+import { addedSubscriber, errorResponses as errors, newSubscriber, subscriberChange, subscriberId, subscriberPage, subscriberQuery } from './schemas.ts';
 
 const tags = ['subscribers'];
 
@@ -35,7 +44,9 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.get<{ Querystring: { status?: SubscriberStatus; cursor?: string; limit: number } }>(
     '/subscribers',
-    { schema: { tags, summary: 'A page of subscribers, by id', querystring: subscriberQuery, response: { 200: subscriberPage, ...errors(400) } } },
+    {
+      schema: { tags, summary: 'A page of subscribers, by id', querystring: subscriberQuery, response: { 200: subscriberPage, ...errors(400) } },
+    },
     async (request, reply) => {
       const { status, cursor, limit } = request.query;
       const after = cursor === undefined ? 0 : readCursor(cursor, 'subscribers');
@@ -48,14 +59,23 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.post<{ Body: { email: string; name?: string; topics?: string[]; cadence?: Cadence; confirmed: boolean } }>(
     '/subscribers',
-    { schema: { tags, summary: 'Adds a subscriber: pending, sent a confirmation, unless `confirmed`', body: newSubscriber, response: { 201: addedSubscriber, ...errors(400, 409, 413, 415, 502) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Adds a subscriber: pending, sent a confirmation, unless `confirmed`',
+        body: newSubscriber,
+        response: { 201: addedSubscriber, ...errors(400, 409, 413, 415, 502) },
+      },
+    },
     async (request, reply) => {
       const { name, topics = [], cadence = 'daily', confirmed } = request.body;
       const email = request.body.email.trim();
       const problem = addressProblem(email);
       if (problem) return sendError(reply, 400, `body.email: the address ${problem}`, 'body.email');
       const existing = store.find(email);
-      if (existing) return sendError(reply, 409, `${existing.email}: already on the list as subscriber ${existing.id} (${existing.status})`, 'body.email');
+      if (existing) {
+        return sendError(reply, 409, `${existing.email}: already on the list as subscriber ${existing.id} (${existing.status})`, 'body.email');
+      }
       if (confirmed) {
         // Only its owner can bring back an address that complained or was erased.
         if (ctx.suppressions.reason(email) !== undefined) return sendError(reply, 409, suppressedMessage(email), 'body.email');
@@ -87,7 +107,15 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.patch<{ Params: { id: number }; Body: { topics?: string[]; cadence?: Cadence } }>(
     '/subscribers/:id',
-    { schema: { tags, summary: "Changes a subscriber's topics or cadence", params: subscriberId, body: subscriberChange, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 404, 413, 415) } } },
+    {
+      schema: {
+        tags,
+        summary: "Changes a subscriber's topics or cadence",
+        params: subscriberId,
+        body: subscriberChange,
+        response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 404, 413, 415) },
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const subscriber = store.get(id);
@@ -100,7 +128,14 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
 
   api.delete<{ Params: { id: number } }>(
     '/subscribers/:id',
-    { schema: { tags, summary: 'Removes a subscriber and their history (as `subscribers remove`)', params: subscriberId, response: { 204: { type: 'null' }, ...errors(400, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: 'Removes a subscriber and their history (as `subscribers remove`)',
+        params: subscriberId,
+        response: { 204: { type: 'null' }, ...errors(400, 404) },
+      },
+    },
     async (request, reply) => {
       const subscriber = store.get(request.params.id);
       if (!subscriber) return sendError(reply, 404, notFound(request.params.id));

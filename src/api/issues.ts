@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { LockedError } from '../../ledger/index.ts';
-import { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand } from '../../publish/index.ts';
-import type { ApiContext } from '../context.ts';
-import { readCursor, writeCursor } from '../_cursor.ts';
-import { sendError } from '../_errors.ts';
-import { dispatchNotStarted, dispatchRequest, dispatchStarted, issuePage, issueQuery, statusSchema , errorResponses as errors } from '../schemas.ts';
+import { LockedError } from '../ledger/index.ts';
+import { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand } from '../publish/index.ts';
+import type { ApiContext } from './context.ts';
+import { readCursor, writeCursor } from './_cursor.ts';
+import { sendError } from './_errors.ts';
+import { dispatchNotStarted, dispatchRequest, dispatchStarted, errorResponses as errors, issuePage, issueQuery, statusSchema } from './schemas.ts';
 
 
 const RUNNING = 'a dispatch is already running: wait for it to finish (GET /api/v1/status says when)';
@@ -25,11 +25,19 @@ function notMailed(issue: string, outcome: Exclude<ByHand, { kind: 'dispatched' 
 
 /** The state (`status --json`), the issues with their outcomes, and a dispatch run in the background. */
 export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
-  api.get('/status', { schema: { tags: ['status'], summary: 'What `paperboy status --json` says', response: { 200: statusSchema, ...errors() } } }, () => ctx.status());
+  const status = { tags: ['status'], summary: 'What `paperboy status --json` says', response: { 200: statusSchema, ...errors() } };
+  api.get('/status', { schema: status }, () => ctx.status());
 
   api.get<{ Querystring: { cursor?: string; limit: number } }>(
     '/issues',
-    { schema: { tags: ['issues'], summary: 'The issues, newest first, with their deliveries and what their readers did after', querystring: issueQuery, response: { 200: issuePage, ...errors(400) } } },
+    {
+      schema: {
+        tags: ['issues'],
+        summary: 'The issues, newest first, with their deliveries and what their readers did after',
+        querystring: issueQuery,
+        response: { 200: issuePage, ...errors(400) },
+      },
+    },
     async (request, reply) => {
       const { cursor, limit } = request.query;
       const before = cursor === undefined ? '' : readCursor(cursor, 'issues');
@@ -83,7 +91,8 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
       running.then(
         (outcome) => {
           const done = outcome as ByHand;
-          if (done.kind === 'dispatched') ctx.log.info('dispatched', { issue: issue.id, via: 'api', sent: done.summary.sent, stopped: done.summary.stopped ?? null });
+          if (done.kind !== 'dispatched') return;
+          ctx.log.info('dispatched', { issue: issue.id, via: 'api', sent: done.summary.sent, stopped: done.summary.stopped ?? null });
         },
         (error: unknown) => {
           if (!(error instanceof LockedError)) ctx.log.error('dispatch failed', { issue: issue.id, via: 'api', error: (error as Error).message });
