@@ -305,7 +305,7 @@ describe('the admin API', () => {
     it('counts what the readers of an issue did after it: bounces, complaints, unsubscriptions', async () => {
       const [first, second, third] = [...web.store.list('confirmed')];
       if (!first || !second || !third) throw new Error('three confirmed subscribers expected');
-      web.store.recordSoftBounce(first.id, 'mailbox full');
+      web.store.recordBounce(first.id, 'soft', 'mailbox full');
       web.store.recordEvent(second.id, 'complaint', 'reported as spam');
       web.store.setStatus(second.id, 'unsubscribed', 'complaint');
       web.store.setStatus(third.id, 'unsubscribed', 'unsubscribe link');
