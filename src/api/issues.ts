@@ -17,7 +17,7 @@ function notMailed(issue: string, outcome: Exclude<ByHand, { kind: 'dispatched' 
     case 'published':
       return { issue, outcome: 'published', message: `${issue} was published on ${outcome.publication.publishedAt} and not mailed (${outcome.publication.note})` };
     case 'empty':
-      return { issue, outcome: 'empty', message: `${issue} has no papers: it is on the web and in the feeds, and is not mailed` };
+      return { issue, outcome: 'empty', message: `${issue} has no papers: it is on the web, not in the feeds, and is not mailed` };
     case 'late':
       return { issue, outcome: 'late', message: `${issue} is ${outcome.days} days old (older than PAPERBOY_MAX_LATENESS): it is on the web, not mailed` };
   }
