@@ -6,10 +6,12 @@ import { composeNotice, createDkimSigner, fileTransport, removeMessagesTo, signi
 import { readSigningKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, type IssueLedger } from './ledger/index.ts';
-import { forgetSetAside } from './inbound/index.ts';
+import { forgetSetAside, spoolCounts } from './inbound/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { displayDate, siteUrls, templateSource, type TemplateSource } from './render/index.ts';
+import { aftermathOf } from './report/index.ts';
+import { dueTimes } from './schedule.ts';
 import { createBuilder, type Builder } from './site/index.ts';
 import type { PublishContext } from './publish/index.ts';
 import { loadSecret, SubscriberStore, Suppressions, type PrivacyContext, type SubscriptionContext } from './subscribers/index.ts';
@@ -73,6 +75,9 @@ export interface App {
   jobs(signal: AbortSignal): PublishContext;
   close(): Promise<void>;
 }
+
+// The dispatch rounds the metrics show one by one, newest last: as many as `status` weighs complaints over.
+const RECENT_ROUNDS = 10;
 
 // A value made on first use, and only then.
 function once<T>(make: () => T): () => T {
@@ -144,6 +149,17 @@ export function openApp(config: Config, options: AppOptions = {}): App {
         const last = ledger().publications.last();
         return last ? new Date(last.publishedAt) : undefined;
       },
+      recentRounds: () => {
+        const rounds = ledger().rounds.recent(RECENT_ROUNDS).reverse();
+        const after = aftermathOf(store(), rounds, now());
+        return rounds.map((r, i) => ({ issue: r.issue, round: r.round, deliveries: ledger().rounds.tally(r.issue, r.round), bounced: after[i]?.bounced ?? 0, complained: after[i]?.complained ?? 0 }));
+      },
+      unfinishedRounds: () => ledger().unfinished().map((u) => ({ issue: u.round.issue, round: u.round.round, running: u.running, queued: u.queued, progressAt: new Date(u.progressAt) })),
+      publicationDue: (() => {
+        const due = dueTimes(config.schedule, config.timeZone);
+        return () => due(now());
+      })(),
+      inboundSpool: () => spoolCounts(config.dataDir),
     }),
   );
   const health = (nextRun: () => Date | null) => () => {

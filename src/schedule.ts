@@ -70,3 +70,35 @@ export function inZone(date: Date | null, timeZone: string): string {
   const local = date.toLocaleString('sv-SE', { timeZone, hour12: false }).replace(' ', ' ');
   return `${local} ${timeZone}`;
 }
+
+// How far back `lastDue` looks: a week and a day covers any daily or weekly expression.
+const LOOK_BACK_MS = 8 * 86_400_000;
+// A zone's offset from UTC is a whole number of quarter hours, so a local minute is one of these UTC minutes.
+const QUARTERS = [0, 15, 30, 45];
+
+/**
+ * When a cron expression last came due in a time zone, at or before a time: a function that
+ * remembers what it found, so each call searches back only to the one before (a week and a day
+ * at most); null when it was not due in that time.
+ */
+export function dueTimes(expression: string, timeZone: string): (at: Date) => Date | null {
+  const fields = cron.parse(expression);
+  const seconds = [...fields.second].sort((a, b) => b - a);
+  const task = cron.createTask(expression, () => undefined, { timezone: timeZone });
+  let known: { at: number; due: number | null } | undefined;
+  return (at) => {
+    const end = Math.floor(at.getTime() / 1000) * 1000;
+    const floor = known && known.at <= end ? known.at : end - LOOK_BACK_MS;
+    for (let minute = end - (end % 60_000); minute > floor - 60_000; minute -= 60_000) {
+      const utcMinute = new Date(minute).getUTCMinutes();
+      if (!QUARTERS.some((q) => fields.minute.includes((utcMinute + q) % 60))) continue;
+      const found = seconds.map((s) => minute + s * 1000).find((t) => t <= end && t > floor && task.match(new Date(t)));
+      if (found !== undefined) {
+        known = { at: end, due: found };
+        return new Date(found);
+      }
+    }
+    known = { at: end, due: known && known.at <= end ? known.due : null };
+    return known.due === null ? null : new Date(known.due);
+  };
+}

@@ -79,9 +79,7 @@ export async function readStatus({ config, store, ledger, now }: StatusParts): P
   const lock = ledger.holder('dispatch');
   const stuck: string[] = [];
   const name = (r: { issue: string; round: number }) => `${r.issue}${r.round > 0 ? ` (round ${r.round})` : ''}`;
-  for (const r of ledger.rounds.unfinished()) {
-    const queued = ledger.rounds.tally(r.issue, r.round).queued;
-    const running = r.status === 'running' && lock !== undefined && !lock.gone;
+  for (const { round: r, running, queued } of ledger.unfinished()) {
     const why = r.note ? ` (${r.note})` : '';
     if (!running) stuck.push(`the dispatch of ${name(r)} stopped with ${queued} queued${why}: ${commandHint(config.invocation, `dispatch --date ${r.issue}`)} resumes it`);
   }

@@ -122,3 +122,20 @@ export async function openSpool(dataDir: string): Promise<Spool> {
     },
   };
 }
+
+// The names in a folder that are messages; none when the folder is not there yet.
+async function messagesIn(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir)).filter((name) => NAME.test(name)).length;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/** How many messages in a data folder's spool wait to be acted on, and how many were set aside in `failed/`, whoever took them. */
+export async function spoolCounts(dataDir: string): Promise<{ waiting: number; setAside: number }> {
+  const dir = spoolDir(dataDir);
+  const [waiting, setAside] = await Promise.all([messagesIn(dir), messagesIn(join(dir, 'failed'))]);
+  return { waiting, setAside };
+}

@@ -123,6 +123,15 @@ export class Rounds {
     return this.#db.prepare<[], RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id").all().map(toRound);
   }
 
+  /** When a round last moved: the newest change to any of its deliveries, or its start. */
+  progressAt(issue: string, round: number): string {
+    const row = this.#db
+      .prepare<[string, number], { at: string | null }>('SELECT max(updated_at) AS at FROM deliveries WHERE issue = ? AND round = ?')
+      .get(issue, round);
+    const started = this.#db.prepare<[string, number], { started_at: string }>('SELECT started_at FROM dispatches WHERE issue = ? AND round = ?').get(issue, round);
+    return [row?.at ?? '', started?.started_at ?? ''].sort().at(-1) ?? '';
+  }
+
   /** Deliveries of every issue and round, by status. */
   totals(): Tally {
     const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 };

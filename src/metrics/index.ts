@@ -10,6 +10,34 @@ export interface MetricsSource {
   lastDispatchSeconds(): number | undefined;
   /** When the last issue was published, if one was. */
   lastPublication(): Date | undefined;
+  /** The most recent dispatch rounds: their deliveries by status, and what came back after each. */
+  recentRounds(): RecentRound[];
+  /** The rounds that did not finish: still running, or stopped. */
+  unfinishedRounds(): UnfinishedRound[];
+  /** When the daily schedule last came due (null if not in the last week). */
+  publicationDue(): Date | null;
+  /** Inbound messages waiting to be acted on, and those set aside because they could not be. */
+  inboundSpool(): Promise<{ waiting: number; setAside: number }>;
+}
+
+/** A recent dispatch round, as the metrics show it. */
+export interface RecentRound {
+  issue: string;
+  round: number;
+  deliveries: Record<string, number>;
+  /** Bounce reports and spam complaints received after it, until the next round started. */
+  bounced: number;
+  complained: number;
+}
+
+/** A round that did not finish, as the metrics show it. */
+export interface UnfinishedRound {
+  issue: string;
+  round: number;
+  running: boolean;
+  queued: number;
+  /** When it last moved. */
+  progressAt: Date;
 }
 
 /** The program's metrics: read from its state when scraped, and counted as requests and messages come. */
@@ -36,6 +64,45 @@ function gaugeOf(registry: Registry, name: string, help: string, label: string, 
   });
 }
 
+type Sample = { labels: Record<string, string>; value: number };
+
+// A gauge whose series are read at each scrape, any number of labels each.
+function seriesOf(registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[] | Promise<Sample[]>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      const samples = await read();
+      this.reset();
+      for (const { labels, value } of samples) this.set(labels, value);
+    },
+  });
+}
+
+// The labels of one round: the issue (a date, or `week-…`) and its round.
+const roundLabels = (r: { issue: string; round: number }) => ({ issue: r.issue, round: String(r.round) });
+
+// The series of dispatches: each recent round's deliveries and aftermath, and each round that did not finish.
+function roundMetrics(registry: Registry, source: MetricsSource): void {
+  const recent = () => source.recentRounds();
+  seriesOf(registry, 'paperboy_issue_deliveries', 'Deliveries of each recent dispatch round, by status.', ['issue', 'round', 'status'], () =>
+    recent().flatMap((r) => Object.entries(r.deliveries).map(([status, value]) => ({ labels: { ...roundLabels(r), status }, value }))),
+  );
+  const after = (key: 'bounced' | 'complained') => () => recent().map((r) => ({ labels: roundLabels(r), value: r[key] }));
+  const help = (what: string) => `${what} received after each recent dispatch round started, until the next one did.`;
+  seriesOf(registry, 'paperboy_issue_bounces', help('Bounce reports (hard and soft)'), ['issue', 'round'], after('bounced'));
+  seriesOf(registry, 'paperboy_issue_complaints', help('Spam complaints'), ['issue', 'round'], after('complained'));
+  const unfinished = () => source.unfinishedRounds().map((r) => ({ r, labels: { ...roundLabels(r), state: r.running ? 'running' : 'stopped' } }));
+  seriesOf(registry, 'paperboy_dispatch_queued', 'Deliveries left queued in each round that did not finish, running or stopped.', ['issue', 'round', 'state'], () =>
+    unfinished().map(({ r, labels }) => ({ labels, value: r.queued })),
+  );
+  seriesOf(registry, 'paperboy_dispatch_progress_timestamp_seconds', 'When each round that did not finish last moved (Unix time).', ['issue', 'round', 'state'], () =>
+    unfinished().map(({ r, labels }) => ({ labels, value: r.progressAt.getTime() / 1000 })),
+  );
+}
+
 /** Metrics over a source, in a registry of their own (prom-client). */
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
@@ -46,6 +113,11 @@ export function createMetrics(source: MetricsSource): Metrics {
   new Gauge({ name: 'paperboy_complaints', help: 'Spam complaints received, since the list began.', registers: [registry], collect() { this.set(events().complaint ?? 0); } });
   new Gauge({ name: 'paperboy_last_dispatch_duration_seconds', help: 'How long the last finished dispatch took.', registers: [registry], collect() { this.set(source.lastDispatchSeconds() ?? 0); } });
   new Gauge({ name: 'paperboy_last_publication_timestamp_seconds', help: 'When the last issue was published (Unix time).', registers: [registry], collect() { this.set((source.lastPublication()?.getTime() ?? 0) / 1000); } });
+  roundMetrics(registry, source);
+  new Gauge({ name: 'paperboy_publication_due_timestamp_seconds', help: 'When the daily schedule last came due (Unix time; 0 if not in the last week).', registers: [registry], collect() { this.set((source.publicationDue()?.getTime() ?? 0) / 1000); } });
+  const spool = () => source.inboundSpool();
+  new Gauge({ name: 'paperboy_inbound_waiting', help: 'Inbound messages taken and waiting to be acted on.', registers: [registry], async collect() { this.set((await spool()).waiting); } });
+  new Gauge({ name: 'paperboy_inbound_set_aside', help: 'Inbound messages that could not be acted on, set aside for the operator.', registers: [registry], async collect() { this.set((await spool()).setAside); } });
   const requests = new Counter({ name: 'paperboy_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: [registry] });
   const inbound = new Counter({ name: 'paperboy_inbound_messages_total', help: 'Messages the inbound receiver acted on, by outcome.', labelNames: ['outcome'], registers: [registry] });
   return {

@@ -46,16 +46,33 @@ export interface ReportSources {
 
 const DAY_MS = 86_400_000;
 
+/** What came back after a round: bounce reports, spam complaints and subscribers who left. */
+export interface Aftermath {
+  bounced: number;
+  complained: number;
+  unsubscribed: number;
+}
+
+/**
+ * What came back after each of consecutive rounds (oldest first), from its start until the next
+ * one started, the last one until `now`: the one rule for which round a bounce or complaint counts against.
+ */
+export function aftermathOf(store: Pick<SubscriberStore, 'eventCounts'>, rounds: readonly { startedAt: string }[], now: Date): Aftermath[] {
+  return rounds.map((round, i) => {
+    const events = store.eventCounts(round.startedAt, rounds[i + 1]?.startedAt ?? now.toISOString());
+    return { bounced: (events['hard-bounce'] ?? 0) + (events['soft-bounce'] ?? 0), complained: events.complaint ?? 0, unsubscribed: events.unsubscribed ?? 0 };
+  });
+}
+
 /** The figures of the last `days` days (today included), read from the list and the ledger. */
 export function collectReport(sources: ReportSources, options: { days: number; now: Date; title: string }): ReportData {
   const today = Date.UTC(options.now.getUTCFullYear(), options.now.getUTCMonth(), options.now.getUTCDate());
   const days = Array.from({ length: options.days }, (_, i) => new Date(today - (options.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
   const rounds = sources.rounds.since(`${days[0]}T00:00:00.000Z`);
+  const after = aftermathOf(sources.store, rounds, options.now);
   const issues = rounds.map((round, i): IssueFigures => {
-    const until = rounds[i + 1]?.startedAt ?? options.now.toISOString();
-    const events = sources.store.eventCounts(round.startedAt, until);
+    const { bounced, complained, unsubscribed } = after[i] as Aftermath;
     const seconds = round.finishedAt === null ? null : Math.max(0, (Date.parse(round.finishedAt) - Date.parse(round.startedAt)) / 1000);
-    const complained = events.complaint ?? 0;
     return {
       issue: round.issue,
       round: round.round,
@@ -63,9 +80,9 @@ export function collectReport(sources: ReportSources, options: { days: number; n
       status: round.status,
       delivered: round.sent,
       failed: round.failed,
-      bounced: (events['hard-bounce'] ?? 0) + (events['soft-bounce'] ?? 0),
+      bounced,
       complained,
-      unsubscribed: events.unsubscribed ?? 0,
+      unsubscribed,
       seconds,
       rate: seconds !== null && seconds > 0 ? round.sent / seconds : null,
       complaintRate: round.sent > 0 ? complained / round.sent : null,
