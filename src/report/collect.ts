@@ -55,11 +55,11 @@ export interface Aftermath {
 
 /**
  * What came back after each of consecutive rounds (oldest first), from its start until the next
- * one started, the last one until `now`: the one rule for which round a bounce or complaint counts against.
+ * one started (the last one, since its start): the one rule for which round a bounce or complaint counts against.
  */
-export function aftermathOf(store: Pick<SubscriberStore, 'eventCounts'>, rounds: readonly { startedAt: string }[], now: Date): Aftermath[] {
+export function aftermathOf(store: Pick<SubscriberStore, 'eventCounts'>, rounds: readonly { startedAt: string }[]): Aftermath[] {
   return rounds.map((round, i) => {
-    const events = store.eventCounts(round.startedAt, rounds[i + 1]?.startedAt ?? now.toISOString());
+    const events = store.eventCounts(round.startedAt, rounds[i + 1]?.startedAt);
     return { bounced: (events['hard-bounce'] ?? 0) + (events['soft-bounce'] ?? 0), complained: events.complaint ?? 0, unsubscribed: events.unsubscribed ?? 0 };
   });
 }
@@ -69,7 +69,7 @@ export function collectReport(sources: ReportSources, options: { days: number; n
   const today = Date.UTC(options.now.getUTCFullYear(), options.now.getUTCMonth(), options.now.getUTCDate());
   const days = Array.from({ length: options.days }, (_, i) => new Date(today - (options.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
   const rounds = sources.rounds.since(`${days[0]}T00:00:00.000Z`);
-  const after = aftermathOf(sources.store, rounds, options.now);
+  const after = aftermathOf(sources.store, rounds);
   const issues = rounds.map((round, i): IssueFigures => {
     const { bounced, complained, unsubscribed } = after[i] as Aftermath;
     const seconds = round.finishedAt === null ? null : Math.max(0, (Date.parse(round.finishedAt) - Date.parse(round.startedAt)) / 1000);

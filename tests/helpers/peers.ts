@@ -7,6 +7,8 @@ import { inject } from 'vitest';
 /** Debian's Chromium and SpamAssassin, where .ci/run installs them. */
 export const CHROMIUM = '/usr/bin/chromium';
 export const SPAMASSASSIN = '/usr/bin/spamassassin';
+/** Debian's Prometheus toolchain: `promtool` checks and unit-tests the alerting rules. */
+export const PROMTOOL = '/usr/bin/promtool';
 
 /**
  * The programs outside the test process that some tests talk to, and what to install to have
@@ -18,6 +20,7 @@ export const PEERS = {
   'python3-listparser': { install: 'python3-listparser', probe: () => pythonHas('listparser') },
   'python3-dkim': { install: 'python3-dkim', probe: () => pythonHas('dkim') },
   spamassassin: { install: 'spamassassin', probe: () => existsSync(SPAMASSASSIN) },
+  promtool: { install: 'prometheus', probe: () => spawnSync(PROMTOOL, ['--version']).status === 0 },
   'systemd-analyze': { install: 'systemd', probe: () => spawnSync('systemd-analyze', ['--version']).status === 0 },
   /** A small file system to fill up: mounting one needs root. */
   tmpfs: { install: 'nothing, but run as root (to mount a tmpfs)', probe: canMount },
