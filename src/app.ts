@@ -152,9 +152,18 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       recentRounds: () => {
         const rounds = ledger().rounds.recent(RECENT_ROUNDS).reverse();
         const after = aftermathOf(store(), rounds);
-        return rounds.map((r, i) => ({ issue: r.issue, round: r.round, deliveries: ledger().rounds.tally(r.issue, r.round), bounced: after[i]?.bounced ?? 0, complained: after[i]?.complained ?? 0 }));
+        return rounds.map((r, i) => ({
+          issue: r.issue,
+          round: r.round,
+          deliveries: ledger().rounds.tally(r.issue, r.round),
+          bounced: after[i]?.bounced ?? 0,
+          complained: after[i]?.complained ?? 0,
+        }));
       },
-      unfinishedRounds: () => ledger().unfinished().map((u) => ({ issue: u.round.issue, round: u.round.round, running: u.running, queued: u.queued, progressAt: new Date(u.progressAt) })),
+      unfinishedRounds: () =>
+        ledger()
+          .unfinished()
+          .map(({ round: r, running, queued, progressAt }) => ({ ...r, running, queued, progressAt: new Date(progressAt) })),
       publicationDue: (() => {
         const due = dueTimes(config.schedule, config.timeZone);
         return () => due(now());

@@ -126,10 +126,12 @@ export class Rounds {
   /** When a round last moved: the newest change to any of its deliveries, or its start. */
   progressAt(issue: string, round: number): string {
     const row = this.#db
-      .prepare<[string, number], { at: string | null }>('SELECT max(updated_at) AS at FROM deliveries WHERE issue = ? AND round = ?')
-      .get(issue, round);
-    const started = this.#db.prepare<[string, number], { started_at: string }>('SELECT started_at FROM dispatches WHERE issue = ? AND round = ?').get(issue, round);
-    return [row?.at ?? '', started?.started_at ?? ''].sort().at(-1) ?? '';
+      .prepare<[{ issue: string; round: number }], { at: string }>(
+        `SELECT max(started_at, coalesce((SELECT max(updated_at) FROM deliveries WHERE issue = @issue AND round = @round), '')) AS at
+         FROM dispatches WHERE issue = @issue AND round = @round`,
+      )
+      .get({ issue, round });
+    return row?.at ?? '';
   }
 
   /** Deliveries of every issue and round, by status. */

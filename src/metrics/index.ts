@@ -87,18 +87,23 @@ const roundLabels = (r: { issue: string; round: number }) => ({ issue: r.issue, 
 // The series of dispatches: each recent round's deliveries and aftermath, and each round that did not finish.
 function roundMetrics(registry: Registry, source: MetricsSource): void {
   const recent = () => source.recentRounds();
-  seriesOf(registry, 'paperboy_issue_deliveries', 'Deliveries of each recent dispatch round, by status.', ['issue', 'round', 'status'], () =>
+  const byStatus = ['issue', 'round', 'status'];
+  seriesOf(registry, 'paperboy_issue_deliveries', 'Deliveries of each recent dispatch round, by status.', byStatus, () =>
     recent().flatMap((r) => Object.entries(r.deliveries).map(([status, value]) => ({ labels: { ...roundLabels(r), status }, value }))),
   );
   const after = (key: 'bounced' | 'complained') => () => recent().map((r) => ({ labels: roundLabels(r), value: r[key] }));
   const help = (what: string) => `${what} received after each recent dispatch round started, until the next one did.`;
   seriesOf(registry, 'paperboy_issue_bounces', help('Bounce reports (hard and soft)'), ['issue', 'round'], after('bounced'));
   seriesOf(registry, 'paperboy_issue_complaints', help('Spam complaints'), ['issue', 'round'], after('complained'));
-  const unfinished = () => source.unfinishedRounds().map((r) => ({ r, labels: { ...roundLabels(r), state: r.running ? 'running' : 'stopped' } }));
-  seriesOf(registry, 'paperboy_dispatch_queued', 'Deliveries left queued in each round that did not finish, running or stopped.', ['issue', 'round', 'state'], () =>
+  const unfinished = () =>
+    source.unfinishedRounds().map((r) => ({ r, labels: { ...roundLabels(r), state: r.running ? 'running' : 'stopped' } }));
+  const byState = ['issue', 'round', 'state'];
+  const queuedHelp = 'Deliveries left queued in each round that did not finish, running or stopped.';
+  seriesOf(registry, 'paperboy_dispatch_queued', queuedHelp, byState, () =>
     unfinished().map(({ r, labels }) => ({ labels, value: r.queued })),
   );
-  seriesOf(registry, 'paperboy_dispatch_progress_timestamp_seconds', 'When each round that did not finish last moved (Unix time).', ['issue', 'round', 'state'], () =>
+  const progressHelp = 'When each round that did not finish last moved (Unix time).';
+  seriesOf(registry, 'paperboy_dispatch_progress_timestamp_seconds', progressHelp, byState, () =>
     unfinished().map(({ r, labels }) => ({ labels, value: r.progressAt.getTime() / 1000 })),
   );
 }
@@ -114,10 +119,21 @@ export function createMetrics(source: MetricsSource): Metrics {
   new Gauge({ name: 'paperboy_last_dispatch_duration_seconds', help: 'How long the last finished dispatch took.', registers: [registry], collect() { this.set(source.lastDispatchSeconds() ?? 0); } });
   new Gauge({ name: 'paperboy_last_publication_timestamp_seconds', help: 'When the last issue was published (Unix time).', registers: [registry], collect() { this.set((source.lastPublication()?.getTime() ?? 0) / 1000); } });
   roundMetrics(registry, source);
-  new Gauge({ name: 'paperboy_publication_due_timestamp_seconds', help: 'When the daily schedule last came due (Unix time; 0 if not in the last week).', registers: [registry], collect() { this.set((source.publicationDue()?.getTime() ?? 0) / 1000); } });
-  const spool = () => source.inboundSpool();
-  new Gauge({ name: 'paperboy_inbound_waiting', help: 'Inbound messages taken and waiting to be acted on.', registers: [registry], async collect() { this.set((await spool()).waiting); } });
-  new Gauge({ name: 'paperboy_inbound_set_aside', help: 'Inbound messages that could not be acted on, set aside for the operator.', registers: [registry], async collect() { this.set((await spool()).setAside); } });
+  new Gauge({
+    name: 'paperboy_publication_due_timestamp_seconds',
+    help: 'When the daily schedule last came due (Unix time; 0 if not in the last week).',
+    registers: [registry],
+    collect() {
+      this.set((source.publicationDue()?.getTime() ?? 0) / 1000);
+    },
+  });
+  seriesOf(registry, 'paperboy_inbound_waiting', 'Inbound messages taken and waiting to be acted on.', [], async () => [
+    { labels: {}, value: (await source.inboundSpool()).waiting },
+  ]);
+  const asideHelp = 'Inbound messages that could not be acted on, set aside for the operator.';
+  seriesOf(registry, 'paperboy_inbound_set_aside', asideHelp, [], async () => [
+    { labels: {}, value: (await source.inboundSpool()).setAside },
+  ]);
   const requests = new Counter({ name: 'paperboy_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: [registry] });
   const inbound = new Counter({ name: 'paperboy_inbound_messages_total', help: 'Messages the inbound receiver acted on, by outcome.', labelNames: ['outcome'], registers: [registry] });
   return {

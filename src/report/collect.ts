@@ -60,7 +60,8 @@ export interface Aftermath {
 export function aftermathOf(store: Pick<SubscriberStore, 'eventCounts'>, rounds: readonly { startedAt: string }[]): Aftermath[] {
   return rounds.map((round, i) => {
     const events = store.eventCounts(round.startedAt, rounds[i + 1]?.startedAt);
-    return { bounced: (events['hard-bounce'] ?? 0) + (events['soft-bounce'] ?? 0), complained: events.complaint ?? 0, unsubscribed: events.unsubscribed ?? 0 };
+    const bounced = (events['hard-bounce'] ?? 0) + (events['soft-bounce'] ?? 0);
+    return { bounced, complained: events.complaint ?? 0, unsubscribed: events.unsubscribed ?? 0 };
   });
 }
 

@@ -21,7 +21,8 @@ async function scrape(web: TestWeb) {
 }
 
 describe('the metrics the alerts read', () => {
-  it('show each recent round\'s deliveries and what came back after it, each unfinished round running or stopped, the schedule\'s due time and the inbound spool', async () => {
+  it('show each recent round\'s deliveries and what came back after it, each unfinished round running or stopped, '
+    + 'the schedule\'s due time and the inbound spool', async () => {
     let clock = new Date('2031-02-03T09:30:00.000Z');
     const web = await startWeb({ metricsToken: TOKEN, now: () => clock });
     try {
