@@ -84,9 +84,10 @@ function seriesOf(registry: Registry, name: string, help: string, labelNames: st
 // The labels of one round: the issue (a date, or `week-…`) and its round.
 const roundLabels = (r: { issue: string; round: number }) => ({ issue: r.issue, round: String(r.round) });
 
-// The series of dispatches: each recent round's deliveries and aftermath, and each round that did not finish.
-function roundMetrics(registry: Registry, source: MetricsSource): void {
-  const recent = () => source.recentRounds();
+// The series of dispatches: each recent round's deliveries and aftermath (read once per scrape), and each round that did not finish.
+function roundMetrics(registry: Registry, source: MetricsSource): { forget(): void } {
+  let read: RecentRound[] | undefined;
+  const recent = () => (read ??= source.recentRounds());
   const byStatus = ['issue', 'round', 'status'];
   seriesOf(registry, 'paperboy_issue_deliveries', 'Deliveries of each recent dispatch round, by status.', byStatus, () =>
     recent().flatMap((r) => Object.entries(r.deliveries).map(([status, value]) => ({ labels: { ...roundLabels(r), status }, value }))),
@@ -106,6 +107,7 @@ function roundMetrics(registry: Registry, source: MetricsSource): void {
   seriesOf(registry, 'paperboy_dispatch_progress_timestamp_seconds', progressHelp, byState, () =>
     unfinished().map(({ r, labels }) => ({ labels, value: r.progressAt.getTime() / 1000 })),
   );
+  return { forget: () => void (read = undefined) };
 }
 
 /** Metrics over a source, in a registry of their own (prom-client). */
@@ -118,7 +120,7 @@ export function createMetrics(source: MetricsSource): Metrics {
   new Gauge({ name: 'paperboy_complaints', help: 'Spam complaints received, since the list began.', registers: [registry], collect() { this.set(events().complaint ?? 0); } });
   new Gauge({ name: 'paperboy_last_dispatch_duration_seconds', help: 'How long the last finished dispatch took.', registers: [registry], collect() { this.set(source.lastDispatchSeconds() ?? 0); } });
   new Gauge({ name: 'paperboy_last_publication_timestamp_seconds', help: 'When the last issue was published (Unix time).', registers: [registry], collect() { this.set((source.lastPublication()?.getTime() ?? 0) / 1000); } });
-  roundMetrics(registry, source);
+  const rounds = roundMetrics(registry, source);
   new Gauge({
     name: 'paperboy_publication_due_timestamp_seconds',
     help: 'When the daily schedule last came due (Unix time; 0 if not in the last week).',
@@ -140,6 +142,7 @@ export function createMetrics(source: MetricsSource): Metrics {
     request: (route, status) => requests.inc({ route, status: String(status) }),
     inbound: (outcome) => inbound.inc({ outcome }),
     async render() {
+      rounds.forget();
       return { contentType: registry.contentType, text: await registry.metrics() };
     },
   };
