@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
-import { databaseExists, emptyDatabase, openDatabase, type Db } from './db/index.ts';
+import { databaseExists, emptyDatabase, openDatabase, WebhookEvents, type Db } from './db/index.ts';
 import { composeNotice, createDkimSigner, fileTransport, removeMessagesTo, signingTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
 import { readSigningKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
@@ -18,6 +18,7 @@ import { loadSecret, SubscriberStore, Suppressions, type PrivacyContext, type Su
 import type { WebContext } from './web/index.ts';
 import type { ApiContext } from './api/index.ts';
 import { readStatus } from './status.ts';
+import { startWebhookDelivery, webhookRecorder, type DeliveryTiming, type WebhookDelivery } from './webhooks/index.ts';
 
 /** The project's folder: the templates are found from here (src/ or dist/ sit in it). */
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,6 +38,10 @@ export interface AppOptions {
   readOnly?: boolean;
   /** The program sends mail: the DKIM keys are read at once, so a bad key stops it before it starts. */
   sends?: boolean;
+  /** What webhook requests are made with (the platform's fetch by default). */
+  fetch?: typeof globalThis.fetch;
+  /** The webhook delivery loop's pace, when not the default. */
+  webhookTiming?: Partial<DeliveryTiming>;
 }
 
 /**
@@ -69,6 +74,10 @@ export interface App {
   dispatchContext(transport?: Transport): DispatchContext;
   /** The metrics, read from the state when scraped. */
   readonly metrics: Metrics;
+  /** The webhook events waiting to be delivered (none are written while no receiver is set). */
+  readonly webhookEvents: WebhookEvents;
+  /** Starts delivering webhook events, when receivers are set; `close` stops it. */
+  deliverWebhooks(): WebhookDelivery | undefined;
   /** What the web server works with; `nextRun` says when the daily job runs next. */
   web(nextRun?: () => Date | null): WebContext;
   /** What the scheduled jobs work with; `signal` tells them to stop taking work. */
@@ -92,13 +101,16 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const templates = templateSource(config.templatesDir ?? join(options.root ?? projectRoot, 'templates'));
   const library = createLibrary(config.digestsDir);
   const builder = createBuilder({ library, outDir: config.outDir, templates, site: config.site, hub: config.websubHub, repeats: config.repeats });
-  const opened: { db?: Db; transports: Transport[] } = { transports: [] };
+  const opened: { db?: Db; transports: Transport[]; deliveries: WebhookDelivery[] } = { transports: [], deliveries: [] };
   const db = once(() => {
     if (options.readOnly && !databaseExists(config.dataDir)) return (opened.db = emptyDatabase());
     return (opened.db = openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }));
   });
-  const store = once(() => new SubscriberStore(db(), now));
-  const ledger = once(() => openLedger(db(), now));
+  const webhookEvents = once(() => new WebhookEvents(db(), now));
+  // Events are written only while someone is there to receive them.
+  const recorder = once(() => (config.webhooks.urls.length === 0 ? undefined : webhookRecorder(config.webhooks, webhookEvents(), now)));
+  const store = once(() => new SubscriberStore(db(), now, undefined, recorder()?.subscribers));
+  const ledger = once(() => openLedger(db(), now, recorder()?.ledger));
   const secret = once(() => loadSecret(config.dataDir, config.secret));
   const suppressions = once(() => new Suppressions(db(), secret(), now));
   const track = (transport: Transport) => {
@@ -169,8 +181,23 @@ export function openApp(config: Config, options: AppOptions = {}): App {
         return () => due(now());
       })(),
       inboundSpool: () => spoolCounts(config.dataDir),
+      webhookEventsPending: () => webhookEvents().pending(),
     }),
   );
+  const deliverWebhooks = (): WebhookDelivery | undefined => {
+    if (config.webhooks.urls.length === 0) return undefined;
+    const delivery = startWebhookDelivery({
+      queue: webhookEvents(),
+      settings: config.webhooks,
+      fetch: options.fetch ?? globalThis.fetch,
+      now,
+      log,
+      onFailure: () => metrics().webhookFailure(),
+      timing: options.webhookTiming,
+    });
+    opened.deliveries.push(delivery);
+    return delivery;
+  };
   const health = (nextRun: () => Date | null) => () => {
     store().count();
     const last = ledger().publications.last();
@@ -192,7 +219,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     suppressions: suppressions(),
     privacy: privacy(),
     ledger: ledger(),
-    status: () => readStatus({ config, store: store(), ledger: ledger(), now }),
+    status: () => readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), now }),
     dispatching: jobs,
     outbox,
     log,
@@ -245,6 +272,10 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     get metrics() {
       return metrics();
     },
+    get webhookEvents() {
+      return webhookEvents();
+    },
+    deliverWebhooks,
     web: (nextRun = () => null) => ({
       site: config.site,
       outDir: config.outDir,
@@ -266,6 +297,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     }),
     jobs,
     async close() {
+      await Promise.all(opened.deliveries.map((d) => d.stop()));
       await Promise.all(opened.transports.map((t) => t.close()));
       opened.db?.close();
     },

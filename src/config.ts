@@ -67,6 +67,43 @@ function trustProxyOf(text: string | undefined): TrustProxy {
   return /^\d+$/.test(text.trim()) ? Number(text) : Object.freeze(list(text));
 }
 
+// Whether a URL's host is this machine's loopback, where a test receiver may listen over plain http.
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare === 'localhost' || bare === '::1' || (isIPv4(bare) && bare.startsWith('127.'));
+}
+
+// What is wrong with one webhook URL, or undefined.
+function webhookUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopback(url.hostname)) return undefined;
+  return 'must be https:// (plain http:// only to this machine, such as http://127.0.0.1:9000/hook)';
+}
+
+const webhookUrls = z.string().superRefine((text, ctx) => {
+  const urls = list(text);
+  if (urls.length > 10) ctx.addIssue({ code: 'custom', message: 'takes at most 10 URLs' });
+  urls.forEach((url, i) => {
+    const problem = webhookUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: `URL ${i + 1} ${problem}` });
+  });
+});
+
+// A Standard Webhooks secret: `whsec_` and base64 of 24 to 64 random bytes.
+const webhookSecret = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be whsec_ followed by base64 (such as the output of: echo whsec_$(openssl rand -base64 32))')
+  .refine((text) => {
+    const bytes = Buffer.from(text.slice('whsec_'.length), 'base64').length;
+    return bytes >= 24 && bytes <= 64;
+  }, 'must hold 24 to 64 bytes of base64 after whsec_ (echo whsec_$(openssl rand -base64 32) makes one)');
+
 /** A DKIM selector: a DNS label such as `paperboy` (dots allowed, as in `2026.mail`). */
 export const DKIM_SELECTOR = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
@@ -111,6 +148,9 @@ const schema = z.object({
   PAPERBOY_DATA_DIR: z.string().min(1).default('data'),
   PAPERBOY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PAPERBOY_DKIM_KEY: z.string().optional(),
+  PAPERBOY_WEBHOOK_URL: webhookUrls.optional(),
+  PAPERBOY_WEBHOOK_SECRET: webhookSecret.optional(),
+  PAPERBOY_WEBHOOK_INCLUDE_EMAIL: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be 1 or 0' }).optional(),
   PAPERBOY_DKIM_SELECTOR: z
     .string()
     .refine((text) => text.split(',').every((item) => DKIM_SELECTOR.test(item.trim())), 'must be a selector such as paperboy, or a comma list of them')
@@ -139,6 +179,15 @@ function dkimOf(values: Record<string, string | undefined>, cwd: string): { keys
     problems.push('PAPERBOY_DKIM_SELECTOR: each key needs a selector of its own');
   }
   return { keys: paths.map((path, i) => ({ path, selector: selectors[i] ?? 'paperboy' })), problems };
+}
+
+/** Where webhook events go, what signs them, and whether they carry subscribers' addresses. */
+export interface WebhookSettings {
+  /** The receivers; none: no event is written at all. */
+  readonly urls: readonly string[];
+  /** The Standard Webhooks secret (`whsec_…`); set whenever `urls` are. */
+  readonly secret: string;
+  readonly includeEmail: boolean;
 }
 
 /** What every output needs to know about the site: its address, the newsletter's name, the language. */
@@ -223,10 +272,11 @@ export interface Config {
   readonly secret: string | undefined;
   /** The DKIM keys every message is signed with (none: unsigned), and the signing domain. */
   readonly dkim: DkimSettings;
+  readonly webhooks: WebhookSettings;
 }
 
 // Their values may hold passwords, so messages never repeat them.
-const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET', 'PAPERBOY_METRICS_TOKEN', 'PAPERBOY_ADMIN_TOKEN']);
+const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET', 'PAPERBOY_METRICS_TOKEN', 'PAPERBOY_ADMIN_TOKEN', 'PAPERBOY_WEBHOOK_URL', 'PAPERBOY_WEBHOOK_SECRET']);
 
 // How many single-character edits turn one name into the other.
 function distance(a: string, b: string): number {
@@ -279,13 +329,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   // PATH is read only to say commands in the form that runs where the user is.
   const invocation = invocationOf(env.PATH);
   const dkim = dkimOf(merged, cwd);
+  // What is wrong between settings, each line naming its variable.
+  const problems = [...dkim.problems];
+  if (list(merged.PAPERBOY_WEBHOOK_URL).length > 0 && merged.PAPERBOY_WEBHOOK_SECRET === undefined) {
+    problems.push('PAPERBOY_WEBHOOK_SECRET: must be set when PAPERBOY_WEBHOOK_URL is (echo whsec_$(openssl rand -base64 32) makes one)');
+  }
   const lines = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const name = String(issue.path[0]);
     const shown = SECRET_VARIABLES.has(name) ? '' : ` (got "${merged[name] ?? ''}")`;
     return `  ${name}: ${issue.message}${shown}`;
   });
-  if (!parsed.success || dkim.problems.length > 0) {
-    throw new ConfigError(`bad settings:\n${[...lines, ...dkim.problems.map((line) => `  ${line}`)].join('\n')}`);
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(`bad settings:\n${[...lines, ...problems.map((line) => `  ${line}`)].join('\n')}`);
   }
   const s = parsed.data;
   // Without an address of its own, the site is where the web server listens.
@@ -328,6 +383,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),
     dataDir: resolve(cwd, s.PAPERBOY_DATA_DIR),
     secret: s.PAPERBOY_SECRET,
+    webhooks: Object.freeze({
+      urls: Object.freeze(list(s.PAPERBOY_WEBHOOK_URL)),
+      secret: s.PAPERBOY_WEBHOOK_SECRET ?? '',
+      includeEmail: ['true', '1', 'yes'].includes(s.PAPERBOY_WEBHOOK_INCLUDE_EMAIL ?? '0'),
+    }),
     dkim: Object.freeze({ keys: dkim.keys, domain: s.PAPERBOY_DKIM_DOMAIN?.toLowerCase() ?? senderOf(s.PAPERBOY_FROM).domain.toLowerCase() }),
   });
 }

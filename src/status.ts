@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import type { WebhookBacklog, WebhookEvents } from './db/index.ts';
 import { complaintRate, complaintWarning, type ComplaintRate } from './deliverability/index.ts';
 import { findDigests } from './digest/index.ts';
 import { commandHint } from './hints.ts';
@@ -36,14 +37,33 @@ export interface Status {
   lastDispatch: Round | null;
   relayRefusals: RelayRefusals | null;
   dispatchRunning: { pid: number; host: string; since: string } | null;
+  /** The webhook receivers, and the events not yet delivered to them. */
+  webhooks: WebhookStatus;
   /** What needs the operator, one sentence each. */
   attention: string[];
 }
 
+/** How many webhook receivers there are, and what waits for them. */
+export interface WebhookStatus extends WebhookBacklog {
+  receivers: number;
+}
+
+/** What waits for the webhook receivers, in words; never their addresses, never the secret. */
+export function describeWebhooks(w: WebhookStatus): string {
+  if (w.receivers === 0 && w.pending === 0) return 'off (PAPERBOY_WEBHOOK_URL is not set)';
+  if (w.pending === 0) return `nothing undelivered (${w.receivers} ${w.receivers === 1 ? 'receiver' : 'receivers'})`;
+  const last = w.lastError === null ? '' : `; last failure: ${w.lastError}`;
+  return `${w.pending} undelivered ${w.pending === 1 ? 'event' : 'events'} since ${w.oldest}${last}`;
+}
+
+// Webhook events waiting longer than this need the operator.
+const WEBHOOKS_LATE_MS = 10 * 60_000;
+
 /** What the status is read from. */
 export interface StatusParts {
-  config: Pick<Config, 'digestsDir' | 'invocation' | 'schedule' | 'weeklySchedule' | 'timeZone'>;
+  config: Pick<Config, 'digestsDir' | 'invocation' | 'schedule' | 'weeklySchedule' | 'timeZone' | 'webhooks'>;
   store: SubscriberStore;
+  webhookEvents: Pick<WebhookEvents, 'backlog'>;
   ledger: IssueLedger;
   now: () => Date;
 }
@@ -59,7 +79,7 @@ function relayRefusals(rounds: Rounds, round: Round): RelayRefusals | null {
 }
 
 /** Publications, schedule, subscribers, the last dispatch, and anything stuck: the one reading of the program's state. */
-export async function readStatus({ config, store, ledger, now }: StatusParts): Promise<Status> {
+export async function readStatus({ config, store, ledger, webhookEvents, now }: StatusParts): Promise<Status> {
   const subscribers = store.counts();
   const events = store.eventCounts(new Date(now().getTime() - 30 * 86_400_000).toISOString());
   const last30Days = {
@@ -90,6 +110,10 @@ export async function readStatus({ config, store, ledger, now }: StatusParts): P
   const complaintNote = complaintWarning(complaints, config.invocation);
   if (complaintNote !== undefined) stuck.push(complaintNote);
   if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date))) stuck.push(`the newest digest, ${newest.date}, is not published yet`);
+  const webhooks = { receivers: config.webhooks.urls.length, ...webhookEvents.backlog() };
+  if (webhooks.oldest !== null && now().getTime() - Date.parse(webhooks.oldest) > WEBHOOKS_LATE_MS) {
+    stuck.push(`webhooks: ${describeWebhooks(webhooks)}: is the receiver up and answering 2xx?`);
+  }
   return {
     lastPublication: last ?? null,
     nextPublication: nextRun(config.schedule, config.timeZone)?.toISOString() ?? null,
@@ -101,6 +125,7 @@ export async function readStatus({ config, store, ledger, now }: StatusParts): P
     lastDispatch: round ?? null,
     relayRefusals: round ? relayRefusals(ledger.rounds, round) : null,
     dispatchRunning: lock && !lock.gone ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
+    webhooks,
     attention: stuck,
   };
 }

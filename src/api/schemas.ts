@@ -203,7 +203,10 @@ export const dispatchNotStarted = {
 export const statusSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['lastPublication', 'nextPublication', 'nextWeekly', 'timeZone', 'subscribers', 'last30Days', 'complaints', 'lastDispatch', 'relayRefusals', 'dispatchRunning', 'attention'],
+  required: [
+    'lastPublication', 'nextPublication', 'nextWeekly', 'timeZone', 'subscribers', 'last30Days', 'complaints', 'lastDispatch', 'relayRefusals', 'dispatchRunning',
+    'webhooks', 'attention',
+  ],
   properties: {
     lastPublication: {
       type: ['object', 'null'],
@@ -257,6 +260,12 @@ export const statusSchema = {
       additionalProperties: false,
       required: ['pid', 'host', 'since'],
       properties: { pid: { type: 'integer' }, host: { type: 'string' }, since: stamp },
+    },
+    webhooks: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['receivers', 'pending', 'oldest', 'lastError'],
+      properties: { receivers: count, pending: count, oldest: { ...stamp, type: ['string', 'null'] }, lastError: nullable('string') },
     },
     attention: { type: 'array', items: { type: 'string' } },
   },

@@ -10,8 +10,10 @@ export async function serveCommand(ctx: CommandContext, flags: { port?: unknown 
   await app.builder.build({ all: true }).catch((error: unknown) => app.log.error('build failed', { error: (error as Error).message }));
   const server = await createServer(app.web(() => nextRun(app.config.schedule, app.config.timeZone)));
   await server.listen({ port, host: app.config.host });
+  const webhooks = app.deliverWebhooks();
   ctx.output.out(`serving ${app.config.siteUrl}, listening on ${describeListen(server.server.address())}; press Ctrl-C to stop`);
   await ctx.stopped();
+  await webhooks?.stop();
   await server.close();
   return 0;
 }

@@ -85,6 +85,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
     refresh = setTimeout(() => void refreshSite(jobs).catch((error: unknown) => log.error('build failed', { error: (error as Error).message })), 300);
   });
 
+  const webhooks = app.deliverWebhooks();
   schedules = startSchedules(
     { daily: config.schedule, weekly: config.weeklySchedule, timeZone: config.timeZone },
     { daily: () => publishNewest(jobs), weekly: () => publishWeek(jobs) },
@@ -100,6 +101,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
       `  weekly:   ${config.weeklySchedule}, next at ${inZone(schedules.nextWeekly(), config.timeZone)}`,
       `  site:     ${out}/ (feeds in ${out}/feeds/)`,
       ...(receiver ? [`  inbound:  SMTP for ${config.from}, listening on ${receiver.address}`] : []),
+      ...(webhooks ? [`  webhooks: ${config.webhooks.urls.length} ${config.webhooks.urls.length === 1 ? 'receiver' : 'receivers'}`] : []),
     ].join('\n'),
   );
   log.info('started', { web: address, schedule: config.schedule, timeZone: config.timeZone });
@@ -124,6 +126,8 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   }
   await server.close();
   await receiver?.close();
+  // Last: the events the dispatch's end wrote are tried until then; the next start tries the rest at once.
+  await webhooks?.stop();
   log.info('stopped');
   return 0;
 }

@@ -1,6 +1,6 @@
 import { describeComplaints } from '../deliverability/index.ts';
 import { inZone } from '../schedule.ts';
-import { readStatus, type RelayRefusals } from '../status.ts';
+import { describeWebhooks, readStatus, type RelayRefusals } from '../status.ts';
 import type { CommandContext } from './context.ts';
 
 function describeRefusals(r: RelayRefusals): string {
@@ -29,6 +29,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
       `spam complaints: ${describeComplaints(status.complaints)}`,
       `last dispatch: ${round ? `${round.issue}${round.round > 0 ? ` round ${round.round}` : ''}: ${round.status}, ${round.sent} sent, ${round.skipped} skipped, ${round.failed} failed${round.note ? ` (${round.note})` : ''}` : 'none yet'}`,
       ...(refusals ? [describeRefusals(refusals)] : []),
+      `webhooks: ${describeWebhooks(status.webhooks)}`,
       ...(running ? [`dispatch running: process ${running.pid} on ${running.host} since ${running.since}`] : []),
       stuck.length > 0 ? `needs attention:\n${stuck.map((s) => `  - ${s}`).join('\n')}` : 'needs attention: nothing',
     ].join('\n'),

@@ -98,4 +98,21 @@ export const MIGRATIONS: readonly string[] = [
      reason TEXT NOT NULL,
      at TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  // Webhook events waiting to be delivered, one row per event and receiver, written in the
+  // transaction of the change they tell of and deleted once the receiver took them.
+  `CREATE TABLE webhook_events (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL,
+     url TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     type TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_at TEXT NOT NULL,
+     last_error TEXT NOT NULL DEFAULT '',
+     UNIQUE (id, url)
+   );
+   CREATE INDEX webhook_events_in_order ON webhook_events (url, subject, seq);
+   CREATE INDEX webhook_events_due ON webhook_events (next_at);`,
 ];

@@ -1,3 +1,4 @@
 export { openDatabase, emptyDatabase, databaseExists, checkpoint, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
 export { retryWhileBusy, isBusy, DatabaseBusyError } from './busy.ts';
 export { databaseFailure, DatabaseFailure } from './failure.ts';
+export { WebhookEvents, type PendingWebhook, type WebhookBacklog, type NewWebhook } from './webhook-events.ts';

@@ -76,7 +76,7 @@ export async function recordComplaint(ctx: SubscriptionContext, subscriber: Subs
       const current = ctx.store.get(subscriber.id);
       if (!current) return 'ignored: complaint already recorded';
       if (current.status === 'unsubscribed' && ctx.suppressions.reason(current.email) === 'complaint') return 'ignored: complaint already recorded';
-      ctx.store.recordEvent(current.id, 'complaint', detail);
+      ctx.store.recordComplaint(current.id, detail);
       if (current.status !== 'unsubscribed') ctx.store.setStatus(current.id, 'unsubscribed', `spam complaint (${detail})`);
       ctx.suppressions.add(current.email, 'complaint');
       return 'complaint';

@@ -2,9 +2,9 @@ import { retryWhileBusy, type Db } from '../db/index.ts';
 import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { issueOutcomes, type IssueOutcome } from './issues.ts';
 import { Publications } from './publications.ts';
-import { Rounds, type Round } from './rounds.ts';
+import { Rounds, type LedgerChanges, type Round } from './rounds.ts';
 
-export { Rounds, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals, type Recipient } from './rounds.ts';
+export { Rounds, type LedgerChange, type LedgerChanges, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals, type Recipient } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
 export type { IssueOutcome } from './issues.ts';
 export { LockedError, type Lock, type LockHolder } from './lock.ts';
@@ -39,12 +39,12 @@ export interface IssueLedger {
   write<T>(work: () => T): Promise<T>;
 }
 
-/** The issue ledger kept in a database. */
-export function openLedger(db: Db, now: () => Date = () => new Date()): IssueLedger {
-  const rounds = new Rounds(db, now);
+/** The issue ledger kept in a database; `tell` hears of rounds closed and issues published. */
+export function openLedger(db: Db, now: () => Date = () => new Date(), tell?: LedgerChanges): IssueLedger {
+  const rounds = new Rounds(db, now, tell);
   return {
     rounds,
-    publications: new Publications(db, now),
+    publications: new Publications(db, now, tell),
     acquire: (name) => acquireLock(db, name, now),
     holder: (name) => lockHolder(db, name, now),
     issues: (limit, before) => issueOutcomes(db, limit, before),

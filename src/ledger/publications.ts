@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.ts';
+import type { LedgerChanges } from './rounds.ts';
 
 /** An issue that was published: mailed, or deliberately not (empty, late), and when. */
 export interface Publication {
@@ -12,9 +13,12 @@ export interface Publication {
 export class Publications {
   readonly #db: Db;
   readonly #now: () => Date;
-  constructor(db: Db, now: () => Date = () => new Date()) {
+  readonly #tell: LedgerChanges | undefined;
+  /** `tell` hears of each publication recorded. */
+  constructor(db: Db, now: () => Date = () => new Date(), tell?: LedgerChanges) {
     this.#db = db;
     this.#now = now;
+    this.#tell = tell;
   }
 
   /** The publication of an issue (a date, or `week-YYYY-MM-DD`), if there was one. */
@@ -31,6 +35,9 @@ export class Publications {
 
   /** Records a publication (again, if it is forced). */
   record(issue: string, mailed: boolean, note: string, at: Date = this.#now()): void {
-    this.#db.prepare('INSERT OR REPLACE INTO publications (issue, published_at, mailed, note) VALUES (?, ?, ?, ?)').run(issue, at.toISOString(), mailed ? 1 : 0, note);
+    this.#db.transaction(() => {
+      this.#db.prepare('INSERT OR REPLACE INTO publications (issue, published_at, mailed, note) VALUES (?, ?, ?, ?)').run(issue, at.toISOString(), mailed ? 1 : 0, note);
+      this.#tell?.({ type: 'published', publication: { issue, publishedAt: at.toISOString(), mailed, note } });
+    })();
   }
 }

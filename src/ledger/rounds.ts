@@ -80,15 +80,26 @@ export interface Recipient {
 // Who an issue of a cadence goes to: the one definition, for the queue of a dispatch and for a dry run.
 const AUDIENCE = "FROM subscribers WHERE status = 'confirmed' AND cadence = @cadence";
 
+/** A round that came to an end, or an issue published: told inside the transaction that records it. */
+export type LedgerChange =
+  | { type: 'round closed'; round: Round; queued: number; doubt: number }
+  | { type: 'published'; publication: { issue: string; publishedAt: string; mailed: boolean; note: string } };
+
+/** Hears of each change to the ledger the outside may be told of, inside its transaction. */
+export type LedgerChanges = (change: LedgerChange) => void;
+
 /** The dispatch rounds of every issue and their deliveries (one row per issue, round and subscriber), kept in the database. */
 export class Rounds {
   readonly #db: Db;
   readonly #now: () => Date;
   readonly #update;
+  readonly #tell: LedgerChanges | undefined;
 
-  constructor(db: Db, now: () => Date = () => new Date()) {
+  /** `tell` hears of each round closed. */
+  constructor(db: Db, now: () => Date = () => new Date(), tell?: LedgerChanges) {
     this.#db = db;
     this.#now = now;
+    this.#tell = tell;
     this.#update = db.prepare(
       `UPDATE deliveries SET status = @status, message_id = @messageId, attempts = @attempts, last_reply = @reply, reason = @reason, updated_at = @now
        WHERE issue = @issue AND round = @round AND subscriber_id = @subscriberId`,
@@ -262,8 +273,12 @@ export class Rounds {
   /** Closes a round: done when nothing is left queued, stopped otherwise. */
   close(id: number, tally: Tally, note: string): void {
     const status = tally.queued === 0 ? 'done' : 'stopped';
-    this.#db
-      .prepare('UPDATE dispatches SET status = ?, finished_at = ?, sent = ?, skipped = ?, failed = ?, note = ? WHERE id = ?')
-      .run(status, this.#now().toISOString(), tally.sent, tally.skipped, tally.failed, note, id);
+    this.#db.transaction(() => {
+      this.#db
+        .prepare('UPDATE dispatches SET status = ?, finished_at = ?, sent = ?, skipped = ?, failed = ?, note = ? WHERE id = ?')
+        .run(status, this.#now().toISOString(), tally.sent, tally.skipped, tally.failed, note, id);
+      const row = this.#db.prepare<[number], RoundRow>('SELECT * FROM dispatches WHERE id = ?').get(id);
+      if (row) this.#tell?.({ type: 'round closed', round: toRound(row), queued: tally.queued, doubt: tally.doubt });
+    })();
   }
 }

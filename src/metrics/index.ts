@@ -18,6 +18,8 @@ export interface MetricsSource {
   publicationDue(): Date | null;
   /** Inbound messages waiting to be acted on, and those set aside because they could not be. */
   inboundSpool(): Promise<{ waiting: number; setAside: number }>;
+  /** Webhook deliveries still waiting for their receiver's 2xx. */
+  webhookEventsPending(): number;
 }
 
 /** A recent dispatch round, as the metrics show it. */
@@ -46,6 +48,8 @@ export interface Metrics {
   request(route: string, status: number): void;
   /** Counts a message the inbound receiver acted on, by what it did. */
   inbound(outcome: string): void;
+  /** Counts a webhook request that failed (no 2xx in time). */
+  webhookFailure(): void;
   /** The metrics in Prometheus's text format, and its content type. */
   render(): Promise<{ contentType: string; text: string }>;
 }
@@ -137,10 +141,24 @@ export function createMetrics(source: MetricsSource): Metrics {
     { labels: {}, value: (await source.inboundSpool()).setAside },
   ]);
   const requests = new Counter({ name: 'paperboy_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: [registry] });
+  new Gauge({
+    name: 'paperboy_webhook_events_pending',
+    help: 'Webhook events not yet delivered (one per event and receiver).',
+    registers: [registry],
+    collect() {
+      this.set(source.webhookEventsPending());
+    },
+  });
+  const webhookFailures = new Counter({
+    name: 'paperboy_webhook_delivery_failures_total',
+    help: 'Webhook requests that failed (no 2xx in time).',
+    registers: [registry],
+  });
   const inbound = new Counter({ name: 'paperboy_inbound_messages_total', help: 'Messages the inbound receiver acted on, by outcome.', labelNames: ['outcome'], registers: [registry] });
   return {
     request: (route, status) => requests.inc({ route, status: String(status) }),
     inbound: (outcome) => inbound.inc({ outcome }),
+    webhookFailure: () => webhookFailures.inc(),
     async render() {
       rounds.forget();
       return { contentType: registry.contentType, text: await registry.metrics() };

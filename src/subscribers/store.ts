@@ -38,6 +38,19 @@ const BOUNCES = {
   soft: { column: 'soft_bounces', field: 'softBounces', reason: (n: number) => `${n} temporary failures in a row` },
 } as const;
 
+/**
+ * A change to a subscriber that the outside may be told of (webhooks): told inside the transaction
+ * that makes it, so what is written about it stands or falls with the change.
+ */
+export type SubscriberChange =
+  | { type: 'confirmed' | 'unsubscribed'; subscriber: Subscriber; previous: SubscriberStatus; reason: string }
+  | { type: 'bounced'; subscriber: Subscriber; bounce: BounceKind; previous: SubscriberStatus }
+  | { type: 'complained'; subscriber: Subscriber; reason: string }
+  | { type: 'erased'; subscriberId: number };
+
+/** Hears of each change to a subscriber, inside its transaction (a throw undoes the change). */
+export type SubscriberChanges = (change: SubscriberChange) => void;
+
 /** What adding a subscriber takes. */
 export interface NewSubscriber {
   email: string;
@@ -107,12 +120,17 @@ export class SubscriberStore {
   readonly #delivered;
 
   readonly #waitMs: number;
+  readonly #tell: SubscriberChanges | undefined;
 
-  /** `waitMs`: how long `write` waits, without blocking, while another process holds the lock. */
-  constructor(db: Db, now: () => Date = () => new Date(), waitMs = 2_000) {
+  /**
+   * `waitMs`: how long `write` waits, without blocking, while another process holds the lock;
+   * `tell`: hears of confirmations, departures, bounces, complaints and erasures as they are written.
+   */
+  constructor(db: Db, now: () => Date = () => new Date(), waitMs = 2_000, tell?: SubscriberChanges) {
     this.#db = db;
     this.#now = now;
     this.#waitMs = waitMs;
+    this.#tell = tell;
     this.#insert = db.prepare(
       `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
        VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey)
@@ -214,7 +232,9 @@ export class SubscriberStore {
    */
   erase(email: string, alongside: () => void = () => undefined): boolean {
     const erased = this.#db.transaction(() => {
+      const id = this.#byKey.get(addressKey(email))?.id;
       const gone = this.#db.prepare('DELETE FROM subscribers WHERE email_key = ?').run(addressKey(email)).changes > 0;
+      if (gone && id !== undefined) this.#tell?.({ type: 'erased', subscriberId: id });
       this.#db.prepare('DELETE FROM confirmations WHERE email_key IN (?, ?)').run(addressKey(email), mailboxKey(email));
       alongside();
       return gone;
@@ -225,6 +245,16 @@ export class SubscriberStore {
 
   /** Moves a subscriber to a status, with the reason in their history. */
   setStatus(id: number, status: SubscriberStatus, reason: string): void {
+    this.#db.transaction(() => {
+      const previous = this.#byId.get(id)?.status;
+      this.#moveTo(id, status, reason);
+      const subscriber = this.get(id);
+      if (subscriber === undefined || previous === undefined) return;
+      if (status === 'confirmed' || status === 'unsubscribed') this.#tell?.({ type: status, subscriber, previous, reason });
+    })();
+  }
+
+  #moveTo(id: number, status: SubscriberStatus, reason: string): void {
     const now = this.#stamp();
     this.#db
       .prepare(
@@ -257,14 +287,26 @@ export class SubscriberStore {
    */
   recordBounce(id: number, kind: BounceKind, detail: string, limit = 3): boolean {
     const { column, field, reason } = BOUNCES[kind];
-    this.#db.prepare(`UPDATE subscribers SET ${column} = ${column} + 1, updated_at = ? WHERE id = ?`).run(this.#stamp(), id);
-    this.recordEvent(id, `${kind}-bounce`, detail);
-    const subscriber = this.get(id);
-    if (subscriber && subscriber[field] >= limit && subscriber.status !== 'bounced') {
-      this.setStatus(id, 'bounced', reason(subscriber[field]));
-      return true;
-    }
-    return false;
+    return this.#db.transaction(() => {
+      const previous = this.#byId.get(id)?.status;
+      this.#db.prepare(`UPDATE subscribers SET ${column} = ${column} + 1, updated_at = ? WHERE id = ?`).run(this.#stamp(), id);
+      this.recordEvent(id, `${kind}-bounce`, detail);
+      const subscriber = this.get(id);
+      if (subscriber === undefined || previous === undefined) return false;
+      const marked = subscriber[field] >= limit && subscriber.status !== 'bounced';
+      if (marked) this.#moveTo(id, 'bounced', reason(subscriber[field]));
+      this.#tell?.({ type: 'bounced', subscriber: marked ? { ...subscriber, status: 'bounced' } : subscriber, bounce: kind, previous });
+      return marked;
+    })();
+  }
+
+  /** Records a spam complaint about a subscriber in their history (what it does to their status is the caller's). */
+  recordComplaint(id: number, detail: string): void {
+    this.#db.transaction(() => {
+      this.recordEvent(id, 'complaint', detail);
+      const subscriber = this.get(id);
+      if (subscriber !== undefined) this.#tell?.({ type: 'complained', subscriber, reason: detail });
+    })();
   }
 
   /** How many history events of each kind since a time (and before another, when given), for status and the report. */

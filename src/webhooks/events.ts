@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import type { WebhookSettings } from '../config.ts';
+import type { WebhookEvents } from '../db/index.ts';
+import type { LedgerChange, LedgerChanges } from '../ledger/index.ts';
+import { scrubbed } from '../log.ts';
+import type { Subscriber, SubscriberChange, SubscriberChanges } from '../subscribers/index.ts';
+
+/** The events a receiver may be sent. */
+export const WEBHOOK_EVENT_TYPES = [
+  'subscriber.confirmed',
+  'subscriber.unsubscribed',
+  'subscriber.bounced',
+  'subscriber.complained',
+  'subscriber.erased',
+  'issue.published',
+  'dispatch.finished',
+  'dispatch.stopped',
+] as const;
+
+/** One of the events a receiver may be sent. */
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** An event as its receiver reads it: the JSON body of the request. */
+export interface WebhookPayload {
+  type: WebhookEventType;
+  /** When the change happened (ISO 8601). */
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+/** A new event's id: the `webhook-id` every attempt at it carries. */
+export function newEventId(): string {
+  return `msg_${randomBytes(16).toString('base64url')}`;
+}
+
+// What a subscriber event says of them: their id, and their address only when the operator asked.
+function who(subscriber: Subscriber, includeEmail: boolean): Record<string, unknown> {
+  return includeEmail ? { subscriberId: subscriber.id, email: subscriber.email } : { subscriberId: subscriber.id };
+}
+
+// The event that tells of a change to a subscriber.
+function subscriberEvent(change: SubscriberChange, includeEmail: boolean): { type: WebhookEventType; subjectId: number; data: Record<string, unknown> } {
+  switch (change.type) {
+    case 'erased':
+      // An erased subscriber's address is never sent, whatever the settings say.
+      return { type: 'subscriber.erased', subjectId: change.subscriberId, data: { subscriberId: change.subscriberId } };
+    case 'bounced': {
+      const { subscriber, bounce, previous } = change;
+      return { type: 'subscriber.bounced', subjectId: subscriber.id, data: { ...who(subscriber, includeEmail), bounce, status: subscriber.status, previousStatus: previous } };
+    }
+    case 'complained': {
+      const { subscriber, reason } = change;
+      return { type: 'subscriber.complained', subjectId: subscriber.id, data: { ...who(subscriber, includeEmail), status: subscriber.status, reason: scrubbed(reason) } };
+    }
+    default: {
+      const { subscriber, previous, reason } = change;
+      const data = { ...who(subscriber, includeEmail), status: subscriber.status, previousStatus: previous, reason: scrubbed(reason) };
+      return { type: `subscriber.${change.type}`, subjectId: subscriber.id, data };
+    }
+  }
+}
+
+// The event that tells of a round closed or an issue published; a note never carries an address.
+function ledgerEvent(change: LedgerChange): { type: WebhookEventType; issue: string; data: Record<string, unknown> } {
+  if (change.type === 'published') {
+    const { issue, publishedAt, mailed, note } = change.publication;
+    return { type: 'issue.published', issue, data: { issue, publishedAt, mailed, note: scrubbed(note) } };
+  }
+  const { round, queued, doubt } = change;
+  const counts = { issue: round.issue, round: round.round, startedAt: round.startedAt, finishedAt: round.finishedAt, sent: round.sent, skipped: round.skipped, failed: round.failed, doubt };
+  if (round.status === 'done') return { type: 'dispatch.finished', issue: round.issue, data: counts };
+  return { type: 'dispatch.stopped', issue: round.issue, data: { ...counts, queued, reason: scrubbed(round.note) } };
+}
+
+/** What writes webhook events: one listener for the subscriber list, one for the ledger. */
+export interface WebhookRecorder {
+  subscribers: SubscriberChanges;
+  ledger: LedgerChanges;
+}
+
+/**
+ * Writes an event for each change into the queue, for every receiver, inside the change's own
+ * transaction. An erasure also takes the address out of the subscriber's events still waiting.
+ */
+export function webhookRecorder(settings: WebhookSettings, queue: WebhookEvents, now: () => Date): WebhookRecorder {
+  const write = (type: WebhookEventType, subject: string, data: Record<string, unknown>) => {
+    const payload: WebhookPayload = { type, timestamp: now().toISOString(), data };
+    queue.add({ id: newEventId(), type, subject, body: JSON.stringify(payload) }, settings.urls);
+  };
+  return {
+    subscribers: (change) => {
+      const event = subscriberEvent(change, settings.includeEmail);
+      const subject = `subscriber:${event.subjectId}`;
+      if (change.type === 'erased') queue.rewrite(subject, withoutAddress);
+      write(event.type, subject, event.data);
+    },
+    ledger: (change) => {
+      const event = ledgerEvent(change);
+      write(event.type, `issue:${event.issue}`, event.data);
+    },
+  };
+}
+
+// A waiting event's body with the subscriber's address taken out.
+function withoutAddress(body: string): string {
+  const payload = JSON.parse(body) as WebhookPayload;
+  delete payload.data.email;
+  return JSON.stringify(payload);
+}
