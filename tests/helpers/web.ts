@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
-import { openApp, type App } from '../../src/app.ts';
+import { openApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db } from '../../src/db/index.ts';
 import type { Logger } from '../../src/log.ts';
@@ -46,6 +46,10 @@ export interface WebOptions {
   /** Where the program's log goes (nowhere by default). */
   log?: Logger;
   now?: () => Date;
+  /** More PAPERBOY_ settings (webhooks, say). */
+  env?: Record<string, string>;
+  /** More of what `openApp` is told (the webhook loop's pace, say). */
+  app?: Pick<AppOptions, 'webhookTiming'>;
 }
 
 // A port nothing listens on now, as the kernel hands one out for port 0.
@@ -80,9 +84,11 @@ export async function startWeb(options: WebOptions = {}): Promise<TestWeb> {
       PAPERBOY_DATA_DIR: dataDir,
       ...(options.metricsToken === undefined ? {} : { PAPERBOY_METRICS_TOKEN: options.metricsToken }),
       ...(options.adminToken === undefined ? {} : { PAPERBOY_ADMIN_TOKEN: options.adminToken }),
+      ...options.env,
     };
     // A server's database never blocks on another process's lock (see src/app.ts).
-    const app = openApp(loadConfig(settings, base), { busyTimeoutMs: 0, ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
+    const opening = { busyTimeoutMs: 0, ...options.app, ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) };
+    const app = openApp(loadConfig(settings, base), opening);
     const web = app.web();
     const api = web.api && { ...web.api, rate: options.adminRate ?? 1000 };
     const ctx: WebContext = { ...web, subscribeRate: options.subscribeRate ?? 1000, api };
