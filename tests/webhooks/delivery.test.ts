@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { openApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
 import { DEFAULT_TIMING, retryDelayMs } from '../../src/webhooks/index.ts';
 import { paperboy } from '../helpers/cli.ts';
+import { testProject } from '../helpers/project.ts';
 import { startWeb, type TestWeb } from '../helpers/web.ts';
 import { WEBHOOK_SECRET, WebhookReceiver } from '../helpers/webhook-receiver.ts';
 
@@ -113,6 +115,21 @@ describe('webhook delivery', () => {
     expect(Date.now() - started).toBeLessThan(DEFAULT_TIMING.firstRetryMs);
     expect(receiver.attempts).toHaveLength(2);
     expect(new Set(receiver.attempts).size).toBe(1);
+  });
+
+  it('runs in `serve`: events written before it started go out, and it stops with the server', async () => {
+    const receiver = await receiverUp();
+    const project = await testProject([], hooksFor(receiver));
+    const app = openApp(loadConfig(project.env, project.base));
+    const ann = app.store.add({ email: 'ann@example.org', source: 'test' }).subscriber;
+    app.store.setStatus(ann.id, 'confirmed', 'confirmed by replying to the confirmation email');
+    await app.close();
+    const stop = new AbortController();
+    const serving = paperboy(['serve', '--port', '0'], { env: { ...project.env, PAPERBOY_LOG_LEVEL: 'silent' }, cwd: project.base, signal: stop.signal });
+    await receiver.until((received) => received.length === 1);
+    stop.abort();
+    expect((await serving).status).toBe(0);
+    expect(receiver.received[0]).toMatchObject({ type: 'subscriber.confirmed', data: { subscriberId: ann.id } });
   });
 
   it('waits seconds after a first failure, and never more than ten minutes between attempts', () => {
