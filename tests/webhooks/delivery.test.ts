@@ -132,6 +132,21 @@ describe('webhook delivery', () => {
     expect(receiver.received[0]).toMatchObject({ type: 'subscriber.confirmed', data: { subscriberId: ann.id } });
   });
 
+  it('runs in `start`: the publication it makes on starting is told by its own loop', async () => {
+    const receiver = await receiverUp();
+    const project = await testProject(['ann@example.org'], { ...hooksFor(receiver), PAPERBOY_PORT: '0', PAPERBOY_LOG_LEVEL: 'silent' });
+    const stop = new AbortController();
+    const starting = paperboy(['start'], { env: project.env, cwd: project.base, signal: stop.signal });
+    await receiver.until((received) => received.length === 2);
+    stop.abort();
+    expect((await starting).status).toBe(0);
+    expect(receiver.received.map((r) => [r.type, r.data.issue])).toEqual([
+      ['dispatch.finished', '2031-02-03'],
+      ['issue.published', '2031-02-03'],
+    ]);
+    expect(receiver.received[0]?.data).toMatchObject({ sent: 1, failed: 0 });
+  });
+
   it('waits seconds after a first failure, and never more than ten minutes between attempts', () => {
     expect(retryDelayMs(1)).toBe(5_000);
     expect(retryDelayMs(2)).toBe(10_000);
