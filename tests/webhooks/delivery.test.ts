@@ -43,7 +43,7 @@ describe('webhook delivery', () => {
     await receiver.down();
     const lines: string[] = [];
     const log = createLogger('debug', (line) => lines.push(line));
-    const web = await startWeb({ env: hooksFor(receiver), app: { log, webhookTiming: { firstRetryMs: 40, maxRetryMs: 150, pollMs: 20 } } });
+    const web = await startWeb({ env: hooksFor(receiver), log, app: { webhookTiming: { firstRetryMs: 40, maxRetryMs: 150, pollMs: 20 } } });
     closers.push(() => web.close());
     const ids = ['a', 'b', 'c'].map((name) => web.store.add({ email: `${name}@example.org`, source: 'test' }).subscriber.id);
     for (const status of ['confirmed', 'unsubscribed', 'confirmed', 'unsubscribed'] as const) {
