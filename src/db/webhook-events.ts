@@ -45,7 +45,8 @@ export class WebhookEvents {
   /** Queues an event for each receiver, due at once. */
   add(event: NewWebhook, urls: readonly string[]): void {
     const insert = this.#db.prepare(
-      `INSERT INTO webhook_events (id, url, subject, type, body, created_at, next_at) VALUES (@id, @url, @subject, @type, @body, @now, @now)`,
+      `INSERT INTO webhook_events (id, url, subject, type, body, created_at, next_at)
+       VALUES (@id, @url, @subject, @type, @body, @now, @now)`,
     );
     const now = this.#now().toISOString();
     for (const url of urls) insert.run({ ...event, url, now });
@@ -53,7 +54,9 @@ export class WebhookEvents {
 
   /** Rewrites the waiting events of a subject (an erased subscriber's address taken out of them). */
   rewrite(subject: string, change: (body: string) => string): void {
-    const rows = this.#db.prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM webhook_events WHERE subject = ?').all(subject);
+    const rows = this.#db
+      .prepare<[string], { seq: number; body: string }>('SELECT seq, body FROM webhook_events WHERE subject = ?')
+      .all(subject);
     const update = this.#db.prepare('UPDATE webhook_events SET body = ? WHERE seq = ?');
     for (const row of rows) update.run(change(row.body), row.seq);
   }
@@ -68,7 +71,8 @@ export class WebhookEvents {
       const rows = this.#db
         .prepare<[string, number], PendingWebhook>(
           `SELECT seq, id, url, type, body, attempts FROM webhook_events d
-           WHERE next_at <= ? AND NOT EXISTS (SELECT 1 FROM webhook_events e WHERE e.url = d.url AND e.subject = d.subject AND e.seq < d.seq)
+           WHERE next_at <= ? AND NOT EXISTS (
+             SELECT 1 FROM webhook_events e WHERE e.url = d.url AND e.subject = d.subject AND e.seq < d.seq)
            ORDER BY seq LIMIT ?`,
         )
         .all(now.toISOString(), limit);
@@ -86,18 +90,22 @@ export class WebhookEvents {
 
   /** An attempt failed: counted, with why, and tried again at `next`. */
   failed(seq: number, error: string, next: Date): void {
-    this.#db.prepare('UPDATE webhook_events SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE seq = ?').run(error, next.toISOString(), seq);
+    this.#db
+      .prepare('UPDATE webhook_events SET attempts = attempts + 1, last_error = ?, next_at = ? WHERE seq = ?')
+      .run(error, next.toISOString(), seq);
   }
 
   /** Makes everything waiting due now (a restart tries at once); says how many. */
   dueNow(): number {
-    return this.#db.prepare('UPDATE webhook_events SET next_at = ? WHERE next_at > ?').run(this.#now().toISOString(), this.#now().toISOString()).changes;
+    const now = this.#now().toISOString();
+    return this.#db.prepare('UPDATE webhook_events SET next_at = ? WHERE next_at > ?').run(now, now).changes;
   }
 
   /** Drops what waits for a receiver no longer configured; says how many. */
   dropOthers(urls: readonly string[]): number {
     const keep = new Set(urls);
-    const others = this.#db.prepare<[], { url: string }>('SELECT DISTINCT url FROM webhook_events').all().filter((row) => !keep.has(row.url));
+    const stored = this.#db.prepare<[], { url: string }>('SELECT DISTINCT url FROM webhook_events').all();
+    const others = stored.filter((row) => !keep.has(row.url));
     const drop = this.#db.prepare('DELETE FROM webhook_events WHERE url = ?');
     return others.reduce((sum, row) => sum + drop.run(row.url).changes, 0);
   }
@@ -115,8 +123,12 @@ export class WebhookEvents {
 
   /** What waits, since when, and the latest failure. */
   backlog(): WebhookBacklog {
-    const row = this.#db.prepare<[], { n: number; oldest: string | null }>('SELECT count(*) AS n, min(created_at) AS oldest FROM webhook_events').get();
-    const last = this.#db.prepare<[], { last_error: string }>("SELECT last_error FROM webhook_events WHERE last_error != '' ORDER BY next_at DESC LIMIT 1").get();
+    const row = this.#db
+      .prepare<[], { n: number; oldest: string | null }>('SELECT count(*) AS n, min(created_at) AS oldest FROM webhook_events')
+      .get();
+    const last = this.#db
+      .prepare<[], { last_error: string }>("SELECT last_error FROM webhook_events WHERE last_error != '' ORDER BY next_at DESC LIMIT 1")
+      .get();
     return { pending: row?.n ?? 0, oldest: row?.oldest ?? null, lastError: last?.last_error ?? null };
   }
 

@@ -89,7 +89,8 @@ export function startWebhookDelivery(ctx: DeliveryContext): WebhookDelivery {
     ctx.onFailure?.();
     const waitMs = retryDelayMs(event.attempts + 1, timing);
     await queue.write(() => queue.failed(event.seq, failure, new Date(ctx.now().getTime() + waitMs)));
-    log.warn('webhook not delivered', { type: event.type, id: event.id, receiver: new URL(event.url).origin, attempts: event.attempts + 1, error: failure, retryInSeconds: waitMs / 1000 });
+    const receiver = new URL(event.url).origin;
+    log.warn('webhook not delivered', { type: event.type, id: event.id, receiver, attempts: event.attempts + 1, error: failure, retryInSeconds: waitMs / 1000 });
   };
 
   const pause = async (ms: number) => {

@@ -38,19 +38,24 @@ function who(subscriber: Subscriber, includeEmail: boolean): Record<string, unkn
   return includeEmail ? { subscriberId: subscriber.id, email: subscriber.email } : { subscriberId: subscriber.id };
 }
 
+// An event as made from a change: its type and its data.
+type Made = { type: WebhookEventType; data: Record<string, unknown> };
+
 // The event that tells of a change to a subscriber.
-function subscriberEvent(change: SubscriberChange, includeEmail: boolean): { type: WebhookEventType; subjectId: number; data: Record<string, unknown> } {
+function subscriberEvent(change: SubscriberChange, includeEmail: boolean): Made & { subjectId: number } {
   switch (change.type) {
     case 'erased':
       // An erased subscriber's address is never sent, whatever the settings say.
       return { type: 'subscriber.erased', subjectId: change.subscriberId, data: { subscriberId: change.subscriberId } };
     case 'bounced': {
       const { subscriber, bounce, previous } = change;
-      return { type: 'subscriber.bounced', subjectId: subscriber.id, data: { ...who(subscriber, includeEmail), bounce, status: subscriber.status, previousStatus: previous } };
+      const data = { ...who(subscriber, includeEmail), bounce, status: subscriber.status, previousStatus: previous };
+      return { type: 'subscriber.bounced', subjectId: subscriber.id, data };
     }
     case 'complained': {
       const { subscriber, reason } = change;
-      return { type: 'subscriber.complained', subjectId: subscriber.id, data: { ...who(subscriber, includeEmail), status: subscriber.status, reason: scrubbed(reason) } };
+      const data = { ...who(subscriber, includeEmail), status: subscriber.status, reason: scrubbed(reason) };
+      return { type: 'subscriber.complained', subjectId: subscriber.id, data };
     }
     default: {
       const { subscriber, previous, reason } = change;
@@ -61,13 +66,14 @@ function subscriberEvent(change: SubscriberChange, includeEmail: boolean): { typ
 }
 
 // The event that tells of a round closed or an issue published; a note never carries an address.
-function ledgerEvent(change: LedgerChange): { type: WebhookEventType; issue: string; data: Record<string, unknown> } {
+function ledgerEvent(change: LedgerChange): Made & { issue: string } {
   if (change.type === 'published') {
     const { issue, publishedAt, mailed, note } = change.publication;
     return { type: 'issue.published', issue, data: { issue, publishedAt, mailed, note: scrubbed(note) } };
   }
   const { round, queued, doubt } = change;
-  const counts = { issue: round.issue, round: round.round, startedAt: round.startedAt, finishedAt: round.finishedAt, sent: round.sent, skipped: round.skipped, failed: round.failed, doubt };
+  const { issue, startedAt, finishedAt, sent, skipped, failed } = round;
+  const counts = { issue, round: round.round, startedAt, finishedAt, sent, skipped, failed, doubt };
   if (round.status === 'done') return { type: 'dispatch.finished', issue: round.issue, data: counts };
   return { type: 'dispatch.stopped', issue: round.issue, data: { ...counts, queued, reason: scrubbed(round.note) } };
 }
