@@ -10,7 +10,7 @@ import { forgetSetAside, spoolCounts } from './inbound/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { displayDate, siteUrls, templateSource, type TemplateSource } from './render/index.ts';
-import { aftermathOf } from './report/index.ts';
+import { aftermathOf, collectReport, renderReport, type ReportData } from './report/index.ts';
 import { dueTimes } from './schedule.ts';
 import { createBuilder, type Builder } from './site/index.ts';
 import type { PublishContext } from './publish/index.ts';
@@ -82,6 +82,8 @@ export interface App {
   web(nextRun?: () => Date | null): WebContext;
   /** What the scheduled jobs work with; `signal` tells them to stop taking work. */
   jobs(signal: AbortSignal): PublishContext;
+  /** The figures of the report of the last `days` days, read from the list and the ledger. */
+  report(days: number): ReportData;
   close(): Promise<void>;
 }
 
@@ -212,6 +214,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     forgetMail: async (email) => (await removeMessagesTo(outboxDir, email)) + (await forgetSetAside(config.dataDir, email)),
   }));
   const jobs = (signal: AbortSignal): PublishContext => ({ config, builder, ledger: ledger(), dispatch: (through) => dispatchContext(through), log, signal, now });
+  const report = (days: number) => collectReport({ store: store(), rounds: ledger().rounds }, { days, now: now(), title: config.title });
   const api = (token: string): ApiContext => ({
     token,
     rate: 120,
@@ -221,6 +224,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     ledger: ledger(),
     status: () => readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), now }),
     dispatching: jobs,
+    report: (days) => renderReport(report(days)),
     outbox,
     log,
   });
@@ -296,6 +300,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       api: config.adminToken === undefined ? undefined : api(config.adminToken),
     }),
     jobs,
+    report,
     async close() {
       await Promise.all(opened.deliveries.map((d) => d.stop()));
       await Promise.all(opened.transports.map((t) => t.close()));

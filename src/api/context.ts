@@ -19,6 +19,8 @@ export interface ApiContext {
   status: () => Promise<Status>;
   /** What a dispatch by hand works with, stopped by `signal`. */
   dispatching: (signal: AbortSignal) => ByHandContext;
+  /** The report of the last `days` days, the page `paperboy report` writes. */
+  report: (days: number) => string;
   /** `.eml` files in out/outbox/, for dry runs. */
   outbox: () => Transport;
   log: Logger;

@@ -4,7 +4,7 @@ import { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand } from '..
 import type { ApiContext } from './context.ts';
 import { readCursor, writeCursor } from './_cursor.ts';
 import { sendError } from './_errors.ts';
-import { dispatchNotStarted, dispatchRequest, dispatchStarted, errorResponses as errors, issuePage, issueQuery, statusSchema } from './schemas.ts';
+import { dispatchNotStarted, dispatchRequest, dispatchStarted, errorResponses as errors, issuePage, issueQuery, reportQuery, statusSchema } from './schemas.ts';
 
 
 const RUNNING = 'a dispatch is already running: wait for it to finish (GET /api/v1/status says when)';
@@ -27,6 +27,16 @@ function notMailed(issue: string, outcome: Exclude<ByHand, { kind: 'dispatched' 
 export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
   const status = { tags: ['status'], summary: 'What `paperboy status --json` says', response: { 200: statusSchema, ...errors() } };
   api.get('/status', { schema: status }, () => ctx.status());
+
+  const report = {
+    tags: ['status'],
+    summary: 'The report of the last days as one self-contained HTML page, the one `paperboy report` writes',
+    querystring: reportQuery,
+    response: { 200: { content: { 'text/html': { schema: { type: 'string' } } } }, ...errors(400) },
+  };
+  api.get<{ Querystring: { days: number } }>('/report', { schema: report }, (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(ctx.report(request.query.days)),
+  );
 
   api.get<{ Querystring: { cursor?: string; limit: number } }>(
     '/issues',

@@ -140,6 +140,13 @@ export const issueQuery = {
   properties: { cursor, limit: { ...limit, maximum: 200, default: 30 } },
 } as const;
 
+/** How many days a report covers. */
+export const reportQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { days: { type: 'integer', minimum: 1, maximum: 3660, default: 30 } },
+} as const;
+
 /** A page of issues, newest first. */
 export const issuePage = {
   type: 'object',

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { writeError } from '../files.ts';
 import { plural } from '../output.ts';
-import { collectReport, renderReport } from '../report/index.ts';
+import { renderReport } from '../report/index.ts';
 import type { CommandContext } from './context.ts';
 
 /** Where the report goes when `--out` is not given: the working folder (out/ is published on the web). */
@@ -17,7 +17,7 @@ export async function reportCommand(ctx: CommandContext, flags: { days?: unknown
   }
   const out = typeof flags.out === 'string' ? flags.out : DEFAULT_REPORT;
   const app = ctx.app({ readOnly: true });
-  const data = collectReport({ store: app.store, rounds: app.ledger.rounds }, { days, now: app.now(), title: app.config.title });
+  const data = app.report(days);
   const html = renderReport(data);
   if (out === '-') {
     ctx.output.out(html);

@@ -334,6 +334,7 @@ describe('the admin API', () => {
       expect(Object.keys(document.paths).sort()).toEqual([
         '/api/v1/dispatch',
         '/api/v1/issues',
+        '/api/v1/report',
         '/api/v1/status',
         '/api/v1/subscribers',
         '/api/v1/subscribers/{id}',

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReport } from '../../src/report/index.ts';
+import { startWeb, type TestWeb } from '../helpers/web.ts';
+
+const TOKEN = randomBytes(24).toString('base64url');
+
+describe('GET /api/v1/report', () => {
+  let web: TestWeb;
+  beforeAll(async () => {
+    web = await startWeb({ adminToken: TOKEN });
+  });
+  afterAll(async () => {
+    await web.close();
+  });
+  const get = (query: string, token: string | null = TOKEN) =>
+    fetch(`${web.url}/api/v1/report${query}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+
+  it('is the page `paperboy report` writes, for the admin token only', async () => {
+    web.store.add({ email: 'ann@example.org', status: 'confirmed', source: 'test' });
+    const answer = await get('?days=7');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await answer.text();
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).not.toMatch(/<script|ann@example\.org/i);
+
+    // The page the command writes from the same list, but for the moment it was made at.
+    const undated = (page: string) => page.replace(/\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z?(?: UTC)?/g, '');
+    expect(undated(html)).toBe(undated(renderReport(web.app.report(7))));
+    expect(html).toContain('1 confirmed');
+
+    for (const token of [null, 'x'.repeat(40)]) {
+      const refused = await get('', token);
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain('<svg');
+    }
+  });
+
+  it('refuses a number of days out of range, naming the field', async () => {
+    for (const days of ['0', '3661', 'many']) {
+      const answer = await get(`?days=${days}`);
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { field?: string }).field).toBe('query.days');
+    }
+  });
+});
