@@ -5,7 +5,7 @@ import { databaseExists, emptyDatabase, openDatabase, WebhookEvents, type Db } f
 import { composeNotice, createDkimSigner, fileTransport, removeMessagesTo, signingTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
 import { readSigningKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
-import { openLedger, type IssueLedger } from './ledger/index.ts';
+import { openLedger, SourceRecords, type IssueLedger } from './ledger/index.ts';
 import { forgetSetAside, spoolCounts } from './inbound/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { silentLogger, type Logger } from './log.ts';
@@ -13,6 +13,7 @@ import { displayDate, siteUrls, templateSource, type TemplateSource } from './re
 import { aftermathOf, collectReport, renderReport, type ReportData } from './report/index.ts';
 import { dueTimes } from './schedule.ts';
 import { createBuilder, type Builder } from './site/index.ts';
+import { createSource, settlesAt, syncHealth, type DigestSource } from './source/index.ts';
 import type { PublishContext } from './publish/index.ts';
 import { loadSecret, SubscriberStore, Suppressions, type PrivacyContext, type SubscriptionContext } from './subscribers/index.ts';
 import type { WebContext } from './web/index.ts';
@@ -61,6 +62,10 @@ export interface App {
   /** Addresses that no import or operator may put back (complaints, erasures). */
   readonly suppressions: Suppressions;
   readonly ledger: IssueLedger;
+  /** Where the digest files came from, and how the source's syncs went. */
+  readonly sourceRecords: SourceRecords;
+  /** Where digests are fetched from; undefined when the digests folder is its own source. */
+  readonly source: DigestSource | undefined;
   readonly secret: string;
   /** Where mail goes: the SMTP relay, or `.eml` files in out/outbox/ until one is set. */
   readonly transport: Transport;
@@ -113,6 +118,10 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const recorder = once(() => (config.webhooks.urls.length === 0 ? undefined : webhookRecorder(config.webhooks, webhookEvents(), now)));
   const store = once(() => new SubscriberStore(db(), now, undefined, recorder()?.subscribers));
   const ledger = once(() => openLedger(db(), now, recorder()?.ledger));
+  const sourceRecords = once(() => new SourceRecords(db()));
+  const source = once(() =>
+    createSource(config.source, { digestsDir: config.digestsDir, dataDir: config.dataDir, records: sourceRecords(), now, maxLatenessMs: config.maxLatenessMs }),
+  );
   const secret = once(() => loadSecret(config.dataDir, config.secret));
   const suppressions = once(() => new Suppressions(db(), secret(), now));
   const track = (transport: Transport) => {
@@ -203,7 +212,12 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const health = (nextRun: () => Date | null) => () => {
     store().count();
     const last = ledger().publications.last();
-    return { lastPublication: last ? { issue: last.issue, at: last.publishedAt } : null, nextRun: nextRun()?.toISOString() ?? null };
+    const sync = syncHealth(config.source, sourceRecords(), now());
+    return {
+      lastPublication: last ? { issue: last.issue, at: last.publishedAt } : null,
+      nextRun: nextRun()?.toISOString() ?? null,
+      ...(sync ? { sync: { lastGoodSync: sync.lastGoodSync, secondsSinceGoodSync: sync.secondsSinceGoodSync, problem: sync.problem } } : {}),
+    };
   };
   const privacy = once<PrivacyContext>(() => ({
     store: store(),
@@ -213,7 +227,16 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     // the receiver sets aside, in the data folder, the messages it could not act on.
     forgetMail: async (email) => (await removeMessagesTo(outboxDir, email)) + (await forgetSetAside(config.dataDir, email)),
   }));
-  const jobs = (signal: AbortSignal): PublishContext => ({ config, builder, ledger: ledger(), dispatch: (through) => dispatchContext(through), log, signal, now });
+  const jobs = (signal: AbortSignal): PublishContext => ({
+    config,
+    builder,
+    ledger: ledger(),
+    dispatch: (through) => dispatchContext(through),
+    log,
+    signal,
+    now,
+    settlesAt: (day) => (config.source.kind === 'folder' ? undefined : settlesAt(sourceRecords(), day, config.syncSettleMs, now())),
+  });
   const report = (days: number) => collectReport({ store: store(), rounds: ledger().rounds }, { days, now: now(), title: config.title });
   const api = (token: string): ApiContext => ({
     token,
@@ -222,7 +245,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     suppressions: suppressions(),
     privacy: privacy(),
     ledger: ledger(),
-    status: () => readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), now }),
+    status: () => readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), sourceRecords: sourceRecords(), now }),
     dispatching: jobs,
     report: (days) => renderReport(report(days)),
     outbox,
@@ -255,6 +278,12 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     },
     get ledger() {
       return ledger();
+    },
+    get sourceRecords() {
+      return sourceRecords();
+    },
+    get source() {
+      return source();
     },
     get suppressions() {
       return suppressions();

@@ -75,6 +75,7 @@ const commands = {
   dns: () => import('./commands/dns.ts'),
   dkim: () => import('./commands/dkim.ts'),
   report: () => import('./commands/report.ts'),
+  sync: () => import('./commands/sync.ts'),
 };
 
 // The version of the package this program is (src/ and dist/ both sit beside package.json).
@@ -179,6 +180,12 @@ function buildProgram(output: Output, run: Action): Command {
     .description('last and next publication, subscribers, the last dispatch, anything stuck')
     .option('--json', 'print it as JSON')
     .action((flags: Flags) => run(async (ctx) => (await commands.status()).statusCommand(ctx, flags)));
+
+  program
+    .command('sync')
+    .description('fetch once from PAPERBOY_DIGESTS_SOURCE into the digests folder; print what was added and changed')
+    .option('--json', 'print what it did as JSON')
+    .action((flags: Flags) => run(async (ctx) => (await commands.sync()).syncCommand(ctx, flags)));
 
   program
     .command('report')

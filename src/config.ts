@@ -103,6 +103,71 @@ const webhookSecret = z
     const bytes = Buffer.from(text.slice('whsec_'.length), 'base64').length;
     return bytes >= 24 && bytes <= 64;
   }, 'must hold 24 to 64 bytes of base64 after whsec_ (echo whsec_$(openssl rand -base64 32) makes one)');
+/** The daily mail schedule without a source, and with one: upstream archives commit around noon UTC on weekdays. */
+const DEFAULT_SCHEDULE = '0 8 * * *';
+const DEFAULT_SOURCE_SCHEDULE = '30 13 * * *';
+
+/** Where digests come from: the digests folder, a git repository's branch and subfolder, or a URL pattern by day. */
+export type DigestsSource =
+  | { readonly kind: 'folder'; readonly path?: string }
+  | { readonly kind: 'git'; readonly spec: string; readonly url: string; readonly branch: string | undefined; readonly subfolder: string }
+  | { readonly kind: 'url'; readonly spec: string; readonly pattern: string };
+
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+// Plain http only to this machine (tests, a local mirror); anything else must be https.
+function remoteProblem(url: URL): string | undefined {
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return undefined;
+  return url.protocol === 'http:' ? 'plain http is allowed only to this machine (localhost); use https' : 'must use https';
+}
+
+/** The digests source a setting names, or what is wrong with it. */
+function sourceOf(text: string | undefined, cwd: string): DigestsSource | string {
+  const spec = text?.trim();
+  if (spec === undefined || spec === '') return { kind: 'folder' };
+  if (spec.startsWith('git+')) {
+    // git+URL#branch:subfolder; without a branch, a subfolder follows the last ':' after the path began.
+    const hash = spec.indexOf('#');
+    let [url, branch, subfolder] = [spec.slice(4), undefined as string | undefined, ''];
+    if (hash >= 0) {
+      url = spec.slice(4, hash);
+      const rest = spec.slice(hash + 1);
+      const colon = rest.indexOf(':');
+      [branch, subfolder] = colon < 0 ? [rest, ''] : [rest.slice(0, colon), rest.slice(colon + 1)];
+    } else {
+      const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+      const colon = url.lastIndexOf(':');
+      if (pathStart >= 0 && colon > pathStart) [url, subfolder] = [url.slice(0, colon), url.slice(colon + 1)];
+    }
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return 'must be git+https://host/owner/repo[#branch][:subfolder]';
+    }
+    const wrong = remoteProblem(parsed);
+    if (wrong) return wrong;
+    if (branch === '' || (branch !== undefined && !/^[A-Za-z0-9._/-]+$/.test(branch))) return 'the branch after # is not a branch name';
+    const folder = subfolder.replace(/^\/+|\/+$/g, '');
+    if (folder.split('/').some((part) => part === '..' || part === '.')) return 'the subfolder after : must stay inside the repository';
+    return { kind: 'git', spec, url, branch, subfolder: folder };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(spec.replace(/\{(yyyy|mm|dd)\}/g, '0'));
+    } catch {
+      return 'is not a URL';
+    }
+    const wrong = remoteProblem(parsed);
+    if (wrong) return wrong;
+    if (!['{yyyy}', '{mm}', '{dd}'].every((part) => spec.includes(part))) return 'a URL pattern must hold {yyyy}, {mm} and {dd}';
+    return { kind: 'url', spec, pattern: spec };
+  }
+  if (!existsSync(resolve(cwd, spec))) return 'is neither a folder, git+https://host/owner/repo#branch:subfolder, nor an https URL pattern with {yyyy}/{mm}/{dd}';
+  return { kind: 'folder', path: resolve(cwd, spec) };
+}
 
 /** A DKIM selector: a DNS label such as `paperboy` (dots allowed, as in `2026.mail`). */
 export const DKIM_SELECTOR = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
@@ -127,7 +192,7 @@ const schema = z.object({
   PAPERBOY_SMTP_RETRY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(2000),
   PAPERBOY_SMTP_TIMEOUT: duration.refine((text) => durationMs(text) >= 1000, 'must be a second or more').default('60s'),
   PAPERBOY_SMTP_NAME: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a host name such as mail.example.org').optional(),
-  PAPERBOY_SCHEDULE: cronExpression.default('0 8 * * *'),
+  PAPERBOY_SCHEDULE: cronExpression.optional(),
   PAPERBOY_WEEKLY_SCHEDULE: cronExpression.default('0 8 * * 1'),
   PAPERBOY_MAX_LATENESS: duration.default('2d'),
   PAPERBOY_REPEATS: z.enum(['mark', 'omit'], { error: 'must be mark or omit' }).default('mark'),
@@ -144,6 +209,9 @@ const schema = z.object({
   PAPERBOY_LOG_FORMAT: z.enum(['json', 'text'], { error: 'must be json or text' }).optional(),
   PAPERBOY_TZ: timeZone.default('UTC'),
   PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
+  PAPERBOY_DIGESTS_SOURCE: z.string().min(1).optional(),
+  PAPERBOY_SYNC_SCHEDULE: cronExpression.default('*/15 * * * *'),
+  PAPERBOY_SYNC_SETTLE: duration.default('5m'),
   PAPERBOY_OUT_DIR: z.string().min(1).default('out'),
   PAPERBOY_DATA_DIR: z.string().min(1).default('data'),
   PAPERBOY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -267,6 +335,12 @@ export interface Config {
   readonly inboundTrusted: readonly AddressRange[];
   readonly timeZone: string;
   readonly digestsDir: string;
+  /** Where digests come from: the digests folder itself, a git repository, or a URL pattern. */
+  readonly source: DigestsSource;
+  /** When `start` fetches from the source (with one set). */
+  readonly syncSchedule: string;
+  /** How long a new file must stay unchanged upstream before it is mailed. */
+  readonly syncSettleMs: number;
   readonly outDir: string;
   readonly dataDir: string;
   readonly secret: string | undefined;
@@ -334,6 +408,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (list(merged.PAPERBOY_WEBHOOK_URL).length > 0 && merged.PAPERBOY_WEBHOOK_SECRET === undefined) {
     problems.push('PAPERBOY_WEBHOOK_SECRET: must be set when PAPERBOY_WEBHOOK_URL is (echo whsec_$(openssl rand -base64 32) makes one)');
   }
+  const sourced = sourceOf(merged.PAPERBOY_DIGESTS_SOURCE, cwd);
+  if (typeof sourced === 'string') problems.push(`PAPERBOY_DIGESTS_SOURCE: ${sourced} (got "${merged.PAPERBOY_DIGESTS_SOURCE ?? ''}")`);
   const lines = (parsed.success ? [] : parsed.error.issues).map((issue) => {
     const name = String(issue.path[0]);
     const shown = SECRET_VARIABLES.has(name) ? '' : ` (got "${merged[name] ?? ''}")`;
@@ -343,6 +419,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     throw new ConfigError(`bad settings:\n${[...lines, ...problems.map((line) => `  ${line}`)].join('\n')}`);
   }
   const s = parsed.data;
+  const source = sourced as DigestsSource;
   // Without an address of its own, the site is where the web server listens.
   const siteUrl = (s.PAPERBOY_SITE_URL ?? `http://localhost:${s.PAPERBOY_PORT || 8080}`).replace(/\/+$/, '');
   const title = /^\s*"?([^"<]*?)"?\s*</.exec(s.PAPERBOY_FROM)?.[1] || 'Daily Papers';
@@ -368,7 +445,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     smtpRetryMs: s.PAPERBOY_SMTP_RETRY_MS,
     smtpTimeoutMs: durationMs(s.PAPERBOY_SMTP_TIMEOUT),
     smtpName: s.PAPERBOY_SMTP_NAME ?? senderOf(s.PAPERBOY_FROM).domain,
-    schedule: s.PAPERBOY_SCHEDULE,
+    schedule: s.PAPERBOY_SCHEDULE ?? (source.kind === 'folder' ? DEFAULT_SCHEDULE : DEFAULT_SOURCE_SCHEDULE),
     weeklySchedule: s.PAPERBOY_WEEKLY_SCHEDULE,
     maxLatenessMs: durationMs(s.PAPERBOY_MAX_LATENESS),
     maxLateness: s.PAPERBOY_MAX_LATENESS,
@@ -379,7 +456,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     inboundPort: s.PAPERBOY_INBOUND_PORT,
     inboundTrusted: Object.freeze(list(s.PAPERBOY_INBOUND_TRUSTED).flatMap((item) => addressRangeOf(item) ?? [])),
     timeZone: s.PAPERBOY_TZ,
-    digestsDir: resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
+    // A folder named as the source is the digests folder, unless PAPERBOY_DIGESTS_DIR names one.
+    digestsDir: source.kind === 'folder' && source.path !== undefined && merged.PAPERBOY_DIGESTS_DIR === undefined ? source.path : resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
+    source,
+    syncSchedule: s.PAPERBOY_SYNC_SCHEDULE,
+    syncSettleMs: durationMs(s.PAPERBOY_SYNC_SETTLE),
     outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),
     dataDir: resolve(cwd, s.PAPERBOY_DATA_DIR),
     secret: s.PAPERBOY_SECRET,

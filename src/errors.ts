@@ -45,3 +45,8 @@ export class ConfigError extends PaperboyError {
 export class UsageError extends PaperboyError {
   override name = 'UsageError';
 }
+
+/** A digests source that cannot be reached, or is not what the setting says it is; the message names it. */
+export class SourceError extends PaperboyError {
+  override name = 'SourceError';
+}

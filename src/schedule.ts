@@ -102,3 +102,31 @@ export function dueTimes(expression: string, timeZone: string): (at: Date) => Da
     return known.due === null ? null : new Date(known.due);
   };
 }
+
+/** A job repeated on a cron expression; a tick that finds the last run still going is skipped. */
+export interface Repeating {
+  /** Runs the job now, unless a run is under way. */
+  runNow(): Promise<void>;
+  next(): Date | null;
+  /** Stops firing; resolves once a run under way has finished. */
+  stop(): Promise<void>;
+}
+
+/** Runs `job` on a cron expression in a time zone, one run at a time; the job handles its own failures. */
+export function startRepeating(name: string, expression: string, timeZone: string, job: () => Promise<void>): Repeating {
+  let running: Promise<void> | undefined;
+  const runNow = async () => {
+    if (running) return;
+    running = job().finally(() => (running = undefined));
+    await running;
+  };
+  const task = cron.schedule(expression, () => void runNow(), { timezone: timeZone, name, suppressMissedWarning: true });
+  return {
+    runNow,
+    next: () => task.getNextRun(),
+    async stop() {
+      await task.stop();
+      await running;
+    },
+  };
+}

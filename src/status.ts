@@ -3,8 +3,9 @@ import type { WebhookBacklog, WebhookEvents } from './db/index.ts';
 import { complaintRate, complaintWarning, type ComplaintRate } from './deliverability/index.ts';
 import { findDigests } from './digest/index.ts';
 import { commandHint } from './hints.ts';
-import type { IssueLedger, Publication, Refusals, Round, Rounds } from './ledger/index.ts';
+import type { IssueLedger, Publication, Refusals, Round, Rounds, SourceRecords } from './ledger/index.ts';
 import { nextRun } from './schedule.ts';
+import { syncHealth, type SyncHealth } from './source/index.ts';
 import type { SubscriberStatus, SubscriberStore } from './subscribers/index.ts';
 
 /** The share of a round's deliveries the relay refused (left queued, counted against nobody), and why. */
@@ -19,6 +20,8 @@ export interface RelayRefusals {
 
 /** What `paperboy status --json` prints and `GET /api/v1/status` answers. */
 export interface Status {
+  /** How the syncs from PAPERBOY_DIGESTS_SOURCE went; null when the digests folder is its own source. */
+  source: SyncHealth | null;
   lastPublication: Publication | null;
   nextPublication: string | null;
   nextWeekly: string | null;
@@ -61,9 +64,10 @@ const WEBHOOKS_LATE_MS = 10 * 60_000;
 
 /** What the status is read from. */
 export interface StatusParts {
-  config: Pick<Config, 'digestsDir' | 'invocation' | 'schedule' | 'weeklySchedule' | 'timeZone' | 'webhooks'>;
+  config: Pick<Config, 'digestsDir' | 'invocation' | 'schedule' | 'weeklySchedule' | 'timeZone' | 'webhooks' | 'source'>;
   store: SubscriberStore;
   webhookEvents: Pick<WebhookEvents, 'backlog'>;
+  sourceRecords: SourceRecords;
   ledger: IssueLedger;
   now: () => Date;
 }
@@ -79,7 +83,7 @@ function relayRefusals(rounds: Rounds, round: Round): RelayRefusals | null {
 }
 
 /** Publications, schedule, subscribers, the last dispatch, and anything stuck: the one reading of the program's state. */
-export async function readStatus({ config, store, ledger, webhookEvents, now }: StatusParts): Promise<Status> {
+export async function readStatus({ config, store, ledger, webhookEvents, sourceRecords, now }: StatusParts): Promise<Status> {
   const subscribers = store.counts();
   const events = store.eventCounts(new Date(now().getTime() - 30 * 86_400_000).toISOString());
   const last30Days = {
@@ -114,7 +118,10 @@ export async function readStatus({ config, store, ledger, webhookEvents, now }: 
   if (webhooks.oldest !== null && now().getTime() - Date.parse(webhooks.oldest) > WEBHOOKS_LATE_MS) {
     stuck.push(`webhooks: ${describeWebhooks(webhooks)}: is the receiver up and answering 2xx?`);
   }
+  const source = syncHealth(config.source, sourceRecords, now());
+  if (source?.problem) stuck.push(`the last sync failed (${source.problem}); last good sync: ${source.lastGoodSync ?? 'never'}`);
   return {
+    source,
     lastPublication: last ?? null,
     nextPublication: nextRun(config.schedule, config.timeZone)?.toISOString() ?? null,
     nextWeekly: nextRun(config.weeklySchedule, config.timeZone)?.toISOString() ?? null,

@@ -211,10 +211,24 @@ export const statusSchema = {
   type: 'object',
   additionalProperties: false,
   required: [
-    'lastPublication', 'nextPublication', 'nextWeekly', 'timeZone', 'subscribers', 'last30Days', 'complaints', 'lastDispatch', 'relayRefusals', 'dispatchRunning',
+    'source', 'lastPublication', 'nextPublication', 'nextWeekly', 'timeZone', 'subscribers', 'last30Days', 'complaints', 'lastDispatch', 'relayRefusals', 'dispatchRunning',
     'webhooks', 'attention',
   ],
   properties: {
+    source: {
+      type: ['object', 'null'],
+      description: 'how the syncs from PAPERBOY_DIGESTS_SOURCE went; null when the digests folder is its own source',
+      additionalProperties: false,
+      required: ['spec', 'revision', 'lastGoodSync', 'secondsSinceGoodSync', 'lastTry', 'problem'],
+      properties: {
+        spec: { type: 'string' },
+        revision: nullable('string'),
+        lastGoodSync: { type: ['string', 'null'] },
+        secondsSinceGoodSync: { type: ['integer', 'null'] },
+        lastTry: { type: ['string', 'null'] },
+        problem: nullable('string'),
+      },
+    },
     lastPublication: {
       type: ['object', 'null'],
       additionalProperties: false,

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { createLibrary, digestsFolderOf, inferTags, loadDigest, taggerFor, type Digest } from '../digest/index.ts';
 import { plural } from '../output.ts';
 import type { CommandContext } from './context.ts';
@@ -28,6 +28,10 @@ export async function parseCommand(ctx: CommandContext, file: string, flags: { j
   const folder = await createLibrary(digestsFolderOf(path)).readAll().catch(() => []);
   const tagger = taggerFor([read, ...folder.filter((e) => e.reading.errors.length === 0 && e.path !== path).map((e) => e.reading.digest)]);
   const [digest = read] = inferTags([read], tagger);
-  ctx.output.out(flags.json ? JSON.stringify(digest, null, 2) : describe(digest, file));
+  // A file a sync brought carries where it came from: the upstream commit, or the URL and its ETag.
+  const inDigests = relative(ctx.config().digestsDir, path);
+  const origin = inDigests.startsWith('..') ? undefined : ctx.app({ readOnly: true }).sourceRecords.get(inDigests.split(sep).join('/'));
+  const source = origin && { origin: origin.origin, etag: origin.etag || undefined, changedAt: origin.changedAt, seenAt: origin.seenAt };
+  ctx.output.out(flags.json ? JSON.stringify(source ? { ...digest, source } : digest, null, 2) : describe(digest, file));
   return 0;
 }

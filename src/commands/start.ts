@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
@@ -7,7 +8,7 @@ import { PaperboyError } from '../errors.ts';
 import { fileProblem } from '../files.ts';
 import { startReceiver, type Receiver } from '../inbound/index.ts';
 import { publishNewest, publishWeek, refreshSite } from '../publish/index.ts';
-import { inZone, startSchedules, type Schedules } from '../schedule.ts';
+import { inZone, startRepeating, startSchedules, type Repeating, type Schedules } from '../schedule.ts';
 import { describeListen, listenError } from '../listen.ts';
 import { createServer } from '../web/index.ts';
 import type { CommandContext } from './context.ts';
@@ -76,8 +77,20 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   const app = ctx.app({ server: true, sends: true });
   const { config, log } = app;
   const stopping = new AbortController();
-  const jobs = app.jobs(stopping.signal);
+  const base = app.jobs(stopping.signal);
+  // A daily run that found the newest digest still settling upstream is run again after the next sync.
+  let waiting = false;
+  const jobs = {
+    ...base,
+    settlesAt: (day: string) => {
+      const at = base.settlesAt?.(day);
+      if (at !== undefined) waiting = true;
+      return at;
+    },
+  };
   let schedules: Schedules | undefined;
+  // With a source, the digests folder is paperboy's to fill: it is made if missing.
+  if (app.source !== undefined) await mkdir(config.digestsDir, { recursive: true });
   // The web follows the digests folder as soon as a file lands; mail waits for the schedule.
   let refresh: NodeJS.Timeout | undefined;
   const { server, address, watcher, receiver } = await startParts(app, () => schedules?.nextDaily() ?? null, () => {
@@ -91,6 +104,29 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
     { daily: () => publishNewest(jobs), weekly: () => publishWeek(jobs) },
     log,
   );
+  // The source is fetched at start and on its schedule; what it brings is on the web at once. A source
+  // that cannot be reached is a warning: the site and mail go on from what is here.
+  const source = app.source;
+  const syncOnce = async () => {
+    if (source === undefined) return;
+    try {
+      const report = await source.sync();
+      for (const skipped of report.skipped) log.warn('digest not taken', { problem: skipped });
+      if (report.added.length + report.changed.length > 0) {
+        log.info('synced', { source: source.spec, revision: report.revision, added: report.added, changed: report.changed });
+        await refreshSite(jobs).catch((error: unknown) => log.error('build failed', { error: (error as Error).message }));
+      }
+    } catch (error) {
+      const last = app.sourceRecords.state(source.spec)?.goodAt ?? 'never';
+      log.warn('sync failed; going on with the digests here', { error: (error as Error).message, lastGoodSync: last });
+    }
+    if (waiting && !stopping.signal.aborted) {
+      waiting = false;
+      await schedules?.runNow('daily');
+    }
+  };
+  const syncing: Repeating | undefined = source && startRepeating('sync', config.syncSchedule, config.timeZone, syncOnce);
+  if (syncing && !stopAsked) await syncing.runNow();
   const out = relative(ctx.cwd, config.outDir) || '.';
   ctx.output.out(
     [
@@ -99,6 +135,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
       `  mail:     ${config.smtpUrl ? `SMTP ${new URL(config.smtpUrl).host}` : `written to ${out}/outbox/ (set PAPERBOY_SMTP_URL to send)`}`,
       `  daily:    ${config.schedule}, next at ${inZone(schedules.nextDaily(), config.timeZone)}`,
       `  weekly:   ${config.weeklySchedule}, next at ${inZone(schedules.nextWeekly(), config.timeZone)}`,
+      ...(syncing && source ? [`  source:   ${source.spec}, synced ${config.syncSchedule}, next at ${inZone(syncing.next(), config.timeZone)}`] : []),
       `  site:     ${out}/ (feeds in ${out}/feeds/)`,
       ...(receiver ? [`  inbound:  SMTP for ${config.from}, listening on ${receiver.address}`] : []),
       ...(webhooks ? [`  webhooks: ${config.webhooks.urls.length} ${config.webhooks.urls.length === 1 ? 'receiver' : 'receivers'}`] : []),
@@ -121,7 +158,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   // The database closes when this returns: a send still in flight must have settled by then.
   const graceMs = settleMs(config);
   const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
-  if ((await Promise.race([Promise.all([schedules.stop(), first]), grace])) === 'late') {
+  if ((await Promise.race([Promise.all([schedules.stop(), syncing?.stop(), first]), grace])) === 'late') {
     log.warn('stopping with a dispatch still under way; the next start resumes it', { waitedMs: graceMs });
   }
   await server.close();

@@ -9,6 +9,12 @@ function describeRefusals(r: RelayRefusals): string {
   return `refused by the relay: ${share}, left queued and counted against nobody: ${why.join('; ')}`;
 }
 
+function ago(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${Math.round(seconds / 3600)} h`;
+}
+
 const when = (iso: string | null, timeZone: string) => inZone(iso === null ? null : new Date(iso), timeZone);
 
 /** `paperboy status [--json]`: publications, schedule, subscribers, the last dispatch, anything stuck. */
@@ -19,9 +25,15 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     ctx.output.out(JSON.stringify(status, null, 2));
     return 0;
   }
+  const { source } = status;
   const { lastPublication: last, subscribers, last30Days: recent, lastDispatch: round, relayRefusals: refusals, dispatchRunning: running, attention: stuck, timeZone } = status;
   ctx.output.out(
     [
+      ...(source
+        ? [
+            `source: ${source.spec}: last good sync ${source.lastGoodSync ? `${source.lastGoodSync} (${ago(source.secondsSinceGoodSync ?? 0)} ago)` : 'never'}${source.revision ? ` at ${source.revision}` : ''}`,
+          ]
+        : []),
       `last publication: ${last ? `${last.issue} at ${last.publishedAt}: ${last.mailed ? 'mailed' : 'not mailed'} (${last.note})` : 'none yet'}`,
       `next publication: ${when(status.nextPublication, timeZone)} (weekly: ${when(status.nextWeekly, timeZone)})`,
       `subscribers: ${subscribers.confirmed} confirmed, ${subscribers.pending} pending, ${subscribers.unsubscribed} unsubscribed, ${subscribers.bounced} bounced`,

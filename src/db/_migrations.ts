@@ -115,4 +115,23 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX webhook_events_in_order ON webhook_events (url, subject, seq);
    CREATE INDEX webhook_events_due ON webhook_events (next_at);`,
+  // Where each digest file came from (the upstream commit, or the URL and its validators), and when
+  // its bytes were last seen to change: a new file is mailed only once it has settled. One row per
+  // source holds the last good sync.
+  `CREATE TABLE source_files (
+     path TEXT PRIMARY KEY,
+     origin TEXT NOT NULL,
+     etag TEXT NOT NULL DEFAULT '',
+     last_modified TEXT NOT NULL DEFAULT '',
+     sha256 TEXT NOT NULL,
+     changed_at TEXT NOT NULL,
+     seen_at TEXT NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE source_syncs (
+     source TEXT PRIMARY KEY,
+     revision TEXT NOT NULL DEFAULT '',
+     good_at TEXT,
+     tried_at TEXT NOT NULL,
+     problem TEXT NOT NULL DEFAULT ''
+   ) WITHOUT ROWID;`,
 ];

@@ -7,6 +7,7 @@ import { Rounds, type LedgerChanges, type Round } from './rounds.ts';
 export { Rounds, type LedgerChange, type LedgerChanges, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals, type Recipient } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
 export type { IssueOutcome } from './issues.ts';
+export { SourceRecords, type FileOrigin, type SyncState } from './origins.ts';
 export { LockedError, type Lock, type LockHolder } from './lock.ts';
 
 /** A round that did not finish, as the operator sees it. */

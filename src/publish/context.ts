@@ -15,6 +15,8 @@ export interface PublishContext {
   /** Aborted when the process is asked to stop: no new work is taken. */
   signal: AbortSignal;
   now: () => Date;
+  /** When a day's digest, new or rewritten upstream, will have settled (unchanged long enough to mail); undefined once it has. */
+  settlesAt?: (day: string) => Date | undefined;
 }
 
 /** How old a digest is past its day, and whether that is too old to mail. */

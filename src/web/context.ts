@@ -43,6 +43,8 @@ export interface WebContext {
 export interface Health {
   lastPublication: { issue: string; at: string } | null;
   nextRun: string | null;
+  /** How the digests source's syncs went (when one is set): how long since the last good one. */
+  sync?: { lastGoodSync: string | null; secondsSinceGoodSync: number | null; problem: string | null };
 }
 
 /** The topics seen in the readable digests, each once (compared without case), with how many papers had it: the most common first. */

@@ -9,6 +9,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const SPAMASSASSIN = '/usr/bin/spamassassin';
 /** Debian's Prometheus toolchain: `promtool` checks and unit-tests the alerting rules. */
 export const PROMTOOL = '/usr/bin/promtool';
+/** git's CGI program that serves repositories over smart HTTP. */
+export const GIT_HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
 
 /**
  * The programs outside the test process that some tests talk to, and what to install to have
@@ -24,6 +26,8 @@ export const PEERS = {
   'systemd-analyze': { install: 'systemd', probe: () => spawnSync('systemd-analyze', ['--version']).status === 0 },
   /** A small file system to fill up: mounting one needs root. */
   tmpfs: { install: 'nothing, but run as root (to mount a tmpfs)', probe: canMount },
+  /** git and its smart-HTTP server program, to build and serve an upstream repository in a test. */
+  git: { install: 'git', probe: () => spawnSync('git', ['--version']).status === 0 && existsSync(GIT_HTTP_BACKEND) },
   /** The compiled `paperboy` binary and other child processes: always here, but not in the fast tier. */
   processes: { install: 'nothing', probe: () => true },
 } as const;

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import nodeHttp from 'isomorphic-git/http/node';
+import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import { SourceError } from '../errors.ts';
+import { dayOfPath, type UpstreamFile } from './_take.ts';
+
+/** A git source as the setting names it. */
+export interface GitSpec {
+  spec: string;
+  url: string;
+  branch: string | undefined;
+  subfolder: string;
+}
+
+/** What fetching a branch found: its commit, and the digest files under the subfolder (none when `unchanged`). */
+export interface GitFetch {
+  revision: string;
+  unchanged: boolean;
+  files: UpstreamFile[];
+  requests: number;
+}
+
+const formatMb = (bytes: number) => (bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB` : `${bytes} bytes`);
+
+// Every response body is counted as it streams in; past the limit the fetch is aborted.
+function countingHttp(limit: number, spec: string, counter: { bytes: number; requests: number }): HttpClient {
+  return {
+    async request(request: GitHttpRequest): Promise<GitHttpResponse> {
+      counter.requests++;
+      const response = await nodeHttp.request(request);
+      const body = response.body;
+      if (body === undefined) return response;
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+          counter.bytes += chunk.byteLength;
+          if (counter.bytes > limit) throw new SourceError(`${spec}: the fetch passed ${formatMb(limit)}; aborted`);
+          yield chunk;
+        }
+      }
+      return { ...response, body: counted() };
+    },
+  };
+}
+
+// What went wrong, in one line that names the source.
+function problemOf(spec: string, error: unknown): SourceError {
+  if (error instanceof SourceError) return error;
+  const e = error as { code?: string; message?: string; data?: { statusCode?: number; statusMessage?: string } };
+  if (e.code === 'HttpError') {
+    const status = e.data?.statusCode;
+    const why = status === 404 || status === 403 || status === 401 ? 'no git repository there' : 'the server answered';
+    return new SourceError(`${spec}: ${why} (HTTP ${status ?? '?'} ${e.data?.statusMessage ?? ''})`.trimEnd(), { cause: error });
+  }
+  if (e.code === 'SmartHttpError' || e.code === 'ParseError' || e.code === 'UnknownTransportError') {
+    return new SourceError(`${spec}: not a git repository (the server does not speak git's smart HTTP)`, { cause: error });
+  }
+  if (e.code && /^E[A-Z]+$/.test(e.code)) return new SourceError(`${spec}: cannot reach the server (${e.code})`, { cause: error });
+  return new SourceError(`${spec}: ${e.message ?? String(error)}`, { cause: error });
+}
+
+/** Where the fetched objects are kept between syncs, under the data folder. */
+export function gitCacheOf(dataDir: string, spec: GitSpec): string {
+  const key = createHash('sha256').update(`${spec.url}#${spec.branch ?? ''}`).digest('hex').slice(0, 16);
+  return join(dataDir, 'source', `${key}.git`);
+}
+
+/**
+ * Fetches the branch (one commit deep, that branch only) into the cache, and lists the digest files
+ * under the subfolder. When the branch still points at `known`, only the refs are asked for.
+ */
+export async function fetchGit(spec: GitSpec, cacheDir: string, options: { known: string | undefined; maxBytes: number }): Promise<GitFetch> {
+  const counter = { bytes: 0, requests: 0 };
+  const http = countingHttp(options.maxBytes, spec.spec, counter);
+  let revision: string;
+  let ref: string;
+  try {
+    const refs = await git.listServerRefs({ http, url: spec.url, symrefs: true, protocolVersion: 1 });
+    const head = refs.find((r) => r.ref === 'HEAD');
+    ref = spec.branch === undefined ? (head?.target ?? 'HEAD') : `refs/heads/${spec.branch}`;
+    const found = refs.find((r) => r.ref === ref);
+    if (!found) throw new SourceError(`${spec.spec}: the repository has no branch ${spec.branch ?? '(default)'}`);
+    revision = found.oid;
+    if (revision === options.known) return { revision, unchanged: true, files: [], requests: counter.requests };
+    fs.mkdirSync(cacheDir, { recursive: true });
+    if (!fs.existsSync(join(cacheDir, 'HEAD'))) {
+      await git.init({ fs, gitdir: cacheDir, bare: true });
+      await git.addRemote({ fs, gitdir: cacheDir, remote: 'origin', url: spec.url });
+    }
+    const fetched = await git.fetch({ fs, http, gitdir: cacheDir, url: spec.url, ref: ref.replace(/^refs\/heads\//, ''), singleBranch: true, depth: 1, tags: false });
+    revision = fetched.fetchHead ?? revision;
+  } catch (error) {
+    throw problemOf(spec.spec, error);
+  }
+  const files: UpstreamFile[] = [];
+  // One cache for the walk: without it, each object read opens the pack again.
+  const cache = {};
+  const origin = `${spec.url}@${revision}`;
+  let top: Awaited<ReturnType<typeof git.readTree>>;
+  try {
+    top = await git.readTree({ fs, gitdir: cacheDir, cache, oid: revision, ...(spec.subfolder ? { filepath: spec.subfolder } : {}) });
+  } catch (error) {
+    throw new SourceError(`${spec.spec}: the branch has no folder ${spec.subfolder}`, { cause: error });
+  }
+  // Walks the subfolder's tree: only regular files named for a day; symlinks and submodules are left.
+  const walk = async (tree: typeof top.tree, prefix: string): Promise<void> => {
+    for (const entry of tree) {
+      const path = prefix + entry.path;
+      if (entry.type === 'tree' && /^\d{4}(\/\d{2})?$/.test(path)) {
+        await walk((await git.readTree({ fs, gitdir: cacheDir, cache, oid: entry.oid })).tree, `${path}/`);
+      } else if (entry.type === 'blob' && (entry.mode === '100644' || entry.mode === '100755') && dayOfPath(path) !== undefined) {
+        const { blob } = await git.readBlob({ fs, gitdir: cacheDir, cache, oid: entry.oid });
+        files.push({ shown: spec.subfolder ? `${spec.subfolder}/${path}` : path, path, bytes: blob, origin });
+      }
+    }
+  };
+  await walk(top.tree, '');
+  return { revision, unchanged: false, files, requests: counter.requests };
+}
