@@ -69,7 +69,8 @@ export class SourceRecords {
       .prepare(
         `INSERT INTO source_files (path, origin, etag, last_modified, sha256, changed_at, seen_at)
          VALUES (@path, @origin, @etag, @lastModified, @sha256, @now, @now)
-         ON CONFLICT (path) DO UPDATE SET origin = CASE WHEN @changed THEN @origin ELSE origin END, etag = @etag, last_modified = @lastModified, sha256 = @sha256,
+         ON CONFLICT (path) DO UPDATE SET origin = CASE WHEN @changed THEN @origin ELSE origin END,
+           etag = @etag, last_modified = @lastModified, sha256 = @sha256,
            changed_at = CASE WHEN @changed THEN @now ELSE changed_at END, seen_at = @now`,
       )
       .run({ ...file, now, changed: changed ? 1 : 0 });

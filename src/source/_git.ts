@@ -89,7 +89,8 @@ export async function fetchGit(spec: GitSpec, cacheDir: string, options: { known
       await git.init({ fs, gitdir: cacheDir, bare: true });
       await git.addRemote({ fs, gitdir: cacheDir, remote: 'origin', url: spec.url });
     }
-    const fetched = await git.fetch({ fs, http, gitdir: cacheDir, url: spec.url, ref: ref.replace(/^refs\/heads\//, ''), singleBranch: true, depth: 1, tags: false });
+    const branch = ref.replace(/^refs\/heads\//, '');
+    const fetched = await git.fetch({ fs, http, gitdir: cacheDir, url: spec.url, ref: branch, singleBranch: true, depth: 1, tags: false });
     revision = fetched.fetchHead ?? revision;
   } catch (error) {
     throw problemOf(spec.spec, error);

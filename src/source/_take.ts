@@ -81,7 +81,11 @@ async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
  * one that cannot be read is left out (the local copy, if any, stays), and every one is recorded
  * with its origin. Files gone upstream are not touched: what was published stays published.
  */
-export async function takeFiles(files: readonly UpstreamFile[], to: { digestsDir: string; records: SourceRecords; now: Date }, report: SyncReport): Promise<void> {
+export async function takeFiles(
+  files: readonly UpstreamFile[],
+  to: { digestsDir: string; records: SourceRecords; now: Date },
+  report: SyncReport,
+): Promise<void> {
   await mkdir(to.digestsDir, { recursive: true });
   for (const file of files) {
     const target = join(to.digestsDir, ...file.path.split('/'));
@@ -105,7 +109,8 @@ export async function takeFiles(files: readonly UpstreamFile[], to: { digestsDir
     }
     const before = to.records.get(file.path);
     const recordChanged = changed || before === undefined || before.sha256 !== digestOfBytes;
-    to.records.seen({ path: file.path, origin: file.origin, etag: file.etag ?? '', lastModified: file.lastModified ?? '', sha256: digestOfBytes }, recordChanged, to.now);
+    const origin = { path: file.path, origin: file.origin, etag: file.etag ?? '', lastModified: file.lastModified ?? '', sha256: digestOfBytes };
+    to.records.seen(origin, recordChanged, to.now);
     if (local === undefined) report.added.push(file.path);
     else if (changed) report.changed.push(file.path);
     else report.unchanged++;
