@@ -58,6 +58,8 @@ export interface SearchIndexing {
   stop(): Promise<void>;
   /** After the writer is done: removes the index files the new indexes no longer name. */
   prune(): void;
+  /** The years being indexed again. */
+  years: string[];
 }
 
 /**
@@ -100,6 +102,7 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       await Promise.allSettled(shardsIndexed);
       await closeIndexer();
     },
+    years: stale.map((s) => s.year),
     prune() {
       for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.year), new Set(files.map(([path]) => path)));
     },

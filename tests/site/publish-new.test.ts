@@ -55,6 +55,7 @@ describe('a new digest in a built site', () => {
     const report = await builder.build();
 
     expect(report.issues.filter((i) => i.rendered).map((i) => i.date)).toEqual(['2031-01-05', NEW_DAY]);
+    expect(report.indexed).toEqual(['2031']);
     const after = await snapshot(site.outDir);
     // Earlier issues and the year whose papers did not change are left alone, down to their mtimes.
     for (const [path, was] of before) {
@@ -72,18 +73,19 @@ describe('a new digest in a built site', () => {
 
   it('indexes for search only the new papers\' year, and finds the other years fresh without making their records', async () => {
     const site = await tempSite(archive(DAYS));
-    await site.build({ all: true });
+    expect((await site.build({ all: true })).indexed).toEqual(['2030', '2031']);
     const manifest = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
     const all = archive([...DAYS, NEW_DAY]);
     const arriving = Object.keys(all).at(-1) as string;
     await site.add(arriving, all[arriving] as string);
-    await site.build();
+    expect((await site.build()).indexed).toEqual(['2031']);
     const next = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
     expect(next.outputs['search/2030']).toBe(manifest.outputs['search/2030']);
     expect(next.outputs['search/2031']).not.toBe(manifest.outputs['search/2031']);
     // A digest that only repeats papers an earlier issue carried adds nothing to search.
     await site.add('2031/01/07.md', (all[arriving] as string).replace(NEW_DAY, '2031-01-07'));
     const repeat = await site.build();
+    expect(repeat.indexed).toEqual([]);
     expect(repeat.written.filter((p) => p.startsWith('pagefind/'))).toEqual([]);
     const last = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
     expect(last.outputs['search/2031']).toBe(next.outputs['search/2031']);
