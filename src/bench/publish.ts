@@ -62,13 +62,16 @@ export async function benchPublishNew(root: string): Promise<BenchResult> {
     await rm(out, { recursive: true, force: true });
   }
 
-  const builder = benchBuilder(root, dir, await mkdtemp(join(tmpdir(), 'paperboy-bench-out-')));
+  const warmOut = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
+  const builder = benchBuilder(root, dir, warmOut);
   await builder.build({ all: true });
   await rename(held, arriving);
   const started = performance.now();
   const report = await builder.build();
   const warm = performance.now() - started;
   if (!report.issues.some((issue) => issue.rendered && issue.date === '2024-08-23')) throw new Error('the new digest was not published');
+  // A 600-issue site with its index is tens of megabytes: none is left behind.
+  for (const folder of [dir, site, data, warmOut]) await rm(folder, { recursive: true, force: true });
 
   const wall = median(runs.map((r) => r.ms));
   return {
@@ -80,7 +83,7 @@ export async function benchPublishNew(root: string): Promise<BenchResult> {
       'paperboy build of the new digest, median s of 3': seconds(wall),
       'its CPU s (user + system, median)': cpuText(runs),
       'in a builder that stays up (start), s': seconds(warm),
-      'files written': report.written.length,
+      'files the new digest changed': report.written.length,
     },
     pass: wall <= 1000,
   };
