@@ -1,6 +1,7 @@
 import { benchBuildAll, benchColdBuild, benchWarmRebuild } from './build.ts';
 import { benchCheck } from './check.ts';
 import { benchHelp } from './cli.ts';
+import { benchPublishNew } from './publish.ts';
 import { benchDispatch, benchImport } from './dispatch.ts';
 import { benchEmailSize } from './email-size.ts';
 import { benchConditionalFeeds } from './http.ts';
@@ -10,7 +11,7 @@ import type { BenchResult } from './result.ts';
 export type { BenchResult } from './result.ts';
 
 /** Every benchmark, in pipeline order. */
-const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchHelp, benchCheck, benchBuildAll, benchSearch, benchWarmRebuild, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchHelp, benchCheck, benchBuildAll, benchSearch, benchWarmRebuild, benchPublishNew, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
 
 /** The names of the benchmarks, as `--only` matches them. */
 export const BENCH_NAMES: readonly string[] = BENCHES.map((bench) => bench.name);

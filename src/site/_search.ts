@@ -21,25 +21,45 @@ export const SEARCH_DIR = 'pagefind';
 // Files of a Pagefind bundle that the site's own search page uses; the bundled UIs are left out.
 const KEPT = /^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.(?!unknown\.)[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta|(?:index|fragment|filter)\/[\w-]+\.pf_\w+)$/;
 
+/** The papers of one year a search index takes: each digest's papers that no earlier digest carried, by place. */
+export interface ShardPlan {
+  year: string;
+  issues: { digest: Digest; places: number[] }[];
+}
+
 /**
- * Every paper once (in the issue that first carried it, as the feeds do), as search records, by
- * year. A record's URL is its place on its issue page, relative to the site's root.
+ * Every paper once (in the issue that first carried it, as the feeds do), by year: cheap enough to
+ * key each year's index without building a view or a record.
  */
-export function searchShards(digests: readonly Digest[], viewOf: (date: string) => IssueView): SearchShard[] {
+export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
   const seen = new Set<string>();
-  const shards = new Map<string, SearchRecord[]>();
+  const shards = new Map<string, ShardPlan>();
   for (const digest of digests) {
-    if (digest.papers.every((p) => seen.has(p.arxivId))) continue;
-    const view = viewOf(digest.date);
-    // The view lists the digest's papers in the digest's order.
+    const places: number[] = [];
     for (const [i, paper] of digest.papers.entries()) {
       if (seen.has(paper.arxivId)) continue;
       seen.add(paper.arxivId);
+      places.push(i);
+    }
+    if (places.length === 0) continue;
+    const year = digest.date.slice(0, 4);
+    let shard = shards.get(year);
+    if (!shard) shards.set(year, (shard = { year, issues: [] }));
+    shard.issues.push({ digest, places });
+  }
+  return [...shards.values()];
+}
+
+/** A year's search records. A record's URL is its place on its issue page, relative to the site's root. */
+export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView): SearchShard {
+  const records: SearchRecord[] = [];
+  for (const { digest, places } of plan.issues) {
+    const view = viewOf(digest.date);
+    // The view lists the digest's papers in the digest's order.
+    for (const i of places) {
+      const paper = digest.papers[i];
       const shown = view.papers[i];
-      if (!shown) continue;
-      const year = digest.date.slice(0, 4);
-      let records = shards.get(year);
-      if (!records) shards.set(year, (records = []));
+      if (!paper || !shown) continue;
       const topics = shown.tags.map((t) => t.name).join(', ');
       records.push({
         url: `issues/${digest.date}.html#${shown.anchor}`,
@@ -48,7 +68,7 @@ export function searchShards(digests: readonly Digest[], viewOf: (date: string) 
       });
     }
   }
-  return [...shards].map(([year, records]) => ({ year, records }));
+  return { year: plan.year, records };
 }
 
 /** The files of a shard's index, by path under its folder, the ones an index points to coming first. */

@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
 import { feedPaths, papersByTopic, planFeeds, renderFeed, renderSearchPage, renderTopicPage, siteUrls, type IssueView, type Site, type Templates } from '../render/index.ts';
 import { keyOf, type Manifest } from './_manifest.ts';
 import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
 import { pruneFolder } from './_prune.ts';
-import { closeIndexer, indexShard, searchShards, SEARCH_DIR, type SearchShard } from './_search.ts';
+import { closeIndexer, indexShard, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
 import { topicPagePath, topicPageViews, topicsByName } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
@@ -49,12 +50,16 @@ export async function renderSiteWide(w: SiteWide): Promise<void> {
   }
 }
 
+const CONTENT_NAMED = /^(?:fragment|index|filter)\/|\.pf_meta$/;
+
 /** A search index being built: `finish` waits for it and hands its files to the writer; `stop` ends the indexer, on every path. */
 export interface SearchIndexing {
   finish(): Promise<void>;
   stop(): Promise<void>;
   /** After the writer is done: removes the index files the new indexes no longer name. */
   prune(): void;
+  /** The years being indexed again. */
+  years: string[];
 }
 
 /**
@@ -62,10 +67,13 @@ export interface SearchIndexing {
  * is false), so that it runs while this process renders the rest.
  */
 export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: string): Promise<SearchIndexing> {
-  const shards = (enabled ? searchShards(w.digests, w.viewOf) : []).map((shard) => ({ ...shard, key: keyOf(w.siteKey, JSON.stringify(shard.records)) }));
-  const stale: (SearchShard & { key: string })[] = [];
+  // A year's index is keyed by what its records are made of (each issue's digest, and which of its
+  // papers are new), so that a build finds it fresh without making its records.
+  const plans = enabled ? planSearchShards(w.digests) : [];
+  const shards = plans.map((plan) => ({ plan, year: plan.year, key: keyOf(w.siteKey, JSON.stringify(plan.issues.map((i) => [i.digest.date, w.hashOf.get(i.digest.date) ?? '', i.places]))) }));
+  const stale: { plan: ShardPlan; year: string; key: string }[] = [];
   for (const shard of shards) if (!(await w.fresh(`search/${shard.year}`, shard.key, [`${SEARCH_DIR}/${shard.year}/pagefind-entry.json`]))) stale.push(shard);
-  const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(shard, w.site) }));
+  const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(searchShard(shard.plan, w.viewOf), w.site) }));
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
   let indexed: Awaited<typeof indexing> = [];
@@ -73,7 +81,12 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
     async finish() {
       indexed = await indexing;
       for (const { shard, files } of indexed) {
-        for (const [path, content] of files) w.out.put(`${SEARCH_DIR}/${shard.year}/${path}`, content);
+        for (const [path, content] of files) {
+          const target = `${SEARCH_DIR}/${shard.year}/${path}`;
+          // Pagefind names its chunks after their content: one already there holds these bytes.
+          if (CONTENT_NAMED.test(path) && existsSync(join(outDir, target))) continue;
+          w.out.put(target, content);
+        }
         w.manifest.outputs[`search/${shard.year}`] = shard.key;
       }
       const indexes = shards.map((s) => `${SEARCH_DIR}/${s.year}/`).reverse();
@@ -89,6 +102,7 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       await Promise.allSettled(shardsIndexed);
       await closeIndexer();
     },
+    years: stale.map((s) => s.year),
     prune() {
       for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.year), new Set(files.map(([path]) => path)));
     },

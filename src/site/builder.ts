@@ -57,6 +57,8 @@ export interface BuildReport {
   written: string[];
   unchanged: number;
   newest: string | undefined;
+  /** The years whose search index was made again. */
+  indexed: string[];
 }
 
 /**
@@ -217,7 +219,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       views = p.used;
       const current = new Set(p.keys.slice(-KEPT_EMAILS));
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
-      return { issues: reports, written, unchanged, newest: p.dates.at(-1) };
+      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.years };
     } finally {
       await out.abort();
     }
