@@ -61,15 +61,17 @@ const TEMPORARY = /\.(\d+)(?:-[0-9a-f]+)?\.tmp$/;
 
 /**
  * Removes the temporary files under `dir` that a process which is gone left behind (it was killed
- * between writing and renaming). Says how many it removed.
+ * between writing and renaming). Says how many it removed. A symbolic link is never followed: what
+ * it points to is not this folder's.
  */
 export async function removeLeftovers(dir: string): Promise<number> {
-  const names = (await readdir(dir, { recursive: true }).catch(() => [] as string[])) as string[];
+  // Listed as entries: a recursive listing of bare names would walk into linked folders, round a loop too.
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   let removed = 0;
-  for (const name of names) {
-    const pid = TEMPORARY.exec(name)?.[1];
-    if (pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
-    await rm(join(dir, name), { force: true });
+  for (const entry of entries) {
+    const pid = TEMPORARY.exec(entry.name)?.[1];
+    if (!entry.isFile() || pid === undefined || Number(pid) === process.pid || processAlive(Number(pid))) continue;
+    await rm(join(entry.parentPath, entry.name), { force: true });
     removed++;
   }
   return removed;

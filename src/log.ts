@@ -72,9 +72,10 @@ export function loggerFor(settings: { logLevel: LogLevel; logFormat: LogFormat }
 /** A logger that says nothing. */
 export const silentLogger: Logger = createLogger('silent', () => undefined);
 
-// An address (`ann@example.org`, a list address with a token in it) and a link token (`u1a-0-<24 hex>`).
-const ADDRESS = /[^\s<>()[\]"',;:@]+@[^\s<>()[\]"',;:@]+/g;
-const TOKEN = /\b[cupb][0-9a-z]+-[0-9a-z]+-[0-9a-f]{24}\b|([?&]token=)[^&\s"']+/g;
+// An address (`ann@example.org`, a list address with a token in it, a quoted local part, a domain
+// literal, an `@` written `%40` in a link) and a link token (`u1a-0-<24 hex>`, in either case).
+const ADDRESS = /(?:"[^"\r\n]*"|[^\s<>()[\]"',;:@]+)(?:@|%40)(?:\[[^\]\s]*\]|[^\s<>()[\]"',;:@%]+)/gi;
+const TOKEN = /\b[cupb][0-9a-z]+-[0-9a-z]+-[0-9a-f]{24}\b|([?&]token=)[^&\s"']+/gi;
 
 /** A text made fit for a log: every email address and every link token in it replaced by a placeholder. */
 export function scrubbed(text: string): string {

@@ -20,6 +20,9 @@ describe('a text made fit for a log', () => {
     const text = `550 5.1.1 <Ann.Lee+news@Example.org>: user unknown; to papers+confirm-${token}@list.example.org via https://x.example.org/unsubscribe?token=${token}&a=1 (${token})`;
     expect(scrubbed(text)).toBe('550 5.1.1 <[address]>: user unknown; to [address] via https://x.example.org/unsubscribe?token=[token]&a=1 ([token])');
     expect(scrubbed('confirmation email not sent: connection refused')).toBe('confirmation email not sent: connection refused');
+    const odd = '550 <"ann smith"@example.org> and bob@[192.0.2.1] at /x?to=cy%40example.org, token U1-0-85C2754BACE5D7C760AB0810 or ?Token=abc';
+    expect(scrubbed(odd)).toBe('550 <[address]> and [address] at [address], token [token] or ?Token=[token]');
+    expect(scrubbed('100% of 20 @ 5/s; rate 50%40 runs')).toBe('100% of 20 @ 5/s; rate 50%40 runs');
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import addressparser from 'nodemailer/lib/addressparser';
 import { addressKey } from '../subscribers/index.ts';
 import { writeError } from '../files.ts';
+import { headerFields } from '../header-fields.ts';
 
 // A message's header section ends well before this; what is not found in it is not looked for.
 const HEADER_LIMIT = 1024 * 1024;
@@ -31,10 +32,9 @@ async function headerOf(path: string): Promise<string> {
 
 // The addresses a message's `To` header names, each in the form addresses are compared in.
 function recipientsOf(header: string): string[] {
-  const fields = header.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/);
-  return fields
-    .filter((field) => /^to[ \t]*:/i.test(field))
-    .flatMap((field) => addressparser(field.slice(field.indexOf(':') + 1), { flatten: true }))
+  return headerFields(header)
+    .filter((field) => field.name === 'to')
+    .flatMap((field) => addressparser(field.value, { flatten: true }))
     .map((mailbox) => addressKey(mailbox.address));
 }
 

@@ -24,6 +24,12 @@ const MIN_RSA_BITS = 2048;
 /** A DKIM key that cannot be used; the message starts with its file. */
 class DkimKeyError extends PaperboyError {
   override name = 'DkimKeyError';
+  /** Whether a new key (`dkim keygen`) is the way out: the file is missing, or no fit key. */
+  readonly keygenFixes: boolean;
+  constructor(message: string, options: { cause?: unknown; keygenFixes?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.keygenFixes = options.keygenFixes ?? false;
+  }
 }
 
 /** Reads a PEM private key (RSA of 2048 bits or more, or Ed25519) from a file. */
@@ -32,23 +38,26 @@ export function readKeyFile(path: string): KeyFile {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new DkimKeyError(`${path}: ${fileProblem(error)}`, { cause: error });
+    throw new DkimKeyError(`${path}: ${fileProblem(error)}`, { cause: error, keygenFixes: errorCode(error) === 'ENOENT' });
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(pem);
   } catch (error) {
     const encrypted = /ENCRYPTED/.test(pem) || /passphrase/i.test((error as Error).message);
-    throw new DkimKeyError(`${path}: ${encrypted ? 'the key is encrypted; paperboy needs it unencrypted (keep the file private instead: mode 0600)' : 'not a PEM private key (paperboy dkim keygen makes one)'}`);
+    if (encrypted) throw new DkimKeyError(`${path}: the key is encrypted; paperboy needs it unencrypted (keep the file private instead: mode 0600)`);
+    throw new DkimKeyError(`${path}: not a PEM private key`, { keygenFixes: true });
   }
   const type = privateKey.asymmetricKeyType;
   if (type === 'rsa') {
     const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) throw new DkimKeyError(`${path}: an RSA key of ${bits} bits is too short; DKIM keys need ${MIN_RSA_BITS} bits or more (paperboy dkim keygen makes one)`);
+    if (bits < MIN_RSA_BITS) {
+      throw new DkimKeyError(`${path}: an RSA key of ${bits} bits is too short; DKIM keys need ${MIN_RSA_BITS} bits or more`, { keygenFixes: true });
+    }
     return { path, type, bits, privateKey };
   }
   if (type === 'ed25519') return { path, type, bits: undefined, privateKey };
-  throw new DkimKeyError(`${path}: a key of type ${type ?? 'unknown'}; DKIM signs with RSA (${MIN_RSA_BITS} bits or more) or Ed25519`);
+  throw new DkimKeyError(`${path}: a key of type ${type ?? 'unknown'}; DKIM signs with RSA (${MIN_RSA_BITS} bits or more) or Ed25519`, { keygenFixes: true });
 }
 
 /** A new private key in PEM (PKCS #8): RSA of 2048 bits, or Ed25519. */
@@ -83,7 +92,7 @@ export interface ConfiguredKey extends DkimKey {
 /**
  * Reads the keys the settings name, each file once, ready to sign with. A file that is missing,
  * unreadable or no fit key is a `ConfigError` with one line per such file, naming PAPERBOY_DKIM_KEY
- * (and, for a missing one, the command that writes it, as `invocation` runs it).
+ * (and, for a missing or unfit one, the command that makes a key, as `invocation` runs it).
  */
 export function readSigningKeys(dkim: DkimSettings, invocation: Invocation): ConfiguredKey[] {
   const keys: ConfiguredKey[] = [];
@@ -96,7 +105,8 @@ export function readSigningKeys(dkim: DkimSettings, invocation: Invocation): Con
     } catch (error) {
       if (!(error instanceof DkimKeyError)) throw error;
       const absent = errorCode(error.cause) === 'ENOENT';
-      problems.push(`PAPERBOY_DKIM_KEY: ${error.message}${absent ? ` (${commandHint(invocation, 'dkim keygen')} writes it)` : ''}`);
+      const hint = error.keygenFixes ? ` (${commandHint(invocation, 'dkim keygen')} ${absent ? 'writes it' : 'makes one'})` : '';
+      problems.push(`PAPERBOY_DKIM_KEY: ${error.message}${hint}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));

@@ -46,27 +46,28 @@ export function readDsn(message: ParsedMail): RecipientStatus[] | undefined {
  * the one list of them, by language, for the replies that come without RFC 3834 headers.
  */
 const AUTOMATIC_SUBJECTS: readonly string[] = [
-  'auto(?:matic)?[- ]?(?:reply|response|answer)', 'autoreply', 'auto:', // English
-  'out of (?:the )?office', 'away\\b', 'vacation', 'on leave', 'absence',
-  'automatische antwort', 'abwesenheit', // German (Abwesenheitsnotiz)
+  'auto(?:matic)?[- ]?(?:reply|respon(?:se|der)|answer)', 'autoreply', 'auto:', // English
+  'out[- ]of[- ](?:the[- ])?office', 'ooo\\s*[:：-]', 'away\\b', 'vacation', 'on leave', 'absence',
+  'automatische antwort', 'auto-?antwort', 'abwesenheit', // German (Abwesenheitsnotiz)
   'r[ée]ponse automatique', 'absence du bureau', // French
   'respuesta autom[áa]tica', 'fuera de la oficina', // Spanish
   'risposta automatica', 'fuori sede', // Italian
   'resposta autom[áa]tica', 'fora do escrit[óo]rio', // Portuguese
   'automatisch antwoord', 'afwezig', // Dutch
   'automatisk(?:t)? svar', 'autosvar', 'automaattinen vastaus', // Danish, Norwegian, Swedish, Finnish
-  'odpowied[źz] automatyczna', 'automatick[áa] odpov[ěe][ďd]', // Polish, Czech
+  'odpowied[źz] automatyczna', 'automatyczna odpowied[źz]', 'automatick[áa] odpov[ěe][ďd]', // Polish, Czech
   'automatikus v[áa]lasz', 'r[ăa]spuns automat', // Hungarian, Romanian
   'otomatik yan[ıi]t', '[αά]υτόματη απάντηση', 'автоматический ответ', 'автовідповідь', // Turkish, Greek, Russian, Ukrainian
-  '自动回复', '自動回覆', '自動返信', '自動応答', '자동 ?(?:회신|응답)', // Chinese, Japanese, Korean
+  '自动回复', '自动答复', '自動回覆', '自動返信', '自動応答', '자동 ?(?:회신|응답)', // Chinese, Japanese, Korean
   '\\[?(?:ticket|case|request|incident)\\s*(?:#|no\\.?|id)\\s*\\w+', // help desks
   'we (?:have )?received your', 'thank you for (?:contacting|your (?:email|message))',
   'your (?:request|message|ticket) (?:has been|was) (?:received|created)',
 ];
-const AUTOMATIC_SUBJECT = new RegExp(`^(?:${AUTOMATIC_SUBJECTS.join('|')})`, 'iu');
+// A program may put its words in brackets: `[Auto-Reply] Re: …`.
+const AUTOMATIC_SUBJECT = new RegExp(`^\\[?\\s*(?:${AUTOMATIC_SUBJECTS.join('|')})`, 'iu');
 
 // What mail programs put before a reply's subject, in the languages they most often write it in.
-const REPLY_PREFIX = /^(?:(?:re|aw|sv|antw?|r|rif|odp|vs|ynt|atb|отв|回复|答复|返信)\s*[:：]\s*)+/iu;
+const REPLY_PREFIX = /^(?:(?:re|aw|sv|antwort|antw?|r|rif|odp|vs|ynt|atb|отв|回复|答复|返信)\s*[:：]\s*)+/iu;
 
 /**
  * Whether a message was written by a program rather than a person: an out-of-office or vacation

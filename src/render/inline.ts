@@ -72,7 +72,11 @@ export function plainText(text: string): string {
     .replace(new RegExp(`</?(?:${ALLOWED.join('|')})>`, 'gi'), '');
 }
 
-/** Digest text for Markdown outputs: the allowed tags and emphasis stay; other tags and links do not form. */
+// A character reference (`&#x202E;`, `&#8238;`, `&rlm;`), which a Markdown reader turns into the
+// character: in a digest it is text, shown as written, as the HTML outputs show it.
+const REFERENCE = /&(?=#[0-9]+;|#[xX][0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)/g;
+
+/** Digest text for Markdown outputs: the allowed tags and emphasis stay; other tags, links and character references do not form. */
 export function markdownText(text: string): string {
-  return printable(text).replace(OTHER_LT, '&lt;').replaceAll('](', ']\\(');
+  return printable(text).replace(REFERENCE, '&amp;').replace(OTHER_LT, '&lt;').replaceAll('](', ']\\(');
 }

@@ -26,9 +26,13 @@ export function addressProblem(address: string): string | undefined {
 // example.com, example.net and example.org are not among them: documentation and tests use them.
 const RESERVED_TOP_LEVEL = new Set(['test', 'example', 'invalid', 'localhost']);
 
+// Names of local networks, never reached from the internet: `.local` (RFC 6762), `.alt` (RFC 9476),
+// `.internal` (kept by ICANN for private use), `home.arpa` (RFC 8375).
+const LOCAL_NETWORK = /(?:^|\.)(?:local|alt|internal|home\.arpa)$/;
+
 /**
- * Says why a usable address still cannot be a reader's: its domain is `localhost`, a bare name, or
- * under a reserved top-level name; undefined otherwise.
+ * Says why a usable address still cannot be a reader's: its domain is `localhost`, a bare name,
+ * under a reserved top-level name, or a local network's; undefined otherwise.
  */
 export function reservedAddressProblem(address: string): string | undefined {
   const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -36,6 +40,8 @@ export function reservedAddressProblem(address: string): string | undefined {
   if (!domain.includes('.')) return 'has a domain without a dot';
   const top = domain.split('.').at(-1) ?? '';
   if (RESERVED_TOP_LEVEL.has(top)) return `is under .${top}, a name reserved for testing that never receives mail`;
+  const local = LOCAL_NETWORK.exec(domain)?.[0].replace(/^\./, '');
+  if (local !== undefined) return `is under .${local}, a name of a local network that never receives mail from the internet`;
   return undefined;
 }
 

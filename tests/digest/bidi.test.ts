@@ -56,6 +56,17 @@ describe('bidirectional control characters in a digest', () => {
     expect(parsed.subject).toBe('Mar 1, 2031 · 3 papers · gnp.exe Report on Kites');
   });
 
+  it('reach no Markdown archive written as character references, which a Markdown reader would turn into them', async () => {
+    const row = '| [&#x202E;gnp.exe Kites](https://arxiv.org/abs/3103.00001) | Eve &rlm;Lin | A &#8238;report&#8236;. | [\'&#x202e;evil\'] | N/A | N/A |';
+    const site = await tempSite({ '2031-03-01.md': `## Papers for 2031-03-01\n\n${text.split('\n').slice(2, 4).join('\n')}\n${row}\n` });
+    await site.build();
+    const reference = /&(?:#x0*(?:202[a-e]|206[6-9]|200[ef]|61c)|#0*(?:823[4-8]|829[4-7]|820[67]|1564)|rlm|lrm);/i;
+    const markdown = [...(await site.files())].filter(([path]) => path.endsWith('.md'));
+    expect(markdown.map(([path]) => path).sort()).toEqual(['archive/2031-03-01.md', 'archive/README.md']);
+    for (const [path, content] of markdown) expect([path, reference.exec(content)?.[0]]).toEqual([path, undefined]);
+    expect(markdown.find(([path]) => path === 'archive/2031-03-01.md')?.[1]).toContain('## 1. &amp;#x202E;gnp.exe Kites');
+  });
+
   it.runIf(has('python3-listparser'))('leave one "evil" in the OPML list, as listparser reads it', async () => {
     const site = await tempSite({ '2031-03-01.md': text });
     await site.build();

@@ -36,6 +36,22 @@ const AUTOMATIC = [
   'Re\u0301ponse automatique : Confirm your subscription',
 ];
 
+// In brackets, hyphenated, and as Outlook writes them in Simplified Chinese and Polish: on a receiver
+// of their own, since one sender's messages to one receiver are limited.
+const SPELLINGS = [
+  '[Auto-Reply] Re: Confirm your subscription',
+  'Re: [Auto Reply] Confirm your subscription',
+  'Autoresponder: Confirm your subscription',
+  'Out-of-Office: Confirm your subscription',
+  'OOO: Confirm your subscription',
+  'Auto-Antwort: Confirm your subscription',
+  'Antwort: Automatische Antwort: Confirm your subscription',
+  '自动答复: Confirm your subscription',
+  'Automatyczna odpowiedź: Confirm your subscription',
+];
+const other = await startInbound();
+afterAll(() => other.receiver.close());
+
 // Someone waiting to be confirmed, and the address their confirmation's replies go to.
 function pending(email: string) {
   const { subscriber } = store.add({ email, source: 'test' });
@@ -48,6 +64,14 @@ describe('confirming by reply, in other languages', () => {
     await send(to, subscriber.email, message({ From: subscriber.email, To: to, Subject: encoded(subject), 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=utf-8' }));
     expect(receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
     expect(store.get(subscriber.id)?.status).toBe('pending');
+  });
+
+  it.each(SPELLINGS.map((subject, i) => [subject, i]))('does not confirm on an auto-reply "%s" either', async (subject, i) => {
+    const { subscriber } = other.store.add({ email: `ida${i}@example.net`, source: 'test' });
+    const to = `papers+confirm-${signToken(SECRET, 'confirm', subscriber, Date.now() / 1000 + 3600)}@list.example.org`;
+    await other.send(to, subscriber.email, message({ From: subscriber.email, To: to, Subject: encoded(subject), 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=utf-8' }));
+    expect(other.receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
+    expect(other.store.get(subscriber.id)?.status).toBe('pending');
   });
 
   it('confirms on a reply a person wrote, whatever its language', async () => {

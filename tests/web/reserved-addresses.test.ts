@@ -15,6 +15,8 @@ afterAll(async () => {
 });
 
 const RESERVED = ['ann@localhost', 'ann@LOCALHOST', 'ann@mailhost', 'ann@mail.test', 'ann@example', 'ann@shop.example', 'ann@x.invalid', 'ann@box.localhost', 'ann@Mail.TEST'];
+// Names of local networks (mDNS, RFC 9476, ICANN's private-use name, RFC 8375), however written.
+const LOCAL = ['ann@printer.local', 'ann@Printer.LOCAL', 'ann@x.alt', 'ann@corp.internal', 'ann@nas.home.arpa'];
 
 describe('the subscribe form', () => {
   it('refuses addresses at localhost, bare names and reserved top-level names, and sends nothing', async () => {
@@ -29,8 +31,18 @@ describe('the subscribe form', () => {
     expect(web.store.find('ann@localhost')).toBeUndefined();
   });
 
+  it('refuses addresses under the names of local networks, and sends nothing', async () => {
+    for (const email of LOCAL) {
+      const response = await post(web, '/subscribe', { email });
+      const page = await response.text();
+      expect([email, response.status]).toEqual([email, 400]);
+      expect(page).toMatch(/a name of a local network that never receives mail from the internet/);
+    }
+    expect((await web.mail()).filter((m) => LOCAL.some((r) => m.to.toLowerCase() === r.toLowerCase()))).toEqual([]);
+  });
+
   it('takes example.com, example.net and example.org, and real-looking names', async () => {
-    for (const email of ['ann@example.com', 'bob@example.net', 'cy@mail.example.org', 'dee@testing.dev', 'eve@test.de']) {
+    for (const email of ['ann@example.com', 'bob@example.net', 'cy@mail.example.org', 'dee@testing.dev', 'eve@test.de', 'fay@local.de', 'gus@arpa.example.org']) {
       const response = await post(web, '/subscribe', { email });
       await response.arrayBuffer();
       expect([email, response.status]).toEqual([email, 200]);
