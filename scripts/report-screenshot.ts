@@ -21,7 +21,8 @@ const db = openDatabase(mkdtempSync(join(tmpdir(), 'paperboy-report-picture-')))
 const store = new SubscriberStore(db, now);
 const { rounds } = openLedger(db, now);
 let next = 1;
-const add = (status: 'pending' | 'confirmed') => store.add({ email: `reader${next++}@example.org`, status, source: 'import' }).subscriber.id;
+const add = (status: 'pending' | 'confirmed') =>
+  store.add({ email: `reader${next++}@example.org`, status, source: 'import' }).subscriber.id;
 const confirmed: number[] = [];
 store.transaction(() => {
   for (let i = 0; i < 1800; i++) confirmed.push(add('confirmed'));
@@ -68,7 +69,10 @@ clock = end;
 const html = renderReport(collectReport({ store, rounds }, { days: 30, now: now(), title: 'Daily Papers' }));
 db.close();
 const browser = await startChromium();
-for (const [name, scheme] of [['report.png', 'light'], ['report-dark.png', 'dark']] as const) {
+for (const [name, scheme] of [
+  ['report.png', 'light'],
+  ['report-dark.png', 'dark'],
+] as const) {
   const page = await browser.newPage({ viewport: { width: 800, height: 1000 }, colorScheme: scheme, deviceScaleFactor: 1 });
   await page.setContent(html);
   await page.screenshot({ path: join(root, 'docs', name), fullPage: true });

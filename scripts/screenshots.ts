@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { startChromium } from '../tests/helpers/browser.ts';
 
 const root = join(import.meta.dirname, '..');
-const emails = readdirSync(join(root, 'out', 'email')).filter((n) => n.endsWith('.html')).sort();
+const emails = readdirSync(join(root, 'out', 'email'))
+  .filter((n) => n.endsWith('.html'))
+  .sort();
 const newest = emails.at(-1);
 if (!newest) throw new Error('out/email/ is empty: run `npm run paperboy -- build` first');
 const browser = await startChromium();

@@ -2,7 +2,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
 import { databaseExists, emptyDatabase, openDatabase, WebhookEvents, type Db } from './db/index.ts';
-import { composeNotice, createDkimSigner, fileTransport, removeMessagesTo, signingTransport, smtpTransport, type DispatchContext, type Transport } from './deliver/index.ts';
+import {
+  composeNotice,
+  createDkimSigner,
+  fileTransport,
+  removeMessagesTo,
+  signingTransport,
+  smtpTransport,
+  type DispatchContext,
+  type Transport,
+} from './deliver/index.ts';
 import { readSigningKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, SourceRecords, type IssueLedger } from './ledger/index.ts';
@@ -107,7 +116,14 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const log = options.log ?? silentLogger;
   const templates = templateSource(config.templatesDir ?? join(options.root ?? projectRoot, 'templates'));
   const library = createLibrary(config.digestsDir);
-  const builder = createBuilder({ library, outDir: config.outDir, templates, site: config.site, hub: config.websubHub, repeats: config.repeats });
+  const builder = createBuilder({
+    library,
+    outDir: config.outDir,
+    templates,
+    site: config.site,
+    hub: config.websubHub,
+    repeats: config.repeats,
+  });
   const opened: { db?: Db; transports: Transport[]; deliveries: WebhookDelivery[] } = { transports: [], deliveries: [] };
   const db = once(() => {
     if (options.readOnly && !databaseExists(config.dataDir)) return (opened.db = emptyDatabase());
@@ -120,7 +136,13 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const ledger = once(() => openLedger(db(), now, recorder()?.ledger));
   const sourceRecords = once(() => new SourceRecords(db()));
   const source = once(() =>
-    createSource(config.source, { digestsDir: config.digestsDir, dataDir: config.dataDir, records: sourceRecords(), now, maxLatenessMs: config.maxLatenessMs }),
+    createSource(config.source, {
+      digestsDir: config.digestsDir,
+      dataDir: config.dataDir,
+      records: sourceRecords(),
+      now,
+      maxLatenessMs: config.maxLatenessMs,
+    }),
   );
   const secret = once(() => loadSecret(config.dataDir, config.secret));
   const suppressions = once(() => new Suppressions(db(), secret(), now));
@@ -140,7 +162,18 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const outboxDir = join(config.outDir, 'outbox');
   const outbox = () => track(signed(fileTransport(outboxDir)));
   const transport = once(() =>
-    config.smtpUrl === undefined ? outbox() : track(signed(smtpTransport(config.smtpUrl, { connections: config.smtpConnections, rate: config.smtpRate, timeoutMs: config.smtpTimeoutMs, name: config.smtpName }))),
+    config.smtpUrl === undefined
+      ? outbox()
+      : track(
+          signed(
+            smtpTransport(config.smtpUrl, {
+              connections: config.smtpConnections,
+              rate: config.smtpRate,
+              timeoutMs: config.smtpTimeoutMs,
+              name: config.smtpName,
+            }),
+          ),
+        ),
   );
   const subscriptions = once<SubscriptionContext>(() => ({
     store: store(),
@@ -216,7 +249,9 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     return {
       lastPublication: last ? { issue: last.issue, at: last.publishedAt } : null,
       nextRun: nextRun()?.toISOString() ?? null,
-      ...(sync ? { sync: { lastGoodSync: sync.lastGoodSync, secondsSinceGoodSync: sync.secondsSinceGoodSync, problem: sync.problem } } : {}),
+      ...(sync
+        ? { sync: { lastGoodSync: sync.lastGoodSync, secondsSinceGoodSync: sync.secondsSinceGoodSync, problem: sync.problem } }
+        : {}),
     };
   };
   const privacy = once<PrivacyContext>(() => ({
@@ -245,7 +280,8 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     suppressions: suppressions(),
     privacy: privacy(),
     ledger: ledger(),
-    status: () => readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), sourceRecords: sourceRecords(), now }),
+    status: () =>
+      readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), sourceRecords: sourceRecords(), now }),
     dispatching: jobs,
     report: (days) => renderReport(report(days)),
     outbox,

@@ -57,7 +57,7 @@ function isProxyAddress(item: string): boolean {
 const trustProxy = z
   .string()
   .refine(
-    (text) => /^\d{1,2}$/.test(text.trim()) ? Number(text) >= 1 : list(text).length > 0 && list(text).every(isProxyAddress),
+    (text) => (/^\d{1,2}$/.test(text.trim()) ? Number(text) >= 1 : list(text).length > 0 && list(text).every(isProxyAddress)),
     'must be a number of proxies (1, 2, …) or their addresses or networks, comma-separated (such as 127.0.0.1 or 10.0.0.0/8,loopback)',
   );
 
@@ -165,7 +165,8 @@ function sourceOf(text: string | undefined, cwd: string): DigestsSource | string
     if (!['{yyyy}', '{mm}', '{dd}'].every((part) => spec.includes(part))) return 'a URL pattern must hold {yyyy}, {mm} and {dd}';
     return { kind: 'url', spec, pattern: spec };
   }
-  if (!existsSync(resolve(cwd, spec))) return 'is neither a folder, git+https://host/owner/repo#branch:subfolder, nor an https URL pattern with {yyyy}/{mm}/{dd}';
+  if (!existsSync(resolve(cwd, spec)))
+    return 'is neither a folder, git+https://host/owner/repo#branch:subfolder, nor an https URL pattern with {yyyy}/{mm}/{dd}';
   return { kind: 'folder', path: resolve(cwd, spec) };
 }
 
@@ -175,11 +176,18 @@ export const DKIM_SELECTOR = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const schema = z.object({
   PAPERBOY_SITE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://papers.example.org' }).optional(),
   PAPERBOY_PORT: port.default(8080),
-  PAPERBOY_HOST: z.string().regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'must be an address to listen on, such as 127.0.0.1, 0.0.0.0 or ::').default('127.0.0.1'),
+  PAPERBOY_HOST: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/, 'must be an address to listen on, such as 127.0.0.1, 0.0.0.0 or ::')
+    .default('127.0.0.1'),
   PAPERBOY_TRUST_PROXY: trustProxy.optional(),
   PAPERBOY_ALLOW_RESERVED_ADDRESSES: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).optional(),
   PAPERBOY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  PAPERBOY_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces').optional(),
+  PAPERBOY_ADMIN_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable characters without spaces')
+    .optional(),
   PAPERBOY_TEMPLATES_DIR: z.string().min(1).optional(),
   PAPERBOY_FROM: z
     .string()
@@ -191,7 +199,13 @@ const schema = z.object({
   PAPERBOY_SMTP_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 1 to 20' }).int().min(1).max(20).default(4),
   PAPERBOY_SMTP_RETRY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(2000),
   PAPERBOY_SMTP_TIMEOUT: duration.refine((text) => durationMs(text) >= 1000, 'must be a second or more').default('60s'),
-  PAPERBOY_SMTP_NAME: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a host name such as mail.example.org').optional(),
+  PAPERBOY_SMTP_NAME: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/,
+      'must be a host name such as mail.example.org',
+    )
+    .optional(),
   PAPERBOY_SCHEDULE: cronExpression.optional(),
   PAPERBOY_WEEKLY_SCHEDULE: cronExpression.default('0 8 * * 1'),
   PAPERBOY_MAX_LATENESS: duration.default('2d'),
@@ -205,7 +219,9 @@ const schema = z.object({
       'must be addresses or networks, comma-separated (such as 192.0.2.10, 2001:db8::/64)',
     )
     .optional(),
-  PAPERBOY_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' }).default('info'),
+  PAPERBOY_LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error', 'silent'], { error: 'must be debug, info, warn, error or silent' })
+    .default('info'),
   PAPERBOY_LOG_FORMAT: z.enum(['json', 'text'], { error: 'must be json or text' }).optional(),
   PAPERBOY_TZ: timeZone.default('UTC'),
   PAPERBOY_DIGESTS_DIR: z.string().min(1).default('digests'),
@@ -221,9 +237,18 @@ const schema = z.object({
   PAPERBOY_WEBHOOK_INCLUDE_EMAIL: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be 1 or 0' }).optional(),
   PAPERBOY_DKIM_SELECTOR: z
     .string()
-    .refine((text) => text.split(',').every((item) => DKIM_SELECTOR.test(item.trim())), 'must be a selector such as paperboy, or a comma list of them')
+    .refine(
+      (text) => text.split(',').every((item) => DKIM_SELECTOR.test(item.trim())),
+      'must be a selector such as paperboy, or a comma list of them',
+    )
     .optional(),
-  PAPERBOY_DKIM_DOMAIN: z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/, 'must be a domain such as example.org').optional(),
+  PAPERBOY_DKIM_DOMAIN: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/,
+      'must be a domain such as example.org',
+    )
+    .optional(),
 });
 
 /** The DKIM keys to sign with (files and their selectors, in order), and the `d=` domain. */
@@ -232,7 +257,11 @@ export interface DkimSettings {
   readonly domain: string;
 }
 
-const list = (text: string | undefined) => (text ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 // The keys of PAPERBOY_DKIM_KEY with their selectors, and what is wrong with them (each line names its
 // variable). The files themselves are read by the part that signs, when a command needs them.
@@ -242,7 +271,9 @@ function dkimOf(values: Record<string, string | undefined>, cwd: string): { keys
   const selectors = given.length > 0 ? given : paths.length <= 1 ? ['paperboy'] : [];
   const problems: string[] = [];
   if (paths.length > 0 && selectors.length !== paths.length) {
-    problems.push(`PAPERBOY_DKIM_SELECTOR: ${paths.length} keys in PAPERBOY_DKIM_KEY need ${paths.length} selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got ${given.length}`);
+    problems.push(
+      `PAPERBOY_DKIM_SELECTOR: ${paths.length} keys in PAPERBOY_DKIM_KEY need ${paths.length} selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got ${given.length}`,
+    );
   } else if (new Set(selectors.map((s) => s.toLowerCase())).size < selectors.length) {
     problems.push('PAPERBOY_DKIM_SELECTOR: each key needs a selector of its own');
   }
@@ -350,14 +381,22 @@ export interface Config {
 }
 
 // Their values may hold passwords, so messages never repeat them.
-const SECRET_VARIABLES = new Set(['PAPERBOY_SMTP_URL', 'PAPERBOY_SECRET', 'PAPERBOY_METRICS_TOKEN', 'PAPERBOY_ADMIN_TOKEN', 'PAPERBOY_WEBHOOK_URL', 'PAPERBOY_WEBHOOK_SECRET']);
+const SECRET_VARIABLES = new Set([
+  'PAPERBOY_SMTP_URL',
+  'PAPERBOY_SECRET',
+  'PAPERBOY_METRICS_TOKEN',
+  'PAPERBOY_ADMIN_TOKEN',
+  'PAPERBOY_WEBHOOK_URL',
+  'PAPERBOY_WEBHOOK_SECRET',
+]);
 
 // How many single-character edits turn one name into the other.
 function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
     previous = row;
   }
   return previous[b.length] ?? 0;
@@ -457,7 +496,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     inboundTrusted: Object.freeze(list(s.PAPERBOY_INBOUND_TRUSTED).flatMap((item) => addressRangeOf(item) ?? [])),
     timeZone: s.PAPERBOY_TZ,
     // A folder named as the source is the digests folder, unless PAPERBOY_DIGESTS_DIR names one.
-    digestsDir: source.kind === 'folder' && source.path !== undefined && merged.PAPERBOY_DIGESTS_DIR === undefined ? source.path : resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
+    digestsDir:
+      source.kind === 'folder' && source.path !== undefined && merged.PAPERBOY_DIGESTS_DIR === undefined
+        ? source.path
+        : resolve(cwd, s.PAPERBOY_DIGESTS_DIR),
     source,
     syncSchedule: s.PAPERBOY_SYNC_SCHEDULE,
     syncSettleMs: durationMs(s.PAPERBOY_SYNC_SETTLE),
@@ -469,6 +511,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       secret: s.PAPERBOY_WEBHOOK_SECRET ?? '',
       includeEmail: ['true', '1', 'yes'].includes(s.PAPERBOY_WEBHOOK_INCLUDE_EMAIL ?? '0'),
     }),
-    dkim: Object.freeze({ keys: dkim.keys, domain: s.PAPERBOY_DKIM_DOMAIN?.toLowerCase() ?? senderOf(s.PAPERBOY_FROM).domain.toLowerCase() }),
+    dkim: Object.freeze({
+      keys: dkim.keys,
+      domain: s.PAPERBOY_DKIM_DOMAIN?.toLowerCase() ?? senderOf(s.PAPERBOY_FROM).domain.toLowerCase(),
+    }),
   });
 }

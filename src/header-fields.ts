@@ -16,7 +16,14 @@ export function headerFields(header: string): HeaderField[] {
   for (const raw of header.split(/\r?\n(?![ \t])/)) {
     const colon = raw.indexOf(':');
     if (colon <= 0) continue;
-    fields.push({ name: raw.slice(0, colon).trim().toLowerCase(), value: raw.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim(), raw });
+    fields.push({
+      name: raw.slice(0, colon).trim().toLowerCase(),
+      value: raw
+        .slice(colon + 1)
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .trim(),
+      raw,
+    });
   }
   return fields;
 }

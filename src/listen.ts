@@ -15,8 +15,10 @@ export function describeListen(address: AddressInfo | string | null): string {
  */
 export function listenError(place: string, port: number, host: string, error: unknown, remedy = 'choose another'): unknown {
   const { code, syscall } = error as NodeJS.ErrnoException;
-  if (code === 'EADDRINUSE') return new PaperboyError(`${place}: port ${port} is in use (another program listens on it); ${remedy}`, { cause: error });
-  if (code === 'EACCES' && syscall === 'listen') return new PaperboyError(`${place}: port ${port} is reserved for the administrator; ${remedy} above 1023`, { cause: error });
+  if (code === 'EADDRINUSE')
+    return new PaperboyError(`${place}: port ${port} is in use (another program listens on it); ${remedy}`, { cause: error });
+  if (code === 'EACCES' && syscall === 'listen')
+    return new PaperboyError(`${place}: port ${port} is reserved for the administrator; ${remedy} above 1023`, { cause: error });
   if (code === 'EADDRNOTAVAIL') return new PaperboyError(`PAPERBOY_HOST: ${host} is not an address of this machine`, { cause: error });
   return error;
 }

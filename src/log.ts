@@ -42,7 +42,9 @@ function shown(value: unknown): string {
 /** One event as a readable line: `2026-12-06 18:25:03 warn  event: message key=value …`. */
 export function textLine(time: Date, level: LogLevel, event: string, fields: Record<string, unknown>): string {
   const { message, ...rest } = fields;
-  const pairs = Object.entries(rest).filter(([, value]) => value !== undefined).map(([key, value]) => ` ${key}=${shown(value)}`);
+  const pairs = Object.entries(rest)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => ` ${key}=${shown(value)}`);
   const said = message === undefined ? '' : `: ${String(message).replace(/\s*\n\s*/g, ' ')}`;
   return `${time.toISOString().slice(0, 19).replace('T', ' ')} ${level.padEnd(5)} ${event}${said}${pairs.join('')}`;
 }
@@ -52,15 +54,19 @@ export function createLogger(level: LogLevel, write: (line: string) => void, opt
   const at = ORDER.indexOf(level);
   const open = level === 'debug';
   const now = options.now ?? (() => new Date());
-  const log = (lvl: LogLevel) => (event: string, given: Record<string, unknown> = {}) => {
-    if (ORDER.indexOf(lvl) < at) return;
-    const fields = fitted('', given, open) as Record<string, unknown>;
-    const said = open ? event : scrubbed(event);
-    const time = now();
-    const line =
-      options.format === 'text' ? textLine(time, lvl, said, fields) : JSON.stringify({ time: time.toISOString(), level: lvl, event: said, ...fields });
-    write(`${line}\n`);
-  };
+  const log =
+    (lvl: LogLevel) =>
+    (event: string, given: Record<string, unknown> = {}) => {
+      if (ORDER.indexOf(lvl) < at) return;
+      const fields = fitted('', given, open) as Record<string, unknown>;
+      const said = open ? event : scrubbed(event);
+      const time = now();
+      const line =
+        options.format === 'text'
+          ? textLine(time, lvl, said, fields)
+          : JSON.stringify({ time: time.toISOString(), level: lvl, event: said, ...fields });
+      write(`${line}\n`);
+    };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 
@@ -79,5 +85,7 @@ const TOKEN = /\b[cupb][0-9a-z]+-[0-9a-z]+-[0-9a-f]{24}\b|([?&]token=)[^&\s"']+/
 
 /** A text made fit for a log: every email address and every link token in it replaced by a placeholder. */
 export function scrubbed(text: string): string {
-  return text.replace(ADDRESS, '[address]').replace(TOKEN, (_match, query: string | undefined) => (query === undefined ? '[token]' : `${query}[token]`));
+  return text
+    .replace(ADDRESS, '[address]')
+    .replace(TOKEN, (_match, query: string | undefined) => (query === undefined ? '[token]' : `${query}[token]`));
 }

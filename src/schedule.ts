@@ -40,8 +40,16 @@ export function startSchedules(
     running = undefined;
     return outcome;
   };
-  const daily = cron.schedule(times.daily, () => void run('daily')(), { timezone: times.timeZone, name: 'daily', suppressMissedWarning: true });
-  const weekly = cron.schedule(times.weekly, () => void run('weekly')(), { timezone: times.timeZone, name: 'weekly', suppressMissedWarning: true });
+  const daily = cron.schedule(times.daily, () => void run('daily')(), {
+    timezone: times.timeZone,
+    name: 'daily',
+    suppressMissedWarning: true,
+  });
+  const weekly = cron.schedule(times.weekly, () => void run('weekly')(), {
+    timezone: times.timeZone,
+    name: 'weekly',
+    suppressMissedWarning: true,
+  });
   return {
     runNow: (name) => run(name)(),
     nextDaily: () => daily.getNextRun(),

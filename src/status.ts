@@ -105,15 +105,24 @@ export async function readStatus({ config, store, ledger, webhookEvents, sourceR
   const name = (r: { issue: string; round: number }) => `${r.issue}${r.round > 0 ? ` (round ${r.round})` : ''}`;
   for (const { round: r, running, queued } of ledger.unfinished()) {
     const why = r.note ? ` (${r.note})` : '';
-    if (!running) stuck.push(`the dispatch of ${name(r)} stopped with ${queued} queued${why}: ${commandHint(config.invocation, `dispatch --date ${r.issue}`)} resumes it`);
+    if (!running)
+      stuck.push(
+        `the dispatch of ${name(r)} stopped with ${queued} queued${why}: ${commandHint(config.invocation, `dispatch --date ${r.issue}`)} resumes it`,
+      );
   }
-  if (lock?.gone) stuck.push(`the dispatch lock is held by process ${lock.pid} on ${lock.host}, which is gone (since ${lock.heartbeatAt}): the next dispatch takes it over and resumes`);
+  if (lock?.gone)
+    stuck.push(
+      `the dispatch lock is held by process ${lock.pid} on ${lock.host}, which is gone (since ${lock.heartbeatAt}): the next dispatch takes it over and resumes`,
+    );
   for (const d of ledger.rounds.inDoubt()) {
-    stuck.push(`${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`);
+    stuck.push(
+      `${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`,
+    );
   }
   const complaintNote = complaintWarning(complaints, config.invocation);
   if (complaintNote !== undefined) stuck.push(complaintNote);
-  if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date))) stuck.push(`the newest digest, ${newest.date}, is not published yet`);
+  if (newest && !ledger.publications.get(newest.date) && !stuck.some((s) => s.includes(newest.date)))
+    stuck.push(`the newest digest, ${newest.date}, is not published yet`);
   const webhooks = { receivers: config.webhooks.urls.length, ...webhookEvents.backlog() };
   if (webhooks.oldest !== null && now().getTime() - Date.parse(webhooks.oldest) > WEBHOOKS_LATE_MS) {
     stuck.push(`webhooks: ${describeWebhooks(webhooks)}: is the receiver up and answering 2xx?`);

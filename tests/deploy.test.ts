@@ -33,7 +33,11 @@ describe('running paperboy as a service', () => {
     expect(existsSync(join(root, '.dockerignore'))).toBe(true);
   });
 
-  it.runIf(has('processes'))('the image compiles what package.json\'s prepare compiles, from what the repository holds', () => {
-    expect(execFileSync('git', ['-C', root, 'ls-files', 'bin', 'src/cli.ts', 'templates/email.mjml.hbs'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(3);
+  it.runIf(has('processes'))("the image compiles what package.json's prepare compiles, from what the repository holds", () => {
+    expect(
+      execFileSync('git', ['-C', root, 'ls-files', 'bin', 'src/cli.ts', 'templates/email.mjml.hbs'], { encoding: 'utf8' })
+        .trim()
+        .split('\n'),
+    ).toHaveLength(3);
   });
 });

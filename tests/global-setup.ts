@@ -25,5 +25,8 @@ export default function setup(project: TestProject): void {
   project.provide('peers', present satisfies Peer[]);
   // The tests that spawn the real `paperboy` binary run the compiled program: compile it first, so
   // they run the source as it is now.
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

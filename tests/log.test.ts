@@ -12,15 +12,19 @@ import { has } from './helpers/peers.ts';
 
 const TYPO = { PAPERBOY_SMTP_URI: 'smtp://relay.example:25' };
 const SENTENCE = 'PAPERBOY_SMTP_URI is not a setting, so it is ignored; did you mean PAPERBOY_SMTP_URL?';
-const TEXT_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d warn {2}unknown setting: PAPERBOY_SMTP_URI is not a setting, so it is ignored; did you mean PAPERBOY_SMTP_URL\?$/;
+const TEXT_LINE =
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d warn {2}unknown setting: PAPERBOY_SMTP_URI is not a setting, so it is ignored; did you mean PAPERBOY_SMTP_URL\?$/;
 
 describe('a text made fit for a log', () => {
   it('holds no address and no link token, and keeps the rest', () => {
     const token = signToken('a-secret-of-sixteen-or-more', 'unsubscribe', { id: 42, tokenKey: 'k' });
     const text = `550 5.1.1 <Ann.Lee+news@Example.org>: user unknown; to papers+confirm-${token}@list.example.org via https://x.example.org/unsubscribe?token=${token}&a=1 (${token})`;
-    expect(scrubbed(text)).toBe('550 5.1.1 <[address]>: user unknown; to [address] via https://x.example.org/unsubscribe?token=[token]&a=1 ([token])');
+    expect(scrubbed(text)).toBe(
+      '550 5.1.1 <[address]>: user unknown; to [address] via https://x.example.org/unsubscribe?token=[token]&a=1 ([token])',
+    );
     expect(scrubbed('confirmation email not sent: connection refused')).toBe('confirmation email not sent: connection refused');
-    const odd = '550 <"ann smith"@example.org> and bob@[192.0.2.1] at /x?to=cy%40example.org, token U1-0-85C2754BACE5D7C760AB0810 or ?Token=abc';
+    const odd =
+      '550 <"ann smith"@example.org> and bob@[192.0.2.1] at /x?to=cy%40example.org, token U1-0-85C2754BACE5D7C760AB0810 or ?Token=abc';
     expect(scrubbed(odd)).toBe('550 <[address]> and [address] at [address], token [token] or ?Token=[token]');
     expect(scrubbed('100% of 20 @ 5/s; rate 50%40 runs')).toBe('100% of 20 @ 5/s; rate 50%40 runs');
   });
@@ -38,7 +42,15 @@ describe('the logger', () => {
     const fields = { issue: '2031-02-03', to: 'ann@example.org', adminToken: 'a-very-secret-admin-token-value', sent: 3 };
     const [line = ''] = written('info', 'json', (log) => log.warn('relay said no', fields));
     expect(line.endsWith('\n')).toBe(true);
-    expect(JSON.parse(line)).toEqual({ time: '2031-02-03T04:05:06.789Z', level: 'warn', event: 'relay said no', issue: '2031-02-03', to: '[address]', adminToken: '[hidden]', sent: 3 });
+    expect(JSON.parse(line)).toEqual({
+      time: '2031-02-03T04:05:06.789Z',
+      level: 'warn',
+      event: 'relay said no',
+      issue: '2031-02-03',
+      to: '[address]',
+      adminToken: '[hidden]',
+      sent: 3,
+    });
     const [open = ''] = written('debug', 'json', (log) => log.debug('relay said no', fields));
     expect(JSON.parse(open)).toMatchObject({ level: 'debug', to: 'ann@example.org', adminToken: '[hidden]' });
     expect(written('info', 'json', (log) => log.debug('not shown'))).toEqual([]);
@@ -58,7 +70,7 @@ describe('the logger', () => {
   });
 });
 
-describe('a dispatch\'s progress', () => {
+describe("a dispatch's progress", () => {
   it('with json draws no bar, even on a terminal, and says each thousand as a JSON event', () => {
     let drawn = '';
     const terminal = { isTTY: true, write: (text: string) => (drawn += text) } as unknown as NodeJS.WriteStream;
@@ -69,7 +81,11 @@ describe('a dispatch\'s progress', () => {
       progress.finish();
     });
     expect(drawn).toBe('');
-    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([1000, 2000].map((done) => expect.objectContaining({ event: 'progress', of: 'dispatch 2031-02-03', done, total: 2500, sent: done * 0.8 })));
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual(
+      [1000, 2000].map((done) =>
+        expect.objectContaining({ event: 'progress', of: 'dispatch 2031-02-03', done, total: 2500, sent: done * 0.8 }),
+      ),
+    );
   });
 });
 
@@ -81,7 +97,9 @@ describe('what a run writes to standard error', () => {
       expect(run.status).toBe(0);
       const lines = run.stderr.trim().split('\n');
       const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(events).toEqual([{ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: 'warn', event: 'unknown setting', message: SENTENCE }]);
+      expect(events).toEqual([
+        { time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), level: 'warn', event: 'unknown setting', message: SENTENCE },
+      ]);
     }
   });
 
@@ -90,7 +108,10 @@ describe('what a run writes to standard error', () => {
     const json = { ...TYPO, PAPERBOY_LOG_FORMAT: 'json' };
     const gone = await paperboy(['subscribers', 'remove', 'nobody@example.org'], { cwd: dir, env: json });
     expect(gone.status).toBe(1);
-    const events = gone.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = gone.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events).toEqual([
       expect.objectContaining({ level: 'warn', event: 'unknown setting', message: SENTENCE }),
       expect.objectContaining({ level: 'error', event: 'said', message: '[address] is not on the list' }),
@@ -98,7 +119,10 @@ describe('what a run writes to standard error', () => {
     const bad = await paperboy(['status'], { cwd: dir, env: { PAPERBOY_LOG_FORMAT: 'json', PAPERBOY_PORT: 'x' } });
     expect(bad.status).toBe(1);
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(JSON.parse(bad.stderr)).toMatchObject({ level: 'error', message: 'bad settings:\n  PAPERBOY_PORT: must be a port number (got "x")' });
+    expect(JSON.parse(bad.stderr)).toMatchObject({
+      level: 'error',
+      message: 'bad settings:\n  PAPERBOY_PORT: must be a port number (got "x")',
+    });
     const plain = await paperboy(['subscribers', 'remove', 'nobody@example.org'], { cwd: dir });
     expect(plain.stderr).toBe('nobody@example.org is not on the list\n');
   });
@@ -106,18 +130,26 @@ describe('what a run writes to standard error', () => {
   it('with text, the warning is one readable line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-log-'));
     const run = await paperboy(['status'], { cwd: dir, env: { ...TYPO, PAPERBOY_LOG_FORMAT: 'text' } });
-    expect(run.stderr).toMatch(new RegExp(TEXT_LINE.source.slice(0, -1) + '\\n$'));
+    expect(run.stderr).toMatch(new RegExp(`${TEXT_LINE.source.slice(0, -1)}\\n$`));
   });
 
   it('is text by default when standard error is a terminal, and json when told so even there', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-log-'));
     const run = async (env: Record<string, string>) => {
       let stderr = '';
-      const status = await main(['status'], { env, cwd: dir, terminal: true, output: { out: () => undefined, err: (text) => (stderr += text) } });
+      const status = await main(['status'], {
+        env,
+        cwd: dir,
+        terminal: true,
+        output: { out: () => undefined, err: (text) => (stderr += text) },
+      });
       return { status, stderr };
     };
     expect((await run(TYPO)).stderr.trim()).toMatch(TEXT_LINE);
-    expect(JSON.parse((await run({ ...TYPO, PAPERBOY_LOG_FORMAT: 'json' })).stderr)).toMatchObject({ event: 'unknown setting', message: SENTENCE });
+    expect(JSON.parse((await run({ ...TYPO, PAPERBOY_LOG_FORMAT: 'json' })).stderr)).toMatchObject({
+      event: 'unknown setting',
+      message: SENTENCE,
+    });
     const bad = await run({ PAPERBOY_LOG_FORMAT: 'yaml' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('PAPERBOY_LOG_FORMAT: must be json or text (got "yaml")');
@@ -125,7 +157,10 @@ describe('what a run writes to standard error', () => {
 
   it.runIf(has('processes'))('the binary on a terminal (under script) writes text; through a pipe, JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-log-'));
-    const piped = await spawnPaperboy(['subscribers', 'remove', 'nobody@example.org'], { cwd: dir, env: { ...TYPO, PAPERBOY_LOG_FORMAT: 'json' } });
+    const piped = await spawnPaperboy(['subscribers', 'remove', 'nobody@example.org'], {
+      cwd: dir,
+      env: { ...TYPO, PAPERBOY_LOG_FORMAT: 'json' },
+    });
     expect(piped.status).toBe(1);
     const lines = piped.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);

@@ -63,7 +63,16 @@ describe('the shape of src/', () => {
   });
 
   it('finds a circle however long its way round', () => {
-    expect(circles([['a.ts', 'b.ts'], ['b.ts', 'c/index.ts'], ['c/index.ts', 'c/d.ts'], ['c/d.ts', 'a.ts'], ['e.ts', 'a.ts'], ['f.ts', 'f.ts']])).toEqual([['a.ts', 'b.ts', 'c/d.ts', 'c/index.ts'], ['f.ts']]);
+    expect(
+      circles([
+        ['a.ts', 'b.ts'],
+        ['b.ts', 'c/index.ts'],
+        ['c/index.ts', 'c/d.ts'],
+        ['c/d.ts', 'a.ts'],
+        ['e.ts', 'a.ts'],
+        ['f.ts', 'f.ts'],
+      ]),
+    ).toEqual([['a.ts', 'b.ts', 'c/d.ts', 'c/index.ts'], ['f.ts']]);
   });
 
   it('keeps the subscriber list free of delivery', () => {
@@ -71,14 +80,17 @@ describe('the shape of src/', () => {
   });
 
   it('lets no folder, nor a test, import a file another folder keeps to itself (`_`-named)', () => {
-    const foreign = [...all, ...imports('tests')].filter(([from, to]) => to.split('/').at(-1)?.startsWith('_') && dirname(from) !== dirname(to));
+    const foreign = [...all, ...imports('tests')].filter(
+      ([from, to]) => to.split('/').at(-1)?.startsWith('_') && dirname(from) !== dirname(to),
+    );
     expect(foreign).toEqual([]);
   });
 
   it('has SQL only in the database, ledger and subscriber modules', () => {
     const src = join(root, 'src');
     const withSql = (readdirSync(src, { recursive: true }) as string[]).filter(
-      (name) => name.endsWith('.ts') && /\b(?:SELECT|INSERT|UPDATE|DELETE)\b[^']*\b(?:FROM|INTO|SET)\b/.test(readFileSync(join(src, name), 'utf8')),
+      (name) =>
+        name.endsWith('.ts') && /\b(?:SELECT|INSERT|UPDATE|DELETE)\b[^']*\b(?:FROM|INTO|SET)\b/.test(readFileSync(join(src, name), 'utf8')),
     );
     expect(withSql.filter((name) => !/^(db|ledger|subscribers)\//.test(name) && !name.startsWith('bench/'))).toEqual([]);
   });

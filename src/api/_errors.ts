@@ -28,12 +28,16 @@ export function describeInvalid(error: FastifyError): { field: string; message: 
   const place = PLACES[error.validationContext ?? 'body'] ?? 'body';
   if (!first) return { field: place, message: `${place}: is not valid` };
   const params = first.params as { additionalProperty?: string; missingProperty?: string };
-  const path = first.instancePath.split('/').filter((p) => p !== '').join('.');
+  const path = first.instancePath
+    .split('/')
+    .filter((p) => p !== '')
+    .join('.');
   const at = (name: string) => [place, path, name].filter((p) => p !== '').join('.');
   if (first.keyword === 'additionalProperties' && params.additionalProperty) {
     return { field: at(params.additionalProperty), message: `${at(params.additionalProperty)}: is not a field this takes` };
   }
-  if (first.keyword === 'required' && params.missingProperty) return { field: at(params.missingProperty), message: `${at(params.missingProperty)}: is required` };
+  if (first.keyword === 'required' && params.missingProperty)
+    return { field: at(params.missingProperty), message: `${at(params.missingProperty)}: is required` };
   const field = at('');
   return { field, message: `${field}: ${first.message ?? 'is not valid'}` };
 }

@@ -4,8 +4,16 @@ import { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand } from '..
 import type { ApiContext } from './context.ts';
 import { readCursor, writeCursor } from './_cursor.ts';
 import { sendError } from './_errors.ts';
-import { dispatchNotStarted, dispatchRequest, dispatchStarted, errorResponses as errors, issuePage, issueQuery, reportQuery, statusSchema } from './schemas.ts';
-
+import {
+  dispatchNotStarted,
+  dispatchRequest,
+  dispatchStarted,
+  errorResponses as errors,
+  issuePage,
+  issueQuery,
+  reportQuery,
+  statusSchema,
+} from './schemas.ts';
 
 const RUNNING = 'a dispatch is already running: wait for it to finish (GET /api/v1/status says when)';
 
@@ -13,13 +21,25 @@ const RUNNING = 'a dispatch is already running: wait for it to finish (GET /api/
 function notMailed(issue: string, outcome: Exclude<ByHand, { kind: 'dispatched' }>) {
   switch (outcome.kind) {
     case 'sent':
-      return { issue, outcome: 'already sent', message: `${issue} was already sent (${outcome.round.sent} sent, finished ${outcome.round.finishedAt})` };
+      return {
+        issue,
+        outcome: 'already sent',
+        message: `${issue} was already sent (${outcome.round.sent} sent, finished ${outcome.round.finishedAt})`,
+      };
     case 'published':
-      return { issue, outcome: 'published', message: `${issue} was published on ${outcome.publication.publishedAt} and not mailed (${outcome.publication.note})` };
+      return {
+        issue,
+        outcome: 'published',
+        message: `${issue} was published on ${outcome.publication.publishedAt} and not mailed (${outcome.publication.note})`,
+      };
     case 'empty':
       return { issue, outcome: 'empty', message: `${issue} has no papers: it is on the web, not in the feeds, and is not mailed` };
     case 'late':
-      return { issue, outcome: 'late', message: `${issue} is ${outcome.days} days old (older than PAPERBOY_MAX_LATENESS): it is on the web, not mailed` };
+      return {
+        issue,
+        outcome: 'late',
+        message: `${issue} is ${outcome.days} days old (older than PAPERBOY_MAX_LATENESS): it is on the web, not mailed`,
+      };
   }
 }
 
@@ -71,7 +91,8 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
     {
       schema: {
         tags: ['issues'],
-        summary: 'Mails an issue (the newest by default) in the background, by the rule the schedule follows; a dry run writes it to out/outbox/',
+        summary:
+          'Mails an issue (the newest by default) in the background, by the rule the schedule follows; a dry run writes it to out/outbox/',
         body: dispatchRequest,
         response: { 200: dispatchNotStarted, 202: dispatchStarted, ...errors(400, 404, 409, 413, 415) },
       },
@@ -90,7 +111,9 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
       if (dryRun) {
         const run = await dryRunDispatch(parts, issue, ctx.outbox());
         const message = `dry run of ${run.issue}: ${run.written} messages written to out/outbox/, ${run.none.length} subscribers would get none`;
-        return reply.code(200).send({ issue: run.issue, outcome: 'dry run', message, written: run.written, none: run.none.length, weekly: run.weekly });
+        return reply
+          .code(200)
+          .send({ issue: run.issue, outcome: 'dry run', message, written: run.written, none: run.none.length, weekly: run.weekly });
       }
       const holder = ctx.ledger.holder('dispatch');
       if (running !== undefined || (holder !== undefined && !holder.gone)) return sendError(reply, 409, RUNNING);
@@ -105,10 +128,17 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
           ctx.log.info('dispatched', { issue: issue.id, via: 'api', sent: done.summary.sent, stopped: done.summary.stopped ?? null });
         },
         (error: unknown) => {
-          if (!(error instanceof LockedError)) ctx.log.error('dispatch failed', { issue: issue.id, via: 'api', error: (error as Error).message });
+          if (!(error instanceof LockedError))
+            ctx.log.error('dispatch failed', { issue: issue.id, via: 'api', error: (error as Error).message });
         },
       );
-      const first = await Promise.race([started, work.then((outcome) => ({ outcome }), (error: unknown) => ({ error }))]);
+      const first = await Promise.race([
+        started,
+        work.then(
+          (outcome) => ({ outcome }),
+          (error: unknown) => ({ error }),
+        ),
+      ]);
       if ('queued' in first) return reply.code(202).send(first);
       if ('error' in first) {
         if (first.error instanceof LockedError) return sendError(reply, 409, RUNNING);

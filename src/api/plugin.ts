@@ -29,7 +29,11 @@ export function adminApi(ctx: ApiContext) {
   return async function api(app: FastifyInstance): Promise<void> {
     // Only JSON: the web's form parsers do not apply here.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: API_BODY_LIMIT }, app.getDefaultJsonParser('error', 'error'));
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: API_BODY_LIMIT },
+      app.getDefaultJsonParser('error', 'error'),
+    );
 
     for (const schema of [errorSchema, subscriberSchema, issueSchema]) app.addSchema(schema);
     await app.register(swagger, {
@@ -56,7 +60,9 @@ export function adminApi(ctx: ApiContext) {
       reply.header('cache-control', 'no-store');
     });
 
-    app.setNotFoundHandler((request, reply) => sendError(reply, 404, `${request.method} ${request.url.split('?')[0]}: there is no such route in the admin API`));
+    app.setNotFoundHandler((request, reply) =>
+      sendError(reply, 404, `${request.method} ${request.url.split('?')[0]}: there is no such route in the admin API`),
+    );
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
         const { field, message } = describeInvalid(error);

@@ -26,14 +26,34 @@ export function errorResponses(...codes: number[]): Record<number, { $ref: strin
 
 const STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced'] as const;
 const CADENCES = ['daily', 'weekly'] as const;
-const topics = { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 }, description: 'the topics wanted; none means everything' } as const;
+const topics = {
+  type: 'array',
+  maxItems: 50,
+  items: { type: 'string', minLength: 1, maxLength: 100 },
+  description: 'the topics wanted; none means everything',
+} as const;
 
 /** One subscriber as the API shows them: never their token key. */
 export const subscriberSchema = {
   $id: 'Subscriber',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'email', 'name', 'status', 'topics', 'cadence', 'source', 'createdAt', 'updatedAt', 'confirmedAt', 'unsubscribedAt', 'leftAt', 'hardBounces', 'softBounces'],
+  required: [
+    'id',
+    'email',
+    'name',
+    'status',
+    'topics',
+    'cadence',
+    'source',
+    'createdAt',
+    'updatedAt',
+    'confirmedAt',
+    'unsubscribedAt',
+    'leftAt',
+    'hardBounces',
+    'softBounces',
+  ],
   properties: {
     id: { type: 'integer', minimum: 1 },
     email: { type: 'string' },
@@ -80,7 +100,11 @@ export const newSubscriber = {
     name: { type: 'string', maxLength: 200 },
     topics,
     cadence: { type: 'string', enum: CADENCES },
-    confirmed: { type: 'boolean', default: false, description: 'true only for an import whose people the operator vouches for: no confirmation is sent' },
+    confirmed: {
+      type: 'boolean',
+      default: false,
+      description: 'true only for an import whose people the operator vouches for: no confirmation is sent',
+    },
   },
 } as const;
 
@@ -116,7 +140,20 @@ export const issueSchema = {
   $id: 'Issue',
   type: 'object',
   additionalProperties: false,
-  required: ['issue', 'publishedAt', 'mailed', 'rounds', 'sent', 'failed', 'doubt', 'queued', 'skipped', 'bounced', 'complained', 'unsubscribed'],
+  required: [
+    'issue',
+    'publishedAt',
+    'mailed',
+    'rounds',
+    'sent',
+    'failed',
+    'doubt',
+    'queued',
+    'skipped',
+    'bounced',
+    'complained',
+    'unsubscribed',
+  ],
   properties: {
     issue: { type: 'string', description: 'its date, YYYY-MM-DD' },
     publishedAt: nullable('string'),
@@ -211,8 +248,19 @@ export const statusSchema = {
   type: 'object',
   additionalProperties: false,
   required: [
-    'source', 'lastPublication', 'nextPublication', 'nextWeekly', 'timeZone', 'subscribers', 'last30Days', 'complaints', 'lastDispatch', 'relayRefusals', 'dispatchRunning',
-    'webhooks', 'attention',
+    'source',
+    'lastPublication',
+    'nextPublication',
+    'nextWeekly',
+    'timeZone',
+    'subscribers',
+    'last30Days',
+    'complaints',
+    'lastDispatch',
+    'relayRefusals',
+    'dispatchRunning',
+    'webhooks',
+    'attention',
   ],
   properties: {
     source: {
@@ -248,7 +296,15 @@ export const statusSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['confirmationsSent', 'confirmed', 'unsubscribed', 'hardBounces', 'softBounces', 'markedBounced', 'complaints'],
-      properties: { confirmationsSent: count, confirmed: count, unsubscribed: count, hardBounces: count, softBounces: count, markedBounced: count, complaints: count },
+      properties: {
+        confirmationsSent: count,
+        confirmed: count,
+        unsubscribed: count,
+        hardBounces: count,
+        softBounces: count,
+        markedBounced: count,
+        complaints: count,
+      },
     },
     complaints: {
       type: 'object',

@@ -12,7 +12,15 @@ import {
 import type { ApiContext } from './context.ts';
 import { sendError } from './_errors.ts';
 import { readCursor, writeCursor } from './_cursor.ts';
-import { addedSubscriber, errorResponses as errors, newSubscriber, subscriberChange, subscriberId, subscriberPage, subscriberQuery } from './schemas.ts';
+import {
+  addedSubscriber,
+  errorResponses as errors,
+  newSubscriber,
+  subscriberChange,
+  subscriberId,
+  subscriberPage,
+  subscriberQuery,
+} from './schemas.ts';
 
 const tags = ['subscribers'];
 
@@ -45,7 +53,12 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
   api.get<{ Querystring: { status?: SubscriberStatus; cursor?: string; limit: number } }>(
     '/subscribers',
     {
-      schema: { tags, summary: 'A page of subscribers, by id', querystring: subscriberQuery, response: { 200: subscriberPage, ...errors(400) } },
+      schema: {
+        tags,
+        summary: 'A page of subscribers, by id',
+        querystring: subscriberQuery,
+        response: { 200: subscriberPage, ...errors(400) },
+      },
     },
     async (request, reply) => {
       const { status, cursor, limit } = request.query;
@@ -74,7 +87,12 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       if (problem) return sendError(reply, 400, `body.email: the address ${problem}`, 'body.email');
       const existing = store.find(email);
       if (existing) {
-        return sendError(reply, 409, `${existing.email}: already on the list as subscriber ${existing.id} (${existing.status})`, 'body.email');
+        return sendError(
+          reply,
+          409,
+          `${existing.email}: already on the list as subscriber ${existing.id} (${existing.status})`,
+          'body.email',
+        );
       }
       if (confirmed) {
         // Only its owner can bring back an address that complained or was erased.
@@ -83,7 +101,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
         return reply.code(201).send({ subscriber: shown(subscriber), confirmation: 'not needed' });
       }
       await store.write(() => store.add({ email, name, topics, cadence, source: 'api' }));
-      let outcome;
+      let outcome: Awaited<ReturnType<typeof requestSubscription>>;
       try {
         outcome = await requestSubscription(ctx.subscriptions, { email, topics, cadence, source: 'api' });
       } catch (error) {

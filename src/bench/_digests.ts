@@ -22,14 +22,23 @@ function addDays(start: string, days: number): string {
  * Writes `count` digests, one a day from 2023-01-01, in the nested `YYYY/MM/DD.md` layout. With
  * `distinct`, each day's arXiv ids are made its own, as in a real archive where papers rarely repeat.
  */
-export async function writeDigestFolder(sources: readonly string[], count: number, distinct = false): Promise<{ dir: string; papers: number }> {
+export async function writeDigestFolder(
+  sources: readonly string[],
+  count: number,
+  distinct = false,
+): Promise<{ dir: string; papers: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
   let papers = 0;
   for (let i = 0; i < count; i++) {
     const date = addDays('2023-01-01', i);
     const source = sources[i % sources.length] ?? '';
     const dated = source.replace(/(#+\s*Papers\s+for\s+)\d{4}-\d{2}-\d{2}/i, `$1${date}`);
-    const text = distinct ? dated.replace(/(arxiv\.org\/abs\/|huggingface\.co\/papers\/)\d{4}\.(\d{4,5})/g, (_, host: string, n: string) => `${host}${String(2300 + Math.floor(i / 10)).slice(-4)}.${String(i % 10)}${n.slice(-4)}`) : dated;
+    const text = distinct
+      ? dated.replace(
+          /(arxiv\.org\/abs\/|huggingface\.co\/papers\/)\d{4}\.(\d{4,5})/g,
+          (_, host: string, n: string) => `${host}${String(2300 + Math.floor(i / 10)).slice(-4)}.${String(i % 10)}${n.slice(-4)}`,
+        )
+      : dated;
     papers += (text.match(/^\|\s*\S/gm)?.length ?? 2) - 2;
     const [y, m, d] = date.split('-');
     await mkdir(join(dir, y ?? '', m ?? ''), { recursive: true });

@@ -13,7 +13,14 @@ import { PLACEHOLDERS } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import { linkTo, SubscriberStore } from '../subscribers/index.ts';
 
-const [mode, dataDir, renderedPath, port, connections, keyPath] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
+const [mode, dataDir, renderedPath, port, connections, keyPath] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | undefined,
+];
 const signed = mode.endsWith('-signed');
 if (signed && keyPath === undefined) throw new Error(`${mode} needs a key file`);
 const url = `smtp://127.0.0.1:${port}`;
@@ -48,15 +55,24 @@ if (mode.startsWith('ours')) {
   sent = summary.sent;
 } else {
   // The plain approach: nodemailer composes the whole MIME message for every subscriber.
-  const dkim = signed ? { dkim: { domainName: 'example.org', keySelector: 'bench', privateKey: readFileSync(keyPath as string, 'utf8') } } : {};
-  const transporter = nodemailer.createTransport({ url, pool: true as const, maxConnections: Number(connections), maxMessages: Infinity, ...dkim });
+  const dkim = signed
+    ? { dkim: { domainName: 'example.org', keySelector: 'bench', privateKey: readFileSync(keyPath as string, 'utf8') } }
+    : {};
+  const transporter = nodemailer.createTransport({
+    url,
+    pool: true as const,
+    maxConnections: Number(connections),
+    maxMessages: Infinity,
+    ...dkim,
+  });
   const store = new SubscriberStore(db);
   const inFlight = new Set<Promise<unknown>>();
   for (const subscriber of store.list('confirmed')) {
     while (inFlight.size >= Number(connections) * 2) await Promise.race(inFlight);
     const unsubscribeUrl = linkTo(site, 'unsubscribe', `u${subscriber.id}`);
     const fill = (s: string) =>
-      s.replaceAll(PLACEHOLDERS.recipient, subscriber.email)
+      s
+        .replaceAll(PLACEHOLDERS.recipient, subscriber.email)
         .replaceAll(PLACEHOLDERS.unsubscribeUrl, unsubscribeUrl)
         .replaceAll(PLACEHOLDERS.preferencesUrl, linkTo(site, 'preferences', `p${subscriber.id}`));
     const job = transporter
@@ -82,5 +98,7 @@ const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuAtStart);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 (globalThis as { gc?: () => void }).gc?.();
-process.stdout.write(`${JSON.stringify({ mode, sent, seconds, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb: process.memoryUsage().heapUsed / 1048576, externalMb: process.memoryUsage().external / 1048576 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ mode, sent, seconds, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb: process.memoryUsage().heapUsed / 1048576, externalMb: process.memoryUsage().external / 1048576 })}\n`,
+);
 db.close();

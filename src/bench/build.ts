@@ -6,7 +6,6 @@ import { scriptCommand } from '../workers.ts';
 import { benchBuilder, sourceDigests, writeDigestFolder } from './_digests.ts';
 import type { BenchResult } from './result.ts';
 
-
 function timed(run: () => void): number {
   const started = performance.now();
   run();
@@ -15,7 +14,11 @@ function timed(run: () => void): number {
 
 /** Builds every digest of `dir` into `out` in a process of its own (with or without the search index); its milliseconds. */
 export function timedBuild(root: string, dir: string, out: string, search: boolean): number {
-  return timed(() => execFileSync(process.execPath, [...scriptCommand(import.meta.url, '_build-child'), root, dir, out, search ? 'search' : 'no-search'], { stdio: 'ignore' }));
+  return timed(() =>
+    execFileSync(process.execPath, [...scriptCommand(import.meta.url, '_build-child'), root, dir, out, search ? 'search' : 'no-search'], {
+      stdio: 'ignore',
+    }),
+  );
 }
 
 /** Bytes and files under a folder. */
@@ -35,7 +38,9 @@ export async function benchBuildAll(root: string): Promise<BenchResult> {
   const { dir, papers } = await writeDigestFolder(await sourceDigests(root), 600);
   const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
   const env = { ...process.env, PAPERBOY_DIGESTS_DIR: dir, PAPERBOY_OUT_DIR: out };
-  const ms = timed(() => execFileSync(process.execPath, [...scriptCommand(import.meta.url, '../cli'), 'build', '--all'], { env, stdio: 'ignore' }));
+  const ms = timed(() =>
+    execFileSync(process.execPath, [...scriptCommand(import.meta.url, '../cli'), 'build', '--all'], { env, stdio: 'ignore' }),
+  );
   const files = (await readdir(out, { recursive: true })).length;
   const index = await folderSize(join(out, 'pagefind'));
   const bare = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));

@@ -25,7 +25,9 @@ interface ChildFigures {
 async function subscribersFolder(count: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'paperboy-bench-data-'));
   const db = openDatabase(dir);
-  const insert = db.prepare("INSERT INTO subscribers (email, email_key, status, source, created_at, updated_at) VALUES (?, ?, 'confirmed', 'bench', ?, ?)");
+  const insert = db.prepare(
+    "INSERT INTO subscribers (email, email_key, status, source, created_at, updated_at) VALUES (?, ?, 'confirmed', 'bench', ?, ?)",
+  );
   const now = new Date().toISOString();
   db.transaction(() => {
     for (let n = 1; n <= count; n++) insert.run(`reader${n}@example.org`, `reader${n}@example.org`, now, now);
@@ -45,7 +47,9 @@ async function sendWith(mode: Mode, count: number, issue: { rendered: string; ke
 
 // A discarding SMTP sink in a process of its own (see _sink.ts): paperboy's plain one, or smtp-server.
 function startSink(kind?: 'smtp-server'): { process: ChildProcess; port: Promise<number> } {
-  const sink = spawn(process.execPath, [...scriptCommand(import.meta.url, '_sink'), ...(kind ? [kind] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sink = spawn(process.execPath, [...scriptCommand(import.meta.url, '_sink'), ...(kind ? [kind] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = new Promise<number>((resolve, reject) => {
     sink.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
     sink.once('error', reject);
@@ -86,7 +90,10 @@ export async function benchDispatch(root: string): Promise<BenchResult> {
       maxRssMb: Math.max(...runs.map((run) => run.maxRssMb)),
     })) as [ChildFigures, ChildFigures];
     // The same pair once more through smtp-server's sink, which takes far more of the machine.
-    const viaLibrary = [await sendWith('ours', 20_000, issue, libraryPort), await sendWith('ours-signed', 20_000, issue, libraryPort)] as const;
+    const viaLibrary = [
+      await sendWith('ours', 20_000, issue, libraryPort),
+      await sendWith('ours-signed', 20_000, issue, libraryPort),
+    ] as const;
     const plain = await sendWith('plain', 20_000, issue, port);
     const plainSigned = await sendWith('plain-signed', 20_000, issue, port);
     const small = await sendWith('ours', 10_000, issue, port);
@@ -134,7 +141,8 @@ export async function benchDispatch(root: string): Promise<BenchResult> {
 /** Importing 100,000 CSV rows into a fresh list. */
 export async function benchImport(): Promise<BenchResult> {
   const rows = ['email,name,topics,cadence'];
-  for (let n = 1; n <= 100_000; n++) rows.push(`reader${n}@example.org,Reader ${n},Multimodal;Robotics,${n % 7 === 0 ? 'weekly' : 'daily'}`);
+  for (let n = 1; n <= 100_000; n++)
+    rows.push(`reader${n}@example.org,Reader ${n},Multimodal;Robotics,${n % 7 === 0 ? 'weekly' : 'daily'}`);
   const db = openDatabase(await mkdtemp(join(tmpdir(), 'paperboy-bench-import-')));
   const started = performance.now();
   const report = importCsv(new SubscriberStore(db), `${rows.join('\n')}\n`, { confirmed: true, source: 'import' });

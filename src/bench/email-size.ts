@@ -11,7 +11,12 @@ const SITE = { url: 'https://papers.example.org', title: 'Daily Papers', languag
 
 // One subscriber's copy as delivery writes it (MIME, quoted-printable), with links as long as signed ones.
 function messageBytes(email: RenderedEmail, date: string): number {
-  const common = { from: 'Daily Papers <papers@papers.example.org>', subject: `${date} · a daily digest of papers`, date: new Date(`${date}T08:00:00Z`), listId: 'Daily Papers <papers.papers.example.org>' };
+  const common = {
+    from: 'Daily Papers <papers@papers.example.org>',
+    subject: `${date} · a daily digest of papers`,
+    date: new Date(`${date}T08:00:00Z`),
+    listId: 'Daily Papers <papers.papers.example.org>',
+  };
   const token = `u1-0-${'x'.repeat(43)}`;
   const parts = personalize(buildMessageTemplate(common, email.pieces), {
     to: 'reader@example.org',

@@ -29,8 +29,16 @@ export async function benchConditionalFeeds(root: string): Promise<BenchResult> 
   const sources = await sourceDigests(root);
   for (const text of sources) await writeFile(join(base, 'digests', `${dateFromHeading(text) ?? 'undated'}.md`), text);
   await benchBuilder(root, join(base, 'digests'), join(base, 'out'), 'http://127.0.0.1').build({ all: true });
-  const env = { ...process.env, PAPERBOY_DIGESTS_DIR: join(base, 'digests'), PAPERBOY_OUT_DIR: join(base, 'out'), PAPERBOY_DATA_DIR: join(base, 'data') };
-  const server = spawn(process.execPath, [...scriptCommand(import.meta.url, '../cli'), 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = {
+    ...process.env,
+    PAPERBOY_DIGESTS_DIR: join(base, 'digests'),
+    PAPERBOY_OUT_DIR: join(base, 'out'),
+    PAPERBOY_DATA_DIR: join(base, 'data'),
+  };
+  const server = spawn(process.execPath, [...scriptCommand(import.meta.url, '../cli'), 'serve', '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       server.stdout.on('data', (chunk: Buffer) => {
@@ -64,7 +72,14 @@ export async function benchConditionalFeeds(root: string): Promise<BenchResult> 
     return {
       name: 'conditional feeds',
       target: '500 concurrent conditional feed requests answered with 304',
-      figures: { requests: REQUESTS, concurrency: CONCURRENCY, '304 answers': notModified, 'requests a second': Math.round(REQUESTS / seconds), 'p50 ms': Number((latencies[Math.floor(latencies.length / 2)] ?? 0).toFixed(1)), 'p99 ms': Number(p99.toFixed(1)) },
+      figures: {
+        requests: REQUESTS,
+        concurrency: CONCURRENCY,
+        '304 answers': notModified,
+        'requests a second': Math.round(REQUESTS / seconds),
+        'p50 ms': Number((latencies[Math.floor(latencies.length / 2)] ?? 0).toFixed(1)),
+        'p99 ms': Number(p99.toFixed(1)),
+      },
       pass: notModified === REQUESTS,
     };
   } finally {

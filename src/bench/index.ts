@@ -11,7 +11,19 @@ import type { BenchResult } from './result.ts';
 export type { BenchResult } from './result.ts';
 
 /** Every benchmark, in pipeline order. */
-const BENCHES: ((root: string) => Promise<BenchResult>)[] = [benchHelp, benchCheck, benchBuildAll, benchSearch, benchWarmRebuild, benchPublishNew, benchColdBuild, benchEmailSize, benchImport, benchConditionalFeeds, benchDispatch];
+const BENCHES: ((root: string) => Promise<BenchResult>)[] = [
+  benchHelp,
+  benchCheck,
+  benchBuildAll,
+  benchSearch,
+  benchWarmRebuild,
+  benchPublishNew,
+  benchColdBuild,
+  benchEmailSize,
+  benchImport,
+  benchConditionalFeeds,
+  benchDispatch,
+];
 
 /** The names of the benchmarks, as `--only` matches them. */
 export const BENCH_NAMES: readonly string[] = BENCHES.map((bench) => bench.name);

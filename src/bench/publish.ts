@@ -33,7 +33,8 @@ async function timedProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Tim
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const seconds = (ms: number) => Number((ms / 1000).toFixed(2));
-const cpuText = (timings: Timing[]) => (timings.some((t) => t.cpu === undefined) ? 'unknown' : Number(median(timings.map((t) => t.cpu ?? 0)).toFixed(2)));
+const cpuText = (timings: Timing[]) =>
+  timings.some((t) => t.cpu === undefined) ? 'unknown' : Number(median(timings.map((t) => t.cpu ?? 0)).toFixed(2));
 
 /**
  * The daily path at archive scale: a site of 600 issues (papers distinct, as in a real archive) is

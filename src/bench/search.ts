@@ -32,7 +32,9 @@ async function inBrowser(out: string): Promise<Record<string, number | string>> 
         });
       });
       await page.goto(`${server.url}/search.html?q=${encodeURIComponent(query)}`);
-      await page.waitForFunction("/match|No paper/.test(document.querySelector('.search-status')?.textContent ?? '')", null, { timeout: 30_000 });
+      await page.waitForFunction("/match|No paper/.test(document.querySelector('.search-status')?.textContent ?? '')", null, {
+        timeout: 30_000,
+      });
       await page.waitForLoadState('networkidle');
       figures[`kB for "${query}" (index / whole page)`] = `${(index / 1000).toFixed(1)} / ${(all / 1000).toFixed(1)}`;
       await context.close();

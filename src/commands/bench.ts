@@ -12,11 +12,17 @@ function describe(result: BenchResult): string {
 export async function benchCommand(ctx: CommandContext, flags: { json?: unknown; only?: unknown }): Promise<number> {
   const only = typeof flags.only === 'string' ? flags.only : undefined;
   if (only !== undefined && !BENCH_NAMES.some((name) => name.toLowerCase().includes(only.toLowerCase()))) {
-    throw new UsageError(`--only ${only}: no benchmark is named like that (there are ${BENCH_NAMES.map((n) => n.replace(/^bench/, '').toLowerCase()).join(', ')})`);
+    throw new UsageError(
+      `--only ${only}: no benchmark is named like that (there are ${BENCH_NAMES.map((n) => n.replace(/^bench/, '').toLowerCase()).join(', ')})`,
+    );
   }
-  const results = await runBenches(projectRoot, (r) => {
-    if (!flags.json) ctx.output.out(describe(r));
-  }, only);
+  const results = await runBenches(
+    projectRoot,
+    (r) => {
+      if (!flags.json) ctx.output.out(describe(r));
+    },
+    only,
+  );
   if (flags.json) ctx.output.out(JSON.stringify(results, null, 2));
   return results.every((r) => r.pass) ? 0 : 1;
 }

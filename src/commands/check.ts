@@ -15,8 +15,17 @@ function report(checked: readonly CheckedDigest[]): string {
   const count = (pick: (c: CheckedDigest) => number) => checked.reduce((sum, c) => sum + pick(c), 0);
   const failed = checked.filter((c) => c.errors.length > 0).length;
   lines.push(
-    `${plural(checked.length, 'digest')}, ${plural(count((c) => c.papers.length), 'paper')}, ` +
-      `${plural(count((c) => c.warnings.length), 'warning')}, ${plural(count((c) => c.errors.length), 'error')}` +
+    `${plural(checked.length, 'digest')}, ${plural(
+      count((c) => c.papers.length),
+      'paper',
+    )}, ` +
+      `${plural(
+        count((c) => c.warnings.length),
+        'warning',
+      )}, ${plural(
+        count((c) => c.errors.length),
+        'error',
+      )}` +
       (failed > 0 ? ` in ${plural(failed, 'file')}` : ''),
   );
   return lines.join('\n');

@@ -35,6 +35,7 @@ export interface CommandContext {
 export function portOption(value: unknown, fallback: number): number {
   if (typeof value !== 'string') return fallback;
   const port = Number(value);
-  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not "${value}"`);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port takes a port number, not "${value}"`);
   return port;
 }

@@ -27,7 +27,9 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
   const config = ctx.config();
   const missing = config.dkim.keys.map((key) => key.path).filter((path) => !existsSync(path));
   if (typeof flags.out !== 'string' && missing.length > 1) {
-    throw new PaperboyError(`PAPERBOY_DKIM_KEY: ${missing.length} of its files do not exist yet (${missing.join(', ')}); write each with --out`);
+    throw new PaperboyError(
+      `PAPERBOY_DKIM_KEY: ${missing.length} of its files do not exist yet (${missing.join(', ')}); write each with --out`,
+    );
   }
   const out = typeof flags.out === 'string' ? resolve(ctx.cwd, flags.out) : missing[0];
   // The selector the settings give this file, else the one asked for, else the first configured.
@@ -42,7 +44,9 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
     await writeFile(path, generateKey(type as KeyType), { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if (errorCode(error) === 'EEXIST') {
-      throw new PaperboyError(`${path}: already exists; a key is never written over (its published record would stop matching): give another --out, or remove the file first`);
+      throw new PaperboyError(
+        `${path}: already exists; a key is never written over (its published record would stop matching): give another --out, or remove the file first`,
+      );
     }
     throw writeError(path, error);
   }
@@ -53,7 +57,9 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
   ctx.output.out(
     [
       `wrote a new ${describeKey(key)} private key to ${path} (mode 0600)`,
-      configured === selector ? `publish this TXT record at ${name} (the settings already name this key):` : `publish this TXT record at ${name}, then set ${settings}:`,
+      configured === selector
+        ? `publish this TXT record at ${name} (the settings already name this key):`
+        : `publish this TXT record at ${name}, then set ${settings}:`,
       '',
       zoneLine({ name, type: 'TXT', value: dkimRecordValue(key) }),
       '',

@@ -25,7 +25,9 @@ export async function parseCommand(ctx: CommandContext, file: string, flags: { j
   const path = resolve(ctx.cwd, file);
   const read = await loadDigest(path, file);
   // Topics of untagged papers are learned from the folder the file sits in, as a build would.
-  const folder = await createLibrary(digestsFolderOf(path)).readAll().catch(() => []);
+  const folder = await createLibrary(digestsFolderOf(path))
+    .readAll()
+    .catch(() => []);
   const tagger = taggerFor([read, ...folder.filter((e) => e.reading.errors.length === 0 && e.path !== path).map((e) => e.reading.digest)]);
   const [digest = read] = inferTags([read], tagger);
   // A file a sync brought carries where it came from: the upstream commit, or the URL and its ETag.

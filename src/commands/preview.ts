@@ -18,7 +18,9 @@ export async function previewCommand(ctx: CommandContext, flags: { date?: unknow
     port,
     host: config.host,
   });
-  ctx.output.out(`previewing ${date ?? 'the newest digest'} at ${preview.url}/ (listening on ${preview.address}); edit the templates and the pages reload; press Ctrl-C to stop`);
+  ctx.output.out(
+    `previewing ${date ?? 'the newest digest'} at ${preview.url}/ (listening on ${preview.address}); edit the templates and the pages reload; press Ctrl-C to stop`,
+  );
   await ctx.stopped();
   await preview.close();
   return 0;

@@ -55,7 +55,12 @@ async function startParts(app: App, nextDaily: () => Date | null, onChange: () =
     const receiver =
       inbound === undefined
         ? undefined
-        : await startReceiver(app.subscriptions, app.log, inbound, { dataDir: app.config.dataDir, trusted: app.config.inboundTrusted, deliveries: app.ledger.rounds, onOutcome: (outcome) => app.metrics.inbound(outcome) }).catch((error: unknown) => {
+        : await startReceiver(app.subscriptions, app.log, inbound, {
+            dataDir: app.config.dataDir,
+            trusted: app.config.inboundTrusted,
+            deliveries: app.ledger.rounds,
+            onOutcome: (outcome) => app.metrics.inbound(outcome),
+          }).catch((error: unknown) => {
             throw listenError('PAPERBOY_INBOUND_PORT', inbound.port, inbound.host, error);
           });
     return { server, address: describeListen(server.server.address()), watcher, receiver };
@@ -93,10 +98,17 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   if (app.source !== undefined) await mkdir(config.digestsDir, { recursive: true });
   // The web follows the digests folder as soon as a file lands; mail waits for the schedule.
   let refresh: NodeJS.Timeout | undefined;
-  const { server, address, watcher, receiver } = await startParts(app, () => schedules?.nextDaily() ?? null, () => {
-    clearTimeout(refresh);
-    refresh = setTimeout(() => void refreshSite(jobs).catch((error: unknown) => log.error('build failed', { error: (error as Error).message })), 300);
-  });
+  const { server, address, watcher, receiver } = await startParts(
+    app,
+    () => schedules?.nextDaily() ?? null,
+    () => {
+      clearTimeout(refresh);
+      refresh = setTimeout(
+        () => void refreshSite(jobs).catch((error: unknown) => log.error('build failed', { error: (error as Error).message })),
+        300,
+      );
+    },
+  );
 
   const webhooks = app.deliverWebhooks();
   schedules = startSchedules(
@@ -135,7 +147,9 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
       `  mail:     ${config.smtpUrl ? `SMTP ${new URL(config.smtpUrl).host}` : `written to ${out}/outbox/ (set PAPERBOY_SMTP_URL to send)`}`,
       `  daily:    ${config.schedule}, next at ${inZone(schedules.nextDaily(), config.timeZone)}`,
       `  weekly:   ${config.weeklySchedule}, next at ${inZone(schedules.nextWeekly(), config.timeZone)}`,
-      ...(syncing && source ? [`  source:   ${source.spec}, synced ${config.syncSchedule}, next at ${inZone(syncing.next(), config.timeZone)}`] : []),
+      ...(syncing && source
+        ? [`  source:   ${source.spec}, synced ${config.syncSchedule}, next at ${inZone(syncing.next(), config.timeZone)}`]
+        : []),
       `  site:     ${out}/ (feeds in ${out}/feeds/)`,
       ...(receiver ? [`  inbound:  SMTP for ${config.from}, listening on ${receiver.address}`] : []),
       ...(webhooks ? [`  webhooks: ${config.webhooks.urls.length} ${config.webhooks.urls.length === 1 ? 'receiver' : 'receivers'}`] : []),

@@ -4,7 +4,9 @@ import { describeWebhooks, readStatus, type RelayRefusals } from '../status.ts';
 import type { CommandContext } from './context.ts';
 
 function describeRefusals(r: RelayRefusals): string {
-  const why = r.reasons.map((reason) => `${reason.count} ${reason.code ? `with ${reason.code}` : 'without a status code'}, latest "${reason.reply}"`);
+  const why = r.reasons.map(
+    (reason) => `${reason.count} ${reason.code ? `with ${reason.code}` : 'without a status code'}, latest "${reason.reply}"`,
+  );
   const share = `${r.refused} of the ${r.of} deliveries it was offered (${Math.round(r.share * 100)} %)`;
   return `refused by the relay: ${share}, left queued and counted against nobody: ${why.join('; ')}`;
 }
@@ -26,7 +28,16 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     return 0;
   }
   const { source } = status;
-  const { lastPublication: last, subscribers, last30Days: recent, lastDispatch: round, relayRefusals: refusals, dispatchRunning: running, attention: stuck, timeZone } = status;
+  const {
+    lastPublication: last,
+    subscribers,
+    last30Days: recent,
+    lastDispatch: round,
+    relayRefusals: refusals,
+    dispatchRunning: running,
+    attention: stuck,
+    timeZone,
+  } = status;
   ctx.output.out(
     [
       ...(source

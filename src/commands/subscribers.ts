@@ -16,7 +16,11 @@ function line(s: Subscriber): string {
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 /** `subscribers add EMAIL [--confirmed] [--topics a,b] [--weekly] [--name N]`. */
-export async function addSubscriber(ctx: CommandContext, email: string, flags: { confirmed?: unknown; topics?: unknown; weekly?: unknown; name?: unknown }): Promise<number> {
+export async function addSubscriber(
+  ctx: CommandContext,
+  email: string,
+  flags: { confirmed?: unknown; topics?: unknown; weekly?: unknown; name?: unknown },
+): Promise<number> {
   const { store, suppressions } = ctx.app();
   if (suppressions.reason(email) !== undefined) throw new PaperboyError(suppressedMessage(email));
   const { subscriber, added } = store.add({
@@ -27,7 +31,8 @@ export async function addSubscriber(ctx: CommandContext, email: string, flags: {
     status: flags.confirmed ? 'confirmed' : 'pending',
     source: 'cli',
   });
-  if (!added && flags.confirmed && subscriber.status === 'pending') store.setStatus(subscriber.id, 'confirmed', 'confirmed from the command line');
+  if (!added && flags.confirmed && subscriber.status === 'pending')
+    store.setStatus(subscriber.id, 'confirmed', 'confirmed from the command line');
   ctx.output.out(added ? `added ${line(subscriber)}` : `${subscriber.email} is already on the list (${subscriber.status})`);
   return 0;
 }
@@ -35,7 +40,8 @@ export async function addSubscriber(ctx: CommandContext, email: string, flags: {
 /** `subscribers list [--status S] [--count]`. */
 export async function listSubscribers(ctx: CommandContext, flags: { status?: unknown; count?: unknown }): Promise<number> {
   const status = text(flags.status);
-  if (status !== undefined && !isStatus(status)) throw new UsageError(`--status takes pending, confirmed, unsubscribed or bounced, not "${status}"`);
+  if (status !== undefined && !isStatus(status))
+    throw new UsageError(`--status takes pending, confirmed, unsubscribed or bounced, not "${status}"`);
   const { store } = ctx.app({ readOnly: true });
   if (flags.count) {
     ctx.output.out(String(store.count(status)));
@@ -55,8 +61,11 @@ export async function removeSubscriber(ctx: CommandContext, email: string): Prom
 /** `subscribers erase EMAIL`: forgets the address and everything about it; only a keyed hash stays, so nothing brings it back but its owner. */
 export async function eraseSubscriberCommand(ctx: CommandContext, email: string): Promise<number> {
   const { listed, messages } = await eraseSubscriber(ctx.app().privacy, email);
-  const files = messages > 0 ? `; ${plural(messages, 'stored message')} naming it removed (the outbox, messages the receiver set aside)` : '';
-  ctx.output.out(`${listed ? `erased ${email}: nothing about it is kept but a keyed hash that keeps it off the list` : `${email} was not on the list; it is now kept off it (as a keyed hash)`}${files}`);
+  const files =
+    messages > 0 ? `; ${plural(messages, 'stored message')} naming it removed (the outbox, messages the receiver set aside)` : '';
+  ctx.output.out(
+    `${listed ? `erased ${email}: nothing about it is kept but a keyed hash that keeps it off the list` : `${email} was not on the list; it is now kept off it (as a keyed hash)`}${files}`,
+  );
   return 0;
 }
 
@@ -72,7 +81,9 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
   const report = importCsv(app.store, csv, { confirmed: flags.confirmed === true, source: 'import', suppressions: app.suppressions });
   for (const problem of report.problems) ctx.output.err(`${file}:${problem.line}: ${problem.message}`);
   const confirmed = flags.confirmed === true ? `, ${plural(report.confirmed, 'pending subscriber')} confirmed` : '';
-  ctx.output.out(`${plural(report.added, 'subscriber')} added, ${report.existing} already on the list${confirmed}, ${plural(report.problems.length, 'row')} refused`);
+  ctx.output.out(
+    `${plural(report.added, 'subscriber')} added, ${report.existing} already on the list${confirmed}, ${plural(report.problems.length, 'row')} refused`,
+  );
   return report.problems.length > 0 ? 1 : 0;
 }
 

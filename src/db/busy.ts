@@ -5,7 +5,10 @@ import { PaperboyError } from '../errors.ts';
 export class DatabaseBusyError extends PaperboyError {
   override name = 'DatabaseBusyError';
   constructor(path: string, options?: { cause?: unknown }) {
-    super(`${path}: the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment`, options);
+    super(
+      `${path}: the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment`,
+      options,
+    );
   }
 }
 

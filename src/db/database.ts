@@ -66,7 +66,9 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}): Db {
     chmodSync(path, 0o600);
     db = new Database(path);
   } catch (error) {
-    throw databaseFailure(path, error) ?? new PaperboyError(`${path}: cannot open the database: ${(error as Error).message}`, { cause: error });
+    throw (
+      databaseFailure(path, error) ?? new PaperboyError(`${path}: cannot open the database: ${(error as Error).message}`, { cause: error })
+    );
   }
   try {
     db.pragma('journal_mode = WAL');

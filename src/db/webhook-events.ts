@@ -66,21 +66,23 @@ export class WebhookEvents {
    * and holds them for `holdMs` (another process leaves them alone meanwhile).
    */
   claim(limit: number, holdMs: number): PendingWebhook[] {
-    return this.#db.transaction(() => {
-      const now = this.#now();
-      const rows = this.#db
-        .prepare<[string, number], PendingWebhook>(
-          `SELECT seq, id, url, type, body, attempts FROM webhook_events d
+    return this.#db
+      .transaction(() => {
+        const now = this.#now();
+        const rows = this.#db
+          .prepare<[string, number], PendingWebhook>(
+            `SELECT seq, id, url, type, body, attempts FROM webhook_events d
            WHERE next_at <= ? AND NOT EXISTS (
              SELECT 1 FROM webhook_events e WHERE e.url = d.url AND e.subject = d.subject AND e.seq < d.seq)
            ORDER BY seq LIMIT ?`,
-        )
-        .all(now.toISOString(), limit);
-      const hold = this.#db.prepare('UPDATE webhook_events SET next_at = ? WHERE seq = ?');
-      const until = new Date(now.getTime() + holdMs).toISOString();
-      for (const row of rows) hold.run(until, row.seq);
-      return rows;
-    }).immediate();
+          )
+          .all(now.toISOString(), limit);
+        const hold = this.#db.prepare('UPDATE webhook_events SET next_at = ? WHERE seq = ?');
+        const until = new Date(now.getTime() + holdMs).toISOString();
+        for (const row of rows) hold.run(until, row.seq);
+        return rows;
+      })
+      .immediate();
   }
 
   /** The receiver took it: it is gone from the queue. */

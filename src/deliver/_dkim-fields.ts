@@ -96,7 +96,10 @@ function fold(words: { text: string; glue: string }[]): string {
 
 function signatureField(key: SigningKey, names: string[], bodyHash: string, time: number): string {
   const words: { text: string; glue: string }[] = [
-    ...['v=1;', `a=${key.algorithm};`, 'c=relaxed/relaxed;', `d=${key.domain};`, `s=${key.selector};`, `t=${time};`].map((text) => ({ text, glue: ' ' })),
+    ...['v=1;', `a=${key.algorithm};`, 'c=relaxed/relaxed;', `d=${key.domain};`, `s=${key.selector};`, `t=${time};`].map((text) => ({
+      text,
+      glue: ' ',
+    })),
     ...names.map((name, i) => ({ text: `${i === 0 ? 'h=' : ''}${name}${i === names.length - 1 ? ';' : ':'}`, glue: i === 0 ? ' ' : '' })),
     { text: `bh=${bodyHash};`, glue: ' ' },
     { text: 'b=', glue: ' ' },

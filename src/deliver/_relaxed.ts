@@ -20,7 +20,10 @@ export function relaxedHeader(field: string): string {
 
 function relax(field: string): string {
   const colon = field.indexOf(':');
-  const name = field.slice(0, colon).replace(/[ \t]+$/, '').toLowerCase();
+  const name = field
+    .slice(0, colon)
+    .replace(/[ \t]+$/, '')
+    .toLowerCase();
   // Only SP and HTAB count as white space: other bytes (parts of UTF-8 characters) stay.
   const value = field
     .slice(colon + 1)
@@ -50,7 +53,11 @@ function alreadyRelaxed(part: Buffer): boolean {
 function canonicalRun(part: Buffer): CanonicalRun {
   if (alreadyRelaxed(part)) return { content: part, emptyLines: 0 };
   // Only the last run can end without a line end: its last line loses its trailing space too.
-  const text = part.toString('latin1').replace(/[ \t]+/g, ' ').replace(/ \r\n/g, '\r\n').replace(/ $/, '');
+  const text = part
+    .toString('latin1')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ \r\n/g, '\r\n')
+    .replace(/ $/, '');
   let end = text.length;
   let emptyLines = 0;
   while (end >= 4 && text.startsWith('\r\n\r\n', end - 4)) {

@@ -65,7 +65,13 @@ class Lane {
   #connect(): Promise<SMTPConnection> {
     this.#ready ??= new Promise<SMTPConnection>((resolve, reject) => {
       const timeout = this.#pool.timeoutMs;
-      const connection = new SMTPConnection({ ...this.#options, name: this.#pool.name, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
+      const connection = new SMTPConnection({
+        ...this.#options,
+        name: this.#pool.name,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+      });
       let settled = false;
       const fail = (error: Error) => {
         this.#drop(connection);

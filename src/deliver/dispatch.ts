@@ -73,7 +73,14 @@ export function messageIdFor(secret: string, issue: string, round: number, subsc
 }
 
 function subjectOf(issue: IssueToSend, count: number, lead: string | undefined): string {
-  const day = issue.label ?? new Date(`${issue.digest.date}T00:00:00Z`).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+  const day =
+    issue.label ??
+    new Date(`${issue.digest.date}T00:00:00Z`).toLocaleDateString('en-US', {
+      month: 'short',
+      day: 'numeric',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
   const title = lead === undefined ? '' : plainText(lead);
   const short = title.length > 90 ? `${title.slice(0, 89)}…` : title;
   return `${day} · ${count} paper${count === 1 ? '' : 's'}${short ? ` · ${short}` : ''}`;
@@ -140,7 +147,11 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
  * the relay took without answering is "in doubt": it is not sent again, and the dispatch stops.
  * `force` starts a new round, so an issue already sent goes out again (once per subscriber).
  */
-export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, options: { force?: boolean; cadence?: Cadence } = {}): Promise<DispatchSummary> {
+export async function dispatchIssue(
+  issue: IssueToSend,
+  ctx: DispatchContext,
+  options: { force?: boolean; cadence?: Cadence } = {},
+): Promise<DispatchSummary> {
   const started = performance.now();
   const ledger = ctx.ledger.rounds;
   const progress = ctx.progress ?? silentProgress;
@@ -178,7 +189,13 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
     // Held refusals of recipients, once judged: the subscribers' own, or the relay's.
     const judged = async (verdict: Verdict<Held>) => {
       for (const { delivery: held, error } of verdict.theirs) {
-        await write(() => ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', { messageId: held.messageId, attempts: held.attempts, reply: error.reply }));
+        await write(() =>
+          ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', {
+            messageId: held.messageId,
+            attempts: held.attempts,
+            reply: error.reply,
+          }),
+        );
         await write(() => ctx.store.recordBounce(held.delivery.subscriberId, 'hard', error.reply));
         done('failed');
       }
@@ -194,7 +211,9 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
 
     const deliver = async (d: QueuedDelivery) => {
       if (d.status !== 'confirmed') {
-        await write(() => ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` }));
+        await write(() =>
+          ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` }),
+        );
         return done('skipped');
       }
       const message = await make({ id: d.subscriberId, email: d.email, topics: d.topics, tokenKey: d.tokenKey });
@@ -218,7 +237,9 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
             done('deferred');
           };
           if (error.kind === 'doubt') {
-            await write(() => ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply }));
+            await write(() =>
+              ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply }),
+            );
             done('doubt');
             stop(`the relay stopped answering after taking a whole message (${error.reply})`);
             return;
@@ -284,7 +305,9 @@ export async function dispatchIssue(issue: IssueToSend, ctx: DispatchContext, op
       stop(`${why}; that is its doing or the sender's, so no subscriber's bounce was counted`);
     }
     if (stopped === undefined && final.queued > 0) {
-      stop(`${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`);
+      stop(
+        `${final.queued} ${final.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (${counts.deferred} deferred after ${ctx.retry.attempts} attempts)`,
+      );
     }
     const doubtNote = final.doubt > 0 ? `${final.doubt} in doubt (the relay took them without answering; not sent again)` : '';
     await write(() => ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; ')));

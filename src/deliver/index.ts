@@ -1,6 +1,23 @@
-export { dispatchIssue, createMessageMaker, describeDispatch, messageIdFor, type DispatchContext, type DispatchSummary, type MakerOptions } from './dispatch.ts';
+export {
+  dispatchIssue,
+  createMessageMaker,
+  describeDispatch,
+  messageIdFor,
+  type DispatchContext,
+  type DispatchSummary,
+  type MakerOptions,
+} from './dispatch.ts';
 export { makeTestCopy, type LinkHolder } from './test-copy.ts';
-export { smtpTransport, fileTransport, rawMessage, messageFileName, SendError, type Transport, type Outgoing, type SmtpOptions } from './transport.ts';
+export {
+  smtpTransport,
+  fileTransport,
+  rawMessage,
+  messageFileName,
+  SendError,
+  type Transport,
+  type Outgoing,
+  type SmtpOptions,
+} from './transport.ts';
 export { classifyRefusal, enhancedCode, type FailureKind, type Refusal } from './refusal.ts';
 export { composeNotice } from './notice.ts';
 export { removeMessagesTo } from './outbox.ts';

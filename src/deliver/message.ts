@@ -23,7 +23,18 @@ export interface CommonHeaders {
   feedbackId?: string | undefined;
 }
 
-type Slot = 'to' | 'messageId' | 'unsubscribeUrl' | 'unsubscribeMailto' | 'preferencesUrl' | 'toText' | 'toHtml' | 'unsubscribeText' | 'unsubscribeHtml' | 'preferencesText' | 'preferencesHtml';
+type Slot =
+  | 'to'
+  | 'messageId'
+  | 'unsubscribeUrl'
+  | 'unsubscribeMailto'
+  | 'preferencesUrl'
+  | 'toText'
+  | 'toHtml'
+  | 'unsubscribeText'
+  | 'unsubscribeHtml'
+  | 'preferencesText'
+  | 'preferencesHtml';
 
 /**
  * A message built once per issue and variant, MIME and all, as fixed byte segments with slots
@@ -71,11 +82,18 @@ export function buildMessageTemplate(common: CommonHeaders, body: BodyPieces): M
   for (const piece of [...body.text, ...body.html]) hash.update(typeof piece === 'string' ? piece : `\0${piece.placeholder}\0`);
   const boundary = `pb-${hash.digest('hex').slice(0, 24)}`;
   const segments: (Buffer | Slot)[] = [
-    Buffer.from(header('From', common.from) + 'To: '),
+    Buffer.from(`${header('From', common.from)}To: `),
     'to',
-    Buffer.from(CRLF + header('Subject', encodeWords(common.subject, 'Q', 52)) + header('Date', common.date.toUTCString().replace('GMT', '+0000')) + 'Message-ID: <'),
+    Buffer.from(
+      CRLF +
+        header('Subject', encodeWords(common.subject, 'Q', 52)) +
+        header('Date', common.date.toUTCString().replace('GMT', '+0000')) +
+        'Message-ID: <',
+    ),
     'messageId',
-    Buffer.from(`>${CRLF}${header('List-Id', common.listId)}${common.feedbackId ? header('Feedback-ID', common.feedbackId) : ''}List-Unsubscribe: <`),
+    Buffer.from(
+      `>${CRLF}${header('List-Id', common.listId)}${common.feedbackId ? header('Feedback-ID', common.feedbackId) : ''}List-Unsubscribe: <`,
+    ),
     'unsubscribeUrl',
     Buffer.from('>,\r\n <mailto:'),
     'unsubscribeMailto',
@@ -85,7 +103,9 @@ export function buildMessageTemplate(common: CommonHeaders, body: BodyPieces): M
         `--${boundary}${CRLF}Content-Type: text/plain; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`,
     ),
     ...bodySegments(body.text, { recipient: 'toText', unsubscribeUrl: 'unsubscribeText', preferencesUrl: 'preferencesText' }),
-    Buffer.from(`--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`),
+    Buffer.from(
+      `--${boundary}${CRLF}Content-Type: text/html; charset=utf-8${CRLF}Content-Transfer-Encoding: quoted-printable${CRLF}${CRLF}`,
+    ),
     ...bodySegments(body.html, { recipient: 'toHtml', unsubscribeUrl: 'unsubscribeHtml', preferencesUrl: 'preferencesHtml' }),
     Buffer.from(`--${boundary}--${CRLF}`),
   ];

@@ -44,7 +44,9 @@ export function createProgress(
     const { rate, left } = line();
     const width = 24;
     const filled = total > 0 ? Math.round((done / total) * width) : width;
-    stream.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} · ${sent} sent · ${rate.toFixed(0)}/s · ${clock(left)} left `);
+    stream.write(
+      `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} · ${sent} sent · ${rate.toFixed(0)}/s · ${clock(left)} left `,
+    );
   };
   return {
     start(n) {

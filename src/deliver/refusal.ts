@@ -24,7 +24,8 @@ export function enhancedCode(reply: string): string | undefined {
 
 // Words that name the sender or the relay, not the mailbox, as what is refused: read only where the
 // enhanced code leaves it open (none, an "other" status, or a policy status that may mean relaying).
-const RELAY_WORDING = /relay|authenticat|not (?:permitted|allowed|authori[sz]ed) to send|sender (?:address )?(?:rejected|not|unverified|verify)|unverified sender/i;
+const RELAY_WORDING =
+  /relay|authenticat|not (?:permitted|allowed|authori[sz]ed) to send|sender (?:address )?(?:rejected|not|unverified|verify)|unverified sender/i;
 
 // Enhanced codes (subject.detail) that say the relay will not send for this sender at all: a bad
 // sender address (X.1.7, X.1.8), a login needed or refused (X.7.8, X.7.9), a sender's domain that

@@ -27,7 +27,6 @@ export class SendError extends PaperboyError {
     this.kind = kind;
     this.reply = reply;
   }
-
 }
 
 /** Where messages go: an SMTP server, or files. `send` resolves with the server's reply once it said 250. */
@@ -69,7 +68,12 @@ function classify(error: SmtpFailure): SendError {
  * connections kept open (nodemailer's SMTP connection), each message already composed.
  */
 export function smtpTransport(url: string, options: SmtpOptions): Transport {
-  const pool = new SmtpPool(url, { connections: options.connections, rate: options.rate, timeoutMs: options.timeoutMs ?? 60_000, name: options.name ?? 'localhost' });
+  const pool = new SmtpPool(url, {
+    connections: options.connections,
+    rate: options.rate,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    name: options.name ?? 'localhost',
+  });
   return {
     name: `smtp ${new URL(url).host}`,
     async send(message) {
@@ -86,7 +90,11 @@ export function smtpTransport(url: string, options: SmtpOptions): Transport {
 }
 
 // Text as part of a file name on any file system: no separators, no leading dot, not too long.
-const safeName = (text: string, length: number) => text.replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^\.+/, '_').slice(0, length);
+const safeName = (text: string, length: number) =>
+  text
+    .replace(/[^A-Za-z0-9._@+-]/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, length);
 
 /** A file name for a message: its recipient, then its Message-ID, both in a form safe on any file system. */
 export function messageFileName(message: { envelope: { to: string }; messageId: string }): string {

@@ -23,7 +23,10 @@ export interface ComplaintRate {
  * The complaint rate of recent dispatches: the complaints received since the oldest of them
  * began, over the messages they sent (a complaint comes after its message, so the window starts there).
  */
-export function complaintRate(rounds: readonly { startedAt: string; sent: number }[], complaintsSince: (since: string) => number): ComplaintRate {
+export function complaintRate(
+  rounds: readonly { startedAt: string; sent: number }[],
+  complaintsSince: (since: string) => number,
+): ComplaintRate {
   const oldest = rounds.reduce<string | undefined>((min, r) => (min === undefined || r.startedAt < min ? r.startedAt : min), undefined);
   const complaints = oldest === undefined ? 0 : complaintsSince(oldest);
   const sent = rounds.reduce((sum, r) => sum + r.sent, 0);

@@ -1,4 +1,13 @@
-export { readKeyFile, generateKey, dkimRecordValue, describeKey, readSigningKeys, type ConfiguredKey, type KeyFile, type KeyType } from './keys.ts';
+export {
+  readKeyFile,
+  generateKey,
+  dkimRecordValue,
+  describeKey,
+  readSigningKeys,
+  type ConfiguredKey,
+  type KeyFile,
+  type KeyType,
+} from './keys.ts';
 export { dnsReport, zoneLine, type DnsRecord, type DnsReport, type Alignment, type MailSettings } from './records.ts';
 export {
   complaintRate,

@@ -45,19 +45,24 @@ export function readKeyFile(path: string): KeyFile {
     privateKey = createPrivateKey(pem);
   } catch (error) {
     const encrypted = /ENCRYPTED/.test(pem) || /passphrase/i.test((error as Error).message);
-    if (encrypted) throw new DkimKeyError(`${path}: the key is encrypted; paperboy needs it unencrypted (keep the file private instead: mode 0600)`);
+    if (encrypted)
+      throw new DkimKeyError(`${path}: the key is encrypted; paperboy needs it unencrypted (keep the file private instead: mode 0600)`);
     throw new DkimKeyError(`${path}: not a PEM private key`, { keygenFixes: true });
   }
   const type = privateKey.asymmetricKeyType;
   if (type === 'rsa') {
     const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < MIN_RSA_BITS) {
-      throw new DkimKeyError(`${path}: an RSA key of ${bits} bits is too short; DKIM keys need ${MIN_RSA_BITS} bits or more`, { keygenFixes: true });
+      throw new DkimKeyError(`${path}: an RSA key of ${bits} bits is too short; DKIM keys need ${MIN_RSA_BITS} bits or more`, {
+        keygenFixes: true,
+      });
     }
     return { path, type, bits, privateKey };
   }
   if (type === 'ed25519') return { path, type, bits: undefined, privateKey };
-  throw new DkimKeyError(`${path}: a key of type ${type ?? 'unknown'}; DKIM signs with RSA (${MIN_RSA_BITS} bits or more) or Ed25519`, { keygenFixes: true });
+  throw new DkimKeyError(`${path}: a key of type ${type ?? 'unknown'}; DKIM signs with RSA (${MIN_RSA_BITS} bits or more) or Ed25519`, {
+    keygenFixes: true,
+  });
 }
 
 /** A new private key in PEM (PKCS #8): RSA of 2048 bits, or Ed25519. */

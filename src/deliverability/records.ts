@@ -57,7 +57,9 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
   const report: DnsReport = { records: [], alignment: [], warnings: [], failures: [] };
   const fromOrg = await organizationalDomain(from);
   if (fromOrg === undefined) {
-    report.failures.push(`PAPERBOY_FROM: ${from} is not a public domain, so no record can be published for it and receivers refuse its mail; use an address at a domain of yours`);
+    report.failures.push(
+      `PAPERBOY_FROM: ${from} is not a public domain, so no record can be published for it and receivers refuse its mail; use an address at a domain of yours`,
+    );
   }
   const aligned = async (domain: string) => fromOrg !== undefined && (await organizationalDomain(domain)) === fromOrg;
 
@@ -109,7 +111,9 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
     );
   }
   if (!/\./.test(smtpName) || (await organizationalDomain(smtpName)) === undefined) {
-    report.warnings.push(`PAPERBOY_SMTP_NAME: ${smtpName} is not a public host name; relays and receivers distrust a greeting they cannot look up; set it to this machine's name (with an A record and a matching PTR)`);
+    report.warnings.push(
+      `PAPERBOY_SMTP_NAME: ${smtpName} is not a public host name; relays and receivers distrust a greeting they cannot look up; set it to this machine's name (with an A record and a matching PTR)`,
+    );
   }
   return report;
 }

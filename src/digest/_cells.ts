@@ -57,7 +57,7 @@ export function linkTargets(cell: string): string[] {
     from = link.end;
   }
   rest.push(cell.slice(from));
-  const bare = rest.join(' ').match(/\bhttps?:\/\/[^\s<>()\[\]]+/gi) ?? [];
+  const bare = rest.join(' ').match(/\bhttps?:\/\/[^\s<>()[\]]+/gi) ?? [];
   return [...links.map((l) => l.target), ...bare];
 }
 
@@ -105,7 +105,10 @@ export function readTags(cell: string, note: (message: string) => void): string[
     tags = quoted.map((m) => (m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1'));
   } else {
     note(`classification "${tidy(text)}" is not a list; read as comma-separated`);
-    tags = text.replace(/^\[|\]$/g, '').split(',').map((t) => t.replace(/^\s*['"]|['"]\s*$/g, ''));
+    tags = text
+      .replace(/^\[|\]$/g, '')
+      .split(',')
+      .map((t) => t.replace(/^\s*['"]|['"]\s*$/g, ''));
   }
   const distinct = [...new Set(tags.map(tidy).filter((t) => t !== ''))];
   if (distinct.some((t) => t.length > MAX_TAG_LENGTH)) note(`a topic is longer than ${MAX_TAG_LENGTH} characters; cut`);
@@ -119,7 +122,10 @@ const MAX_AUTHORS = 100;
 
 /** Splits an authors cell on commas and semicolons; past the limit, the rest are counted. */
 export function readAuthors(cell: string, note: (message: string) => void): string[] {
-  const authors = cell.split(/[,;]/).map(tidy).filter((a) => a !== '');
+  const authors = cell
+    .split(/[,;]/)
+    .map(tidy)
+    .filter((a) => a !== '');
   if (authors.length <= MAX_AUTHORS) return authors;
   note(`${authors.length} authors; the first ${MAX_AUTHORS} are named`);
   return [...authors.slice(0, MAX_AUTHORS), `and ${authors.length - MAX_AUTHORS} more`];

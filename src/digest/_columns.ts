@@ -46,9 +46,5 @@ export function fitCells(cells: string[], columns: readonly Column[]): string[] 
   if (extra === 0) return cells;
   const summary = columns.indexOf('summary');
   if (extra < 0 || summary === -1) return undefined;
-  return [
-    ...cells.slice(0, summary),
-    cells.slice(summary, summary + extra + 1).join('|'),
-    ...cells.slice(summary + extra + 1),
-  ];
+  return [...cells.slice(0, summary), cells.slice(summary, summary + extra + 1).join('|'), ...cells.slice(summary + extra + 1)];
 }

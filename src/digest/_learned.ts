@@ -58,7 +58,8 @@ export class NeighbourTagger {
         list.weights.push(weight);
       }
     });
-    for (const [term, list] of lists) this.#postings.set(term, { docs: Int32Array.from(list.docs), weights: Float64Array.from(list.weights) });
+    for (const [term, list] of lists)
+      this.#postings.set(term, { docs: Int32Array.from(list.docs), weights: Float64Array.from(list.weights) });
     this.#longest = Math.max(FEW, documents.length * COMMON);
   }
 

@@ -36,8 +36,7 @@ export function scanLinks(text: string): MarkdownLink[] {
   return links;
 }
 
-const ARXIV_URL =
-  /arxiv\.org\/(?:abs|pdf|html)\/((?:[a-z-]+(?:\.[a-z]{2})?\/\d{7})|(?:\d{4}\.\d{4,5}))(?:v\d+)?/i;
+const ARXIV_URL = /arxiv\.org\/(?:abs|pdf|html)\/((?:[a-z-]+(?:\.[a-z]{2})?\/\d{7})|(?:\d{4}\.\d{4,5}))(?:v\d+)?/i;
 const HF_PAPER_URL = /huggingface\.co\/papers\/(\d{4}\.\d{4,5})(?:v\d+)?/i;
 
 /** The arXiv id in an arXiv URL (`abs`, `pdf` or `html`, any version), or undefined. */
@@ -61,9 +60,7 @@ const HOME: Record<LinkKind, string> = {
 };
 
 /** What became of one link target: a usable absolute URL, with a note where it was guessed. */
-export type LinkOutcome =
-  | { url: string; note?: string }
-  | { dropped: string };
+export type LinkOutcome = { url: string; note?: string } | { dropped: string };
 
 // Characters no URL holds as they are; percent-encoded so the link can never break out of markup.
 const UNSAFE = /[\s"'<>`\\^{|}]/g;
@@ -80,7 +77,10 @@ function absolute(candidate: string): string | undefined {
 
 /** Turns a link target from a GitHub or Hugging Face cell into an absolute URL, or says why not. */
 export function normalizeLink(raw: string, kind: LinkKind): LinkOutcome {
-  const target = raw.trim().replace(/^<(.*)>$/, '$1').trim();
+  const target = raw
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .trim();
   if (PLACEHOLDER.test(target) || /^\[.*\]$/.test(target)) {
     return { dropped: `placeholder link "${raw}" dropped` };
   }

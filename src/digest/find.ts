@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { DigestError, PaperboyError } from '../errors.ts';
@@ -40,19 +41,26 @@ export interface SkippedPath {
  * that are skipped: a symbolic link (it could point anywhere), a folder. Nothing is read.
  */
 export async function listDigestEntries(dir: string): Promise<{ files: string[]; skipped: SkippedPath[] }> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
   } catch (error) {
     throw new PaperboyError(`${dir}: cannot read: ${fileProblem(error, 'folder')}`, { cause: error });
   }
   const named = entries.filter((e) => dateFromPath(join(relative(dir, e.parentPath), e.name)) !== undefined);
-  const files = named.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  const files = named
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
   const skipped = named
     .filter((e) => !e.isFile())
     .map((e) => ({
       path: join(e.parentPath, e.name),
-      why: e.isSymbolicLink() ? 'a symbolic link, not a digest file: skipped' : e.isDirectory() ? 'a folder, not a digest file: skipped' : 'not a regular file: skipped',
+      why: e.isSymbolicLink()
+        ? 'a symbolic link, not a digest file: skipped'
+        : e.isDirectory()
+          ? 'a folder, not a digest file: skipped'
+          : 'not a regular file: skipped',
     }))
     .sort((a, b) => a.path.localeCompare(b.path));
   return { files, skipped };

@@ -65,4 +65,3 @@ export async function loadDigest(path: string, shown = path): Promise<Digest> {
   if (errors.length > 0) throw new DigestError(shown, errors);
   return digest;
 }
-

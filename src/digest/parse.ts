@@ -1,6 +1,16 @@
 import { DigestError } from '../errors.ts';
 import { isIsoDate } from '../iso-date.ts';
-import { findArxivId, isEmptyCell, MAX_LINKS_PER_CELL, readAuthors, readLinkCell, readTags, readTitleCell, shortened, tidy } from './_cells.ts';
+import {
+  findArxivId,
+  isEmptyCell,
+  MAX_LINKS_PER_CELL,
+  readAuthors,
+  readLinkCell,
+  readTags,
+  readTitleCell,
+  shortened,
+  tidy,
+} from './_cells.ts';
 import { bidiControls, withoutBidiControls } from './_bidi.ts';
 import { fitCells, readHeader, type Column } from './_columns.ts';
 import { splitPoints } from './_points.ts';
@@ -53,12 +63,19 @@ function readRow(
   // pose as the topic it shows as (`\u202Eevil` is not `evil`, and never shares its page or feed).
   const text = (column: Column): string => cells[columns.indexOf(column)] ?? '';
   const cell = (column: Column): string => withoutBidiControls(text(column));
-  const controls = bidiControls(columns.filter((c) => c !== 'tags').map(text).join(''));
-  if (controls.length > 0) warn(`bidirectional control characters (${controls.join(', ')}) taken out of the text: they could make it show as something else`);
+  const controls = bidiControls(
+    columns
+      .filter((c) => c !== 'tags')
+      .map(text)
+      .join(''),
+  );
+  if (controls.length > 0)
+    warn(`bidirectional control characters (${controls.join(', ')}) taken out of the text: they could make it show as something else`);
   const tags = (): string[] =>
     readTags(text('tags'), warn).filter((tag) => {
       const found = bidiControls(tag);
-      if (found.length > 0) warn(`topic "${withoutBidiControls(tag)}" holds bidirectional control characters (${found.join(', ')}); left out`);
+      if (found.length > 0)
+        warn(`topic "${withoutBidiControls(tag)}" holds bidirectional control characters (${found.join(', ')}); left out`);
       return found.length === 0;
     });
   const title = readTitleCell(cell('title'));

@@ -63,7 +63,9 @@ export function keywordTags(paper: PaperText, wide = true): string[] {
 /** The distinct papers that carry topics, each once (by arXiv id, its first tagging kept). */
 function taggedPapers(digests: readonly Digest[]): Paper[] {
   const seen = new Map<string, Paper>();
-  for (const digest of digests) for (const paper of digest.papers) if (paper.tags.length > 0 && !paper.tagsInferred && !seen.has(paper.arxivId)) seen.set(paper.arxivId, paper);
+  for (const digest of digests)
+    for (const paper of digest.papers)
+      if (paper.tags.length > 0 && !paper.tagsInferred && !seen.has(paper.arxivId)) seen.set(paper.arxivId, paper);
   return [...seen.values()];
 }
 

@@ -44,7 +44,8 @@ function typeOf(part: Part): string {
 function decoded(part: Part): string {
   const encoding = firstFields(part.header).get('content-transfer-encoding')?.toLowerCase();
   if (encoding === 'base64') return Buffer.from(part.body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('latin1');
-  if (encoding === 'quoted-printable') return part.body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  if (encoding === 'quoted-printable')
+    return part.body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   return part.body;
 }
 

@@ -21,7 +21,11 @@ export function isComplaint(report: FeedbackReport): boolean {
 }
 
 /** The subscriber a token of ours names for this purpose, and when it was made; undefined for any other. */
-export function tokenHolder(ctx: SubscriptionContext, purpose: TokenPurpose, token: string | undefined): { subscriber: Subscriber; issuedAt: Date | undefined } | undefined {
+export function tokenHolder(
+  ctx: SubscriptionContext,
+  purpose: TokenPurpose,
+  token: string | undefined,
+): { subscriber: Subscriber; issuedAt: Date | undefined } | undefined {
   if (token === undefined) return undefined;
   const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, ctx.now());
   return 'subscriber' in checked ? checked : undefined;
@@ -50,12 +54,19 @@ function sentTo(ctx: SubscriptionContext, deliveries: Deliveries | undefined, me
  * List-Unsubscribe or its return path (VERP), or its Message-ID as the ledger recorded it. Never
  * by a From or To address alone, which anyone can write.
  */
-export function reportedSubscriber(ctx: SubscriptionContext, report: FeedbackReport, deliveries: Deliveries | undefined): { subscriber: Subscriber; by: string } | undefined {
+export function reportedSubscriber(
+  ctx: SubscriptionContext,
+  report: FeedbackReport,
+  deliveries: Deliveries | undefined,
+): { subscriber: Subscriber; by: string } | undefined {
   const original = report.original;
   // Tried in this order, each only when the ones before found nobody.
   const ways: [string, () => Subscriber | undefined][] = [
     ['List-Unsubscribe token', () => tokenHolder(ctx, 'unsubscribe', unsubscribeTokenIn(original?.listUnsubscribe))?.subscriber],
-    ['return path', () => tokenHolder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath))?.subscriber],
+    [
+      'return path',
+      () => tokenHolder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath))?.subscriber,
+    ],
     ['Message-ID', () => sentTo(ctx, deliveries, original?.messageId)],
   ];
   for (const [by, find] of ways) {
@@ -70,12 +81,17 @@ export function reportedSubscriber(ctx: SubscriptionContext, report: FeedbackRep
  * and their address suppressed, so that no import brings it back; only a fresh double opt-in does.
  * A second report about someone already unsubscribed for a complaint changes nothing.
  */
-export async function recordComplaint(ctx: SubscriptionContext, subscriber: Subscriber, detail: string): Promise<'complaint' | 'ignored: complaint already recorded'> {
+export async function recordComplaint(
+  ctx: SubscriptionContext,
+  subscriber: Subscriber,
+  detail: string,
+): Promise<'complaint' | 'ignored: complaint already recorded'> {
   return ctx.store.write(() =>
     ctx.store.transaction(() => {
       const current = ctx.store.get(subscriber.id);
       if (!current) return 'ignored: complaint already recorded';
-      if (current.status === 'unsubscribed' && ctx.suppressions.reason(current.email) === 'complaint') return 'ignored: complaint already recorded';
+      if (current.status === 'unsubscribed' && ctx.suppressions.reason(current.email) === 'complaint')
+        return 'ignored: complaint already recorded';
       ctx.store.recordComplaint(current.id, detail);
       if (current.status !== 'unsubscribed') ctx.store.setStatus(current.id, 'unsubscribed', `spam complaint (${detail})`);
       ctx.suppressions.add(current.email, 'complaint');

@@ -58,7 +58,12 @@ function requestWord(message: ParsedMail): 'subscribe' | 'unsubscribe' | undefin
 }
 
 // A complaint about the subscriber behind a return path, or about whoever the reported message names.
-async function complaint(ctx: SubscriptionContext, report: FeedbackReport, deliveries: Deliveries | undefined, theirs?: Subscriber): Promise<InboundOutcome> {
+async function complaint(
+  ctx: SubscriptionContext,
+  report: FeedbackReport,
+  deliveries: Deliveries | undefined,
+  theirs?: Subscriber,
+): Promise<InboundOutcome> {
   if (!isComplaint(report)) return 'ignored: feedback that is not a complaint';
   const found = theirs ? { subscriber: theirs, by: 'return path' } : reportedSubscriber(ctx, report, deliveries);
   if (!found) return 'ignored: report names no message of ours';
@@ -66,14 +71,26 @@ async function complaint(ctx: SubscriptionContext, report: FeedbackReport, deliv
 }
 
 // A report to the feedback-loop address (`+fbl`), or to the list's own: only a feedback report is read.
-async function feedback(ctx: SubscriptionContext, raw: Buffer, deliveries: Deliveries | undefined, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
+async function feedback(
+  ctx: SubscriptionContext,
+  raw: Buffer,
+  deliveries: Deliveries | undefined,
+  message: ParsedMail,
+  envelopeFrom: string,
+): Promise<InboundOutcome> {
   const report = readFeedbackReport(raw);
   if (report) return complaint(ctx, report, deliveries);
   return isAutoReply(message, envelopeFrom) ? 'ignored: automatic reply' : 'ignored: not a feedback report';
 }
 
 // A report on a subscriber's return path: it counts only for the recipient behind that path.
-async function bounce(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string, raw: Buffer): Promise<InboundOutcome> {
+async function bounce(
+  ctx: SubscriptionContext,
+  token: string,
+  message: ParsedMail,
+  envelopeFrom: string,
+  raw: Buffer,
+): Promise<InboundOutcome> {
   const subscriber = tokenHolder(ctx, 'bounce', token)?.subscriber;
   if (!subscriber) return 'ignored: bad token';
   const feedbackReport = readFeedbackReport(raw);
@@ -99,7 +116,9 @@ async function confirmByReply(ctx: SubscriptionContext, token: string, message: 
   if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
   const from = message.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
   if (from.length !== 1 || from[0] !== holder.subscriber.email.toLowerCase()) return 'ignored: not from the address being confirmed';
-  const outcome = await ctx.store.write(() => confirm(ctx, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email'));
+  const outcome = await ctx.store.write(() =>
+    confirm(ctx, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email'),
+  );
   if (outcome === 'left since') return 'ignored: link older than leaving';
   if (outcome === 'confirmed') await welcome(ctx, holder.subscriber);
   return 'confirmed';
@@ -111,7 +130,15 @@ async function confirmByReply(ctx: SubscriptionContext, token: string, message: 
  * how long the answer takes says nothing about who is on the list. Nothing done is undone by the
  * same message coming again.
  */
-export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mailbox, message: ParsedMail, envelopeFrom: string, raw: Buffer, deliveries?: Deliveries): InboundPlan {
+export function planInbound(
+  ctx: SubscriptionContext,
+  log: Logger,
+  mailbox: Mailbox,
+  message: ParsedMail,
+  envelopeFrom: string,
+  raw: Buffer,
+  deliveries?: Deliveries,
+): InboundPlan {
   const done = (run: () => InboundOutcome | Promise<InboundOutcome>): InboundPlan => ({
     act: async () => {
       const outcome = await run();
@@ -137,7 +164,10 @@ export function planInbound(ctx: SubscriptionContext, log: Logger, mailbox: Mail
   const wanted = mailbox.subaddress ?? requestWord(message);
   const writer = answerAddressOf(message, envelopeFrom).trim();
   const problem = addressProblem(writer);
-  if (wanted !== undefined && problem) return { refuse: { code: 550, message: `5.1.7 the sender's address ${writer === '' ? 'is empty' : problem}: there is nobody to answer` } };
+  if (wanted !== undefined && problem)
+    return {
+      refuse: { code: 550, message: `5.1.7 the sender's address ${writer === '' ? 'is empty' : problem}: there is nobody to answer` },
+    };
   if (isAutoReply(message, envelopeFrom)) return done(() => 'ignored: automatic reply');
   if (wanted === undefined) return done(() => 'ignored: no request');
   if (wanted === 'subscribe') {

@@ -129,7 +129,12 @@ function applier(spool: Spool, ctx: SubscriptionContext, log: Logger, options: R
  * busy database only delays the work, and what was taken before a restart is done after it.
  * When the message cannot be kept, the answer is `451`, and the sender tries again.
  */
-export async function startReceiver(ctx: SubscriptionContext, log: Logger, listen: { port: number; host: string }, options: ReceiverOptions): Promise<Receiver> {
+export async function startReceiver(
+  ctx: SubscriptionContext,
+  log: Logger,
+  listen: { port: number; host: string },
+  options: ReceiverOptions,
+): Promise<Receiver> {
   const sender = ctx.sender;
   const outcomes: InboundOutcome[] = [];
   const clients = clientLimits(INBOUND_LIMITS, addressList(options.trusted ?? []));
@@ -155,11 +160,13 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
       if ((session as SMTPServerSession & { counted?: boolean }).counted) clients.disconnect(session.remoteAddress);
     },
     onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) {
-      if (!clients.message(session.remoteAddress, Date.now())) return callback(refusal(421, '4.7.0 too many messages from your address; try again later'));
+      if (!clients.message(session.remoteAddress, Date.now()))
+        return callback(refusal(421, '4.7.0 too many messages from your address; try again later'));
       callback();
     },
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error) => void) {
-      if (!isListDomain(address.address, sender)) return callback(refusal(550, '5.7.1 relaying denied: this server takes mail for the list only'));
+      if (!isListDomain(address.address, sender))
+        return callback(refusal(550, '5.7.1 relaying denied: this server takes mail for the list only'));
       if (!mailboxOf(address.address, sender)) return callback(refusal(550, '5.1.1 no such mailbox here'));
       callback();
     },
@@ -175,7 +182,8 @@ export async function startReceiver(ctx: SubscriptionContext, log: Logger, liste
             if (message instanceof Error) return callback(message);
             const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
             const recipients = session.envelope.rcptTo.map((r) => r.address).filter((address) => mailboxOf(address, sender) !== undefined);
-            const plan = (address: string) => planInbound(ctx, log, mailboxOf(address, sender) as Mailbox, message, envelopeFrom, raw, options.deliveries);
+            const plan = (address: string) =>
+              planInbound(ctx, log, mailboxOf(address, sender) as Mailbox, message, envelopeFrom, raw, options.deliveries);
             const plans = recipients.map(plan);
             const refused = plans.find((plan) => 'refuse' in plan);
             if (refused && 'refuse' in refused) return callback(refusal(refused.refuse.code, refused.refuse.message));

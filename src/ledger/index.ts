@@ -4,7 +4,17 @@ import { issueOutcomes, type IssueOutcome } from './issues.ts';
 import { Publications } from './publications.ts';
 import { Rounds, type LedgerChanges, type Round } from './rounds.ts';
 
-export { Rounds, type LedgerChange, type LedgerChanges, type Round, type Tally, type DeliveryStatus, type QueuedDelivery, type Refusals, type Recipient } from './rounds.ts';
+export {
+  Rounds,
+  type LedgerChange,
+  type LedgerChanges,
+  type Round,
+  type Tally,
+  type DeliveryStatus,
+  type QueuedDelivery,
+  type Refusals,
+  type Recipient,
+} from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
 export type { IssueOutcome } from './issues.ts';
 export { SourceRecords, type FileOrigin, type SyncState } from './origins.ts';

@@ -62,6 +62,8 @@ const PAGE = `page AS (
 /** The issues published or dispatched, newest first, `limit` of them before the issue `before` (any, when empty). */
 export function issueOutcomes(db: Db, limit: number, before = ''): IssueOutcome[] {
   const sql = OUTCOMES.replace('WITH attempts AS', `WITH ${PAGE},\nattempts AS`);
-  const rows = db.prepare<[{ limit: number; before: string }], Omit<IssueOutcome, 'mailed'> & { mailed: number }>(sql).all({ limit, before: before || '\uffff' });
+  const rows = db
+    .prepare<[{ limit: number; before: string }], Omit<IssueOutcome, 'mailed'> & { mailed: number }>(sql)
+    .all({ limit, before: before || '\uffff' });
   return rows.map((row) => ({ ...row, mailed: row.mailed === 1 }));
 }

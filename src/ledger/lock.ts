@@ -21,7 +21,6 @@ const INCARNATION = randomBytes(8).toString('hex');
 const STALE_MS = 60_000;
 const HEARTBEAT_MS = 10_000;
 
-
 /** Who holds a lock, as the database says. */
 export interface LockHolder {
   pid: number;
@@ -34,7 +33,11 @@ export interface LockHolder {
 
 /** The holder of the named lock, if anyone holds it. */
 export function lockHolder(db: Db, name: string, now: () => Date = () => new Date()): LockHolder | undefined {
-  const row = db.prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string }>('SELECT pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?').get(name);
+  const row = db
+    .prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string }>(
+      'SELECT pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?',
+    )
+    .get(name);
   if (!row) return undefined;
   const silent = now().getTime() - Date.parse(row.heartbeat_at) > STALE_MS;
   const dead = row.host === hostname() && !processAlive(row.pid);
@@ -49,15 +52,29 @@ export function lockHolder(db: Db, name: string, now: () => Date = () => new Dat
 export function acquireLock(db: Db, name: string, now: () => Date = () => new Date()): Lock {
   const host = hostname();
   const take = db.transaction(() => {
-    const held = db.prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string; nonce: string }>('SELECT pid, host, acquired_at, heartbeat_at, nonce FROM locks WHERE name = ?').get(name);
+    const held = db
+      .prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string; nonce: string }>(
+        'SELECT pid, host, acquired_at, heartbeat_at, nonce FROM locks WHERE name = ?',
+      )
+      .get(name);
     if (held) {
       const silent = now().getTime() - Date.parse(held.heartbeat_at) > STALE_MS;
       const ours = held.nonce === INCARNATION;
       const gone = !ours && held.host === host && (held.pid === process.pid || !processAlive(held.pid));
-      if (!silent && !gone) throw new LockedError(`another dispatch is running (process ${held.pid} on ${held.host}, since ${held.acquired_at}); wait for it, or stop it`);
+      if (!silent && !gone)
+        throw new LockedError(
+          `another dispatch is running (process ${held.pid} on ${held.host}, since ${held.acquired_at}); wait for it, or stop it`,
+        );
     }
     const stamp = now().toISOString();
-    db.prepare('INSERT OR REPLACE INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES (?, ?, ?, ?, ?, ?)').run(name, process.pid, host, stamp, stamp, INCARNATION);
+    db.prepare('INSERT OR REPLACE INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES (?, ?, ?, ?, ?, ?)').run(
+      name,
+      process.pid,
+      host,
+      stamp,
+      stamp,
+      INCARNATION,
+    );
   });
   take.immediate();
   const beat = setInterval(() => {

@@ -83,7 +83,9 @@ export class SourceRecords {
 
   /** How the last syncs of a source went. */
   state(source: string): SyncState | undefined {
-    const row = this.db.prepare('SELECT source, revision, good_at AS goodAt, tried_at AS triedAt, problem FROM source_syncs WHERE source = ?').get(source);
+    const row = this.db
+      .prepare('SELECT source, revision, good_at AS goodAt, tried_at AS triedAt, problem FROM source_syncs WHERE source = ?')
+      .get(source);
     return row as SyncState | undefined;
   }
 

@@ -23,20 +23,30 @@ export class Publications {
 
   /** The publication of an issue (a date, or `week-YYYY-MM-DD`), if there was one. */
   get(issue: string): Publication | undefined {
-    const row = this.#db.prepare<[string], { issue: string; published_at: string; mailed: number; note: string }>('SELECT * FROM publications WHERE issue = ?').get(issue);
+    const row = this.#db
+      .prepare<[string], { issue: string; published_at: string; mailed: number; note: string }>(
+        'SELECT * FROM publications WHERE issue = ?',
+      )
+      .get(issue);
     return row && { issue: row.issue, publishedAt: row.published_at, mailed: row.mailed === 1, note: row.note };
   }
 
   /** The most recent publication. */
   last(): Publication | undefined {
-    const row = this.#db.prepare<[], { issue: string; published_at: string; mailed: number; note: string }>('SELECT * FROM publications ORDER BY published_at DESC LIMIT 1').get();
+    const row = this.#db
+      .prepare<[], { issue: string; published_at: string; mailed: number; note: string }>(
+        'SELECT * FROM publications ORDER BY published_at DESC LIMIT 1',
+      )
+      .get();
     return row && { issue: row.issue, publishedAt: row.published_at, mailed: row.mailed === 1, note: row.note };
   }
 
   /** Records a publication (again, if it is forced). */
   record(issue: string, mailed: boolean, note: string, at: Date = this.#now()): void {
     this.#db.transaction(() => {
-      this.#db.prepare('INSERT OR REPLACE INTO publications (issue, published_at, mailed, note) VALUES (?, ?, ?, ?)').run(issue, at.toISOString(), mailed ? 1 : 0, note);
+      this.#db
+        .prepare('INSERT OR REPLACE INTO publications (issue, published_at, mailed, note) VALUES (?, ?, ?, ?)')
+        .run(issue, at.toISOString(), mailed ? 1 : 0, note);
       this.#tell?.({ type: 'published', publication: { issue, publishedAt: at.toISOString(), mailed, note } });
     })();
   }

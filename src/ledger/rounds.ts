@@ -120,7 +120,10 @@ export class Rounds {
 
   /** The most recent rounds of any issue, newest first. */
   recent(limit: number): Round[] {
-    return this.#db.prepare<[number], RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT ?').all(limit).map(toRound);
+    return this.#db
+      .prepare<[number], RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT ?')
+      .all(limit)
+      .map(toRound);
   }
 
   /** The rounds started at or after a time, of any issue, oldest first. */
@@ -148,7 +151,10 @@ export class Rounds {
   /** Deliveries of every issue and round, by status. */
   totals(): Tally {
     const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 };
-    for (const row of this.#db.prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status').all()) tally[row.status] = row.n;
+    for (const row of this.#db
+      .prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status')
+      .all())
+      tally[row.status] = row.n;
     return tally;
   }
 
@@ -164,7 +170,11 @@ export class Rounds {
 
   /** Deliveries in doubt (the relay took them and never answered), by issue and round. */
   inDoubt(): { issue: string; round: number; count: number }[] {
-    return this.#db.prepare<[], { issue: string; round: number; count: number }>("SELECT issue, round, count(*) AS count FROM deliveries WHERE status = 'doubt' GROUP BY issue, round ORDER BY issue, round").all();
+    return this.#db
+      .prepare<[], { issue: string; round: number; count: number }>(
+        "SELECT issue, round, count(*) AS count FROM deliveries WHERE status = 'doubt' GROUP BY issue, round ORDER BY issue, round",
+      )
+      .all();
   }
 
   /** Everyone an issue of a cadence goes to (every confirmed subscriber of it), by id, one at a time. */
@@ -180,7 +190,9 @@ export class Rounds {
   open(issue: string, round: number, cadence: Cadence): Round {
     const now = this.#now().toISOString();
     return this.#db.transaction(() => {
-      const existing = this.#db.prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?').get(issue, round);
+      const existing = this.#db
+        .prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?')
+        .get(issue, round);
       if (existing) this.#db.prepare("UPDATE dispatches SET status = 'running', finished_at = NULL WHERE id = ?").run(existing.id);
       else this.#db.prepare("INSERT INTO dispatches (issue, round, started_at, status) VALUES (?, ?, ?, 'running')").run(issue, round, now);
       this.#db
@@ -189,7 +201,11 @@ export class Rounds {
            SELECT @issue, @round, id, 'queued', @now ${AUDIENCE}`,
         )
         .run({ issue, round, now, cadence });
-      return toRound(this.#db.prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?').get(issue, round) as RoundRow);
+      return toRound(
+        this.#db
+          .prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?')
+          .get(issue, round) as RoundRow,
+      );
     })();
   }
 
@@ -199,18 +215,34 @@ export class Rounds {
    */
   queued(issue: string, round: number, afterId: number, limit: number, refused = false): QueuedDelivery[] {
     return this.#db
-      .prepare<[string, number, number, string, string, number], { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; token_key: string; attempts: number }>(
+      .prepare<
+        [string, number, number, string, string, number],
+        { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; token_key: string; attempts: number }
+      >(
         `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
          WHERE d.issue = ? AND d.round = ? AND d.status = 'queued' AND d.subscriber_id > ?
            AND (d.reason = ? OR d.reason LIKE ?) = ${refused ? 1 : 0}
          ORDER BY d.subscriber_id LIMIT ?`,
       )
       .all(issue, round, afterId, REFUSED, `${REFUSED} (%`, limit)
-      .map((r) => ({ subscriberId: r.subscriber_id, email: r.email, status: r.status, topics: JSON.parse(r.topics) as string[], tokenKey: r.token_key, attempts: r.attempts }));
+      .map((r) => ({
+        subscriberId: r.subscriber_id,
+        email: r.email,
+        status: r.status,
+        topics: JSON.parse(r.topics) as string[],
+        tokenKey: r.token_key,
+        attempts: r.attempts,
+      }));
   }
 
   /** Records what became of one delivery; `queued` keeps it for the next run, with the attempt counted. */
-  record(issue: string, round: number, subscriberId: number, status: DeliveryStatus, detail: { messageId?: string; attempts: number; reply?: string; reason?: string }): void {
+  record(
+    issue: string,
+    round: number,
+    subscriberId: number,
+    status: DeliveryStatus,
+    detail: { messageId?: string; attempts: number; reply?: string; reason?: string },
+  ): void {
     this.#update.run({
       issue,
       round,
@@ -254,18 +286,27 @@ export class Rounds {
   /** Deliveries of a round by status. */
   tally(issue: string, round: number): Tally {
     const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 };
-    for (const row of this.#db.prepare<[string, number], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries WHERE issue = ? AND round = ? GROUP BY status').all(issue, round)) {
+    for (const row of this.#db
+      .prepare<[string, number], { status: DeliveryStatus; n: number }>(
+        'SELECT status, count(*) AS n FROM deliveries WHERE issue = ? AND round = ? GROUP BY status',
+      )
+      .all(issue, round)) {
       tally[row.status] = row.n;
     }
     return tally;
   }
 
   /** One delivery's row, for tests and status. */
-  delivery(issue: string, round: number, subscriberId: number): { status: DeliveryStatus; attempts: number; lastReply: string; reason: string; messageId: string } | undefined {
+  delivery(
+    issue: string,
+    round: number,
+    subscriberId: number,
+  ): { status: DeliveryStatus; attempts: number; lastReply: string; reason: string; messageId: string } | undefined {
     const row = this.#db
-      .prepare<[string, number, number], { status: DeliveryStatus; attempts: number; last_reply: string; reason: string; message_id: string }>(
-        'SELECT status, attempts, last_reply, reason, message_id FROM deliveries WHERE issue = ? AND round = ? AND subscriber_id = ?',
-      )
+      .prepare<
+        [string, number, number],
+        { status: DeliveryStatus; attempts: number; last_reply: string; reason: string; message_id: string }
+      >('SELECT status, attempts, last_reply, reason, message_id FROM deliveries WHERE issue = ? AND round = ? AND subscriber_id = ?')
       .get(issue, round, subscriberId);
     return row && { status: row.status, attempts: row.attempts, lastReply: row.last_reply, reason: row.reason, messageId: row.message_id };
   }

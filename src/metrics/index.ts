@@ -118,12 +118,38 @@ function roundMetrics(registry: Registry, source: MetricsSource): { forget(): vo
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
   gaugeOf(registry, 'paperboy_subscribers', 'Subscribers by status.', 'status', () => source.subscribersByStatus());
-  gaugeOf(registry, 'paperboy_deliveries', 'Deliveries in the ledger by outcome (queued, sent, skipped, failed, doubt).', 'outcome', () => source.deliveriesByStatus());
+  gaugeOf(registry, 'paperboy_deliveries', 'Deliveries in the ledger by outcome (queued, sent, skipped, failed, doubt).', 'outcome', () =>
+    source.deliveriesByStatus(),
+  );
   const events = () => source.eventsByKind();
-  gaugeOf(registry, 'paperboy_bounces', 'Bounces counted against subscribers (hard and soft), since the list began.', 'kind', () => ({ hard: events()['hard-bounce'] ?? 0, soft: events()['soft-bounce'] ?? 0 }));
-  new Gauge({ name: 'paperboy_complaints', help: 'Spam complaints received, since the list began.', registers: [registry], collect() { this.set(events().complaint ?? 0); } });
-  new Gauge({ name: 'paperboy_last_dispatch_duration_seconds', help: 'How long the last finished dispatch took.', registers: [registry], collect() { this.set(source.lastDispatchSeconds() ?? 0); } });
-  new Gauge({ name: 'paperboy_last_publication_timestamp_seconds', help: 'When the last issue was published (Unix time).', registers: [registry], collect() { this.set((source.lastPublication()?.getTime() ?? 0) / 1000); } });
+  gaugeOf(registry, 'paperboy_bounces', 'Bounces counted against subscribers (hard and soft), since the list began.', 'kind', () => ({
+    hard: events()['hard-bounce'] ?? 0,
+    soft: events()['soft-bounce'] ?? 0,
+  }));
+  new Gauge({
+    name: 'paperboy_complaints',
+    help: 'Spam complaints received, since the list began.',
+    registers: [registry],
+    collect() {
+      this.set(events().complaint ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_last_dispatch_duration_seconds',
+    help: 'How long the last finished dispatch took.',
+    registers: [registry],
+    collect() {
+      this.set(source.lastDispatchSeconds() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'paperboy_last_publication_timestamp_seconds',
+    help: 'When the last issue was published (Unix time).',
+    registers: [registry],
+    collect() {
+      this.set((source.lastPublication()?.getTime() ?? 0) / 1000);
+    },
+  });
   const rounds = roundMetrics(registry, source);
   new Gauge({
     name: 'paperboy_publication_due_timestamp_seconds',
@@ -140,7 +166,12 @@ export function createMetrics(source: MetricsSource): Metrics {
   seriesOf(registry, 'paperboy_inbound_set_aside', asideHelp, [], async () => [
     { labels: {}, value: (await source.inboundSpool()).setAside },
   ]);
-  const requests = new Counter({ name: 'paperboy_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'paperboy_http_requests_total',
+    help: 'HTTP requests by route and status.',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'paperboy_webhook_events_pending',
     help: 'Webhook events not yet delivered (one per event and receiver).',
@@ -154,7 +185,12 @@ export function createMetrics(source: MetricsSource): Metrics {
     help: 'Webhook requests that failed (no 2xx in time).',
     registers: [registry],
   });
-  const inbound = new Counter({ name: 'paperboy_inbound_messages_total', help: 'Messages the inbound receiver acted on, by outcome.', labelNames: ['outcome'], registers: [registry] });
+  const inbound = new Counter({
+    name: 'paperboy_inbound_messages_total',
+    help: 'Messages the inbound receiver acted on, by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   return {
     request: (route, status) => requests.inc({ route, status: String(status) }),
     inbound: (outcome) => inbound.inc({ outcome }),

@@ -30,7 +30,14 @@ export interface Preview {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.txt': 'text/plain; charset=utf-8', '.css': 'text/css; charset=utf-8', '.xml': 'application/xml; charset=utf-8', '.json': 'application/json; charset=utf-8', '.md': 'text/markdown; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+};
 
 // Pages reload themselves when a template changes (server-sent events on /events).
 const RELOAD = `<script>new EventSource('/events').addEventListener('reload', () => location.reload());</script>`;
@@ -108,7 +115,11 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}.problem{color:#991b1b;white-space:pre-wrap}</style></head><body>${body}${RELOAD}</body></html>`;
 
   const problem = (reply: FastifyReply, status: number, title: string, text: string) =>
-    reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(title, `<h1>${escapeHtml(title)}</h1><p class="problem">${escapeHtml(text)}</p><p><a href="/">The preview</a></p>`));
+    reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(page(title, `<h1>${escapeHtml(title)}</h1><p class="problem">${escapeHtml(text)}</p><p><a href="/">The preview</a></p>`));
 
   app.addHook('onRequest', async (request, reply) => {
     const name = hostName(request.headers.host);
@@ -119,7 +130,9 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
   app.setNotFoundHandler((_request, reply) => problem(reply, 404, 'Not found', 'There is nothing at this address in the preview.'));
   app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
     const status = error instanceof URIError ? 400 : (error.statusCode ?? 500);
-    return status < 500 ? problem(reply, status, 'Bad request', 'That address is not one the preview can read.') : problem(reply, 500, 'Preview error', 'Something went wrong; the command line may say more.');
+    return status < 500
+      ? problem(reply, status, 'Bad request', 'That address is not one the preview can read.')
+      : problem(reply, 500, 'Preview error', 'Something went wrong; the command line may say more.');
   });
 
   app.get('/', async (_request, reply) => {

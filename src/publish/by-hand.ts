@@ -6,7 +6,9 @@ import type { PublishContext } from './context.ts';
 import { decidePublication, recordMailed, recordWithheld } from './decision.ts';
 
 /** What a dispatch by hand works with: the scheduled jobs' parts, without their log. */
-export type ByHandContext = Pick<PublishContext, 'config' | 'builder' | 'ledger' | 'dispatch' | 'now'> & { signal?: AbortSignal | undefined };
+export type ByHandContext = Pick<PublishContext, 'config' | 'builder' | 'ledger' | 'dispatch' | 'now'> & {
+  signal?: AbortSignal | undefined;
+};
 
 /** What a dispatch by hand came to: mailed, or why not. */
 export type ByHand =

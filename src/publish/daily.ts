@@ -23,8 +23,16 @@ export async function refreshSite(ctx: PublishContext): Promise<void> {
 export async function mail(ctx: PublishContext, issue: IssueToSend, cadence: 'daily' | 'weekly'): Promise<DispatchSummary | 'busy'> {
   try {
     const summary = await dispatchIssue(issue, { ...ctx.dispatch(), signal: ctx.signal }, { cadence });
-    if (summary.stopped) ctx.log.warn('dispatch stopped', { issue: issue.id, reason: summary.stopped, sent: summary.sent, queued: summary.queued });
-    else ctx.log.info('dispatched', { issue: issue.id, sent: summary.sent, skipped: summary.skipped, failed: summary.failed, seconds: Number(summary.seconds.toFixed(2)) });
+    if (summary.stopped)
+      ctx.log.warn('dispatch stopped', { issue: issue.id, reason: summary.stopped, sent: summary.sent, queued: summary.queued });
+    else
+      ctx.log.info('dispatched', {
+        issue: issue.id,
+        sent: summary.sent,
+        skipped: summary.skipped,
+        failed: summary.failed,
+        seconds: Number(summary.seconds.toFixed(2)),
+      });
     return summary;
   } catch (error) {
     if (!(error instanceof LockedError)) throw error;

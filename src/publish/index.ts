@@ -2,4 +2,12 @@ export { publishNewest, refreshSite, mail } from './daily.ts';
 export { publishWeek } from './weekly.ts';
 export { lateness, type PublishContext } from './context.ts';
 export { decidePublication, recordWithheld, recordMailed, type Verdict } from './decision.ts';
-export { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand, type ByHandContext, type ByHandOptions, type DryRun } from './by-hand.ts';
+export {
+  dispatchByHand,
+  dryRunDispatch,
+  issueToDispatch,
+  type ByHand,
+  type ByHandContext,
+  type ByHandOptions,
+  type DryRun,
+} from './by-hand.ts';

@@ -34,7 +34,10 @@ function direction(language: string): 'ltr' | 'rtl' {
 
 function textDirection(language: string): 'ltr' | 'rtl' {
   try {
-    const locale = new Intl.Locale(language) as Intl.Locale & { textInfo?: { direction?: string }; getTextInfo?: () => { direction?: string } };
+    const locale = new Intl.Locale(language) as Intl.Locale & {
+      textInfo?: { direction?: string };
+      getTextInfo?: () => { direction?: string };
+    };
     return (locale.getTextInfo?.() ?? locale.textInfo)?.direction === 'rtl' ? 'rtl' : 'ltr';
   } catch {
     return 'ltr';

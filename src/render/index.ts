@@ -1,5 +1,16 @@
 export { renderEmail, EMAIL_HTML_LIMIT, styleBytes, type RenderedEmail } from './email.ts';
-export { renderFeed, planFeeds, papersByTopic, feedPaths, renderOpml, FEED_BYTES, type FeedPlan, type FeedFiles, type OpmlFeed, type TopicPapers } from './feeds/index.ts';
+export {
+  renderFeed,
+  planFeeds,
+  papersByTopic,
+  feedPaths,
+  renderOpml,
+  FEED_BYTES,
+  type FeedPlan,
+  type FeedFiles,
+  type OpmlFeed,
+  type TopicPapers,
+} from './feeds/index.ts';
 export {
   renderIssuePage,
   renderIssueText,

@@ -7,7 +7,8 @@ const OTHER_LT = new RegExp(`<(?!/?(?:${ALLOWED.join('|')})>)`, 'gi');
 const REAL_TAG = new RegExp(`<(/?)(${ALLOWED.join('|')})>`, 'g');
 
 // Characters XML 1.0 forbids, and stray surrogates: dropped from every output.
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
@@ -52,13 +53,21 @@ function balance(html: string): string {
     }
     return `&lt;/${name}&gt;`;
   });
-  return body + open.reverse().map((name) => `</${name}>`).join('');
+  return (
+    body +
+    open
+      .reverse()
+      .map((name) => `</${name}>`)
+      .join('')
+  );
 }
 
 /** Digest text as safe inline HTML: `<sup> <sub> <em> <strong> <code>` and Markdown emphasis survive. */
 export function inlineHtml(text: string): string {
   const escaped = escapeHtml(text);
-  const tagged = escaped.includes('&lt;') ? escaped.replace(ESCAPED_TAG, (_, slash: string, name: string) => `<${slash}${name.toLowerCase()}>`) : escaped;
+  const tagged = escaped.includes('&lt;')
+    ? escaped.replace(ESCAPED_TAG, (_, slash: string, name: string) => `<${slash}${name.toLowerCase()}>`)
+    : escaped;
   const html = emphasis(tagged);
   return html.includes('<') ? balance(html) : html;
 }

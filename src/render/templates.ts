@@ -64,7 +64,16 @@ const FILES = {
 } as const;
 
 // Outputs that are not HTML are compiled without HTML escaping.
-const UNESCAPED = new Set(['emailText', 'issueText', 'archiveIssue', 'archiveIndex', 'confirmEmail', 'alreadySubscribedEmail', 'unsubscribeRequestEmail', 'welcomeEmail']);
+const UNESCAPED = new Set([
+  'emailText',
+  'issueText',
+  'archiveIssue',
+  'archiveIndex',
+  'confirmEmail',
+  'alreadySubscribedEmail',
+  'unsubscribeRequestEmail',
+  'welcomeEmail',
+]);
 
 const indentOf = (value: unknown): string => (typeof value === 'number' ? ' '.repeat(value) : typeof value === 'string' ? value : '');
 
@@ -167,7 +176,9 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
   const partialDir = join(dir, 'partials');
   const partialNames = (await readdir(partialDir).catch(() => [] as string[])).filter((n) => n.endsWith('.hbs')).sort();
   const partials = await Promise.all(partialNames.map(async (name) => [name, await readSource(partialDir, name)] as const));
-  const sources = await Promise.all((Object.entries(FILES) as [keyof typeof FILES, string][]).map(async ([key, name]) => [key, name, await readSource(dir, name)] as const));
+  const sources = await Promise.all(
+    (Object.entries(FILES) as [keyof typeof FILES, string][]).map(async ([key, name]) => [key, name, await readSource(dir, name)] as const),
+  );
   const css = await readSource(dir, 'site.css');
   const searchScript = await readSource(dir, 'search.js');
   const faviconSvg = await readSource(dir, 'favicon.svg');

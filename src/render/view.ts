@@ -76,7 +76,14 @@ export function slugify(tag: string): string {
 const slugs = new Map<string, string>();
 
 function toSlug(tag: string): string {
-  return tag.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'tag';
+  return (
+    tag
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'tag'
+  );
 }
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -101,7 +108,11 @@ export function siteUrls(site: Site) {
     archive: (date: string) => `${site.url}/archive/${date}.md`,
     feeds: { rss: `${site.url}/feeds/rss.xml`, atom: `${site.url}/feeds/atom.xml`, json: `${site.url}/feeds/feed.json` },
     tagFeed: (slug: string) => `${site.url}/feeds/tags/${slug}.rss.xml`,
-    tagFeeds: (slug: string) => ({ rss: `${site.url}/feeds/tags/${slug}.rss.xml`, atom: `${site.url}/feeds/tags/${slug}.atom.xml`, json: `${site.url}/feeds/tags/${slug}.json` }),
+    tagFeeds: (slug: string) => ({
+      rss: `${site.url}/feeds/tags/${slug}.rss.xml`,
+      atom: `${site.url}/feeds/tags/${slug}.atom.xml`,
+      json: `${site.url}/feeds/tags/${slug}.json`,
+    }),
     topic: (slug: string, page = 1) => `${site.url}/topics/${slug}${page > 1 ? `/${page}` : ''}.html`,
     topics: `${site.url}/topics/index.html`,
     archiveIndex: `${site.url}/archive/index.html`,
@@ -148,7 +159,10 @@ function paperView(paper: Paper, number: number, urls: SiteUrls, webUrl: string,
     tagsInferred: paper.tagsInferred === true,
     github: paper.links.github.map((url) => ({ url, label: linkLabel(url) })),
     huggingface: paper.links.huggingface.map((url) => ({ url, label: linkLabel(url) })),
-    repeatOf: firstSeen === undefined ? undefined : { date: firstSeen, displayDate: displayDate(firstSeen), webUrl: `${urls.issue(firstSeen)}#${anchor}` },
+    repeatOf:
+      firstSeen === undefined
+        ? undefined
+        : { date: firstSeen, displayDate: displayDate(firstSeen), webUrl: `${urls.issue(firstSeen)}#${anchor}` },
   };
 }
 

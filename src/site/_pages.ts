@@ -47,7 +47,12 @@ export interface SitePages {
 }
 
 /** Collects the issues (newest first) and the topics, cheaply enough to compare builds by them. */
-export function sitePagesInput(digests: readonly Digest[], topics: readonly TopicPapers[], viewOf: (date: string) => IssueView, site: Site): SitePages {
+export function sitePagesInput(
+  digests: readonly Digest[],
+  topics: readonly TopicPapers[],
+  viewOf: (date: string) => IssueView,
+  site: Site,
+): SitePages {
   const urls = siteUrls(site);
   const issues = [...digests].reverse().map<IssueListing>((d) => ({
     date: d.date,
@@ -83,7 +88,9 @@ function sitemap(pages: SitePages, site: Site): SitemapEntry[] {
     { url: `${site.url}/`, lastmod: newest },
     { url: urls.archiveIndex, lastmod: newest },
     { url: urls.topics, lastmod: newest },
-    ...pages.summary.topics.flatMap((t) => Array.from({ length: t.pages }, (_, i) => ({ url: urls.topic(t.slug, i + 1), lastmod: t.newest }))),
+    ...pages.summary.topics.flatMap((t) =>
+      Array.from({ length: t.pages }, (_, i) => ({ url: urls.topic(t.slug, i + 1), lastmod: t.newest })),
+    ),
     ...pages.summary.issues.map((i) => ({ url: i.webUrl, lastmod: i.date })),
   ];
 }
@@ -108,7 +115,12 @@ export function renderSitePages(pages: SitePages, site: Site, templates: Templat
         recent: withPapers.slice(0, RECENT_ISSUES),
         quiet,
         issueCount: issues.length,
-        latest: latest && { webUrl: latest.webUrl, displayDate: latest.displayDate, countText: latest.countText, lead: latest.papers.slice(0, LATEST_TITLES) },
+        latest: latest && {
+          webUrl: latest.webUrl,
+          displayDate: latest.displayDate,
+          countText: latest.countText,
+          lead: latest.papers.slice(0, LATEST_TITLES),
+        },
       },
       templates,
     ),
@@ -128,5 +140,16 @@ export function renderSitePages(pages: SitePages, site: Site, templates: Templat
 }
 
 /** The files renderSitePages writes. */
-export const SITE_PAGE_FILES = ['index.html', 'archive/index.html', 'archive/README.md', 'topics/index.html', 'feeds/topics.opml', 'sitemap.xml', 'robots.txt', 'assets/site.css', 'assets/search.js', 'favicon.svg', 'favicon.ico'];
-
+export const SITE_PAGE_FILES = [
+  'index.html',
+  'archive/index.html',
+  'archive/README.md',
+  'topics/index.html',
+  'feeds/topics.opml',
+  'sitemap.xml',
+  'robots.txt',
+  'assets/site.css',
+  'assets/search.js',
+  'favicon.svg',
+  'favicon.ico',
+];

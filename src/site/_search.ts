@@ -19,7 +19,8 @@ export interface SearchShard {
 export const SEARCH_DIR = 'pagefind';
 
 // Files of a Pagefind bundle that the site's own search page uses; the bundled UIs are left out.
-const KEPT = /^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.(?!unknown\.)[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta|(?:index|fragment|filter)\/[\w-]+\.pf_\w+)$/;
+const KEPT =
+  /^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.(?!unknown\.)[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta|(?:index|fragment|filter)\/[\w-]+\.pf_\w+)$/;
 
 /** The papers of one year a search index takes: each digest's papers that no earlier digest carried, by place. */
 export interface ShardPlan {
@@ -63,8 +64,17 @@ export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView
       const topics = shown.tags.map((t) => t.name).join(', ');
       records.push({
         url: `issues/${digest.date}.html#${shown.anchor}`,
-        content: [shown.titleText, shown.authorsText, plainText(paper.summary), topics, `arXiv ${paper.arxivId}`].filter(Boolean).join('\n'),
-        meta: { title: shown.titleText, issue: view.displayDate, date: digest.date, authors: shown.authorsText, topics, arxiv: paper.arxivId },
+        content: [shown.titleText, shown.authorsText, plainText(paper.summary), topics, `arXiv ${paper.arxivId}`]
+          .filter(Boolean)
+          .join('\n'),
+        meta: {
+          title: shown.titleText,
+          issue: view.displayDate,
+          date: digest.date,
+          authors: shown.authorsText,
+          topics,
+          arxiv: paper.arxivId,
+        },
       });
     }
   }

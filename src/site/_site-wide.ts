@@ -1,7 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
-import { feedPaths, papersByTopic, planFeeds, renderFeed, renderSearchPage, renderTopicPage, siteUrls, type IssueView, type Site, type Templates } from '../render/index.ts';
+import {
+  feedPaths,
+  papersByTopic,
+  planFeeds,
+  renderFeed,
+  renderSearchPage,
+  renderTopicPage,
+  siteUrls,
+  type IssueView,
+  type Site,
+  type Templates,
+} from '../render/index.ts';
 import { keyOf, type Manifest } from './_manifest.ts';
 import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
 import { pruneFolder } from './_prune.ts';
@@ -39,7 +50,8 @@ export async function renderSiteWide(w: SiteWide): Promise<void> {
   for (const topic of topics) {
     const key = keyOf(w.siteKey, JSON.stringify(topic), ...datesKey(topic.papers.map((x) => x.date)));
     if (await w.fresh(`topics/${topic.slug}`, key, [topicPagePath(topic.slug, 1)])) continue;
-    for (const view of topicPageViews(topic, w.viewOf, w.site)) w.out.put(topicPagePath(topic.slug, view.page), renderTopicPage(view, w.templates));
+    for (const view of topicPageViews(topic, w.viewOf, w.site))
+      w.out.put(topicPagePath(topic.slug, view.page), renderTopicPage(view, w.templates));
     w.manifest.outputs[`topics/${topic.slug}`] = key;
   }
   for (const plan of planFeeds(w.digests, byTopic)) {
@@ -70,9 +82,14 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
   // A year's index is keyed by what its records are made of (each issue's digest, and which of its
   // papers are new), so that a build finds it fresh without making its records.
   const plans = enabled ? planSearchShards(w.digests) : [];
-  const shards = plans.map((plan) => ({ plan, year: plan.year, key: keyOf(w.siteKey, JSON.stringify(plan.issues.map((i) => [i.digest.date, w.hashOf.get(i.digest.date) ?? '', i.places]))) }));
+  const shards = plans.map((plan) => ({
+    plan,
+    year: plan.year,
+    key: keyOf(w.siteKey, JSON.stringify(plan.issues.map((i) => [i.digest.date, w.hashOf.get(i.digest.date) ?? '', i.places]))),
+  }));
   const stale: { plan: ShardPlan; year: string; key: string }[] = [];
-  for (const shard of shards) if (!(await w.fresh(`search/${shard.year}`, shard.key, [`${SEARCH_DIR}/${shard.year}/pagefind-entry.json`]))) stale.push(shard);
+  for (const shard of shards)
+    if (!(await w.fresh(`search/${shard.year}`, shard.key, [`${SEARCH_DIR}/${shard.year}/pagefind-entry.json`]))) stale.push(shard);
   const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(searchShard(shard.plan, w.viewOf), w.site) }));
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);

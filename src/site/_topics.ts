@@ -1,4 +1,14 @@
-import { countText, siteUrls, tagView, type IssueView, type Site, type TopicListing, type TopicPageView, type TopicPaper, type TopicPapers } from '../render/index.ts';
+import {
+  countText,
+  siteUrls,
+  tagView,
+  type IssueView,
+  type Site,
+  type TopicListing,
+  type TopicPageView,
+  type TopicPaper,
+  type TopicPapers,
+} from '../render/index.ts';
 
 /** Papers a topic page shows. */
 const TOPIC_PAGE_PAPERS = 50;
@@ -20,7 +30,12 @@ export function topicsByName(topics: readonly TopicPapers[]): TopicPapers[] {
 /** A topic as lists show it: name, page, feeds and how many papers. */
 export function topicListing(topic: TopicPapers, site: Site): TopicListing {
   const urls = siteUrls(site);
-  return { ...tagView(topic.name, urls), count: topic.papers.length, countText: countText(topic.papers.length), feeds: urls.tagFeeds(topic.slug) };
+  return {
+    ...tagView(topic.name, urls),
+    count: topic.papers.length,
+    countText: countText(topic.papers.length),
+    feeds: urls.tagFeeds(topic.slug),
+  };
 }
 
 /** How many pages a topic's papers fill. */

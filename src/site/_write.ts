@@ -74,7 +74,9 @@ export function createThreadedWriter(root: string, batchSize = 50): Writer {
   const worker = startWorker(import.meta.url, '_write-worker', { workerData: { root, stopping } });
   let batch: [string, string | Uint8Array][] = [];
   const result = new Promise<Summary>((resolve, reject) => {
-    worker.on('message', (reply: Summary | { error: string }) => ('error' in reply ? reject(new PaperboyError(reply.error)) : resolve(reply)));
+    worker.on('message', (reply: Summary | { error: string }) =>
+      'error' in reply ? reject(new PaperboyError(reply.error)) : resolve(reply),
+    );
     worker.on('error', reject);
     worker.on('exit', (code) => reject(new PaperboyError(`writing ${root}: the writer thread stopped (exit code ${code})`)));
   });

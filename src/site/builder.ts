@@ -85,7 +85,11 @@ const ISSUE_FILES = ['email/%.html', 'email/%.txt', 'issues/%.html', 'issues/%.t
 const THREADED_WRITES = 24;
 
 async function allExist(outDir: string, paths: readonly string[]): Promise<boolean> {
-  const exists = (p: string) => access(join(outDir, p)).then(() => true, () => false);
+  const exists = (p: string) =>
+    access(join(outDir, p)).then(
+      () => true,
+      () => false,
+    );
   return (await Promise.all(paths.map(exists))).every(Boolean);
 }
 
@@ -135,7 +139,16 @@ export function createBuilder(settings: BuildSettings): Builder {
     const hashOf = new Map(digests.map((d) => [d.date, hashes.get(d) as string]));
     const earlier = earlierIssues(digests);
     const repeats = settings.repeats ?? 'mark';
-    const keys = digests.map((d, i) => keyOf(hashOf.get(d.date) as string, dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey, repeats, JSON.stringify([...(earlier[i] ?? [])])));
+    const keys = digests.map((d, i) =>
+      keyOf(
+        hashOf.get(d.date) as string,
+        dates[i - 1] ?? '',
+        dates[i + 1] ?? '',
+        siteKey,
+        repeats,
+        JSON.stringify([...(earlier[i] ?? [])]),
+      ),
+    );
     const ref = (i: number): IssueRef | undefined => {
       const d = digests[i];
       return d && { date: d.date, count: d.papers.length };
@@ -172,26 +185,52 @@ export function createBuilder(settings: BuildSettings): Builder {
       await removeLeftovers(settings.outDir);
       swept = true;
     }
-    const selected = options.all ? p.dates.map((_, i) => i) : options.date !== undefined ? [p.indexOf(options.date)] : p.dates.length > 0 ? [p.dates.length - 1] : [];
+    const selected = options.all
+      ? p.dates.map((_, i) => i)
+      : options.date !== undefined
+        ? [p.indexOf(options.date)]
+        : p.dates.length > 0
+          ? [p.dates.length - 1]
+          : [];
     const manifest = await readManifest(settings.outDir);
     const reports: IssueReport[] = [];
     // The issues asked for, and their neighbours, whose previous / next links may have changed.
-    const candidates = new Set(selected.flatMap((i) => (options.all ? [i] : [i - 1, i, i + 1])).filter((i) => i >= 0 && i < p.digests.length));
+    const candidates = new Set(
+      selected.flatMap((i) => (options.all ? [i] : [i - 1, i, i + 1])).filter((i) => i >= 0 && i < p.digests.length),
+    );
     const stale: number[] = [];
     for (const i of [...candidates].sort((a, b) => a - b)) {
       const date = p.dates[i] as string;
-      const fresh = !options.force && manifest.issues[date] === p.keys[i] && (await allExist(settings.outDir, ISSUE_FILES.map((f) => f.replace('%', date))));
+      const fresh =
+        !options.force &&
+        manifest.issues[date] === p.keys[i] &&
+        (await allExist(
+          settings.outDir,
+          ISSUE_FILES.map((f) => f.replace('%', date)),
+        ));
       if (!fresh) stale.push(i);
       else if (selected.includes(i)) reports.push({ date, papers: p.digests[i]?.papers.length ?? 0, rendered: false });
     }
 
-    const fresh = async (name: string, key: string, paths: string[]) => !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
+    const fresh = async (name: string, key: string, paths: string[]) =>
+      !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
     const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
     const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
     // A failed build stops its writer too: its thread would otherwise keep the program alive.
     try {
-      const siteWide: SiteWide = { digests: p.digests, hashOf: p.hashOf, siteKey: p.siteKey, templates: p.templates, site: settings.site, hub: settings.hub, viewOf, manifest, out, fresh };
+      const siteWide: SiteWide = {
+        digests: p.digests,
+        hashOf: p.hashOf,
+        siteKey: p.siteKey,
+        templates: p.templates,
+        site: settings.site,
+        hub: settings.hub,
+        viewOf,
+        manifest,
+        out,
+        fresh,
+      };
       // The search index is built by another process while this one renders the issues and the rest.
       const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
       try {
@@ -202,7 +241,14 @@ export function createBuilder(settings: BuildSettings): Builder {
           if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
           out.put(`email/${view.date}.html`, email.html);
           out.put(`email/${view.date}.txt`, email.text);
-          reports.push({ date: view.date, papers: view.count, rendered: true, emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
+          reports.push({
+            date: view.date,
+            papers: view.count,
+            rendered: true,
+            emailBytes: email.htmlBytes,
+            fullPapers: email.fullPapers,
+            listedPapers: email.listedPapers,
+          });
           manifest.issues[view.date] = p.keys[i] as string;
         }
         // Site-wide outputs are rendered only when what they show changed.

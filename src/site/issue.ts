@@ -1,5 +1,13 @@
 import type { Digest, Paper } from '../digest/index.ts';
-import { issueView, renderEmail, type IssueView, type RenderedEmail, type Site, type Templates, type ViewContext } from '../render/index.ts';
+import {
+  issueView,
+  renderEmail,
+  type IssueView,
+  type RenderedEmail,
+  type Site,
+  type Templates,
+  type ViewContext,
+} from '../render/index.ts';
 
 /**
  * An issue ready to mail, rendered once: its papers as mailed, the view and the email of them all,

@@ -46,7 +46,7 @@ export async function fetchDays(
   const days = Math.max(0, Math.ceil(parts.maxLatenessMs / DAY_MS));
   for (let back = 0; back <= days; back++) {
     const day = new Date(parts.now.getTime() - back * DAY_MS).toISOString().slice(0, 10);
-    const path = day.replaceAll('-', '/') + '.md';
+    const path = `${day.replaceAll('-', '/')}.md`;
     const url = urlOfDay(spec.pattern, day);
     const known = existsSync(join(parts.digestsDir, ...path.split('/'))) ? parts.records.get(path) : undefined;
     const headers: Record<string, string> = {};

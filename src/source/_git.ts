@@ -63,7 +63,10 @@ function problemOf(spec: string, error: unknown): SourceError {
 
 /** Where the fetched objects are kept between syncs, under the data folder. */
 export function gitCacheOf(dataDir: string, spec: GitSpec): string {
-  const key = createHash('sha256').update(`${spec.url}#${spec.branch ?? ''}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${spec.url}#${spec.branch ?? ''}`)
+    .digest('hex')
+    .slice(0, 16);
   return join(dataDir, 'source', `${key}.git`);
 }
 
@@ -71,7 +74,11 @@ export function gitCacheOf(dataDir: string, spec: GitSpec): string {
  * Fetches the branch (one commit deep, that branch only) into the cache, and lists the digest files
  * under the subfolder. When the branch still points at `known`, only the refs are asked for.
  */
-export async function fetchGit(spec: GitSpec, cacheDir: string, options: { known: string | undefined; maxBytes: number }): Promise<GitFetch> {
+export async function fetchGit(
+  spec: GitSpec,
+  cacheDir: string,
+  options: { known: string | undefined; maxBytes: number },
+): Promise<GitFetch> {
   const counter = { bytes: 0, requests: 0 };
   const http = countingHttp(options.maxBytes, spec.spec, counter);
   let revision: string;

@@ -109,7 +109,13 @@ export async function takeFiles(
     }
     const before = to.records.get(file.path);
     const recordChanged = changed || before === undefined || before.sha256 !== digestOfBytes;
-    const origin = { path: file.path, origin: file.origin, etag: file.etag ?? '', lastModified: file.lastModified ?? '', sha256: digestOfBytes };
+    const origin = {
+      path: file.path,
+      origin: file.origin,
+      etag: file.etag ?? '',
+      lastModified: file.lastModified ?? '',
+      sha256: digestOfBytes,
+    };
     to.records.seen(origin, recordChanged, to.now);
     if (local === undefined) report.added.push(file.path);
     else if (changed) report.changed.push(file.path);

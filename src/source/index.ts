@@ -44,17 +44,30 @@ export function createSource(source: DigestsSource, parts: SourceParts): DigestS
       await takeFiles(fetched.files, { digestsDir: parts.digestsDir, records, now: now() }, report);
       return;
     }
-    const files = await fetchDays(source, { records, digestsDir: parts.digestsDir, now: now(), maxLatenessMs: parts.maxLatenessMs, maxBytes }, report);
+    const files = await fetchDays(
+      source,
+      { records, digestsDir: parts.digestsDir, now: now(), maxLatenessMs: parts.maxLatenessMs, maxBytes },
+      report,
+    );
     await takeFiles(files, { digestsDir: parts.digestsDir, records, now: now() }, report);
   };
   return {
     spec: source.spec,
     async sync() {
-      const report: SyncReport = { source: source.spec, revision: undefined, added: [], changed: [], unchanged: 0, skipped: [], requests: 0 };
+      const report: SyncReport = {
+        source: source.spec,
+        revision: undefined,
+        added: [],
+        changed: [],
+        unchanged: 0,
+        skipped: [],
+        requests: 0,
+      };
       try {
         await fetchOnce(report);
       } catch (error) {
-        const problem = error instanceof SourceError ? error : new SourceError(`${source.spec}: ${(error as Error).message}`, { cause: error });
+        const problem =
+          error instanceof SourceError ? error : new SourceError(`${source.spec}: ${(error as Error).message}`, { cause: error });
         records.synced(source.spec, { problem: problem.message }, now());
         throw problem;
       }

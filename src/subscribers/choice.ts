@@ -6,7 +6,11 @@ function listed(names: readonly string[]): string {
 }
 
 /** What a subscriber chose, in words: how often (`every day`), and on what (`every topic`, `Robotics and Audio`). */
-export function describeChoice(choice: { topics: readonly string[]; cadence: Cadence }): { cadence: string; topics: string; sentence: string } {
+export function describeChoice(choice: { topics: readonly string[]; cadence: Cadence }): {
+  cadence: string;
+  topics: string;
+  sentence: string;
+} {
   const cadence = choice.cadence === 'weekly' ? 'once a week' : 'every day';
   const topics = choice.topics.length === 0 ? 'every topic' : listed(choice.topics);
   return { cadence, topics, sentence: `${cadence}, with papers on ${topics}` };

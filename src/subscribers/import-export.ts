@@ -18,7 +18,11 @@ export interface ImportReport {
  * and a suppressed address (a complaint, an erasure) is refused.
  * Good rows are imported even when others are refused; one transaction for the whole file.
  */
-export function importCsv(store: SubscriberStore, text: string, options: { confirmed: boolean; source: string; suppressions?: Suppressions }): ImportReport {
+export function importCsv(
+  store: SubscriberStore,
+  text: string,
+  options: { confirmed: boolean; source: string; suppressions?: Suppressions },
+): ImportReport {
   const report: ImportReport = { added: 0, existing: 0, confirmed: 0, problems: [] };
   const { records, problem } = parseCsv(text);
   if (problem) report.problems.push(problem);

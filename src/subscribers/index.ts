@@ -1,4 +1,14 @@
-export { SubscriberStore, SubscriberError, type Subscriber, type SubscriberStatus, type Cadence, type NewSubscriber, type BounceKind, type SubscriberChange, type SubscriberChanges } from './store.ts';
+export {
+  SubscriberStore,
+  SubscriberError,
+  type Subscriber,
+  type SubscriberStatus,
+  type Cadence,
+  type NewSubscriber,
+  type BounceKind,
+  type SubscriberChange,
+  type SubscriberChanges,
+} from './store.ts';
 export { signToken, verifyToken, type TokenPurpose, type TokenProblem, type TokenHolder, type CheckedToken } from './tokens.ts';
 export { subscriberOfToken, type TokenCheck } from './holders.ts';
 export { loadSecret } from './secret.ts';

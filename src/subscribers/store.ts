@@ -139,7 +139,9 @@ export class SubscriberStore {
     this.#byKey = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email_key = ?');
     this.#byId = db.prepare<[number], Row>('SELECT * FROM subscribers WHERE id = ?');
     this.#event = db.prepare('INSERT INTO events (subscriber_id, at, kind, detail) VALUES (?, ?, ?, ?)');
-    this.#delivered = db.prepare('UPDATE subscribers SET hard_bounces = 0, soft_bounces = 0 WHERE id = ? AND (hard_bounces > 0 OR soft_bounces > 0)');
+    this.#delivered = db.prepare(
+      'UPDATE subscribers SET hard_bounces = 0, soft_bounces = 0 WHERE id = ? AND (hard_bounces > 0 OR soft_bounces > 0)',
+    );
   }
 
   #stamp(): string {
@@ -198,7 +200,9 @@ export class SubscriberStore {
   /** Up to `limit` subscribers after the id `after`, by id, optionally of one status: a page of the list. */
   page(after: number, limit: number, status?: SubscriberStatus): Subscriber[] {
     const rows = status
-      ? this.#db.prepare<[number, string, number], Row>('SELECT * FROM subscribers WHERE id > ? AND status = ? ORDER BY id LIMIT ?').all(after, status, limit)
+      ? this.#db
+          .prepare<[number, string, number], Row>('SELECT * FROM subscribers WHERE id > ? AND status = ? ORDER BY id LIMIT ?')
+          .all(after, status, limit)
       : this.#db.prepare<[number, number], Row>('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?').all(after, limit);
     return rows.map(fromRow);
   }
@@ -214,7 +218,9 @@ export class SubscriberStore {
   /** Subscribers by status, every status present. */
   counts(): Record<SubscriberStatus, number> {
     const counts = { pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 };
-    for (const row of this.#db.prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status').all()) {
+    for (const row of this.#db
+      .prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status')
+      .all()) {
       counts[row.status] = row.n;
     }
     return counts;
@@ -271,7 +277,9 @@ export class SubscriberStore {
 
   /** Saves a subscriber's topics and cadence. */
   setPreferences(id: number, topics: readonly string[], cadence: Cadence): void {
-    this.#db.prepare('UPDATE subscribers SET topics = ?, cadence = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(cleanTopics(topics)), cadence, this.#stamp(), id);
+    this.#db
+      .prepare('UPDATE subscribers SET topics = ?, cadence = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(cleanTopics(topics)), cadence, this.#stamp(), id);
     this.recordEvent(id, 'preferences', `${cadence}; ${cleanTopics(topics).join(', ') || 'all topics'}`);
   }
 
@@ -364,12 +372,18 @@ export class SubscriberStore {
 
   /** A subscriber's history, oldest first. */
   history(id: number): { at: string; kind: string; detail: string }[] {
-    return this.#db.prepare<[number], { at: string; kind: string; detail: string }>('SELECT at, kind, detail FROM events WHERE subscriber_id = ? ORDER BY id').all(id);
+    return this.#db
+      .prepare<[number], { at: string; kind: string; detail: string }>(
+        'SELECT at, kind, detail FROM events WHERE subscriber_id = ? ORDER BY id',
+      )
+      .all(id);
   }
 
   /** How many confirmation emails went to an address's mailbox (any `+tag`) on a day (YYYY-MM-DD). */
   confirmationsOn(email: string, day: string): number {
-    const row = this.#db.prepare<[string, string], { count: number }>('SELECT count FROM confirmations WHERE email_key = ? AND day = ?').get(mailboxKey(email), day);
+    const row = this.#db
+      .prepare<[string, string], { count: number }>('SELECT count FROM confirmations WHERE email_key = ? AND day = ?')
+      .get(mailboxKey(email), day);
     return row?.count ?? 0;
   }
 
@@ -378,12 +392,18 @@ export class SubscriberStore {
    * together cannot all pass; false when none is left. Earlier days are forgotten.
    */
   reserveConfirmation(email: string, day: string, limit: number): boolean {
-    return this.#db.transaction(() => {
-      if (this.confirmationsOn(email, day) >= limit) return false;
-      this.#db.prepare('INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1').run(mailboxKey(email), day);
-      this.#db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
-      return true;
-    }).immediate();
+    return this.#db
+      .transaction(() => {
+        if (this.confirmationsOn(email, day) >= limit) return false;
+        this.#db
+          .prepare(
+            'INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1',
+          )
+          .run(mailboxKey(email), day);
+        this.#db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
+        return true;
+      })
+      .immediate();
   }
 
   /** Gives back an email taken by `reserveConfirmation` that never went out. */

@@ -81,22 +81,42 @@ export async function requestSubscription(
   const email = request.email.trim();
   const problem = addressProblem(email);
   if (problem) throw new SubscriberError(`${email}: the address ${problem}`);
-  const { subscriber, added } = await ctx.store.write(() => ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source }));
+  const { subscriber, added } = await ctx.store.write(() =>
+    ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source }),
+  );
   if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
   const templates = await ctx.templates();
   const tokens = tokensFor(ctx.secret, subscriber, now);
   const links = linksOf(ctx.site, tokens);
   const topics = cleanTopics(request.topics);
   const choice = describeChoice({ topics, cadence: request.cadence });
-  const view = { site: ctx.site, email: subscriber.email, weekly: request.cadence === 'weekly', topics, topicsText: choice.topics, cadenceText: choice.cadence, days: CONFIRM_TOKEN_DAYS, ...links };
+  const view = {
+    site: ctx.site,
+    email: subscriber.email,
+    weekly: request.cadence === 'weekly',
+    topics,
+    topicsText: choice.topics,
+    cadenceText: choice.cadence,
+    days: CONFIRM_TOKEN_DAYS,
+    ...links,
+  };
   if (subscriber.status === 'confirmed') {
-    const note = noticeTo(ctx, subscriber, { subject: `You are already subscribed to ${ctx.site.title}`, text: templates.alreadySubscribedEmail(view), kind: 'already' });
+    const note = noticeTo(ctx, subscriber, {
+      subject: `You are already subscribed to ${ctx.site.title}`,
+      text: templates.alreadySubscribedEmail(view),
+      kind: 'already',
+    });
     return (await sendCounted(ctx, now, note)) ? 'already subscribed' : 'limit reached';
   }
   if (!added) await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, topics, request.cadence));
   // Replying confirms too: the reply goes to an address that carries the confirmation token.
   const replyTo = addressOf({ kind: 'confirm', token: tokens.confirm }, ctx.sender);
-  const confirmation = noticeTo(ctx, subscriber, { subject: `Confirm your subscription to ${ctx.site.title}`, text: templates.confirmEmail(view), kind: 'confirm', replyTo });
+  const confirmation = noticeTo(ctx, subscriber, {
+    subject: `Confirm your subscription to ${ctx.site.title}`,
+    text: templates.confirmEmail(view),
+    kind: 'confirm',
+    replyTo,
+  });
   if (!(await sendCounted(ctx, now, confirmation))) return 'limit reached';
   await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`));
   return 'confirmation sent';
@@ -106,7 +126,10 @@ export async function requestSubscription(
  * Someone asked by email to leave: a sender address proves nothing, so a subscriber on the list gets
  * a link to the unsubscribe page (within the daily allowance); anyone else, nothing.
  */
-export async function requestUnsubscribe(ctx: SubscriptionContext, email: string): Promise<'link sent' | 'not on the list' | 'limit reached'> {
+export async function requestUnsubscribe(
+  ctx: SubscriptionContext,
+  email: string,
+): Promise<'link sent' | 'not on the list' | 'limit reached'> {
   const subscriber = ctx.store.find(email);
   if (!subscriber || subscriber.status === 'unsubscribed') return 'not on the list';
   const now = ctx.now();
@@ -140,7 +163,12 @@ export type ConfirmOutcome = 'confirmed' | 'already confirmed' | 'left since';
  * Confirms a subscriber (idempotent) with a confirmation made at `issuedAt`. Someone who left the
  * list after that confirmation was made is not brought back by it: coming back takes a fresh one.
  */
-export function confirm(ctx: Pick<SubscriptionContext, 'store' | 'suppressions'>, subscriber: Subscriber, issuedAt: Date | undefined, how: string): ConfirmOutcome {
+export function confirm(
+  ctx: Pick<SubscriptionContext, 'store' | 'suppressions'>,
+  subscriber: Subscriber,
+  issuedAt: Date | undefined,
+  how: string,
+): ConfirmOutcome {
   const { store } = ctx;
   if (subscriber.status === 'confirmed') return 'already confirmed';
   // Tokens tell their time in whole seconds: one made in the second they left counts as made after.

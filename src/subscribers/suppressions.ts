@@ -22,17 +22,23 @@ export class Suppressions {
   }
 
   #hash(email: string): string {
-    return createHmac('sha256', this.#key).update(`suppressed:${addressKey(email)}`).digest('hex');
+    return createHmac('sha256', this.#key)
+      .update(`suppressed:${addressKey(email)}`)
+      .digest('hex');
   }
 
   /** Suppresses an address (again, with the newer reason). */
   add(email: string, reason: SuppressionReason): void {
-    this.#db.prepare('INSERT OR REPLACE INTO suppressions (address_hash, reason, at) VALUES (?, ?, ?)').run(this.#hash(email), reason, this.#now().toISOString());
+    this.#db
+      .prepare('INSERT OR REPLACE INTO suppressions (address_hash, reason, at) VALUES (?, ?, ?)')
+      .run(this.#hash(email), reason, this.#now().toISOString());
   }
 
   /** Why an address is suppressed, or undefined when it is not. */
   reason(email: string): SuppressionReason | undefined {
-    return this.#db.prepare<[string], { reason: SuppressionReason }>('SELECT reason FROM suppressions WHERE address_hash = ?').get(this.#hash(email))?.reason;
+    return this.#db
+      .prepare<[string], { reason: SuppressionReason }>('SELECT reason FROM suppressions WHERE address_hash = ?')
+      .get(this.#hash(email))?.reason;
   }
 
   /** Lifts an address's suppression: its owner confirmed a new subscription. */
@@ -43,7 +49,10 @@ export class Suppressions {
   /** How many addresses are suppressed, by reason. */
   counts(): Record<SuppressionReason, number> {
     const counts: Record<SuppressionReason, number> = { complaint: 0, erased: 0 };
-    for (const row of this.#db.prepare<[], { reason: SuppressionReason; n: number }>('SELECT reason, count(*) AS n FROM suppressions GROUP BY reason').all()) counts[row.reason] = row.n;
+    for (const row of this.#db
+      .prepare<[], { reason: SuppressionReason; n: number }>('SELECT reason, count(*) AS n FROM suppressions GROUP BY reason')
+      .all())
+      counts[row.reason] = row.n;
     return counts;
   }
 }

@@ -21,7 +21,10 @@ export function newTokenKey(): string {
 }
 
 function signature(secret: string, body: string, key: string): string {
-  return createHmac('sha256', secret).update(key === '' ? body : `${body}\0${key}`).digest('hex').slice(0, SIGNATURE_LENGTH);
+  return createHmac('sha256', secret)
+    .update(key === '' ? body : `${body}\0${key}`)
+    .digest('hex')
+    .slice(0, SIGNATURE_LENGTH);
 }
 
 /**

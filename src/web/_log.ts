@@ -14,7 +14,9 @@ function field(value: unknown): unknown {
   // Plain data only: a request or a reply object is neither small nor free of addresses.
   if (value !== null && typeof value === 'object') {
     const proto: unknown = Object.getPrototypeOf(value);
-    return proto === Object.prototype || proto === null ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, field(inner)])) : undefined;
+    return proto === Object.prototype || proto === null
+      ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, field(inner)]))
+      : undefined;
   }
   return value;
 }
@@ -26,7 +28,12 @@ const FRAMEWORK_FIELDS = new Set(['req', 'res', 'reply', 'request']);
 export class RequestLog extends LogController {
   override incomingRequest(): void {}
 
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    metadata?: Record<string, unknown>,
+  ): void {
     if (error) super.requestCompleted(error, request, reply, metadata);
   }
 
@@ -47,7 +54,8 @@ export function frameworkLogger(log: Logger, bindings: Record<string, unknown> =
       fields.error = field(first);
       if (typeof second !== 'string') event = 'server error';
     } else if (first !== null && typeof first === 'object') {
-      for (const [key, value] of Object.entries(first)) if (!FRAMEWORK_FIELDS.has(key)) fields[key === 'err' ? 'error' : key] = field(value);
+      for (const [key, value] of Object.entries(first))
+        if (!FRAMEWORK_FIELDS.has(key)) fields[key === 'err' ? 'error' : key] = field(value);
     }
     log[level === 'info' && !inRequest ? 'debug' : level](scrubbed(event), fields);
   };

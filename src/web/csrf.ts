@@ -32,7 +32,10 @@ export interface Provenance {
  */
 export function sameSite(secret: string, siteOrigin: string, request: Provenance, now: number): boolean {
   if (request.origin !== undefined && request.origin !== 'null') {
-    return request.origin === siteOrigin || (request.host !== undefined && new Set([`http://${request.host}`, `https://${request.host}`]).has(request.origin));
+    return (
+      request.origin === siteOrigin ||
+      (request.host !== undefined && new Set([`http://${request.host}`, `https://${request.host}`]).has(request.origin))
+    );
   }
   if (request.fetchSite !== undefined) return request.fetchSite === 'same-origin' || request.fetchSite === 'none';
   return validToken(secret, request.token, now);

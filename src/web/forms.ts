@@ -23,10 +23,15 @@ export function fromThisSite(ctx: WebContext, request: FastifyRequest): boolean 
     const value = request.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  return sameSite(ctx.secret, new URL(ctx.site.url).origin, {
-    origin: header('origin'),
-    fetchSite: header('sec-fetch-site'),
-    host: header('host'),
-    token: field(request.body, 'csrf'),
-  }, ctx.now().getTime());
+  return sameSite(
+    ctx.secret,
+    new URL(ctx.site.url).origin,
+    {
+      origin: header('origin'),
+      fetchSite: header('sec-fetch-site'),
+      host: header('host'),
+      token: field(request.body, 'csrf'),
+    },
+    ctx.now().getTime(),
+  );
 }

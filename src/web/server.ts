@@ -19,7 +19,8 @@ import { subscribeRoute } from './routes/subscribe.ts';
 export const BODY_LIMIT = 16 * 1024;
 
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -47,7 +48,12 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
     // A path the router cannot even read (`/feeds/%ZZ`) gets the site's own page, never an echo of it.
     frameworkErrors: (_error, _request, reply) => {
       reply.headers(SECURITY_HEADERS);
-      const badRequest = { title: 'Bad request', problem: true, paragraphs: ['That address is not a valid web address.'], links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }] };
+      const badRequest = {
+        title: 'Bad request',
+        problem: true,
+        paragraphs: ['That address is not a valid web address.'],
+        links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }],
+      };
       // Should the page itself fail (templates unreadable), a plain answer still goes out.
       const page: FastifyReply = reply;
       sendPage(ctx, page, 400, badRequest).catch(() => page.code(400).type('text/plain; charset=utf-8').send('Bad request\n'));
@@ -55,10 +61,17 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
   });
   await app.register(formBody, { bodyLimit: BODY_LIMIT });
   // Some mail providers post the RFC 8058 one-click body as multipart/form-data.
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fields: 20, fieldSize: 1024, files: 0, fileSize: 0, parts: 20 } });
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fields: 20, fieldSize: 1024, files: 0, fileSize: 0, parts: 20 },
+  });
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => ({ statusCode: 429, error: 'Too Many Requests', message: `too many requests: try again in ${context.after}` }),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: `too many requests: try again in ${context.after}`,
+    }),
   });
 
   app.addHook('onSend', async (_request, reply) => {
@@ -80,17 +93,29 @@ export async function createServer(ctx: WebContext): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof DatabaseBusyError || isBusy(error)) {
       reply.header('retry-after', '10');
-      return sendPage(ctx, reply, 503, { title: 'Busy for a moment', problem: true, paragraphs: ['The list is being updated right now. Please try again in a few seconds: nothing was lost.'] });
+      return sendPage(ctx, reply, 503, {
+        title: 'Busy for a moment',
+        problem: true,
+        paragraphs: ['The list is being updated right now. Please try again in a few seconds: nothing was lost.'],
+      });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ error, method: request.method, route: request.routeOptions.url ?? 'unknown' }, 'server error');
     const message =
-      status === 413 ? 'The request is too large.'
-      : status === 415 ? 'The form was sent in a way this site does not read.'
-      : status === 429 ? 'Too many requests from your address: please wait a minute and try again.'
-      : status < 500 ? 'The request could not be read.'
-      : 'Something went wrong on our side. Please try again later.';
-    return sendPage(ctx, reply, status, { title: status < 500 ? 'That did not work' : 'Server error', problem: true, paragraphs: [message] });
+      status === 413
+        ? 'The request is too large.'
+        : status === 415
+          ? 'The form was sent in a way this site does not read.'
+          : status === 429
+            ? 'Too many requests from your address: please wait a minute and try again.'
+            : status < 500
+              ? 'The request could not be read.'
+              : 'Something went wrong on our side. Please try again later.';
+    return sendPage(ctx, reply, status, {
+      title: status < 500 ? 'That did not work' : 'Server error',
+      problem: true,
+      paragraphs: [message],
+    });
   });
 
   const files = createStaticFiles(ctx.outDir);

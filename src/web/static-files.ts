@@ -175,7 +175,8 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
     try {
       const now = await handle.stat();
       // Another file now: taken as gone, like one deleted between the check and the read.
-      if (!now.isFile() || now.ino !== info.ino || now.dev !== info.dev) throw Object.assign(new Error(`${real}: replaced while read`), { code: 'ENOENT' });
+      if (!now.isFile() || now.ino !== info.ino || now.dev !== info.dev)
+        throw Object.assign(new Error(`${real}: replaced while read`), { code: 'ENOENT' });
       return await handle.readFile();
     } finally {
       await handle.close();
@@ -203,7 +204,9 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
       const quality = identity.length <= BEST_BROTLI_UP_TO ? constants.BROTLI_MAX_QUALITY : 5;
       const [gzipped, brotli] = await Promise.all([
         gzipAsync(identity, { level: 9 }),
-        brotliAsync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+        brotliAsync(identity, {
+          params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length },
+        }),
       ]);
       served.bodies.gzip = gzipped;
       served.bodies.br = brotli;
@@ -219,7 +222,14 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
     }
     const { real, info } = found;
     const hit = cache.get(path);
-    if (hit && hit.real === real && hit.ino === info.ino && hit.mtimeMs === info.mtimeMs && hit.size === info.size && hit.variant === (variant?.name ?? '')) {
+    if (
+      hit &&
+      hit.real === real &&
+      hit.ino === info.ino &&
+      hit.mtimeMs === info.mtimeMs &&
+      hit.size === info.size &&
+      hit.variant === (variant?.name ?? '')
+    ) {
       // Served again: it moves to the back of the eviction order.
       cache.delete(path);
       cache.set(path, hit);
@@ -230,7 +240,10 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
     if (!pending) {
       pending = read(path, real, info, variant).finally(() => loading.delete(key));
       loading.set(key, pending);
-      pending.then((served) => keep(path, served), () => undefined);
+      pending.then(
+        (served) => keep(path, served),
+        () => undefined,
+      );
     }
     try {
       return await pending;
@@ -286,7 +299,10 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
     async respond(path: string, request: ConditionalRequest, variant?: Variant): Promise<StaticResponse | undefined> {
       const served = await load(path, variant);
       if (!served) return undefined;
-      const accepts = (coding: string) => new RegExp(`(?:^|,)\\s*${coding}\\s*(?:;\\s*q=(?!0(?:\\.0*)?\\s*(?:,|$))[\\d.]+)?\\s*(?:,|$)`, 'i').test(request.acceptEncoding ?? '');
+      const accepts = (coding: string) =>
+        new RegExp(`(?:^|,)\\s*${coding}\\s*(?:;\\s*q=(?!0(?:\\.0*)?\\s*(?:,|$))[\\d.]+)?\\s*(?:,|$)`, 'i').test(
+          request.acceptEncoding ?? '',
+        );
       const encoding = served.bodies.br && accepts('br') ? 'br' : served.bodies.gzip && accepts('gzip') ? 'gzip' : 'identity';
       const etag = encoding === 'identity' ? served.etag : served.etag.replace(/"$/, `-${encoding}"`);
       const relative = path.slice(outDir.length + 1);
@@ -299,7 +315,8 @@ export function createStaticFiles(outDir: string, options: { maxBytes?: number }
         vary: 'Accept-Encoding',
       };
       if (encoding !== 'identity') headers['content-encoding'] = encoding;
-      const fresh = request.ifNoneMatch !== undefined ? matches(request.ifNoneMatch, etag) : notModifiedSince(request.ifModifiedSince, served.mtimeMs);
+      const fresh =
+        request.ifNoneMatch !== undefined ? matches(request.ifNoneMatch, etag) : notModifiedSince(request.ifModifiedSince, served.mtimeMs);
       if (fresh) return { status: 304, headers, body: undefined };
       return { status: 200, headers, body: served.bodies[encoding] };
     },

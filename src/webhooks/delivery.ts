@@ -90,7 +90,14 @@ export function startWebhookDelivery(ctx: DeliveryContext): WebhookDelivery {
     const waitMs = retryDelayMs(event.attempts + 1, timing);
     await queue.write(() => queue.failed(event.seq, failure, new Date(ctx.now().getTime() + waitMs)));
     const receiver = new URL(event.url).origin;
-    log.warn('webhook not delivered', { type: event.type, id: event.id, receiver, attempts: event.attempts + 1, error: failure, retryInSeconds: waitMs / 1000 });
+    log.warn('webhook not delivered', {
+      type: event.type,
+      id: event.id,
+      receiver,
+      attempts: event.attempts + 1,
+      error: failure,
+      retryInSeconds: waitMs / 1000,
+    });
   };
 
   const pause = async (ms: number) => {

@@ -21,7 +21,12 @@ interface Answer {
 
 const answers: Answer[] = [];
 
-async function call(web: TestWeb, method: string, path: string, options: { body?: unknown; raw?: string; type?: string; token?: string | null; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  web: TestWeb,
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; type?: string; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== null) headers.authorization = `Bearer ${options.token ?? TOKEN}`;
   let body: string | undefined;
@@ -31,7 +36,13 @@ async function call(web: TestWeb, method: string, path: string, options: { body?
   }
   const response = await fetch(`${web.url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await response.text();
-  const answer = { method: method.toLowerCase(), path: path.split('?')[0] as string, status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  const answer = {
+    method: method.toLowerCase(),
+    path: path.split('?')[0] as string,
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
   answers.push(answer);
   return answer;
 }
@@ -60,7 +71,9 @@ describe('the admin API', () => {
       // A bad body or an unknown route tells nothing to a client without the token.
       expect((await call(web, 'POST', '/subscribers', { body: { nope: 1 }, token: 'wrong' })).status).toBe(401);
       expect((await call(web, 'GET', '/no-such-route', { token: null })).status).toBe(401);
-      const basic = await fetch(`${web.url}/api/v1/status`, { headers: { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` } });
+      const basic = await fetch(`${web.url}/api/v1/status`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${TOKEN}`).toString('base64')}` },
+      });
       expect(basic.status).toBe(401);
       expect((await call(web, 'GET', '/status')).status).toBe(200);
       const nowhere = await call(web, 'GET', '/no-such-route?x=1');
@@ -72,7 +85,11 @@ describe('the admin API', () => {
       expect(get.status).toBe(200);
       const preflight = await fetch(`${web.url}/api/v1/subscribers`, {
         method: 'OPTIONS',
-        headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+        headers: {
+          origin: 'https://elsewhere.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization',
+        },
       });
       for (const headers of [get.headers, preflight.headers]) {
         expect([...headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
@@ -107,25 +124,45 @@ describe('the admin API', () => {
       const answer = await call(web, 'GET', '/status');
       expect(answer.status).toBe(200);
       const { config } = web.app;
-      const env = { PAPERBOY_DATA_DIR: config.dataDir, PAPERBOY_DIGESTS_DIR: config.digestsDir, PAPERBOY_OUT_DIR: config.outDir, PAPERBOY_SECRET: 'test-secret-0123456789abcdef' };
+      const env = {
+        PAPERBOY_DATA_DIR: config.dataDir,
+        PAPERBOY_DIGESTS_DIR: config.digestsDir,
+        PAPERBOY_OUT_DIR: config.outDir,
+        PAPERBOY_SECRET: 'test-secret-0123456789abcdef',
+      };
       const run = await paperboy(['status', '--json'], { env });
       expect(run.status).toBe(0);
       const printed = JSON.parse(run.stdout) as Record<string, unknown>;
       // The two readings are a moment apart: the next run may have moved on between them.
-      expect({ ...(answer.body as object), nextPublication: null, nextWeekly: null }).toEqual({ ...printed, nextPublication: null, nextWeekly: null });
+      expect({ ...(answer.body as object), nextPublication: null, nextWeekly: null }).toEqual({
+        ...printed,
+        nextPublication: null,
+        nextWeekly: null,
+      });
       expect(printed.attention).toEqual(['the newest digest, 2031-02-03, is not published yet']);
     });
   });
 
   describe('subscribers', () => {
     it('adds a subscriber pending and mails them the confirmation, or confirmed when the operator vouches for them', async () => {
-      const pending = await call(web, 'POST', '/subscribers', { body: { email: 'Ann@Example.org', name: 'Ann', topics: ['Robotics'], cadence: 'weekly' } });
+      const pending = await call(web, 'POST', '/subscribers', {
+        body: { email: 'Ann@Example.org', name: 'Ann', topics: ['Robotics'], cadence: 'weekly' },
+      });
       expect(pending.status).toBe(201);
-      const added = (pending.body as { subscriber: Record<string, unknown>; confirmation: string });
+      const added = pending.body as { subscriber: Record<string, unknown>; confirmation: string };
       expect(added.confirmation).toBe('sent');
-      expect(added.subscriber).toMatchObject({ email: 'Ann@Example.org', name: 'Ann', status: 'pending', topics: ['Robotics'], cadence: 'weekly', source: 'api' });
+      expect(added.subscriber).toMatchObject({
+        email: 'Ann@Example.org',
+        name: 'Ann',
+        status: 'pending',
+        topics: ['Robotics'],
+        cadence: 'weekly',
+        source: 'api',
+      });
       const mail = await web.mail();
-      expect(mail.map((m) => [m.to.toLowerCase(), m.subject])).toEqual([['ann@example.org', expect.stringMatching(/^Confirm your subscription/)]]);
+      expect(mail.map((m) => [m.to.toLowerCase(), m.subject])).toEqual([
+        ['ann@example.org', expect.stringMatching(/^Confirm your subscription/)],
+      ]);
 
       const vouched = await call(web, 'POST', '/subscribers', { body: { email: 'bob@example.org', confirmed: true } });
       expect(vouched.status).toBe(201);
@@ -148,7 +185,11 @@ describe('the admin API', () => {
         [{ email: 'c@example.org', admin: true }, 'body.admin', /is not a field this takes/],
         [{ name: 'no address' }, 'body.email', /is required/],
         [{ email: 'c@example.org', cadence: 'hourly' }, 'body.cadence', /allowed values/],
-        [{ email: 'c@example.org', topics: Array.from({ length: 51 }, (_, i) => `t${i}`) }, 'body.topics', /must NOT have more than 50 items/],
+        [
+          { email: 'c@example.org', topics: Array.from({ length: 51 }, (_, i) => `t${i}`) },
+          'body.topics',
+          /must NOT have more than 50 items/,
+        ],
         [{ email: 'c@example.org', topics: ['x'.repeat(101)] }, 'body.topics.0', /must NOT have more than 100 characters/],
         [{ email: `${'c'.repeat(250)}@example.org` }, 'body.email', /must NOT have more than 254 characters/],
         [{ email: 'c@example.org', confirmed: 'yes' }, 'body.confirmed', /must be boolean/],
@@ -227,7 +268,12 @@ describe('the admin API', () => {
       expect(web.store.get(ann.id)?.status).toBe('pending');
 
       const missing = 999_999;
-      for (const [method, path, body] of [['GET', `/subscribers/${missing}`], ['PATCH', `/subscribers/${missing}`, { cadence: 'daily' }], ['DELETE', `/subscribers/${missing}`], ['POST', `/subscribers/${missing}/erase`]] as const) {
+      for (const [method, path, body] of [
+        ['GET', `/subscribers/${missing}`],
+        ['PATCH', `/subscribers/${missing}`, { cadence: 'daily' }],
+        ['DELETE', `/subscribers/${missing}`],
+        ['POST', `/subscribers/${missing}/erase`],
+      ] as const) {
         const answer = await call(web, method, path, body === undefined ? {} : { body });
         expect([answer.status, message(answer)], `${method} ${path}`).toEqual([404, `subscriber ${missing}: there is no such subscriber`]);
       }
@@ -253,7 +299,16 @@ describe('the admin API', () => {
   });
 
   describe('issues and dispatches', () => {
-    type Issue = { issue: string; sent: number; failed: number; doubt: number; bounced: number; complained: number; unsubscribed: number; mailed: boolean };
+    type Issue = {
+      issue: string;
+      sent: number;
+      failed: number;
+      doubt: number;
+      bounced: number;
+      complained: number;
+      unsubscribed: number;
+      mailed: boolean;
+    };
     const issues = async () => ((await call(web, 'GET', '/issues')).body as { items: Issue[] }).items;
 
     it('dry-runs a dispatch into the outbox without touching the ledger; an unknown or malformed date is refused', async () => {
@@ -295,7 +350,16 @@ describe('the admin API', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
         last = (await issues())[0];
       }
-      expect(last).toMatchObject({ issue: '2031-02-03', mailed: true, sent: confirmedDaily.length, failed: 0, doubt: 0, bounced: 0, complained: 0, unsubscribed: 0 });
+      expect(last).toMatchObject({
+        issue: '2031-02-03',
+        mailed: true,
+        sent: confirmedDaily.length,
+        failed: 0,
+        doubt: 0,
+        bounced: 0,
+        complained: 0,
+        unsubscribed: 0,
+      });
       const sent = (await web.mail()).filter((m) => !before.has(m.file));
       expect(sent.map((m) => m.to.toLowerCase()).sort()).toEqual(confirmedDaily.map((s) => s.email.toLowerCase()).sort());
 
@@ -325,9 +389,12 @@ describe('the admin API', () => {
     it('is a valid OpenAPI 3.1 document with every route, and every answer above matches its response schema', async () => {
       const answer = await call(web, 'GET', '/openapi.json');
       expect(answer.status).toBe(200);
-      const document = answer.body as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+      const document = answer.body as {
+        openapi: string;
+        paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
+      };
       const validator = new Validator();
-      const result = await validator.validate(document as unknown as Parameters<Validator["validate"]>[0]);
+      const result = await validator.validate(document as unknown as Parameters<Validator['validate']>[0]);
       expect(result.errors ?? []).toEqual([]);
       expect(result.valid).toBe(true);
       expect(document.openapi).toBe('3.1.0');
@@ -359,14 +426,28 @@ describe('the admin API', () => {
           continue;
         }
         expect(content, `${a.method} ${template} ${a.status}: a JSON body`).toBeDefined();
-        const validate = ajv.getSchema(`openapi.json#/${pointer('paths', template, a.method, 'responses', String(a.status), 'content', 'application/json', 'schema')}`);
+        const validate = ajv.getSchema(
+          `openapi.json#/${pointer('paths', template, a.method, 'responses', String(a.status), 'content', 'application/json', 'schema')}`,
+        );
         expect(validate, `${a.method} ${template} ${a.status}: a schema`).toBeDefined();
         expect(validate?.(a.body) ? [] : validate?.errors, `${a.method} ${template} ${a.status}`).toEqual([]);
         statuses.add(`${a.method} ${template} ${a.status}`);
         checked++;
       }
       expect(checked).toBeGreaterThan(50);
-      for (const seen of ['get /api/v1/status 200', 'get /api/v1/subscribers 200', 'post /api/v1/subscribers 201', 'get /api/v1/subscribers/{id} 200', 'patch /api/v1/subscribers/{id} 200', 'get /api/v1/issues 200', 'post /api/v1/dispatch 202', 'post /api/v1/dispatch 200', 'post /api/v1/dispatch 409', 'post /api/v1/subscribers 400', 'get /api/v1/subscribers/{id} 404']) {
+      for (const seen of [
+        'get /api/v1/status 200',
+        'get /api/v1/subscribers 200',
+        'post /api/v1/subscribers 201',
+        'get /api/v1/subscribers/{id} 200',
+        'patch /api/v1/subscribers/{id} 200',
+        'get /api/v1/issues 200',
+        'post /api/v1/dispatch 202',
+        'post /api/v1/dispatch 200',
+        'post /api/v1/dispatch 409',
+        'post /api/v1/subscribers 400',
+        'get /api/v1/subscribers/{id} 404',
+      ]) {
         expect(statuses, seen).toContain(seen);
       }
     });

@@ -12,7 +12,8 @@ describe.runIf(has('processes'))('the paperboy binary', () => {
     const help = await spawnPaperboy(['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: paperboy /);
-    for (const name of ['parse', 'check', 'build', 'dispatch', 'subscribers', 'serve', 'start', 'status', 'inbound', 'bench']) expect(help.stdout).toContain(`  ${name}`);
+    for (const name of ['parse', 'check', 'build', 'dispatch', 'subscribers', 'serve', 'start', 'status', 'inbound', 'bench'])
+      expect(help.stdout).toContain(`  ${name}`);
     expect((await spawnPaperboy(['no-such-command'])).status).toBe(2);
     expect((await spawnPaperboy(['build', '--bogus'])).status).toBe(2);
   });
@@ -22,7 +23,9 @@ describe.runIf(has('processes'))('the paperboy binary', () => {
     await writeFile(join(dir, 'broken.md'), '## Papers for 2031-02-30\n');
     const run = await spawnPaperboy(['parse', 'broken.md'], { cwd: dir });
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe('broken.md:1: "2031-02-30" in the heading is not a date (expected YYYY-MM-DD)\nbroken.md:1: no table after the heading\n');
+    expect(run.stderr).toBe(
+      'broken.md:1: "2031-02-30" in the heading is not a date (expected YYYY-MM-DD)\nbroken.md:1: no table after the heading\n',
+    );
   });
 
   it('runs as `node dist/cli.js` from a folder whose path has spaces, and through a symbolic link', async () => {
@@ -34,7 +37,11 @@ describe.runIf(has('processes'))('the paperboy binary', () => {
     await cp(join(root, 'package.json'), join(project, 'package.json'));
     await mkdir(join(project, 'digests'));
     await cp(fixture('digests', '2024-10-04.md'), join(project, 'digests', '2024-10-04.md'));
-    const run = spawnSync(process.execPath, [join(project, 'dist', 'cli.js'), 'check'], { cwd: project, env: childEnv(), encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [join(project, 'dist', 'cli.js'), 'check'], {
+      cwd: project,
+      env: childEnv(),
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^2024-10-04 {2}digests\/2024-10-04\.md: \d+ papers/);

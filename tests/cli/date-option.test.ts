@@ -8,7 +8,12 @@ describe('--date', () => {
     for (const command of ['build', 'dispatch', 'preview']) {
       for (const date of ['2031-02-30', '3 Feb', '2031-2-3']) {
         const run = await paperboy([command, '--date', date], { env: { ...project.env, PAPERBOY_PORT: 'eighty' } });
-        expect([command, run.status, run.stderr, run.stdout]).toEqual([command, 2, `paperboy: --date takes YYYY-MM-DD, not "${date}"\n`, '']);
+        expect([command, run.status, run.stderr, run.stdout]).toEqual([
+          command,
+          2,
+          `paperboy: --date takes YYYY-MM-DD, not "${date}"\n`,
+          '',
+        ]);
       }
     }
     const built = await paperboy(['build', '--date', '2031-02-03'], { env: project.env });

@@ -30,7 +30,12 @@ describe('after a crash', () => {
     const pid = deadPid();
     const db = openDatabase(project.env.PAPERBOY_DATA_DIR as string);
     const stamp = new Date().toISOString();
-    db.prepare("INSERT INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES ('dispatch', ?, ?, ?, ?, 'x')").run(pid, hostname(), stamp, stamp);
+    db.prepare("INSERT INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES ('dispatch', ?, ?, ?, ?, 'x')").run(
+      pid,
+      hostname(),
+      stamp,
+      stamp,
+    );
     db.close();
     const status = await paperboy(['status'], { env: project.env });
     expect(status.stdout).not.toContain('dispatch running');

@@ -66,7 +66,11 @@ describe('a disk that fails to write', () => {
     const base = await mkdtemp(join(tmpdir(), 'paperboy-ioerr-'));
     const { env, db, csv } = await project(base);
     for (const args of commands(csv).slice(0, 3)) {
-      saysInOneLine(await withFileSizeLimit(1, args, env), db, /: an I\/O error: the disk or the file system failed .*\[SQLITE_IOERR\w*\]$/);
+      saysInOneLine(
+        await withFileSizeLimit(1, args, env),
+        db,
+        /: an I\/O error: the disk or the file system failed .*\[SQLITE_IOERR\w*\]$/,
+      );
     }
     const list = await withFileSizeLimit(1, ['subscribers', 'list'], env);
     if (list.status !== 0) saysInOneLine(list, db, /: an I\/O error: .*\[SQLITE_IOERR\w*\]$/);

@@ -19,7 +19,12 @@ async function project(subscribers: (string | NewSubscriber)[]): Promise<Record<
   const store = new SubscriberStore(db);
   for (const s of subscribers) store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s);
   db.close();
-  return { PAPERBOY_DATA_DIR: join(base, 'data'), PAPERBOY_DIGESTS_DIR: join(base, 'digests'), PAPERBOY_OUT_DIR: join(base, 'out'), PAPERBOY_SMTP_RETRY_MS: '10' };
+  return {
+    PAPERBOY_DATA_DIR: join(base, 'data'),
+    PAPERBOY_DIGESTS_DIR: join(base, 'digests'),
+    PAPERBOY_OUT_DIR: join(base, 'out'),
+    PAPERBOY_SMTP_RETRY_MS: '10',
+  };
 }
 
 describe('paperboy dispatch', () => {
@@ -32,7 +37,9 @@ describe('paperboy dispatch', () => {
     // A file per message: the recipient, then the Message-ID (issue, round, subscriber, and the list's signature of them).
     const files = (await readdir(outbox)).sort();
     expect(files).toHaveLength(2);
-    files.forEach((file, i) => expect(file).toMatch(new RegExp(`^${'ab'[i]}@example\\.org--paperboy\\.2031-02-03\\.0\\.${i + 1}\\.[0-9a-f]{16}@localhost\\.eml$`)));
+    files.forEach((file, i) =>
+      expect(file).toMatch(new RegExp(`^${'ab'[i]}@example\\.org--paperboy\\.2031-02-03\\.0\\.${i + 1}\\.[0-9a-f]{16}@localhost\\.eml$`)),
+    );
     const message = await simpleParser(readFileSync(join(outbox, files[1] as string)));
     expect(message.to && !Array.isArray(message.to) ? message.to.text : '').toBe('b@example.org');
     const again = await paperboy(['dispatch'], { env });
@@ -44,7 +51,9 @@ describe('paperboy dispatch', () => {
   it('--dry-run and --to leave the ledger alone', async () => {
     const env = await project(['a@example.org']);
     const outbox = join(env.PAPERBOY_OUT_DIR as string, 'outbox');
-    expect((await paperboy(['dispatch', '--dry-run'], { env })).stdout).toBe(`dry run of 2031-02-03: 1 message written to ${outbox} (one file per recipient, named after them), 0 subscribers would get none\n`);
+    expect((await paperboy(['dispatch', '--dry-run'], { env })).stdout).toBe(
+      `dry run of 2031-02-03: 1 message written to ${outbox} (one file per recipient, named after them), 0 subscribers would get none\n`,
+    );
     const test = await paperboy(['dispatch', '--to', 'me@example.org'], { env });
     expect(test.stdout).toMatch(/^test copy of 2031-02-03 sent to me@example\.org through files in /);
     expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-03: 1 sent/);

@@ -5,7 +5,11 @@ import { paperboy } from '../helpers/cli.ts';
 import { recordFromZoneLine } from '../helpers/dkim.ts';
 import { testProject } from '../helpers/project.ts';
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 describe('paperboy dkim keygen, once PAPERBOY_DKIM_KEY names a file not written yet', () => {
   it('writes the key there, and then mail is sent; before, a command that signs names the file', async () => {
@@ -22,12 +26,14 @@ describe('paperboy dkim keygen, once PAPERBOY_DKIM_KEY names a file not written 
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     expect(made.stdout).toContain(`wrote a new Ed25519 private key to ${path} (mode 0600)`);
     expect(made.stdout).toContain('publish this TXT record at news._domainkey.example.org (the settings already name this key):');
-    expect(recordFromZoneLine(made.stdout.split('\n').find((line) => line.startsWith('news._domainkey.')) ?? '').value).toMatch(/^v=DKIM1; k=ed25519; p=/);
+    expect(recordFromZoneLine(made.stdout.split('\n').find((line) => line.startsWith('news._domainkey.')) ?? '').value).toMatch(
+      /^v=DKIM1; k=ed25519; p=/,
+    );
 
     expect((await paperboy(['dispatch'], { env: project.env, cwd: project.base })).status).toBe(0);
   });
 
-  it('asks for --out when several files are missing, takes the settings\' selector for the one given, and still refuses other bad settings', async () => {
+  it("asks for --out when several files are missing, takes the settings' selector for the one given, and still refuses other bad settings", async () => {
     const project = await testProject([], { PAPERBOY_DKIM_KEY: 'a.pem,b.pem', PAPERBOY_DKIM_SELECTOR: 'sel-a,sel-b' });
     const [a, b] = [join(project.base, 'a.pem'), join(project.base, 'b.pem')];
     const ambiguous = await paperboy(['dkim', 'keygen'], { env: project.env, cwd: project.base });

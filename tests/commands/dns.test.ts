@@ -28,9 +28,14 @@ describe('paperboy dns', () => {
     expect(run.stdout).toMatch(/passes DMARC once these records are published\n$/);
   });
 
-  it('takes a DKIM domain in the From domain\'s organization as aligned, by the public suffix list', async () => {
+  it("takes a DKIM domain in the From domain's organization as aligned, by the public suffix list", async () => {
     const keys = await testKeys(['ed25519'], 'mail.example.co.uk');
-    const env = { ...keys.env, PAPERBOY_FROM: 'Papers <papers@news.example.co.uk>', PAPERBOY_DKIM_DOMAIN: 'mail.example.co.uk', PAPERBOY_SMTP_NAME: 'mx.example.co.uk' };
+    const env = {
+      ...keys.env,
+      PAPERBOY_FROM: 'Papers <papers@news.example.co.uk>',
+      PAPERBOY_DKIM_DOMAIN: 'mail.example.co.uk',
+      PAPERBOY_SMTP_NAME: 'mx.example.co.uk',
+    };
     const run = await paperboy(['dns'], { env: (await testProject([], env)).env });
     expect(run.status).toBe(0);
     expect(zoneLines(run.stdout).map((line) => line.split(' ')[0])).toContain(`${keys.selectors[0]}._domainkey.mail.example.co.uk.`);
@@ -39,11 +44,18 @@ describe('paperboy dns', () => {
 
   it('exits 1 naming what to change when the DKIM domain is another organization (even under the same public suffix)', async () => {
     const keys = await testKeys(['rsa'], 'other.co.uk');
-    const env = { ...keys.env, PAPERBOY_FROM: 'Papers <papers@news.example.co.uk>', PAPERBOY_DKIM_DOMAIN: 'other.co.uk', PAPERBOY_SMTP_NAME: 'mx.example.co.uk' };
+    const env = {
+      ...keys.env,
+      PAPERBOY_FROM: 'Papers <papers@news.example.co.uk>',
+      PAPERBOY_DKIM_DOMAIN: 'other.co.uk',
+      PAPERBOY_SMTP_NAME: 'mx.example.co.uk',
+    };
     const run = await paperboy(['dns'], { env: (await testProject([], env)).env });
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/d=\): other\.co\.uk, NOT aligned/);
-    expect(run.stdout).toMatch(/^warning: PAPERBOY_DKIM_DOMAIN is other\.co\.uk, outside example\.co\.uk, the From domain's organization: its signatures do not count for DMARC.*; leave PAPERBOY_DKIM_DOMAIN unset .* or set it to example\.co\.uk or a subdomain of it$/m);
+    expect(run.stdout).toMatch(
+      /^warning: PAPERBOY_DKIM_DOMAIN is other\.co\.uk, outside example\.co\.uk, the From domain's organization: its signatures do not count for DMARC.*; leave PAPERBOY_DKIM_DOMAIN unset .* or set it to example\.co\.uk or a subdomain of it$/m,
+    );
     expect(run.stderr).toMatch(/^mail from papers@news\.example\.co\.uk would fail DMARC: change what the first warning says\n$/);
   });
 
@@ -64,9 +76,13 @@ describe('paperboy dns', () => {
 describe('the DKIM settings', () => {
   it('refuse selectors that do not match the keys, and a bad domain, in every command, naming the variable', async () => {
     const project = await testProject([]);
-    const run = await paperboy(['status'], { env: { ...project.env, PAPERBOY_DKIM_KEY: 'a.pem,b.pem,c.pem', PAPERBOY_DKIM_SELECTOR: 'a,b' } });
+    const run = await paperboy(['status'], {
+      env: { ...project.env, PAPERBOY_DKIM_KEY: 'a.pem,b.pem,c.pem', PAPERBOY_DKIM_SELECTOR: 'a,b' },
+    });
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe('bad settings:\n  PAPERBOY_DKIM_SELECTOR: 3 keys in PAPERBOY_DKIM_KEY need 3 selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got 2\n');
+    expect(run.stderr).toBe(
+      'bad settings:\n  PAPERBOY_DKIM_SELECTOR: 3 keys in PAPERBOY_DKIM_KEY need 3 selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got 2\n',
+    );
     const domain = await paperboy(['status'], { env: { ...project.env, PAPERBOY_DKIM_DOMAIN: 'not a domain' } });
     expect(domain.stderr).toMatch(/PAPERBOY_DKIM_DOMAIN: must be a domain such as example\.org/);
   });
@@ -87,7 +103,15 @@ describe('the DKIM settings', () => {
       `PAPERBOY_DKIM_KEY: ${notKey}: not a PEM private key (\`npm run paperboy -- dkim keygen\` makes one)`,
       `PAPERBOY_DKIM_KEY: ${missing}: no such file (\`npm run paperboy -- dkim keygen\` writes it)`,
     ];
-    for (const args of [['dispatch'], ['dispatch', '--dry-run'], ['dispatch', '--to', 'me@example.net'], ['serve', '--port', '0'], ['inbound', '--port', '0'], ['start'], ['dns']]) {
+    for (const args of [
+      ['dispatch'],
+      ['dispatch', '--dry-run'],
+      ['dispatch', '--to', 'me@example.net'],
+      ['serve', '--port', '0'],
+      ['inbound', '--port', '0'],
+      ['start'],
+      ['dns'],
+    ]) {
       const run = await paperboy(args, { env: { ...env, PAPERBOY_PORT: '0' }, cwd: project.base });
       expect([args.join(' '), run.status, run.stderr]).toEqual([args.join(' '), 1, `${lines.join('\n')}\n`]);
     }

@@ -13,7 +13,7 @@ async function recipients(outbox: string): Promise<string[]> {
 }
 
 describe('subscribers erase', () => {
-  it('also removes the messages to the address that dry runs left in out/outbox/, and no one else\'s', async () => {
+  it("also removes the messages to the address that dry runs left in out/outbox/, and no one else's", async () => {
     const project = await testProject(readers(3));
     const outbox = join(project.env.PAPERBOY_OUT_DIR as string, 'outbox');
     expect((await paperboy(['dispatch', '--dry-run'], { env: project.env })).status).toBe(0);
@@ -21,7 +21,9 @@ describe('subscribers erase', () => {
 
     const erased = await paperboy(['subscribers', 'erase', 'Reader2@example.org'], { env: project.env });
     expect(erased.status).toBe(0);
-    expect(erased.stdout).toMatch(/^erased Reader2@example\.org: .*; 1 stored message naming it removed \(the outbox, messages the receiver set aside\)\n$/);
+    expect(erased.stdout).toMatch(
+      /^erased Reader2@example\.org: .*; 1 stored message naming it removed \(the outbox, messages the receiver set aside\)\n$/,
+    );
     expect(await recipients(outbox)).toEqual(['reader1@example.org', 'reader3@example.org']);
     for (const file of await readdir(outbox)) expect(await readFile(join(outbox, file), 'latin1')).not.toMatch(/reader2@/i);
 

@@ -46,12 +46,19 @@ async function deliver(port: number, from: string, to: string, raw: string): Pro
 describe('paperboy inbound', () => {
   it('loses nothing it answered when killed while another process holds the database', async () => {
     const project = await testProject(['leaving@example.org', 'gone@example.org'], { PAPERBOY_SECRET: SECRET, PAPERBOY_HOST: '127.0.0.1' });
-    const [leaving, gone] = project.withStore((store) => ['leaving@example.org', 'gone@example.org'].map((email) => store.find(email) as Subscriber));
+    const [leaving, gone] = project.withStore((store) =>
+      ['leaving@example.org', 'gone@example.org'].map((email) => store.find(email) as Subscriber),
+    );
     const to = (purpose: 'unsubscribe' | 'bounce', s: Subscriber) => `papers+${purpose}-${signToken(SECRET, purpose, s)}@example.org`;
     const first = await startInbound(project.env);
     locks.push(await holdWriteLock(join(project.base, 'data')));
     const answers = [
-      await deliver(first.port, 'leaving@example.org', to('unsubscribe', leaving as Subscriber), message({ From: 'leaving@example.org', Subject: 'unsubscribe' })),
+      await deliver(
+        first.port,
+        'leaving@example.org',
+        to('unsubscribe', leaving as Subscriber),
+        message({ From: 'leaving@example.org', Subject: 'unsubscribe' }),
+      ),
       await deliver(first.port, '', to('bounce', gone as Subscriber), dsn('5.1.1', 'failed', 'gone@example.org')),
     ];
     expect(answers.map((answer) => answer.slice(0, 3))).toEqual(['250', '250']);

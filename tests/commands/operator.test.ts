@@ -24,11 +24,18 @@ describe('a first run', () => {
   it('puts the site at the port it serves on when no site address is set', () => {
     expect(loadConfig({ PAPERBOY_PORT: '19200' }, '/nonexistent').siteUrl).toBe('http://localhost:19200');
     expect(loadConfig({}, '/nonexistent').siteUrl).toBe('http://localhost:8080');
-    expect(loadConfig({ PAPERBOY_PORT: '19200', PAPERBOY_SITE_URL: 'https://papers.example.org/' }, '/nonexistent').siteUrl).toBe('https://papers.example.org');
+    expect(loadConfig({ PAPERBOY_PORT: '19200', PAPERBOY_SITE_URL: 'https://papers.example.org/' }, '/nonexistent').siteUrl).toBe(
+      'https://papers.example.org',
+    );
   });
 
   it.runIf(has('processes'))('listens where PAPERBOY_HOST says, both servers, and says so truly', async () => {
-    const project = await testProject(readers(1), { PAPERBOY_HOST: '127.0.0.2', PAPERBOY_PORT: '0', PAPERBOY_INBOUND_PORT: '0', PAPERBOY_SCHEDULE: '0 0 1 1 *' });
+    const project = await testProject(readers(1), {
+      PAPERBOY_HOST: '127.0.0.2',
+      PAPERBOY_PORT: '0',
+      PAPERBOY_INBOUND_PORT: '0',
+      PAPERBOY_SCHEDULE: '0 0 1 1 *',
+    });
     const job = startPaperboy(project.env);
     try {
       await job.waitFor(() => /inbound: .*listening on/.test(job.stdout()), 'the banner');
@@ -60,7 +67,14 @@ describe('the command line', () => {
 
   it('creates nothing for commands that only read, in an empty folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-empty-'));
-    for (const args of [['status'], ['status', '--json'], ['subscribers', 'list'], ['subscribers', 'list', '--count'], ['subscribers', 'export'], ['check']]) {
+    for (const args of [
+      ['status'],
+      ['status', '--json'],
+      ['subscribers', 'list'],
+      ['subscribers', 'list', '--count'],
+      ['subscribers', 'export'],
+      ['check'],
+    ]) {
       await paperboy(args, { cwd: dir });
     }
     expect((await paperboy(['status'], { cwd: dir })).stdout).toMatch(/subscribers: 0 confirmed/);
@@ -90,14 +104,24 @@ describe('health and metrics', () => {
         expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
         const families = parsePrometheus(await response.text());
         const value = (name: string, labels: Record<string, string> = {}) =>
-          Number(families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))?.value ?? NaN);
+          Number(
+            families.find((f) => f.name === name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+              ?.value ?? NaN,
+          );
         return { families, value };
       };
       web.store.add({ email: 'counted@example.org', status: 'confirmed', source: 'test' });
       const before = await scrape();
       expect(before.value('paperboy_subscribers', { status: 'confirmed' })).toBe(1);
       expect(before.value('paperboy_deliveries', { outcome: 'sent' })).toBe(0);
-      for (const name of ['paperboy_bounces', 'paperboy_complaints', 'paperboy_last_dispatch_duration_seconds', 'paperboy_last_publication_timestamp_seconds', 'paperboy_http_requests_total', 'paperboy_inbound_messages_total']) {
+      for (const name of [
+        'paperboy_bounces',
+        'paperboy_complaints',
+        'paperboy_last_dispatch_duration_seconds',
+        'paperboy_last_publication_timestamp_seconds',
+        'paperboy_http_requests_total',
+        'paperboy_inbound_messages_total',
+      ]) {
         expect(before.families.map((f) => f.name)).toContain(name);
       }
       await dispatchIssue(await fixtureIssue(), testContext(web.db, fileTransport(web.outbox), { site: web.ctx.site }));

@@ -56,7 +56,9 @@ describe('paperboy check', () => {
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines.at(-1)).toMatch(/^6 digests, 26 papers, \d+ warnings, 0 errors$/);
-    expect(run.stdout).toMatch(/2031-01-21 {2}\S+2031-01-21\.md: 0 papers, 1 warning\n {2}\S+2031-01-21\.md:5: warning: the digest has no papers/);
+    expect(run.stdout).toMatch(
+      /2031-01-21 {2}\S+2031-01-21\.md: 0 papers, 1 warning\n {2}\S+2031-01-21\.md:5: warning: the digest has no papers/,
+    );
   });
 
   it('reads the default folder when none is given', async () => {

@@ -14,7 +14,12 @@ async function running(command: 'serve' | 'start', env: Record<string, string>, 
   let stdout = '';
   let stderr = '';
   const stop = new AbortController();
-  const done = main([command], { env, cwd, signal: stop.signal, output: { out: (text) => void (stdout += `${text}\n`), err: (text) => void (stderr += `${text}\n`) } });
+  const done = main([command], {
+    env,
+    cwd,
+    signal: stop.signal,
+    output: { out: (text) => void (stdout += `${text}\n`), err: (text) => void (stderr += `${text}\n`) },
+  });
   let ended = false;
   void done.then(() => (ended = true));
   const began = Date.now();
@@ -25,7 +30,11 @@ async function running(command: 'serve' | 'start', env: Record<string, string>, 
   const url = `http://${/(127\.0\.0\.1:\d+)/.exec(stdout)?.[1] ?? ''}`;
   return {
     url,
-    log: () => stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
+    log: () =>
+      stderr
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
     stderr: () => stderr,
     async stop() {
       stop.abort();
@@ -35,7 +44,11 @@ async function running(command: 'serve' | 'start', env: Record<string, string>, 
 }
 
 const form = (url: string, path: string, body: Record<string, string>) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { origin: url, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(body),
+  });
 
 describe.each(['serve', 'start'] as const)('paperboy %s, with a relay that refuses', (command) => {
   it('logs a confirmation email and a welcome email not sent: one line each, with the request id, without the address or token', async () => {

@@ -31,7 +31,10 @@ describe('every message paperboy sends is signed with each key, and verifies', (
   it('issues, test copies, confirmations and weekly emails, over SMTP, RSA and Ed25519 together; the relay hears PAPERBOY_SMTP_NAME in EHLO', async () => {
     const keys = await testKeys(['rsa', 'ed25519']);
     const smtp = await sink();
-    const project = await testProject([...readers(2), { email: 'weekly@example.org', status: 'confirmed', cadence: 'weekly', source: 'test' }], { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_SMTP_NAME: 'mail.example.org', ...keys.env });
+    const project = await testProject(
+      [...readers(2), { email: 'weekly@example.org', status: 'confirmed', cadence: 'weekly', source: 'test' }],
+      { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_SMTP_NAME: 'mail.example.org', ...keys.env },
+    );
     const { env } = project;
     expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-03: 2 sent/);
     const test = await paperboy(['dispatch', '--to', 'me@example.net'], { env });
@@ -39,16 +42,28 @@ describe('every message paperboy sends is signed with each key, and verifies', (
     // A confirmation and the weekly email, through the same composition root as `start` and `serve`.
     const app = openApp(loadConfig(env, project.base), { now: () => new Date('2031-02-05T08:00:00Z') });
     try {
-      expect(await requestSubscription(app.subscriptions, { email: 'new@example.net', topics: [], cadence: 'daily', source: 'web' })).toBe('confirmation sent');
+      expect(await requestSubscription(app.subscriptions, { email: 'new@example.net', topics: [], cadence: 'daily', source: 'web' })).toBe(
+        'confirmation sent',
+      );
       expect(await publishWeek(app.jobs(new AbortController().signal))).toMatch(/^week-2031-02-05: 1 sent/);
     } finally {
       await app.close();
     }
     const subjects = await Promise.all(smtp.messages.map(async (m) => (await simpleParser(m.raw)).subject ?? ''));
-    expect(subjects.map((s) => s.replace(/ ·.*/, ''))).toEqual(['Feb 3, 2031', 'Feb 3, 2031', '[Test] Feb 3, 2031', 'Confirm your subscription to Daily Papers', 'Week of Jan 30 – Feb 5, 2031']);
+    expect(subjects.map((s) => s.replace(/ ·.*/, ''))).toEqual([
+      'Feb 3, 2031',
+      'Feb 3, 2031',
+      '[Test] Feb 3, 2031',
+      'Confirm your subscription to Daily Papers',
+      'Week of Jan 30 – Feb 5, 2031',
+    ]);
     const pass = keys.selectors.map((s) => `${s}@example.org: pass`);
-    const seen = await dkimVerdictsOfEach(smtp.messages.map((m) => m.raw), keys.records);
-    for (const lists of seen) expect(lists.flat().map((v) => `${v.selector}@${v.domain}: ${v.result}`)).toEqual(fromEachVerifier(pass).flat());
+    const seen = await dkimVerdictsOfEach(
+      smtp.messages.map((m) => m.raw),
+      keys.records,
+    );
+    for (const lists of seen)
+      expect(lists.flat().map((v) => `${v.selector}@${v.domain}: ${v.result}`)).toEqual(fromEachVerifier(pass).flat());
     expect(new Set(smtp.greetings)).toEqual(new Set(['mail.example.org']));
   });
 
@@ -78,7 +93,9 @@ describe('every message paperboy sends is signed with each key, and verifies', (
       expect(await verdicts(raw, records)).toEqual(fromEachVerifier(['paperboy@example.org: pass']).flat());
       // Another key under the same name does not verify it.
       const other = await testKeys([type as 'rsa' | 'ed25519']);
-      expect(await verdicts(raw, new Map([[record.name, [...other.records.values()][0] as string]]))).toEqual(fromEachVerifier(['paperboy@example.org: fail']).flat());
+      expect(await verdicts(raw, new Map([[record.name, [...other.records.values()][0] as string]]))).toEqual(
+        fromEachVerifier(['paperboy@example.org: fail']).flat(),
+      );
     }
   });
 

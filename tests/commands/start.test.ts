@@ -43,7 +43,12 @@ describe('paperboy start, when a part cannot start', () => {
     const taken = await listener();
     servers.push(taken.server);
     const web = await freePort();
-    const project = await testProject([], { PAPERBOY_HOST: '127.0.0.1', PAPERBOY_PORT: String(web), PAPERBOY_INBOUND_PORT: String(taken.port), PAPERBOY_LOG_LEVEL: 'silent' });
+    const project = await testProject([], {
+      PAPERBOY_HOST: '127.0.0.1',
+      PAPERBOY_PORT: String(web),
+      PAPERBOY_INBOUND_PORT: String(taken.port),
+      PAPERBOY_LOG_LEVEL: 'silent',
+    });
     const began = Date.now();
     const run = await paperboy(['start'], { env: project.env });
     expect(run.status).toBe(1);

@@ -11,10 +11,16 @@ async function dataEnv(): Promise<Record<string, string>> {
 describe('paperboy subscribers', () => {
   it('adds, lists, counts and removes', async () => {
     const env = await dataEnv();
-    expect((await paperboy(['subscribers', 'add', 'Ann@Example.org', '--confirmed', '--topics', 'Robotics,Audio', '--weekly'], { env })).stdout).toBe('added Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\n');
+    expect(
+      (await paperboy(['subscribers', 'add', 'Ann@Example.org', '--confirmed', '--topics', 'Robotics,Audio', '--weekly'], { env })).stdout,
+    ).toBe('added Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\n');
     expect((await paperboy(['subscribers', 'add', 'bob@example.org'], { env })).status).toBe(0);
-    expect((await paperboy(['subscribers', 'add', 'ann@example.org'], { env })).stdout).toBe('Ann@Example.org is already on the list (confirmed)\n');
-    expect((await paperboy(['subscribers', 'list'], { env })).stdout).toBe('Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\nbob@example.org\tpending\tdaily\tall topics\n');
+    expect((await paperboy(['subscribers', 'add', 'ann@example.org'], { env })).stdout).toBe(
+      'Ann@Example.org is already on the list (confirmed)\n',
+    );
+    expect((await paperboy(['subscribers', 'list'], { env })).stdout).toBe(
+      'Ann@Example.org\tconfirmed\tweekly\tRobotics, Audio\nbob@example.org\tpending\tdaily\tall topics\n',
+    );
     expect((await paperboy(['subscribers', 'list', '--status', 'pending', '--count'], { env })).stdout).toBe('1\n');
     expect((await paperboy(['subscribers', 'list', '--count'], { env })).stdout).toBe('2\n');
     expect((await paperboy(['subscribers', 'remove', 'ANN@example.org'], { env })).stdout).toBe('removed ANN@example.org\n');
@@ -27,7 +33,9 @@ describe('paperboy subscribers', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('not an address: the address contains a space or a control character');
     expect((await paperboy(['subscribers', 'list', '--status', 'happy'], { env })).status).toBe(2);
-    expect((await paperboy(['subscribers', 'remove', 'nobody@example.org'], { env })).stderr.trim()).toBe('nobody@example.org is not on the list');
+    expect((await paperboy(['subscribers', 'remove', 'nobody@example.org'], { env })).stderr.trim()).toBe(
+      'nobody@example.org is not on the list',
+    );
   });
 
   it('imports a CSV file, reporting each bad row by line, and exports the list back', async () => {
@@ -48,7 +56,8 @@ describe('paperboy subscribers', () => {
 
   it('says how many pending subscribers an import with --confirmed confirmed', async () => {
     const env = await dataEnv();
-    for (const email of ['p1@example.org', 'p2@example.org']) expect((await paperboy(['subscribers', 'add', email], { env })).status).toBe(0);
+    for (const email of ['p1@example.org', 'p2@example.org'])
+      expect((await paperboy(['subscribers', 'add', email], { env })).status).toBe(0);
     expect((await paperboy(['subscribers', 'add', 'c@example.org', '--confirmed'], { env })).status).toBe(0);
     const file = join(env.PAPERBOY_DATA_DIR as string, 'in.csv');
     await writeFile(file, 'email\np1@example.org\nP2@example.org\nc@example.org\nnew@example.org\n');
@@ -58,7 +67,9 @@ describe('paperboy subscribers', () => {
     const run = await paperboy(['subscribers', 'import', file, '--confirmed'], { env });
     expect(run.stdout).toBe('0 subscribers added, 4 already on the list, 3 pending subscribers confirmed, 0 rows refused\n');
     expect((await paperboy(['subscribers', 'list', '--status', 'pending', '--count'], { env })).stdout).toBe('0\n');
-    expect((await paperboy(['subscribers', 'import', file, '--confirmed'], { env })).stdout).toBe('0 subscribers added, 4 already on the list, 0 pending subscribers confirmed, 0 rows refused\n');
+    expect((await paperboy(['subscribers', 'import', file, '--confirmed'], { env })).stdout).toBe(
+      '0 subscribers added, 4 already on the list, 0 pending subscribers confirmed, 0 rows refused\n',
+    );
   });
 
   it('exports to a file only its owner can read, even over one that was readable by all', async () => {

@@ -21,7 +21,9 @@ describe('opening the database', () => {
       failure = error;
     }
     expect(failure).toBeInstanceOf(PaperboyError);
-    expect((failure as Error).message).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the database is from a newer paperboy \\(schema 999, `));
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the database is from a newer paperboy \\(schema 999, `),
+    );
     // SQLite removes the log and its index when the last connection to the file closes.
     expect([existsSync(`${path}-wal`), existsSync(`${path}-shm`)]).toEqual([false, false]);
 

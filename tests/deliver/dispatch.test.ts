@@ -29,12 +29,26 @@ describe('dispatching an issue over SMTP', () => {
     const summary = await dispatchIssue(issue, testContext(db, transport));
     await transport.close();
     expect(summary).toMatchObject({ issue: '2031-02-03', round: 0, sent: 6, skipped: 1, failed: 0, queued: 0, stopped: undefined });
-    expect(smtp.messages.flatMap((m) => m.to).sort()).toEqual(['user1@example.org', 'user2@example.org', 'user3@example.org', 'user4@example.org', 'user5@example.org', 'user6@example.org']);
+    expect(smtp.messages.flatMap((m) => m.to).sort()).toEqual([
+      'user1@example.org',
+      'user2@example.org',
+      'user3@example.org',
+      'user4@example.org',
+      'user5@example.org',
+      'user6@example.org',
+    ]);
     expect([...smtp.countsById().values()].every((n) => n === 1)).toBe(true);
     const ledger = new Rounds(db);
     expect(ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0, doubt: 0 });
-    expect(ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({ status: 'skipped', reason: 'no papers on their topics in this issue' });
-    expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({ status: 'sent', attempts: 1, messageId: messageIdFor(SECRET, '2031-02-03', 0, 1, 'example.org') });
+    expect(ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({
+      status: 'skipped',
+      reason: 'no papers on their topics in this issue',
+    });
+    expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      messageId: messageIdFor(SECRET, '2031-02-03', 0, 1, 'example.org'),
+    });
     expect(ledger.delivery('2031-02-03', 0, 1)?.lastReply).toMatch(/^250/);
     expect(ledger.latestRound('2031-02-03')?.status).toBe('done');
   });
@@ -56,7 +70,9 @@ describe('dispatching an issue over SMTP', () => {
   });
 
   it('fails a recipient the server refuses with 5xx, sends the rest, and marks the subscriber bounced after three', async () => {
-    const smtp = await sink({ rcpt: (address) => (address === 'user2@example.org' ? { code: 550, message: '5.1.1 no such user' } : undefined) });
+    const smtp = await sink({
+      rcpt: (address) => (address === 'user2@example.org' ? { code: 550, message: '5.1.1 no such user' } : undefined),
+    });
     const { db, store } = await tempDatabase();
     addConfirmed(store, 4);
     const transport = sinkTransport(smtp.url);

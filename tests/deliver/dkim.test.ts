@@ -1,7 +1,16 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { composeNotice, createDkimSigner, rawMessage, type DkimSigner, type Outgoing } from '../../src/deliver/index.ts';
 import { readSigningKeys } from '../../src/deliverability/index.ts';
-import { dkimVerdicts, dkimVerdictsOfEach, fromEachVerifier, mailauthVerdicts, tampered, testKeys, type TestKeys, type Verdict } from '../helpers/dkim.ts';
+import {
+  dkimVerdicts,
+  dkimVerdictsOfEach,
+  fromEachVerifier,
+  mailauthVerdicts,
+  tampered,
+  testKeys,
+  type TestKeys,
+  type Verdict,
+} from '../helpers/dkim.ts';
 import { SENDER, fixtureIssue, messageFor } from '../helpers/dispatch.ts';
 
 const message = await messageFor(await fixtureIssue(), { id: 42, email: 'ann.lee@example.net', tokenKey: 'k42' });
@@ -13,14 +22,20 @@ afterAll(() => Promise.all([...signers.values()].map((signer) => signer.close())
 async function signedWith(keys: TestKeys, outgoing: Outgoing = message): Promise<Buffer> {
   let signer = signers.get(keys);
   if (signer === undefined) {
-    signer = createDkimSigner(readSigningKeys({ keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' }, 'paperboy'));
+    signer = createDkimSigner(
+      readSigningKeys(
+        { keys: keys.paths.map((path, i) => ({ path, selector: keys.selectors[i] as string })), domain: 'example.org' },
+        'paperboy',
+      ),
+    );
     signers.set(keys, signer);
   }
   return Buffer.concat(await signer.sign(outgoing.parts));
 }
 
 // mailauth says "neutral" for a body that no longer matches its hash: it does not pass either.
-const shown = (lists: Verdict[][]) => lists.map((list) => list.map((v) => `${v.selector}@${v.domain}: ${v.result === 'pass' ? 'pass' : 'fail'}`));
+const shown = (lists: Verdict[][]) =>
+  lists.map((list) => list.map((v) => `${v.selector}@${v.domain}: ${v.result === 'pass' ? 'pass' : 'fail'}`));
 
 async function verdicts(raw: Buffer, keys: TestKeys): Promise<string[][]> {
   return shown(await dkimVerdicts(raw, keys.records));
@@ -48,7 +63,21 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
     expect(field).toMatch(/(^|;)c=relaxed\/relaxed;/);
     expect(field).toMatch(/(^|;)a=rsa-sha256;/);
     const signed = /(?:^|;)h=([^;]+)/.exec(field)?.[1]?.split(':') ?? [];
-    const names = ['from', 'to', 'cc', 'reply-to', 'subject', 'date', 'message-id', 'mime-version', 'content-type', 'list-id', 'list-unsubscribe', 'list-unsubscribe-post', 'feedback-id'];
+    const names = [
+      'from',
+      'to',
+      'cc',
+      'reply-to',
+      'subject',
+      'date',
+      'message-id',
+      'mime-version',
+      'content-type',
+      'list-id',
+      'list-unsubscribe',
+      'list-unsubscribe-post',
+      'feedback-id',
+    ];
     for (const name of names) {
       const present = header.split(/\r\n(?![ \t])/).filter((line) => line.toLowerCase().startsWith(`${name}:`)).length;
       expect([name, signed.filter((n) => n === name).length]).toEqual([name, present + 1]);
@@ -96,13 +125,23 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
   it('survive what relaxed canonicalisation allows: a header added on the way, white space re-folded', async () => {
     const keys = await testKeys(['rsa']);
     const raw = await signedWith(keys);
-    const relayed = tampered(tampered(raw, /^Date: /m, 'Received: from relay.example by mx.example.net\r\nDate:  '), /^Subject: /m, 'Subject:\t');
+    const relayed = tampered(
+      tampered(raw, /^Date: /m, 'Received: from relay.example by mx.example.net\r\nDate:  '),
+      /^Subject: /m,
+      'Subject:\t',
+    );
     expect(await verdicts(relayed, keys)).toEqual(expected(keys, 'pass'));
   });
 
   it('verify on a confirmation email (composed whole by nodemailer)', async () => {
     const keys = await testKeys(['ed25519', 'rsa']);
-    const notice = await composeNotice(SENDER, { to: 'new@example.net', subject: 'Confirm your subscription to Daily Papers', text: 'Confirm:  https://papers.example.org/confirm?token=x   \n\n\n', kind: 'confirm', replyTo: 'papers+confirm-x@example.org' });
+    const notice = await composeNotice(SENDER, {
+      to: 'new@example.net',
+      subject: 'Confirm your subscription to Daily Papers',
+      text: 'Confirm:  https://papers.example.org/confirm?token=x   \n\n\n',
+      kind: 'confirm',
+      replyTo: 'papers+confirm-x@example.org',
+    });
     const raw = await signedWith(keys, notice);
     expect(await verdicts(raw, keys)).toEqual(expected(keys, 'pass'));
     expect(await verdicts(tampered(raw, 'token=x', 'token=y'), keys)).toEqual(expected(keys, 'fail'));
@@ -124,12 +163,20 @@ describe('DKIM signatures, checked by mailauth and by python3-dkim with the publ
 
   it('give each of many messages signed at once its own signature, and sign again after the signer is closed', async () => {
     const keys = await testKeys(['rsa']);
-    const signer = createDkimSigner(readSigningKeys({ keys: [{ path: keys.paths[0] as string, selector: keys.selectors[0] as string }], domain: 'example.org' }, 'paperboy'));
+    const signer = createDkimSigner(
+      readSigningKeys(
+        { keys: [{ path: keys.paths[0] as string, selector: keys.selectors[0] as string }], domain: 'example.org' },
+        'paperboy',
+      ),
+    );
     const issue = await fixtureIssue();
     const readers = Array.from({ length: 6 }, (_, i) => ({ id: 100 + i, email: `reader${i}@example.net`, tokenKey: `k${i}` }));
     const messages = await Promise.all(readers.map((reader) => messageFor(issue, reader)));
     const signed = await Promise.all(messages.map((m) => signer.sign(m.parts)));
-    for (const parts of signed) expect(await mailauthVerdicts(Buffer.concat(parts), keys.records)).toEqual([{ domain: 'example.org', selector: keys.selectors[0], result: 'pass' }]);
+    for (const parts of signed)
+      expect(await mailauthVerdicts(Buffer.concat(parts), keys.records)).toEqual([
+        { domain: 'example.org', selector: keys.selectors[0], result: 'pass' },
+      ]);
     // A new thread does not know the parts the first one was sent: they go to it again.
     await signer.close();
     const again = Buffer.concat(await signer.sign((messages[0] as Outgoing).parts));

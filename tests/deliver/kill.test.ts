@@ -53,7 +53,8 @@ describe.runIf(has('processes'))('a dispatch killed in the middle', () => {
 
       const counts = sink.countsById();
       expect(counts.size).toBe(SUBSCRIBERS);
-      for (let n = 1; n <= SUBSCRIBERS; n++) expect(counts.get(messageIdFor(SECRET, '2031-02-03', 0, n, 'example.org'))).toBeGreaterThanOrEqual(1);
+      for (let n = 1; n <= SUBSCRIBERS; n++)
+        expect(counts.get(messageIdFor(SECRET, '2031-02-03', 0, n, 'example.org'))).toBeGreaterThanOrEqual(1);
       const duplicates = sink.messages.length - counts.size;
       // At most the messages that were on their way when the process died: CONNECTIONS * 2 in flight.
       console.log(`kill test: ${atKill} delivered before the kill, ${duplicates} delivered twice (in flight at the kill)`);

@@ -6,7 +6,7 @@ import { SECRET, fixtureIssue, tempDatabase, testContext } from '../helpers/disp
 import { SITE } from '../helpers/site.ts';
 import { fileTransport, rawMessage } from '../../src/deliver/index.ts';
 
-describe('a subscriber\'s message', async () => {
+describe("a subscriber's message", async () => {
   const issue = await fixtureIssue();
   const { db } = await tempDatabase();
   const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
@@ -27,10 +27,13 @@ describe('a subscriber\'s message', async () => {
       unsubscribe: { url: `${SITE.url}/unsubscribe?token=${token}`, mail: `papers+unsubscribe-${token}@example.org` },
     });
     expect(String(raw)).toMatch(/\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n/);
-    expect(message.envelope).toEqual({ from: `papers+bounce-${signToken(SECRET, 'bounce', { id: 42, tokenKey: '' })}@example.org`, to: 'Ann.Lee+news@Example.org' });
+    expect(message.envelope).toEqual({
+      from: `papers+bounce-${signToken(SECRET, 'bounce', { id: 42, tokenKey: '' })}@example.org`,
+      to: 'Ann.Lee+news@Example.org',
+    });
   });
 
-  it('is multipart/alternative with the text part first, and both parts carry this subscriber\'s links', () => {
+  it("is multipart/alternative with the text part first, and both parts carry this subscriber's links", () => {
     const text = raw.toString();
     expect(text).toMatch(/Content-Type: multipart\/alternative; boundary="[^"]+"/);
     expect(text.indexOf('Content-Type: text/plain')).toBeLessThan(text.indexOf('Content-Type: text/html'));
@@ -41,7 +44,12 @@ describe('a subscriber\'s message', async () => {
     expect(parsed.text).toContain('Sent to Ann.Lee+news@Example.org.');
     expect(parsed.html).toContain(`href="${unsubscribe}"`);
     expect(parsed.html).toContain(`href="${preferences}"`);
-    expect(parsed.text).toBe(issue.email.text.replaceAll('%%RECIPIENT%%', 'Ann.Lee+news@Example.org').replaceAll('%%UNSUBSCRIBE_URL%%', unsubscribe).replaceAll('%%PREFERENCES_URL%%', preferences));
+    expect(parsed.text).toBe(
+      issue.email.text
+        .replaceAll('%%RECIPIENT%%', 'Ann.Lee+news@Example.org')
+        .replaceAll('%%UNSUBSCRIBE_URL%%', unsubscribe)
+        .replaceAll('%%PREFERENCES_URL%%', preferences),
+    );
     expect(parsed.text).not.toContain('%%');
     expect(String(parsed.html)).not.toContain('%%');
   });
@@ -59,6 +67,8 @@ describe('a subscriber\'s message', async () => {
     expect(text).toContain('2 papers');
     expect(text).toContain('Placeholders Everywhere');
     expect(text).not.toContain('Tiny Kites');
-    expect(await make({ id: 8, email: 'n@example.org', topics: ['Knitting'], tokenKey: '' })).toEqual({ skip: 'no papers on their topics in this issue' });
+    expect(await make({ id: 8, email: 'n@example.org', topics: ['Knitting'], tokenKey: '' })).toEqual({
+      skip: 'no papers on their topics in this issue',
+    });
   });
 });

@@ -22,7 +22,7 @@ describe('the file outbox', () => {
 });
 
 describe('removing the messages to one address', () => {
-  it('finds them by their To header, whatever the files are called, and leaves everyone else\'s', async () => {
+  it("finds them by their To header, whatever the files are called, and leaves everyone else's", async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'paperboy-outbox-')), 'outbox');
     const outbox = fileTransport(dir);
     const issue = await fixtureIssue();

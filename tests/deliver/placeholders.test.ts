@@ -14,7 +14,7 @@ const HOSTILE = `## Papers for 2031-03-01
 `;
 
 describe('placeholders written in a digest', () => {
-  it('stay literal text: only the template\'s own placeholders are filled per subscriber', async () => {
+  it("stay literal text: only the template's own placeholders are filled per subscriber", async () => {
     const site = await tempSite({ '2031-03-01.md': HOSTILE });
     await site.build();
     const issue = await site.builder.issue('2031-03-01');

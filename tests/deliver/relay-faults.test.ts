@@ -18,7 +18,10 @@ describe('a relay that refuses every recipient', () => {
   for (const [what, reply] of [
     ['relaying denied', { code: 550, message: '5.7.1 Relaying denied' }],
     ['an unverified sender', { code: 553, message: '5.7.1 Sender address rejected: not owned by user' }],
-    ['the same "unknown user" for everyone', { code: 550, message: '5.1.1 Recipient address rejected: User unknown in virtual mailbox table' }],
+    [
+      'the same "unknown user" for everyone',
+      { code: 550, message: '5.1.1 Recipient address rejected: User unknown in virtual mailbox table' },
+    ],
   ] as const) {
     it(`(${what}) stops the dispatch, says so, exits 1, and bounces nobody, however often it is run`, async () => {
       const smtp = await sink({ rcpt: () => reply });
@@ -39,8 +42,13 @@ describe('a relay that refuses every recipient', () => {
     });
   }
 
-  it('still counts a refusal that is one recipient\'s own', async () => {
-    const smtp = await sink({ rcpt: (to) => (to === 'reader3@example.org' || to === 'reader7@example.org' ? { code: 550, message: `5.1.1 <${to}>: Recipient address rejected: User unknown` } : undefined) });
+  it("still counts a refusal that is one recipient's own", async () => {
+    const smtp = await sink({
+      rcpt: (to) =>
+        to === 'reader3@example.org' || to === 'reader7@example.org'
+          ? { code: 550, message: `5.1.1 <${to}>: Recipient address rejected: User unknown` }
+          : undefined,
+    });
     const project = await testProject(readers(12), { PAPERBOY_SMTP_URL: smtp.url });
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     expect(dispatch.status).toBe(0);
@@ -68,10 +76,34 @@ const readerNumber = (address: string) => Number(/^reader(\d+)@/.exec(address)?.
 
 describe('a relay that refuses everyone, its words changing with every message', () => {
   for (const [what, stage, code, shown, text] of [
-    ['a rate limit, at RCPT', 'rcpt', 550, '5.7.1 Rate limit exceeded, try later [ref ', varying('5.7.1 Rate limit exceeded, try later [ref N]')],
-    ['spam, after DATA', 'data', 554, '5.7.1 Message content rejected as spam; id=', varying('5.7.1 Message content rejected as spam; id=ID')],
-    ['a sending quota, after DATA', 'data', 550, '5.7.1 Daily sending quota exceeded. ', varying('5.7.1 Daily sending quota exceeded. ID.N - gsmtp')],
-    ['"unknown user" to everyone, at RCPT', 'rcpt', 550, '5.1.1 <someone>: Recipient address rejected [ref ', varying('5.1.1 <someone>: Recipient address rejected [ref N]')],
+    [
+      'a rate limit, at RCPT',
+      'rcpt',
+      550,
+      '5.7.1 Rate limit exceeded, try later [ref ',
+      varying('5.7.1 Rate limit exceeded, try later [ref N]'),
+    ],
+    [
+      'spam, after DATA',
+      'data',
+      554,
+      '5.7.1 Message content rejected as spam; id=',
+      varying('5.7.1 Message content rejected as spam; id=ID'),
+    ],
+    [
+      'a sending quota, after DATA',
+      'data',
+      550,
+      '5.7.1 Daily sending quota exceeded. ',
+      varying('5.7.1 Daily sending quota exceeded. ID.N - gsmtp'),
+    ],
+    [
+      '"unknown user" to everyone, at RCPT',
+      'rcpt',
+      550,
+      '5.1.1 <someone>: Recipient address rejected [ref ',
+      varying('5.1.1 <someone>: Recipient address rejected [ref N]'),
+    ],
     ['a refusal with no status code, at RCPT', 'rcpt', 550, 'Rejected, queue id ', varying('Rejected, queue id ID')],
   ] as const) {
     it(`(${what}) stops, exits 1, prints the reply, leaves the rest queued and bounces nobody, run after run`, async () => {
@@ -115,7 +147,9 @@ describe('a relay that refuses part of the list with one policy reply', () => {
     ['every other one', (n: number) => n % 2 === 0, 50],
   ] as const) {
     it(`(${what}) bounces nobody in three runs; the round and \`status\` say which share was refused, and why`, async () => {
-      const smtp = await sink({ rcpt: (to) => (refuses(readerNumber(to)) ? { code: 550, message: '5.7.1 Message rejected by policy' } : undefined) });
+      const smtp = await sink({
+        rcpt: (to) => (refuses(readerNumber(to)) ? { code: 550, message: '5.7.1 Message rejected by policy' } : undefined),
+      });
       const project = await testProject(readers(40), { PAPERBOY_SMTP_URL: smtp.url });
       for (let run = 0; run < 3; run++) {
         const dispatch = await paperboy(['dispatch'], { env: project.env });
@@ -134,10 +168,17 @@ describe('a relay that refuses part of the list with one policy reply', () => {
 
       const refused = 40 - taken.length;
       const status = await paperboy(['status'], { env: project.env });
-      expect(status.stdout).toContain(`refused by the relay: ${refused} of the 40 deliveries it was offered (${share} %), left queued and counted against nobody`);
+      expect(status.stdout).toContain(
+        `refused by the relay: ${refused} of the 40 deliveries it was offered (${share} %), left queued and counted against nobody`,
+      );
       expect(status.stdout).toMatch(new RegExp(`${refused} with 5\\.7\\.1, latest "550 5\\.7\\.1 Message rejected by policy"`));
       const json = JSON.parse((await paperboy(['status', '--json'], { env: project.env })).stdout) as { relayRefusals: unknown };
-      expect(json.relayRefusals).toEqual({ refused, of: 40, share: share / 100, reasons: [{ code: '5.7.1', count: refused, reply: '550 5.7.1 Message rejected by policy' }] });
+      expect(json.relayRefusals).toEqual({
+        refused,
+        of: 40,
+        share: share / 100,
+        reasons: [{ code: '5.7.1', count: refused, reply: '550 5.7.1 Message rejected by policy' }],
+      });
     });
   }
 });
@@ -146,7 +187,11 @@ describe('a relay that goes silent', () => {
   it('after DATA: the dispatch stops within the timeout, calls those messages in doubt, and never sends them again', async () => {
     let silent = true;
     const smtp = await sink({ data: () => (silent ? 'silent' : undefined) });
-    const project = await testProject(readers(6), { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_SMTP_TIMEOUT: '1s', PAPERBOY_SMTP_CONNECTIONS: '2' });
+    const project = await testProject(readers(6), {
+      PAPERBOY_SMTP_URL: smtp.url,
+      PAPERBOY_SMTP_TIMEOUT: '1s',
+      PAPERBOY_SMTP_CONNECTIONS: '2',
+    });
     const started = Date.now();
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     // Without the timeout it would wait for ever; with it, a few seconds (more on a loaded machine).
@@ -173,7 +218,11 @@ describe('a relay that goes silent', () => {
     const mute = createServer((socket) => void held.push(socket));
     await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
     const port = (mute.address() as import('node:net').AddressInfo).port;
-    const project = await testProject(readers(3), { PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${port}`, PAPERBOY_SMTP_TIMEOUT: '1s', PAPERBOY_SMTP_ATTEMPTS: '2' });
+    const project = await testProject(readers(3), {
+      PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${port}`,
+      PAPERBOY_SMTP_TIMEOUT: '1s',
+      PAPERBOY_SMTP_ATTEMPTS: '2',
+    });
     const started = Date.now();
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     held.forEach((s) => s.destroy());

@@ -15,7 +15,11 @@ async function sink(behaviour: ConstructorParameters<typeof SmtpSink>[0] = {}): 
 const message = (n: number): Outgoing => ({
   envelope: { from: 'papers@example.org', to: `reader${n}@example.org` },
   messageId: `m${n}@example.org`,
-  parts: [Buffer.from(`From: papers@example.org\r\nTo: reader${n}@example.org\r\nMessage-ID: <m${n}@example.org>\r\nSubject: ${n}\r\n\r\nhello\r\n`)],
+  parts: [
+    Buffer.from(
+      `From: papers@example.org\r\nTo: reader${n}@example.org\r\nMessage-ID: <m${n}@example.org>\r\nSubject: ${n}\r\n\r\nhello\r\n`,
+    ),
+  ],
 });
 
 describe('the SMTP pool', () => {
@@ -42,7 +46,10 @@ describe('the SMTP pool', () => {
 
   it('logs in with the credentials of the URL, once per connection', async () => {
     const smtp = await sink({ auth: { user: 'relay-user', pass: 's3cret:with@signs' } });
-    const transport = smtpTransport(`smtp://relay-user:${encodeURIComponent('s3cret:with@signs')}@127.0.0.1:${smtp.port}`, { connections: 2, rate: 0 });
+    const transport = smtpTransport(`smtp://relay-user:${encodeURIComponent('s3cret:with@signs')}@127.0.0.1:${smtp.port}`, {
+      connections: 2,
+      rate: 0,
+    });
     await Promise.all(Array.from({ length: 6 }, (_, n) => transport.send(message(n))));
     await transport.close();
     expect(smtp.messages).toHaveLength(6);

@@ -148,8 +148,14 @@ describe('the dashboard and the alerts', () => {
     const cases = file.tests.flatMap((t) => t.alert_rule_test ?? []);
     for (const alert of alerts) {
       const of = cases.filter((c) => c.alertname === alert);
-      expect(of.some((c) => (c.exp_alerts ?? []).length > 0), `${alert} fires in a test`).toBe(true);
-      expect(of.some((c) => (c.exp_alerts ?? []).length === 0), `${alert} stays quiet in a test`).toBe(true);
+      expect(
+        of.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${alert} fires in a test`,
+      ).toBe(true);
+      expect(
+        of.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${alert} stays quiet in a test`,
+      ).toBe(true);
     }
   });
 

@@ -26,7 +26,11 @@ describe('bidirectional control characters in a digest', () => {
     expect(marked?.tags).toEqual(['Robotics']);
     expect(digest.warnings).toEqual(
       expect.arrayContaining([
-        { line: 5, message: 'bidirectional control characters (U+202E, U+202C, U+202D, U+2067, U+2069, U+202B) taken out of the text: they could make it show as something else' },
+        {
+          line: 5,
+          message:
+            'bidirectional control characters (U+202E, U+202C, U+202D, U+2067, U+2069, U+202B) taken out of the text: they could make it show as something else',
+        },
         { line: 5, message: 'topic "evil" holds bidirectional control characters (U+202E); left out' },
         { line: 7, message: 'topic "evil" holds bidirectional control characters (U+2066, U+2069); left out' },
         { line: 7, message: 'topic "evil" holds bidirectional control characters (U+200E); left out' },
@@ -57,7 +61,8 @@ describe('bidirectional control characters in a digest', () => {
   });
 
   it('reach no Markdown archive written as character references, which a Markdown reader would turn into them', async () => {
-    const row = '| [&#x202E;gnp.exe Kites](https://arxiv.org/abs/3103.00001) | Eve &rlm;Lin | A &#8238;report&#8236;. | [\'&#x202e;evil\'] | N/A | N/A |';
+    const row =
+      "| [&#x202E;gnp.exe Kites](https://arxiv.org/abs/3103.00001) | Eve &rlm;Lin | A &#8238;report&#8236;. | ['&#x202e;evil'] | N/A | N/A |";
     const site = await tempSite({ '2031-03-01.md': `## Papers for 2031-03-01\n\n${text.split('\n').slice(2, 4).join('\n')}\n${row}\n` });
     await site.build();
     const reference = /&(?:#x0*(?:202[a-e]|206[6-9]|200[ef]|61c)|#0*(?:823[4-8]|829[4-7]|820[67]|1564)|rlm|lrm);/i;
@@ -72,6 +77,8 @@ describe('bidirectional control characters in a digest', () => {
     await site.build();
     const opml = parseOpml(await site.read('feeds/topics.opml'));
     expect(opml.bozo).toBe(false);
-    expect(opml.feeds.filter((feed) => /evil/i.test(feed.title)).map((feed) => feed.url)).toEqual([`${site.settings.site.url}/feeds/tags/evil.rss.xml`]);
+    expect(opml.feeds.filter((feed) => /evil/i.test(feed.title)).map((feed) => feed.url)).toEqual([
+      `${site.settings.site.url}/feeds/tags/evil.rss.xml`,
+    ]);
   });
 });

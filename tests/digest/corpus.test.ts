@@ -21,7 +21,11 @@ describe.skipIf(!hasCorpus)('the real archives in shared/corpus', () => {
   const files: string[] = [];
   const digests = new Map<string, Digest>();
   beforeAll(async () => {
-    files.push(...readdirSync(dir).filter((f) => f.endsWith('.md')).sort());
+    files.push(
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith('.md'))
+        .sort(),
+    );
     for (const file of files) digests.set(file, await loadDigest(join(dir, file)));
   });
   const get = (file: string): Digest => {

@@ -66,7 +66,9 @@ describe('the reader on pathological lines', () => {
     const started = performance.now();
     for (const filler of [' ', '|', '[', '](', '- ', '#', 'a) ', ' (']) {
       expectOnlyDigestErrors(`## Papers for ${long(filler)}x\n`);
-      expectOnlyDigestErrors(`## Papers for 2024-01-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| T${long(filler)}x (Read more on [arXiv](https://arxiv.org/abs/2401.00001)) | A | ${long(filler)}x |\n`);
+      expectOnlyDigestErrors(
+        `## Papers for 2024-01-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| T${long(filler)}x (Read more on [arXiv](https://arxiv.org/abs/2401.00001)) | A | ${long(filler)}x |\n`,
+      );
     }
     // Generous: a quadratic path would take minutes here.
     expect(performance.now() - started).toBeLessThan(20_000);

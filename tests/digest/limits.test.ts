@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { readDigest } from '../../src/digest/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 
-const HEADER = '## Papers for 2031-05-01\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n';
+const HEADER =
+  '## Papers for 2031-05-01\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n';
 const row = (cells: { title?: string; tags?: string; github?: string }) =>
   `| [${cells.title ?? 'A Title'}](https://arxiv.org/abs/3105.00001) | Ann | A summary. | ${cells.tags ?? "['Robotics']"} | ${cells.github ?? 'N/A'} | N/A |\n`;
 
@@ -23,7 +24,7 @@ function timed(text: string): { ms: number; reading: ReturnType<typeof readDiges
 }
 
 describe('limits on what one digest can make paperboy do', () => {
-  it('cut a paper\'s topics, links and title to sane sizes, with warnings', () => {
+  it("cut a paper's topics, links and title to sane sizes, with warnings", () => {
     const tags = `[${Array.from({ length: 3000 }, (_, i) => `'Topic ${i}'`).join(', ')}]`;
     const links = Array.from({ length: 50_000 }, (_, i) => `[Link](https://github.com/owner/repo${i})`).join(', ');
     const { ms, reading } = timed(HEADER + row({ title: 'Long '.repeat(20_000), tags, github: links }));
@@ -40,7 +41,8 @@ describe('limits on what one digest can make paperboy do', () => {
   });
 
   it('read a row wrapped over 100,000 lines in linear time', () => {
-    const wrapped = (lines: number) => `${HEADER}| [A\n${'  word\n'.repeat(lines)}](https://arxiv.org/abs/3105.00001) | Ann | S | ['X'] | N/A | N/A |\n`;
+    const wrapped = (lines: number) =>
+      `${HEADER}| [A\n${'  word\n'.repeat(lines)}](https://arxiv.org/abs/3105.00001) | Ann | S | ['X'] | N/A | N/A |\n`;
     // Taken in turns, so that a machine busy with other work slows both alike.
     let small = timed(wrapped(10_000));
     let large = timed(wrapped(100_000));
@@ -56,7 +58,9 @@ describe('limits on what one digest can make paperboy do', () => {
   });
 
   it('say so when a link beside a good one is not http(s)', () => {
-    const { reading } = timed(`${HEADER}| [T](https://arxiv.org/abs/3105.00001) [x](javascript:alert(1)) | Ann | S | ['X'] | [Link](data:text/html,hi), [Link](https://github.com/o/r) | N/A |\n`);
+    const { reading } = timed(
+      `${HEADER}| [T](https://arxiv.org/abs/3105.00001) [x](javascript:alert(1)) | Ann | S | ['X'] | [Link](data:text/html,hi), [Link](https://github.com/o/r) | N/A |\n`,
+    );
     const said = reading.digest.warnings.map((w) => w.message);
     expect(said).toContain('link "javascript:alert(1)" is not an http(s) URL; dropped');
     expect(said).toContain('link "data:text/html,hi" is not an http(s) URL; dropped');
@@ -67,7 +71,13 @@ describe('limits on what one digest can make paperboy do', () => {
 describe('files that are not what they seem', () => {
   it('are named with a warning: broken UTF-8, a digest that is a symbolic link or a folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-odd-'));
-    await writeFile(join(dir, '2031-05-01.md'), Buffer.concat([Buffer.from(HEADER + row({})), Buffer.from('| [Bad \xff\xfe bytes](https://arxiv.org/abs/3105.00002) | A | S | [] | N/A | N/A |\n', 'latin1')]));
+    await writeFile(
+      join(dir, '2031-05-01.md'),
+      Buffer.concat([
+        Buffer.from(HEADER + row({})),
+        Buffer.from('| [Bad \xff\xfe bytes](https://arxiv.org/abs/3105.00002) | A | S | [] | N/A | N/A |\n', 'latin1'),
+      ]),
+    );
     await symlink('/etc/passwd', join(dir, '2031-05-02.md'));
     await mkdir(join(dir, '2031-05-03.md'));
     const check = await paperboy(['check', dir]);
@@ -78,7 +88,17 @@ describe('files that are not what they seem', () => {
     expect(check.stdout).not.toContain('root:');
     const build = await paperboy(['build', '--all'], { env: { PAPERBOY_DIGESTS_DIR: dir, PAPERBOY_OUT_DIR: join(dir, '..', 'out-odd') } });
     expect(build.status).toBe(0);
-    const warnings = build.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(warnings).toContainEqual(expect.objectContaining({ level: 'warn', event: 'digest skipped', path: join(dir, '2031-05-02.md'), why: 'a symbolic link, not a digest file: skipped' }));
+    const warnings = build.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        event: 'digest skipped',
+        path: join(dir, '2031-05-02.md'),
+        why: 'a symbolic link, not a digest file: skipped',
+      }),
+    );
   });
 });

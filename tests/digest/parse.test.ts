@@ -18,7 +18,14 @@ describe('the six-column digest', () => {
   it('keeps every paper in file order with its arXiv id and URL', () => {
     expect(digest.date).toBe('2031-02-03');
     expect(digest.papers.map((p) => p.arxivId)).toEqual([
-      '3102.00001', '3102.00002', '3102.00003', '3102.00004', '3102.00005', '3102.00006', '3102.00007', '3102.00008',
+      '3102.00001',
+      '3102.00002',
+      '3102.00003',
+      '3102.00004',
+      '3102.00005',
+      '3102.00006',
+      '3102.00007',
+      '3102.00008',
     ]);
     expect(paper('3102.00003').url).toBe('https://arxiv.org/abs/3102.00003');
   });
@@ -38,12 +45,19 @@ describe('the six-column digest', () => {
   });
 
   it('splits each bullet style into points and leaves prose whole', () => {
-    expect(paper('3102.00001').points).toEqual(['Tiny Kites studies small models.', 'It trains them on kites.', 'It wins on three benchmarks.']);
+    expect(paper('3102.00001').points).toEqual([
+      'Tiny Kites studies small models.',
+      'It trains them on kites.',
+      'It wins on three benchmarks.',
+    ]);
     expect(paper('3102.00002').points).toEqual(['First bold bullet.', 'Second bold bullet.']);
     expect(paper('3102.00003').points).toEqual(['One dot.', 'Two dot.', 'Three dot.']);
     expect(paper('3102.00004').points).toHaveLength(1);
     expect(paper('3102.00005').points).toEqual(['Star bullet one.', 'Star bullet two.']);
-    expect(paper('3102.00006').points).toEqual(['Uses \\(\\beta\\) and <personal image, personal introduction> text.', 'Bullet after prose.']);
+    expect(paper('3102.00006').points).toEqual([
+      'Uses \\(\\beta\\) and <personal image, personal introduction> text.',
+      'Bullet after prose.',
+    ]);
     expect(paper('3102.00007').points).toEqual(['Starts with a bullet.', 'Ends with another.']);
     expect(paper('3102.00008').points).toEqual(['The paper says "it works."', 'Then a bullet.']);
   });
@@ -107,9 +121,7 @@ describe('the other column sets', () => {
     expect(pipes?.arxivId).toBe('3101.30003');
     expect(pipes?.summary).toBe('A mean |G-1| of 0.05 against a mean |G-1| of 8.4; the (a) case stays prose.');
     expect(pipes?.points).toHaveLength(1);
-    expect(digest.warnings).toEqual([
-      { line: 8, message: 'row has 7 cells, expected 3; the extra "|" taken as part of the summary' },
-    ]);
+    expect(digest.warnings).toEqual([{ line: 8, message: 'row has 7 cells, expected 3; the extra "|" taken as part of the summary' }]);
   });
 
   it('reads the "- read more on" title cell', () => {
@@ -129,12 +141,28 @@ describe('what it refuses', () => {
   const header6 = '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n';
   const cases: [string, string, string][] = [
     ['no heading', 'just some text\n', 'x.md:1: no "## Papers for YYYY-MM-DD" heading'],
-    ['a date that is not a date', '## Papers for 2024-02-30\n\n| Title |\n|---|\n', 'x.md:1: "2024-02-30" in the heading is not a date (expected YYYY-MM-DD)'],
+    [
+      'a date that is not a date',
+      '## Papers for 2024-02-30\n\n| Title |\n|---|\n',
+      'x.md:1: "2024-02-30" in the heading is not a date (expected YYYY-MM-DD)',
+    ],
     ['no table', '## Papers for 2024-02-03\n\nNothing today.\n', 'x.md:1: no table after the heading'],
     ['an unknown header', '## Papers for 2024-02-03\n\n| Title | Mood |\n|---|---|\n', 'x.md:3: unknown column "Mood" in the table header'],
-    ['a row with no arXiv link', `## Papers for 2024-02-03\n\n${header6}| [T](https://example.org/x) | A | S | ['X'] | N/A | N/A |\n`, 'x.md:5: row has no arXiv link (title "T")'],
-    ['a short row', `## Papers for 2024-02-03\n\n${header6}| [T](https://arxiv.org/abs/2402.00001) | A | S | ['X'] |\n`, 'x.md:5: row has 4 cells, expected 6'],
-    ['two headings', '## Papers for 2024-02-03\n\n| Title |\n|---|\n\n## Papers for 2024-02-04\n', 'x.md:6: a second "Papers for" heading (the first is at line 1): one digest per file'],
+    [
+      'a row with no arXiv link',
+      `## Papers for 2024-02-03\n\n${header6}| [T](https://example.org/x) | A | S | ['X'] | N/A | N/A |\n`,
+      'x.md:5: row has no arXiv link (title "T")',
+    ],
+    [
+      'a short row',
+      `## Papers for 2024-02-03\n\n${header6}| [T](https://arxiv.org/abs/2402.00001) | A | S | ['X'] |\n`,
+      'x.md:5: row has 4 cells, expected 6',
+    ],
+    [
+      'two headings',
+      '## Papers for 2024-02-03\n\n| Title |\n|---|\n\n## Papers for 2024-02-04\n',
+      'x.md:6: a second "Papers for" heading (the first is at line 1): one digest per file',
+    ],
   ];
   for (const [what, text, message] of cases) {
     it(`refuses ${what} with path:line`, () => {

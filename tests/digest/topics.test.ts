@@ -8,7 +8,14 @@ import { paperboy } from '../helpers/cli.ts';
 import { corpusDir, hasCorpus } from '../helpers/paths.ts';
 
 const paper = (title: string, summary: string, tags: string[] = [], arxivId = '3101.00001'): Paper => ({
-  arxivId, url: `https://arxiv.org/abs/${arxivId}`, title, authors: [], summary, points: [summary], tags, links: { github: [], huggingface: [] },
+  arxivId,
+  url: `https://arxiv.org/abs/${arxivId}`,
+  title,
+  authors: [],
+  summary,
+  points: [summary],
+  tags,
+  links: { github: [], huggingface: [] },
 });
 
 const threeColumns = (date: string, rows: [string, string, string][]) =>
@@ -16,16 +23,26 @@ const threeColumns = (date: string, rows: [string, string, string][]) =>
 
 describe('topics from the built-in list', () => {
   it('names topics only on clear phrases, and says nothing about a paper with none', () => {
-    expect(keywordTags(paper('Scaling Reinforcement Learning for Reasoning in Large Language Models', 'We train an LLM with GRPO on math problems.'))).toEqual(
-      expect.arrayContaining(['Natural Language Processing', 'Reinforcement Learning', 'Question Answering']),
+    expect(
+      keywordTags(
+        paper('Scaling Reinforcement Learning for Reasoning in Large Language Models', 'We train an LLM with GRPO on math problems.'),
+      ),
+    ).toEqual(expect.arrayContaining(['Natural Language Processing', 'Reinforcement Learning', 'Question Answering']));
+    expect(keywordTags(paper('A Vision-Language Model for Chart Question Answering', 'A multimodal benchmark of charts.'))).toEqual(
+      expect.arrayContaining(['Multimodal']),
     );
-    expect(keywordTags(paper('A Vision-Language Model for Chart Question Answering', 'A multimodal benchmark of charts.'))).toEqual(expect.arrayContaining(['Multimodal']));
-    expect(keywordTags(paper('A Vision-Language Model for Chart Question Answering', 'A multimodal benchmark of charts.'))).not.toContain('Natural Language Processing');
+    expect(keywordTags(paper('A Vision-Language Model for Chart Question Answering', 'A multimodal benchmark of charts.'))).not.toContain(
+      'Natural Language Processing',
+    );
     expect(keywordTags(paper('On the Shape of Kites', 'Kites fly when the wind blows.'))).toEqual([]);
   });
 
   it('spells a topic as the folder does, and is used while the folder has few tagged papers', () => {
-    const tagged: Digest = { date: '2031-01-01', warnings: [], papers: [paper('Anything', 'At all', ['natural language processing'], '3101.00009')] };
+    const tagged: Digest = {
+      date: '2031-01-01',
+      warnings: [],
+      papers: [paper('Anything', 'At all', ['natural language processing'], '3101.00009')],
+    };
     const tagger = taggerFor([tagged]);
     expect(tagger.mode).toBe('built-in');
     const tags = tagger.tag(paper('Efficient Inference for Large Language Models', 'Faster LLM serving.'));
@@ -54,10 +71,17 @@ describe('topics from the built-in list', () => {
 describe('paperboy parse and check with untagged papers', () => {
   it('marks inferred topics in --json and in the summary', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-topics-'));
-    await writeFile(join(dir, '2031-03-01.md'), threeColumns('2031-03-01', [
-      ['Reinforcement Learning from Human Feedback for Large Language Models', '3103.00001', 'We align an LLM with PPO and a reward model.'],
-      ['On the Shape of Kites', '3103.00002', 'Kites fly when the wind blows.'],
-    ]));
+    await writeFile(
+      join(dir, '2031-03-01.md'),
+      threeColumns('2031-03-01', [
+        [
+          'Reinforcement Learning from Human Feedback for Large Language Models',
+          '3103.00001',
+          'We align an LLM with PPO and a reward model.',
+        ],
+        ['On the Shape of Kites', '3103.00002', 'Kites fly when the wind blows.'],
+      ]),
+    );
     const run = await paperboy(['parse', join(dir, '2031-03-01.md'), '--json']);
     expect(run.status).toBe(0);
     const [rl, kites] = JSON.parse(run.stdout).papers;
@@ -92,10 +116,15 @@ describe.skipIf(!hasCorpus)('inference on the real archives, tags hidden', () =>
 
   it('beats guessing the two most frequent topics, learned and from the built-in list alone', () => {
     const dir = join(corpusDir, 'digests');
-    const digests = readdirSync(dir).sort().map((name) => readDigest(readFileSync(join(dir, name), 'utf8')).digest);
+    const digests = readdirSync(dir)
+      .sort()
+      .map((name) => readDigest(readFileSync(join(dir, name), 'utf8')).digest);
     const counts = new Map<string, number>();
     for (const d of digests) for (const p of d.papers) for (const t of p.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
-    const frequent = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 2).map(([t]) => t);
+    const frequent = [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([t]) => t);
     const baseline = score(() => frequent, digests);
     const builtIn = taggerFor(digests.map(hidden));
     expect(builtIn.mode).toBe('built-in');

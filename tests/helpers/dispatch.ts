@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { senderOf } from '../../src/config.ts';
 import { openDatabase, type Db } from '../../src/db/index.ts';
-import { createMessageMaker, fileTransport, smtpTransport, type DispatchContext, type Outgoing, type Transport } from '../../src/deliver/index.ts';
+import {
+  createMessageMaker,
+  fileTransport,
+  smtpTransport,
+  type DispatchContext,
+  type Outgoing,
+  type Transport,
+} from '../../src/deliver/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import type { IssueToSend } from '../../src/site/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
@@ -30,9 +37,16 @@ export function fixtureIssue(name = 'six-columns.md', date = '2031-02-03'): Prom
 }
 
 /** The message one subscriber gets of an issue (round 0), as delivery makes it. */
-export async function messageFor(issue: IssueToSend, subscriber: { id: number; email: string; topics?: string[]; tokenKey?: string }): Promise<Outgoing> {
+export async function messageFor(
+  issue: IssueToSend,
+  subscriber: { id: number; email: string; topics?: string[]; tokenKey?: string },
+): Promise<Outgoing> {
   const { db } = await tempDatabase();
-  const message = await createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0)({ topics: [], tokenKey: '', ...subscriber });
+  const message = await createMessageMaker(
+    issue,
+    testContext(db, fileTransport('/nonexistent')),
+    0,
+  )({ topics: [], tokenKey: '', ...subscriber });
   if ('skip' in message) throw new Error(`no message: ${message.skip}`);
   return message;
 }

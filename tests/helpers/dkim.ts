@@ -97,7 +97,11 @@ print(json.dumps([verdicts(base64.b64decode(m)) for m in json.load(sys.stdin)]))
 export function pythonVerdictsOfEach(raws: readonly Buffer[], records: TxtRecords): Verdict[][] {
   need('python3-dkim');
   const input = JSON.stringify(raws.map((raw) => raw.toString('base64')));
-  const json = execFileSync('/usr/bin/python3', ['-c', PYTHON, JSON.stringify(Object.fromEntries(records))], { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const json = execFileSync('/usr/bin/python3', ['-c', PYTHON, JSON.stringify(Object.fromEntries(records))], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(json) as Verdict[][];
 }
 

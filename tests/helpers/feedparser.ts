@@ -35,7 +35,9 @@ print(json.dumps([read(base64.b64decode(x)) for x in json.load(sys.stdin)]))
 export function parseFeeds(xmls: readonly string[]): ParsedFeed[] {
   need('python3-feedparser');
   const input = JSON.stringify(xmls.map((xml) => Buffer.from(xml).toString('base64')));
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })) as ParsedFeed[];
+  return JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', SCRIPT], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }),
+  ) as ParsedFeed[];
 }
 
 /** Parses a feed with the real feedparser. */

@@ -19,5 +19,7 @@ print(json.dumps([f"{e.__class__.__name__} <{e.params.get('element', '')}> line 
 
 /** The errors and warnings the W3C feed validator finds in a feed served at `url`. */
 export function validateFeed(xml: string, url: string): string[] {
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT, feedValidatorSrc ?? '', url], { input: xml, encoding: 'utf8' })) as string[];
+  return JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', SCRIPT, feedValidatorSrc ?? '', url], { input: xml, encoding: 'utf8' }),
+  ) as string[];
 }

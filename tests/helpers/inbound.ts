@@ -65,8 +65,19 @@ export async function startInbound(options: InboundOptions = {}): Promise<TestIn
     now: () => new Date(),
   };
   const ledger = openLedger(db);
-  const receiver = await startReceiver(subscriptions, silentLogger, { port: 0, host: '127.0.0.1' }, { dataDir, trusted: options.trusted, deliveries: ledger.rounds });
-  const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
+  const receiver = await startReceiver(
+    subscriptions,
+    silentLogger,
+    { port: 0, host: '127.0.0.1' },
+    { dataDir, trusted: options.trusted, deliveries: ledger.rounds },
+  );
+  const client = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: receiver.port,
+    secure: false,
+    ignoreTLS: true,
+    connectionTimeout: 5000,
+  });
   return {
     receiver,
     store,
@@ -78,13 +89,16 @@ export async function startInbound(options: InboundOptions = {}): Promise<TestIn
       await receiver.idle();
       return info;
     },
-    mail: async () => Promise.all((await readdir(outbox).catch(() => [] as string[])).map(async (f) => simpleParser(await readFile(join(outbox, f))))),
+    mail: async () =>
+      Promise.all((await readdir(outbox).catch(() => [] as string[])).map(async (f) => simpleParser(await readFile(join(outbox, f))))),
   };
 }
 
 /** A plain message with these headers. */
 export function plainMessage(headers: Record<string, string>, body = 'hello'): string {
-  return `${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\n')}\nMessage-ID: <${Math.random()}@sender.example>\n\n${body}\n`;
+  return `${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n')}\nMessage-ID: <${Math.random()}@sender.example>\n\n${body}\n`;
 }
 
 /** A delivery status notification (RFC 3464) reporting on one recipient. */
@@ -131,7 +145,13 @@ export interface ArfOptions {
 export function arf(options: ArfOptions): string {
   const original = options.original.replace(/\r?\n/g, '\r\n');
   const attached = options.attach === 'headers' ? original.slice(0, original.indexOf('\r\n\r\n') + 2) : original;
-  const body = options.base64 ? (Buffer.from(attached).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n') : attached;
+  const body = options.base64
+    ? (
+        Buffer.from(attached)
+          .toString('base64')
+          .match(/.{1,76}/g) ?? []
+      ).join('\r\n')
+    : attached;
   return [
     'From: Feedback Loop <fbl@isp.example.net>',
     'To: papers+fbl@list.example.org',

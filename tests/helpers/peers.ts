@@ -67,7 +67,12 @@ export function probePeers(): { present: Peer[]; missing: Peer[] } {
 export function installHint(missing: readonly Peer[]): string {
   const packages = missing.map((peer) => PEERS[peer].install).filter((p) => !p.startsWith('nothing'));
   const other = missing.map((peer) => PEERS[peer].install).filter((p) => p.startsWith('nothing, but'));
-  return [packages.length > 0 ? `apt-get install ${[...new Set(packages)].join(' ')}` : '', ...other.map((p) => p.replace('nothing, but ', ''))].filter(Boolean).join('; ');
+  return [
+    packages.length > 0 ? `apt-get install ${[...new Set(packages)].join(' ')}` : '',
+    ...other.map((p) => p.replace('nothing, but ', '')),
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 // Debian installs the Python modules for /usr/bin/python3, which is what the tests run.

@@ -45,7 +45,9 @@ export function startPaperboy(env: Record<string, string>): Running {
         if (predicate()) finish(() => resolve());
         // Ended by a signal (a crash, the OOM killer), it has no exit code: that is seen too, and named.
         else if (child.exitCode !== null || child.signalCode !== null) {
-          finish(() => reject(new Error(`paperboy start exited (${child.exitCode ?? child.signalCode}) while waiting for ${what}:\n${stderr}`)));
+          finish(() =>
+            reject(new Error(`paperboy start exited (${child.exitCode ?? child.signalCode}) while waiting for ${what}:\n${stderr}`)),
+          );
         }
       };
       const timer = setTimeout(() => finish(() => reject(new Error(`timed out waiting for ${what}; log so far:\n${stderr}`))), ms);

@@ -16,7 +16,10 @@ export interface TestProject {
 }
 
 /** Makes a project with these subscribers (addresses are confirmed daily readers), and settings. */
-export async function testProject(subscribers: readonly (string | NewSubscriber)[], settings: Record<string, string> = {}): Promise<TestProject> {
+export async function testProject(
+  subscribers: readonly (string | NewSubscriber)[],
+  settings: Record<string, string> = {},
+): Promise<TestProject> {
   const base = await mkdtemp(join(tmpdir(), 'paperboy-project-'));
   await mkdir(join(base, 'digests'));
   await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
@@ -29,7 +32,11 @@ export async function testProject(subscribers: readonly (string | NewSubscriber)
       db.close();
     }
   };
-  withStore((store) => store.transaction(() => subscribers.forEach((s) => store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s))));
+  withStore((store) =>
+    store.transaction(() =>
+      subscribers.forEach((s) => store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s)),
+    ),
+  );
   const env = {
     PAPERBOY_DATA_DIR: dataDir,
     PAPERBOY_DIGESTS_DIR: join(base, 'digests'),

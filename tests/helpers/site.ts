@@ -23,11 +23,20 @@ export interface TempSite {
 }
 
 /** Makes a temporary site holding the given digests (file name → text), for a site address and settings. */
-export async function tempSite(digests: Record<string, string>, options: Partial<Omit<BuildSettings, 'library' | 'outDir'>> = {}): Promise<TempSite> {
+export async function tempSite(
+  digests: Record<string, string>,
+  options: Partial<Omit<BuildSettings, 'library' | 'outDir'>> = {},
+): Promise<TempSite> {
   const base = await mkdtemp(join(tmpdir(), 'paperboy-site-'));
   const digestsDir = join(base, 'digests');
   const outDir = join(base, 'out');
-  const settings: BuildSettings = { library: createLibrary(digestsDir), outDir, templates: templateSource(join(root, 'templates')), site: SITE, ...options };
+  const settings: BuildSettings = {
+    library: createLibrary(digestsDir),
+    outDir,
+    templates: templateSource(join(root, 'templates')),
+    site: SITE,
+    ...options,
+  };
   const builder = createBuilder(settings);
   const add = async (name: string, text: string) => {
     await mkdir(dirname(join(digestsDir, name)), { recursive: true });

@@ -16,7 +16,13 @@ export interface UpstreamRepo {
   link(path: string, target: string): void;
 }
 
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Upstream', GIT_AUTHOR_EMAIL: 'up@example.org', GIT_COMMITTER_NAME: 'Upstream', GIT_COMMITTER_EMAIL: 'up@example.org' };
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Upstream',
+  GIT_AUTHOR_EMAIL: 'up@example.org',
+  GIT_COMMITTER_NAME: 'Upstream',
+  GIT_COMMITTER_EMAIL: 'up@example.org',
+};
 
 /** A new repository with a `main` branch, under a folder of its own. */
 export function upstreamRepo(root = mkdtempSync(join(tmpdir(), 'paperboy-upstream-'))): UpstreamRepo {
@@ -135,7 +141,10 @@ export async function daysServer(files: Map<string, DayFile>): Promise<TestServe
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/^\/days\//, '');
     const file = files.get(path);
     if (!file) return void res.writeHead(404).end('not found');
-    if (req.headers['if-none-match'] === file.etag || (!req.headers['if-none-match'] && req.headers['if-modified-since'] === file.lastModified)) {
+    if (
+      req.headers['if-none-match'] === file.etag ||
+      (!req.headers['if-none-match'] && req.headers['if-modified-since'] === file.lastModified)
+    ) {
       answered++;
       return void res.writeHead(304, { etag: file.etag }).end();
     }

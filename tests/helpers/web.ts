@@ -87,7 +87,12 @@ export async function startWeb(options: WebOptions = {}): Promise<TestWeb> {
       ...options.env,
     };
     // A server's database never blocks on another process's lock (see src/app.ts).
-    const opening = { busyTimeoutMs: 0, ...options.app, ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) };
+    const opening = {
+      busyTimeoutMs: 0,
+      ...options.app,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    };
     const app = openApp(loadConfig(settings, base), opening);
     const web = app.web();
     const api = web.api && { ...web.api, rate: options.adminRate ?? 1000 };
@@ -140,8 +145,18 @@ function testWeb(app: App, server: FastifyInstance, ctx: WebContext): TestWeb {
 }
 
 /** A form post as a browser on this site would send it. */
-export function post(web: TestWeb, path: string, form: Record<string, string | string[]>, headers: Record<string, string> = { origin: web.url }): Promise<Response> {
+export function post(
+  web: TestWeb,
+  path: string,
+  form: Record<string, string | string[]>,
+  headers: Record<string, string> = { origin: web.url },
+): Promise<Response> {
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) for (const v of Array.isArray(value) ? value : [value]) body.append(key, v);
-  return fetch(`${web.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, redirect: 'manual' });
+  return fetch(`${web.url}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    redirect: 'manual',
+  });
 }

@@ -79,7 +79,9 @@ export class WebhookReceiver {
 }
 
 function headersOf(headers: IncomingHttpHeaders): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : String(value ?? '')]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(', ') : String(value ?? '')]),
+  );
 }
 
 /** A Standard Webhooks secret for tests. */

@@ -61,7 +61,17 @@ function pending(email: string) {
 describe('confirming by reply, in other languages', () => {
   it.each(AUTOMATIC.map((subject, i) => [subject, i]))('does not confirm on an auto-reply "%s"', async (subject, i) => {
     const { subscriber, to } = pending(`eva${i}@example.net`);
-    await send(to, subscriber.email, message({ From: subscriber.email, To: to, Subject: encoded(subject), 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=utf-8' }));
+    await send(
+      to,
+      subscriber.email,
+      message({
+        From: subscriber.email,
+        To: to,
+        Subject: encoded(subject),
+        'MIME-Version': '1.0',
+        'Content-Type': 'text/plain; charset=utf-8',
+      }),
+    );
     expect(receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
     expect(store.get(subscriber.id)?.status).toBe('pending');
   });
@@ -69,14 +79,28 @@ describe('confirming by reply, in other languages', () => {
   it.each(SPELLINGS.map((subject, i) => [subject, i]))('does not confirm on an auto-reply "%s" either', async (subject, i) => {
     const { subscriber } = other.store.add({ email: `ida${i}@example.net`, source: 'test' });
     const to = `papers+confirm-${signToken(SECRET, 'confirm', subscriber, Date.now() / 1000 + 3600)}@list.example.org`;
-    await other.send(to, subscriber.email, message({ From: subscriber.email, To: to, Subject: encoded(subject), 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=utf-8' }));
+    await other.send(
+      to,
+      subscriber.email,
+      message({
+        From: subscriber.email,
+        To: to,
+        Subject: encoded(subject),
+        'MIME-Version': '1.0',
+        'Content-Type': 'text/plain; charset=utf-8',
+      }),
+    );
     expect(other.receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
     expect(other.store.get(subscriber.id)?.status).toBe('pending');
   });
 
   it('confirms on a reply a person wrote, whatever its language', async () => {
     const { subscriber, to } = pending('eva@example.net');
-    await send(to, 'eva@example.net', message({ From: 'Eva <eva@example.net>', To: to, Subject: encoded('AW: Bestätigen Sie Ihr Abonnement') }, 'ja'));
+    await send(
+      to,
+      'eva@example.net',
+      message({ From: 'Eva <eva@example.net>', To: to, Subject: encoded('AW: Bestätigen Sie Ihr Abonnement') }, 'ja'),
+    );
     expect(receiver.outcomes.at(-1)).toBe('confirmed');
     expect(store.get(subscriber.id)?.status).toBe('confirmed');
   });

@@ -20,7 +20,13 @@ const address = (purpose: 'unsubscribe' | 'bounce', s: Subscriber) => `papers+${
 
 // A plain SMTP client, as a mail server delivering to the receiver is: it only waits for the answer.
 async function deliver(receiver: Receiver, from: string, to: string, raw: string): Promise<string> {
-  const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
+  const client = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: receiver.port,
+    secure: false,
+    ignoreTLS: true,
+    connectionTimeout: 5000,
+  });
   try {
     return (await client.sendMail({ envelope: { from, to: [to] }, raw: raw.replace(/\r?\n/g, '\r\n') })).response;
   } finally {
@@ -31,7 +37,12 @@ async function deliver(receiver: Receiver, from: string, to: string, raw: string
 // The three that were lost: an unsubscribe by email, a hard bounce, a complaint. Each is answered.
 async function sendThree(receiver: Receiver, people: Subscriber[]): Promise<string[]> {
   const [leaving, gone, angry] = people as [Subscriber, Subscriber, Subscriber];
-  const reported = message({ From: 'papers@list.example.org', To: angry.email, Subject: 'Papers', 'List-Unsubscribe': `<mailto:${address('unsubscribe', angry)}>` });
+  const reported = message({
+    From: 'papers@list.example.org',
+    To: angry.email,
+    Subject: 'Papers',
+    'List-Unsubscribe': `<mailto:${address('unsubscribe', angry)}>`,
+  });
   return [
     await deliver(receiver, leaving.email, address('unsubscribe', leaving), message({ From: leaving.email, Subject: 'unsubscribe' })),
     await deliver(receiver, '', address('bounce', gone), dsn('5.1.1', 'failed', gone.email)),
@@ -56,7 +67,9 @@ describe('a database another process holds locked', () => {
   it('loses nothing it answered 250 to: kept on disk while locked, acted on in order after a restart, once', async () => {
     const first = await startInbound({ waitMs: 200 });
     started.push(first.receiver);
-    const people = ['leaving', 'gone', 'angry'].map((name) => first.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber);
+    const people = ['leaving', 'gone', 'angry'].map(
+      (name) => first.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
+    );
     const lock = await holdWriteLock(first.dataDir);
     locks.push(lock);
     const answers = await sendThree(first.receiver, people);
@@ -81,7 +94,9 @@ describe('a database another process holds locked', () => {
   it('acts on what it kept as soon as the lock is let go, once', async () => {
     const inbound = await startInbound({ waitMs: 200 });
     started.push(inbound.receiver);
-    const people = ['leaving', 'gone', 'angry'].map((name) => inbound.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber);
+    const people = ['leaving', 'gone', 'angry'].map(
+      (name) => inbound.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
+    );
     locks.push(await holdWriteLock(inbound.dataDir));
     expect((await sendThree(inbound.receiver, people)).every((answer) => answer.startsWith('250'))).toBe(true);
     await sleep(500);
@@ -100,7 +115,13 @@ describe('a database another process holds locked', () => {
     const spool = spoolDir(inbound.dataDir);
     await rm(spool, { recursive: true });
     await writeFile(spool, 'not a folder');
-    const attempt = () => deliver(inbound.receiver, subscriber.email, address('unsubscribe', subscriber), message({ From: subscriber.email, Subject: 'unsubscribe' }));
+    const attempt = () =>
+      deliver(
+        inbound.receiver,
+        subscriber.email,
+        address('unsubscribe', subscriber),
+        message({ From: subscriber.email, Subject: 'unsubscribe' }),
+      );
     await expect(attempt()).rejects.toMatchObject({ responseCode: 451 });
     await inbound.receiver.idle();
     expect(inbound.store.get(subscriber.id)?.status).toBe('confirmed');

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { senderOf } from '../../src/config.ts';
-import { composeNotice, dispatchIssue, fileTransport, messageFileName, messageIdFor, rawMessage, type Outgoing } from '../../src/deliver/index.ts';
+import {
+  composeNotice,
+  dispatchIssue,
+  fileTransport,
+  messageFileName,
+  messageIdFor,
+  rawMessage,
+  type Outgoing,
+} from '../../src/deliver/index.ts';
 import { confirm, importCsv, requestSubscription, signToken, type Subscriber } from '../../src/subscribers/index.ts';
 import { SECRET, fixtureIssue } from '../helpers/dispatch.ts';
 import { LIST_FROM, arf, dsn, plainMessage, startInbound } from '../helpers/inbound.ts';
@@ -16,12 +24,28 @@ afterAll(() => receiver.close());
 
 const FBL = 'papers+fbl@list.example.org';
 const outbox = await mkdtemp(join(tmpdir(), 'paperboy-complaints-'));
-const ctx = { ledger, store, transport: fileTransport(outbox), secret: SECRET, site: SITE, sender: senderOf(LIST_FROM), parallel: 2, retry: { attempts: 1, delayMs: 0 }, now: () => new Date() };
+const ctx = {
+  ledger,
+  store,
+  transport: fileTransport(outbox),
+  secret: SECRET,
+  site: SITE,
+  sender: senderOf(LIST_FROM),
+  parallel: 2,
+  retry: { attempts: 1, delayMs: 0 },
+  now: () => new Date(),
+};
 
 // Subscribers, then the issue mailed to them for real (into files): the messages a report is about.
-const people = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'].map((name) => store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber);
+const people = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'].map(
+  (name) => store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
+);
 await dispatchIssue(issue, ctx);
-const sent = async (s: Subscriber) => readFile(join(outbox, messageFileName({ envelope: { to: s.email }, messageId: messageIdFor(SECRET, issue.id, 0, s.id, 'list.example.org') })), 'latin1');
+const sent = async (s: Subscriber) =>
+  readFile(
+    join(outbox, messageFileName({ envelope: { to: s.email }, messageId: messageIdFor(SECRET, issue.id, 0, s.id, 'list.example.org') })),
+    'latin1',
+  );
 const person = (n: number) => people[n] as Subscriber;
 const history = (s: Subscriber) => store.history(s.id).map((e) => e.kind);
 
@@ -33,11 +57,17 @@ describe('complaints (feedback-loop reports)', () => {
     expect(store.get(ann.id)?.status).toBe('unsubscribed');
     expect(history(ann).slice(-2)).toEqual(['complaint', 'unsubscribed']);
     expect(subscriptions.suppressions.reason(ann.email)).toBe('complaint');
-    const report = importCsv(store, 'email\nANN@example.net\n', { confirmed: true, source: 'import', suppressions: subscriptions.suppressions });
+    const report = importCsv(store, 'email\nANN@example.net\n', {
+      confirmed: true,
+      source: 'import',
+      suppressions: subscriptions.suppressions,
+    });
     expect(report.problems.map((p) => p.line)).toEqual([2]);
     expect(store.get(ann.id)?.status).toBe('unsubscribed');
     // Only her own fresh confirmation brings her back.
-    expect(await requestSubscription(subscriptions, { email: ann.email, topics: [], cadence: 'daily', source: 'web' })).toBe('confirmation sent');
+    expect(await requestSubscription(subscriptions, { email: ann.email, topics: [], cadence: 'daily', source: 'web' })).toBe(
+      'confirmation sent',
+    );
     expect(confirm(subscriptions, store.get(ann.id) as Subscriber, new Date(), 'confirmed by link')).toBe('confirmed');
     expect(store.get(ann.id)?.status).toBe('confirmed');
     expect(subscriptions.suppressions.reason(ann.email)).toBeUndefined();
@@ -57,14 +87,22 @@ describe('complaints (feedback-loop reports)', () => {
   it('find the subscriber by the return path the message was sent with', async () => {
     const cy = person(2);
     const returnPath = `papers+bounce-${signToken(SECRET, 'bounce', cy)}@list.example.org`;
-    await send(FBL, 'fbl@isp.example.net', arf({ original: plainMessage({ From: LIST_FROM, To: 'redacted@example.net', Subject: 'hi' }), originalMailFrom: returnPath }));
+    await send(
+      FBL,
+      'fbl@isp.example.net',
+      arf({ original: plainMessage({ From: LIST_FROM, To: 'redacted@example.net', Subject: 'hi' }), originalMailFrom: returnPath }),
+    );
     expect(receiver.outcomes.at(-1)).toBe('complaint');
     expect(store.get(cy.id)?.status).toBe('unsubscribed');
   });
 
-  it('count a report sent to a subscriber\'s own return path against that subscriber', async () => {
+  it("count a report sent to a subscriber's own return path against that subscriber", async () => {
     const dee = person(3);
-    await send(`papers+bounce-${signToken(SECRET, 'bounce', dee)}@list.example.org`, '', arf({ original: plainMessage({ From: LIST_FROM, Subject: 'hi' }) }));
+    await send(
+      `papers+bounce-${signToken(SECRET, 'bounce', dee)}@list.example.org`,
+      '',
+      arf({ original: plainMessage({ From: LIST_FROM, Subject: 'hi' }) }),
+    );
     expect(receiver.outcomes.at(-1)).toBe('complaint');
     expect(store.get(dee.id)?.status).toBe('unsubscribed');
   });
@@ -78,8 +116,16 @@ describe('complaints (feedback-loop reports)', () => {
       // An address in From or To proves nothing.
       arf({ original: plainMessage({ From: `Eve <${eve.email}>`, To: eve.email, Subject: 'spam?' }) }),
       // A Message-ID of ours for a round that never went to her, and a token that does not verify.
-      arf({ original: plainMessage({ From: LIST_FROM, To: eve.email, 'Message-ID': `<${messageId.replace('.0.', '.7.')}>` }), attach: 'headers' }),
-      arf({ original: original.replace(/token=[a-z0-9-]+/, 'token=u1-0-0123456789abcdef01234567').replace(/unsubscribe-[a-z0-9-]+@/, 'unsubscribe-x@').replace(/^Message-ID:.*$/m, 'Message-ID: <other@example.net>') }),
+      arf({
+        original: plainMessage({ From: LIST_FROM, To: eve.email, 'Message-ID': `<${messageId.replace('.0.', '.7.')}>` }),
+        attach: 'headers',
+      }),
+      arf({
+        original: original
+          .replace(/token=[a-z0-9-]+/, 'token=u1-0-0123456789abcdef01234567')
+          .replace(/unsubscribe-[a-z0-9-]+@/, 'unsubscribe-x@')
+          .replace(/^Message-ID:.*$/m, 'Message-ID: <other@example.net>'),
+      }),
       // Feedback that is not a complaint: "not spam", and DMARC failure reports.
       arf({ original, feedbackType: 'not-spam' }),
       arf({ original, feedbackType: 'auth-failure' }),
@@ -102,14 +148,15 @@ describe('complaints (feedback-loop reports)', () => {
     expect(subscriptions.suppressions.reason(eve.email)).toBeUndefined();
   });
 
-  it('count a Message-ID only with the list\'s own signature in it, even when the ledger shows that message sent', async () => {
+  it("count a Message-ID only with the list's own signature in it, even when the ledger shows that message sent", async () => {
     const hal = person(7);
     const genuine = messageIdFor(SECRET, issue.id, 0, hal.id, 'list.example.org');
     // A delivery the ledger recorded under an unsigned Message-ID, as anyone could write it.
     const unsigned = `paperboy.2031-01-01.0.${hal.id}@list.example.org`;
     await ledger.write(() => ledger.rounds.open('2031-01-01', 0, 'daily'));
     await ledger.write(() => ledger.rounds.record('2031-01-01', 0, hal.id, 'sent', { messageId: unsigned, attempts: 1, reply: '250 ok' }));
-    const byMessageId = (id: string) => arf({ original: plainMessage({ From: LIST_FROM, To: 'redacted@example.net', 'Message-ID': `<${id}>` }), attach: 'headers' });
+    const byMessageId = (id: string) =>
+      arf({ original: plainMessage({ From: LIST_FROM, To: 'redacted@example.net', 'Message-ID': `<${id}>` }), attach: 'headers' });
     const forged = [
       unsigned,
       genuine.replace(/[0-9a-f](?=@)/, (c) => (c === '0' ? '1' : '0')),
@@ -127,7 +174,7 @@ describe('complaints (feedback-loop reports)', () => {
     expect(store.get(hal.id)?.status).toBe('unsubscribed');
   });
 
-  it('are taken at the list\'s own address too, where a provider may have been told to send them', async () => {
+  it("are taken at the list's own address too, where a provider may have been told to send them", async () => {
     const gus = person(6);
     await send('papers@list.example.org', 'fbl@isp.example.net', arf({ original: await sent(gus) }));
     expect(receiver.outcomes.at(-1)).toBe('complaint');
@@ -152,16 +199,26 @@ describe('complaints (feedback-loop reports)', () => {
       expect(await request('never-asked@example.net')).toBe('confirmation sent');
       expect(await request('no-such-box@example.net')).toBe('confirmation sent');
       const [unwanted, undeliverable] = notices as [Outgoing, Outgoing];
-      const [victim, typo] = ['never-asked@example.net', 'no-such-box@example.net'].map((email) => list.store.find(email) as Subscriber) as [Subscriber, Subscriber];
+      const [victim, typo] = ['never-asked@example.net', 'no-such-box@example.net'].map(
+        (email) => list.store.find(email) as Subscriber,
+      ) as [Subscriber, Subscriber];
       expect(unwanted.envelope.from).toBe(`papers+bounce-${signToken(SECRET, 'bounce', victim)}@list.example.org`);
       expect(undeliverable.envelope.from).toBe(`papers+bounce-${signToken(SECRET, 'bounce', typo)}@list.example.org`);
 
       // The report quotes the confirmation; only its envelope sender names the person.
-      await list.send(FBL, 'fbl@isp.example.net', arf({ original: rawMessage(unwanted).toString('latin1'), originalMailFrom: unwanted.envelope.from }));
+      await list.send(
+        FBL,
+        'fbl@isp.example.net',
+        arf({ original: rawMessage(unwanted).toString('latin1'), originalMailFrom: unwanted.envelope.from }),
+      );
       expect(list.receiver.outcomes.at(-1)).toBe('complaint');
       expect(list.store.get(victim.id)?.status).toBe('unsubscribed');
       expect(list.subscriptions.suppressions.reason(victim.email)).toBe('complaint');
-      const report = importCsv(list.store, `email\n${victim.email}\n`, { confirmed: true, source: 'import', suppressions: list.subscriptions.suppressions });
+      const report = importCsv(list.store, `email\n${victim.email}\n`, {
+        confirmed: true,
+        source: 'import',
+        suppressions: list.subscriptions.suppressions,
+      });
       expect(report.problems.map((p) => p.line)).toEqual([2]);
 
       await list.send(undeliverable.envelope.from, '', dsn('5.1.1', 'failed', typo.email));

@@ -12,7 +12,8 @@ const { receiver, store, send } = inbound;
 afterAll(() => receiver.close());
 
 const bounceTo = (id: number) => `papers+bounce-${signToken(SECRET, 'bounce', store.get(id) ?? { id, tokenKey: '' })}@list.example.org`;
-const confirmTo = (id: number) => `papers+confirm-${signToken(SECRET, 'confirm', store.get(id) ?? { id, tokenKey: '' }, Date.now() / 1000 + 3600)}@list.example.org`;
+const confirmTo = (id: number) =>
+  `papers+confirm-${signToken(SECRET, 'confirm', store.get(id) ?? { id, tokenKey: '' }, Date.now() / 1000 + 3600)}@list.example.org`;
 
 describe('bounce reports', () => {
   it('count nothing for "delayed" warnings, forget soft bounces after a delivery, and change nothing when they name someone else', async () => {
@@ -64,16 +65,26 @@ describe('answers', () => {
   it('take as long for a listed address as for any other: the answer never waits for the link email', async () => {
     store.add({ email: 'listed@example.net', status: 'confirmed', source: 'test' });
     await receiver.idle();
-    const client = (await import('nodemailer')).default.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
+    const client = (await import('nodemailer')).default.createTransport({
+      host: '127.0.0.1',
+      port: receiver.port,
+      secure: false,
+      ignoreTLS: true,
+    });
     const answer = (from: string) =>
-      client.sendMail({ envelope: { from, to: ['papers+unsubscribe@list.example.org'] }, raw: message({ From: from, Subject: 'unsubscribe' }).replace(/\n/g, '\r\n') });
+      client.sendMail({
+        envelope: { from, to: ['papers+unsubscribe@list.example.org'] },
+        raw: message({ From: from, Subject: 'unsubscribe' }).replace(/\n/g, '\r\n'),
+      });
     // The relay holds every notice until the answers are in: an answer that waited for the link
     // email would never come (and the guard below says so instead of the test's timeout).
-    let letGo = () => undefined as void;
+    let letGo: () => void = () => {};
     relay = new Promise((resolve) => (letGo = resolve));
     const before = noticesSent;
     try {
-      const guard = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the answer waited for the link email')), 10_000).unref());
+      const guard = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the answer waited for the link email')), 10_000).unref(),
+      );
       const listed = await Promise.race([answer('listed@example.net'), guard]);
       const unlisted = await Promise.race([answer('nobody@example.net'), guard]);
       expect(noticesSent).toBe(before);
@@ -89,11 +100,19 @@ describe('answers', () => {
   });
 
   it('refuse for good (5xx) what cannot be done: an empty or invalid sender, MIME nested without end', async () => {
-    await expect(send('papers+subscribe@list.example.org', '', message({ Subject: 'subscribe' }))).rejects.toMatchObject({ responseCode: 550 });
-    await expect(send('papers+subscribe@list.example.org', 'x@example.net', message({ From: 'not an address', Subject: 'subscribe' }))).rejects.toMatchObject({ responseCode: 550 });
+    await expect(send('papers+subscribe@list.example.org', '', message({ Subject: 'subscribe' }))).rejects.toMatchObject({
+      responseCode: 550,
+    });
+    await expect(
+      send('papers+subscribe@list.example.org', 'x@example.net', message({ From: 'not an address', Subject: 'subscribe' })),
+    ).rejects.toMatchObject({ responseCode: 550 });
     let nested = 'leaf\n';
-    for (let depth = 2000; depth > 0; depth--) nested = `--b${depth}\nContent-Type: multipart/mixed; boundary="b${depth + 1}"\n\n${nested}--b${depth}--\n`;
-    const deep = message({ From: 'deep@example.net', Subject: 'subscribe', 'MIME-Version': '1.0', 'Content-Type': 'multipart/mixed; boundary="b1"' }, nested);
+    for (let depth = 2000; depth > 0; depth--)
+      nested = `--b${depth}\nContent-Type: multipart/mixed; boundary="b${depth + 1}"\n\n${nested}--b${depth}--\n`;
+    const deep = message(
+      { From: 'deep@example.net', Subject: 'subscribe', 'MIME-Version': '1.0', 'Content-Type': 'multipart/mixed; boundary="b1"' },
+      nested,
+    );
     await expect(send('papers+subscribe@list.example.org', 'deep@example.net', deep)).rejects.toMatchObject({ responseCode: 554 });
     expect(store.find('deep@example.net')).toBeUndefined();
   });

@@ -58,7 +58,10 @@ describe('connection limits', () => {
 
   it('keep a share of the total for networks that hold nothing yet', async () => {
     // Eight networks at their limit fill all but the reserved share.
-    const hogs = await flood(['127.0.10', '127.0.11', '127.0.12', '127.0.13', '127.0.14', '127.0.15', '127.0.16', '127.0.17'].flatMap((n) => range(n, 1, 5)), 10);
+    const hogs = await flood(
+      ['127.0.10', '127.0.11', '127.0.12', '127.0.13', '127.0.14', '127.0.15', '127.0.16', '127.0.17'].flatMap((n) => range(n, 1, 5)),
+      10,
+    );
     expect(accepted(hogs)).toBe(400);
     // A ninth gets only a newcomer's share of what is left ...
     expect(accepted(await flood(range('127.0.18', 1, 5), 10))).toBe(2);
@@ -83,7 +86,15 @@ describe('connection limits', () => {
 describe('PAPERBOY_INBOUND_TRUSTED', () => {
   // Messages sent over one connection from `from`; how many were taken before the first refusal.
   async function burst(from: string, count: number): Promise<{ taken: number; refusal: number | undefined }> {
-    const client = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, localAddress: from, pool: true, maxConnections: 1, maxMessages: Infinity, ignoreTLS: true });
+    const client = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: receiver.port,
+      localAddress: from,
+      pool: true,
+      maxConnections: 1,
+      maxMessages: Infinity,
+      ignoreTLS: true,
+    });
     let taken = 0;
     try {
       for (; taken < count; taken++) {
@@ -104,7 +115,9 @@ describe('PAPERBOY_INBOUND_TRUSTED', () => {
       { address: '::1', prefix: 128, family: 'ipv6' },
     ]);
     for (const bad of ['mail.example.org', '127.0.0.1/33', '10.0.0.0/8/1', '2001:db8::/129']) {
-      expect(() => loadConfig({ PAPERBOY_INBOUND_TRUSTED: `127.0.0.1, ${bad}` }, '/nonexistent')).toThrow(/PAPERBOY_INBOUND_TRUSTED: must be addresses or networks/);
+      expect(() => loadConfig({ PAPERBOY_INBOUND_TRUSTED: `127.0.0.1, ${bad}` }, '/nonexistent')).toThrow(
+        /PAPERBOY_INBOUND_TRUSTED: must be addresses or networks/,
+      );
     }
   });
 

@@ -9,15 +9,28 @@ afterAll(() => receiver.close());
 
 describe('the inbound receiver', () => {
   it('subscribes by email with double opt-in, confirmed by replying', async () => {
-    await send('papers+subscribe@list.example.org', 'ann@example.net', message({ From: 'Ann <ann@example.net>', To: 'papers+subscribe@list.example.org', Subject: 'hi' }));
+    await send(
+      'papers+subscribe@list.example.org',
+      'ann@example.net',
+      message({ From: 'Ann <ann@example.net>', To: 'papers+subscribe@list.example.org', Subject: 'hi' }),
+    );
     expect(store.find('ann@example.net')?.status).toBe('pending');
     const confirmation = (await mail()).find((m) => m.subject?.startsWith('Confirm'));
     const replyTo = confirmation?.replyTo?.value[0]?.address ?? '';
     expect(replyTo).toMatch(/^papers\+confirm-c[0-9a-z]+-[0-9a-z]+-[0-9a-f]+@list\.example\.org$/);
     expect(confirmation?.text).toMatch(/\/confirm\?token=/);
-    await send(replyTo, 'ann@example.net', message({ From: 'ann@example.net', To: replyTo, Subject: 'Re: Confirm your subscription' }, 'yes please'));
+    await send(
+      replyTo,
+      'ann@example.net',
+      message({ From: 'ann@example.net', To: replyTo, Subject: 'Re: Confirm your subscription' }, 'yes please'),
+    );
     expect(store.find('ann@example.net')?.status).toBe('confirmed');
-    expect(store.history(store.find('ann@example.net')?.id ?? 0).map((e) => e.kind)).toEqual(['added', 'confirmation-sent', 'confirmed', 'welcome-sent']);
+    expect(store.history(store.find('ann@example.net')?.id ?? 0).map((e) => e.kind)).toEqual([
+      'added',
+      'confirmation-sent',
+      'confirmed',
+      'welcome-sent',
+    ]);
   });
 
   it('takes "subscribe" in the subject at the list address, and sends a link for a plain "unsubscribe"', async () => {
@@ -53,18 +66,43 @@ describe('the inbound receiver', () => {
     const { subscriber } = store.add({ email: 'away@example.net', status: 'confirmed', source: 'test' });
     const bounce = `papers+bounce-${signToken(SECRET, 'bounce', subscriber)}@list.example.org`;
     const before = store.history(subscriber.id).length;
-    await send(bounce, 'away@example.net', message({ From: 'away@example.net', Subject: 'Out of Office: back Monday', 'Auto-Submitted': 'auto-replied' }));
-    await send(bounce, '', message({ From: 'mailer-daemon@mx.example.net', Subject: 'failure', 'Content-Type': 'multipart/report; report-type=delivery-status; boundary="X"' }, '--X\nContent-Type: text/plain\n\nnothing useful\n--X--'));
-    await send('papers@list.example.org', 'away@example.net', message({ From: 'away@example.net', Subject: 'Automatic reply: subscribe', 'X-Autoreply': 'yes' }));
+    await send(
+      bounce,
+      'away@example.net',
+      message({ From: 'away@example.net', Subject: 'Out of Office: back Monday', 'Auto-Submitted': 'auto-replied' }),
+    );
+    await send(
+      bounce,
+      '',
+      message(
+        {
+          From: 'mailer-daemon@mx.example.net',
+          Subject: 'failure',
+          'Content-Type': 'multipart/report; report-type=delivery-status; boundary="X"',
+        },
+        '--X\nContent-Type: text/plain\n\nnothing useful\n--X--',
+      ),
+    );
+    await send(
+      'papers@list.example.org',
+      'away@example.net',
+      message({ From: 'away@example.net', Subject: 'Automatic reply: subscribe', 'X-Autoreply': 'yes' }),
+    );
     expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', softBounces: 0, hardBounces: 0 });
     expect(store.history(subscriber.id)).toHaveLength(before);
     expect(receiver.outcomes.slice(-3)).toEqual(['ignored: automatic reply', 'ignored: automatic reply', 'ignored: automatic reply']);
   });
 
   it('refuses other domains and unknown mailboxes at RCPT, and oversized messages', async () => {
-    await expect(send('someone@elsewhere.example', 'x@example.net', message({ Subject: 'relay?' }))).rejects.toMatchObject({ responseCode: 550 });
-    await expect(send('postmaster@list.example.org', 'x@example.net', message({ Subject: 'hi' }))).rejects.toMatchObject({ responseCode: 550 });
-    await expect(send('papers@list.example.org', 'x@example.net', message({ Subject: 'subscribe' }, 'x'.repeat(INBOUND_SIZE_LIMIT + 1000)))).rejects.toMatchObject({ responseCode: 552 });
+    await expect(send('someone@elsewhere.example', 'x@example.net', message({ Subject: 'relay?' }))).rejects.toMatchObject({
+      responseCode: 550,
+    });
+    await expect(send('postmaster@list.example.org', 'x@example.net', message({ Subject: 'hi' }))).rejects.toMatchObject({
+      responseCode: 550,
+    });
+    await expect(
+      send('papers@list.example.org', 'x@example.net', message({ Subject: 'subscribe' }, 'x'.repeat(INBOUND_SIZE_LIMIT + 1000))),
+    ).rejects.toMatchObject({ responseCode: 552 });
     expect(store.find('x@example.net')).toBeUndefined();
   });
 });

@@ -21,71 +21,74 @@ async function scrape(web: TestWeb) {
 }
 
 describe('the metrics the alerts read', () => {
-  it('show each recent round\'s deliveries and what came back after it, each unfinished round running or stopped, '
-    + 'the schedule\'s due time and the inbound spool', async () => {
-    let clock = new Date('2031-02-03T09:30:00.000Z');
-    const web = await startWeb({ metricsToken: TOKEN, now: () => clock });
-    try {
-      addConfirmed(web.store, 4);
-      await dispatchIssue(await fixtureIssue(), web.app.dispatchContext(web.app.outbox()));
-      clock = new Date('2031-02-03T10:00:00.000Z');
-      web.store.recordBounce(1, 'hard', 'test: 550 no such user');
-      web.store.recordBounce(2, 'soft', 'test: 452 mailbox full');
-      web.store.recordEvent(3, 'complaint', 'test: abuse report');
-      const first = await scrape(web);
-      const round = { issue: '2031-02-03', round: '0' };
-      expect(first.value('paperboy_issue_deliveries', { ...round, status: 'sent' })).toBe(4);
-      expect(first.value('paperboy_issue_deliveries', { ...round, status: 'failed' })).toBe(0);
-      expect(first.value('paperboy_issue_bounces', round)).toBe(2);
-      expect(first.value('paperboy_issue_complaints', round)).toBe(1);
-      expect(first.series('paperboy_dispatch_queued')).toEqual([]);
-      // The daily schedule (08:00 UTC by default) came due at 08:00 today.
-      expect(first.value('paperboy_publication_due_timestamp_seconds')).toBe(Date.parse('2031-02-03T08:00:00.000Z') / 1000);
-      expect(first.value('paperboy_inbound_waiting')).toBe(0);
-      expect(first.value('paperboy_inbound_set_aside')).toBe(0);
-
-      // A round left with everyone queued: stopped while no dispatch holds the lock, running while one does.
-      clock = new Date('2031-02-04T08:00:00.000Z');
-      web.app.ledger.rounds.open('2031-02-04', 0, 'daily');
-      const next = { issue: '2031-02-04', round: '0' };
-      const stopped = await scrape(web);
-      expect(stopped.value('paperboy_dispatch_queued', { ...next, state: 'stopped' })).toBe(4);
-      expect(stopped.value('paperboy_dispatch_progress_timestamp_seconds', { ...next, state: 'stopped' })).toBe(clock.getTime() / 1000);
-      // Bounces after the new round started count against it, not the one before.
-      clock = new Date('2031-02-04T08:05:00.000Z');
-      web.store.recordBounce(4, 'hard', 'test: 550 no such user');
-      const lock = web.app.ledger.acquire('dispatch');
+  it(
+    "show each recent round's deliveries and what came back after it, each unfinished round running or stopped, " +
+      "the schedule's due time and the inbound spool",
+    async () => {
+      let clock = new Date('2031-02-03T09:30:00.000Z');
+      const web = await startWeb({ metricsToken: TOKEN, now: () => clock });
       try {
-        web.app.ledger.rounds.record('2031-02-04', 0, 1, 'sent', { attempts: 1 });
-        const running = await scrape(web);
-        expect(running.series('paperboy_dispatch_queued').map((m) => m.labels)).toEqual([{ ...next, state: 'running' }]);
-        expect(running.value('paperboy_dispatch_queued', { ...next, state: 'running' })).toBe(3);
-        expect(running.value('paperboy_dispatch_progress_timestamp_seconds', { ...next, state: 'running' })).toBe(clock.getTime() / 1000);
-        expect(running.value('paperboy_issue_bounces', next)).toBe(1);
-        expect(running.value('paperboy_issue_bounces', round)).toBe(2);
-        expect(running.value('paperboy_publication_due_timestamp_seconds')).toBe(Date.parse('2031-02-04T08:00:00.000Z') / 1000);
-      } finally {
-        lock.release();
-      }
+        addConfirmed(web.store, 4);
+        await dispatchIssue(await fixtureIssue(), web.app.dispatchContext(web.app.outbox()));
+        clock = new Date('2031-02-03T10:00:00.000Z');
+        web.store.recordBounce(1, 'hard', 'test: 550 no such user');
+        web.store.recordBounce(2, 'soft', 'test: 452 mailbox full');
+        web.store.recordEvent(3, 'complaint', 'test: abuse report');
+        const first = await scrape(web);
+        const round = { issue: '2031-02-03', round: '0' };
+        expect(first.value('paperboy_issue_deliveries', { ...round, status: 'sent' })).toBe(4);
+        expect(first.value('paperboy_issue_deliveries', { ...round, status: 'failed' })).toBe(0);
+        expect(first.value('paperboy_issue_bounces', round)).toBe(2);
+        expect(first.value('paperboy_issue_complaints', round)).toBe(1);
+        expect(first.series('paperboy_dispatch_queued')).toEqual([]);
+        // The daily schedule (08:00 UTC by default) came due at 08:00 today.
+        expect(first.value('paperboy_publication_due_timestamp_seconds')).toBe(Date.parse('2031-02-03T08:00:00.000Z') / 1000);
+        expect(first.value('paperboy_inbound_waiting')).toBe(0);
+        expect(first.value('paperboy_inbound_set_aside')).toBe(0);
 
-      // Messages the receiver took and has not acted on, and those it set aside, whichever process took them.
-      const spool = join(web.dataDir, 'inbound');
-      await mkdir(join(spool, 'failed'), { recursive: true });
-      await writeFile(join(spool, '001780000000000-4242-000000000.msg'), 'x');
-      await writeFile(join(spool, 'failed', '001780000000000-4242-000000001.msg'), 'x');
-      await writeFile(join(spool, 'failed', '001780000000000-4242-000000002.msg'), 'x');
-      await writeFile(join(spool, 'failed', 'notes.txt'), 'not a message');
-      const inbound = await scrape(web);
-      expect(inbound.value('paperboy_inbound_waiting')).toBe(1);
-      expect(inbound.value('paperboy_inbound_set_aside')).toBe(2);
-    } finally {
-      await web.close();
-    }
-  });
+        // A round left with everyone queued: stopped while no dispatch holds the lock, running while one does.
+        clock = new Date('2031-02-04T08:00:00.000Z');
+        web.app.ledger.rounds.open('2031-02-04', 0, 'daily');
+        const next = { issue: '2031-02-04', round: '0' };
+        const stopped = await scrape(web);
+        expect(stopped.value('paperboy_dispatch_queued', { ...next, state: 'stopped' })).toBe(4);
+        expect(stopped.value('paperboy_dispatch_progress_timestamp_seconds', { ...next, state: 'stopped' })).toBe(clock.getTime() / 1000);
+        // Bounces after the new round started count against it, not the one before.
+        clock = new Date('2031-02-04T08:05:00.000Z');
+        web.store.recordBounce(4, 'hard', 'test: 550 no such user');
+        const lock = web.app.ledger.acquire('dispatch');
+        try {
+          web.app.ledger.rounds.record('2031-02-04', 0, 1, 'sent', { attempts: 1 });
+          const running = await scrape(web);
+          expect(running.series('paperboy_dispatch_queued').map((m) => m.labels)).toEqual([{ ...next, state: 'running' }]);
+          expect(running.value('paperboy_dispatch_queued', { ...next, state: 'running' })).toBe(3);
+          expect(running.value('paperboy_dispatch_progress_timestamp_seconds', { ...next, state: 'running' })).toBe(clock.getTime() / 1000);
+          expect(running.value('paperboy_issue_bounces', next)).toBe(1);
+          expect(running.value('paperboy_issue_bounces', round)).toBe(2);
+          expect(running.value('paperboy_publication_due_timestamp_seconds')).toBe(Date.parse('2031-02-04T08:00:00.000Z') / 1000);
+        } finally {
+          lock.release();
+        }
+
+        // Messages the receiver took and has not acted on, and those it set aside, whichever process took them.
+        const spool = join(web.dataDir, 'inbound');
+        await mkdir(join(spool, 'failed'), { recursive: true });
+        await writeFile(join(spool, '001780000000000-4242-000000000.msg'), 'x');
+        await writeFile(join(spool, 'failed', '001780000000000-4242-000000001.msg'), 'x');
+        await writeFile(join(spool, 'failed', '001780000000000-4242-000000002.msg'), 'x');
+        await writeFile(join(spool, 'failed', 'notes.txt'), 'not a message');
+        const inbound = await scrape(web);
+        expect(inbound.value('paperboy_inbound_waiting')).toBe(1);
+        expect(inbound.value('paperboy_inbound_set_aside')).toBe(2);
+      } finally {
+        await web.close();
+      }
+    },
+  );
 });
 
 describe('when a schedule last came due', () => {
-  it('is found in the schedule\'s time zone, at or before the time asked, and moves on as time does', () => {
+  it("is found in the schedule's time zone, at or before the time asked, and moves on as time does", () => {
     const daily = dueTimes('0 8 * * *', 'Europe/Paris');
     expect(daily(new Date('2031-02-03T06:59:59.000Z'))?.toISOString()).toBe('2031-02-02T07:00:00.000Z');
     expect(daily(new Date('2031-02-03T07:00:00.000Z'))?.toISOString()).toBe('2031-02-03T07:00:00.000Z');

@@ -46,7 +46,14 @@ describe('paperboy preview and the Host header', () => {
   });
 
   it('refuses any other name, as a DNS-rebinding page would give: 421, and nothing of the preview', async () => {
-    for (const host of [`rebind.attacker.example:${port}`, 'attacker.example', `127.0.0.1.attacker.example:${port}`, `localhost.attacker.example`, `[::2]:${port}`, 'user@localhost']) {
+    for (const host of [
+      `rebind.attacker.example:${port}`,
+      'attacker.example',
+      `127.0.0.1.attacker.example:${port}`,
+      `localhost.attacker.example`,
+      `[::2]:${port}`,
+      'user@localhost',
+    ]) {
       for (const path of ['/', '/email/2031-02-03.html', '/issues/2031-02-03.html', '/events']) {
         const { status, type, body } = await get(path, host);
         expect([host, path, status]).toEqual([host, path, 421]);

@@ -17,7 +17,10 @@ describe('paperboy preview on a port already in use', () => {
     const port = (taken.address() as AddressInfo).port;
     try {
       const began = Date.now();
-      const run = await spawnPaperboy(['preview', '--port', String(port)], { cwd: base, env: { PAPERBOY_HOST: '127.0.0.1', TMPDIR: temporary } });
+      const run = await spawnPaperboy(['preview', '--port', String(port)], {
+        cwd: base,
+        env: { PAPERBOY_HOST: '127.0.0.1', TMPDIR: temporary },
+      });
       // At once rather than never: a loaded machine may take a few seconds to start a process.
       expect(Date.now() - began).toBeLessThan(20_000);
       expect(run.status).toBe(1);

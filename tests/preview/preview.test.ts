@@ -46,7 +46,8 @@ describe('paperboy preview', () => {
       await writeFile(text, `${await readFile(text, 'utf8')}\nA LINE JUST ADDED\n`);
       await reload;
       let shown = '';
-      while (!shown.includes('A LINE JUST ADDED') && Date.now() - changed < 15_000) shown = await (await fetch(`${url}/email/2031-02-03.txt`)).text();
+      while (!shown.includes('A LINE JUST ADDED') && Date.now() - changed < 15_000)
+        shown = await (await fetch(`${url}/email/2031-02-03.txt`)).text();
       expect(shown).toContain('A LINE JUST ADDED');
       // Two seconds on an idle machine; the bound leaves room for a loaded one.
       expect(Date.now() - changed).toBeLessThan(10_000);

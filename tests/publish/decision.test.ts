@@ -18,7 +18,8 @@ const DAY = 86_400_000;
 const dayOf = (offset: number) => new Date(Date.now() + offset * DAY).toISOString().slice(0, 10);
 const sixColumns = readFileSync(fixture('digests', 'six-columns.md'), 'utf8');
 const digestOf = (date: string) => sixColumns.replace(/Papers for \d{4}-\d{2}-\d{2}/, `Papers for ${date}`);
-const emptyOf = (date: string) => readFileSync(fixture('digests', 'empty.md'), 'utf8').replace(/Papers for \d{4}-\d{2}-\d{2}/, `Papers for ${date}`);
+const emptyOf = (date: string) =>
+  readFileSync(fixture('digests', 'empty.md'), 'utf8').replace(/Papers for \d{4}-\d{2}-\d{2}/, `Papers for ${date}`);
 
 async function project(digests: Record<string, string>, subscribers: NewSubscriber[]) {
   const base = await mkdtemp(join(tmpdir(), 'paperboy-decision-'));
@@ -72,7 +73,10 @@ describe('the publication rule', () => {
     const config = { maxLatenessMs: 2 * DAY };
     const now = new Date('2031-02-04T08:00:00Z');
     const digest = { date: '2031-02-03', papers: [{}] };
-    expect(decidePublication(ledger, { date: '2031-02-03', papers: [] }, config, now, true)).toMatchObject({ kind: 'empty', published: undefined });
+    expect(decidePublication(ledger, { date: '2031-02-03', papers: [] }, config, now, true)).toMatchObject({
+      kind: 'empty',
+      published: undefined,
+    });
     expect(decidePublication(ledger, digest, config, new Date('2031-02-10T08:00:00Z'))).toMatchObject({ kind: 'late', days: 7 });
     expect(decidePublication(ledger, digest, config, new Date('2031-02-10T08:00:00Z'), true)).toMatchObject({ kind: 'mail' });
     expect(decidePublication(ledger, digest, config, now)).toMatchObject({ kind: 'mail' });
@@ -97,7 +101,9 @@ describe('the publication rule', () => {
       const command = async () => {
         const run = await paperboy(['dispatch'], { env: p.env });
         expect(run.status, order).toBe(1);
-        expect(run.stderr).toMatch(new RegExp(`^${late} is 10 days old \\(PAPERBOY_MAX_LATENESS is 2d\\): it is on the web, not mailed; --force mails it anyway`));
+        expect(run.stderr).toMatch(
+          new RegExp(`^${late} is 10 days old \\(PAPERBOY_MAX_LATENESS is 2d\\): it is on the web, not mailed; --force mails it anyway`),
+        );
       };
       if (order === 'schedule first') {
         expect(await p.schedule()).toMatch(new RegExp(`^${late} is 10 days old: published on the web, not mailed`));
@@ -106,7 +112,10 @@ describe('the publication rule', () => {
         await command();
         expect(await p.schedule()).toBe(`${late} was already published`);
       }
-      expect(p.publication(late), order).toMatchObject({ mailed: false, note: '10 days old: on the web, not mailed (dispatch --force mails it)' });
+      expect(p.publication(late), order).toMatchObject({
+        mailed: false,
+        note: '10 days old: on the web, not mailed (dispatch --force mails it)',
+      });
       expect(await p.mailed(), order).toEqual([]);
     }
   });
@@ -117,7 +126,9 @@ describe('the publication rule', () => {
     expect(await p.schedule()).toBe(`${today} is empty: published on the web, not mailed`);
     const recorded = p.publication(today);
     expect(recorded).toMatchObject({ mailed: false, note: 'empty digest: on the web, not in the feeds, not mailed' });
-    expect((await paperboy(['dispatch'], { env: p.env })).stdout).toBe(`${today} has no papers: it is on the web, not in the feeds, and is not mailed\n`);
+    expect((await paperboy(['dispatch'], { env: p.env })).stdout).toBe(
+      `${today} has no papers: it is on the web, not in the feeds, and is not mailed\n`,
+    );
     expect((await paperboy(['dispatch', '--force'], { env: p.env })).status).toBe(0);
     expect(await p.schedule()).toBe(`${today} was already published`);
     // The decision stays as it was first recorded.
@@ -131,7 +142,9 @@ describe('the publication rule', () => {
       const p = await project({ [today]: digestOf(today) }, readers);
       if (order === 'schedule first') {
         expect(await p.schedule()).toMatch(new RegExp(`^${today}: 2 sent`));
-        expect((await paperboy(['dispatch'], { env: p.env })).stdout).toMatch(new RegExp(`^${today} was already sent \\(2 sent, finished .*\\); --force sends it again\\n$`));
+        expect((await paperboy(['dispatch'], { env: p.env })).stdout).toMatch(
+          new RegExp(`^${today} was already sent \\(2 sent, finished .*\\); --force sends it again\\n$`),
+        );
       } else {
         expect((await paperboy(['dispatch'], { env: p.env })).stdout).toMatch(new RegExp(`^${today}: 2 sent`));
         expect(await p.schedule()).toBe(`${today} was already published`);

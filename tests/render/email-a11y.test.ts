@@ -16,7 +16,7 @@ interface Violation {
 // Rules an email must pass whatever their impact: it has one main landmark, one h1, and nothing outside landmarks.
 const ALWAYS = ['landmark-one-main', 'page-has-heading-one', 'region'];
 
-describe.runIf(has('chromium'))('the email in a screen reader\'s terms (axe-core in Chromium)', () => {
+describe.runIf(has('chromium'))("the email in a screen reader's terms (axe-core in Chromium)", () => {
   let browser: Browser;
   let emails: SampleEmail[];
   beforeAll(async () => {
@@ -51,7 +51,8 @@ describe.runIf(has('chromium'))('the email in a screen reader\'s terms (axe-core
   }
 
   it('sees what is wrong: content outside landmarks, no h1, grey on grey', async () => {
-    const bad = '<!doctype html><html lang="en"><head><title>x</title></head><body style="background:#f4f4f5"><p style="color:#a1a1aa">Footer</p></body></html>';
+    const bad =
+      '<!doctype html><html lang="en"><head><title>x</title></head><body style="background:#f4f4f5"><p style="color:#a1a1aa">Footer</p></body></html>';
     const ids = (await violations(bad, 'light')).map((v) => v.split(' ')[0]).sort();
     expect(ids).toEqual(['color-contrast', 'landmark-one-main', 'page-has-heading-one', 'region']);
   });
@@ -72,7 +73,7 @@ describe.runIf(has('chromium'))('the email in a screen reader\'s terms (axe-core
     }
   });
 
-  it('gives each paper in full a heading below the issue\'s, its title', async () => {
+  it("gives each paper in full a heading below the issue's, its title", async () => {
     const email = emails.find((e) => e.name === 'the six-column fixture');
     const page = await open(email?.html ?? '', 'light');
     const headings = await page.locator('h1, h2').evaluateAll((els) => els.map((e) => `${e.tagName} ${e.textContent}`));

@@ -53,7 +53,10 @@ describe.runIf(has('chromium'))('the email in a real browser', () => {
 
   it('turns dark when the reader prefers dark, and stays light otherwise', async () => {
     const background = async (scheme: 'light' | 'dark') =>
-      (await open(800, scheme)).locator('.pb-card').first().evaluate((e) => getComputedStyle(e).backgroundColor);
+      (await open(800, scheme))
+        .locator('.pb-card')
+        .first()
+        .evaluate((e) => getComputedStyle(e).backgroundColor);
     expect(await background('light')).toBe('rgb(255, 255, 255)');
     expect(await background('dark')).toBe('rgb(35, 35, 38)');
   });
@@ -63,8 +66,12 @@ describe.runIf(has('chromium'))('the email in a real browser', () => {
     const title = page.locator('h2 a', { hasText: 'Tiny Kites' });
     expect(await title.getAttribute('href')).toBe('https://arxiv.org/abs/3102.00001');
     expect(await page.locator('.pb-pill', { hasText: 'Text Generation' }).count()).toBe(1);
-    expect(await page.locator('.pb-btn a', { hasText: 'Code · example/kites' }).getAttribute('href')).toBe('https://github.com/example/kites');
-    expect(await page.locator('.pb-pill', { hasText: 'Robotics' }).first().getAttribute('href')).toBe('https://papers.example.org/topics/robotics.html');
+    expect(await page.locator('.pb-btn a', { hasText: 'Code · example/kites' }).getAttribute('href')).toBe(
+      'https://github.com/example/kites',
+    );
+    expect(await page.locator('.pb-pill', { hasText: 'Robotics' }).first().getAttribute('href')).toBe(
+      'https://papers.example.org/topics/robotics.html',
+    );
     for (const text of ['View in browser', 'RSS', 'Atom', 'JSON Feed', 'Unsubscribe', 'Change topics or cadence']) {
       expect(await page.getByText(text, { exact: true }).count()).toBeGreaterThan(0);
     }
@@ -79,10 +86,17 @@ describe.runIf(has('chromium'))('the email in a real browser', () => {
         const title = card.querySelector('h2 a');
         const titleStyle = title && getComputedStyle(title);
         return {
-          padding: Math.min(...['Top', 'Right', 'Bottom', 'Left'].map((side) => parseFloat(style.getPropertyValue(`padding-${side.toLowerCase()}`)))),
+          padding: Math.min(
+            ...['Top', 'Right', 'Bottom', 'Left'].map((side) => parseFloat(style.getPropertyValue(`padding-${side.toLowerCase()}`))),
+          ),
           background: style.backgroundColor,
           border: style.borderTopWidth,
-          title: titleStyle && { color: titleStyle.color, decoration: titleStyle.textDecorationLine, size: parseFloat(titleStyle.fontSize), weight: Number(titleStyle.fontWeight) },
+          title: titleStyle && {
+            color: titleStyle.color,
+            decoration: titleStyle.textDecorationLine,
+            size: parseFloat(titleStyle.fontSize),
+            weight: Number(titleStyle.fontWeight),
+          },
           buttons: [...card.querySelectorAll('.pb-btn a')].map((a) => getComputedStyle(a).backgroundColor),
           pills: [...card.querySelectorAll('.pb-pill')].map((a) => [getComputedStyle(a).backgroundColor, getComputedStyle(a).color]),
         };

@@ -37,7 +37,8 @@ async function spamRules(raw: Buffer): Promise<Map<string, number>> {
   return new Map([...report.matchAll(/^\s*(-?\d+\.\d+)\s+([A-Z0-9_]+)\s/gm)].map((m) => [m[2] as string, Number(m[1])]));
 }
 
-const total = (rules: Map<string, number>, without: string[] = []) => [...rules].filter(([r]) => !without.includes(r)).reduce((sum, [, points]) => sum + points, 0);
+const total = (rules: Map<string, number>, without: string[] = []) =>
+  [...rules].filter(([r]) => !without.includes(r)).reduce((sum, [, points]) => sum + points, 0);
 const htmlRules = (rules: Map<string, number>) => [...rules.keys()].filter((r) => r.startsWith('HTML_') && r !== HTML_PART);
 
 const HIDDEN_TEXT = Buffer.from(
@@ -45,7 +46,7 @@ const HIDDEN_TEXT = Buffer.from(
     '<html><body><div style="color:#ffffff">a hidden preheader</div><p>Hello.</p></body></html>\r\n',
 );
 
-describe.runIf(has('spamassassin'))('the message in SpamAssassin\'s eyes (local rules only)', () => {
+describe.runIf(has('spamassassin'))("the message in SpamAssassin's eyes (local rules only)", () => {
   const rules = new Map<string, Map<string, number>>();
   beforeAll(async () => {
     // The issues are built one after the other; SpamAssassin reads the messages side by side.
@@ -54,7 +55,8 @@ describe.runIf(has('spamassassin'))('the message in SpamAssassin\'s eyes (local 
       ['sample', await messageOf(await issueFrom(fixture('digests', '2024-10-04.md'), '2024-10-04'))],
       ['hidden', HIDDEN_TEXT],
     ]);
-    if (hasCorpus) messages.set('largest', await messageOf(await issueFrom(join(corpusDir, 'digests', `${LARGEST_REAL}.md`), LARGEST_REAL)));
+    if (hasCorpus)
+      messages.set('largest', await messageOf(await issueFrom(join(corpusDir, 'digests', `${LARGEST_REAL}.md`), LARGEST_REAL)));
     await Promise.all([...messages].map(async ([name, raw]) => rules.set(name, await spamRules(raw))));
   });
   const of = (name: string) => rules.get(name) ?? new Map<string, number>([['NOT_SCORED', 1]]);
@@ -69,7 +71,7 @@ describe.runIf(has('spamassassin'))('the message in SpamAssassin\'s eyes (local 
     expect(total(of('sample'))).toBeLessThanOrEqual(0);
   });
 
-  it.runIf(hasCorpus)('finds nothing in the largest real issue but what its papers\' words bring', () => {
+  it.runIf(hasCorpus)("finds nothing in the largest real issue but what its papers' words bring", () => {
     expect(htmlRules(of('largest'))).toEqual([]);
     expect(total(of('largest'), WORD_RULES)).toBeLessThanOrEqual(0);
   });

@@ -19,7 +19,9 @@ const sixColumns = readFileSync(fixture('digests', 'six-columns.md'), 'utf8');
 function hugeDigest(copies: number): string {
   const [head, ...rows] = sixColumns.split('\n| [');
   const body = Array.from({ length: copies }, (_, c) =>
-    rows.map((row) => `| [${row.replace(/3102\.000(\d\d)/, (_, n: string) => `3104.${String(c * 100 + Number(n)).padStart(5, '0')}`)}`).join('\n'),
+    rows
+      .map((row) => `| [${row.replace(/3102\.000(\d\d)/, (_, n: string) => `3104.${String(c * 100 + Number(n)).padStart(5, '0')}`)}`)
+      .join('\n'),
   );
   return `${head?.replace('2031-02-03', '2031-04-01')}\n${body.join('\n')}`;
 }
@@ -59,11 +61,15 @@ describe('the email', async () => {
     expect(html).toMatch(/<meta name="color-scheme" content="light dark">/);
     expect(html).toContain('prefers-color-scheme:dark');
     expect(html).toContain('max-width:480px');
-    expect(html).toContain('<div style="display:none;max-height:0;overflow:hidden;mso-hide:all" aria-hidden="true">8 papers: Tiny Kites: Flying Small Models; A Title Wrapped Over Two Lines; and 6 more</div>');
+    expect(html).toContain(
+      '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all" aria-hidden="true">8 papers: Tiny Kites: Flying Small Models; A Title Wrapped Over Two Lines; and 6 more</div>',
+    );
   });
 
-  it('links its contents and its pills to the web, and keeps Outlook\'s conditionals', () => {
-    expect(html).toContain('<li><a href="https://papers.example.org/issues/2031-02-03.html#arxiv-3102-00001">Tiny Kites: Flying Small Models</a></li>');
+  it("links its contents and its pills to the web, and keeps Outlook's conditionals", () => {
+    expect(html).toContain(
+      '<li><a href="https://papers.example.org/issues/2031-02-03.html#arxiv-3102-00001">Tiny Kites: Flying Small Models</a></li>',
+    );
     expect(html).not.toMatch(/href="#|<a name=/);
     expect(html).toContain('href="https://papers.example.org/topics/robotics.html"');
     expect(html).toContain('<!--[if mso | IE]>');
@@ -116,7 +122,11 @@ describe('the email of a digest too large for it', () => {
     await render(generatedDigest('2031-05-03', 3));
     const started = performance.now();
     // Titles of about 150 characters: 550 of them do not all fit in the budget as a list either.
-    const email = await render(generatedDigest('2031-05-02', 550, { titleOf: (n) => `Generated Paper ${n}: ${'Scaling Small Models with Curated Data '.repeat(3).trim()}` }));
+    const email = await render(
+      generatedDigest('2031-05-02', 550, {
+        titleOf: (n) => `Generated Paper ${n}: ${'Scaling Small Models with Curated Data '.repeat(3).trim()}`,
+      }),
+    );
     // A second or two on an idle machine; the bound leaves room for a loaded one.
     expect(performance.now() - started).toBeLessThan(15_000);
     expect(email.htmlBytes).toBeLessThan(EMAIL_HTML_LIMIT);

@@ -79,19 +79,28 @@ describe('the site feeds reach back (RFC 5005)', () => {
     expect(ids).toHaveLength(ISSUES);
   });
 
-  it.runIf(has('python3-feedparser'))('names the newsletter as the author of each issue and its topics as categories, as feedparser reads them', async () => {
-    for (const path of ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/archive/1.rss.xml']) {
-      const feed = parseFeed(await site.read(path));
-      for (const entry of feed.entries) {
-        expect(entry.authors).toEqual([SITE.title]);
-        expect(entry.tags.length).toBeGreaterThan(0);
-        expect(entry.tags.every((t) => TOPICS.includes(t))).toBe(true);
+  it.runIf(has('python3-feedparser'))(
+    'names the newsletter as the author of each issue and its topics as categories, as feedparser reads them',
+    async () => {
+      for (const path of ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/archive/1.rss.xml']) {
+        const feed = parseFeed(await site.read(path));
+        for (const entry of feed.entries) {
+          expect(entry.authors).toEqual([SITE.title]);
+          expect(entry.tags.length).toBeGreaterThan(0);
+          expect(entry.tags.every((t) => TOPICS.includes(t))).toBe(true);
+        }
       }
-    }
-  });
+    },
+  );
 
   it.skipIf(!hasFeedValidator)('passes the W3C feed validator, current and archive documents', async () => {
-    for (const path of ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/archive/1.rss.xml', 'feeds/archive/2.atom.xml', 'feeds/tags/robotics.rss.xml']) {
+    for (const path of [
+      'feeds/rss.xml',
+      'feeds/atom.xml',
+      'feeds/archive/1.rss.xml',
+      'feeds/archive/2.atom.xml',
+      'feeds/tags/robotics.rss.xml',
+    ]) {
       expect([path, validateFeed(await site.read(path), `${SITE.url}/${path}`)]).toEqual([path, []]);
     }
   });
@@ -110,33 +119,38 @@ describe('the current site feed, within its size budget', () => {
   };
   const LARGE = 12;
 
-  it.runIf(has('python3-feedparser'))('carries the newest issues in full up to the budget in each format, and lists the older ones by title', async () => {
-    const large = await tempSite(Object.fromEntries(Array.from({ length: LARGE }, (_, i) => [`${dateOf(i + 1)}.md`, big(i + 1)])));
-    await large.build({ all: true });
-    for (const path of ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/feed.json']) {
-      const bytes = Buffer.byteLength(await large.read(path));
-      expect([path, bytes > FEED_BYTES * 0.7, bytes <= FEED_BYTES]).toEqual([path, true, true]);
-    }
-    for (const path of ['feeds/rss.xml', 'feeds/atom.xml']) {
-      const feed = parseFeed(await large.read(path));
-      expect(feed.bozo, feed.bozoException ?? '').toBe(false);
-      // Every issue is still there, newest first; the newest ones with their summaries, the others by their titles.
-      expect(feed.entries.map((e) => e.id)).toEqual(Array.from({ length: LARGE }, (_, i) => `${SITE.url}/issues/${dateOf(LARGE - i)}.html`));
-      const full = feed.entries.map((e) => !e.content.includes('Read the issue on the web'));
-      const inFull = full.filter(Boolean).length;
-      expect(inFull).toBeGreaterThanOrEqual(1);
-      expect(inFull).toBeLessThan(LARGE);
-      expect(full).toEqual(full.map((_, i) => i < inFull));
-      expect(feed.entries[0]?.content).toContain(long(LARGE).slice(0, 200));
-      const listed = feed.entries.at(-1)?.content ?? '';
-      expect(listed).toContain('Read the issue on the web');
-      expect(listed).toContain(`Large paper 2302.${String(100).padStart(5, '0')}`);
-      expect(listed).not.toContain(long(1).slice(0, 200));
-    }
-    const json = JSON.parse(await large.read('feeds/feed.json')) as { items: { id: string; content_html: string }[] };
-    expect(json.items).toHaveLength(LARGE);
-    expect(json.items.filter((i) => !i.content_html.includes('Read the issue on the web')).length).toBeGreaterThanOrEqual(1);
-  });
+  it.runIf(has('python3-feedparser'))(
+    'carries the newest issues in full up to the budget in each format, and lists the older ones by title',
+    async () => {
+      const large = await tempSite(Object.fromEntries(Array.from({ length: LARGE }, (_, i) => [`${dateOf(i + 1)}.md`, big(i + 1)])));
+      await large.build({ all: true });
+      for (const path of ['feeds/rss.xml', 'feeds/atom.xml', 'feeds/feed.json']) {
+        const bytes = Buffer.byteLength(await large.read(path));
+        expect([path, bytes > FEED_BYTES * 0.7, bytes <= FEED_BYTES]).toEqual([path, true, true]);
+      }
+      for (const path of ['feeds/rss.xml', 'feeds/atom.xml']) {
+        const feed = parseFeed(await large.read(path));
+        expect(feed.bozo, feed.bozoException ?? '').toBe(false);
+        // Every issue is still there, newest first; the newest ones with their summaries, the others by their titles.
+        expect(feed.entries.map((e) => e.id)).toEqual(
+          Array.from({ length: LARGE }, (_, i) => `${SITE.url}/issues/${dateOf(LARGE - i)}.html`),
+        );
+        const full = feed.entries.map((e) => !e.content.includes('Read the issue on the web'));
+        const inFull = full.filter(Boolean).length;
+        expect(inFull).toBeGreaterThanOrEqual(1);
+        expect(inFull).toBeLessThan(LARGE);
+        expect(full).toEqual(full.map((_, i) => i < inFull));
+        expect(feed.entries[0]?.content).toContain(long(LARGE).slice(0, 200));
+        const listed = feed.entries.at(-1)?.content ?? '';
+        expect(listed).toContain('Read the issue on the web');
+        expect(listed).toContain(`Large paper 2302.${String(100).padStart(5, '0')}`);
+        expect(listed).not.toContain(long(1).slice(0, 200));
+      }
+      const json = JSON.parse(await large.read('feeds/feed.json')) as { items: { id: string; content_html: string }[] };
+      expect(json.items).toHaveLength(LARGE);
+      expect(json.items.filter((i) => !i.content_html.includes('Read the issue on the web')).length).toBeGreaterThanOrEqual(1);
+    },
+  );
 
   it.runIf(has('python3-feedparser'))('keeps every issue in full while they fit', async () => {
     for (const path of ['feeds/rss.xml', 'feeds/atom.xml']) {
@@ -148,16 +162,19 @@ describe('the current site feed, within its size budget', () => {
 });
 
 describe('feeds/topics.opml', () => {
-  it.runIf(has('python3-listparser'))('is OPML 2.0 with the site feed and one outline per topic feed, linked from the topic index', async () => {
-    const xml = await site.read('feeds/topics.opml');
-    const opml = parseOpml(xml);
-    expect(opml.bozo).toBe(false);
-    expect(opml.version).toBe('opml2');
-    const urls = opml.feeds.map((f) => f.url);
-    expect(urls[0]).toBe(`${SITE.url}/feeds/rss.xml`);
-    const topicFeeds = TOPICS.map((t) => `${SITE.url}/feeds/tags/${t.toLowerCase().replaceAll(' ', '-')}.rss.xml`).sort();
-    expect(urls.slice(1).sort()).toEqual(topicFeeds);
-    for (const url of urls) expect(await site.read(local(url))).toContain('<rss');
-    expect(await site.read('topics/index.html')).toContain(`href="${SITE.url}/feeds/topics.opml"`);
-  });
+  it.runIf(has('python3-listparser'))(
+    'is OPML 2.0 with the site feed and one outline per topic feed, linked from the topic index',
+    async () => {
+      const xml = await site.read('feeds/topics.opml');
+      const opml = parseOpml(xml);
+      expect(opml.bozo).toBe(false);
+      expect(opml.version).toBe('opml2');
+      const urls = opml.feeds.map((f) => f.url);
+      expect(urls[0]).toBe(`${SITE.url}/feeds/rss.xml`);
+      const topicFeeds = TOPICS.map((t) => `${SITE.url}/feeds/tags/${t.toLowerCase().replaceAll(' ', '-')}.rss.xml`).sort();
+      expect(urls.slice(1).sort()).toEqual(topicFeeds);
+      for (const url of urls) expect(await site.read(local(url))).toContain('<rss');
+      expect(await site.read('topics/index.html')).toContain(`href="${SITE.url}/feeds/topics.opml"`);
+    },
+  );
 });

@@ -2,7 +2,8 @@
 // a summary of about a thousand characters, two topics, a code and a Hugging Face link per paper.
 const TOPICS = ['Natural Language Processing', 'Computer Vision', 'Multimodal', 'Robotics', 'Reinforcement Learning'];
 
-const SENTENCE = 'The method trains a compact model on curated data and reports gains on standard benchmarks at a fraction of the usual compute.';
+const SENTENCE =
+  'The method trains a compact model on curated data and reports gains on standard benchmarks at a fraction of the usual compute.';
 
 /** Options for one generated paper: a title of the given length instead of the usual one. */
 export interface GeneratedOptions {

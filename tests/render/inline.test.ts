@@ -31,11 +31,15 @@ describe('digest text in plain text and Markdown', () => {
   });
 
   it('escapes tags and links in Markdown but keeps emphasis and the allowed tags', () => {
-    expect(markdownText('<script>x</script> *em* <sup>2</sup> [a](javascript:x)')).toBe('&lt;script>x&lt;/script> *em* <sup>2</sup> [a]\\(javascript:x)');
+    expect(markdownText('<script>x</script> *em* <sup>2</sup> [a](javascript:x)')).toBe(
+      '&lt;script>x&lt;/script> *em* <sup>2</sup> [a]\\(javascript:x)',
+    );
   });
 
   it('shows character references in Markdown as written, so a Markdown reader makes no character of them', () => {
-    expect(markdownText('&#x202E;evil &#8238;a &rlm;b R&D &amp; a&b; &#;')).toBe('&amp;#x202E;evil &amp;#8238;a &amp;rlm;b R&D &amp;amp; a&amp;b; &#;');
+    expect(markdownText('&#x202E;evil &#8238;a &rlm;b R&D &amp; a&b; &#;')).toBe(
+      '&amp;#x202E;evil &amp;#8238;a &amp;rlm;b R&D &amp;amp; a&amp;b; &#;',
+    );
   });
 });
 

@@ -48,6 +48,10 @@ async function buildSampleEmails(): Promise<SampleEmail[]> {
   };
   const dates = Object.keys(digests).map((file) => file.replace('.md', ''));
   return Promise.all(
-    dates.map(async (date) => ({ name: names[date] ?? date, html: await site.read(`email/${date}.html`), text: await site.read(`email/${date}.txt`) })),
+    dates.map(async (date) => ({
+      name: names[date] ?? date,
+      html: await site.read(`email/${date}.html`),
+      text: await site.read(`email/${date}.txt`),
+    })),
   );
 }

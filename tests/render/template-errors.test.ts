@@ -17,10 +17,21 @@ async function withPartial(name: string, source: string) {
 
 // Runs a long-running command in this process until it printed `ready`, then `work` with what it
 // printed, then stops it.
-async function whileRunning<T>(args: string[], env: Record<string, string>, cwd: string, ready: RegExp, work: (printed: string) => Promise<T>): Promise<{ result: T; status: number }> {
+async function whileRunning<T>(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  ready: RegExp,
+  work: (printed: string) => Promise<T>,
+): Promise<{ result: T; status: number }> {
   let printed = '';
   const stop = new AbortController();
-  const running = main(args, { cwd, env, output: { out: (t) => void (printed += `${t}\n`), err: (t) => void (printed += `${t}\n`) }, signal: stop.signal });
+  const running = main(args, {
+    cwd,
+    env,
+    output: { out: (t) => void (printed += `${t}\n`), err: (t) => void (printed += `${t}\n`) },
+    signal: stop.signal,
+  });
   let ended = false;
   void running.then(() => (ended = true));
   try {
@@ -50,9 +61,13 @@ describe('a broken partial', () => {
     const blocks = await withPartial('issue-nav.hbs', '<nav>\n{{#each papers}}\n<a>{{title}}</a>\n{{/if}}\n</nav>\n');
     expect((await paperboy(['build'], { env: blocks.env, cwd: blocks.base })).stderr).toBe(`${blocks.partial}:2: each doesn't match if\n`);
     const helper = await withPartial('layout-foot.hbs', '</main>\n<footer>{{shout site.title}}</footer>\n</body></html>\n');
-    expect((await paperboy(['build'], { env: helper.env, cwd: helper.base })).stderr).toBe(`${helper.partial}:2: Missing helper: "shout"\n`);
+    expect((await paperboy(['build'], { env: helper.env, cwd: helper.base })).stderr).toBe(
+      `${helper.partial}:2: Missing helper: "shout"\n`,
+    );
     const nested = await withPartial('email-header.hbs', '<tr>\n<td>{{> no-such-partial}}</td>\n</tr>\n');
-    expect((await paperboy(['build'], { env: nested.env, cwd: nested.base })).stderr).toBe(`${nested.partial}:2: The partial no-such-partial could not be found\n`);
+    expect((await paperboy(['build'], { env: nested.env, cwd: nested.base })).stderr).toBe(
+      `${nested.partial}:2: The partial no-such-partial could not be found\n`,
+    );
   });
 
   it('is named on the preview page and by the first run of start', async () => {

@@ -15,22 +15,67 @@ interface Node {
 
 // Elements a template writes on purpose; anything else in an output came from a digest.
 const TEMPLATE_ELEMENTS = new Set([
-  'html', 'head', 'body', 'meta', 'title', 'link', 'style', 'header', 'footer', 'main', 'nav', 'article', 'section',
-  'h1', 'h2', 'p', 'a', 'ul', 'ol', 'li', 'span', 'div', 'table', 'tbody', 'tr', 'td', 'br', 'time', 'form', 'label',
-  'input', 'button', 'fieldset', 'legend', 'details', 'summary', 'sup', 'sub', 'em', 'strong', 'code', '!doctype',
+  'html',
+  'head',
+  'body',
+  'meta',
+  'title',
+  'link',
+  'style',
+  'header',
+  'footer',
+  'main',
+  'nav',
+  'article',
+  'section',
+  'h1',
+  'h2',
+  'p',
+  'a',
+  'ul',
+  'ol',
+  'li',
+  'span',
+  'div',
+  'table',
+  'tbody',
+  'tr',
+  'td',
+  'br',
+  'time',
+  'form',
+  'label',
+  'input',
+  'button',
+  'fieldset',
+  'legend',
+  'details',
+  'summary',
+  'sup',
+  'sub',
+  'em',
+  'strong',
+  'code',
+  '!doctype',
   'noscript',
 ]);
 
 // The one script a template loads: the search page's own, from the site's assets.
-const isSearchScript = (node: Node) => node.name === 'script' && node.attribs?.src === 'assets/search.js' && node.attribs.type === 'module' && (node.children ?? []).length === 0;
+const isSearchScript = (node: Node) =>
+  node.name === 'script' &&
+  node.attribs?.src === 'assets/search.js' &&
+  node.attribs.type === 'module' &&
+  (node.children ?? []).length === 0;
 
 function offences(html: string): string[] {
   const found: string[] = [];
   const walk = (node: Node) => {
-    if ((node.type === 'script' && !isSearchScript(node)) || (node.type === 'tag' && !TEMPLATE_ELEMENTS.has(node.name ?? ''))) found.push(`<${node.name}>`);
+    if ((node.type === 'script' && !isSearchScript(node)) || (node.type === 'tag' && !TEMPLATE_ELEMENTS.has(node.name ?? '')))
+      found.push(`<${node.name}>`);
     for (const [name, value] of Object.entries(node.attribs ?? {})) {
       if (name.startsWith('on')) found.push(`${node.name} ${name}=`);
-      if (['href', 'src', 'action'].includes(name) && !/^(?:https?:|#|%%[A-Z_]+%%$|[^:]*$)/.test(value)) found.push(`${node.name} ${name}=${value}`);
+      if (['href', 'src', 'action'].includes(name) && !/^(?:https?:|#|%%[A-Z_]+%%$|[^:]*$)/.test(value))
+        found.push(`${node.name} ${name}=${value}`);
     }
     for (const child of node.children ?? []) walk(child);
   };
@@ -47,7 +92,17 @@ describe('hostile digest text', async () => {
     const pages = [...files].filter(([path]) => path.endsWith('.html'));
     const topics = [...files.keys()].filter((p) => /^topics\/[a-z0-9-]+\.html$/.test(p) && p !== 'topics/index.html');
     expect(topics.length).toBeGreaterThan(0);
-    expect(pages.map(([p]) => p).sort()).toEqual(['archive/index.html', 'email/2031-03-01.html', 'index.html', 'issues/2031-03-01.html', 'search.html', 'topics/index.html', ...topics].sort());
+    expect(pages.map(([p]) => p).sort()).toEqual(
+      [
+        'archive/index.html',
+        'email/2031-03-01.html',
+        'index.html',
+        'issues/2031-03-01.html',
+        'search.html',
+        'topics/index.html',
+        ...topics,
+      ].sort(),
+    );
     for (const [path, html] of pages) expect([path, offences(html)]).toEqual([path, []]);
   });
 

@@ -23,7 +23,12 @@ async function project(sink: SmtpSink): Promise<{ dir: string; dataDir: string; 
   await mkdir(join(dir, 'digests'));
   await writeFile(join(dir, 'digests', '2031-01-05.md'), readFileSync(fixture('digests', 'four-columns.md'), 'utf8'));
   await writeFile(join(dir, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
-  const env = { PAPERBOY_DATA_DIR: join(dir, 'data'), PAPERBOY_OUT_DIR: join(dir, 'out'), PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}`, PAPERBOY_SMTP_RETRY_MS: '10' };
+  const env = {
+    PAPERBOY_DATA_DIR: join(dir, 'data'),
+    PAPERBOY_OUT_DIR: join(dir, 'out'),
+    PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+    PAPERBOY_SMTP_RETRY_MS: '10',
+  };
   const db = openDatabase(env.PAPERBOY_DATA_DIR);
   const store = new SubscriberStore(db);
   for (let n = 1; n <= 5; n++) store.add({ email: `user${n}@example.org`, status: 'confirmed', source: 'test' });
@@ -43,7 +48,15 @@ function onTheList(dataDir: string, change: (store: SubscriberStore, id: (n: num
 // The cells of the table captioned so, row by row (the row header first).
 function table($: CheerioAPI, caption: string): string[][] {
   const found = $('table').filter((_, t) => $(t).find('caption').text() === caption);
-  return found.find('tbody tr').toArray().map((tr) => $(tr).find('th, td').toArray().map((cell) => $(cell).text()));
+  return found
+    .find('tbody tr')
+    .toArray()
+    .map((tr) =>
+      $(tr)
+        .find('th, td')
+        .toArray()
+        .map((cell) => $(cell).text()),
+    );
 }
 
 describe('the list day by day', () => {
@@ -128,7 +141,11 @@ describe('paperboy report', () => {
     expect(table($, 'Send rate of each dispatch')).toHaveLength(2);
     // The limits are drawn and named.
     expect($('svg line.limit')).toHaveLength(2);
-    expect($('svg text.limit-name').toArray().map((t) => $(t).text())).toEqual(['0.1 %: keep under', '0.3 %: never reach']);
+    expect(
+      $('svg text.limit-name')
+        .toArray()
+        .map((t) => $(t).text()),
+    ).toEqual(['0.1 %: keep under', '0.3 %: never reach']);
   });
 
   it('is one self-contained page: it parses, has no script, fetches nothing, names no address', () => {
@@ -162,7 +179,9 @@ describe('paperboy report', () => {
     expect(file.status).toBe(1);
     expect(file.stderr).toBe('charts/week.html: cannot write: no such folder: charts\n');
     await mkdir(join(dir, 'charts'));
-    expect((await paperboy(['report', '--out', 'charts/week.html', '--days', '7'], { env, cwd: dir })).stdout).toMatch(/^charts\/week\.html: 7 days, 2 dispatches/);
+    expect((await paperboy(['report', '--out', 'charts/week.html', '--days', '7'], { env, cwd: dir })).stdout).toMatch(
+      /^charts\/week\.html: 7 days, 2 dispatches/,
+    );
     expect(await readFile(join(dir, 'charts', 'week.html'), 'utf8')).toMatch(/^<!doctype html>/);
     for (const days of ['0', 'x', '1.5']) {
       const bad = await paperboy(['report', '--days', days], { env, cwd: dir });
@@ -176,7 +195,11 @@ describe('paperboy report', () => {
     const run = await paperboy(['report'], { cwd: empty });
     expect(run.stdout).toMatch(/^report\.html: 30 days, 0 dispatches/);
     const $ = load(await readFile(join(empty, 'report.html'), 'utf8'));
-    expect($('main p').toArray().map((p) => $(p).text())).toContain('No dispatch in these days.');
+    expect(
+      $('main p')
+        .toArray()
+        .map((p) => $(p).text()),
+    ).toContain('No dispatch in these days.');
     expect(table($, 'Subscribers by status').at(-1)?.slice(1)).toEqual(['0', '0', '0', '0']);
     expect(await readdir(empty)).toEqual(['report.html']);
   });
@@ -202,7 +225,9 @@ describe('paperboy report', () => {
         await page.evaluate(() => document.querySelectorAll('details').forEach((d) => d.setAttribute('open', '')));
         await page.addScriptTag({ content: axeSource });
         const found = await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run: (context: Document) => Promise<{ violations: { id: string; impact: string | null }[] }> } }).axe;
+          const axe = (
+            window as unknown as { axe: { run: (context: Document) => Promise<{ violations: { id: string; impact: string | null }[] }> } }
+          ).axe;
           return (await axe.run(document)).violations;
         });
         await page.close();

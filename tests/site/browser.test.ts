@@ -10,19 +10,31 @@ import { tempSite } from '../helpers/site.ts';
 const ISSUES = 120;
 const dateOf = (i: number) => new Date(Date.UTC(2023, 9, 1) + i * 86_400_000).toISOString().slice(0, 10);
 const idOf = (i: number, n: number) => `2308.${String(i * 10 + n).padStart(5, '0')}`;
-const AREAS = 'Alpha Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike November Oscar Papa Romeo Sierra Tango Uniform'.split(' ');
+const AREAS =
+  'Alpha Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike November Oscar Papa Romeo Sierra Tango Uniform'.split(
+    ' ',
+  );
 const topicOf = (i: number) => `${AREAS[i % AREAS.length]} ${i % 40 < 20 ? 'Studies' : 'Methods'}`;
 
 function digest(i: number): string {
   const date = dateOf(i);
   // The newest issue has titles as long as real ones, which wrap on a phone.
   const long = i === ISSUES - 1 ? ': Scaling Sparse Mixture-of-Experts Transformers for Long-Context Multimodal Reasoning' : '';
-  const titles = [`Paper ${i} about kites and wind${long}`, i === 7 ? 'Quokka Navigation in Dense Forests' : `A second study number ${i}${long}`];
+  const titles = [
+    `Paper ${i} about kites and wind${long}`,
+    i === 7 ? 'Quokka Navigation in Dense Forests' : `A second study number ${i}${long}`,
+  ];
   if (i === 100) {
-    const rows = titles.map((t, n) => `| ${t} for Large Language Models (Read more on [arXiv](https://arxiv.org/abs/${idOf(i, n)})) | Ann Lee | We train an LLM with reinforcement learning and a reward model. |`);
+    const rows = titles.map(
+      (t, n) =>
+        `| ${t} for Large Language Models (Read more on [arXiv](https://arxiv.org/abs/${idOf(i, n)})) | Ann Lee | We train an LLM with reinforcement learning and a reward model. |`,
+    );
     return `## Papers for ${date}\n\n| Title | Authors | Summary |\n|---|---|---|\n${rows.join('\n')}\n`;
   }
-  const rows = titles.map((t, n) => `| [${t}](https://arxiv.org/abs/${idOf(i, n)}) | Ann Lee, Bo Chen | Summary of paper ${n} of day ${i}. | ['Robotics', '${topicOf(i + n)}'] | N/A | N/A |`);
+  const rows = titles.map(
+    (t, n) =>
+      `| [${t}](https://arxiv.org/abs/${idOf(i, n)}) | Ann Lee, Bo Chen | Summary of paper ${n} of day ${i}. | ['Robotics', '${topicOf(i + n)}'] | N/A | N/A |`,
+  );
   return `## Papers for ${date}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
 }
 
@@ -42,8 +54,12 @@ async function phone(): Promise<Page> {
 
 async function search(page: Page, query: string): Promise<{ status: string; results: { href: string; text: string }[] }> {
   await page.goto(`${server.url}/search.html?q=${encodeURIComponent(query)}`);
-  await page.waitForFunction(() => /match|No paper/.test(document.querySelector('.search-status')?.textContent ?? ''), null, { timeout: 15_000 });
-  const results = await page.locator('.search-result h2 a').evaluateAll((as) => as.map((a) => ({ href: (a as HTMLAnchorElement).href, text: a.textContent ?? '' })));
+  await page.waitForFunction(() => /match|No paper/.test(document.querySelector('.search-status')?.textContent ?? ''), null, {
+    timeout: 15_000,
+  });
+  const results = await page
+    .locator('.search-result h2 a')
+    .evaluateAll((as) => as.map((a) => ({ href: (a as HTMLAnchorElement).href, text: a.textContent ?? '' })));
   return { status: (await page.locator('.search-status').textContent()) ?? '', results };
 }
 
@@ -132,7 +148,9 @@ describe.runIf(has('chromium'))('the reader site in Chromium, served as plain st
     await page.locator('form.search button').click();
     await page.waitForURL(/search\.html\?q=quokka/);
     const byWord = await search(page, 'quokka');
-    expect(byWord.results).toEqual([{ href: `${server.url}/issues/${dateOf(7)}.html#arxiv-${idOf(7, 1).replace('.', '-')}`, text: 'Quokka Navigation in Dense Forests' }]);
+    expect(byWord.results).toEqual([
+      { href: `${server.url}/issues/${dateOf(7)}.html#arxiv-${idOf(7, 1).replace('.', '-')}`, text: 'Quokka Navigation in Dense Forests' },
+    ]);
     const byId = await search(page, idOf(110, 0));
     expect(byId.results[0]?.href).toBe(`${server.url}/issues/${dateOf(110)}.html#arxiv-${idOf(110, 0).replace('.', '-')}`);
     expect((await search(page, 'zyzzyva')).status).toContain('No paper matches');

@@ -37,15 +37,19 @@ async function failingTemplates(): Promise<{ dir: string; mend: () => Promise<vo
 const TEMPLATE_ERROR = /partials\/issue-nav\.hbs:5: The partial issue-nav-missing could not be found/;
 
 describe('a build that fails', () => {
-  it.runIf(has('processes'))('ends paperboy build --all with the error and exit 1, leaving no writer thread to keep it running', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'paperboy-project-'));
-    await mkdir(join(cwd, 'digests'));
-    for (const [name, text] of Object.entries(manyDigests())) await writeFile(join(cwd, 'digests', name), text);
-    const { dir } = await failingTemplates();
-    const run = await spawnPaperboy(['build', '--all'], { cwd, env: { PAPERBOY_TEMPLATES_DIR: dir }, timeoutMs: 30_000 });
-    expect(run.stderr).toMatch(TEMPLATE_ERROR);
-    expect(run.status).toBe(1);
-  }, 60_000);
+  it.runIf(has('processes'))(
+    'ends paperboy build --all with the error and exit 1, leaving no writer thread to keep it running',
+    async () => {
+      const cwd = await mkdtemp(join(tmpdir(), 'paperboy-project-'));
+      await mkdir(join(cwd, 'digests'));
+      for (const [name, text] of Object.entries(manyDigests())) await writeFile(join(cwd, 'digests', name), text);
+      const { dir } = await failingTemplates();
+      const run = await spawnPaperboy(['build', '--all'], { cwd, env: { PAPERBOY_TEMPLATES_DIR: dir }, timeoutMs: 30_000 });
+      expect(run.stderr).toMatch(TEMPLATE_ERROR);
+      expect(run.status).toBe(1);
+    },
+    60_000,
+  );
 
   it('rejects with the template named, and the next build (templates mended) runs and leaves no temporary files', async () => {
     const { dir, mend } = await failingTemplates();

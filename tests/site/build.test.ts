@@ -29,7 +29,16 @@ describe('paperboy build', () => {
         expect(files).toContain(path);
       }
     }
-    for (const path of ['index.html', 'archive/README.md', 'feeds/rss.xml', 'feeds/atom.xml', 'feeds/feed.json', 'feeds/tags/robotics.rss.xml', 'feeds/tags/robotics.atom.xml', 'feeds/tags/robotics.json']) {
+    for (const path of [
+      'index.html',
+      'archive/README.md',
+      'feeds/rss.xml',
+      'feeds/atom.xml',
+      'feeds/feed.json',
+      'feeds/tags/robotics.rss.xml',
+      'feeds/tags/robotics.atom.xml',
+      'feeds/tags/robotics.json',
+    ]) {
       expect(files).toContain(path);
     }
   });
@@ -82,7 +91,9 @@ describe('paperboy build', () => {
     const links = DomUtils.getElementsByTagName('a', page).map((a) => [a.attribs.rel, a.attribs.href]);
     expect(links).toContainEqual(['prev', `${SITE.url}/issues/2031-01-05.html`]);
     expect(links).toContainEqual(['next', `${SITE.url}/issues/2031-02-03.html`]);
-    const alternates = DomUtils.getElementsByTagName('link', page).filter((l) => l.attribs.rel === 'alternate').map((l) => [l.attribs.type, l.attribs.href]);
+    const alternates = DomUtils.getElementsByTagName('link', page)
+      .filter((l) => l.attribs.rel === 'alternate')
+      .map((l) => [l.attribs.type, l.attribs.href]);
     expect(alternates).toEqual([
       ['application/rss+xml', `${SITE.url}/feeds/rss.xml`],
       ['application/atom+xml', `${SITE.url}/feeds/atom.xml`],
@@ -91,7 +102,9 @@ describe('paperboy build', () => {
     const index = await site.read('index.html');
     expect(index.indexOf('2031-02-03')).toBeLessThan(index.indexOf('2031-01-05'));
     const archive = await site.read('archive/README.md');
-    expect(archive).toMatch(/\| \[2031-02-03\]\(2031-02-03\.md\) \| 8 \| Tiny Kites: Flying Small Models \|\n\| \[2031-01-30\]\(2031-01-30\.md\) \| 3 \|/);
+    expect(archive).toMatch(
+      /\| \[2031-02-03\]\(2031-02-03\.md\) \| 8 \| Tiny Kites: Flying Small Models \|\n\| \[2031-01-30\]\(2031-01-30\.md\) \| 3 \|/,
+    );
     const issue = await site.read('archive/2031-02-03.md');
     expect(issue).toContain('## 1. Tiny Kites: Flying Small Models');
     expect(issue).toContain('- It trains them on kites.');
@@ -103,25 +116,42 @@ describe('paperboy build', () => {
     await site.build({ all: true });
     const files = await site.files();
     const pages = [...files.keys()].filter((p) => p.endsWith('.html') && !p.startsWith('email/'));
-    expect(pages).toEqual(expect.arrayContaining(['index.html', 'archive/index.html', 'topics/index.html', 'topics/robotics.html', 'search.html', 'issues/2031-01-05.html']));
+    expect(pages).toEqual(
+      expect.arrayContaining([
+        'index.html',
+        'archive/index.html',
+        'topics/index.html',
+        'topics/robotics.html',
+        'search.html',
+        'issues/2031-01-05.html',
+      ]),
+    );
     const sitemap = parseDocument(files.get('sitemap.xml') ?? '', { xmlMode: true });
     const listed = DomUtils.getElementsByTagName('loc', sitemap).map((l) => DomUtils.textContent(l));
     for (const path of pages) {
       const page = parseDocument(files.get(path) ?? '');
-      const meta = (key: string) => DomUtils.findOne((e) => e.name === 'meta' && (e.attribs.property === key || e.attribs.name === key), page.children)?.attribs.content;
+      const meta = (key: string) =>
+        DomUtils.findOne((e) => e.name === 'meta' && (e.attribs.property === key || e.attribs.name === key), page.children)?.attribs
+          .content;
       const url = path === 'index.html' ? `${SITE.url}/` : `${SITE.url}/${path}`;
       expect([path, meta('og:title'), meta('twitter:card'), meta('og:url')]).toEqual([path, expect.any(String), 'summary', url]);
       expect([path, meta('og:description'), meta('twitter:description')]).toEqual([path, expect.any(String), expect.any(String)]);
-      const icons = DomUtils.getElementsByTagName('link', page).filter((l) => l.attribs.rel === 'icon').map((l) => l.attribs.href);
+      const icons = DomUtils.getElementsByTagName('link', page)
+        .filter((l) => l.attribs.rel === 'icon')
+        .map((l) => l.attribs.href);
       expect(icons).toEqual([`${SITE.url}/favicon.ico`, `${SITE.url}/favicon.svg`]);
-      expect(DomUtils.findOne((e) => e.name === 'form' && e.attribs.role === 'search', page.children)?.attribs.action).toBe(`${SITE.url}/search.html`);
+      expect(DomUtils.findOne((e) => e.name === 'form' && e.attribs.role === 'search', page.children)?.attribs.action).toBe(
+        `${SITE.url}/search.html`,
+      );
       if (path !== 'search.html') expect([path, listed.includes(url)]).toEqual([path, true]);
     }
     expect(files.get('robots.txt')).toContain(`Sitemap: ${SITE.url}/sitemap.xml`);
     expect(readFileSync(join(site.outDir, 'favicon.ico')).subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0]));
     expect(files.get('favicon.svg')).toMatch(/^<svg /);
     const issue = parseDocument(files.get('issues/2031-02-03.html') ?? '');
-    expect(DomUtils.findOne((e) => e.name === 'form' && e.attribs.class === 'subscribe', issue.children)?.attribs.action).toBe(`${SITE.url}/subscribe`);
+    expect(DomUtils.findOne((e) => e.name === 'form' && e.attribs.class === 'subscribe', issue.children)?.attribs.action).toBe(
+      `${SITE.url}/subscribe`,
+    );
   });
 
   it('stops on a broken digest with the reader message and leaves out/ exactly as it was', async () => {
@@ -164,7 +194,8 @@ describe('paperboy build on the command line', () => {
 
 describe('papers without topics', () => {
   it('get inferred topics in the issue to mail (so topic subscribers get them), the topic feed and the topic page', async () => {
-    const untagged = '## Papers for 2031-03-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| Reinforcement Learning for Robot Manipulation (Read more on [arXiv](https://arxiv.org/abs/3103.00001)) | Ann Lee | A robot learns to grasp with reinforcement learning and a reward model. |\n';
+    const untagged =
+      '## Papers for 2031-03-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| Reinforcement Learning for Robot Manipulation (Read more on [arXiv](https://arxiv.org/abs/3103.00001)) | Ann Lee | A robot learns to grasp with reinforcement learning and a reward model. |\n';
     const site = await tempSite({ ...digests, '2031-03-01.md': untagged });
     await site.build({ all: true });
     const issue = await site.builder.issue('2031-03-01');

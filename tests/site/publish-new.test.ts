@@ -32,7 +32,9 @@ async function snapshot(dir: string): Promise<Map<string, { hash: string; mtimeM
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    const hash = createHash('sha256').update(await readFile(path)).digest('hex');
+    const hash = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
     files.set(relative(dir, path), { hash, mtimeMs: (await stat(path)).mtimeMs });
   }
   return files;
@@ -59,19 +61,24 @@ describe('a new digest in a built site', () => {
     const after = await snapshot(site.outDir);
     // Earlier issues and the year whose papers did not change are left alone, down to their mtimes.
     for (const [path, was] of before) {
-      const untouched = path.startsWith('pagefind/2030/') || /^(issues|email|archive)\/20\d\d-\d\d-\d\d\./.test(path) && !/2031-01-0[56]/.test(path);
+      const untouched =
+        path.startsWith('pagefind/2030/') || (/^(issues|email|archive)\/20\d\d-\d\d-\d\d\./.test(path) && !/2031-01-0[56]/.test(path));
       if (untouched) expect([path, after.get(path)]).toEqual([path, was]);
     }
     expect(report.written.filter((p) => p.startsWith('pagefind/2030/'))).toEqual([]);
     expect(report.written).toContain('pagefind/2031/pagefind-entry.json');
-    expect(report.written.filter((p) => p.startsWith('issues/'))).toEqual([`issues/2031-01-05.html`, `issues/${NEW_DAY}.html`, `issues/${NEW_DAY}.txt`]);
+    expect(report.written.filter((p) => p.startsWith('issues/'))).toEqual([
+      `issues/2031-01-05.html`,
+      `issues/${NEW_DAY}.html`,
+      `issues/${NEW_DAY}.txt`,
+    ]);
 
     const cold = await tempSite(all);
     await cold.build({ all: true });
     expect(hashes(after)).toEqual(hashes(await snapshot(cold.outDir)));
   });
 
-  it('indexes for search only the new papers\' year, and finds the other years fresh without making their records', async () => {
+  it("indexes for search only the new papers' year, and finds the other years fresh without making their records", async () => {
     const site = await tempSite(archive(DAYS));
     expect((await site.build({ all: true })).indexed).toEqual(['2030', '2031']);
     const manifest = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };

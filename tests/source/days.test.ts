@@ -82,7 +82,14 @@ describe('paperboy sync from a URL pattern', () => {
     const dataDir = join(project, 'data');
     const source = createSource(
       { kind: 'url', spec: 'days', pattern: `${server.url}/days/{yyyy}/{mm}/{dd}.md` },
-      { digestsDir: join(project, 'digests'), dataDir, records: new SourceRecords(openDatabase(dataDir)), now: () => new Date(), maxLatenessMs: 0, maxBytes: 10_000 },
+      {
+        digestsDir: join(project, 'digests'),
+        dataDir,
+        records: new SourceRecords(openDatabase(dataDir)),
+        now: () => new Date(),
+        maxLatenessMs: 0,
+        maxBytes: 10_000,
+      },
     );
     const report = await source?.sync();
     expect(report?.skipped.join('\n')).toMatch(/more than the 10000 bytes a digest may be/);

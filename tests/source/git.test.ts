@@ -133,7 +133,14 @@ describe.runIf(has('git'))('a fetch larger than the limit', () => {
       const dataDir = join(project, 'data');
       const source = createSource(
         { kind: 'git', spec: `git+${server.url}/papers#main:archive`, url: `${server.url}/papers`, branch: 'main', subfolder: 'archive' },
-        { digestsDir: join(project, 'digests'), dataDir, records: new SourceRecords(openDatabase(dataDir)), now: () => new Date(), maxLatenessMs: 0, maxBytes: 200_000 },
+        {
+          digestsDir: join(project, 'digests'),
+          dataDir,
+          records: new SourceRecords(openDatabase(dataDir)),
+          now: () => new Date(),
+          maxLatenessMs: 0,
+          maxBytes: 200_000,
+        },
       );
       await expect(source?.sync()).rejects.toThrow(/: the fetch passed 200000 bytes; aborted$/);
       expect(existsSync(join(project, 'digests', '2024', '10', '03.md'))).toBe(false);

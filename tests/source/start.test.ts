@@ -79,8 +79,14 @@ describe.runIf(has('processes', 'git'))('paperboy start with a git source', () =
     expect(Date.now() - committed).toBeGreaterThanOrEqual(3000);
     // Rewritten after it was mailed: the web follows, the mail does not go again.
     repo.commit({ [`archive/${day.replaceAll('-', '/')}.md`]: digestText(day, 2, ' (revised)') });
-    await until(async () => (await readFile(join(base, 'out', 'issues', `${day}.html`), 'utf8').catch(() => '')).includes('(revised)'), 'the rewrite on the web');
-    await job.waitFor(() => job.events().filter((e) => e.event === 'tick' && String(e.outcome).includes(`${day} was already published`)).length >= 2, 'ticks after it');
+    await until(
+      async () => (await readFile(join(base, 'out', 'issues', `${day}.html`), 'utf8').catch(() => '')).includes('(revised)'),
+      'the rewrite on the web',
+    );
+    await job.waitFor(
+      () => job.events().filter((e) => e.event === 'tick' && String(e.outcome).includes(`${day} was already published`)).length >= 2,
+      'ticks after it',
+    );
     expect(smtp.messages).toHaveLength(2);
     expect(await job.stop('SIGTERM')).toBe(0);
   });

@@ -45,7 +45,13 @@ function alive(pid: number): boolean {
 
 // Runs a command until `ready` holds on what it printed, then sends SIGTERM after `delayMs`; resolves
 // with how it ended and what it printed.
-function stopWhen(command: string, args: string[], options: { cwd: string; env: Record<string, string> }, ready: (printed: string) => boolean, delayMs = 0) {
+function stopWhen(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+  ready: (printed: string) => boolean,
+  delayMs = 0,
+) {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let printed = '';
   let sent = false;
@@ -73,10 +79,17 @@ function stopWhen(command: string, args: string[], options: { cwd: string; env: 
 describe('a stop asked for while paperboy start is starting', () => {
   it('ends it cleanly with exit 0, wherever in its start-up the SIGTERM lands', async () => {
     // A setting that does not exist is warned about as the settings are read: start-up is under way.
-    const project = await testProject([], { PAPERBOY_PORT: '0', PAPERBOY_HOST: '127.0.0.1', PAPERBOY_SCHEDULE: NEVER, PAPERBOY_STARTING_UP: '1' });
+    const project = await testProject([], {
+      PAPERBOY_PORT: '0',
+      PAPERBOY_HOST: '127.0.0.1',
+      PAPERBOY_SCHEDULE: NEVER,
+      PAPERBOY_STARTING_UP: '1',
+    });
     const warned = (printed: string) => printed.includes('PAPERBOY_STARTING_UP is not a setting');
     const runs = await Promise.all(
-      [0, 50, 200, 600].map((delayMs) => stopWhen(process.execPath, [BIN, 'start'], { cwd: project.base, env: childEnv(project.env) }, warned, delayMs)),
+      [0, 50, 200, 600].map((delayMs) =>
+        stopWhen(process.execPath, [BIN, 'start'], { cwd: project.base, env: childEnv(project.env) }, warned, delayMs),
+      ),
     );
     for (const run of runs) {
       expect({ code: run.code, signal: run.signal }, run.printed).toEqual({ code: 0, signal: null });

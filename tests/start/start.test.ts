@@ -45,7 +45,15 @@ async function setup(subscribers: NewSubscriber[], digests: Record<string, strin
     PAPERBOY_WEEKLY_SCHEDULE: NEVER,
     ...settings,
   };
-  return { base, env, start: () => { const r = startPaperboy(env); running.push(r); return r; } };
+  return {
+    base,
+    env,
+    start: () => {
+      const r = startPaperboy(env);
+      running.push(r);
+      return r;
+    },
+  };
 }
 
 const readers = (n: number, extra: Partial<NewSubscriber> = {}): NewSubscriber[] =>
@@ -67,7 +75,10 @@ describe.runIf(has('processes'))('paperboy start', () => {
     const today = day(0);
     await writeFile(join(base, 'digests', `${today}.md`), digestOf(today));
     await job.waitFor(() => smtp.messages.length >= 3, 'three messages');
-    await job.waitFor(() => job.events().some((e) => e.event === 'tick' && String(e.outcome).includes(`${today} was already published`)), 'a tick after it');
+    await job.waitFor(
+      () => job.events().some((e) => e.event === 'tick' && String(e.outcome).includes(`${today} was already published`)),
+      'a tick after it',
+    );
     expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(['reader1@example.org', 'reader2@example.org', 'reader3@example.org']);
     expect(await job.stop('SIGTERM')).toBe(0);
     expect(job.events().at(-1)?.event).toBe('stopped');
@@ -104,7 +115,10 @@ describe.runIf(has('processes'))('paperboy start', () => {
     await writeFile(join(base, 'digests', `${today}.md`), empty);
     await job.waitFor(() => job.events().some((e) => e.event === 'published' && e.issue === today), 'the empty digest');
     expect(job.events().find((e) => e.event === 'published' && e.issue === today)).toMatchObject({ mailed: false, reason: 'empty digest' });
-    await job.waitFor(() => job.events().some((e) => e.event === 'tick' && String(e.outcome).includes(`${today} was already published`)), 'a tick after it');
+    await job.waitFor(
+      () => job.events().some((e) => e.event === 'tick' && String(e.outcome).includes(`${today} was already published`)),
+      'a tick after it',
+    );
     expect(smtp.messages).toHaveLength(0);
     const rss = await readFile(join(base, 'out', 'feeds', 'rss.xml'), 'utf8');
     expect(rss).not.toContain(`/issues/${today}.html`);
@@ -129,9 +143,11 @@ describe.runIf(has('processes'))('paperboy start', () => {
     expect(await job.stop('SIGINT')).toBe(0);
   });
 
-  it('mails weekly subscribers one email with the week\'s papers, each once, their topics applied', async () => {
+  it("mails weekly subscribers one email with the week's papers, each once, their topics applied", async () => {
     const smtp = await sink();
-    const repeat = sixColumns.replace('3102.00002', '3102.00001').replace(/\[A Title Wrapped Over\n {2}Two Lines\]/, '[Tiny Kites: Flying Small Models]');
+    const repeat = sixColumns
+      .replace('3102.00002', '3102.00001')
+      .replace(/\[A Title Wrapped Over\n {2}Two Lines\]/, '[Tiny Kites: Flying Small Models]');
     const digests = {
       [`${day(-3)}.md`]: digestOf(day(-3)),
       [`${day(-1)}.md`]: digestOf(day(-1), repeat.replace(/3102\.0000([3-8])/g, '3102.0009$1')),
@@ -141,10 +157,17 @@ describe.runIf(has('processes'))('paperboy start', () => {
       { email: 'everything@example.org', status: 'confirmed', cadence: 'weekly', source: 'test' },
       { email: 'robots@example.org', status: 'confirmed', cadence: 'weekly', topics: ['Robotics'], source: 'test' },
     ];
-    const { start } = await setup(subscribers, digests, smtp, { PAPERBOY_SCHEDULE: NEVER, PAPERBOY_WEEKLY_SCHEDULE: EVERY_SECOND, PAPERBOY_MAX_LATENESS: '1s' });
+    const { start } = await setup(subscribers, digests, smtp, {
+      PAPERBOY_SCHEDULE: NEVER,
+      PAPERBOY_WEEKLY_SCHEDULE: EVERY_SECOND,
+      PAPERBOY_MAX_LATENESS: '1s',
+    });
     const job = start();
     await job.waitFor(() => smtp.messages.length >= 2, 'the weekly emails');
-    await job.waitFor(() => job.events().some((e) => e.event === 'tick' && String(e.outcome).includes('was already published')), 'a tick after them');
+    await job.waitFor(
+      () => job.events().some((e) => e.event === 'tick' && String(e.outcome).includes('was already published')),
+      'a tick after them',
+    );
     expect(smtp.messages).toHaveLength(2);
     const everything = await simpleParser(smtp.messages.find((m) => m.to[0] === 'everything@example.org')?.raw ?? Buffer.alloc(0));
     expect(everything.subject).toMatch(/^Week of .* · 14 papers · Tiny Kites: Flying Small Models$/);
@@ -176,7 +199,10 @@ describe.runIf(has('processes'))('WebSub', () => {
     const hubUrl = `http://127.0.0.1:${(hub.address() as import('node:net').AddressInfo).port}/`;
     const smtp = await sink();
     const today = day(0);
-    const { base, start } = await setup([], { [`${today}.md`]: digestOf(today) }, smtp, { PAPERBOY_WEBSUB_HUB: hubUrl, PAPERBOY_SITE_URL: 'https://papers.example.org' });
+    const { base, start } = await setup([], { [`${today}.md`]: digestOf(today) }, smtp, {
+      PAPERBOY_WEBSUB_HUB: hubUrl,
+      PAPERBOY_SITE_URL: 'https://papers.example.org',
+    });
     const job = start();
     await job.waitFor(() => pings.length >= 3, 'the hub notified');
     expect(pings.map((p) => new URLSearchParams(p).get('hub.url')).sort()).toEqual([

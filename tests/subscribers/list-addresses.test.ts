@@ -44,7 +44,15 @@ describe("the list's addresses and links", () => {
   });
 
   it('knows no other address', () => {
-    for (const other of ['papers@example.org', 'news@list.example.org', 'papers+other@list.example.org', 'papers+bounce-@list.example.org', 'papers+confirm-a_b@list.example.org', 'papers', 'paperss@list.example.org']) {
+    for (const other of [
+      'papers@example.org',
+      'news@list.example.org',
+      'papers+other@list.example.org',
+      'papers+bounce-@list.example.org',
+      'papers+confirm-a_b@list.example.org',
+      'papers',
+      'paperss@list.example.org',
+    ]) {
       expect(mailboxOf(other, SENDER), other).toBeUndefined();
     }
   });
@@ -84,12 +92,16 @@ describe("the list's addresses and links", () => {
       send: async (notice: Notice) => void sent.push(notice),
       now: () => new Date(),
     };
-    expect(await requestSubscription(ctx, { email: 'bea@example.net', topics: [], cadence: 'daily', source: 'test' })).toBe('confirmation sent');
+    expect(await requestSubscription(ctx, { email: 'bea@example.net', topics: [], cadence: 'daily', source: 'test' })).toBe(
+      'confirmation sent',
+    );
     const reply = mailboxOf(sent[0]?.replyTo ?? '', SENDER);
     expect(reply?.kind).toBe('confirm');
     const token = reply?.kind === 'confirm' ? reply.token : '';
     expect(sent[0]?.text).toContain(linkTo(SITE, 'confirm', token));
-    expect(verifyToken(SECRET, 'confirm', token, (id) => store.tokenKeyOf(id))).toMatchObject({ subscriberId: store.find('bea@example.net')?.id });
+    expect(verifyToken(SECRET, 'confirm', token, (id) => store.tokenKeyOf(id))).toMatchObject({
+      subscriberId: store.find('bea@example.net')?.id,
+    });
     db.close();
   });
 
@@ -100,7 +112,11 @@ describe("the list's addresses and links", () => {
     const readers = [join('subscribers', 'list-addresses.ts'), 'log.ts'];
     const offenders = (readdirSync(src, { recursive: true }) as string[])
       .filter((name) => name.endsWith('.ts') && !readers.includes(name))
-      .filter((name) => readFileSync(join(src, name), 'utf8').split('\n').some((line) => spelling.test(line) && !/^\s*(?:\/\/|\*|\/\*)/.test(line)));
+      .filter((name) =>
+        readFileSync(join(src, name), 'utf8')
+          .split('\n')
+          .some((line) => spelling.test(line) && !/^\s*(?:\/\/|\*|\/\*)/.test(line)),
+      );
     expect(offenders).toEqual([]);
   });
 });

@@ -11,7 +11,12 @@ describe('erasing a subscriber', () => {
     const { db, store, dataDir } = await tempDatabase();
     const suppressions = new Suppressions(db, SECRET);
     const ledger = openLedger(db);
-    const ctx: PrivacyContext = { store, suppressions, deliveriesOf: (id) => ledger.rounds.deliveriesOf(id), forgetMail: (email) => removeMessagesTo(join(dataDir, 'outbox'), email) };
+    const ctx: PrivacyContext = {
+      store,
+      suppressions,
+      deliveriesOf: (id) => ledger.rounds.deliveriesOf(id),
+      forgetMail: (email) => removeMessagesTo(join(dataDir, 'outbox'), email),
+    };
     const email = 'forget.me@example.org';
     const { subscriber } = store.add({ email, status: 'confirmed', source: 'test' });
     store.recordEvent(subscriber.id, 'preferences', 'daily; all topics');

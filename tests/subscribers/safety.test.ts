@@ -12,7 +12,7 @@ async function dataEnv(): Promise<Record<string, string>> {
 }
 
 describe('the list on disk', () => {
-  it('is the owner\'s alone: data/ is 0700, the database and its -wal and -shm files 0600', async () => {
+  it("is the owner's alone: data/ is 0700, the database and its -wal and -shm files 0600", async () => {
     const dir = (await dataEnv()).PAPERBOY_DATA_DIR as string;
     const db = openDatabase(dir);
     try {
@@ -20,7 +20,8 @@ describe('the list on disk', () => {
       const mode = (path: string) => statSync(path).mode & 0o777;
       expect(mode(dir)).toBe(0o700);
       // The -wal and -shm files exist while the database is open.
-      for (const file of ['paperboy.db', 'paperboy.db-wal', 'paperboy.db-shm']) expect([file, mode(join(dir, file))]).toEqual([file, 0o600]);
+      for (const file of ['paperboy.db', 'paperboy.db-wal', 'paperboy.db-shm'])
+        expect([file, mode(join(dir, file))]).toEqual([file, 0o600]);
     } finally {
       db.close();
     }
@@ -31,7 +32,9 @@ describe('CSV', () => {
   it('export makes spreadsheets read formula-like cells as text, and import reads them back', async () => {
     const env = await dataEnv();
     const formula = "=cmd|'/Ccalc'!A0@example.com";
-    expect((await paperboy(['subscribers', 'add', formula, '--confirmed', '--name', '@SUM(1+1)', '--topics', '+x,-y'], { env })).status).toBe(0);
+    expect(
+      (await paperboy(['subscribers', 'add', formula, '--confirmed', '--name', '@SUM(1+1)', '--topics', '+x,-y'], { env })).status,
+    ).toBe(0);
     const file = join(env.PAPERBOY_DATA_DIR as string, 'out.csv');
     await paperboy(['subscribers', 'export', file], { env });
     const exported = await readFile(file, 'utf8');

@@ -26,7 +26,7 @@ describe('the subscriber list', () => {
     expect(addressProblem("o'hara+news@mail.example.org")).toBeUndefined();
   });
 
-  it('records status changes, preferences and bounces in the subscriber\'s history', async () => {
+  it("records status changes, preferences and bounces in the subscriber's history", async () => {
     const { store } = await tempDatabase();
     const { subscriber } = store.add({ email: 'a@example.org', source: 'test' });
     store.setStatus(subscriber.id, 'confirmed', 'clicked the link');
@@ -36,14 +36,25 @@ describe('the subscriber list', () => {
     expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(false);
     expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(true);
     expect(store.get(subscriber.id)?.status).toBe('bounced');
-    expect(store.history(subscriber.id).map((e) => e.kind)).toEqual(['added', 'confirmed', 'preferences', 'hard-bounce', 'hard-bounce', 'hard-bounce', 'bounced']);
+    expect(store.history(subscriber.id).map((e) => e.kind)).toEqual([
+      'added',
+      'confirmed',
+      'preferences',
+      'hard-bounce',
+      'hard-bounce',
+      'hard-bounce',
+      'bounced',
+    ]);
     expect(store.counts()).toEqual({ pending: 0, confirmed: 0, unsubscribed: 0, bounced: 1 });
   });
 
   it('counts soft bounces in a row: a delivery clears them, the third after it marks the subscriber bounced, saying why', async () => {
     const { store } = await tempDatabase();
     const { subscriber } = store.add({ email: 'b@example.org', status: 'confirmed', source: 'test' });
-    expect([store.recordBounce(subscriber.id, 'soft', 'delivery status 4.2.2 (failed)'), store.recordBounce(subscriber.id, 'soft', '4.2.2')]).toEqual([false, false]);
+    expect([
+      store.recordBounce(subscriber.id, 'soft', 'delivery status 4.2.2 (failed)'),
+      store.recordBounce(subscriber.id, 'soft', '4.2.2'),
+    ]).toEqual([false, false]);
     store.recordDelivered(subscriber.id);
     expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', softBounces: 0, hardBounces: 0 });
     expect([1, 2, 3].map(() => store.recordBounce(subscriber.id, 'soft', '4.2.2'))).toEqual([false, false, true]);
@@ -67,7 +78,11 @@ describe('the subscriber list', () => {
 
 describe('tokens', () => {
   const secret = 'a-secret-of-enough-length';
-  const keys = new Map<number, string>([[12345, ''], [7, 'k7'], [3, 'k3']]);
+  const keys = new Map<number, string>([
+    [12345, ''],
+    [7, 'k7'],
+    [3, 'k3'],
+  ]);
   const keyOf = (id: number) => keys.get(id);
   const holder = (id: number) => ({ id, tokenKey: keys.get(id) ?? '' });
 
@@ -85,7 +100,9 @@ describe('tokens', () => {
     expect(verifyToken(secret, 'unsubscribe', tampered, keyOf)).toEqual({ problem: 'bad signature' });
     expect(verifyToken(secret, 'unsubscribe', token.replace(/^u7/, 'u8'), keyOf)).toEqual({ problem: 'bad signature' });
     // Another subscriber given the same id has another key: the old token does not name them.
-    expect(verifyToken(secret, 'unsubscribe', token, (id) => (id === 7 ? 'someone-else' : undefined))).toEqual({ problem: 'bad signature' });
+    expect(verifyToken(secret, 'unsubscribe', token, (id) => (id === 7 ? 'someone-else' : undefined))).toEqual({
+      problem: 'bad signature',
+    });
     expect(verifyToken('another-secret-entirely', 'unsubscribe', token, keyOf)).toEqual({ problem: 'bad signature' });
     expect(verifyToken(secret, 'unsubscribe', '<script>', keyOf)).toEqual({ problem: 'malformed' });
   });
@@ -97,16 +114,28 @@ describe('tokens', () => {
     const goneToken = signToken(secret, 'unsubscribe', gone);
     store.erase(gone.email);
     const forged = (id: number) => `u${id.toString(36)}-0-${'0'.repeat(24)}`;
-    const problems = [forged(ann.id), forged(gone.id), forged(9999), goneToken].map((token) => subscriberOfToken(store, secret, 'unsubscribe', token, new Date()));
-    expect(problems).toEqual([{ problem: 'bad signature' }, { problem: 'bad signature' }, { problem: 'bad signature' }, { problem: 'bad signature' }]);
-    expect(subscriberOfToken(store, secret, 'unsubscribe', signToken(secret, 'unsubscribe', ann), new Date())).toMatchObject({ subscriber: { id: ann.id } });
+    const problems = [forged(ann.id), forged(gone.id), forged(9999), goneToken].map((token) =>
+      subscriberOfToken(store, secret, 'unsubscribe', token, new Date()),
+    );
+    expect(problems).toEqual([
+      { problem: 'bad signature' },
+      { problem: 'bad signature' },
+      { problem: 'bad signature' },
+      { problem: 'bad signature' },
+    ]);
+    expect(subscriberOfToken(store, secret, 'unsubscribe', signToken(secret, 'unsubscribe', ann), new Date())).toMatchObject({
+      subscriber: { id: ann.id },
+    });
   });
 
   it('expire confirmation tokens, never unsubscribe tokens', () => {
     const confirm = signToken(secret, 'confirm', holder(3), 1000);
     expect(verifyToken(secret, 'confirm', confirm, keyOf, 999)).toEqual({ subscriberId: 3, expiresAt: 1000 });
     expect(verifyToken(secret, 'confirm', confirm, keyOf, 1001)).toEqual({ problem: 'expired' });
-    expect(verifyToken(secret, 'unsubscribe', signToken(secret, 'unsubscribe', holder(3)), keyOf, 9e12)).toEqual({ subscriberId: 3, expiresAt: 0 });
+    expect(verifyToken(secret, 'unsubscribe', signToken(secret, 'unsubscribe', holder(3)), keyOf, 9e12)).toEqual({
+      subscriberId: 3,
+      expiresAt: 0,
+    });
   });
 });
 
@@ -133,7 +162,13 @@ describe('CSV import and export', () => {
         { line: 5, message: 'cadence "monthly" is not daily or weekly' },
       ],
     });
-    expect(store.find('one@example.org')).toMatchObject({ name: 'One', topics: ['Robotics', 'Audio'], cadence: 'weekly', status: 'confirmed', source: 'import' });
+    expect(store.find('one@example.org')).toMatchObject({
+      name: 'One',
+      topics: ['Robotics', 'Audio'],
+      cadence: 'weekly',
+      status: 'confirmed',
+      source: 'import',
+    });
     expect(store.find('two@example.org')?.name).toBe('Two, Jr.');
     expect(importCsv(store, csv, { confirmed: true, source: 'import' })).toMatchObject({ added: 0, existing: 3, confirmed: 0 });
     expect(store.count()).toBe(2);
@@ -159,7 +194,12 @@ describe('CSV import and export', () => {
 
   it('says so when a file has no email column or a quote never closes', async () => {
     const { store } = await tempDatabase();
-    expect(importCsv(store, 'name\nAnn\n', { confirmed: false, source: 'import' }).problems).toEqual([{ line: 1, message: 'the header has no "email" column (it has: name)' }]);
-    expect(importCsv(store, 'email\n"open@example.org\n', { confirmed: false, source: 'import' }).problems[0]).toEqual({ line: 2, message: 'a quoted field is never closed' });
+    expect(importCsv(store, 'name\nAnn\n', { confirmed: false, source: 'import' }).problems).toEqual([
+      { line: 1, message: 'the header has no "email" column (it has: name)' },
+    ]);
+    expect(importCsv(store, 'email\n"open@example.org\n', { confirmed: false, source: 'import' }).problems[0]).toEqual({
+      line: 2,
+      message: 'a quoted field is never closed',
+    });
   });
 });

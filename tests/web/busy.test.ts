@@ -4,7 +4,7 @@ import { holdWriteLock } from '../helpers/lock-holder.ts';
 import { has } from '../helpers/peers.ts';
 import { post, startWeb, type TestWeb } from '../helpers/web.ts';
 
-describe.runIf(has('processes'))('while another process holds the database\'s write lock', () => {
+describe.runIf(has('processes'))("while another process holds the database's write lock", () => {
   let web: TestWeb;
   beforeAll(async () => {
     web = await startWeb();

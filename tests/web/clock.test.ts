@@ -24,7 +24,7 @@ describe('the web server keeps the clock of the program it is part of', async ()
   const token = new URL(linksFor(app.subscriptions, subscriber, app.now()).confirmUrl).searchParams.get('token') ?? '';
   const confirmPage = () => fetch(`${url}/confirm?token=${token}`);
 
-  it('takes a confirmation link as valid or expired by the app\'s clock, not the machine\'s', async () => {
+  it("takes a confirmation link as valid or expired by the app's clock, not the machine's", async () => {
     at += 6 * DAY;
     const fresh = await confirmPage();
     expect([fresh.status, await fresh.text()]).toEqual([200, expect.stringContaining('Press the button to start receiving')]);
@@ -33,7 +33,7 @@ describe('the web server keeps the clock of the program it is part of', async ()
     expect([late.status, await late.text()]).toEqual([400, expect.stringContaining('has expired')]);
   });
 
-  it('turns form tokens by the app\'s clock: one from a page a day old no longer passes', async () => {
+  it("turns form tokens by the app's clock: one from a page a day old no longer passes", async () => {
     at = Date.parse('2035-03-01T09:00:00Z');
     const html = await (await confirmPage()).text();
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';

@@ -5,7 +5,7 @@ const web = await startWeb();
 afterAll(() => web.close());
 
 describe('POST /erase', () => {
-  it('also removes the emails to the address kept in the outbox, and leaves everyone else\'s', async () => {
+  it("also removes the emails to the address kept in the outbox, and leaves everyone else's", async () => {
     for (const email of ['leaving@example.org', 'staying@example.org']) {
       expect((await post(web, '/subscribe', { email, cadence: 'daily' })).status).toBe(200);
     }

@@ -26,7 +26,10 @@ describe('links that outlive their subscriber', () => {
     web.store.remove('first@example.org');
     const next = web.store.add({ email: 'next@example.org', status: 'confirmed', source: 'test' }).subscriber;
     expect(next.id).toBe(first.id);
-    const oneClick = await fetch(`${web.url}/unsubscribe?token=${oldUnsubscribe}`, { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }) });
+    const oneClick = await fetch(`${web.url}/unsubscribe?token=${oldUnsubscribe}`, {
+      method: 'POST',
+      body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }),
+    });
     expect(oneClick.status).toBe(400);
     expect((await fetch(`${web.url}/preferences?token=${oldPreferences}`)).status).toBe(400);
     expect(web.store.get(next.id)?.status).toBe('confirmed');
@@ -54,7 +57,7 @@ describe('links in old mails', () => {
 });
 
 describe('the daily allowance of confirmation emails', () => {
-  it('is spent only by emails that went out, and counts an address\'s +tags together', async () => {
+  it("is spent only by emails that went out, and counts an address's +tags together", async () => {
     const send = web.ctx.subscriptions.send;
     web.ctx.subscriptions.send = () => Promise.reject(new Error('the relay is down'));
     for (let i = 0; i < 3; i++) {
@@ -85,7 +88,9 @@ describe('the daily allowance of confirmation emails', () => {
   });
 
   it('holds when many requests for one address arrive at once', async () => {
-    const replies = await Promise.all(Array.from({ length: 12 }, () => post(web, '/subscribe', { email: 'flooded@example.org', cadence: 'daily' })));
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, () => post(web, '/subscribe', { email: 'flooded@example.org', cadence: 'daily' })),
+    );
     expect(replies.map((r) => r.status)).toEqual(Array(12).fill(200));
     expect((await web.mail()).filter((m) => m.to === 'flooded@example.org')).toHaveLength(3);
   });
@@ -104,7 +109,7 @@ describe('the home page', () => {
 });
 
 describe('a path the router cannot read', () => {
-  it('gets the site\'s own 400 page with its security headers, echoing nothing', async () => {
+  it("gets the site's own 400 page with its security headers, echoing nothing", async () => {
     const answer = await raw('/feeds/%ZZ%3Cscript%3E');
     expect(answer.status).toBe(400);
     expect(String(answer.headers['content-type'])).toMatch(/^text\/html/);

@@ -17,7 +17,14 @@ function cadenceBoxes(page: Page) {
       words.setEndAfter(label.lastChild as Node);
       const text = words.getBoundingClientRect();
       const legend = (document.querySelector('fieldset.cadence legend') as HTMLElement).getBoundingClientRect();
-      return { radioMiddle: (radio.top + radio.bottom) / 2, textMiddle: (text.top + text.bottom) / 2, radioLeft: radio.left, textLeft: text.left, legendRight: legend.right, textHeight: text.height };
+      return {
+        radioMiddle: (radio.top + radio.bottom) / 2,
+        textMiddle: (text.top + text.bottom) / 2,
+        radioLeft: radio.left,
+        textLeft: text.left,
+        legendRight: legend.right,
+        textHeight: text.height,
+      };
     }),
   );
 }
@@ -113,7 +120,9 @@ describe.runIf(has('chromium'))('a reader in a real browser', () => {
     await page.goto(/(http:\/\/127\.0\.0\.1:\d+\/confirm\?token=\S+)/.exec(confirmation?.text ?? '')?.[1] as string);
     await page.getByRole('button', { name: 'Confirm my subscription' }).click();
     await page.waitForURL(`${web.url}/confirm`);
-    expect(await page.getByText('chooser@example.org will receive Daily Papers once a week, with papers on Robotics.').isVisible()).toBe(true);
+    expect(await page.getByText('chooser@example.org will receive Daily Papers once a week, with papers on Robotics.').isVisible()).toBe(
+      true,
+    );
 
     await page.getByRole('link', { name: 'Choose topics or how often' }).click();
     await expectAligned(page);
@@ -122,7 +131,9 @@ describe.runIf(has('chromium'))('a reader in a real browser', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     const status = page.getByRole('status');
     expect(await status.isVisible()).toBe(true);
-    expect(await status.textContent()).toBe('Saved. Daily Papers now comes to chooser@example.org every day, with papers on Robotics and Multimodal.');
+    expect(await status.textContent()).toBe(
+      'Saved. Daily Papers now comes to chooser@example.org every day, with papers on Robotics and Multimodal.',
+    );
     await expectAligned(page);
     expect(web.store.find('chooser@example.org')).toMatchObject({ cadence: 'daily', status: 'confirmed' });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

@@ -39,7 +39,10 @@ describe('subscribing', () => {
     expect(web.store.find('new@example.org')).toMatchObject({ status: 'pending', cadence: 'weekly', topics: ['Robotics'], source: 'web' });
     expect(web.store.get(confirmed.id)?.status).toBe('confirmed');
     const mail = await web.mail();
-    expect(mail.filter((m) => m.to === 'new@example.org').map((m) => m.subject)).toEqual(['Confirm your subscription to Daily Papers', 'Confirm your subscription to Daily Papers']);
+    expect(mail.filter((m) => m.to === 'new@example.org').map((m) => m.subject)).toEqual([
+      'Confirm your subscription to Daily Papers',
+      'Confirm your subscription to Daily Papers',
+    ]);
     expect(mail.find((m) => m.to === 'confirmed@example.org')?.subject).toBe('You are already subscribed to Daily Papers');
     expect(mail.find((m) => m.to === 'gone@example.org')?.text).toMatch(/\/confirm\?token=c/);
   });
@@ -50,7 +53,13 @@ describe('subscribing', () => {
   });
 
   it('refuses malformed, enormous and header-injecting addresses with a 400 that echoes nothing raw', async () => {
-    for (const email of ['not-an-address', `${'a'.repeat(300)}@example.org`, 'a@example.org\r\nBcc: victim@example.org', '<script>alert(1)</script>@example.org', '']) {
+    for (const email of [
+      'not-an-address',
+      `${'a'.repeat(300)}@example.org`,
+      'a@example.org\r\nBcc: victim@example.org',
+      '<script>alert(1)</script>@example.org',
+      '',
+    ]) {
       const response = await post(web, '/subscribe', { email });
       expect(response.status).toBe(400);
       const html = await response.text();
@@ -116,7 +125,12 @@ describe('links from emails', () => {
     expect(await page.text()).toContain('Or get fewer emails');
     expect(web.store.get(subscriber.id)?.status).toBe('confirmed');
     for (let i = 0; i < 2; i++) {
-      const response = await fetch(`${web.url}/unsubscribe?token=${link}`, { method: 'POST', body: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+      const response = await fetch(`${web.url}/unsubscribe?token=${link}`, {
+        method: 'POST',
+        body: 'List-Unsubscribe=One-Click',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        redirect: 'manual',
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('location')).toBeNull();
       expect(response.headers.get('set-cookie')).toBeNull();
@@ -153,7 +167,9 @@ describe('links from emails', () => {
     expect(page).toContain('<input type="checkbox" name="topics" value="Robotics" checked>');
     expect(page).toContain('<input type="checkbox" name="topics" value="Multimodal">');
     const saved = await post(web, '/preferences', { token: link, cadence: 'weekly', topics: ['Multimodal', 'Other'] });
-    expect(await saved.text()).toContain('<p class="saved" role="status"><strong>Saved.</strong> Daily Papers now comes to picky@example.org once a week, with papers on Multimodal and Other.</p>');
+    expect(await saved.text()).toContain(
+      '<p class="saved" role="status"><strong>Saved.</strong> Daily Papers now comes to picky@example.org once a week, with papers on Multimodal and Other.</p>',
+    );
     expect(web.store.get(subscriber.id)).toMatchObject({ cadence: 'weekly', topics: ['Multimodal', 'Other'] });
   });
 });
@@ -161,7 +177,9 @@ describe('links from emails', () => {
 describe('bursts', () => {
   it('limits how often one client may post to /subscribe', async () => {
     const limited = await startWeb({ subscribeRate: 5 });
-    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => post(limited, '/subscribe', { email: `burst${i}@example.org` }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(limited, '/subscribe', { email: `burst${i}@example.org` }).then((r) => r.status)),
+    );
     await limited.close();
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(7);

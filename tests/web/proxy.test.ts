@@ -25,7 +25,11 @@ let sent = 0;
 async function subscribe(url: string, forwardedFor: string | undefined): Promise<number> {
   const headers: Record<string, string> = { origin: web.url, 'content-type': 'application/x-www-form-urlencoded' };
   if (forwardedFor !== undefined) headers['x-forwarded-for'] = forwardedFor;
-  const response = await fetch(`${url}/subscribe`, { method: 'POST', headers, body: new URLSearchParams({ email: `proxied${++sent}@example.org` }) });
+  const response = await fetch(`${url}/subscribe`, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams({ email: `proxied${++sent}@example.org` }),
+  });
   await response.arrayBuffer();
   return response.status;
 }
@@ -33,8 +37,12 @@ async function subscribe(url: string, forwardedFor: string | undefined): Promise
 describe('behind a reverse proxy', () => {
   it('with PAPERBOY_TRUST_PROXY naming the proxy, each client behind it has a limit of its own', async () => {
     const url = await serverTrusting(['127.0.0.1']);
-    expect([await subscribe(url, '198.51.100.7'), await subscribe(url, '198.51.100.7'), await subscribe(url, '198.51.100.7')]).toEqual([200, 200, 429]);
-    expect([await subscribe(url, '203.0.113.9'), await subscribe(url, '203.0.113.9'), await subscribe(url, '203.0.113.9')]).toEqual([200, 200, 429]);
+    expect([await subscribe(url, '198.51.100.7'), await subscribe(url, '198.51.100.7'), await subscribe(url, '198.51.100.7')]).toEqual([
+      200, 200, 429,
+    ]);
+    expect([await subscribe(url, '203.0.113.9'), await subscribe(url, '203.0.113.9'), await subscribe(url, '203.0.113.9')]).toEqual([
+      200, 200, 429,
+    ]);
     // The client is the last address the trusted proxy added, not whatever the client wrote before it.
     expect(await subscribe(url, '192.0.2.1, 198.51.100.7')).toBe(429);
     expect(await subscribe(url, '198.51.100.7, 192.0.2.44')).toBe(200);
@@ -42,24 +50,31 @@ describe('behind a reverse proxy', () => {
 
   it('with a hop count, the client is that many proxies back', async () => {
     const url = await serverTrusting(1);
-    expect([await subscribe(url, '198.51.100.20'), await subscribe(url, '198.51.100.20'), await subscribe(url, '198.51.100.20')]).toEqual([200, 200, 429]);
+    expect([await subscribe(url, '198.51.100.20'), await subscribe(url, '198.51.100.20'), await subscribe(url, '198.51.100.20')]).toEqual([
+      200, 200, 429,
+    ]);
     expect(await subscribe(url, '198.51.100.21')).toBe(200);
   });
 
   it('without it, X-Forwarded-For is ignored: a client cannot spoof its way past the limit', async () => {
     const url = await serverTrusting(false);
     expect([await subscribe(url, '198.51.100.30'), await subscribe(url, '198.51.100.31')]).toEqual([200, 200]);
-    expect([await subscribe(url, '198.51.100.32'), await subscribe(url, undefined), await subscribe(url, '203.0.113.33')]).toEqual([429, 429, 429]);
+    expect([await subscribe(url, '198.51.100.32'), await subscribe(url, undefined), await subscribe(url, '203.0.113.33')]).toEqual([
+      429, 429, 429,
+    ]);
   });
 
   it('a proxy that is not the one named is not believed either', async () => {
     const url = await serverTrusting(['10.0.0.0/8']);
-    expect([await subscribe(url, '198.51.100.40'), await subscribe(url, '198.51.100.41'), await subscribe(url, '198.51.100.42')]).toEqual([200, 200, 429]);
+    expect([await subscribe(url, '198.51.100.40'), await subscribe(url, '198.51.100.41'), await subscribe(url, '198.51.100.42')]).toEqual([
+      200, 200, 429,
+    ]);
   });
 });
 
 describe('PAPERBOY_TRUST_PROXY', () => {
-  const trust = (value: string | undefined) => loadConfig(value === undefined ? {} : { PAPERBOY_TRUST_PROXY: value }, '/nonexistent').trustProxy;
+  const trust = (value: string | undefined) =>
+    loadConfig(value === undefined ? {} : { PAPERBOY_TRUST_PROXY: value }, '/nonexistent').trustProxy;
 
   it('is off by default, and takes a hop count or addresses, networks and named ranges', () => {
     expect(trust(undefined)).toBe(false);

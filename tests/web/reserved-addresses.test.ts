@@ -14,7 +14,17 @@ afterAll(async () => {
   await web.close();
 });
 
-const RESERVED = ['ann@localhost', 'ann@LOCALHOST', 'ann@mailhost', 'ann@mail.test', 'ann@example', 'ann@shop.example', 'ann@x.invalid', 'ann@box.localhost', 'ann@Mail.TEST'];
+const RESERVED = [
+  'ann@localhost',
+  'ann@LOCALHOST',
+  'ann@mailhost',
+  'ann@mail.test',
+  'ann@example',
+  'ann@shop.example',
+  'ann@x.invalid',
+  'ann@box.localhost',
+  'ann@Mail.TEST',
+];
 // Names of local networks (mDNS, RFC 9476, ICANN's private-use name, RFC 8375), however written.
 const LOCAL = ['ann@printer.local', 'ann@Printer.LOCAL', 'ann@x.alt', 'ann@corp.internal', 'ann@nas.home.arpa'];
 
@@ -42,7 +52,15 @@ describe('the subscribe form', () => {
   });
 
   it('takes example.com, example.net and example.org, and real-looking names', async () => {
-    for (const email of ['ann@example.com', 'bob@example.net', 'cy@mail.example.org', 'dee@testing.dev', 'eve@test.de', 'fay@local.de', 'gus@arpa.example.org']) {
+    for (const email of [
+      'ann@example.com',
+      'bob@example.net',
+      'cy@mail.example.org',
+      'dee@testing.dev',
+      'eve@test.de',
+      'fay@local.de',
+      'gus@arpa.example.org',
+    ]) {
       const response = await post(web, '/subscribe', { email });
       await response.arrayBuffer();
       expect([email, response.status]).toEqual([email, 200]);
@@ -60,7 +78,8 @@ describe('the subscribe form', () => {
 });
 
 describe('PAPERBOY_ALLOW_RESERVED_ADDRESSES', () => {
-  const allow = (value?: string) => loadConfig(value === undefined ? {} : { PAPERBOY_ALLOW_RESERVED_ADDRESSES: value }, '/nonexistent').allowReservedAddresses;
+  const allow = (value?: string) =>
+    loadConfig(value === undefined ? {} : { PAPERBOY_ALLOW_RESERVED_ADDRESSES: value }, '/nonexistent').allowReservedAddresses;
   it('is off by default, on with true, and names itself when wrong', () => {
     expect(allow()).toBe(false);
     expect(allow('true')).toBe(true);

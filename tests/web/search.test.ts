@@ -24,7 +24,9 @@ describe.runIf(has('chromium'))('search through paperboy serve', () => {
     await page.goto(`${web.url}/`);
     await page.locator('#site-search').fill('kites');
     await page.locator('form.search button').click();
-    await page.waitForFunction(() => /match|No paper/.test(document.querySelector('.search-status')?.textContent ?? ''), null, { timeout: 15_000 });
+    await page.waitForFunction(() => /match|No paper/.test(document.querySelector('.search-status')?.textContent ?? ''), null, {
+      timeout: 15_000,
+    });
     const results = await page.locator('.search-result h2 a').evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     expect(results[0]).toBe(`${web.url}/issues/2031-02-03.html#arxiv-3102-00001`);
     // The snippet is the summary, its matches marked: the title and the authors are shown just above it.

@@ -46,7 +46,14 @@ describe('their data', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment/);
     const data = (await response.json()) as Record<string, unknown> & { history: { at: string; kind: string; detail: string }[] };
-    expect(data).toMatchObject({ address: 'curious@example.org', status: 'confirmed', topics: ['Robotics'], cadence: 'daily', source: 'web', deliveries: [] });
+    expect(data).toMatchObject({
+      address: 'curious@example.org',
+      status: 'confirmed',
+      topics: ['Robotics'],
+      cadence: 'daily',
+      source: 'web',
+      deliveries: [],
+    });
     expect(data.history.map((e) => e.kind)).toEqual(['added', 'confirmation-sent', 'confirmed', 'welcome-sent']);
     expect(data.history.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
   });

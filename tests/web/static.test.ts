@@ -18,7 +18,9 @@ function rawGet(path: string): Promise<{ status: number; body: string; location?
     const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, location: res.headers.location, type: res.headers['content-type'] }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body, location: res.headers.location, type: res.headers['content-type'] }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -70,10 +72,17 @@ describe('the files of out/', () => {
     const byTag = await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-none-match': etag, 'accept-encoding': 'identity' } });
     expect(byTag.status).toBe(304);
     expect(await byTag.text()).toBe('');
-    expect((await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-none-match': `"other", ${etag}`, 'accept-encoding': 'identity' } })).status).toBe(304);
+    expect(
+      (await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-none-match': `"other", ${etag}`, 'accept-encoding': 'identity' } }))
+        .status,
+    ).toBe(304);
     expect((await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-modified-since': lastModified } })).status).toBe(304);
-    expect((await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-none-match': '"stale"', 'accept-encoding': 'identity' } })).status).toBe(200);
-    expect((await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' } })).status).toBe(200);
+    expect(
+      (await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-none-match': '"stale"', 'accept-encoding': 'identity' } })).status,
+    ).toBe(200);
+    expect((await fetch(`${web.url}/feeds/atom.xml`, { headers: { 'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' } })).status).toBe(
+      200,
+    );
   });
 
   it('are compressed for clients that ask, with their own ETag', async () => {
@@ -101,19 +110,31 @@ describe('the files of out/', () => {
     };
     expect(await policy('/search.html')).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(await policy('/pagefind/2031/pagefind-worker.js')).toContain("connect-src 'self'");
-    for (const path of ['/issues/2031-02-03.html', '/topics/index.html', '/']) expect(await policy(path)).toMatch(/^default-src 'none'; style-src 'self'/);
+    for (const path of ['/issues/2031-02-03.html', '/topics/index.html', '/'])
+      expect(await policy(path)).toMatch(/^default-src 'none'; style-src 'self'/);
   });
 
   it('answer 304 for the new pages too', async () => {
     for (const path of ['/topics/robotics.html', '/archive/index.html', '/sitemap.xml', '/favicon.ico']) {
       const first = await fetch(`${web.url}${path}`, { headers: { 'accept-encoding': 'identity' } });
-      const again = await fetch(`${web.url}${path}`, { headers: { 'if-none-match': first.headers.get('etag') ?? '', 'accept-encoding': 'identity' } });
+      const again = await fetch(`${web.url}${path}`, {
+        headers: { 'if-none-match': first.headers.get('etag') ?? '', 'accept-encoding': 'identity' },
+      });
       expect([path, again.status]).toEqual([path, 304]);
     }
   });
 
   it('are never served from outside the published folders', async () => {
-    for (const path of ['/feeds/../../etc/passwd', '/feeds/%2e%2e/%2e%2e/etc/passwd', '/issues/..%2f..%2fpackage.json', '/archive/%00', '/feeds/%E0%A4%A', '/topics/../../etc/passwd', '/pagefind/%2e%2e/%2e%2e/package.json', '/topics/..%2f.build-manifest.json']) {
+    for (const path of [
+      '/feeds/../../etc/passwd',
+      '/feeds/%2e%2e/%2e%2e/etc/passwd',
+      '/issues/..%2f..%2fpackage.json',
+      '/archive/%00',
+      '/feeds/%E0%A4%A',
+      '/topics/../../etc/passwd',
+      '/pagefind/%2e%2e/%2e%2e/package.json',
+      '/topics/..%2f.build-manifest.json',
+    ]) {
       const response = await rawGet(path);
       expect([path, response.status]).toEqual([path, 400]);
       expect(response.body).not.toContain('root:');

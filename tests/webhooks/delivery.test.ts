@@ -125,7 +125,11 @@ describe('webhook delivery', () => {
     app.store.setStatus(ann.id, 'confirmed', 'confirmed by replying to the confirmation email');
     await app.close();
     const stop = new AbortController();
-    const serving = paperboy(['serve', '--port', '0'], { env: { ...project.env, PAPERBOY_LOG_LEVEL: 'silent' }, cwd: project.base, signal: stop.signal });
+    const serving = paperboy(['serve', '--port', '0'], {
+      env: { ...project.env, PAPERBOY_LOG_LEVEL: 'silent' },
+      cwd: project.base,
+      signal: stop.signal,
+    });
     await receiver.until((received) => received.length === 1);
     stop.abort();
     expect((await serving).status).toBe(0);
@@ -158,18 +162,31 @@ describe('webhook delivery', () => {
 describe('webhook settings', () => {
   const load = (env: Record<string, string>) => () => loadConfig(env, '/nonexistent');
   it('takes https receivers, and plain http only on loopback', () => {
-    const config = loadConfig({ PAPERBOY_WEBHOOK_URL: 'https://hooks.example.org/a, http://127.0.0.1:9000/b', PAPERBOY_WEBHOOK_SECRET: WEBHOOK_SECRET }, '/nonexistent');
-    expect(config.webhooks).toEqual({ urls: ['https://hooks.example.org/a', 'http://127.0.0.1:9000/b'], secret: WEBHOOK_SECRET, includeEmail: false });
+    const config = loadConfig(
+      { PAPERBOY_WEBHOOK_URL: 'https://hooks.example.org/a, http://127.0.0.1:9000/b', PAPERBOY_WEBHOOK_SECRET: WEBHOOK_SECRET },
+      '/nonexistent',
+    );
+    expect(config.webhooks).toEqual({
+      urls: ['https://hooks.example.org/a', 'http://127.0.0.1:9000/b'],
+      secret: WEBHOOK_SECRET,
+      includeEmail: false,
+    });
     expect(loadConfig({}, '/nonexistent').webhooks.urls).toEqual([]);
     expect(load({ PAPERBOY_WEBHOOK_URL: 'http://hooks.example.org/a?key=hidden', PAPERBOY_WEBHOOK_SECRET: WEBHOOK_SECRET })).toThrow(
       /PAPERBOY_WEBHOOK_URL: URL 1 must be https:\/\//,
     );
-    expect(load({ PAPERBOY_WEBHOOK_URL: 'http://hooks.example.org/a?key=hidden', PAPERBOY_WEBHOOK_SECRET: WEBHOOK_SECRET })).not.toThrow(/hidden/);
-    expect(load({ PAPERBOY_WEBHOOK_URL: 'https://ok.example.org, ftp://x.example.org', PAPERBOY_WEBHOOK_SECRET: WEBHOOK_SECRET })).toThrow(/URL 2 must be https/);
+    expect(load({ PAPERBOY_WEBHOOK_URL: 'http://hooks.example.org/a?key=hidden', PAPERBOY_WEBHOOK_SECRET: WEBHOOK_SECRET })).not.toThrow(
+      /hidden/,
+    );
+    expect(load({ PAPERBOY_WEBHOOK_URL: 'https://ok.example.org, ftp://x.example.org', PAPERBOY_WEBHOOK_SECRET: WEBHOOK_SECRET })).toThrow(
+      /URL 2 must be https/,
+    );
   });
 
   it('asks for a Standard Webhooks secret with the receivers, and never repeats it', () => {
-    expect(load({ PAPERBOY_WEBHOOK_URL: 'https://hooks.example.org/a' })).toThrow(/PAPERBOY_WEBHOOK_SECRET: must be set when PAPERBOY_WEBHOOK_URL is/);
+    expect(load({ PAPERBOY_WEBHOOK_URL: 'https://hooks.example.org/a' })).toThrow(
+      /PAPERBOY_WEBHOOK_SECRET: must be set when PAPERBOY_WEBHOOK_URL is/,
+    );
     const bad = 'whsec_c2hvcnQ=';
     let message = '';
     try {

@@ -14,7 +14,9 @@ afterEach(async () => {
 });
 
 // A receiver on loopback, and a web server whose settings send it every event.
-async function setUp(settings: Record<string, string> = {}): Promise<{ receiver: WebhookReceiver; web: TestWeb; hooks: Record<string, string> }> {
+async function setUp(
+  settings: Record<string, string> = {},
+): Promise<{ receiver: WebhookReceiver; web: TestWeb; hooks: Record<string, string> }> {
   const receiver = new WebhookReceiver(WEBHOOK_SECRET);
   await receiver.up();
   closers.push(() => receiver.down());
@@ -27,7 +29,14 @@ async function setUp(settings: Record<string, string> = {}): Promise<{ receiver:
 // The settings a command run against the same project takes.
 function commandEnv(web: TestWeb, more: Record<string, string>): Record<string, string> {
   const { config } = web.app;
-  return { PAPERBOY_DATA_DIR: config.dataDir, PAPERBOY_DIGESTS_DIR: config.digestsDir, PAPERBOY_OUT_DIR: config.outDir, PAPERBOY_FROM: config.from, PAPERBOY_SECRET: SECRET, ...more };
+  return {
+    PAPERBOY_DATA_DIR: config.dataDir,
+    PAPERBOY_DIGESTS_DIR: config.digestsDir,
+    PAPERBOY_OUT_DIR: config.outDir,
+    PAPERBOY_FROM: config.from,
+    PAPERBOY_SECRET: SECRET,
+    ...more,
+  };
 }
 
 const ofSubscriber = (received: Received[], id: number) => received.filter((r) => r.data.subscriberId === id).map((r) => r.type);
@@ -45,7 +54,9 @@ describe('webhooks from the real flows', () => {
     const sink = new SmtpSink();
     await sink.start();
     closers.push(() => sink.stop());
-    const sent = await paperboy(['dispatch', '--date', '2031-02-03'], { env: commandEnv(web, { ...hooks, PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}` }) });
+    const sent = await paperboy(['dispatch', '--date', '2031-02-03'], {
+      env: commandEnv(web, { ...hooks, PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}` }),
+    });
     expect(sent.status, sent.stderr).toBe(0);
     expect(sink.messages).toHaveLength(4);
     expect((await post(web, '/unsubscribe', { token: web.token('unsubscribe', ann.id) })).status).toBe(200);
@@ -83,11 +94,30 @@ describe('webhooks from the real flows', () => {
       expect(JSON.stringify(r)).not.toContain('@');
       expect(Date.parse(r.timestamp)).toBeGreaterThan(0);
     }
-    const find = (type: string, id?: number) => received.find((r) => r.type === type && (id === undefined || r.data.subscriberId === id))?.data;
-    expect(find('subscriber.confirmed', ann.id)).toEqual({ subscriberId: ann.id, status: 'confirmed', previousStatus: 'pending', reason: 'confirmed on the web' });
-    expect(find('subscriber.unsubscribed', ann.id)).toEqual({ subscriberId: ann.id, status: 'unsubscribed', previousStatus: 'confirmed', reason: 'unsubscribed on the web' });
-    expect(find('subscriber.bounced', bob.id)).toEqual({ subscriberId: bob.id, bounce: 'hard', status: 'bounced', previousStatus: 'confirmed' });
-    expect(find('subscriber.complained', cat.id)).toMatchObject({ subscriberId: cat.id, reason: 'abuse feedback report, found by its return path' });
+    const find = (type: string, id?: number) =>
+      received.find((r) => r.type === type && (id === undefined || r.data.subscriberId === id))?.data;
+    expect(find('subscriber.confirmed', ann.id)).toEqual({
+      subscriberId: ann.id,
+      status: 'confirmed',
+      previousStatus: 'pending',
+      reason: 'confirmed on the web',
+    });
+    expect(find('subscriber.unsubscribed', ann.id)).toEqual({
+      subscriberId: ann.id,
+      status: 'unsubscribed',
+      previousStatus: 'confirmed',
+      reason: 'unsubscribed on the web',
+    });
+    expect(find('subscriber.bounced', bob.id)).toEqual({
+      subscriberId: bob.id,
+      bounce: 'hard',
+      status: 'bounced',
+      previousStatus: 'confirmed',
+    });
+    expect(find('subscriber.complained', cat.id)).toMatchObject({
+      subscriberId: cat.id,
+      reason: 'abuse feedback report, found by its return path',
+    });
     expect(find('subscriber.erased')).toEqual({ subscriberId: dan.id });
     expect(find('dispatch.finished')).toMatchObject({ issue: '2031-02-03', round: 0, sent: 4, failed: 0 });
     expect(find('issue.published')).toMatchObject({ issue: '2031-02-03', mailed: true });
@@ -116,7 +146,10 @@ describe('webhooks from the real flows', () => {
     await receiver.until((received) => received.length === 3);
     expect(receiver.received.map((r) => [r.type, r.data])).toEqual([
       ['subscriber.confirmed', { subscriberId: ann.id, status: 'confirmed', previousStatus: 'pending', reason: 'confirmed on the web' }],
-      ['subscriber.confirmed', { subscriberId: bob.id, email: 'bob@example.org', status: 'confirmed', previousStatus: 'pending', reason: 'confirmed on the web' }],
+      [
+        'subscriber.confirmed',
+        { subscriberId: bob.id, email: 'bob@example.org', status: 'confirmed', previousStatus: 'pending', reason: 'confirmed on the web' },
+      ],
       ['subscriber.erased', { subscriberId: ann.id }],
     ]);
   });

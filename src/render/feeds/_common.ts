@@ -26,7 +26,11 @@ export const HISTORY_NS = 'http://purl.org/syndication/history/1.0';
 export function historyLinks(channel: Channel): [string, ChannelUrls][] {
   const history = channel.history;
   if (!history) return [];
-  const links: [string, ChannelUrls | undefined][] = [['current', history.current], ['prev-archive', history.previous], ['next-archive', history.next]];
+  const links: [string, ChannelUrls | undefined][] = [
+    ['current', history.current],
+    ['prev-archive', history.previous],
+    ['next-archive', history.next],
+  ];
   return links.filter((link): link is [string, ChannelUrls] => link[1] !== undefined);
 }
 
@@ -42,5 +46,13 @@ export function insertAfter(xml: string, after: RegExp, lines: readonly string[]
 
 /** The fields of an item that RSS and Atom write alike; each format adds its title, topics and authors. */
 export function itemBase(entry: Entry): Pick<Item, 'id' | 'guid' | 'link' | 'date' | 'published' | 'description' | 'content'> {
-  return { id: entry.id, guid: entry.id, link: entry.link, date: entry.date, published: entry.date, description: escapeHtml(entry.summary), content: entry.content };
+  return {
+    id: entry.id,
+    guid: entry.id,
+    link: entry.link,
+    date: entry.date,
+    published: entry.date,
+    description: escapeHtml(entry.summary),
+    content: entry.content,
+  };
 }

@@ -87,7 +87,13 @@ function siteHistory(plan: FeedPlan, site: Site): NonNullable<Channel['history']
  * The channel and entries of a plan: the site's issues, or a topic's papers. Of the current site
  * feed's issues, the newest `full` are in full and the others listed by their titles.
  */
-export function channelOf(plan: FeedPlan, viewOf: (date: string) => IssueView, site: Site, templates: Templates, full = Infinity): { channel: Channel; entries: Entry[] } {
+export function channelOf(
+  plan: FeedPlan,
+  viewOf: (date: string) => IssueView,
+  site: Site,
+  templates: Templates,
+  full = Infinity,
+): { channel: Channel; entries: Entry[] } {
   if (plan.tag === undefined) {
     const issues = plan.dates.map(viewOf);
     const page = plan.history?.page;

@@ -46,11 +46,23 @@ export function archiveBase(page: number): string {
 function sitePlans(newestFirst: readonly string[]): FeedPlan[] {
   const oldestFirst = [...newestFirst].reverse();
   const pages = Math.max(0, Math.floor((oldestFirst.length - FEED_ISSUES) / FEED_ISSUES));
-  const current: FeedPlan = { base: 'feeds', tag: undefined, dates: oldestFirst.slice(pages * FEED_ISSUES).reverse(), papers: [], history: pages > 0 ? { previous: pages } : {} };
+  const current: FeedPlan = {
+    base: 'feeds',
+    tag: undefined,
+    dates: oldestFirst.slice(pages * FEED_ISSUES).reverse(),
+    papers: [],
+    history: pages > 0 ? { previous: pages } : {},
+  };
   const archives = Array.from({ length: pages }, (_, i): FeedPlan => {
     const page = i + 1;
     const dates = oldestFirst.slice(i * FEED_ISSUES, page * FEED_ISSUES).reverse();
-    return { base: archiveBase(page), tag: undefined, dates, papers: [], history: { page, ...(page > 1 ? { previous: page - 1 } : {}), ...(page < pages ? { next: page + 1 } : {}) } };
+    return {
+      base: archiveBase(page),
+      tag: undefined,
+      dates,
+      papers: [],
+      history: { page, ...(page > 1 ? { previous: page - 1 } : {}), ...(page < pages ? { next: page + 1 } : {}) },
+    };
   });
   return [current, ...archives];
 }
@@ -96,7 +108,13 @@ export function papersByTopic(digests: readonly Digest[]): TopicPapers[] {
  * papers is an entry in none of them: a reader would only see an empty item.
  */
 export function planFeeds(digests: readonly Digest[], topics: readonly TopicPapers[] = papersByTopic(digests)): FeedPlan[] {
-  const plans: FeedPlan[] = sitePlans(digests.filter((d) => d.papers.length > 0).map((d) => d.date).sort().reverse());
+  const plans: FeedPlan[] = sitePlans(
+    digests
+      .filter((d) => d.papers.length > 0)
+      .map((d) => d.date)
+      .sort()
+      .reverse(),
+  );
   for (const topic of topics) {
     const papers = topic.papers.slice(0, FEED_TAG_PAPERS);
     plans.push({ base: `feeds/tags/${topic.slug}`, tag: topic.name, dates: [...new Set(papers.map((p) => p.date))], papers });

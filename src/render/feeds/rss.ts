@@ -22,7 +22,9 @@ export function renderRss(site: Site, channel: Channel, entries: readonly Entry[
       ...(entry.authors.length > 0 ? { extensions: [{ name: 'dc:creator', objects: { _text: rssText(entry.authors.join(', ')) } }] } : {}),
     });
   }
-  const links = historyLinks(channel).map(([rel, urls]) => `<atom:link href="${escapeHtml(urls.rss)}" rel="${rel}" type="application/rss+xml"/>`);
+  const links = historyLinks(channel).map(
+    ([rel, urls]) => `<atom:link href="${escapeHtml(urls.rss)}" rel="${rel}" type="application/rss+xml"/>`,
+  );
   if (channel.history?.archive) links.push(`<fh:archive xmlns:fh="${HISTORY_NS}"/>`);
   return `${insertAfter(feed.rss2(), /<atom:link [^>]*rel="self"[^>]*\/>/, links)}\n`;
 }

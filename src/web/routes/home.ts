@@ -16,9 +16,16 @@ function withFormToken(html: string, token: string): string {
 export function homeRoute(app: FastifyInstance, ctx: WebContext, files: ReturnType<typeof createStaticFiles>): void {
   app.get('/', async (request, reply) => {
     const token = csrfToken(ctx.secret, ctx.now().getTime());
-    const response = await files.respond(join(ctx.outDir, 'index.html'), conditional(request), { name: token, transform: (html) => withFormToken(html, token) });
+    const response = await files.respond(join(ctx.outDir, 'index.html'), conditional(request), {
+      name: token,
+      transform: (html) => withFormToken(html, token),
+    });
     if (!response) {
-      return sendPage(ctx, reply, 503, { title: 'Nothing published yet', problem: true, paragraphs: ['The site has not been built yet. Please come back in a few minutes.'] });
+      return sendPage(ctx, reply, 503, {
+        title: 'Nothing published yet',
+        problem: true,
+        paragraphs: ['The site has not been built yet. Please come back in a few minutes.'],
+      });
     }
     reply.code(response.status).headers(response.headers);
     return response.body === undefined ? reply.send() : reply.send(response.body);

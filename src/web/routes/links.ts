@@ -33,14 +33,24 @@ function tokenOf(request: FastifyRequest): string {
   return (typeof query === 'string' ? query : undefined) ?? field(request.body, 'token') ?? '';
 }
 
-async function holderFor(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, purpose: TokenPurpose): Promise<{ subscriber: Subscriber; issuedAt: Date | undefined } | undefined> {
+async function holderFor(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  purpose: TokenPurpose,
+): Promise<{ subscriber: Subscriber; issuedAt: Date | undefined } | undefined> {
   const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, tokenOf(request), ctx.now());
   if ('subscriber' in checked) return checked;
   await badLink(ctx, reply, PROBLEMS[checked.problem]);
   return undefined;
 }
 
-async function subscriberFor(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, purpose: TokenPurpose): Promise<Subscriber | undefined> {
+async function subscriberFor(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  purpose: TokenPurpose,
+): Promise<Subscriber | undefined> {
   return (await holderFor(ctx, request, reply, purpose))?.subscriber;
 }
 
@@ -69,12 +79,18 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!holder) return reply;
     const { subscriber } = holder;
     const outcome = await ctx.store.write(() => confirm(ctx.subscriptions, subscriber, holder.issuedAt, 'confirmed on the web'));
-    if (outcome === 'confirmed') await welcome(ctx.subscriptions, subscriber).catch((error: unknown) => request.log.error({ error: (error as Error).message }, 'welcome email not sent'));
+    if (outcome === 'confirmed')
+      await welcome(ctx.subscriptions, subscriber).catch((error: unknown) =>
+        request.log.error({ error: (error as Error).message }, 'welcome email not sent'),
+      );
     if (outcome === 'left since') {
       return sendPage(ctx, reply, 400, {
         title: 'This link is older than your last goodbye',
         problem: true,
-        paragraphs: [`${subscriber.email} left the list after this link was sent, so it no longer subscribes anyone.`, 'To come back, subscribe again from the home page: a fresh confirmation email will follow.'],
+        paragraphs: [
+          `${subscriber.email} left the list after this link was sent, so it no longer subscribes anyone.`,
+          'To come back, subscribe again from the home page: a fresh confirmation email will follow.',
+        ],
         links: [home],
       });
     }
@@ -82,7 +98,10 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     return sendPage(ctx, reply, 200, {
       title: 'You are subscribed',
       paragraphs: [`${subscriber.email} will receive ${ctx.site.title} ${describeChoice(subscriber).sentence}.`],
-      links: [{ href: links.preferencesUrl, text: 'Choose topics or how often' }, { href: `${ctx.site.url}/`, text: 'Read the latest issue' }],
+      links: [
+        { href: links.preferencesUrl, text: 'Choose topics or how often' },
+        { href: `${ctx.site.url}/`, text: 'Read the latest issue' },
+      ],
     });
   });
 
@@ -103,7 +122,8 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     // in the URL is the proof; the answer is a plain 200, no redirect, no cookie, the same every time.
     if (field(request.body, 'List-Unsubscribe') === 'One-Click') {
       const checked = subscriberOfToken(ctx.store, ctx.secret, 'unsubscribe', tokenOf(request), ctx.now());
-      if (!('subscriber' in checked)) return reply.code(400).type('text/plain; charset=utf-8').send('unknown or invalid unsubscribe link\n');
+      if (!('subscriber' in checked))
+        return reply.code(400).type('text/plain; charset=utf-8').send('unknown or invalid unsubscribe link\n');
       await ctx.store.write(() => unsubscribe(ctx.store, checked.subscriber, 'one-click unsubscribe'));
       return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
     }
@@ -127,13 +147,19 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
     if (subscriber.status === 'confirmed') {
-      return sendPage(ctx, reply, 200, { title: 'You are subscribed', paragraphs: [`${subscriber.email} already receives ${ctx.site.title} ${describeChoice(subscriber).sentence}.`], links: [home] });
+      return sendPage(ctx, reply, 200, {
+        title: 'You are subscribed',
+        paragraphs: [`${subscriber.email} already receives ${ctx.site.title} ${describeChoice(subscriber).sentence}.`],
+        links: [home],
+      });
     }
     const wanted = { email: subscriber.email, topics: subscriber.topics, cadence: subscriber.cadence, source: 'resubscribe' };
     if ((await confirmationRequested(ctx, request, reply, wanted)) === undefined) return reply;
     return sendPage(ctx, reply, 200, {
       title: 'Check your inbox',
-      paragraphs: [`A confirmation email is on its way to ${subscriber.email}. Open the link inside to start receiving ${ctx.site.title} again.`],
+      paragraphs: [
+        `A confirmation email is on its way to ${subscriber.email}. Open the link inside to start receiving ${ctx.site.title} again.`,
+      ],
     });
   });
 
@@ -142,7 +168,9 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const chosen = new Set(subscriber.topics.map((t) => t.toLowerCase()));
     const known = new Set(counts.map((t) => t.name.toLowerCase()));
     // The most common topics first; the rest (and topics no digest carries any more) folded away.
-    const topics = [...counts, ...subscriber.topics.filter((t) => !known.has(t.toLowerCase())).map((name) => ({ name, count: 0 }))].map((t) => ({ ...t, chosen: chosen.has(t.name.toLowerCase()) }));
+    const topics = [...counts, ...subscriber.topics.filter((t) => !known.has(t.toLowerCase())).map((name) => ({ name, count: 0 }))].map(
+      (t) => ({ ...t, chosen: chosen.has(t.name.toLowerCase()) }),
+    );
     const common = topics.slice(0, COMMON_TOPICS);
     const rare = topics.slice(COMMON_TOPICS).sort((a, b) => a.name.localeCompare(b.name));
     const html = templates.preferences({
@@ -175,7 +203,9 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!subscriber) return reply;
     const known = new Set([...(await topicsOf(ctx.library)), ...subscriber.topics]);
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
-    await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily'));
+    await ctx.store.write(() =>
+      ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily'),
+    );
     return preferencesPage(reply, ctx.store.get(subscriber.id) as Subscriber, tokenOf(request), true);
   });
 
@@ -202,11 +232,19 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
           `This removes ${subscriber.email} from the list, with its history and the record of what was sent to it. It cannot be undone.`,
           'The list keeps only a scrambled fingerprint of the address, so that nobody can put it back on the list without you; you can always subscribe again yourself.',
         ],
-        form: { action: '/erase', button: 'Erase everything now', hidden: [...hidden(tokenOf(request)), { name: 'confirm', value: 'yes' }] },
+        form: {
+          action: '/erase',
+          button: 'Erase everything now',
+          hidden: [...hidden(tokenOf(request)), { name: 'confirm', value: 'yes' }],
+        },
         links: [{ href: linksFor(ctx, subscriber, ctx.now()).preferencesUrl, text: 'No, keep me' }],
       });
     }
     await eraseSubscriber(ctx.privacy, subscriber.email);
-    return sendPage(ctx, reply, 200, { title: 'Erased', paragraphs: [`Nothing about ${subscriber.email} is kept any more, and no more email will come.`], links: [home] });
+    return sendPage(ctx, reply, 200, {
+      title: 'Erased',
+      paragraphs: [`Nothing about ${subscriber.email} is kept any more, and no more email will come.`],
+      links: [home],
+    });
   });
 }

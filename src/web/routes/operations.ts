@@ -21,10 +21,15 @@ export function operationRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.get('/metrics', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    if (ctx.metricsToken === undefined) return reply.code(404).type('text/plain; charset=utf-8').send('metrics are off: set PAPERBOY_METRICS_TOKEN to turn them on\n');
+    if (ctx.metricsToken === undefined)
+      return reply.code(404).type('text/plain; charset=utf-8').send('metrics are off: set PAPERBOY_METRICS_TOKEN to turn them on\n');
     const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
     if (!sameToken(given, ctx.metricsToken)) {
-      return reply.code(401).header('www-authenticate', 'Bearer realm="paperboy metrics"').type('text/plain; charset=utf-8').send('a bearer token is needed\n');
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="paperboy metrics"')
+        .type('text/plain; charset=utf-8')
+        .send('a bearer token is needed\n');
     }
     const { contentType, text } = await ctx.metrics.render();
     return reply.code(200).type(contentType).send(text);

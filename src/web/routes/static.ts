@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { createStaticFiles, PUBLISHED_FILES, PUBLISHED_FOLDERS, type ConditionalRequest } from '../static-files.ts';
+import { type createStaticFiles, PUBLISHED_FILES, PUBLISHED_FOLDERS, type ConditionalRequest } from '../static-files.ts';
 import { sendPage, type WebContext } from '../context.ts';
 
 /** The headers of a request that a static response depends on. */
@@ -21,21 +21,34 @@ export function staticRoutes(app: FastifyInstance, ctx: WebContext, files: Retur
   const searchPolicy = async (_request: FastifyRequest, reply: FastifyReply) => {
     reply.header('content-security-policy', SEARCH_POLICY);
   };
-  const routes = [...Object.keys(PUBLISHED_FOLDERS).flatMap((folder) => [`/${folder}`, `/${folder}/*`]), ...Object.keys(PUBLISHED_FILES).map((file) => `/${file}`)];
+  const routes = [
+    ...Object.keys(PUBLISHED_FOLDERS).flatMap((folder) => [`/${folder}`, `/${folder}/*`]),
+    ...Object.keys(PUBLISHED_FILES).map((file) => `/${file}`),
+  ];
   for (const route of routes) {
     const searching = route === '/search.html' || route === '/pagefind/*';
     app.get(route, searching ? { onSend: searchPolicy } : {}, async (request, reply) => {
       const [urlPath = '', query] = request.url.split(/\?(.*)/s);
       const path = files.resolve(urlPath);
       if (typeof path !== 'string') {
-        return sendPage(ctx, reply, path.status, { title: path.status === 404 ? 'Not found' : 'Bad request', problem: true, paragraphs: [`That address: ${path.message}.`] });
+        return sendPage(ctx, reply, path.status, {
+          title: path.status === 404 ? 'Not found' : 'Bad request',
+          problem: true,
+          paragraphs: [`That address: ${path.message}.`],
+        });
       }
       const response = await files.respond(path, conditional(request));
       // A folder asked for without its final slash: the address with it, relative, so it holds behind a proxy's prefix too.
       if (!response && !urlPath.endsWith('/') && (await files.isFolderWithIndex(path))) {
         return reply.redirect(`./${urlPath.slice(urlPath.lastIndexOf('/') + 1)}/${query === undefined ? '' : `?${query}`}`, 301);
       }
-      if (!response) return sendPage(ctx, reply, 404, { title: 'Not found', problem: true, paragraphs: ['There is no such file here.'], links: [{ href: `${ctx.site.url}/`, text: 'All issues' }] });
+      if (!response)
+        return sendPage(ctx, reply, 404, {
+          title: 'Not found',
+          problem: true,
+          paragraphs: ['There is no such file here.'],
+          links: [{ href: `${ctx.site.url}/`, text: 'All issues' }],
+        });
       reply.code(response.status).headers(response.headers);
       return response.body === undefined ? reply.send() : reply.send(response.body);
     });

@@ -1,6 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DatabaseBusyError } from '../../db/index.ts';
-import { addressProblem, requestSubscription, reservedAddressProblem, SubscriberError, type RequestOutcome } from '../../subscribers/index.ts';
+import {
+  addressProblem,
+  requestSubscription,
+  reservedAddressProblem,
+  SubscriberError,
+  type RequestOutcome,
+} from '../../subscribers/index.ts';
 import { sendPage, topicsOf, type WebContext } from '../context.ts';
 import { field, fields, fromThisSite } from '../forms.ts';
 
@@ -18,7 +24,12 @@ export function crossSite(ctx: WebContext, reply: Parameters<typeof sendPage>[1]
  * Asks for a confirmation email. When the relay is down or refuses, the page that says to try
  * again later (503; nothing was counted against the address) is sent instead, and undefined returned.
  */
-export async function confirmationRequested(ctx: WebContext, request: FastifyRequest, reply: FastifyReply, wanted: Parameters<typeof requestSubscription>[1]): Promise<RequestOutcome | undefined> {
+export async function confirmationRequested(
+  ctx: WebContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  wanted: Parameters<typeof requestSubscription>[1],
+): Promise<RequestOutcome | undefined> {
   try {
     return await requestSubscription(ctx.subscriptions, wanted);
   } catch (error) {
@@ -28,7 +39,9 @@ export async function confirmationRequested(ctx: WebContext, request: FastifyReq
     await sendPage(ctx, reply, 503, {
       title: 'Please try again in a few minutes',
       problem: true,
-      paragraphs: ['The confirmation email could not be sent just now. Please try again in a few minutes: this attempt does not count towards the daily limit.'],
+      paragraphs: [
+        'The confirmation email could not be sent just now. Please try again in a few minutes: this attempt does not count towards the daily limit.',
+      ],
     });
     return undefined;
   }
