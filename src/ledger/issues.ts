@@ -52,11 +52,14 @@ LEFT JOIN publications p ON p.issue = page.issue
 LEFT JOIN rounds r ON r.issue = page.issue
 LEFT JOIN tally t ON t.issue = page.issue
 LEFT JOIN after a ON a.issue = page.issue
-ORDER BY page.issue DESC`;
+ORDER BY page.at DESC`;
+
+// Issues in the order of their days: a weekly issue (`week-<its last day>`) after that day's daily one.
+const DAY_OF = (issue: string) => `CASE WHEN ${issue} LIKE 'week-%' THEN substr(${issue}, 6) || ' week' ELSE ${issue} END`;
 
 const PAGE = `page AS (
-  SELECT issue FROM (SELECT issue FROM publications UNION SELECT issue FROM dispatches)
-  WHERE issue < @before ORDER BY issue DESC LIMIT @limit
+  SELECT issue, ${DAY_OF('issue')} AS at FROM (SELECT issue FROM publications UNION SELECT issue FROM dispatches)
+  WHERE ${DAY_OF('issue')} < ${DAY_OF('@before')} ORDER BY at DESC LIMIT @limit
 )`;
 
 /** The issues published or dispatched, newest first, `limit` of them before the issue `before` (any, when empty). */
