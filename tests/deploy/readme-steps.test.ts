@@ -12,7 +12,7 @@ const README = join(root, 'README.md');
 
 // The unit's ReadWritePaths=, every folder of every such line (a leading `-` only makes one optional).
 function readWritePaths(unit: string): string[] {
-  return [...unit.matchAll(/^ReadWritePaths=(.*)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/)).map((p) => p.replace(/^[-+]/, ''));
+  return [...unit.matchAll(/^ReadWritePaths=(.*)$/gm)].flatMap((m) => (m[1] ?? '').trim().split(/\s+/)).map((p) => p.replace(/^[-+]/, ''));
 }
 
 // The lines of one `## ` section of a Markdown text, fenced blocks included (a `#` inside a fence is no heading).
@@ -35,7 +35,7 @@ function shellBlocks(lines: string[]): string[] {
   let inShell = false;
   for (const line of lines) {
     const fence = /^\s*```(\w*)/.exec(line);
-    if (fence) inShell = !inShell && ['sh', 'bash', 'shell', 'console'].includes(fence[1]!);
+    if (fence) inShell = !inShell && ['sh', 'bash', 'shell', 'console'].includes(fence[1] ?? '');
     else if (inShell) found.push(line);
   }
   return found;
@@ -46,7 +46,13 @@ function commands(lines: string[]): string[][] {
   return lines
     .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
     .flatMap((line) => line.split(/&&|;/))
-    .map((command) => command.trim().replace(/^\$\s*/, '').split(/\s+/).filter((word) => word !== ''))
+    .map((command) =>
+      command
+        .trim()
+        .replace(/^\$\s*/, '')
+        .split(/\s+/)
+        .filter((word) => word !== ''),
+    )
     .filter((words) => words.length > 0);
 }
 
@@ -87,18 +93,26 @@ describe('the service steps make the folders the unit writes', () => {
     expect(paths).toEqual(['/opt/paperboy/data', '/opt/paperboy/out']);
   });
 
-  it('the README\'s steps make each of them, and hand it to paperboy, before systemctl enable', () => {
+  it("the README's steps make each of them, and hand it to paperboy, before systemctl enable", () => {
     const steps = commands(shellBlocks(section(readFileSync(README, 'utf8'), 'Running it as a service')));
     expect(follow(steps, paths)).toEqual({ started: true, missing: [], unowned: [] });
   });
 
-  it('so do the steps in the unit\'s own opening comment', () => {
-    const comment = unit.split('\n').filter((line) => /^#\s{2,}\S/.test(line)).map((line) => line.slice(1));
+  it("so do the steps in the unit's own opening comment", () => {
+    const comment = unit
+      .split('\n')
+      .filter((line) => /^#\s{2,}\S/.test(line))
+      .map((line) => line.slice(1));
     expect(follow(commands(comment), paths)).toEqual({ started: true, missing: [], unowned: [] });
   });
 
   it('the check tells steps that start the unit before its folders exist', () => {
-    const late = commands(['useradd --system paperboy', 'chown -R paperboy: /opt/paperboy', 'systemctl enable --now paperboy', 'mkdir -p /opt/paperboy/data']);
+    const late = commands([
+      'useradd --system paperboy',
+      'chown -R paperboy: /opt/paperboy',
+      'systemctl enable --now paperboy',
+      'mkdir -p /opt/paperboy/data',
+    ]);
     expect(follow(late, paths)).toEqual({ started: true, missing: paths, unowned: [] });
     const rootOwned = commands(['cd /opt/paperboy', 'chown -R paperboy: .', 'mkdir -p data out', 'systemctl enable --now paperboy']);
     expect(follow(rootOwned, paths)).toEqual({ started: true, missing: [], unowned: paths });
