@@ -272,7 +272,8 @@ function dkimOf(values: Record<string, string | undefined>, cwd: string): { keys
   const problems: string[] = [];
   if (paths.length > 0 && selectors.length !== paths.length) {
     problems.push(
-      `PAPERBOY_DKIM_SELECTOR: ${paths.length} keys in PAPERBOY_DKIM_KEY need ${paths.length} selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got ${given.length}`,
+      `PAPERBOY_DKIM_SELECTOR: ${paths.length} keys in PAPERBOY_DKIM_KEY need ${paths.length} selectors, ` +
+        `comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got ${given.length}`,
     );
   } else if (new Set(selectors.map((s) => s.toLowerCase())).size < selectors.length) {
     problems.push('PAPERBOY_DKIM_SELECTOR: each key needs a selector of its own');

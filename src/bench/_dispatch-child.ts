@@ -99,6 +99,14 @@ const cpu = process.cpuUsage(cpuAtStart);
 const cpuMs = (cpu.user + cpu.system) / 1000;
 (globalThis as { gc?: () => void }).gc?.();
 process.stdout.write(
-  `${JSON.stringify({ mode, sent, seconds, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024, heapMb: process.memoryUsage().heapUsed / 1048576, externalMb: process.memoryUsage().external / 1048576 })}\n`,
+  `${JSON.stringify({
+    mode,
+    sent,
+    seconds,
+    cpuMs,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    heapMb: process.memoryUsage().heapUsed / 1048576,
+    externalMb: process.memoryUsage().external / 1048576,
+  })}\n`,
 );
 db.close();

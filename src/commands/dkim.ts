@@ -65,7 +65,8 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
       '',
       config.dkim.domain.includes('.')
         ? `${commandHint(config.invocation, 'dns')} prints every record the settings need.`
-        : `The record names ${config.dkim.domain}: set PAPERBOY_FROM to your own address first, then ${commandHint(config.invocation, 'dns')} prints it for your domain.`,
+        : `The record names ${config.dkim.domain}: set PAPERBOY_FROM to your own address first, ` +
+          `then ${commandHint(config.invocation, 'dns')} prints it for your domain.`,
     ].join('\n'),
   );
   return 0;

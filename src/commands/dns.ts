@@ -20,13 +20,12 @@ export async function dnsCommand(ctx: CommandContext): Promise<number> {
   for (const failure of report.failures) out(`warning: ${failure}`);
   for (const warning of report.warnings) out(`warning: ${warning}`);
   if (report.failures.length > 0) {
-    ctx.output.err(
-      `mail from ${config.sender.address} would fail DMARC: ${report.failures.length === 1 ? 'change what the first warning says' : `change what the first ${report.failures.length} warnings say`}`,
-    );
+    const change =
+      report.failures.length === 1 ? 'change what the first warning says' : `change what the first ${report.failures.length} warnings say`;
+    ctx.output.err(`mail from ${config.sender.address} would fail DMARC: ${change}`);
     return 1;
   }
-  out(
-    `\nmail from ${config.sender.address} passes DMARC once these records are published${report.warnings.length > 0 ? ` (${plural(report.warnings.length, 'warning')} above)` : ''}`,
-  );
+  const warned = report.warnings.length > 0 ? ` (${plural(report.warnings.length, 'warning')} above)` : '';
+  out(`\nmail from ${config.sender.address} passes DMARC once these records are published${warned}`);
   return 0;
 }

@@ -42,15 +42,24 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
     [
       ...(source
         ? [
-            `source: ${source.spec}: last good sync ${source.lastGoodSync ? `${source.lastGoodSync} (${ago(source.secondsSinceGoodSync ?? 0)} ago)` : 'never'}${source.revision ? ` at ${source.revision}` : ''}`,
+            `source: ${source.spec}: last good sync ` +
+              `${source.lastGoodSync ? `${source.lastGoodSync} (${ago(source.secondsSinceGoodSync ?? 0)} ago)` : 'never'}` +
+              `${source.revision ? ` at ${source.revision}` : ''}`,
           ]
         : []),
       `last publication: ${last ? `${last.issue} at ${last.publishedAt}: ${last.mailed ? 'mailed' : 'not mailed'} (${last.note})` : 'none yet'}`,
       `next publication: ${when(status.nextPublication, timeZone)} (weekly: ${when(status.nextWeekly, timeZone)})`,
-      `subscribers: ${subscribers.confirmed} confirmed, ${subscribers.pending} pending, ${subscribers.unsubscribed} unsubscribed, ${subscribers.bounced} bounced`,
-      `last 30 days: ${recent.confirmationsSent} confirmations sent, ${recent.confirmed} confirmed, ${recent.unsubscribed} unsubscribed, ${recent.hardBounces} hard and ${recent.softBounces} soft bounces, ${recent.markedBounced} marked bounced`,
+      `subscribers: ${subscribers.confirmed} confirmed, ${subscribers.pending} pending, ` +
+        `${subscribers.unsubscribed} unsubscribed, ${subscribers.bounced} bounced`,
+      `last 30 days: ${recent.confirmationsSent} confirmations sent, ${recent.confirmed} confirmed, ${recent.unsubscribed} unsubscribed, ` +
+        `${recent.hardBounces} hard and ${recent.softBounces} soft bounces, ${recent.markedBounced} marked bounced`,
       `spam complaints: ${describeComplaints(status.complaints)}`,
-      `last dispatch: ${round ? `${round.issue}${round.round > 0 ? ` round ${round.round}` : ''}: ${round.status}, ${round.sent} sent, ${round.skipped} skipped, ${round.failed} failed${round.note ? ` (${round.note})` : ''}` : 'none yet'}`,
+      `last dispatch: ${
+        round
+          ? `${round.issue}${round.round > 0 ? ` round ${round.round}` : ''}: ${round.status}, ` +
+            `${round.sent} sent, ${round.skipped} skipped, ${round.failed} failed${round.note ? ` (${round.note})` : ''}`
+          : 'none yet'
+      }`,
       ...(refusals ? [describeRefusals(refusals)] : []),
       `webhooks: ${describeWebhooks(status.webhooks)}`,
       ...(running ? [`dispatch running: process ${running.pid} on ${running.host} since ${running.since}`] : []),

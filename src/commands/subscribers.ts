@@ -63,9 +63,10 @@ export async function eraseSubscriberCommand(ctx: CommandContext, email: string)
   const { listed, messages } = await eraseSubscriber(ctx.app().privacy, email);
   const files =
     messages > 0 ? `; ${plural(messages, 'stored message')} naming it removed (the outbox, messages the receiver set aside)` : '';
-  ctx.output.out(
-    `${listed ? `erased ${email}: nothing about it is kept but a keyed hash that keeps it off the list` : `${email} was not on the list; it is now kept off it (as a keyed hash)`}${files}`,
-  );
+  const done = listed
+    ? `erased ${email}: nothing about it is kept but a keyed hash that keeps it off the list`
+    : `${email} was not on the list; it is now kept off it (as a keyed hash)`;
+  ctx.output.out(`${done}${files}`);
   return 0;
 }
 

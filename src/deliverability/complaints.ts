@@ -45,7 +45,9 @@ const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : 
 /** One line for `status`: the rate, over what, and against the limit. */
 export function describeComplaints(c: ComplaintRate): string {
   if (c.rate === null) return 'no messages sent yet';
-  const over = `${count(c.complaints, 'complaint', 'complaints')} for the ${count(c.sent, 'message', 'messages')} of the last ${count(c.dispatches, 'dispatch', 'dispatches')}`;
+  const over =
+    `${count(c.complaints, 'complaint', 'complaints')} for the ${count(c.sent, 'message', 'messages')} ` +
+    `of the last ${count(c.dispatches, 'dispatch', 'dispatches')}`;
   return `${percent(c.rate)} (${over}; ${c.tooHigh ? 'ABOVE' : 'under'} the ${percent(COMPLAINT_RATE_LIMIT)} limit)`;
 }
 
@@ -53,7 +55,8 @@ export function describeComplaints(c: ComplaintRate): string {
 export function complaintWarning(c: ComplaintRate, invocation: Invocation): string | undefined {
   if (!c.tooHigh || c.rate === null) return undefined;
   return (
-    `the spam-complaint rate is ${describeComplaints(c).replace(/; ABOVE .*\)$/, ')')}, above the ${percent(COMPLAINT_RATE_LIMIT)} Gmail, Yahoo and Outlook.com tolerate before refusing the list's mail: ` +
+    `the spam-complaint rate is ${describeComplaints(c).replace(/; ABOVE .*\)$/, ')')}, ` +
+    `above the ${percent(COMPLAINT_RATE_LIMIT)} Gmail, Yahoo and Outlook.com tolerate before refusing the list's mail: ` +
     `mail only people who confirmed, and see how the complainers came in (${commandHint(invocation, 'subscribers list --status unsubscribed')})`
   );
 }

@@ -73,33 +73,44 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
     name: from,
     type: 'TXT',
     value: `v=spf1 a:${smtpName} mx ~all`,
-    about: `SPF: the hosts that may send as ${from}: this machine (PAPERBOY_SMTP_NAME) and your MX. A relay service names its own include: (its documentation gives it); add it. A domain has one SPF record: merge with any it has`,
+    about:
+      `SPF: the hosts that may send as ${from}: this machine (PAPERBOY_SMTP_NAME) and your MX. ` +
+      'A relay service names its own include: (its documentation gives it); add it. ' +
+      'A domain has one SPF record: merge with any it has',
   });
   report.records.push({
     name: `_dmarc.${from}`,
     type: 'TXT',
     value: `v=DMARC1; p=none; rua=mailto:${DMARC_REPORTS(from)}; adkim=r; aspf=r`,
-    about: `DMARC: start at p=none and read the daily reports sent to ${DMARC_REPORTS(from)} (a mailbox you read); once every source passes, move to p=quarantine, then p=reject`,
+    about:
+      `DMARC: start at p=none and read the daily reports sent to ${DMARC_REPORTS(from)} (a mailbox you read); ` +
+      'once every source passes, move to p=quarantine, then p=reject',
   });
   if (settings.inboundPort !== undefined) {
     report.records.push({
       name: from,
       type: 'MX',
       value: `10 ${smtpName}.`,
-      about: `MX: bounces, complaints and requests to ${settings.sender.local}+…@${from} reach paperboy inbound on ${smtpName}, port 25 forwarded to ${settings.inboundPort}. If ${from} takes other mail elsewhere, forward the list's addresses from there instead`,
+      about:
+        `MX: bounces, complaints and requests to ${settings.sender.local}+…@${from} reach paperboy inbound on ${smtpName}, ` +
+        `port 25 forwarded to ${settings.inboundPort}. If ${from} takes other mail elsewhere, forward the list's addresses from there instead`,
     });
   }
 
   if (dkim.keys.length === 0) {
     report.warnings.push(
-      `PAPERBOY_DKIM_KEY is not set: mail leaves unsigned, and Gmail, Yahoo and Outlook.com refuse or spam-folder bulk mail without DKIM; run ${commandHint(settings.invocation, 'dkim keygen')} and set PAPERBOY_DKIM_KEY, unless your relay signs for you as ${from} (then publish the record it gives you)`,
+      'PAPERBOY_DKIM_KEY is not set: mail leaves unsigned, and Gmail, Yahoo and Outlook.com refuse or spam-folder bulk mail without DKIM; ' +
+        `run ${commandHint(settings.invocation, 'dkim keygen')} and set PAPERBOY_DKIM_KEY, ` +
+        `unless your relay signs for you as ${from} (then publish the record it gives you)`,
     );
   } else {
     const ok = await aligned(dkim.domain);
     report.alignment.push({ what: 'DKIM signing domain (d=)', domain: dkim.domain, aligned: ok });
     if (!ok && fromOrg !== undefined) {
       report.failures.push(
-        `PAPERBOY_DKIM_DOMAIN is ${dkim.domain}, outside ${fromOrg}, the From domain's organization: its signatures do not count for DMARC, which then fails wherever SPF does (forwarded mail); leave PAPERBOY_DKIM_DOMAIN unset (it signs as ${from}) or set it to ${fromOrg} or a subdomain of it`,
+        `PAPERBOY_DKIM_DOMAIN is ${dkim.domain}, outside ${fromOrg}, the From domain's organization: ` +
+          'its signatures do not count for DMARC, which then fails wherever SPF does (forwarded mail); ' +
+          `leave PAPERBOY_DKIM_DOMAIN unset (it signs as ${from}) or set it to ${fromOrg} or a subdomain of it`,
       );
     }
   }
@@ -107,12 +118,14 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
   report.alignment.push({ what: 'return path (VERP, SPF)', domain: from, aligned: fromOrg !== undefined });
   if (settings.inboundPort === undefined) {
     report.warnings.push(
-      `PAPERBOY_INBOUND_PORT is not set: bounces and complaint reports to ${settings.sender.local}+…@${from} reach paperboy only if your mail server forwards them to a paperboy inbound receiver; complaints not heard keep being mailed`,
+      `PAPERBOY_INBOUND_PORT is not set: bounces and complaint reports to ${settings.sender.local}+…@${from} reach paperboy ` +
+        'only if your mail server forwards them to a paperboy inbound receiver; complaints not heard keep being mailed',
     );
   }
   if (!/\./.test(smtpName) || (await organizationalDomain(smtpName)) === undefined) {
     report.warnings.push(
-      `PAPERBOY_SMTP_NAME: ${smtpName} is not a public host name; relays and receivers distrust a greeting they cannot look up; set it to this machine's name (with an A record and a matching PTR)`,
+      `PAPERBOY_SMTP_NAME: ${smtpName} is not a public host name; relays and receivers distrust a greeting they cannot look up; ` +
+        "set it to this machine's name (with an A record and a matching PTR)",
     );
   }
   return report;
