@@ -112,11 +112,13 @@ export async function readStatus({ config, store, ledger, webhookEvents, sourceR
   }
   if (lock?.gone)
     stuck.push(
-      `the dispatch lock is held by process ${lock.pid} on ${lock.host}, which is gone (since ${lock.heartbeatAt}): the next dispatch takes it over and resumes`,
+      `the dispatch lock is held by process ${lock.pid} on ${lock.host}, which is gone (since ${lock.heartbeatAt}): ` +
+        'the next dispatch takes it over and resumes',
     );
   for (const d of ledger.rounds.inDoubt()) {
     stuck.push(
-      `${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: the relay took them and never answered; they may have arrived, and are not sent again`,
+      `${d.count} ${d.count === 1 ? 'message' : 'messages'} of ${name(d)} in doubt: ` +
+        'the relay took them and never answered; they may have arrived, and are not sent again',
     );
   }
   const complaintNote = complaintWarning(complaints, config.invocation);

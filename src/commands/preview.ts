@@ -19,7 +19,8 @@ export async function previewCommand(ctx: CommandContext, flags: { date?: unknow
     host: config.host,
   });
   ctx.output.out(
-    `previewing ${date ?? 'the newest digest'} at ${preview.url}/ (listening on ${preview.address}); edit the templates and the pages reload; press Ctrl-C to stop`,
+    `previewing ${date ?? 'the newest digest'} at ${preview.url}/ (listening on ${preview.address}); ` +
+      'edit the templates and the pages reload; press Ctrl-C to stop',
   );
   await ctx.stopped();
   await preview.close();

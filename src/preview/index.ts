@@ -112,7 +112,10 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
   let names = new Set<string>();
 
   const page = (title: string, body: string) =>
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}.problem{color:#991b1b;white-space:pre-wrap}</style></head><body>${body}${RELOAD}</body></html>`;
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}' +
+    '.problem{color:#991b1b;white-space:pre-wrap}</style>' +
+    `</head><body>${body}${RELOAD}</body></html>`;
 
   const problem = (reply: FastifyReply, status: number, title: string, text: string) =>
     reply
@@ -141,10 +144,16 @@ export async function startPreview(settings: PreviewSettings): Promise<Preview> 
     const body = error
       ? `<h1>Template error</h1><p class="problem">${escapeHtml(error)}</p><p>Fix the template and save: this page reloads by itself.</p>`
       : issue
-        ? `<h1>Preview of ${escapeHtml(issue.date)}</h1>
-<p>The email is <strong>${((issue.emailBytes ?? 0) / 1000).toFixed(1)} kB</strong> of HTML, against a budget of ${EMAIL_HTML_LIMIT / 1000} kB (${Math.round(((issue.emailBytes ?? 0) / EMAIL_HTML_LIMIT) * 100)} %)${issue.fullPapers !== undefined && issue.fullPapers < issue.papers ? `: ${issue.fullPapers} of ${issue.papers} papers in full, the rest as titles` : `: all ${issue.papers} papers in full`}.</p>
-<ul><li><a href="/email/${issue.date}.html">The email</a> (<a href="/email/${issue.date}.txt">its text part</a>)</li><li><a href="/issues/${issue.date}.html">The issue page</a></li><li><a href="/index.html">The home page</a></li></ul>
-<p>Templates: <code>${escapeHtml(settings.templatesDir)}</code>. Open pages reload when one of them changes.</p>`
+        ? `<h1>Preview of ${escapeHtml(issue.date)}</h1>\n` +
+          `<p>The email is <strong>${((issue.emailBytes ?? 0) / 1000).toFixed(1)} kB</strong> of HTML, ` +
+          `against a budget of ${EMAIL_HTML_LIMIT / 1000} kB (${Math.round(((issue.emailBytes ?? 0) / EMAIL_HTML_LIMIT) * 100)} %)${
+            issue.fullPapers !== undefined && issue.fullPapers < issue.papers
+              ? `: ${issue.fullPapers} of ${issue.papers} papers in full, the rest as titles`
+              : `: all ${issue.papers} papers in full`
+          }.</p>\n` +
+          `<ul><li><a href="/email/${issue.date}.html">The email</a> (<a href="/email/${issue.date}.txt">its text part</a>)</li>` +
+          `<li><a href="/issues/${issue.date}.html">The issue page</a></li><li><a href="/index.html">The home page</a></li></ul>\n` +
+          `<p>Templates: <code>${escapeHtml(settings.templatesDir)}</code>. Open pages reload when one of them changes.</p>`
         : '<h1>No digest to preview</h1><p>Put a digest in the digests folder.</p>';
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page('paperboy preview', body));
   });

@@ -59,5 +59,8 @@ export class Suppressions {
 
 /** The message for an address that may not be put back on the list. */
 export function suppressedMessage(email: string): string {
-  return `${email}: this address asked not to be mailed (a spam complaint, or erasure); only its owner can subscribe it again, by confirming a new subscription`;
+  return (
+    `${email}: this address asked not to be mailed (a spam complaint, or erasure); ` +
+    'only its owner can subscribe it again, by confirming a new subscription'
+  );
 }

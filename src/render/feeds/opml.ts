@@ -11,7 +11,8 @@ export interface OpmlFeed {
 /** `feeds/topics.opml` (OPML 2.0): the site feed, then every topic feed, for a reader to import at once. */
 export function renderOpml(site: Site, siteFeed: OpmlFeed, topics: readonly OpmlFeed[], dateCreated: Date | undefined): string {
   const outline = (feed: OpmlFeed, indent: string) =>
-    `${indent}<outline type="rss" text="${escapeHtml(feed.title)}" title="${escapeHtml(feed.title)}" xmlUrl="${escapeHtml(feed.xmlUrl)}" htmlUrl="${escapeHtml(feed.htmlUrl)}"/>`;
+    `${indent}<outline type="rss" text="${escapeHtml(feed.title)}" title="${escapeHtml(feed.title)}" ` +
+    `xmlUrl="${escapeHtml(feed.xmlUrl)}" htmlUrl="${escapeHtml(feed.htmlUrl)}"/>`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<opml version="2.0">',

@@ -230,7 +230,8 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
         title: 'Erase everything about you?',
         paragraphs: [
           `This removes ${subscriber.email} from the list, with its history and the record of what was sent to it. It cannot be undone.`,
-          'The list keeps only a scrambled fingerprint of the address, so that nobody can put it back on the list without you; you can always subscribe again yourself.',
+          'The list keeps only a scrambled fingerprint of the address, so that nobody can put it back on the list without you; ' +
+            'you can always subscribe again yourself.',
         ],
         form: {
           action: '/erase',

@@ -14,7 +14,8 @@ export function conditional(request: FastifyRequest): ConditionalRequest {
 // The search page runs the search index's script and WebAssembly, and its worker fetches the index:
 // those responses allow that much more than the site's default policy, and no more.
 const SEARCH_POLICY =
-  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
+  "style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The published folders and files of out/: feeds, pages, archives, topics, the search index, assets, sitemap, icons. */
 export function staticRoutes(app: FastifyInstance, ctx: WebContext, files: ReturnType<typeof createStaticFiles>): void {
