@@ -18,7 +18,9 @@ const TEXT_LINE =
 describe('a text made fit for a log', () => {
   it('holds no address and no link token, and keeps the rest', () => {
     const token = signToken('a-secret-of-sixteen-or-more', 'unsubscribe', { id: 42, tokenKey: 'k' });
-    const text = `550 5.1.1 <Ann.Lee+news@Example.org>: user unknown; to papers+confirm-${token}@list.example.org via https://x.example.org/unsubscribe?token=${token}&a=1 (${token})`;
+    const text =
+      `550 5.1.1 <Ann.Lee+news@Example.org>: user unknown; to papers+confirm-${token}@list.example.org ` +
+      `via https://x.example.org/unsubscribe?token=${token}&a=1 (${token})`;
     expect(scrubbed(text)).toBe(
       '550 5.1.1 <[address]>: user unknown; to [address] via https://x.example.org/unsubscribe?token=[token]&a=1 ([token])',
     );

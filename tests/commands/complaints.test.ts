@@ -49,55 +49,61 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 describe('a spam complaint, from dispatch to the next dispatch', () => {
-  it('unsubscribes the subscriber it names for good: not mailed again, not brought back by an import; a report about no message of ours changes nothing', async () => {
-    expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-03: 4 sent/);
-    const original = sink.messages.find((m) => m.to[0] === 'reader2@example.org')?.raw.toString('latin1') ?? '';
-    expect(original).toContain('Feedback-ID: 2031-02-03:papers.example.org:example.org');
+  it(
+    'unsubscribes the subscriber it names for good: not mailed again, not brought back by an import; ' +
+      'a report about no message of ours changes nothing',
+    async () => {
+      expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-03: 4 sent/);
+      const original = sink.messages.find((m) => m.to[0] === 'reader2@example.org')?.raw.toString('latin1') ?? '';
+      expect(original).toContain('Feedback-ID: 2031-02-03:papers.example.org:example.org');
 
-    // Nothing of ours: reader1's message with a Message-ID and an unsubscribe token never issued.
-    // Reports are handled in order, so reader1 still confirmed below shows it changed nothing.
-    const theirs = sink.messages.find((m) => m.to[0] === 'reader1@example.org')?.raw.toString('latin1') ?? '';
-    const stranger = theirs
-      .replace(/token=[a-z0-9-]+/g, 'token=u9-0-abcdefabcdefabcdefabcdef')
-      .replace(/unsubscribe-[a-z0-9-]+@/, 'unsubscribe-u9-0-0@')
-      .replace(/paperboy\.2031-02-03\.0\.1\.[0-9a-f]+@/, 'paperboy.2031-02-03.0.99.0123456789abcdef@');
-    expect(stranger).toContain('paperboy.2031-02-03.0.99.0123456789abcdef@');
-    await report(arf({ original: stranger }));
-    await report(arf({ original }));
-    await until(() => statusOf('reader2@example.org') === 'unsubscribed');
-    expect(['reader1@example.org', 'reader3@example.org', 'reader4@example.org'].map(statusOf)).toEqual([
-      'confirmed',
-      'confirmed',
-      'confirmed',
-    ]);
-    const history = project.withStore((store) => store.history(store.find('reader2@example.org')?.id ?? 0).map((e) => e.kind));
-    expect(history).toContain('complaint');
+      // Nothing of ours: reader1's message with a Message-ID and an unsubscribe token never issued.
+      // Reports are handled in order, so reader1 still confirmed below shows it changed nothing.
+      const theirs = sink.messages.find((m) => m.to[0] === 'reader1@example.org')?.raw.toString('latin1') ?? '';
+      const stranger = theirs
+        .replace(/token=[a-z0-9-]+/g, 'token=u9-0-abcdefabcdefabcdefabcdef')
+        .replace(/unsubscribe-[a-z0-9-]+@/, 'unsubscribe-u9-0-0@')
+        .replace(/paperboy\.2031-02-03\.0\.1\.[0-9a-f]+@/, 'paperboy.2031-02-03.0.99.0123456789abcdef@');
+      expect(stranger).toContain('paperboy.2031-02-03.0.99.0123456789abcdef@');
+      await report(arf({ original: stranger }));
+      await report(arf({ original }));
+      await until(() => statusOf('reader2@example.org') === 'unsubscribed');
+      expect(['reader1@example.org', 'reader3@example.org', 'reader4@example.org'].map(statusOf)).toEqual([
+        'confirmed',
+        'confirmed',
+        'confirmed',
+      ]);
+      const history = project.withStore((store) => store.history(store.find('reader2@example.org')?.id ?? 0).map((e) => e.kind));
+      expect(history).toContain('complaint');
 
-    const status = await paperboy(['status'], { env });
-    expect(status.stdout).toMatch(/spam complaints: 25% \(1 complaint for the 4 messages of the last 1 dispatch; ABOVE the 0\.1% limit\)/);
-    expect(status.stdout).toMatch(
-      /needs attention:\n(?:.*\n)* {2}- the spam-complaint rate is 25% \(1 complaint for the 4 messages of the last 1 dispatch\), above the 0\.1%/,
-    );
+      const status = await paperboy(['status'], { env });
+      expect(status.stdout).toMatch(
+        /spam complaints: 25% \(1 complaint for the 4 messages of the last 1 dispatch; ABOVE the 0\.1% limit\)/,
+      );
+      expect(status.stdout).toMatch(
+        /needs attention:\n(?:.*\n)* {2}- the spam-complaint rate is 25% \(1 complaint for the 4 messages of the last 1 dispatch\), above the 0\.1%/,
+      );
 
-    const csv = join(project.base, 'back.csv');
-    await writeFile(csv, 'email\nREADER2@example.org\nnew@example.org\n');
-    const imported = await paperboy(['subscribers', 'import', csv, '--confirmed'], { env });
-    expect(imported.status).toBe(1);
-    expect(imported.stderr).toMatch(/back\.csv:2: READER2@example\.org: this address asked not to be mailed/);
-    expect(statusOf('reader2@example.org')).toBe('unsubscribed');
+      const csv = join(project.base, 'back.csv');
+      await writeFile(csv, 'email\nREADER2@example.org\nnew@example.org\n');
+      const imported = await paperboy(['subscribers', 'import', csv, '--confirmed'], { env });
+      expect(imported.status).toBe(1);
+      expect(imported.stderr).toMatch(/back\.csv:2: READER2@example\.org: this address asked not to be mailed/);
+      expect(statusOf('reader2@example.org')).toBe('unsubscribed');
 
-    const next = (await readFile(join(project.base, 'digests', '2031-02-03.md'), 'utf8')).replace(
-      'Papers for 2031-02-03',
-      'Papers for 2031-02-04',
-    );
-    await writeFile(join(project.base, 'digests', '2031-02-04.md'), next);
-    sink.messages.length = 0;
-    expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-04: 4 sent/);
-    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual([
-      'new@example.org',
-      'reader1@example.org',
-      'reader3@example.org',
-      'reader4@example.org',
-    ]);
-  });
+      const next = (await readFile(join(project.base, 'digests', '2031-02-03.md'), 'utf8')).replace(
+        'Papers for 2031-02-03',
+        'Papers for 2031-02-04',
+      );
+      await writeFile(join(project.base, 'digests', '2031-02-04.md'), next);
+      sink.messages.length = 0;
+      expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-04: 4 sent/);
+      expect(sink.messages.map((m) => m.to[0]).sort()).toEqual([
+        'new@example.org',
+        'reader1@example.org',
+        'reader3@example.org',
+        'reader4@example.org',
+      ]);
+    },
+  );
 });

@@ -59,18 +59,22 @@ describe('paperboy dns', () => {
     expect(run.stderr).toMatch(/^mail from papers@news\.example\.co\.uk would fail DMARC: change what the first warning says\n$/);
   });
 
-  it('warns when nothing signs, when no receiver hears complaints, and when the greeting is no public name; refuses a From domain nobody can publish', async () => {
-    const unsigned = await paperboy(['dns'], { env: (await testProject([], { PAPERBOY_SMTP_NAME: 'localhost' })).env });
-    expect(unsigned.status).toBe(0);
-    expect(unsigned.stdout).toMatch(/^warning: PAPERBOY_DKIM_KEY is not set: mail leaves unsigned/m);
-    expect(unsigned.stdout).toMatch(/^warning: PAPERBOY_INBOUND_PORT is not set: bounces and complaint reports/m);
-    expect(unsigned.stdout).toMatch(/^warning: PAPERBOY_SMTP_NAME: localhost is not a public host name/m);
-    expect(zoneLines(unsigned.stdout).some((line) => line.includes('IN MX'))).toBe(false);
-    const local = await paperboy(['dns'], { env: (await testProject([], { PAPERBOY_FROM: 'Daily Papers <papers@localhost>' })).env });
-    expect(local.status).toBe(1);
-    expect(local.stdout).toMatch(/^warning: PAPERBOY_FROM: localhost is not a public domain/m);
-    expect(local.stderr).toMatch(/would fail DMARC/);
-  });
+  it(
+    'warns when nothing signs, when no receiver hears complaints, and when the greeting is no public name; ' +
+      'refuses a From domain nobody can publish',
+    async () => {
+      const unsigned = await paperboy(['dns'], { env: (await testProject([], { PAPERBOY_SMTP_NAME: 'localhost' })).env });
+      expect(unsigned.status).toBe(0);
+      expect(unsigned.stdout).toMatch(/^warning: PAPERBOY_DKIM_KEY is not set: mail leaves unsigned/m);
+      expect(unsigned.stdout).toMatch(/^warning: PAPERBOY_INBOUND_PORT is not set: bounces and complaint reports/m);
+      expect(unsigned.stdout).toMatch(/^warning: PAPERBOY_SMTP_NAME: localhost is not a public host name/m);
+      expect(zoneLines(unsigned.stdout).some((line) => line.includes('IN MX'))).toBe(false);
+      const local = await paperboy(['dns'], { env: (await testProject([], { PAPERBOY_FROM: 'Daily Papers <papers@localhost>' })).env });
+      expect(local.status).toBe(1);
+      expect(local.stdout).toMatch(/^warning: PAPERBOY_FROM: localhost is not a public domain/m);
+      expect(local.stderr).toMatch(/would fail DMARC/);
+    },
+  );
 });
 
 describe('the DKIM settings', () => {
@@ -81,7 +85,8 @@ describe('the DKIM settings', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      'bad settings:\n  PAPERBOY_DKIM_SELECTOR: 3 keys in PAPERBOY_DKIM_KEY need 3 selectors, comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got 2\n',
+      'bad settings:\n  PAPERBOY_DKIM_SELECTOR: 3 keys in PAPERBOY_DKIM_KEY need 3 selectors, ' +
+        'comma-separated in the same order (such as paperboy-rsa,paperboy-ed25519); got 2\n',
     );
     const domain = await paperboy(['status'], { env: { ...project.env, PAPERBOY_DKIM_DOMAIN: 'not a domain' } });
     expect(domain.stderr).toMatch(/PAPERBOY_DKIM_DOMAIN: must be a domain such as example\.org/);

@@ -29,7 +29,8 @@ describe('bidirectional control characters in a digest', () => {
         {
           line: 5,
           message:
-            'bidirectional control characters (U+202E, U+202C, U+202D, U+2067, U+2069, U+202B) taken out of the text: they could make it show as something else',
+            'bidirectional control characters (U+202E, U+202C, U+202D, U+2067, U+2069, U+202B) taken out of the text: ' +
+            'they could make it show as something else',
         },
         { line: 5, message: 'topic "evil" holds bidirectional control characters (U+202E); left out' },
         { line: 7, message: 'topic "evil" holds bidirectional control characters (U+2066, U+2069); left out' },

@@ -94,7 +94,8 @@ describe.skipIf(!hasCorpus)('the real archives in shared/corpus', () => {
     );
     expect(paper('2025-03-11.md', '2503.03601').links.huggingface).toEqual(['https://mgtsaevis.github.io/mgt-sae-visualization/']);
     expect(paper('2025-06-18.md', '2506.13901').title).toBe(
-      'Alignment Quality Index (AQI) : Beyond Refusals: AQI as an Intrinsic Alignment Diagnostic via Latent Geometry, Cluster Divergence, and Layer wise Pooled Representations',
+      'Alignment Quality Index (AQI) : Beyond Refusals: AQI as an Intrinsic Alignment Diagnostic via Latent Geometry, ' +
+        'Cluster Divergence, and Layer wise Pooled Representations',
     );
     expect(get('2024-10-10.md').papers.flatMap((x) => x.links.github)).toContain('https://mssbench.github.io');
     expect(get('2025-05-06.md').papers.flatMap((x) => x.links.github)).toContain('https://github.com/maitrix-org/Voila');

@@ -67,7 +67,8 @@ describe('the reader on pathological lines', () => {
     for (const filler of [' ', '|', '[', '](', '- ', '#', 'a) ', ' (']) {
       expectOnlyDigestErrors(`## Papers for ${long(filler)}x\n`);
       expectOnlyDigestErrors(
-        `## Papers for 2024-01-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| T${long(filler)}x (Read more on [arXiv](https://arxiv.org/abs/2401.00001)) | A | ${long(filler)}x |\n`,
+        '## Papers for 2024-01-01\n\n| Title | Authors | Summary |\n|---|---|---|\n' +
+          `| T${long(filler)}x (Read more on [arXiv](https://arxiv.org/abs/2401.00001)) | A | ${long(filler)}x |\n`,
       );
     }
     // Generous: a quadratic path would take minutes here.

@@ -59,7 +59,8 @@ describe('limits on what one digest can make paperboy do', () => {
 
   it('say so when a link beside a good one is not http(s)', () => {
     const { reading } = timed(
-      `${HEADER}| [T](https://arxiv.org/abs/3105.00001) [x](javascript:alert(1)) | Ann | S | ['X'] | [Link](data:text/html,hi), [Link](https://github.com/o/r) | N/A |\n`,
+      `${HEADER}| [T](https://arxiv.org/abs/3105.00001) [x](javascript:alert(1)) | Ann | S | ['X'] | ` +
+        '[Link](data:text/html,hi), [Link](https://github.com/o/r) | N/A |\n',
     );
     const said = reading.digest.warnings.map((w) => w.message);
     expect(said).toContain('link "javascript:alert(1)" is not an http(s) URL; dropped');

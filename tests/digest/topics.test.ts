@@ -18,8 +18,10 @@ const paper = (title: string, summary: string, tags: string[] = [], arxivId = '3
   links: { github: [], huggingface: [] },
 });
 
+const threeColumnRow = ([title, id, summary]: [string, string, string]) =>
+  `| ${title} (Read more on [arXiv](https://arxiv.org/abs/${id})) | Ann Lee | ${summary} |`;
 const threeColumns = (date: string, rows: [string, string, string][]) =>
-  `## Papers for ${date}\n\n| Title | Authors | Summary |\n|---|---|---|\n${rows.map(([title, id, summary]) => `| ${title} (Read more on [arXiv](https://arxiv.org/abs/${id})) | Ann Lee | ${summary} |`).join('\n')}\n`;
+  `## Papers for ${date}\n\n| Title | Authors | Summary |\n|---|---|---|\n${rows.map(threeColumnRow).join('\n')}\n`;
 
 describe('topics from the built-in list', () => {
   it('names topics only on clear phrases, and says nothing about a paper with none', () => {

@@ -2,7 +2,10 @@
 export function digestText(date: string, papers = 1, note = ''): string {
   const rows = Array.from({ length: papers }, (_, i) => {
     const id = `2410.${String(10000 + i)}`;
-    return `| [Paper ${i + 1} of ${date}${note}](https://arxiv.org/abs/${id}) | Ada Lovelace | - A summary of paper ${i + 1}. | ['Reinforcement Learning'] | N/A | N/A |`;
+    return (
+      `| [Paper ${i + 1} of ${date}${note}](https://arxiv.org/abs/${id}) | Ada Lovelace | ` +
+      `- A summary of paper ${i + 1}. | ['Reinforcement Learning'] | N/A | N/A |`
+    );
   });
   return [
     `## Papers for ${date}`,

@@ -62,7 +62,8 @@ describe('the email', async () => {
     expect(html).toContain('prefers-color-scheme:dark');
     expect(html).toContain('max-width:480px');
     expect(html).toContain(
-      '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all" aria-hidden="true">8 papers: Tiny Kites: Flying Small Models; A Title Wrapped Over Two Lines; and 6 more</div>',
+      '<div style="display:none;max-height:0;overflow:hidden;mso-hide:all" aria-hidden="true">' +
+        '8 papers: Tiny Kites: Flying Small Models; A Title Wrapped Over Two Lines; and 6 more</div>',
     );
   });
 

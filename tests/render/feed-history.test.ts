@@ -15,7 +15,11 @@ function digest(day: number): string {
     const id = `2301.${String(day * 10 + n).padStart(5, '0')}`;
     return `| [Paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee | A summary of ${id}. | ['${TOPICS[(day + n) % TOPICS.length]}'] | N/A | N/A |`;
   });
-  return `## Papers for ${dateOf(day)}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  return (
+    `## Papers for ${dateOf(day)}\n\n` +
+    '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n' +
+    `${rows.join('\n')}\n`
+  );
 }
 
 // 95 issues: two archive pages of 30 and a current feed of 35.
@@ -115,7 +119,11 @@ describe('the current site feed, within its size budget', () => {
       const id = `2302.${String(day * 100 + n).padStart(5, '0')}`;
       return `| [Large paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee, Bo Chen | ${long(day + n)}. | ['${TOPICS[n % TOPICS.length]}'] | N/A | N/A |`;
     });
-    return `## Papers for ${dateOf(day)}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+    return (
+      `## Papers for ${dateOf(day)}\n\n` +
+      '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n' +
+      `${rows.join('\n')}\n`
+    );
   };
   const LARGE = 12;
 

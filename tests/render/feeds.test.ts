@@ -14,7 +14,11 @@ const fourColumns = readFileSync(fixture('digests', 'four-columns.md'), 'utf8');
 
 function smallDigest(date: string, ids: string[], tag = 'Robotics'): string {
   const rows = ids.map((id) => `| [Paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee | A summary of ${id}. | ['${tag}'] | N/A | N/A |`);
-  return `## Papers for ${date}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  return (
+    `## Papers for ${date}\n\n` +
+    '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n' +
+    `${rows.join('\n')}\n`
+  );
 }
 
 describe('the site feeds', async () => {

@@ -15,7 +15,10 @@ function row(n: number, options: GeneratedOptions): string {
   const title = options.titleOf?.(n) ?? `Generated Paper ${n}: Scaling Small Models with Curated Data`;
   const summary = Array.from({ length: 8 }, () => SENTENCE).join(' ');
   const tags = [TOPICS[n % TOPICS.length], TOPICS[(n + 2) % TOPICS.length]].map((t) => `'${t}'`).join(', ');
-  return `| [${title}](https://arxiv.org/abs/${id}) | Author ${n}, Second Author, Third Author | ${summary} | [${tags}] | [Link](https://github.com/example/paper-${n}) | [Link](https://huggingface.co/papers/${id}) |`;
+  return (
+    `| [${title}](https://arxiv.org/abs/${id}) | Author ${n}, Second Author, Third Author | ${summary} | [${tags}] | ` +
+    `[Link](https://github.com/example/paper-${n}) | [Link](https://huggingface.co/papers/${id}) |`
+  );
 }
 
 /** A digest of `count` generated papers for `date`. */

@@ -27,7 +27,8 @@ function digest(i: number): string {
   if (i === 100) {
     const rows = titles.map(
       (t, n) =>
-        `| ${t} for Large Language Models (Read more on [arXiv](https://arxiv.org/abs/${idOf(i, n)})) | Ann Lee | We train an LLM with reinforcement learning and a reward model. |`,
+        `| ${t} for Large Language Models (Read more on [arXiv](https://arxiv.org/abs/${idOf(i, n)})) | Ann Lee | ` +
+        'We train an LLM with reinforcement learning and a reward model. |',
     );
     return `## Papers for ${date}\n\n| Title | Authors | Summary |\n|---|---|---|\n${rows.join('\n')}\n`;
   }
@@ -35,7 +36,11 @@ function digest(i: number): string {
     (t, n) =>
       `| [${t}](https://arxiv.org/abs/${idOf(i, n)}) | Ann Lee, Bo Chen | Summary of paper ${n} of day ${i}. | ['Robotics', '${topicOf(i + n)}'] | N/A | N/A |`,
   );
-  return `## Papers for ${date}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`;
+  return (
+    `## Papers for ${date}\n\n` +
+    '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n' +
+    `${rows.join('\n')}\n`
+  );
 }
 
 let server: Awaited<ReturnType<typeof serveFolder>>;

@@ -195,7 +195,9 @@ describe('paperboy build on the command line', () => {
 describe('papers without topics', () => {
   it('get inferred topics in the issue to mail (so topic subscribers get them), the topic feed and the topic page', async () => {
     const untagged =
-      '## Papers for 2031-03-01\n\n| Title | Authors | Summary |\n|---|---|---|\n| Reinforcement Learning for Robot Manipulation (Read more on [arXiv](https://arxiv.org/abs/3103.00001)) | Ann Lee | A robot learns to grasp with reinforcement learning and a reward model. |\n';
+      '## Papers for 2031-03-01\n\n| Title | Authors | Summary |\n|---|---|---|\n' +
+      '| Reinforcement Learning for Robot Manipulation (Read more on [arXiv](https://arxiv.org/abs/3103.00001)) | Ann Lee | ' +
+      'A robot learns to grasp with reinforcement learning and a reward model. |\n';
     const site = await tempSite({ ...digests, '2031-03-01.md': untagged });
     await site.build({ all: true });
     const issue = await site.builder.issue('2031-03-01');

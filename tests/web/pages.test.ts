@@ -168,7 +168,8 @@ describe('links from emails', () => {
     expect(page).toContain('<input type="checkbox" name="topics" value="Multimodal">');
     const saved = await post(web, '/preferences', { token: link, cadence: 'weekly', topics: ['Multimodal', 'Other'] });
     expect(await saved.text()).toContain(
-      '<p class="saved" role="status"><strong>Saved.</strong> Daily Papers now comes to picky@example.org once a week, with papers on Multimodal and Other.</p>',
+      '<p class="saved" role="status"><strong>Saved.</strong> ' +
+        'Daily Papers now comes to picky@example.org once a week, with papers on Multimodal and Other.</p>',
     );
     expect(web.store.get(subscriber.id)).toMatchObject({ cadence: 'weekly', topics: ['Multimodal', 'Other'] });
   });
