@@ -107,7 +107,8 @@ export async function readStatus({ config, store, ledger, webhookEvents, sourceR
     const why = r.note ? ` (${r.note})` : '';
     if (!running)
       stuck.push(
-        `the dispatch of ${name(r)} stopped with ${queued} queued${why}: ${commandHint(config.invocation, `dispatch --date ${r.issue}`)} resumes it`,
+        `the dispatch of ${name(r)} stopped with ${queued} queued${why}: ` +
+          `${commandHint(config.invocation, `dispatch --date ${r.issue}`)} resumes it`,
       );
   }
   if (lock?.gone)

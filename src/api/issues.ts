@@ -110,7 +110,8 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
       const issue = await issueToDispatch(parts, date);
       if (dryRun) {
         const run = await dryRunDispatch(parts, issue, ctx.outbox());
-        const message = `dry run of ${run.issue}: ${run.written} messages written to out/outbox/, ${run.none.length} subscribers would get none`;
+        const message =
+          `dry run of ${run.issue}: ${run.written} messages written to out/outbox/, ` + `${run.none.length} subscribers would get none`;
         return reply
           .code(200)
           .send({ issue: run.issue, outcome: 'dry run', message, written: run.written, none: run.none.length, weekly: run.weekly });

@@ -31,7 +31,8 @@ const DRY_RUN_LISTED = 50;
 function printDryRun(run: DryRun, outboxDir: string, output: Output): number {
   const weeklies = run.weekly > 0 ? `, ${plural(run.weekly, 'weekly subscriber')} left for the weekly email` : '';
   output.out(
-    `dry run of ${run.issue}: ${plural(run.written, 'message')} written to ${outboxDir} (one file per recipient, named after them)${weeklies}, ` +
+    `dry run of ${run.issue}: ${plural(run.written, 'message')} written to ${outboxDir} ` +
+      `(one file per recipient, named after them)${weeklies}, ` +
       `${plural(run.none.length, 'subscriber')} would get none${run.none.length > 0 ? ':' : ''}`,
   );
   for (const none of run.none.slice(0, DRY_RUN_LISTED)) output.out(`  ${none.email}: ${none.why} (${none.topics.join(', ')})`);

@@ -45,7 +45,8 @@ export async function keygenCommand(ctx: CommandContext, flags: KeygenFlags): Pr
   } catch (error) {
     if (errorCode(error) === 'EEXIST') {
       throw new PaperboyError(
-        `${path}: already exists; a key is never written over (its published record would stop matching): give another --out, or remove the file first`,
+        `${path}: already exists; a key is never written over (its published record would stop matching): ` +
+          'give another --out, or remove the file first',
       );
     }
     throw writeError(path, error);

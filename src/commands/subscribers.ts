@@ -83,7 +83,8 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
   for (const problem of report.problems) ctx.output.err(`${file}:${problem.line}: ${problem.message}`);
   const confirmed = flags.confirmed === true ? `, ${plural(report.confirmed, 'pending subscriber')} confirmed` : '';
   ctx.output.out(
-    `${plural(report.added, 'subscriber')} added, ${report.existing} already on the list${confirmed}, ${plural(report.problems.length, 'row')} refused`,
+    `${plural(report.added, 'subscriber')} added, ${report.existing} already on the list${confirmed}, ` +
+      `${plural(report.problems.length, 'row')} refused`,
   );
   return report.problems.length > 0 ? 1 : 0;
 }

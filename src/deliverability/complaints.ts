@@ -57,6 +57,7 @@ export function complaintWarning(c: ComplaintRate, invocation: Invocation): stri
   return (
     `the spam-complaint rate is ${describeComplaints(c).replace(/; ABOVE .*\)$/, ')')}, ` +
     `above the ${percent(COMPLAINT_RATE_LIMIT)} Gmail, Yahoo and Outlook.com tolerate before refusing the list's mail: ` +
-    `mail only people who confirmed, and see how the complainers came in (${commandHint(invocation, 'subscribers list --status unsubscribed')})`
+    'mail only people who confirmed, ' +
+    `and see how the complainers came in (${commandHint(invocation, 'subscribers list --status unsubscribed')})`
   );
 }

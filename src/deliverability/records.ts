@@ -58,7 +58,8 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
   const fromOrg = await organizationalDomain(from);
   if (fromOrg === undefined) {
     report.failures.push(
-      `PAPERBOY_FROM: ${from} is not a public domain, so no record can be published for it and receivers refuse its mail; use an address at a domain of yours`,
+      `PAPERBOY_FROM: ${from} is not a public domain, so no record can be published for it and receivers refuse its mail; ` +
+        'use an address at a domain of yours',
     );
   }
   const aligned = async (domain: string) => fromOrg !== undefined && (await organizationalDomain(domain)) === fromOrg;
@@ -93,13 +94,15 @@ export async function dnsReport(settings: MailSettings): Promise<DnsReport> {
       value: `10 ${smtpName}.`,
       about:
         `MX: bounces, complaints and requests to ${settings.sender.local}+…@${from} reach paperboy inbound on ${smtpName}, ` +
-        `port 25 forwarded to ${settings.inboundPort}. If ${from} takes other mail elsewhere, forward the list's addresses from there instead`,
+        `port 25 forwarded to ${settings.inboundPort}. ` +
+        `If ${from} takes other mail elsewhere, forward the list's addresses from there instead`,
     });
   }
 
   if (dkim.keys.length === 0) {
     report.warnings.push(
-      'PAPERBOY_DKIM_KEY is not set: mail leaves unsigned, and Gmail, Yahoo and Outlook.com refuse or spam-folder bulk mail without DKIM; ' +
+      'PAPERBOY_DKIM_KEY is not set: mail leaves unsigned, ' +
+        'and Gmail, Yahoo and Outlook.com refuse or spam-folder bulk mail without DKIM; ' +
         `run ${commandHint(settings.invocation, 'dkim keygen')} and set PAPERBOY_DKIM_KEY, ` +
         `unless your relay signs for you as ${from} (then publish the record it gives you)`,
     );

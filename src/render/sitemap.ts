@@ -10,7 +10,10 @@ export interface SitemapEntry {
 /** `sitemap.xml` (sitemaps.org 0.9): every page, with the date of what it shows. */
 export function renderSitemap(entries: readonly SitemapEntry[]): string {
   const urls = entries.map((e) => `  <url><loc>${escapeHtml(e.url)}</loc>${e.lastmod ? `<lastmod>${e.lastmod}</lastmod>` : ''}</url>`);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' +
+    `${urls.join('\n')}\n</urlset>\n`
+  );
 }
 
 /** `robots.txt`: everything may be crawled but the search page, and the sitemap is named. */

@@ -93,7 +93,8 @@ export function badLink(ctx: WebContext, reply: FastifyReply, why: string): Prom
     problem: true,
     paragraphs: [
       `The link ${why}.`,
-      'If you copied it from an email, check that you copied all of it. You can also subscribe again, or change your settings, from the home page.',
+      'If you copied it from an email, check that you copied all of it. ' +
+        'You can also subscribe again, or change your settings, from the home page.',
     ],
     links: [{ href: `${ctx.site.url}/`, text: 'Go to the home page' }],
   });

@@ -72,7 +72,8 @@ describe('paperboy dispatch', () => {
     const outbox = join(env.PAPERBOY_OUT_DIR as string, 'outbox');
     const run = await paperboy(['dispatch', '--dry-run'], { env });
     expect(run.stdout).toBe(
-      `dry run of 2031-02-03: 2 messages written to ${outbox} (one file per recipient, named after them), 1 weekly subscriber left for the weekly email, ` +
+      `dry run of 2031-02-03: 2 messages written to ${outbox} (one file per recipient, named after them), ` +
+        '1 weekly subscriber left for the weekly email, ' +
         `1 subscriber would get none:\n  o'brien+news/x@example.org: no papers on their topics in this issue (Audio, Chemistry)\n`,
     );
     const files = (await readdir(outbox)).sort();

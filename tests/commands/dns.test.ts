@@ -103,8 +103,10 @@ describe('the DKIM settings', () => {
     const missing = join(project.base, 'missing.pem');
     const env = { ...project.env, PAPERBOY_DKIM_KEY: `${weak},${ec},${notKey},missing.pem`, PAPERBOY_DKIM_SELECTOR: 'a,b,c,d' };
     const lines = [
-      `PAPERBOY_DKIM_KEY: ${weak}: an RSA key of 1024 bits is too short; DKIM keys need 2048 bits or more (\`npm run paperboy -- dkim keygen\` makes one)`,
-      `PAPERBOY_DKIM_KEY: ${ec}: a key of type ec; DKIM signs with RSA (2048 bits or more) or Ed25519 (\`npm run paperboy -- dkim keygen\` makes one)`,
+      `PAPERBOY_DKIM_KEY: ${weak}: an RSA key of 1024 bits is too short; ` +
+        'DKIM keys need 2048 bits or more (`npm run paperboy -- dkim keygen` makes one)',
+      `PAPERBOY_DKIM_KEY: ${ec}: a key of type ec; ` +
+        'DKIM signs with RSA (2048 bits or more) or Ed25519 (`npm run paperboy -- dkim keygen` makes one)',
       `PAPERBOY_DKIM_KEY: ${notKey}: not a PEM private key (\`npm run paperboy -- dkim keygen\` makes one)`,
       `PAPERBOY_DKIM_KEY: ${missing}: no such file (\`npm run paperboy -- dkim keygen\` writes it)`,
     ];

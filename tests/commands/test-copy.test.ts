@@ -47,7 +47,8 @@ describe('paperboy dispatch --to (a test copy)', () => {
     const copy = [...(await outboxMail(project.env.PAPERBOY_OUT_DIR as string)).entries()].find(([name]) => name.includes('test-'))?.[1];
     expect(copy?.subject).toMatch(/^\[Test\] /);
     expect((copy?.text ?? '').replace(/\s+/g, ' ')).toContain(
-      'Its unsubscribe and preference links are those of reader2@example.org (confirmed on the list): using them changes that subscription.',
+      'Its unsubscribe and preference links are those of reader2@example.org (confirmed on the list): ' +
+        'using them changes that subscription.',
     );
     expect(unsubscribeLink(copy)).toBe(unsubscribeLink(real));
     expect(unsubscribeLink(copy)).toMatch(/\/unsubscribe\?token=u2-/);

@@ -63,7 +63,8 @@ describe('bidirectional control characters in a digest', () => {
 
   it('reach no Markdown archive written as character references, which a Markdown reader would turn into them', async () => {
     const row =
-      "| [&#x202E;gnp.exe Kites](https://arxiv.org/abs/3103.00001) | Eve &rlm;Lin | A &#8238;report&#8236;. | ['&#x202e;evil'] | N/A | N/A |";
+      '| [&#x202E;gnp.exe Kites](https://arxiv.org/abs/3103.00001) | Eve &rlm;Lin | ' +
+      "A &#8238;report&#8236;. | ['&#x202e;evil'] | N/A | N/A |";
     const site = await tempSite({ '2031-03-01.md': `## Papers for 2031-03-01\n\n${text.split('\n').slice(2, 4).join('\n')}\n${row}\n` });
     await site.build();
     const reference = /&(?:#x0*(?:202[a-e]|206[6-9]|200[ef]|61c)|#0*(?:823[4-8]|829[4-7]|820[67]|1564)|rlm|lrm);/i;

@@ -6,9 +6,11 @@ import { readDigest } from '../../src/digest/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 
 const HEADER =
-  '## Papers for 2031-05-01\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n';
+  '## Papers for 2031-05-01\n\n' +
+  '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n';
 const row = (cells: { title?: string; tags?: string; github?: string }) =>
-  `| [${cells.title ?? 'A Title'}](https://arxiv.org/abs/3105.00001) | Ann | A summary. | ${cells.tags ?? "['Robotics']"} | ${cells.github ?? 'N/A'} | N/A |\n`;
+  `| [${cells.title ?? 'A Title'}](https://arxiv.org/abs/3105.00001) | Ann | A summary. | ` +
+  `${cells.tags ?? "['Robotics']"} | ${cells.github ?? 'N/A'} | N/A |\n`;
 
 // How long reading a digest takes, in milliseconds: the quickest of three readings, so that a
 // pause of a loaded machine in one of them does not count.

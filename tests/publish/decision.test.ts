@@ -167,7 +167,8 @@ describe('the publication rule', () => {
     const p = await project({ '2031-02-03': digestOf('2031-02-03') }, subscribers);
     const dry = await paperboy(['dispatch', '--dry-run'], { env: p.env });
     expect(dry.stdout).toBe(
-      `dry run of 2031-02-03: 2 messages written to ${join(p.env.PAPERBOY_OUT_DIR, 'outbox')} (one file per recipient, named after them), ` +
+      `dry run of 2031-02-03: 2 messages written to ${join(p.env.PAPERBOY_OUT_DIR, 'outbox')} ` +
+        '(one file per recipient, named after them), ' +
         '1 weekly subscriber left for the weekly email, 1 subscriber would get none:\n' +
         '  knitting@example.org: no papers on their topics in this issue (Knitting)\n',
     );

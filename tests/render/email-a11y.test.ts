@@ -52,7 +52,8 @@ describe.runIf(has('chromium'))("the email in a screen reader's terms (axe-core 
 
   it('sees what is wrong: content outside landmarks, no h1, grey on grey', async () => {
     const bad =
-      '<!doctype html><html lang="en"><head><title>x</title></head><body style="background:#f4f4f5"><p style="color:#a1a1aa">Footer</p></body></html>';
+      '<!doctype html><html lang="en"><head><title>x</title></head>' +
+      '<body style="background:#f4f4f5"><p style="color:#a1a1aa">Footer</p></body></html>';
     const ids = (await violations(bad, 'light')).map((v) => v.split(' ')[0]).sort();
     expect(ids).toEqual(['color-contrast', 'landmark-one-main', 'page-has-heading-one', 'region']);
   });

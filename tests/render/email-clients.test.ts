@@ -88,7 +88,8 @@ describe('the email against the caniemail data (Gmail, Outlook, Apple Mail, Yaho
 
   it('sees what breaks: local anchors, flex, floats and positions are caught', () => {
     const broken =
-      '<!doctype html><html><body><a href="#x">x</a><a name="x"></a><div style="display:flex;position:absolute;float:left">x</div></body></html>';
+      '<!doctype html><html><body><a href="#x">x</a><a name="x"></a>' +
+      '<div style="display:flex;position:absolute;float:left">x</div></body></html>';
     const features = new Set(breaking(problems(broken)).map((p) => p.feature));
     expect([...features].sort()).toEqual(['Local anchors', 'display:flex', 'float', 'position']);
   });

@@ -75,7 +75,10 @@ describe.runIf(has('python3-feedparser'))('days without papers in the feed archi
     const id = `3001.${String(day).padStart(5, '0')}`;
     if (day % 7 === 0) return emptyOn(dateOf(day));
     const header = '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|';
-    return `## Papers for ${dateOf(day)}\n\n${header}\n| [Paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee | A summary. | ['Robotics'] | N/A | N/A |\n`;
+    return (
+      `## Papers for ${dateOf(day)}\n\n${header}\n` +
+      `| [Paper ${id}](https://arxiv.org/abs/${id}) | Ann Lee | A summary. | ['Robotics'] | N/A | N/A |\n`
+    );
   };
   const days = Array.from({ length: 70 }, (_, i) => i + 1);
   const many = await tempSite(Object.fromEntries(days.map((day) => [`${dateOf(day)}.md`, digestOf(day)])));

@@ -40,7 +40,8 @@ export async function confirmationRequested(
       title: 'Please try again in a few minutes',
       problem: true,
       paragraphs: [
-        'The confirmation email could not be sent just now. Please try again in a few minutes: this attempt does not count towards the daily limit.',
+        'The confirmation email could not be sent just now. ' +
+          'Please try again in a few minutes: this attempt does not count towards the daily limit.',
       ],
     });
     return undefined;
