@@ -271,17 +271,23 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const terminal = options.terminal ?? (options.output === undefined && process.stderr.isTTY === true);
   let settings: { config: Config; log: Logger } | undefined;
   let saying: Logger | null | undefined;
-  // With PAPERBOY_LOG_FORMAT=json asked for by name, what a command tells on standard error (an
-  // error, a refused row) is a log event too, so every line there is JSON. Usage errors, found before
-  // anything is loaded, stay as they are: they answer the person typing.
-  const said = (text: string) => {
+  // With PAPERBOY_LOG_FORMAT=json asked for by name, whatever is told on standard error (a usage
+  // error, a failing command's message, a refused row) is a log event too, so every line there is
+  // JSON. Decided once the settings module is loaded: a usage error loads it before it is told.
+  const teller = () => {
     if (saying === undefined && loaded) {
       const asked = askedFormatOf(env, cwd) === 'json';
       saying = asked ? loggerOf({ logLevel: settings?.config.logLevel === 'debug' ? 'debug' : 'error', logFormat: 'json' }, raw.err) : null;
     }
-    if (saying) saying.error('said', { message: text.replace(/\n$/, '') });
+    return saying ?? undefined;
+  };
+  // Tells `text` on standard error as it is, or in JSON as the event `event` with `text` (or `fields.message`) as its message.
+  const tell = (event: string, text: string, fields: Record<string, unknown> = {}) => {
+    const logger = teller();
+    if (logger) logger.error(event, { message: text.replace(/\n$/, ''), ...fields });
     else raw.err(text);
   };
+  const said = (text: string) => tell('said', text);
   const output: Output = { out: raw.out, err: said };
   let app: App | undefined;
   // The settings and the logger they ask for, made together: every warning goes through that logger.
@@ -301,13 +307,16 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     stopped: () => (stop ??= stopRequest(options.signal)).stopped,
     progress: options.output === undefined ? process.stderr : undefined,
   };
+  // What the command line parser writes to standard error, told once it is done (as one event in JSON).
+  const usage: string[] = [];
+  let runsUntilStopped = false;
+  const program = buildProgram({ out: raw.out, err: (text) => void usage.push(text) }, (run, how) => {
+    action = run;
+    runsUntilStopped = how?.stoppable === true;
+  });
   try {
-    let runsUntilStopped = false;
     try {
-      await buildProgram(output, (run, how) => {
-        action = run;
-        runsUntilStopped = how?.stoppable === true;
-      }).parseAsync(argv, { from: 'user' });
+      await program.parseAsync(argv, { from: 'user' });
     } finally {
       // A server listens for a stop from now on, before it loads and starts; one that came even
       // earlier stops it as soon as it is up.
@@ -318,9 +327,20 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     await loadParts();
     return await action(ctx);
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommanderError && error.exitCode === 0) {
+      for (const text of usage) raw.err(text);
+      return 0;
+    }
+    // A usage error comes before the settings are read: their module is loaded to know the format it is told in.
+    await loadSettings().catch(() => undefined);
+    const help = `${commandOf(program, argv)} --help`;
+    if (error instanceof CommanderError) {
+      if (teller()) tell('usage error', usageMessage(program, argv, usage), { help });
+      else for (const text of usage) raw.err(text);
+      return 2;
+    }
     if (error instanceof UsageError) {
-      output.err(`paperboy: ${error.message}`);
+      tell('usage error', `paperboy: ${error.message}`, { message: error.message, help });
       return 2;
     }
     if (error instanceof PaperboyError) {
@@ -352,6 +372,30 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   }
 }
 
+/** The command that `argv` names (as `paperboy subscribers add`): the deepest one its leading words reach. */
+function commandOf(program: Command, argv: readonly string[]): string {
+  const names = [program.name()];
+  let at = program;
+  for (const word of argv) {
+    const next = at.commands.find((command) => command.name() === word || command.aliases().includes(word));
+    if (next === undefined) break;
+    names.push(next.name());
+    at = next;
+  }
+  return names.join(' ');
+}
+
+// A usage error on one line: the parser's message without its `error: ` prefix, or, when it showed
+// the help because no command was given, which command wants one.
+function usageMessage(program: Command, argv: readonly string[], written: readonly string[]): string {
+  const said = written.find((text) => text.startsWith('error: '));
+  if (said === undefined) return `${commandOf(program, argv)} needs a command`;
+  return said
+    .slice('error: '.length)
+    .trim()
+    .replace(/\s*\n\s*/g, ' ');
+}
+
 // The settings and the composition root, loaded only for a command that runs.
 let loaded = false;
 let configOf: (env: NodeJS.ProcessEnv, cwd: string, around: { terminal: boolean }) => Config;
@@ -359,18 +403,21 @@ let askedFormatOf: (env: NodeJS.ProcessEnv, cwd: string) => 'json' | 'text' | un
 let loggerOf: (settings: Pick<Config, 'logLevel' | 'logFormat'>, write: (line: string) => void) => Logger;
 let openAppOf: (config: Config, log: Logger, opening: AppOpening) => App;
 let databaseFailureOf: (config: Config, error: unknown) => Error | undefined = () => undefined;
-async function loadParts(): Promise<void> {
-  const [{ loadConfig, askedLogFormat }, { openApp }, { loggerFor }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
-    import('./config.ts'),
-    import('./app.ts'),
-    import('./log.ts'),
-    import('./db/index.ts'),
-  ]);
+// The settings and the logger: all a usage error needs to be told in the format asked for.
+async function loadSettings(): Promise<void> {
+  const [{ loadConfig, askedLogFormat }, { loggerFor }] = await Promise.all([import('./config.ts'), import('./log.ts')]);
   configOf = loadConfig;
   askedFormatOf = askedLogFormat;
   loggerOf = loggerFor;
-  databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
   loaded = true;
+}
+async function loadParts(): Promise<void> {
+  const [{ openApp }, { databaseFailure, DATABASE_FILE }] = await Promise.all([
+    import('./app.ts'),
+    import('./db/index.ts'),
+    loadSettings(),
+  ]);
+  databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
   // A server never blocks on the database's lock; a one-off command may wait for it.
   openAppOf = (config, log, opening) =>
     openApp(config, {
