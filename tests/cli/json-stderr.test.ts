@@ -38,6 +38,7 @@ const USAGE: [string, string[], RegExp][] = [
   ['a bad --date', ['build', '--date', '2024-13-45'], /^--date takes YYYY-MM-DD, not "2024-13-45"$/],
   ['a bad --port', ['serve', '--port', 'eighty'], /^--port takes a port number, not "eighty"$/],
   ['no subcommand', ['subscribers'], /^paperboy subscribers needs a command$/],
+  ['no command', [], /^paperboy needs a command$/],
 ];
 
 describe('standard error with PAPERBOY_LOG_FORMAT=json', () => {
