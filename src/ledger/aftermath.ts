@@ -47,7 +47,7 @@ export const CAME_BACK_SUMS = `sum(kind IN ('hard-bounce', 'soft-bounce')) AS bo
 /** What came back after each of the rounds given, in their order: the ledger's one rule (`CAME_BACK`), round by round. */
 export function roundAftermath(db: Db, rounds: readonly RoundKey[]): Aftermath[] {
   if (rounds.length === 0) return [];
-  const since = rounds.reduce((min, r) => (r.startedAt < min ? r.startedAt : min), rounds[0]?.startedAt ?? '');
+  const since = rounds.map((r) => r.startedAt).sort()[0] ?? '';
   const rows = db
     .prepare<[{ since: string }], Aftermath & { issue: string; round: number }>(
       `WITH ${CAME_BACK} SELECT issue, round, ${CAME_BACK_SUMS} FROM came_back GROUP BY issue, round`,
