@@ -19,7 +19,8 @@ let clock = end - 30 * DAY;
 const now = () => new Date(clock);
 const db = openDatabase(mkdtempSync(join(tmpdir(), 'paperboy-report-picture-')));
 const store = new SubscriberStore(db, now);
-const { rounds } = openLedger(db, now);
+const ledger = openLedger(db, now);
+const { rounds } = ledger;
 let next = 1;
 const add = (status: 'pending' | 'confirmed') =>
   store.add({ email: `reader${next++}@example.org`, status, source: 'import' }).subscriber.id;
@@ -66,7 +67,7 @@ for (let day = 29; day >= 0; day--) {
   });
 }
 clock = end;
-const html = renderReport(collectReport({ store, rounds }, { days: 30, now: now(), title: 'Daily Papers' }));
+const html = renderReport(collectReport({ store, ledger }, { days: 30, now: now(), title: 'Daily Papers' }));
 db.close();
 const browser = await startChromium();
 for (const [name, scheme] of [

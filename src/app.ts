@@ -19,7 +19,7 @@ import { forgetSetAside, spoolCounts } from './inbound/index.ts';
 import { createMetrics, type Metrics } from './metrics/index.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { displayDate, siteUrls, templateSource, type TemplateSource } from './render/index.ts';
-import { aftermathOf, collectReport, renderReport, type ReportData } from './report/index.ts';
+import { collectReport, renderReport, type ReportData } from './report/index.ts';
 import { dueTimes } from './schedule.ts';
 import { createBuilder, type Builder } from './site/index.ts';
 import { createSource, settlesAt, syncHealth, type DigestSource } from './source/index.ts';
@@ -207,7 +207,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       },
       recentRounds: () => {
         const rounds = ledger().rounds.recent(RECENT_ROUNDS).reverse();
-        const after = aftermathOf(store(), rounds);
+        const after = ledger().aftermath(rounds);
         return rounds.map((r, i) => ({
           issue: r.issue,
           round: r.round,
@@ -272,7 +272,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     now,
     settlesAt: (day) => (config.source.kind === 'folder' ? undefined : settlesAt(sourceRecords(), day, config.syncSettleMs, now())),
   });
-  const report = (days: number) => collectReport({ store: store(), rounds: ledger().rounds }, { days, now: now(), title: config.title });
+  const report = (days: number) => collectReport({ store: store(), ledger: ledger() }, { days, now: now(), title: config.title });
   const api = (token: string): ApiContext => ({
     token,
     rate: 120,

@@ -96,7 +96,9 @@ export async function readStatus({ config, store, ledger, webhookEvents, sourceR
     complaints: events.complaint ?? 0,
   };
   // Spam complaints against the messages of the last ten dispatches.
-  const complaints = complaintRate(ledger.rounds.recent(10), (since) => store.eventCounts(since).complaint ?? 0);
+  const recent = ledger.rounds.recent(10);
+  const after = ledger.aftermath(recent);
+  const complaints = complaintRate(recent.map((r, i) => ({ sent: r.sent, complained: after[i]?.complained ?? 0 })));
   const newest = (await findDigests(config.digestsDir).catch(() => [])).at(-1);
   const last = ledger.publications.last();
   const round = ledger.rounds.lastRound();

@@ -134,4 +134,8 @@ export const MIGRATIONS: readonly string[] = [
      tried_at TEXT NOT NULL,
      problem TEXT NOT NULL DEFAULT ''
    ) WITHOUT ROWID;`,
+  // What came back after which message (the ledger's rule): events read by kind from a time on, and
+  // each reader's deliveries in the order they were sent.
+  `CREATE INDEX events_by_kind ON events (kind, at);
+   CREATE INDEX deliveries_by_subscriber ON deliveries (subscriber_id, updated_at, status);`,
 ];

@@ -8,7 +8,7 @@ export const COMPLAINT_RATE_CEILING = 0.003;
 
 /** How many of the last dispatches' messages were reported as spam. */
 export interface ComplaintRate {
-  /** Complaints received since the oldest of those dispatches started. */
+  /** Complaints about those dispatches' messages. */
   complaints: number;
   /** Messages those dispatches sent. */
   sent: number;
@@ -20,15 +20,11 @@ export interface ComplaintRate {
 }
 
 /**
- * The complaint rate of recent dispatches: the complaints received since the oldest of them
- * began, over the messages they sent (a complaint comes after its message, so the window starts there).
+ * The complaint rate of recent dispatches: the complaints counted for their messages (each for the
+ * last message sent to its reader before it, as the ledger counts them), over the messages they sent.
  */
-export function complaintRate(
-  rounds: readonly { startedAt: string; sent: number }[],
-  complaintsSince: (since: string) => number,
-): ComplaintRate {
-  const oldest = rounds.reduce<string | undefined>((min, r) => (min === undefined || r.startedAt < min ? r.startedAt : min), undefined);
-  const complaints = oldest === undefined ? 0 : complaintsSince(oldest);
+export function complaintRate(rounds: readonly { sent: number; complained: number }[]): ComplaintRate {
+  const complaints = rounds.reduce((sum, r) => sum + r.complained, 0);
   const sent = rounds.reduce((sum, r) => sum + r.sent, 0);
   const rate = sent > 0 ? complaints / sent : null;
   return { complaints, sent, dispatches: rounds.length, rate, tooHigh: rate !== null && rate > COMPLAINT_RATE_LIMIT };

@@ -1,4 +1,5 @@
 import { retryWhileBusy, type Db } from '../db/index.ts';
+import { roundAftermath, type Aftermath, type RoundKey } from './aftermath.ts';
 import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { issueOutcomes, type IssueOutcome } from './issues.ts';
 import { Publications } from './publications.ts';
@@ -17,6 +18,7 @@ export {
 } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
 export type { IssueOutcome } from './issues.ts';
+export type { Aftermath, RoundKey } from './aftermath.ts';
 export { SourceRecords, type FileOrigin, type SyncState } from './origins.ts';
 export { LockedError, type Lock, type LockHolder } from './lock.ts';
 
@@ -44,6 +46,8 @@ export interface IssueLedger {
   holder(name: string): LockHolder | undefined;
   /** The issues published or dispatched, newest first, with their deliveries and what followed: `limit` of them before `before`. */
   issues(limit: number, before?: string): IssueOutcome[];
+  /** What came back after each of the rounds given, in their order: what `issues` counts, round by round. */
+  aftermath(rounds: readonly RoundKey[]): Aftermath[];
   /** The rounds that did not finish, oldest first. */
   unfinished(): UnfinishedRound[];
   /** Runs `work` (its writes) once the database is free, without blocking the event loop. */
@@ -59,6 +63,7 @@ export function openLedger(db: Db, now: () => Date = () => new Date(), tell?: Le
     acquire: (name) => acquireLock(db, name, now),
     holder: (name) => lockHolder(db, name, now),
     issues: (limit, before) => issueOutcomes(db, limit, before),
+    aftermath: (rounds) => roundAftermath(db, rounds),
     unfinished() {
       const lock = lockHolder(db, 'dispatch', now);
       return rounds.unfinished().map((round) => ({

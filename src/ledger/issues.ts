@@ -1,4 +1,5 @@
 import type { Db } from '../db/index.ts';
+import { CAME_BACK, CAME_BACK_SUMS } from './aftermath.ts';
 
 /** One issue as the operator follows it: its deliveries over every round, and what its readers did after. */
 export interface IssueOutcome {
@@ -20,23 +21,10 @@ export interface IssueOutcome {
   unsubscribed: number;
 }
 
-// An event of a subscriber counts for the last message sent to them before it: after that message,
-// before the next attempt to send them one (whose own refusal is that issue's failure).
+// What came back counts for the last message sent to each reader before it (the ledger's one rule, CAME_BACK).
 const OUTCOMES = `
-WITH attempts AS (
-  SELECT issue, subscriber_id, status, updated_at,
-    LEAD(updated_at) OVER (PARTITION BY subscriber_id ORDER BY updated_at, issue, round) AS next_at
-  FROM deliveries WHERE status IN ('sent', 'failed', 'doubt')
-),
-after AS (
-  SELECT a.issue,
-    sum(e.kind IN ('hard-bounce', 'soft-bounce')) AS bounced,
-    sum(e.kind = 'complaint') AS complained,
-    sum(e.kind = 'unsubscribed') AS unsubscribed
-  FROM attempts a JOIN events e ON e.subscriber_id = a.subscriber_id AND e.at >= a.updated_at AND (a.next_at IS NULL OR e.at < a.next_at)
-  WHERE a.status = 'sent' AND a.issue IN (SELECT issue FROM page)
-  GROUP BY a.issue
-),
+WITH ${CAME_BACK},
+after AS (SELECT issue, ${CAME_BACK_SUMS} FROM came_back WHERE issue IN (SELECT issue FROM page) GROUP BY issue),
 tally AS (
   SELECT issue, sum(status = 'sent') AS sent, sum(status = 'failed') AS failed, sum(status = 'doubt') AS doubt,
     sum(status = 'queued') AS queued, sum(status = 'skipped') AS skipped
@@ -64,9 +52,17 @@ const PAGE = `page AS (
 
 /** The issues published or dispatched, newest first, `limit` of them before the issue `before` (any, when empty). */
 export function issueOutcomes(db: Db, limit: number, before = ''): IssueOutcome[] {
-  const sql = OUTCOMES.replace('WITH attempts AS', `WITH ${PAGE},\nattempts AS`);
+  const page = { limit, before: before || '\uffff' };
+  // What came back is read from the first round of the page's oldest issue on.
+  const first = db
+    .prepare<[typeof page], { since: string | null }>(
+      `WITH ${PAGE} SELECT min(started_at) AS since FROM dispatches WHERE issue IN (SELECT issue FROM page)`,
+    )
+    .get(page);
   const rows = db
-    .prepare<[{ limit: number; before: string }], Omit<IssueOutcome, 'mailed'> & { mailed: number }>(sql)
-    .all({ limit, before: before || '\uffff' });
+    .prepare<[typeof page & { since: string }], Omit<IssueOutcome, 'mailed'> & { mailed: number }>(
+      OUTCOMES.replace('WITH ', `WITH ${PAGE},\n`),
+    )
+    .all({ ...page, since: first?.since ?? '\uffff' });
   return rows.map((row) => ({ ...row, mailed: row.mailed === 1 }));
 }

@@ -27,7 +27,7 @@ export interface RecentRound {
   issue: string;
   round: number;
   deliveries: Record<string, number>;
-  /** Bounce reports and spam complaints received after it, until the next round started. */
+  /** Bounce reports and spam complaints, each counted for the last message sent to that reader before it. */
   bounced: number;
   complained: number;
 }
@@ -97,7 +97,8 @@ function roundMetrics(registry: Registry, source: MetricsSource): { forget(): vo
     recent().flatMap((r) => Object.entries(r.deliveries).map(([status, value]) => ({ labels: { ...roundLabels(r), status }, value }))),
   );
   const after = (key: 'bounced' | 'complained') => () => recent().map((r) => ({ labels: roundLabels(r), value: r[key] }));
-  const help = (what: string) => `${what} received after each recent dispatch round started, until the next one did.`;
+  const help = (what: string) =>
+    `${what} about each recent dispatch round, each counted for the last message sent to that reader before it.`;
   seriesOf(registry, 'paperboy_issue_bounces', help('Bounce reports (hard and soft)'), ['issue', 'round'], after('bounced'));
   seriesOf(registry, 'paperboy_issue_complaints', help('Spam complaints'), ['issue', 'round'], after('complained'));
   const unfinished = () =>

@@ -1,7 +1,7 @@
-import type { Rounds } from '../ledger/index.ts';
+import type { Aftermath, IssueLedger } from '../ledger/index.ts';
 import type { SubscriberStatus, SubscriberStore } from '../subscribers/index.ts';
 
-/** One dispatch round in the report: what it sent, how fast, and what came back until the next one. */
+/** One dispatch round in the report: what it sent, how fast, and what came back after its messages. */
 export interface IssueFigures {
   issue: string;
   round: number;
@@ -11,11 +11,9 @@ export interface IssueFigures {
   delivered: number;
   /** Messages refused for good while sending. */
   failed: number;
-  /** Bounce reports (delivery status notifications) received after it, until the next round started. */
+  /** Bounce reports, spam complaints and readers who left, each counted for the last message sent to that reader before it. */
   bounced: number;
-  /** Spam complaints received after it, until the next round started. */
   complained: number;
-  /** Subscribers who left after it, until the next round started. */
   unsubscribed: number;
   /** How long it took, in seconds (null while it runs). */
   seconds: number | null;
@@ -41,36 +39,17 @@ export interface ReportData {
 /** Where the report's figures come from: the list and the delivery ledger. */
 export interface ReportSources {
   store: SubscriberStore;
-  rounds: Rounds;
+  ledger: Pick<IssueLedger, 'rounds' | 'aftermath'>;
 }
 
 const DAY_MS = 86_400_000;
-
-/** What came back after a round: bounce reports, spam complaints and subscribers who left. */
-export interface Aftermath {
-  bounced: number;
-  complained: number;
-  unsubscribed: number;
-}
-
-/**
- * What came back after each of consecutive rounds (oldest first), from its start until the next
- * one started (the last one, since its start): the one rule for which round a bounce or complaint counts against.
- */
-export function aftermathOf(store: Pick<SubscriberStore, 'eventCounts'>, rounds: readonly { startedAt: string }[]): Aftermath[] {
-  return rounds.map((round, i) => {
-    const events = store.eventCounts(round.startedAt, rounds[i + 1]?.startedAt);
-    const bounced = (events['hard-bounce'] ?? 0) + (events['soft-bounce'] ?? 0);
-    return { bounced, complained: events.complaint ?? 0, unsubscribed: events.unsubscribed ?? 0 };
-  });
-}
 
 /** The figures of the last `days` days (today included), read from the list and the ledger. */
 export function collectReport(sources: ReportSources, options: { days: number; now: Date; title: string }): ReportData {
   const today = Date.UTC(options.now.getUTCFullYear(), options.now.getUTCMonth(), options.now.getUTCDate());
   const days = Array.from({ length: options.days }, (_, i) => new Date(today - (options.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
-  const rounds = sources.rounds.since(`${days[0]}T00:00:00.000Z`);
-  const after = aftermathOf(sources.store, rounds);
+  const rounds = sources.ledger.rounds.since(`${days[0]}T00:00:00.000Z`);
+  const after = sources.ledger.aftermath(rounds);
   const issues = rounds.map((round, i): IssueFigures => {
     const { bounced, complained, unsubscribed } = after[i] as Aftermath;
     const seconds = round.finishedAt === null ? null : Math.max(0, (Date.parse(round.finishedAt) - Date.parse(round.startedAt)) / 1000);

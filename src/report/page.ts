@@ -56,7 +56,9 @@ function dispatchSections(issues: readonly IssueFigures[]): string {
   const after = barChart({
     id: 'after',
     title: 'What came back after each issue',
-    desc: 'Bounce reports, spam complaints and unsubscriptions received after each dispatch, until the next one started.',
+    desc:
+      'Bounce reports, spam complaints and unsubscriptions after each dispatch, ' +
+      'each counted for the last message sent to that reader before it.',
     labelName: 'Issue',
     labels,
     series: [

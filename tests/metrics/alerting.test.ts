@@ -53,18 +53,20 @@ describe('the metrics the alerts read', () => {
         const stopped = await scrape(web);
         expect(stopped.value('paperboy_dispatch_queued', { ...next, state: 'stopped' })).toBe(4);
         expect(stopped.value('paperboy_dispatch_progress_timestamp_seconds', { ...next, state: 'stopped' })).toBe(clock.getTime() / 1000);
-        // Bounces after the new round started count against it, not the one before.
+        // A bounce counts against the last message sent to its reader: the new round's for a reader it reached,
+        // the round before's for one it has not reached yet, though the new round had started.
         clock = new Date('2031-02-04T08:05:00.000Z');
-        web.store.recordBounce(4, 'hard', 'test: 550 no such user');
         const lock = web.app.ledger.acquire('dispatch');
         try {
           web.app.ledger.rounds.record('2031-02-04', 0, 1, 'sent', { attempts: 1 });
+          web.store.recordBounce(1, 'soft', 'test: 452 mailbox full');
+          web.store.recordBounce(4, 'hard', 'test: 550 no such user');
           const running = await scrape(web);
           expect(running.series('paperboy_dispatch_queued').map((m) => m.labels)).toEqual([{ ...next, state: 'running' }]);
           expect(running.value('paperboy_dispatch_queued', { ...next, state: 'running' })).toBe(3);
           expect(running.value('paperboy_dispatch_progress_timestamp_seconds', { ...next, state: 'running' })).toBe(clock.getTime() / 1000);
           expect(running.value('paperboy_issue_bounces', next)).toBe(1);
-          expect(running.value('paperboy_issue_bounces', round)).toBe(2);
+          expect(running.value('paperboy_issue_bounces', round)).toBe(3);
           expect(running.value('paperboy_publication_due_timestamp_seconds')).toBe(Date.parse('2031-02-04T08:00:00.000Z') / 1000);
         } finally {
           lock.release();
