@@ -136,7 +136,13 @@ describe('dispatching an issue over SMTP', () => {
     expect(first.stopped).toBeDefined();
     expect(first.queued).toBeGreaterThan(0);
     expect(first.sent + first.queued).toBe(40);
-    expect(new Rounds(db).latestRound('2031-02-03')?.status).toBe('stopped');
+    const rounds = new Rounds(db);
+    expect(rounds.latestRound('2031-02-03')?.status).toBe('stopped');
+    // What the first run saw answered with 250: the ledger says sent, and the second run sends it never again.
+    const answered = Array.from({ length: 40 }, (_, i) => rounds.delivery('2031-02-03', 0, i + 1))
+      .filter((d) => d?.status === 'sent')
+      .map((d) => d?.messageId);
+    expect(answered).toHaveLength(first.sent);
 
     await smtp.start(smtp.port);
     const transport2 = sinkTransport(smtp.url);
@@ -145,7 +151,12 @@ describe('dispatching an issue over SMTP', () => {
     expect(second).toMatchObject({ queued: 0, stopped: undefined });
     const counts = smtp.countsById();
     expect(counts.size).toBe(40);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    for (const id of answered) expect(counts.get(id ?? '')).toBe(1);
+    // A message the sink answered just as it went away may have lost its 250 on the way: the client
+    // saw a broken connection, not a delivery, and sends it again. At most one per connection.
+    const twice = [...counts].filter(([, n]) => n > 1);
+    expect(twice.length).toBeLessThanOrEqual(2);
+    expect(twice.every(([, n]) => n === 2)).toBe(true);
   });
 
   it('never lets two dispatches run at once, even in one process, and takes over a lock whose holder is gone', async () => {

@@ -88,6 +88,7 @@ export class SmtpSink {
         const attempt = (this.dataAttempts.get(key) ?? 0) + 1;
         this.dataAttempts.set(key, attempt);
         const verdict = this.behaviour.data?.(to, attempt);
+        const socket = this.#sockets.get(session.remotePort);
         const chunks: Buffer[] = [];
         let dropped = false;
         stream.on('data', (chunk: Buffer) => {
@@ -101,6 +102,9 @@ export class SmtpSink {
           if (dropped) return;
           const finish = () => {
             if (typeof verdict === 'object') return callback(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+            // Stopped while the answer waited: no 250 can reach the client, so the message was never
+            // accepted (the client is right to send it again) and is not kept as if it were.
+            if (verdict !== 'silent' && socket?.destroyed === true) return;
             const raw = Buffer.concat(chunks);
             const messageId = /^Message-ID:\s*<([^>]+)>/im.exec(raw.subarray(0, 4096).toString())?.[1];
             this.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw, messageId });
