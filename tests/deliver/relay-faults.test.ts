@@ -1,8 +1,16 @@
 import { createServer, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { paperboy } from '../helpers/cli.ts';
-import { readers, testProject } from '../helpers/project.ts';
+import { builtSite, readers, testProject } from '../helpers/project.ts';
 import { SmtpSink, type SinkBehaviour } from '../helpers/smtp-sink.ts';
+
+// The first build in a process loads every renderer: done once here, not in the first test. Each
+// test runs several dispatches against a sink to show what they leave behind, not how fast they
+// are, so each gets room for a loaded machine.
+beforeAll(async () => {
+  await builtSite();
+});
+const MANY_DISPATCHES = { timeout: 60_000 };
 
 const sinks: SmtpSink[] = [];
 afterEach(async () => {
@@ -14,7 +22,7 @@ async function sink(behaviour: SinkBehaviour = {}): Promise<SmtpSink> {
   return s;
 }
 
-describe('a relay that refuses every recipient', () => {
+describe('a relay that refuses every recipient', MANY_DISPATCHES, () => {
   for (const [what, reply] of [
     ['relaying denied', { code: 550, message: '5.7.1 Relaying denied' }],
     ['an unverified sender', { code: 553, message: '5.7.1 Sender address rejected: not owned by user' }],
@@ -25,7 +33,7 @@ describe('a relay that refuses every recipient', () => {
   ] as const) {
     it(`(${what}) stops the dispatch, says so, exits 1, and bounces nobody, however often it is run`, async () => {
       const smtp = await sink({ rcpt: () => reply });
-      const project = await testProject(readers(25), { PAPERBOY_SMTP_URL: smtp.url });
+      const project = await testProject(readers(25), { PAPERBOY_SMTP_URL: smtp.url }, { built: true });
       for (let run = 0; run < 3; run++) {
         const dispatch = await paperboy(['dispatch'], { env: project.env });
         expect(dispatch.status).toBe(1);
@@ -49,7 +57,7 @@ describe('a relay that refuses every recipient', () => {
           ? { code: 550, message: `5.1.1 <${to}>: Recipient address rejected: User unknown` }
           : undefined,
     });
-    const project = await testProject(readers(12), { PAPERBOY_SMTP_URL: smtp.url });
+    const project = await testProject(readers(12), { PAPERBOY_SMTP_URL: smtp.url }, { built: true });
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     expect(dispatch.status).toBe(0);
     expect(dispatch.stdout).toMatch(/10 sent, 0 skipped, 2 failed/);
@@ -61,7 +69,7 @@ describe('a relay that refuses every recipient', () => {
 
   it('a relay that refuses the login stops at once and counts against nobody', async () => {
     const smtp = await sink({ auth: { user: 'list', pass: 'right' } });
-    const project = await testProject(readers(5), { PAPERBOY_SMTP_URL: `smtp://list:wrong@127.0.0.1:${smtp.port}` });
+    const project = await testProject(readers(5), { PAPERBOY_SMTP_URL: `smtp://list:wrong@127.0.0.1:${smtp.port}` }, { built: true });
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     expect(dispatch.status).toBe(1);
     expect(dispatch.stderr).toMatch(/the relay refused the login/);
@@ -74,7 +82,7 @@ let serial = 48_213;
 const varying = (text: string) => () => `${text.replace('N', String(serial++)).replace('ID', Math.random().toString(36).slice(2, 17))}`;
 const readerNumber = (address: string) => Number(/^reader(\d+)@/.exec(address)?.[1] ?? 0);
 
-describe('a relay that refuses everyone, its words changing with every message', () => {
+describe('a relay that refuses everyone, its words changing with every message', MANY_DISPATCHES, () => {
   for (const [what, stage, code, shown, text] of [
     [
       'a rate limit, at RCPT',
@@ -109,7 +117,7 @@ describe('a relay that refuses everyone, its words changing with every message',
     it(`(${what}) stops, exits 1, prints the reply, leaves the rest queued and bounces nobody, run after run`, async () => {
       const refusal = () => ({ code, message: text() });
       const smtp = await sink(stage === 'rcpt' ? { rcpt: refusal } : { data: refusal });
-      const project = await testProject(readers(30), { PAPERBOY_SMTP_URL: smtp.url });
+      const project = await testProject(readers(30), { PAPERBOY_SMTP_URL: smtp.url }, { built: true });
       for (let run = 0; run < 3; run++) {
         const dispatch = await paperboy(['dispatch'], { env: project.env });
         expect(dispatch.status).toBe(1);
@@ -129,7 +137,7 @@ describe('a relay that refuses everyone, its words changing with every message',
     const unknown = new Set([5, 17, 29]);
     const reply = varying('5.1.1 The email account that you tried to reach does not exist. ID.N - gsmtp');
     const smtp = await sink({ rcpt: (to) => (unknown.has(readerNumber(to)) ? { code: 550, message: reply() } : undefined) });
-    const project = await testProject(readers(30), { PAPERBOY_SMTP_URL: smtp.url });
+    const project = await testProject(readers(30), { PAPERBOY_SMTP_URL: smtp.url }, { built: true });
     for (const argv of [['dispatch'], ['dispatch', '--force'], ['dispatch', '--force']]) {
       const dispatch = await paperboy(argv, { env: project.env });
       expect(dispatch.status).toBe(0);
@@ -141,7 +149,7 @@ describe('a relay that refuses everyone, its words changing with every message',
   });
 });
 
-describe('a relay that refuses part of the list with one policy reply', () => {
+describe('a relay that refuses part of the list with one policy reply', MANY_DISPATCHES, () => {
   for (const [what, refuses, share] of [
     ['60 % of recipients', (n: number) => n % 5 < 3, 60],
     ['every other one', (n: number) => n % 2 === 0, 50],
@@ -150,7 +158,7 @@ describe('a relay that refuses part of the list with one policy reply', () => {
       const smtp = await sink({
         rcpt: (to) => (refuses(readerNumber(to)) ? { code: 550, message: '5.7.1 Message rejected by policy' } : undefined),
       });
-      const project = await testProject(readers(40), { PAPERBOY_SMTP_URL: smtp.url });
+      const project = await testProject(readers(40), { PAPERBOY_SMTP_URL: smtp.url }, { built: true });
       for (let run = 0; run < 3; run++) {
         const dispatch = await paperboy(['dispatch'], { env: project.env });
         expect(dispatch.status).toBe(1);
@@ -183,15 +191,19 @@ describe('a relay that refuses part of the list with one policy reply', () => {
   }
 });
 
-describe('a relay that goes silent', () => {
+describe('a relay that goes silent', MANY_DISPATCHES, () => {
   it('after DATA: the dispatch stops within the timeout, calls those messages in doubt, and never sends them again', async () => {
     let silent = true;
     const smtp = await sink({ data: () => (silent ? 'silent' : undefined) });
-    const project = await testProject(readers(6), {
-      PAPERBOY_SMTP_URL: smtp.url,
-      PAPERBOY_SMTP_TIMEOUT: '1s',
-      PAPERBOY_SMTP_CONNECTIONS: '2',
-    });
+    const project = await testProject(
+      readers(6),
+      {
+        PAPERBOY_SMTP_URL: smtp.url,
+        PAPERBOY_SMTP_TIMEOUT: '1s',
+        PAPERBOY_SMTP_CONNECTIONS: '2',
+      },
+      { built: true },
+    );
     const started = Date.now();
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     // Without the timeout it would wait for ever; with it, a few seconds (more on a loaded machine).
@@ -218,11 +230,15 @@ describe('a relay that goes silent', () => {
     const mute = createServer((socket) => void held.push(socket));
     await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
     const port = (mute.address() as import('node:net').AddressInfo).port;
-    const project = await testProject(readers(3), {
-      PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${port}`,
-      PAPERBOY_SMTP_TIMEOUT: '1s',
-      PAPERBOY_SMTP_ATTEMPTS: '2',
-    });
+    const project = await testProject(
+      readers(3),
+      {
+        PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${port}`,
+        PAPERBOY_SMTP_TIMEOUT: '1s',
+        PAPERBOY_SMTP_ATTEMPTS: '2',
+      },
+      { built: true },
+    );
     const started = Date.now();
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     held.forEach((s) => s.destroy());

@@ -2,6 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN, childEnv, sampleProject } from './cli.ts';
 import { need } from './peers.ts';
 
+/**
+ * The options of a test that starts the real program: on a loaded machine one start alone (loading
+ * the program, building the site) takes seconds, so such a test gets more time than the in-process
+ * ones, and each wait in it (`waitFor`, on a condition) fails first, naming what it waited for.
+ */
+export const PROCESS_TEST = { timeout: 120_000 };
+
 /** `paperboy start` running in a child process, its output collected as it comes. */
 export interface Running {
   child: ChildProcess;
@@ -39,7 +46,7 @@ export function startPaperboy(env: Record<string, string>): Running {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-  const waitFor = (predicate: () => boolean, what: string, ms = 30_000) =>
+  const waitFor = (predicate: () => boolean, what: string, ms = 60_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
         if (predicate()) finish(() => resolve());

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/index.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
+import { paperboy } from './cli.ts';
 import { fixture } from './paths.ts';
 
 /** A project folder: the six-column fixture as its digest, and a list. */
@@ -15,10 +16,32 @@ export interface TestProject {
   withStore<T>(work: (store: SubscriberStore) => T): T;
 }
 
-/** Makes a project with these subscribers (addresses are confirmed daily readers), and settings. */
+let built: Promise<string> | undefined;
+
+/**
+ * The site of a project with no settings of its own, built once per test worker, where it is: a
+ * test about mail starts from it (`built`) instead of building the same site again. The first build
+ * in a process is slow (it loads the renderers and starts the search indexer): a file of such tests
+ * calls this in `beforeAll`, so that no test of its own pays for that.
+ */
+export function builtSite(): Promise<string> {
+  built ??= (async () => {
+    const template = await testProject([]);
+    const { status, stderr } = await paperboy(['build'], { env: template.env });
+    if (status !== 0) throw new Error(`the shared site did not build: ${stderr}`);
+    return template.env.PAPERBOY_OUT_DIR as string;
+  })();
+  return built;
+}
+
+/**
+ * Makes a project with these subscribers (addresses are confirmed daily readers), and settings.
+ * `built` starts it with its site already built (for settings that change nothing on the site).
+ */
 export async function testProject(
   subscribers: readonly (string | NewSubscriber)[],
   settings: Record<string, string> = {},
+  options: { built?: boolean } = {},
 ): Promise<TestProject> {
   const base = await mkdtemp(join(tmpdir(), 'paperboy-project-'));
   await mkdir(join(base, 'digests'));
@@ -45,6 +68,7 @@ export async function testProject(
     PAPERBOY_SMTP_RETRY_MS: '10',
     ...settings,
   };
+  if (options.built) await cp(await builtSite(), env.PAPERBOY_OUT_DIR, { recursive: true });
   return { base, env, withStore };
 }
 
