@@ -58,8 +58,8 @@ export function describeDispatch(s: DispatchSummary): string {
   );
 }
 
-// More than half of this many recent attempts failing stops a dispatch: the relay is down, or
-// refuses what it is sent, and the failures say nothing about the recipients.
+// More than half of this many recent attempts failing for the relay's or the sender's reasons stops a
+// dispatch: the relay is down, or refuses what it is sent, and the failures say nothing about the recipients.
 const BREAKER_WINDOW = 20;
 
 /**
@@ -142,9 +142,9 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
  * are retried with backoff. A refusal counts against a subscriber only when it is about their
  * mailbox (`classifyRefusal`) and the relay was taking most messages around it; a refusal for
  * policy, rate, content or quota is left queued and counted against nobody. A relay that refuses
- * to send at all (login, sender, relaying), or fails more than half of the recent attempts, stops
- * the dispatch with everything left queued and nobody's bounce counted. A message
- * the relay took without answering is "in doubt": it is not sent again, and the dispatch stops.
+ * to send at all (login, sender, relaying), or fails more than half of the recent attempts for
+ * reasons that are not one recipient's own (`countsAgainstRelay`: a full mailbox is not), stops the
+ * dispatch with everything left queued and nobody's bounce counted. A message the relay took without answering is "in doubt": it is not sent again, and the dispatch stops.
  * `force` starts a new round, so an issue already sent goes out again (once per subscriber).
  */
 export async function dispatchIssue(
@@ -201,8 +201,8 @@ export async function dispatchIssue(
       }
       for (const { delivery: held, error } of verdict.relay) await refused(held.delivery.subscriberId, held.attempts, error.reply);
     };
-    const attempted = async (failed: boolean, reply: string) => {
-      await judged(breaker.attempt(failed));
+    const attempted = async (failure: SendError | undefined, reply: string) => {
+      await judged(breaker.attempt(failure));
       if (!breaker.tripped) return;
       const { failed: count, of } = breaker.recent;
       const why = `the relay failed ${count} of the last ${of} attempts (last reply: ${reply})`;
@@ -229,7 +229,7 @@ export async function dispatchIssue(
           await write(() => ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply }));
           await write(() => ctx.store.recordDelivered(d.subscriberId));
           done('sent');
-          return await attempted(false, reply);
+          return await attempted(undefined, reply);
         } catch (error) {
           if (!(error instanceof SendError)) throw error;
           const requeue = async () => {
@@ -249,7 +249,7 @@ export async function dispatchIssue(
             stop(`the relay refuses to send: ${error.reply}`);
             return;
           }
-          await attempted(true, error.reply);
+          await attempted(error, error.reply);
           if (error.kind === 'refused') return refused(d.subscriberId, attempts, error.reply);
           if (error.kind === 'recipient') {
             // Once the dispatch stopped, a refusal can no longer be weighed against the attempts after it.

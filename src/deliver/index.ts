@@ -18,7 +18,7 @@ export {
   type Outgoing,
   type SmtpOptions,
 } from './transport.ts';
-export { classifyRefusal, enhancedCode, type FailureKind, type Refusal } from './refusal.ts';
+export { classifyRefusal, countsAgainstRelay, enhancedCode, type FailureKind, type Refusal } from './refusal.ts';
 export { composeNotice } from './notice.ts';
 export { removeMessagesTo } from './outbox.ts';
 export { buildMessageTemplate, personalize, type MessageTemplate, type Personal, type CommonHeaders, type BodyPieces } from './message.ts';

@@ -41,8 +41,15 @@ function byCode(subject: string, detail: string, reply: string): FailureKind | u
   if (subject === '0') return undefined;
   if (detail === '0' && RELAY_WORDING.test(reply)) return 'relay';
   if (subject === '2' && detail === '3') return 'refused';
-  if (subject === '1' || subject === '2') return 'recipient';
+  if (mailboxStatus(subject, detail)) return 'recipient';
   return RELAY_WORDING.test(reply) ? 'relay' : 'refused';
+}
+
+// An addressing or mailbox status (X.1.x, X.2.x) that is the mailbox's own: not a sender's (X.1.7,
+// X.1.8), nor a message too large for the mailbox (X.2.3).
+function mailboxStatus(subject: string, detail: string): boolean {
+  if (SENDER_CODES.has(`${subject}.${detail}`) || (subject === '2' && detail === '3')) return false;
+  return subject === '1' || subject === '2';
 }
 
 /**
@@ -70,4 +77,18 @@ export function classifyRefusal(refusal: Refusal, afterMessage = false): Failure
   const meaning = subject === '' ? undefined : byCode(subject, detail, reply);
   if (meaning !== undefined) return meaning;
   return RELAY_WORDING.test(reply) ? 'relay' : 'recipient';
+}
+
+/**
+ * Whether a failed attempt says something about the relay or the sender, and so counts toward the
+ * dispatch's failure-rate breaker. A recipient's own state does not: an unknown or disabled address,
+ * a full mailbox (`4.2.2`, `5.2.2`), any addressing or mailbox status (`X.1.x`, `X.2.x`) that
+ * `classifyRefusal` gives to one recipient. Everything else does: policy (`5.7.x`), a temporary
+ * refusal without a mailbox status, a broken connection, a refusal after DATA (the message's, for
+ * everyone), a refusal without an enhanced code.
+ */
+export function countsAgainstRelay(failure: { kind: FailureKind; reply: string }): boolean {
+  if (failure.kind !== 'recipient' && failure.kind !== 'temporary') return true;
+  const [, subject = '', detail = ''] = enhancedCode(failure.reply)?.split('.') ?? [];
+  return !mailboxStatus(subject, detail);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRefusal, enhancedCode, type FailureKind } from '../../src/deliver/index.ts';
+import { classifyRefusal, countsAgainstRelay, enhancedCode, type FailureKind } from '../../src/deliver/index.ts';
 
 const RCPT = 'RCPT TO';
 const DATA = 'DATA';
@@ -64,6 +64,42 @@ describe('classifyRefusal: what a refusal means, by its stage and enhanced statu
   it('a whole message written and never answered is in doubt; no reply at all is the connection', () => {
     expect(classifyRefusal({ command: DATA, code: undefined, reply: 'Timeout' }, true)).toBe('doubt');
     expect(classifyRefusal({ command: 'CONN', code: undefined, reply: 'connect ECONNREFUSED 127.0.0.1:25' })).toBe('connection');
+  });
+});
+
+describe('countsAgainstRelay: which failures the breaker weighs', () => {
+  const failure = (command: string | undefined, reply: string) => {
+    const kind = classifyRefusal({ command, code: Number(reply.slice(0, 3)), reply });
+    return countsAgainstRelay({ kind, reply });
+  };
+
+  it("not a recipient's own state: an address or mailbox status, a full mailbox, at either stage", () => {
+    for (const reply of [
+      '452 4.2.2 Mailbox full',
+      '552 5.2.2 mailbox full',
+      '550 5.1.1 User unknown',
+      '550 5.2.1 Disabled',
+      '450 4.1.1 Try later',
+    ])
+      expect(failure(RCPT, reply), reply).toBe(false);
+    expect(failure(DATA, '552 5.2.2 Mailbox full')).toBe(false);
+  });
+
+  it("everything that is the relay's or the sender's: policy, other temporary refusals, after DATA, no code, no answer", () => {
+    for (const [command, reply] of [
+      [RCPT, '550 5.7.1 Message rejected by policy'],
+      [RCPT, '451 4.3.0 Temporary system problem'],
+      [RCPT, '450 4.7.1 Greylisted'],
+      [RCPT, '450 4.1.8 Sender domain not found'],
+      [RCPT, '552 5.2.3 Message too large'],
+      [DATA, '550 5.1.1 User unknown'],
+      [RCPT, '550 No such user here'],
+      [RCPT, '550 5.0.0 No such user here'],
+      ['CONN', '554 5.7.1 Your IP is on a block list'],
+    ] as const)
+      expect(failure(command, reply), reply).toBe(true);
+    expect(countsAgainstRelay({ kind: 'connection', reply: 'ECONNRESET: socket hang up' })).toBe(true);
+    expect(countsAgainstRelay({ kind: 'doubt', reply: 'Timeout' })).toBe(true);
   });
 });
 

@@ -122,7 +122,10 @@ describe('a relay that refuses everyone, its words changing with every message',
         const dispatch = await paperboy(['dispatch'], { env: project.env });
         expect(dispatch.status).toBe(1);
         expect(dispatch.stdout).toMatch(/^2031-02-03: 0 sent, 0 skipped, 0 failed, 30 still queued/);
-        expect(dispatch.stderr).toMatch(/stopped: the relay failed 1\d of the last \d+ attempts \(last reply: 55\d /);
+        // An address refused is one recipient's outcome, which never trips the breaker: the run goes
+        // through the list, and everyone refused by address is the relay's doing, not theirs.
+        const why = shown.startsWith('5.1.1') ? /the relay refused 30 of 30 deliveries/ : /the relay failed 1\d of the last \d+ attempts/;
+        expect(dispatch.stderr).toMatch(new RegExp(`stopped: ${why.source} \\(last reply: 55\\d `));
         expect(dispatch.stderr).toContain(`${code} ${shown}`);
       }
       expect(smtp.messages).toHaveLength(0);
@@ -132,6 +135,15 @@ describe('a relay that refuses everyone, its words changing with every message',
       });
     });
   }
+
+  it('"unknown user" to everyone after a good start bounces nobody: most of the list refused by address is the relay\'s doing', async () => {
+    const smtp = await sink({ rcpt: (to) => (readerNumber(to) > 5 ? { code: 550, message: '5.1.1 <someone>: User unknown' } : undefined) });
+    const project = await testProject(readers(40), { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_SMTP_CONNECTIONS: '1' }, { built: true });
+    const dispatch = await paperboy(['dispatch'], { env: project.env });
+    expect(dispatch.stdout).toMatch(/^2031-02-03: 5 sent, 0 skipped, 0 failed, 35 still queued/);
+    expect(dispatch.stderr).toMatch(/no subscriber's bounce was counted/);
+    project.withStore((store) => expect([...store.list()].filter((s) => s.hardBounces > 0)).toEqual([]));
+  });
 
   it('genuine unknown users among them still bounce, their replies as varied as they come', async () => {
     const unknown = new Set([5, 17, 29]);
@@ -246,5 +258,34 @@ describe('a relay that goes silent', MANY_DISPATCHES, () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(dispatch.status).toBe(1);
     expect(dispatch.stdout).toMatch(/0 sent, 0 skipped, 0 failed, 3 still queued/);
+  });
+});
+
+describe('a list with many full mailboxes', MANY_DISPATCHES, () => {
+  it('does not trip the breaker: every other reader gets the issue once, run after run, and the full ones bounce nothing', async () => {
+    // Readers 1, 3, 5… have full mailboxes, one relay saying so at RCPT with a 4xx, another with a 5xx.
+    const full = (n: number) => n % 2 === 1;
+    const smtp = await sink({
+      rcpt: (to) => {
+        const n = readerNumber(to);
+        if (!full(n)) return undefined;
+        return n % 4 === 1 ? { code: 452, message: '4.2.2 Mailbox full' } : { code: 552, message: '5.2.2 mailbox full' };
+      },
+    });
+    const project = await testProject(readers(30), { PAPERBOY_SMTP_URL: smtp.url }, { built: true });
+    for (let run = 0; run < 3; run++) {
+      const dispatch = await paperboy(['dispatch'], { env: project.env });
+      expect(dispatch.stdout).toMatch(new RegExp(`^2031-02-03: ${run === 0 ? 15 : 0} sent, 0 skipped, 0 failed, 15 still queued`));
+      expect(dispatch.stderr).not.toMatch(/the relay failed/);
+      expect(dispatch.stderr).toMatch(/15 deliveries could not be made now/);
+    }
+    const delivered = readers(30).filter((r) => !full(readerNumber(r)));
+    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(delivered.sort());
+    expect([...smtp.countsById().values()].every((n) => n === 1)).toBe(true);
+    // A full mailbox at the time of sending is a temporary state of the reader's: no bounce of any kind.
+    project.withStore((store) => {
+      expect(store.counts()).toMatchObject({ confirmed: 30, bounced: 0 });
+      expect([...store.list()].filter((s) => s.hardBounces > 0 || s.softBounces > 0)).toEqual([]);
+    });
   });
 });
