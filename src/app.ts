@@ -276,6 +276,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   const api = (token: string): ApiContext => ({
     token,
     rate: 120,
+    allowReservedAddresses: config.allowReservedAddresses,
     subscriptions: subscriptions(),
     suppressions: suppressions(),
     privacy: privacy(),

@@ -11,6 +11,8 @@ export interface ApiContext {
   token: string;
   /** Requests a minute per client, wrong tokens included. */
   rate: number;
+  /** Whether addresses at `localhost`, `.test` and the other reserved names are taken (PAPERBOY_ALLOW_RESERVED_ADDRESSES). */
+  allowReservedAddresses: boolean;
   subscriptions: SubscriptionContext;
   suppressions: Suppressions;
   privacy: PrivacyContext;

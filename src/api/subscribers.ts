@@ -3,6 +3,7 @@ import {
   addressProblem,
   eraseSubscriber,
   requestSubscription,
+  reservedAddressProblem,
   suppressedMessage,
   SubscriberError,
   type Cadence,
@@ -83,7 +84,8 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const { name, topics = [], cadence = 'daily', confirmed } = request.body;
       const email = request.body.email.trim();
-      const problem = addressProblem(email);
+      // As on the subscribe form: a reserved name never receives mail, confirmed or not.
+      const problem = addressProblem(email) ?? (ctx.allowReservedAddresses ? undefined : reservedAddressProblem(email));
       if (problem) return sendError(reply, 400, `body.email: the address ${problem}`, 'body.email');
       const existing = store.find(email);
       if (existing) {

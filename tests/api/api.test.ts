@@ -180,6 +180,22 @@ describe('the admin API', () => {
       expect(message(bad)).toMatch(/^body\.email: the address /);
     });
 
+    it('refuses an address at a reserved name, pending or vouched for, as the subscribe form does', async () => {
+      const before = (await web.mail()).length;
+      for (const [email, confirmed] of [
+        ['x@localhost', false],
+        ['x@mail.example.invalid', false],
+        ['x@printer.local', true],
+        ['x@box.test', true],
+      ] as const) {
+        const answer = await call(web, 'POST', '/subscribers', { body: { email, confirmed } });
+        expect([answer.status, field(answer)]).toEqual([400, 'body.email']);
+        expect(message(answer)).toMatch(/^body\.email: the address is (at localhost|under \.\w+)/);
+        expect(web.store.find(email)).toBeUndefined();
+      }
+      expect(await web.mail()).toHaveLength(before);
+    });
+
     it('validates every input: unknown fields, types, sizes, JSON itself, and the content type', async () => {
       const cases: [unknown, string, RegExp][] = [
         [{ email: 'c@example.org', admin: true }, 'body.admin', /is not a field this takes/],
@@ -474,5 +490,18 @@ describe('the admin API rate', () => {
     }
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.filter((line) => line.includes(TOKEN))).toEqual([]);
+  });
+});
+
+describe('the admin API with PAPERBOY_ALLOW_RESERVED_ADDRESSES', () => {
+  it('takes an address at a reserved name, for testing', async () => {
+    const web = await startWeb({ adminToken: TOKEN, env: { PAPERBOY_ALLOW_RESERVED_ADDRESSES: 'true' } });
+    try {
+      const answer = await call(web, 'POST', '/subscribers', { body: { email: 'x@box.test', confirmed: true } });
+      expect(answer.status).toBe(201);
+      expect(web.store.find('x@box.test')?.status).toBe('confirmed');
+    } finally {
+      await web.close();
+    }
   });
 });
