@@ -25,7 +25,7 @@ import { createBuilder, type Builder } from './site/index.ts';
 import { createSource, settlesAt, syncHealth, type DigestSource } from './source/index.ts';
 import type { PublishContext } from './publish/index.ts';
 import { loadSecret, SubscriberStore, Suppressions, type PrivacyContext, type SubscriptionContext } from './subscribers/index.ts';
-import type { WebContext } from './web/index.ts';
+import { topicsOf, type WebContext } from './web/index.ts';
 import type { ApiContext } from './api/index.ts';
 import { readStatus } from './status.ts';
 import { startWebhookDelivery, webhookRecorder, type DeliveryTiming, type WebhookDelivery } from './webhooks/index.ts';
@@ -277,6 +277,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     token,
     rate: 120,
     allowReservedAddresses: config.allowReservedAddresses,
+    topics: () => topicsOf(library),
     subscriptions: subscriptions(),
     suppressions: suppressions(),
     privacy: privacy(),

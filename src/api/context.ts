@@ -13,6 +13,8 @@ export interface ApiContext {
   rate: number;
   /** Whether addresses at `localhost`, `.test` and the other reserved names are taken (PAPERBOY_ALLOW_RESERVED_ADDRESSES). */
   allowReservedAddresses: boolean;
+  /** The topics the digests carry, each once: what a subscriber can choose. */
+  topics: () => Promise<string[]>;
   subscriptions: SubscriptionContext;
   suppressions: Suppressions;
   privacy: PrivacyContext;

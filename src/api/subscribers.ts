@@ -47,6 +47,24 @@ function shown(s: Subscriber) {
 
 const notFound = (id: number) => `subscriber ${id}: there is no such subscriber`;
 
+/**
+ * The topics asked for, each named as the digests name it (compared without case), or the first
+ * that no digest carries and the subscriber does not already have, with its place in the body.
+ */
+async function chosenTopics(ctx: ApiContext, asked: string[], kept: string[] = []): Promise<string[] | { unknown: string; at: number }> {
+  const known = new Map([...kept, ...(await ctx.topics())].map((t) => [t.toLowerCase(), t]));
+  const chosen: string[] = [];
+  for (const [at, topic] of asked.entries()) {
+    const name = known.get(topic.toLowerCase());
+    if (name === undefined) return { unknown: topic, at };
+    if (!chosen.includes(name)) chosen.push(name);
+  }
+  return chosen;
+}
+
+const unknownTopic = ({ unknown, at }: { unknown: string; at: number }) =>
+  `body.topics.${at}: ${JSON.stringify(unknown)} is not a topic of any digest`;
+
 /** The list: pages of it, adding (double opt-in unless vouched for), reading, changing, removing and erasing one subscriber. */
 export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
   const { store } = ctx.subscriptions;
@@ -82,8 +100,10 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const { name, topics = [], cadence = 'daily', confirmed } = request.body;
+      const { name, cadence = 'daily', confirmed } = request.body;
       const email = request.body.email.trim();
+      const topics = await chosenTopics(ctx, request.body.topics ?? []);
+      if (!Array.isArray(topics)) return sendError(reply, 400, unknownTopic(topics), `body.topics.${topics.at}`);
       // As on the subscribe form: a reserved name never receives mail, confirmed or not.
       const problem = addressProblem(email) ?? (ctx.allowReservedAddresses ? undefined : reservedAddressProblem(email));
       if (problem) return sendError(reply, 400, `body.email: the address ${problem}`, 'body.email');
@@ -140,7 +160,10 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       const { id } = request.params;
       const subscriber = store.get(id);
       if (!subscriber) return sendError(reply, 404, notFound(id));
-      const { topics = subscriber.topics, cadence = subscriber.cadence } = request.body;
+      const { cadence = subscriber.cadence } = request.body;
+      const topics =
+        request.body.topics === undefined ? subscriber.topics : await chosenTopics(ctx, request.body.topics, subscriber.topics);
+      if (!Array.isArray(topics)) return sendError(reply, 400, unknownTopic(topics), `body.topics.${topics.at}`);
       await store.write(() => store.setPreferences(id, topics, cadence));
       return shown(store.get(id) as Subscriber);
     },

@@ -1,2 +1,2 @@
 export { createServer } from './server.ts';
-export type { WebContext } from './context.ts';
+export { topicsOf, type WebContext } from './context.ts';
