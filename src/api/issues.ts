@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { LockedError } from '../ledger/index.ts';
 import { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand } from '../publish/index.ts';
+import { REPORT_POLICY } from '../report/index.ts';
 import type { ApiContext } from './context.ts';
 import { readCursor, writeCursor } from './_cursor.ts';
 import { sendError } from './_errors.ts';
@@ -54,7 +55,11 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
     querystring: reportQuery,
     response: { 200: { content: { 'text/html': { schema: { type: 'string' } } } }, ...errors(400) },
   };
-  api.get<{ Querystring: { days: number } }>('/report', { schema: report }, (request, reply) =>
+  // The page's own inline style is allowed (by hash), after the site's default policy is set.
+  const reportPolicy = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('content-security-policy', REPORT_POLICY);
+  };
+  api.get<{ Querystring: { days: number } }>('/report', { schema: report, onSend: reportPolicy }, (request, reply) =>
     reply.type('text/html; charset=utf-8').send(ctx.report(request.query.days)),
   );
 

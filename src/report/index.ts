@@ -1,2 +1,2 @@
 export { collectReport, type ReportData, type ReportSources, type IssueFigures } from './collect.ts';
-export { renderReport } from './page.ts';
+export { REPORT_POLICY, renderReport } from './page.ts';

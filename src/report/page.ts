@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { COMPLAINT_RATE_CEILING, COMPLAINT_RATE_LIMIT } from '../deliverability/index.ts';
 import { escapeHtml } from '../render/index.ts';
 import { barChart, lineChart } from './_charts.ts';
@@ -107,6 +108,19 @@ function dispatchSections(issues: readonly IssueFigures[]): string {
     `<section aria-labelledby="h-complaints"><h2 id="h-complaints">Complaint rate</h2>${complaints}</section>`
   );
 }
+
+/**
+ * The content security policy the page is served under: its own inline style (by hash) and the
+ * pictures inside it, nothing else, no script.
+ */
+export const REPORT_POLICY = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 /** The report as one self-contained HTML page: inline SVG charts with their figures as tables, no script, nothing fetched. */
 export function renderReport(data: ReportData): string {
