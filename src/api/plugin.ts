@@ -28,11 +28,11 @@ function authorized(request: FastifyRequest, token: string): boolean {
 export function adminApi(ctx: ApiContext) {
   return async function api(app: FastifyInstance): Promise<void> {
     // Only JSON: the web's form parsers do not apply here.
+    // An empty body is no body (clients that label every request JSON): a route that needs one says so.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string', bodyLimit: API_BODY_LIMIT },
-      app.getDefaultJsonParser('error', 'error'),
+    const json = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: API_BODY_LIMIT }, (request, body, done) =>
+      body === '' ? done(null, undefined) : json(request, String(body), done),
     );
 
     for (const schema of [errorSchema, subscriberSchema, issueSchema]) app.addSchema(schema);
