@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isIsoDate } from '../iso-date.ts';
 import { LockedError } from '../ledger/index.ts';
 import { dispatchByHand, dryRunDispatch, issueToDispatch, type ByHand } from '../publish/index.ts';
 import { REPORT_POLICY } from '../report/index.ts';
@@ -109,6 +110,9 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
     async (request, reply) => {
       const { date, dryRun } = request.body;
       const parts = ctx.dispatching(stop.signal);
+      if (date !== undefined && !isIsoDate(date)) {
+        return sendError(reply, 400, `body.date: ${date} is not a day of the calendar (YYYY-MM-DD)`, 'body.date');
+      }
       if (date !== undefined && !(await parts.builder.digests()).some((d) => d.date === date)) {
         return sendError(reply, 404, `body.date: there is no digest for ${date}`, 'body.date');
       }

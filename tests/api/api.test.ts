@@ -352,6 +352,14 @@ describe('the admin API', () => {
       expect(await issues()).toEqual([]);
       const unknown = await call(web, 'POST', '/dispatch', { body: { date: '2030-01-01' } });
       expect([unknown.status, field(unknown)]).toEqual([404, 'body.date']);
+      for (const date of ['2031-13-45', '2031-02-30']) {
+        const impossible = await call(web, 'POST', '/dispatch', { body: { date, dryRun: true } });
+        expect([impossible.status, field(impossible), message(impossible)]).toEqual([
+          400,
+          'body.date',
+          `body.date: ${date} is not a day of the calendar (YYYY-MM-DD)`,
+        ]);
+      }
       for (const body of [{ date: 'tomorrow' }, { date: '2031-02-03', force: true }, { dryRun: 'maybe' }]) {
         const answer = await call(web, 'POST', '/dispatch', { body });
         expect(answer.status, JSON.stringify(body)).toBe(400);
