@@ -56,6 +56,16 @@ export function writeError(path: string, error: unknown): PaperboyError {
   return new PaperboyError(`${path}: cannot write: ${reason}`, { cause: error });
 }
 
+/** The names in a folder about to be cleaned: none when it does not exist; one line when it cannot be read. */
+export async function namesToClean(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return [];
+    throw writeError(dir, error);
+  }
+}
+
 // Temporary files are named `<file>.<pid>[-<random>].tmp` by the process that writes them.
 const TEMPORARY = /\.(\d+)(?:-[0-9a-f]+)?\.tmp$/;
 

@@ -1,8 +1,8 @@
-import { open, readdir, rm } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import addressparser from 'nodemailer/lib/addressparser';
 import { addressKey } from '../subscribers/index.ts';
-import { writeError } from '../files.ts';
+import { namesToClean, writeError } from '../files.ts';
 import { headerFields } from '../header-fields.ts';
 
 // A message's header section ends well before this; what is not found in it is not looked for.
@@ -44,15 +44,8 @@ function recipientsOf(header: string): string[] {
  */
 export async function removeMessagesTo(dir: string, email: string): Promise<number> {
   const key = addressKey(email);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw writeError(dir, error);
-  }
   let removed = 0;
-  for (const name of names) {
+  for (const name of await namesToClean(dir)) {
     const path = join(dir, name);
     let header: string;
     try {

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive, removeLeftovers, writeError } from '../files.ts';
+import { namesToClean, processAlive, removeLeftovers, writeError } from '../files.ts';
 
 /** A message taken for one of the list's addresses, waiting to be acted on. */
 export interface SpooledMessage {
@@ -38,15 +38,8 @@ const NAME = /^\d{15}-(\d+)-\d{9}\.msg$/;
 export async function forgetSetAside(dataDir: string, email: string): Promise<number> {
   const dir = join(spoolDir(dataDir), 'failed');
   const needle = email.toLowerCase();
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw writeError(dir, error);
-  }
   let removed = 0;
-  for (const name of names) {
+  for (const name of await namesToClean(dir)) {
     const path = join(dir, name);
     const bytes = await readFile(path).catch(() => undefined);
     if (bytes === undefined || !bytes.toString('utf8').toLowerCase().includes(needle)) continue;
