@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, childEnv, paperboy, type Run } from '../helpers/cli.ts';
+import { has } from '../helpers/peers.ts';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 
@@ -61,7 +62,7 @@ function withFileSizeLimit(blocks: number, args: string[], env: Record<string, s
   });
 }
 
-describe('a disk that fails to write', () => {
+describe.runIf(has('processes'))('a disk that fails to write', () => {
   it('is an I/O error said in one line naming the database; nothing is half-written', async () => {
     const base = await mkdtemp(join(tmpdir(), 'paperboy-ioerr-'));
     const { env, db, csv } = await project(base);
@@ -89,13 +90,13 @@ function smallDisk(dir: string): boolean {
 }
 
 const disk = await mkdtemp(join(tmpdir(), 'paperboy-small-disk-'));
-const mounted = smallDisk(disk);
+const mounted = has('tmpfs') && smallDisk(disk);
 afterAll(() => {
   if (mounted) execFileSync('umount', [disk]);
 });
 
-// In CI the machine can mount one: these run there, and fail if it cannot.
-describe.skipIf(!mounted && process.env.CI !== 'true')('on a small disk of its own', () => {
+// Where the peers say a tmpfs can be mounted (in CI they must): these run, and fail if it cannot.
+describe.runIf(has('tmpfs'))('on a small disk of its own', () => {
   it('full: add, import and erase say so in one line naming the database and change nothing; list still lists', async () => {
     const { env, db, csv } = await project(join(disk, 'full'));
     const full = new RegExp(`^${escaped(db)}: the disk is full; free some space and run it again \\(nothing was half-written\\)`);

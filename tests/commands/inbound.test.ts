@@ -8,6 +8,7 @@ import { SECRET } from '../helpers/dispatch.ts';
 import { dsn, plainMessage as message } from '../helpers/inbound.ts';
 import { holdWriteLock, type LockHolder } from '../helpers/lock-holder.ts';
 import { testProject } from '../helpers/project.ts';
+import { has } from '../helpers/peers.ts';
 
 const children: ChildProcess[] = [];
 const locks: LockHolder[] = [];
@@ -43,7 +44,7 @@ async function deliver(port: number, from: string, to: string, raw: string): Pro
   }
 }
 
-describe('paperboy inbound', () => {
+describe.runIf(has('processes'))('paperboy inbound', () => {
   it('loses nothing it answered when killed while another process holds the database', async () => {
     const project = await testProject(['leaving@example.org', 'gone@example.org'], { PAPERBOY_SECRET: SECRET, PAPERBOY_HOST: '127.0.0.1' });
     const [leaving, gone] = project.withStore((store) =>

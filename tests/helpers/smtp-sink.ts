@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { afterEach } from 'vitest';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 
 /** A message the sink accepted. */
@@ -157,4 +158,17 @@ export class SmtpSink {
     for (const m of this.messages) counts.set(m.messageId ?? '', (counts.get(m.messageId ?? '') ?? 0) + 1);
     return counts;
   }
+}
+
+/** A maker of sinks for a test file: every sink it made is stopped after each test. */
+export function sinksPerTest(): (behaviour?: SinkBehaviour) => Promise<SmtpSink> {
+  const made: SmtpSink[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((s) => s.stop()));
+  });
+  return async (behaviour = {}) => {
+    const s = await new SmtpSink(behaviour).start();
+    made.push(s);
+    return s;
+  };
 }

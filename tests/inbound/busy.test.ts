@@ -8,6 +8,7 @@ import { signToken, type Subscriber, type SubscriberStore } from '../../src/subs
 import { SECRET } from '../helpers/dispatch.ts';
 import { arf, dsn, plainMessage as message, startInbound } from '../helpers/inbound.ts';
 import { holdWriteLock, type LockHolder } from '../helpers/lock-holder.ts';
+import { has } from '../helpers/peers.ts';
 
 const started: Receiver[] = [];
 const locks: LockHolder[] = [];
@@ -64,34 +65,37 @@ function expectApplied(store: SubscriberStore, people: Subscriber[]): void {
 const kept = async (dataDir: string) => (await readdir(spoolDir(dataDir))).filter((name) => name.endsWith('.msg'));
 
 describe('a database another process holds locked', () => {
-  it('loses nothing it answered 250 to: kept on disk while locked, acted on in order after a restart, once', async () => {
-    const first = await startInbound({ waitMs: 200 });
-    started.push(first.receiver);
-    const people = ['leaving', 'gone', 'angry'].map(
-      (name) => first.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
-    );
-    const lock = await holdWriteLock(first.dataDir);
-    locks.push(lock);
-    const answers = await sendThree(first.receiver, people);
-    expect(answers.map((answer) => answer.slice(0, 3))).toEqual(['250', '250', '250']);
-    await sleep(1000);
-    // Nothing done while the lock is held, and nothing dropped: all three wait on disk.
-    expect(people.map((p) => first.store.get(p.id)?.status)).toEqual(['confirmed', 'confirmed', 'confirmed']);
-    expect(first.receiver.outcomes).toEqual([]);
-    expect(await kept(first.dataDir)).toHaveLength(3);
-    // The receiver stops while the lock is still held (a restart), then the lock goes.
-    await started.pop()?.close();
-    await locks.pop()?.release();
-    const second = await startInbound({ dataDir: first.dataDir, waitMs: 200 });
-    started.push(second.receiver);
-    await second.receiver.idle();
-    expect(second.receiver.outcomes).toEqual(['unsubscribed', 'hard bounce', 'complaint']);
-    expectApplied(second.store, people);
-    expect(second.subscriptions.suppressions.reason('angry@example.net')).toBe('complaint');
-    expect(await kept(first.dataDir)).toEqual([]);
-  });
+  it.runIf(has('processes'))(
+    'loses nothing it answered 250 to: kept on disk while locked, acted on in order after a restart, once',
+    async () => {
+      const first = await startInbound({ waitMs: 200 });
+      started.push(first.receiver);
+      const people = ['leaving', 'gone', 'angry'].map(
+        (name) => first.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
+      );
+      const lock = await holdWriteLock(first.dataDir);
+      locks.push(lock);
+      const answers = await sendThree(first.receiver, people);
+      expect(answers.map((answer) => answer.slice(0, 3))).toEqual(['250', '250', '250']);
+      await sleep(1000);
+      // Nothing done while the lock is held, and nothing dropped: all three wait on disk.
+      expect(people.map((p) => first.store.get(p.id)?.status)).toEqual(['confirmed', 'confirmed', 'confirmed']);
+      expect(first.receiver.outcomes).toEqual([]);
+      expect(await kept(first.dataDir)).toHaveLength(3);
+      // The receiver stops while the lock is still held (a restart), then the lock goes.
+      await started.pop()?.close();
+      await locks.pop()?.release();
+      const second = await startInbound({ dataDir: first.dataDir, waitMs: 200 });
+      started.push(second.receiver);
+      await second.receiver.idle();
+      expect(second.receiver.outcomes).toEqual(['unsubscribed', 'hard bounce', 'complaint']);
+      expectApplied(second.store, people);
+      expect(second.subscriptions.suppressions.reason('angry@example.net')).toBe('complaint');
+      expect(await kept(first.dataDir)).toEqual([]);
+    },
+  );
 
-  it('acts on what it kept as soon as the lock is let go, once', async () => {
+  it.runIf(has('processes'))('acts on what it kept as soon as the lock is let go, once', async () => {
     const inbound = await startInbound({ waitMs: 200 });
     started.push(inbound.receiver);
     const people = ['leaving', 'gone', 'angry'].map(

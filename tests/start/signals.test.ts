@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, childEnv, paperboy } from '../helpers/cli.ts';
 import { root } from '../helpers/paths.ts';
+import { has } from '../helpers/peers.ts';
 import { testProject } from '../helpers/project.ts';
 
 const NEVER = '0 0 1 1 *';
@@ -76,7 +77,7 @@ function stopWhen(
   });
 }
 
-describe('a stop asked for while paperboy start is starting', () => {
+describe.runIf(has('processes'))('a stop asked for while paperboy start is starting', () => {
   it('ends it cleanly with exit 0, wherever in its start-up the SIGTERM lands', async () => {
     // A setting that does not exist is warned about as the settings are read: start-up is under way.
     const project = await testProject([], {
@@ -125,7 +126,7 @@ async function npmProject(): Promise<string> {
   return dir;
 }
 
-describe('npm start', () => {
+describe.runIf(has('processes'))('npm start', () => {
   it('hands SIGTERM to paperboy itself: everything stops, the port closes, nothing is left, exit 0', async () => {
     const project = await testProject([], { PAPERBOY_PORT: '0', PAPERBOY_HOST: '127.0.0.1', PAPERBOY_SCHEDULE: NEVER });
     const dir = await npmProject();
