@@ -7,6 +7,11 @@ export function digestText(date: string, papers = 1, note = ''): string {
       `- A summary of paper ${i + 1}. | ['Reinforcement Learning'] | N/A | N/A |`
     );
   });
+  return sixColumnDigest(date, rows);
+}
+
+/** A digest of a day in the six-column form: its heading, the table's header and these rows. */
+export function sixColumnDigest(date: string, rows: readonly string[]): string {
   return [
     `## Papers for ${date}`,
     '',

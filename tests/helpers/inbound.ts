@@ -71,13 +71,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<TestIn
     { port: 0, host: '127.0.0.1' },
     { dataDir, trusted: options.trusted, deliveries: ledger.rounds },
   );
-  const client = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: receiver.port,
-    secure: false,
-    ignoreTLS: true,
-    connectionTimeout: 5000,
-  });
+  const client = smtpClient(receiver.port);
   return {
     receiver,
     store,
@@ -184,4 +178,9 @@ export function arf(options: ArfOptions): string {
     '--ARF-part--',
     '',
   ].join('\r\n');
+}
+
+/** A plain SMTP client of the receiver on `port`, as a mail server delivering to it is. */
+export function smtpClient(port: number) {
+  return nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
 }

@@ -58,20 +58,14 @@ function pending(email: string) {
   return { subscriber, to: `papers+confirm-${signToken(SECRET, 'confirm', subscriber, Date.now() / 1000 + 3600)}@list.example.org` };
 }
 
+// A reply from `from` to the confirmation address `to`, whose subject alone says it is automatic.
+const autoReply = (from: string, to: string, subject: string) =>
+  message({ From: from, To: to, Subject: encoded(subject), 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=utf-8' });
+
 describe('confirming by reply, in other languages', () => {
   it.each(AUTOMATIC.map((subject, i) => [subject, i]))('does not confirm on an auto-reply "%s"', async (subject, i) => {
     const { subscriber, to } = pending(`eva${i}@example.net`);
-    await send(
-      to,
-      subscriber.email,
-      message({
-        From: subscriber.email,
-        To: to,
-        Subject: encoded(subject),
-        'MIME-Version': '1.0',
-        'Content-Type': 'text/plain; charset=utf-8',
-      }),
-    );
+    await send(to, subscriber.email, autoReply(subscriber.email, to, subject));
     expect(receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
     expect(store.get(subscriber.id)?.status).toBe('pending');
   });
@@ -79,17 +73,7 @@ describe('confirming by reply, in other languages', () => {
   it.each(SPELLINGS.map((subject, i) => [subject, i]))('does not confirm on an auto-reply "%s" either', async (subject, i) => {
     const { subscriber } = other.store.add({ email: `ida${i}@example.net`, source: 'test' });
     const to = `papers+confirm-${signToken(SECRET, 'confirm', subscriber, Date.now() / 1000 + 3600)}@list.example.org`;
-    await other.send(
-      to,
-      subscriber.email,
-      message({
-        From: subscriber.email,
-        To: to,
-        Subject: encoded(subject),
-        'MIME-Version': '1.0',
-        'Content-Type': 'text/plain; charset=utf-8',
-      }),
-    );
+    await other.send(to, subscriber.email, autoReply(subscriber.email, to, subject));
     expect(other.receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
     expect(other.store.get(subscriber.id)?.status).toBe('pending');
   });

@@ -1,12 +1,11 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spoolDir, type Receiver } from '../../src/inbound/index.ts';
 import { signToken, type Subscriber, type SubscriberStore } from '../../src/subscribers/index.ts';
 import { SECRET } from '../helpers/dispatch.ts';
-import { arf, dsn, plainMessage as message, startInbound } from '../helpers/inbound.ts';
+import { arf, dsn, plainMessage as message, smtpClient, startInbound } from '../helpers/inbound.ts';
 import { holdWriteLock, type LockHolder } from '../helpers/lock-holder.ts';
 import { has } from '../helpers/peers.ts';
 
@@ -21,13 +20,7 @@ const address = (purpose: 'unsubscribe' | 'bounce', s: Subscriber) => `papers+${
 
 // A plain SMTP client, as a mail server delivering to the receiver is: it only waits for the answer.
 async function deliver(receiver: Receiver, from: string, to: string, raw: string): Promise<string> {
-  const client = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: receiver.port,
-    secure: false,
-    ignoreTLS: true,
-    connectionTimeout: 5000,
-  });
+  const client = smtpClient(receiver.port);
   try {
     return (await client.sendMail({ envelope: { from, to: [to] }, raw: raw.replace(/\r?\n/g, '\r\n') })).response;
   } finally {

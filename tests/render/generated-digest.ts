@@ -1,3 +1,5 @@
+import { sixColumnDigest } from '../helpers/digest-text.ts';
+
 // Digests of any size for the email's budget tests, shaped like the real archives: six columns,
 // a summary of about a thousand characters, two topics, a code and a Hugging Face link per paper.
 const TOPICS = ['Natural Language Processing', 'Computer Vision', 'Multimodal', 'Robotics', 'Reinforcement Learning'];
@@ -23,13 +25,8 @@ function row(n: number, options: GeneratedOptions): string {
 
 /** A digest of `count` generated papers for `date`. */
 export function generatedDigest(date: string, count: number, options: GeneratedOptions = {}): string {
-  const rows = Array.from({ length: count }, (_, i) => row(i + 1, options));
-  return [
-    `## Papers for ${date}`,
-    '',
-    '| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |',
-    '|-------|---------|---------|----------------|-------------|-----------------|',
-    ...rows,
-    '',
-  ].join('\n');
+  return sixColumnDigest(
+    date,
+    Array.from({ length: count }, (_, i) => row(i + 1, options)),
+  );
 }
