@@ -85,13 +85,26 @@ function seriesOf(registry: Registry, name: string, help: string, labelNames: st
   });
 }
 
+/** Readings that several series of one scrape share: each is made once per scrape, then forgotten. */
+class Readings {
+  readonly #made = new Map<() => unknown, unknown>();
+  /** What `read` gives, read once until the scrape ends. */
+  of<T>(read: () => T): T {
+    if (!this.#made.has(read)) this.#made.set(read, read());
+    return this.#made.get(read) as T;
+  }
+  /** Ends the scrape: the next one reads again. */
+  forget(): void {
+    this.#made.clear();
+  }
+}
+
 // The labels of one round: the issue (a date, or `week-…`) and its round.
 const roundLabels = (r: { issue: string; round: number }) => ({ issue: r.issue, round: String(r.round) });
 
 // The series of dispatches: each recent round's deliveries and aftermath (read once per scrape), and each round that did not finish.
-function roundMetrics(registry: Registry, source: MetricsSource): { forget(): void } {
-  let read: RecentRound[] | undefined;
-  const recent = () => (read ??= source.recentRounds());
+function roundMetrics(registry: Registry, source: MetricsSource, readings: Readings): void {
+  const recent = () => readings.of(source.recentRounds);
   const byStatus = ['issue', 'round', 'status'];
   seriesOf(registry, 'paperboy_issue_deliveries', 'Deliveries of each recent dispatch round, by status.', byStatus, () =>
     recent().flatMap((r) => Object.entries(r.deliveries).map(([status, value]) => ({ labels: { ...roundLabels(r), status }, value }))),
@@ -102,7 +115,7 @@ function roundMetrics(registry: Registry, source: MetricsSource): { forget(): vo
   seriesOf(registry, 'paperboy_issue_bounces', help('Bounce reports (hard and soft)'), ['issue', 'round'], after('bounced'));
   seriesOf(registry, 'paperboy_issue_complaints', help('Spam complaints'), ['issue', 'round'], after('complained'));
   const unfinished = () =>
-    source.unfinishedRounds().map((r) => ({ r, labels: { ...roundLabels(r), state: r.running ? 'running' : 'stopped' } }));
+    readings.of(source.unfinishedRounds).map((r) => ({ r, labels: { ...roundLabels(r), state: r.running ? 'running' : 'stopped' } }));
   const byState = ['issue', 'round', 'state'];
   const queuedHelp = 'Deliveries left queued in each round that did not finish, running or stopped.';
   seriesOf(registry, 'paperboy_dispatch_queued', queuedHelp, byState, () =>
@@ -112,17 +125,17 @@ function roundMetrics(registry: Registry, source: MetricsSource): { forget(): vo
   seriesOf(registry, 'paperboy_dispatch_progress_timestamp_seconds', progressHelp, byState, () =>
     unfinished().map(({ r, labels }) => ({ labels, value: r.progressAt.getTime() / 1000 })),
   );
-  return { forget: () => void (read = undefined) };
 }
 
 /** Metrics over a source, in a registry of their own (prom-client). */
 export function createMetrics(source: MetricsSource): Metrics {
   const registry = new Registry();
+  const readings = new Readings();
   gaugeOf(registry, 'paperboy_subscribers', 'Subscribers by status.', 'status', () => source.subscribersByStatus());
   gaugeOf(registry, 'paperboy_deliveries', 'Deliveries in the ledger by outcome (queued, sent, skipped, failed, doubt).', 'outcome', () =>
     source.deliveriesByStatus(),
   );
-  const events = () => source.eventsByKind();
+  const events = () => readings.of(source.eventsByKind);
   gaugeOf(registry, 'paperboy_bounces', 'Bounces counted against subscribers (hard and soft), since the list began.', 'kind', () => ({
     hard: events()['hard-bounce'] ?? 0,
     soft: events()['soft-bounce'] ?? 0,
@@ -151,7 +164,7 @@ export function createMetrics(source: MetricsSource): Metrics {
       this.set((source.lastPublication()?.getTime() ?? 0) / 1000);
     },
   });
-  const rounds = roundMetrics(registry, source);
+  roundMetrics(registry, source, readings);
   new Gauge({
     name: 'paperboy_publication_due_timestamp_seconds',
     help: 'When the daily schedule last came due (Unix time; 0 if not in the last week).',
@@ -161,11 +174,11 @@ export function createMetrics(source: MetricsSource): Metrics {
     },
   });
   seriesOf(registry, 'paperboy_inbound_waiting', 'Inbound messages taken and waiting to be acted on.', [], async () => [
-    { labels: {}, value: (await source.inboundSpool()).waiting },
+    { labels: {}, value: (await readings.of(source.inboundSpool)).waiting },
   ]);
   const asideHelp = 'Inbound messages that could not be acted on, set aside for the operator.';
   seriesOf(registry, 'paperboy_inbound_set_aside', asideHelp, [], async () => [
-    { labels: {}, value: (await source.inboundSpool()).setAside },
+    { labels: {}, value: (await readings.of(source.inboundSpool)).setAside },
   ]);
   const requests = new Counter({
     name: 'paperboy_http_requests_total',
@@ -197,8 +210,11 @@ export function createMetrics(source: MetricsSource): Metrics {
     inbound: (outcome) => inbound.inc({ outcome }),
     webhookFailure: () => webhookFailures.inc(),
     async render() {
-      rounds.forget();
-      return { contentType: registry.contentType, text: await registry.metrics() };
+      try {
+        return { contentType: registry.contentType, text: await registry.metrics() };
+      } finally {
+        readings.forget();
+      }
     },
   };
 }
