@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PaperboyError } from './errors.ts';
 
@@ -54,6 +54,26 @@ export function writeError(path: string, error: unknown): PaperboyError {
   // A file written anew is missing nothing but its folder.
   const reason = errorCode(error) === 'ENOENT' ? `no such folder: ${dirname(path)}` : fileProblem(error, 'file', 'writable');
   return new PaperboyError(`${path}: cannot write: ${reason}`, { cause: error });
+}
+
+/**
+ * Writes a file so that a reader sees the old bytes or the new, never half: a temporary file beside
+ * it (which `removeLeftovers` finds if this process dies first), then a rename. A failure is one line
+ * naming the file (as `shownAs` when the user gave it otherwise).
+ */
+export async function writeAtomically(
+  path: string,
+  content: string | Uint8Array,
+  options: { mode?: number; shownAs?: string } = {},
+): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  try {
+    await writeFile(temporary, content, options.mode === undefined ? {} : { mode: options.mode });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw writeError(options.shownAs ?? path, error);
+  }
 }
 
 /** The names in a folder about to be cleaned: none when it does not exist; one line when it cannot be read. */

@@ -1,7 +1,6 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { writeError } from '../files.ts';
+import { writeAtomically } from '../files.ts';
 import { plural } from '../output.ts';
 import { renderReport } from '../report/index.ts';
 import type { CommandContext } from './context.ts';
@@ -23,16 +22,8 @@ export async function reportCommand(ctx: CommandContext, flags: { days?: unknown
     ctx.output.out(html);
     return 0;
   }
-  // Written beside, then renamed: a browser showing the old report never reads half of the new one.
-  const path = resolve(ctx.cwd, out);
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(temporary, html);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw writeError(out, error);
-  }
+  // Atomically: a browser showing the old report never reads half of the new one.
+  await writeAtomically(resolve(ctx.cwd, out), html, { shownAs: out });
   const dispatches = `${data.issues.length} ${data.issues.length === 1 ? 'dispatch' : 'dispatches'}`;
   ctx.output.out(`${out}: ${plural(days, 'day')}, ${dispatches} (${Math.round(html.length / 1024)} kB)`);
   return 0;

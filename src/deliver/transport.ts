@@ -1,5 +1,5 @@
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { removeLeftovers, writeError } from '../files.ts';
+import { chmod, mkdir } from 'node:fs/promises';
+import { removeLeftovers, writeAtomically, writeError } from '../files.ts';
 import { join } from 'node:path';
 import { SmtpPool, type SmtpFailure } from './_smtp-pool.ts';
 import { PaperboyError } from '../errors.ts';
@@ -117,14 +117,7 @@ export function fileTransport(dir: string): Transport {
         throw writeError(dir, error);
       });
       const path = join(dir, messageFileName(message));
-      const temporary = `${path}.${process.pid}.tmp`;
-      try {
-        await writeFile(temporary, rawMessage(message), { mode: 0o600 });
-        await rename(temporary, path);
-      } catch (error) {
-        await rm(temporary, { force: true });
-        throw writeError(path, error);
-      }
+      await writeAtomically(path, rawMessage(message), { mode: 0o600 });
       return `250 written to ${path}`;
     },
     async close() {},
