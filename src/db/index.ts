@@ -2,3 +2,6 @@ export { openDatabase, emptyDatabase, databaseExists, checkpoint, DATABASE_FILE,
 export { retryWhileBusy, isBusy, DatabaseBusyError } from './busy.ts';
 export { databaseFailure, DatabaseFailure } from './failure.ts';
 export { WebhookEvents, type PendingWebhook, type WebhookBacklog, type NewWebhook } from './webhook-events.ts';
+export { openPostgres, PostgresSql, type PostgresOptions } from './postgres.ts';
+export { migratePostgres, SCHEMA_TABLE } from './postgres-migrate.ts';
+export { serverAddressOf, redact, StatementError, isConnectionLost } from './postgres-failure.ts';

@@ -1,0 +1,81 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { root } from './paths.ts';
+
+/** The server the tests make their databases on: PAPERBOY_TEST_DATABASE_URL, else the local one with trust auth. */
+export const TEST_SERVER_URL = process.env.PAPERBOY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** `TEST_SERVER_URL` naming another database on the same server. */
+export function databaseUrl(database: string, server = TEST_SERVER_URL): string {
+  const url = new URL(server);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Whether the test server answers a query (within a few seconds): the `postgres` peer. */
+export function postgresAnswers(url = TEST_SERVER_URL): boolean {
+  const probe = `const c = new (require('pg').Client)({ connectionString: process.argv[1], connectionTimeoutMillis: 3000 });
+    c.connect().then(() => c.query('SELECT 1')).then(() => c.end()).then(() => process.exit(0), () => process.exit(1));`;
+  return spawnSync(process.execPath, ['-e', probe, url], { cwd: root, stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
+/** Runs statements as the test server's own user (on its default database, or `database`). */
+export async function asAdmin<T>(work: (client: pg.Client) => Promise<T>, database?: string): Promise<T> {
+  const client = new pg.Client({ connectionString: database === undefined ? TEST_SERVER_URL : databaseUrl(database) });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A database of its own for a test file: made empty before its tests, dropped after them. */
+export interface ThrowawayDatabase {
+  /** Its name (`pb_test_…`). */
+  readonly name: string;
+  /** Its URL, as the server's own user. */
+  readonly url: string;
+}
+
+/** A fresh database name, never used before. */
+export function throwawayName(prefix = 'pb_test'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** Creates an empty database and returns it with what drops it again. */
+export async function createThrowaway(prefix?: string): Promise<ThrowawayDatabase & { drop(): Promise<void> }> {
+  const name = throwawayName(prefix);
+  await asAdmin((client) => client.query(`CREATE DATABASE ${name}`));
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: () => asAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/**
+ * A throwaway database for the tests of one file (call it inside a `describe.runIf(has('postgres'))`):
+ * created before they run, dropped with everything in it after them.
+ */
+export function throwawayDatabase(): ThrowawayDatabase {
+  let made: (ThrowawayDatabase & { drop(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    made = await createThrowaway();
+  });
+  afterAll(async () => {
+    await made?.drop();
+  });
+  return {
+    get name() {
+      if (made === undefined) throw new Error('the throwaway database is made before the tests run');
+      return made.name;
+    },
+    get url() {
+      if (made === undefined) throw new Error('the throwaway database is made before the tests run');
+      return made.url;
+    },
+  };
+}
