@@ -6,6 +6,9 @@ import type { Sql } from './sql.ts';
 // moment waits on it, then finds the schema done.
 const MIGRATION_LOCK = 0x7061_7065_73;
 
+/** How many steps the newest schema has. */
+export const MIGRATIONS_COUNT = MIGRATIONS.length;
+
 /** The table that says how many steps of the schema a PostgreSQL database has had. */
 export const SCHEMA_TABLE = 'paperboy_schema';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { postgresAnswers } from './postgres.ts';
+import { initdbPath, postgresAnswers } from './postgres.ts';
 
 /** Debian's Chromium and SpamAssassin, where .ci/run installs them. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -35,6 +35,8 @@ export const PEERS = {
       'nothing, but run a PostgreSQL server (apt-get install postgresql) at PAPERBOY_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)',
     probe: () => postgresAnswers(),
   },
+  /** PostgreSQL's own programs, to start a server of a test's own (one that asks for passwords). */
+  initdb: { install: 'postgresql', probe: () => initdbPath() !== undefined && (process.getuid?.() !== 0 || userExists('postgres')) },
   /** The compiled `paperboy` binary and other child processes: always here, but not in the fast tier. */
   processes: { install: 'nothing', probe: () => true },
 } as const;
@@ -80,6 +82,10 @@ export function installHint(missing: readonly Peer[]): string {
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+function userExists(name: string): boolean {
+  return spawnSync('id', ['-u', name], { stdio: 'ignore' }).status === 0;
 }
 
 // Debian installs the Python modules for /usr/bin/python3, which is what the tests run.

@@ -1,5 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { root } from './paths.ts';
@@ -78,4 +82,61 @@ export function throwawayDatabase(): ThrowawayDatabase {
       return made.url;
     },
   };
+}
+
+/** Where Debian keeps PostgreSQL's `initdb` (the newest version installed), if it does. */
+export function initdbPath(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  const versions = readdirSync(base)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.map((v) => join(base, v, 'bin', 'initdb')).find((path) => existsSync(path));
+}
+
+/** A PostgreSQL server of the test's own, that asks for passwords (SCRAM), unlike the shared one. */
+export interface PrivateServer {
+  /** A URL to it as `user` with `password` (the server's own user is `postgres`). */
+  url(user: string, password: string, database?: string): string;
+  stop(): void;
+}
+
+/** Starts a throwaway server on a free port whose `postgres` user has `password`; run as root, it runs as the `postgres` user. */
+export async function startPrivateServer(password: string): Promise<PrivateServer> {
+  const initdb = initdbPath();
+  if (initdb === undefined) throw new Error('no initdb here: apt-get install postgresql');
+  const bin = dirname(initdb);
+  const dir = mkdtempSync(join(tmpdir(), 'paperboy-pg-'));
+  const asRoot = process.getuid?.() === 0;
+  const run = (program: string, args: string[]) =>
+    execFileSync(asRoot ? 'runuser' : program, asRoot ? ['-u', 'postgres', '--', program, ...args] : args, { stdio: 'ignore' });
+  if (asRoot) {
+    const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim()));
+    chownSync(dir, uid as number, gid as number);
+  }
+  writeFileSync(join(dir, 'password'), `${password}\n`, { mode: 0o644 });
+  const port = await freePort();
+  run(join(bin, 'initdb'), ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(dir, 'password')}`, '-N']);
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+  run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-o', options, '-w', '-l', join(dir, 'log'), 'start']);
+  return {
+    url: (user, secret, database = 'postgres') =>
+      `postgres://${encodeURIComponent(user)}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`,
+    stop: () => {
+      try {
+        run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A TCP port nothing listens on (it was free a moment ago). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address !== null ? address.port : 0;
 }
