@@ -5,3 +5,4 @@ export { WebhookEvents, type PendingWebhook, type WebhookBacklog, type NewWebhoo
 export { openPostgres, PostgresSql, type PostgresOptions } from './postgres.ts';
 export { migratePostgres, SCHEMA_TABLE } from './postgres-migrate.ts';
 export { serverAddressOf, redact, StatementError, isConnectionLost } from './postgres-failure.ts';
+export { copyToPostgres, COPIED_TABLES, type CopiedTable, type CopyOptions } from './copy.ts';
