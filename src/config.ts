@@ -262,6 +262,8 @@ const schema = z.object({
 function isPostgresUrl(text: string): boolean {
   try {
     const url = new URL(text.trim());
+    // The driver decodes the user, the password and the database: a stray % would stop it.
+    for (const part of [url.username, url.password, url.pathname]) decodeURIComponent(part);
     return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.host !== '' || url.searchParams.has('host'));
   } catch {
     return false;

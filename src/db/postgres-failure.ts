@@ -12,7 +12,7 @@ export interface ServerAddress {
   readonly secrets: readonly string[];
 }
 
-/** What a messages may say about a `postgres://` or `postgresql://` URL; undefined when it is not one. */
+/** What messages may say about a `postgres://` or `postgresql://` URL; undefined when it is not one. */
 export function serverAddressOf(url: string): ServerAddress | undefined {
   let parsed: URL;
   try {
@@ -21,20 +21,23 @@ export function serverAddressOf(url: string): ServerAddress | undefined {
     return undefined;
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') return undefined;
+  // The driver decodes each part: one it cannot decode (a stray %) is no URL it can use.
+  if (![parsed.username, parsed.password, parsed.pathname].every(decodes)) return undefined;
   const user = decodeURIComponent(parsed.username);
   const host = parsed.hostname || 'localhost';
   const port = parsed.port || '5432';
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || user;
-  const secrets = [parsed.password, safeDecode(parsed.password), parsed.searchParams.get('password') ?? ''].filter((s) => s !== '');
+  const secrets = [parsed.password, decodeURIComponent(parsed.password), parsed.searchParams.get('password') ?? ''].filter((s) => s !== '');
   const who = user === '' ? '' : `${encodeURIComponent(user)}@`;
   return { name: `${parsed.protocol}//${who}${parsed.host || host}/${encodeURIComponent(database)}`, user, host, port, database, secrets };
 }
 
-function safeDecode(text: string): string {
+function decodes(text: string): boolean {
   try {
-    return decodeURIComponent(text);
+    decodeURIComponent(text);
+    return true;
   } catch {
-    return text;
+    return false;
   }
 }
 

@@ -75,7 +75,7 @@ export class PostgresSql implements Sql {
 
   constructor(url: string, options: PostgresOptions = {}) {
     const address = serverAddressOf(url);
-    if (address === undefined) throw new Error('PostgresSql: not a postgres:// URL');
+    if (address === undefined) throw new PaperboyError('the database URL is not a postgres:// or postgresql:// URL');
     this.address = address;
     this.name = address.name;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -166,10 +166,11 @@ export class PostgresSql implements Sql {
       }
     } catch (error) {
       running.ended = true;
-      if (lost === undefined && !isConnectionLost(error)) await client.query('ROLLBACK').catch(() => undefined);
+      let broken = lost ?? (isConnectionLost(error) ? (error as Error) : undefined);
+      if (broken === undefined) await client.query('ROLLBACK').catch((failed: Error) => void (broken = failed));
       client.off('error', onError);
-      // A connection that failed is closed, never handed out again.
-      client.release(lost ?? (isConnectionLost(error) ? (error as Error) : undefined));
+      // A connection that failed (or could not roll back) is closed, never handed out again.
+      client.release(broken);
       throw error;
     }
     client.off('error', onError);

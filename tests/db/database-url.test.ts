@@ -29,7 +29,13 @@ describe('PAPERBOY_DATABASE_URL', () => {
   });
 
   it('refuses anything else in one line naming the setting, without repeating the value (it may hold a password)', () => {
-    for (const url of ['mysql://pb:hunter22@db/paperboy', 'db.example.org', 'sqlite:data/paperboy.db', 'postgres://']) {
+    for (const url of [
+      'mysql://pb:hunter22@db/paperboy',
+      'db.example.org',
+      'sqlite:data/paperboy.db',
+      'postgres://',
+      'postgres://pb:hunter22%@db/x',
+    ]) {
       const message = refusal({ PAPERBOY_DATABASE_URL: url, PAPERBOY_SECRET: SECRET });
       expect(message).toBe(
         'bad settings:\n  PAPERBOY_DATABASE_URL: must be a postgres:// or postgresql:// URL (such as postgres://paperboy@db.example.org/paperboy); unset, the list is a SQLite file in PAPERBOY_DATA_DIR',
