@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyToPostgres, DATABASE_FILE, openPostgres, serverAddressOf } from '../db/index.ts';
 import { UsageError } from '../errors.ts';
@@ -24,6 +25,13 @@ export async function copyCommand(ctx: CommandContext, flags: { to?: unknown }):
       );
     }
     ctx.output.out(`every count matches (${copied.reduce((sum, c) => sum + c.postgres, 0)} rows in ${copied.length} tables)`);
+    // Links already mailed were signed with the key made on first run: the machines on PostgreSQL must sign with it too.
+    const made = join(ctx.config().dataDir, 'secret');
+    if (ctx.config().secret === undefined && existsSync(made)) {
+      ctx.output.out(
+        `links already mailed were signed with the key in ${made}: set PAPERBOY_SECRET to it on every machine that uses the copy`,
+      );
+    }
     return 0;
   } finally {
     await into.close();

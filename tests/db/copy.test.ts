@@ -83,6 +83,22 @@ describe.runIf(has('postgres'))('paperboy db copy', () => {
     expect(await postgresRows(target.name)).toEqual(source);
   });
 
+  it('tells, when links were signed with the key made on first run, to carry that key over', async () => {
+    const fresh = await createThrowaway();
+    writeFileSync(join(cwd, 'data', 'secret'), 'the-key-made-on-first-run\n', { mode: 0o600 });
+    try {
+      const run = await paperboy(['db', 'copy', '--to', fresh.url], { cwd, env: { PAPERBOY_DATA_DIR: env.PAPERBOY_DATA_DIR } });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain(
+        `links already mailed were signed with the key in ${join(cwd, 'data', 'secret')}: set PAPERBOY_SECRET to it on every machine that uses the copy\n`,
+      );
+      expect(run.stdout).not.toContain('the-key-made-on-first-run');
+    } finally {
+      rmSync(join(cwd, 'data', 'secret'));
+      await fresh.drop();
+    }
+  });
+
   it('numbers what is added later after the copied ids', async () => {
     const sql = await openPostgres(target.url);
     try {

@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_COUNT } from '../../src/db/postgres-migrate.ts';
 import { openPostgres, PostgresSql } from '../../src/db/postgres.ts';
 import { PaperboyError } from '../../src/errors.ts';
+import { root } from '../helpers/paths.ts';
 import { has } from '../helpers/peers.ts';
 import { asAdmin, createThrowaway, freePort, startPrivateServer, throwawayDatabase, type PrivateServer } from '../helpers/postgres.ts';
 
@@ -67,6 +70,33 @@ describe.runIf(has('postgres'))('opening a PostgreSQL database', () => {
         'subscribers',
         'suppressions',
         'webhook_events',
+      ]);
+      const versions = await asAdmin((client) => client.query('SELECT version FROM paperboy_schema'), fresh.name);
+      expect(versions.rows).toEqual([{ version: MIGRATIONS_COUNT }]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it.runIf(has('processes'))('lets two processes that start at once migrate one at a time', async () => {
+    const fresh = await createThrowaway();
+    try {
+      const script = `import(process.argv[1]).then((db) => db.openPostgres(process.argv[2])).then((sql) => sql.close())
+        .then(() => process.exit(0), (error) => { console.error(error.message); process.exit(1); });`;
+      const runs = await Promise.all(
+        [1, 2].map(
+          () =>
+            new Promise<{ status: number | null; stderr: string }>((resolve) => {
+              const child = spawn(process.execPath, ['-e', script, join(root, 'dist', 'db', 'postgres.js'), fresh.url], { cwd: root });
+              let stderr = '';
+              child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+              child.on('close', (status) => resolve({ status, stderr }));
+            }),
+        ),
+      );
+      expect(runs).toEqual([
+        { status: 0, stderr: '' },
+        { status: 0, stderr: '' },
       ]);
       const versions = await asAdmin((client) => client.query('SELECT version FROM paperboy_schema'), fresh.name);
       expect(versions.rows).toEqual([{ version: MIGRATIONS_COUNT }]);
