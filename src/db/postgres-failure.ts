@@ -116,6 +116,10 @@ export function serverFailure(address: ServerAddress, error: unknown, timeoutMs 
       case '25006':
         return 'the server takes no writes (a read-only standby, or default_transaction_read_only)';
     }
+    // node-postgres's pool waited that long for one of its connections to be free.
+    if (message === 'timeout exceeded when trying to connect') {
+      return `every connection to the server stayed busy for ${Math.round(timeoutMs / 1000)} s: the server is slow to answer, or overloaded`;
+    }
     if (/^SASL: /.test(message)) return `the server asks user "${address.user}" for a password, and the URL has none (or an unusable one)`;
     if (/timeout/i.test(message) && code === '')
       return `cannot reach the server at ${where}: no answer within ${Math.round(timeoutMs / 1000)} s`;

@@ -72,6 +72,10 @@ export class PostgresSql implements Sql {
   readonly #connectTimeoutMs: number;
   readonly #reconnectMs: number;
   readonly #busyMs: number;
+  // Transactions of this process take turns before they take a connection: only one at a time can
+  // hold the write lock anyway, and the others wait here instead of holding connections while they wait.
+  #turnTaken = false;
+  readonly #waiting: (() => void)[] = [];
 
   constructor(url: string, options: PostgresOptions = {}) {
     const address = serverAddressOf(url);
@@ -109,23 +113,54 @@ export class PostgresSql implements Sql {
     // A transaction inside another joins it; work that outlived its transaction (a timer it set) starts a new one.
     const outer = this.#running.getStore();
     if (outer !== undefined) return outer.ended ? this.#running.exit(() => this.transaction(work)) : work();
-    const deadline = Date.now() + this.#reconnectMs;
-    for (let attempt = 1, pause = 20; ; attempt++, pause = Math.min(pause * 2, 1000)) {
-      try {
-        return await this.#once(work);
-      } catch (error) {
-        const again =
-          (isConflict(error) && attempt < CONFLICT_ATTEMPTS) ||
-          (isConnectionLost(error) && !committing(error) && Date.now() + pause < deadline);
-        if (again) {
-          await sleep(pause * (0.5 + Math.random()));
-          continue;
+    await this.#takeTurn();
+    try {
+      const deadline = Date.now() + this.#reconnectMs;
+      for (let attempt = 1, pause = 20; ; attempt++, pause = Math.min(pause * 2, 1000)) {
+        try {
+          return await this.#once(work);
+        } catch (error) {
+          const again =
+            (isConflict(error) && attempt < CONFLICT_ATTEMPTS) ||
+            (isConnectionLost(error) && !committing(error) && Date.now() + pause < deadline);
+          if (again) {
+            await sleep(pause * (0.5 + Math.random()));
+            continue;
+          }
+          // Waiting for the lock too long, or conflicting every time: the database is busy.
+          if (isLockTimeout(error) || isConflict(error)) throw new DatabaseBusyError(this.name, { cause: error });
+          throw error;
         }
-        // Waiting for the lock too long, or conflicting every time: the database is busy.
-        if (isLockTimeout(error) || isConflict(error)) throw new DatabaseBusyError(this.name, { cause: error });
-        throw error;
       }
+    } finally {
+      this.#giveTurn();
     }
+  }
+
+  // Waits for this process's other transactions to end, up to the deadline of the write lock.
+  async #takeTurn(): Promise<void> {
+    if (!this.#turnTaken) {
+      this.#turnTaken = true;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const take = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(take), 1);
+        reject(new DatabaseBusyError(this.name));
+      }, this.#busyMs);
+      this.#waiting.push(take);
+    });
+  }
+
+  // Hands the turn to the next transaction in line, still taken, or frees it.
+  #giveTurn(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#turnTaken = false;
+    else next();
   }
 
   async forgetDeleted(tables: readonly string[]): Promise<void> {
@@ -171,7 +206,8 @@ export class PostgresSql implements Sql {
       client.off('error', onError);
       // A connection that failed (or could not roll back) is closed, never handed out again.
       client.release(broken);
-      throw error;
+      // Whatever the work made of a lost connection, the transaction was lost with it: it may run again.
+      throw lost !== undefined && !isConnectionLost(error) ? this.#failure(lost) : error;
     }
     client.off('error', onError);
     client.release();

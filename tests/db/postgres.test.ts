@@ -104,6 +104,46 @@ describe.runIf(has('postgres'))('the PostgreSQL driver', () => {
     }
   });
 
+  it('lets a process’s transactions wait for their turn without holding connections: statements outside still run', async () => {
+    const two = new PostgresSql(database.url, { connections: 2 });
+    try {
+      const queued = Array.from({ length: 8 }, () => two.transaction(async () => sleep(100)));
+      await sleep(20);
+      const started = Date.now();
+      expect(await two.get('SELECT 1 AS one')).toEqual({ one: 1 });
+      expect(Date.now() - started).toBeLessThan(400);
+      await Promise.all(queued);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('says the database is busy when the write lock stays taken past the deadline, by this process or another', async () => {
+    const patient = new PostgresSql(database.url, { busyMs: 200 });
+    const other = new PostgresSql(database.url);
+    try {
+      const long = patient.transaction(async () => sleep(700));
+      await sleep(50);
+      const mine = await patient.transaction(async () => 'never').catch((e) => e);
+      expect(mine).toBeInstanceOf(DatabaseBusyError);
+      await long;
+
+      const theirs = other.transaction(async () => sleep(700));
+      await sleep(100);
+      const started = Date.now();
+      const failure = await patient.transaction(async () => 'never').catch((e) => e);
+      expect(failure).toBeInstanceOf(DatabaseBusyError);
+      expect(failure.message).toBe(
+        `postgres://postgres@127.0.0.1:5432/${database.name}: the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment`,
+      );
+      expect(Date.now() - started).toBeLessThan(600);
+      await theirs;
+    } finally {
+      await patient.close();
+      await other.close();
+    }
+  });
+
   it('runs a transaction again when the server gives it up (serialization failure, deadlock), a few times at most', async () => {
     let attempts = 0;
     const result = await sql.transaction(async () => {
