@@ -194,10 +194,13 @@ export class PostgresSql implements Sql {
       await this.#on(client, `SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
       result = await this.#running.run(running, work);
       running.ended = true;
+      // A connection that died before COMMIT kept nothing: the work may run again.
+      if (lost !== undefined) throw this.#failure(lost);
       try {
         await this.#on(client, 'COMMIT');
       } catch (error) {
-        throw Object.assign(error as Error, { committing: true });
+        // Unless the driver refused to send it, whether COMMIT was carried out cannot be known.
+        throw Object.assign(error as Error, { committing: !unsent(error) });
       }
     } catch (error) {
       running.ended = true;
@@ -261,6 +264,11 @@ export class PostgresSql implements Sql {
       throw this.#failure(error);
     }
   }
+}
+
+// Whether node-postgres refused to send a statement over a connection it knows is broken.
+function unsent(error: unknown): boolean {
+  return /not queryable/.test((error as Error | undefined)?.message ?? '');
 }
 
 // Whether the connection was lost while COMMIT was on its way: whether it was kept cannot be known.

@@ -98,6 +98,8 @@ export function initdbPath(): string | undefined {
 export interface PrivateServer {
   /** A URL to it as `user` with `password` (the server's own user is `postgres`). */
   url(user: string, password: string, database?: string): string;
+  /** Restarts it as an operator would (`pg_ctl restart -m fast`): every connection is ended. */
+  restart(): void;
   stop(): void;
 }
 
@@ -122,6 +124,8 @@ export async function startPrivateServer(password: string): Promise<PrivateServe
   return {
     url: (user, secret, database = 'postgres') =>
       `postgres://${encodeURIComponent(user)}:${encodeURIComponent(secret)}@127.0.0.1:${port}/${database}`,
+    restart: () =>
+      run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-o', options, '-w', '-m', 'fast', '-l', join(dir, 'log'), 'restart']),
     stop: () => {
       try {
         run(join(bin, 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'immediate', 'stop']);
