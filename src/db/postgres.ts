@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { PaperboyError } from '../errors.ts';
 import { DatabaseBusyError } from './busy.ts';
+import { DatabaseFailure } from './failure.ts';
 import { PositionalCache } from './parameters.ts';
 import {
   isConflict,
@@ -129,6 +130,14 @@ export class PostgresSql implements Sql {
           }
           // Waiting for the lock too long, or conflicting every time: the database is busy.
           if (isLockTimeout(error) || isConflict(error)) throw new DatabaseBusyError(this.name, { cause: error });
+          if (committing(error) && isConnectionLost(error)) {
+            const code = (error as { code?: string }).code ?? '';
+            throw new DatabaseFailure(
+              this.name,
+              code,
+              'lost the connection to the server while committing: whether the change was kept is unknown',
+            );
+          }
           throw error;
         }
       }
