@@ -1,17 +1,41 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
- * Starts a worker thread on a module beside the caller's. Run from source (TypeScript under tsx),
- * the worker first registers the same loader; run compiled (dist/), it loads plain JavaScript.
+ * Starts a worker thread on a module beside the caller's. Run compiled (dist/), it loads plain
+ * JavaScript; run from source (TypeScript), it runs that module bundled with what it imports.
  */
 export function startWorker(callerUrl: string, name: string, options: WorkerOptions = {}): Worker {
   const source = callerUrl.endsWith('.ts');
   const entry = new URL(`./${name}${source ? '.ts' : '.js'}`, callerUrl);
   if (!source) return new Worker(entry, options);
-  const loader = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(loader)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(code, { ...options, eval: true });
+  return new Worker(bundled(fileURLToPath(entry)), { ...options, eval: true });
+}
+
+const bundles = new Map<string, string>();
+
+// A module run from source, and the modules it imports, as one script of plain JavaScript, made
+// once per process by esbuild (the compiler tsx runs on): a thread that registered tsx's loader
+// instead would start its own loader thread and compile each module again, every time, which
+// costs about ten times the processor time of starting on compiled code.
+function bundled(path: string): string {
+  let code = bundles.get(path);
+  if (code === undefined) {
+    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    const build = esbuild.buildSync({
+      entryPoints: [path],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    });
+    code = (build.outputFiles[0] as { text: string }).text;
+    bundles.set(path, code);
+  }
+  return code;
 }
 
 /** The command that runs a script beside the caller's: node, with tsx's loader when it is TypeScript. */

@@ -207,8 +207,15 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
 /** Where the templates come from: compiled once, compiled again only after a template changed. */
 export type TemplateSource = () => Promise<Templates>;
 
+// The templates last compiled from each folder: every source of a folder, in every app and build
+// the process opens, starts from them, and compiles them again only after a template changed.
+const newest = new Map<string, Templates>();
+
 /** The templates of `dir`, as a source that every part of the program can share. */
 export function templateSource(dir: string): TemplateSource {
-  let compiled: Templates | undefined;
-  return async () => (compiled = await loadTemplates(dir, compiled));
+  return async () => {
+    const compiled = await loadTemplates(dir, newest.get(dir));
+    newest.set(dir, compiled);
+    return compiled;
+  };
 }

@@ -9,7 +9,7 @@ import { readers, testProject } from '../helpers/project.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
 const sink = await new SmtpSink().start();
-const project = await testProject(readers(4), { PAPERBOY_SMTP_URL: sink.url });
+const project = await testProject(readers(4), { PAPERBOY_SMTP_URL: sink.url }, { built: true });
 const { env } = project;
 
 // `paperboy inbound` in this process, on a free port, until the test ends.

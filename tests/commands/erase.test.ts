@@ -14,7 +14,7 @@ async function recipients(outbox: string): Promise<string[]> {
 
 describe('subscribers erase', () => {
   it("also removes the messages to the address that dry runs left in out/outbox/, and no one else's", async () => {
-    const project = await testProject(readers(3));
+    const project = await testProject(readers(3), {}, { built: true });
     const outbox = join(project.env.PAPERBOY_OUT_DIR as string, 'outbox');
     expect((await paperboy(['dispatch', '--dry-run'], { env: project.env })).status).toBe(0);
     expect(await recipients(outbox)).toEqual(['reader1@example.org', 'reader2@example.org', 'reader3@example.org']);

@@ -34,6 +34,7 @@ describe('every message paperboy sends is signed with each key, and verifies', (
     const project = await testProject(
       [...readers(2), { email: 'weekly@example.org', status: 'confirmed', cadence: 'weekly', source: 'test' }],
       { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_SMTP_NAME: 'mail.example.org', ...keys.env },
+      { built: true },
     );
     const { env } = project;
     expect((await paperboy(['dispatch'], { env })).stdout).toMatch(/^2031-02-03: 2 sent/);
@@ -69,14 +70,18 @@ describe('every message paperboy sends is signed with each key, and verifies', (
 
   it('greets the relay with the From domain when PAPERBOY_SMTP_NAME is not set, never with an address literal', async () => {
     const smtp = await sink();
-    const project = await testProject(readers(1), { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_FROM: 'Daily Papers <papers@News.Example.org>' });
+    const project = await testProject(
+      readers(1),
+      { PAPERBOY_SMTP_URL: smtp.url, PAPERBOY_FROM: 'Daily Papers <papers@News.Example.org>' },
+      { built: true },
+    );
     expect((await paperboy(['dispatch'], { env: project.env })).status).toBe(0);
     expect(smtp.greetings.map((name) => name.toLowerCase())).toEqual(['news.example.org']);
   });
 
   it('signs with the key `dkim keygen` wrote, which verifies against the record it printed', async () => {
     for (const type of ['rsa', 'ed25519']) {
-      const project = await testProject(readers(1));
+      const project = await testProject(readers(1), {}, { built: true });
       const made = await paperboy(['dkim', 'keygen', '--type', type, '--out', 'keys/dkim.pem'], { env: project.env, cwd: project.base });
       expect(made.status).toBe(0);
       const path = join(project.base, 'keys', 'dkim.pem');

@@ -16,7 +16,7 @@ const unsubscribeLink = (m: ParsedMail | undefined) =>
 
 describe('paperboy dispatch --to (a test copy)', () => {
   it('says it is a test copy, in the subject and in both parts, and that its links belong to nobody', async () => {
-    const project = await testProject(readers(1));
+    const project = await testProject(readers(1), {}, { built: true });
     const run = await paperboy(['dispatch', '--to', 'me@example.net'], { env: project.env });
     expect(run.stdout).toMatch(
       /^test copy of 2031-02-03 sent to me@example\.net through files in .* \(its links belong to no subscriber\)/,
@@ -37,7 +37,7 @@ describe('paperboy dispatch --to (a test copy)', () => {
   });
 
   it("to a subscriber's address, carries that subscriber's own links, and says so", async () => {
-    const project = await testProject(readers(2));
+    const project = await testProject(readers(2), {}, { built: true });
     expect((await paperboy(['dispatch'], { env: project.env })).status).toBe(0);
     const real = [...(await outboxMail(project.env.PAPERBOY_OUT_DIR as string)).entries()].find(([name]) =>
       name.includes('--paperboy.2031-02-03.0.2.'),

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cpSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/index.ts';
@@ -68,7 +68,8 @@ export async function testProject(
     PAPERBOY_SMTP_RETRY_MS: '10',
     ...settings,
   };
-  if (options.built) await cp(await builtSite(), env.PAPERBOY_OUT_DIR, { recursive: true });
+  // Copied synchronously: the promise-based copy takes three times the processor time, about that of a build.
+  if (options.built) cpSync(await builtSite(), env.PAPERBOY_OUT_DIR, { recursive: true });
   return { base, env, withStore };
 }
 
