@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** Removes every file under `dir` whose path (relative to it, with `/`) is not in `keep`. */
@@ -8,4 +8,26 @@ export function pruneFolder(dir: string, keep: ReadonlySet<string>): void {
     const path = relative(dir, join(entry.parentPath, entry.name)).split('\\').join('/');
     if (!keep.has(path)) rmSync(join(entry.parentPath, entry.name), { force: true });
   }
+}
+
+/** The names of the folders directly under `dir`; none when it is missing. */
+export function listFolders(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+/** The names of the files directly under `dir`; none when it is missing. */
+export function listFiles(dir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.isFile()).map((e) => e.name);
 }
