@@ -17,7 +17,19 @@ const COMMON = 0.1;
 const FEW = 200;
 const QUERY_WORDS = 40;
 
+// A paper's words are counted once: a folder's tagger is trained again whenever its tagged digests
+// change, over papers most of which it saw before, and asks again about the same untagged papers.
+const counted = new WeakMap<Pick<Paper, 'title' | 'summary'>, { title: string; summary: string; terms: Map<string, number> }>();
+
 function termsOf(paper: Pick<Paper, 'title' | 'summary'>): Map<string, number> {
+  const known = counted.get(paper);
+  if (known?.title === paper.title && known.summary === paper.summary) return known.terms;
+  const terms = countTerms(paper);
+  counted.set(paper, { title: paper.title, summary: paper.summary, terms });
+  return terms;
+}
+
+function countTerms(paper: Pick<Paper, 'title' | 'summary'>): Map<string, number> {
   const counts = new Map<string, number>();
   const add = (word: string, weight: number) => counts.set(word, (counts.get(word) ?? 0) + weight);
   const title = wordsOf(paper.title);

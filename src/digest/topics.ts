@@ -48,6 +48,20 @@ const WITHIN = new Map(KEYWORD_RULES.flatMap((rule) => (rule.within ? [[rule.tag
  * gets those a single phrase points to; read narrow, only the sure phrases count.
  */
 export function keywordTags(paper: PaperText, wide = true): string[] {
+  // A folder's tagger is made again whenever its tagged digests change, and asks about every
+  // untagged paper again: the phrases a paper carries are looked for once.
+  let known = keywordMemo.get(paper);
+  if (known?.title !== paper.title || known.summary !== paper.summary) {
+    known = { title: paper.title, summary: paper.summary };
+    keywordMemo.set(paper, known);
+  }
+  const side = wide ? 'wide' : 'narrow';
+  return [...(known[side] ??= phraseTags(paper, wide))];
+}
+
+const keywordMemo = new WeakMap<PaperText, { title: string; summary: string; wide?: string[]; narrow?: string[] }>();
+
+function phraseTags(paper: PaperText, wide: boolean): string[] {
   const text = `${paper.title}\n${paper.summary}`;
   const tags = new Set<string>();
   for (const least of wide ? [2, 1] : [2]) {

@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
 import {
@@ -16,8 +17,9 @@ import {
 } from '../render/index.ts';
 import { keyOf, type Manifest } from './_manifest.ts';
 import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
-import { listFiles, listFolders, pruneFolder } from './_prune.ts';
-import { closeIndexer, indexShard, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
+import { processAlive } from '../files.ts';
+import { listFiles, listFolders } from './_prune.ts';
+import { closeIndexer, indexShard, placeShard, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
 import { topicPagePath, topicPages, topicPageView, topicsByName } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
@@ -34,11 +36,19 @@ export interface SiteWide {
   manifest: Manifest;
   out: Writer;
   outDir: string;
+  /** How many issues each site feed carried in full the last time (kept between builds). */
+  feedCuts: Map<string, number>;
   /** Removes a file under out/ once every file of the build is written. */
   removeAfter: (path: string) => void;
   /** Whether the output `name` was last made from `key` and its files are there. */
   fresh: (name: string, key: string, paths: string[]) => Promise<boolean>;
 }
+
+/**
+ * Lets the event loop run between two pieces of rendering: the search indexer, in a process of its
+ * own, is fed its records and answered through pipes that only a free event loop serves.
+ */
+export const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The home page, archives, topic pages, sitemap and feeds, each rendered only when what it shows changed. */
 export async function renderSiteWide(w: SiteWide): Promise<void> {
@@ -50,13 +60,15 @@ export async function renderSiteWide(w: SiteWide): Promise<void> {
   if (!(await w.fresh('pages', pagesKey, SITE_PAGE_FILES))) {
     renderSitePages(pages, w.site, w.templates, w.out);
     w.manifest.outputs.pages = pagesKey;
+    await breathe();
   }
   await renderTopicPages(w, topics, datesKey);
   for (const plan of planFeeds(w.digests, byTopic)) {
     const key = keyOf(w.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => w.hashOf.get(d) ?? ''));
     if (await w.fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
-    for (const [path, content] of renderFeed(plan, w.viewOf, w.site, w.templates, w.hub)) w.out.put(path, content);
+    for (const [path, content] of renderFeed(plan, w.viewOf, w.site, w.templates, w.hub, w.feedCuts)) w.out.put(path, content);
     w.manifest.outputs[plan.base] = key;
+    await breathe();
   }
 }
 
@@ -78,6 +90,7 @@ async function renderTopicPages(w: SiteWide, topics: readonly TopicPapers[], dat
       if (await w.fresh(name, key, [path])) continue;
       w.out.put(path, renderTopicPage(topicPageView(topic, plan, w.viewOf, w.site), w.templates));
       w.manifest.outputs[name] = key;
+      await breathe();
     }
   }
   for (const name of Object.keys(w.manifest.outputs)) {
@@ -91,17 +104,19 @@ async function renderTopicPages(w: SiteWide, topics: readonly TopicPapers[], dat
   }
 }
 
-const CONTENT_NAMED = /^(?:fragment|index|filter)\/|\.pf_meta$/;
-
-/** A search index being built: `finish` waits for it and hands its files to the writer; `stop` ends the indexer, on every path. */
+/** A search index being built: `finish` waits for it and moves it into place; `stop` ends the indexer, on every path. */
 export interface SearchIndexing {
-  finish(): Promise<void>;
+  /** Resolves to the paths under out/ of the index files it wrote. */
+  finish(): Promise<string[]>;
   stop(): Promise<void>;
-  /** After the writer is done: removes the index files the new indexes no longer name, and the indexes of months that have none. */
+  /** After the build: removes the indexes of months that have none (and what a killed build left). */
   prune(): void;
   /** The months being indexed again. */
   months: string[];
 }
+
+// Where Pagefind writes a month's index before it is moved into place: `.<month>.<pid>-<random>.tmp`.
+const STAGING = /^\.[\w-]+\.(\d+)-[0-9a-f]+\.tmp$/;
 
 /**
  * Starts indexing, in the indexer's own process, the months whose papers changed (none when `enabled`
@@ -119,43 +134,50 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
   const stale: { plan: ShardPlan; month: string; key: string }[] = [];
   for (const shard of shards)
     if (!(await w.fresh(`search/${shard.month}`, shard.key, [`${SEARCH_DIR}/${shard.month}/pagefind-entry.json`]))) stale.push(shard);
-  const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(searchShard(shard.plan, w.viewOf), w.site) }));
+  const shardsIndexed = stale.map(async (shard) => {
+    const staging = join(outDir, SEARCH_DIR, `.${shard.month}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await indexShard(searchShard(shard.plan, w.viewOf), w.site, staging);
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      throw error;
+    }
+    return { shard, staging };
+  });
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
-  let indexed: Awaited<typeof indexing> = [];
   return {
     async finish() {
-      indexed = await indexing;
-      for (const { shard, files } of indexed) {
-        for (const [path, content] of files) {
-          const target = `${SEARCH_DIR}/${shard.month}/${path}`;
-          // Pagefind names its chunks after their content: one already there holds these bytes.
-          if (CONTENT_NAMED.test(path) && existsSync(join(outDir, target))) continue;
-          w.out.put(target, content);
-        }
+      const written: string[] = [];
+      for (const { shard, staging } of await indexing) {
+        const folder = `${SEARCH_DIR}/${shard.month}`;
+        for (const path of placeShard(staging, join(outDir, folder))) written.push(`${folder}/${path}`);
         w.manifest.outputs[`search/${shard.month}`] = shard.key;
       }
       const indexes = shards.map((s) => `${SEARCH_DIR}/${s.month}/`).reverse();
       const key = keyOf(w.siteKey, JSON.stringify(indexes));
-      if (await w.fresh('search', key, ['search.html'])) return;
+      if (await w.fresh('search', key, ['search.html'])) return written;
       w.out.put('search.html', renderSearchPage(w.site, siteUrls(w.site).feeds, indexes, w.templates));
       w.manifest.outputs.search = key;
+      return written;
     },
     async stop() {
       if (stale.length === 0) return;
       // A shard still being indexed (the build or another shard failed first) would start the
       // indexer again to delete its index once the indexer is closed: each is let finish first.
-      await Promise.allSettled(shardsIndexed);
+      const settled = await Promise.allSettled(shardsIndexed);
+      for (const s of settled) if (s.status === 'fulfilled') rmSync(s.value.staging, { recursive: true, force: true });
       await closeIndexer();
     },
     months: stale.map((s) => s.month),
     prune() {
-      for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.month), new Set(files.map(([path]) => path)));
       if (!enabled) return;
-      // Indexes of months that no longer have papers of their own, or of an earlier layout (one a year), go.
+      // Indexes of months that no longer have papers of their own, or of an earlier layout (one a
+      // year), go; so does what a killed build was writing.
       const current = new Set(shards.map((s) => s.month));
       for (const name of listFolders(join(outDir, SEARCH_DIR))) {
-        if (current.has(name)) continue;
+        const pid = STAGING.exec(name)?.[1];
+        if (current.has(name) || (pid !== undefined && Number(pid) !== process.pid && processAlive(Number(pid)))) continue;
         rmSync(join(outDir, SEARCH_DIR, name), { recursive: true, force: true });
         delete w.manifest.outputs[`search/${name}`];
       }

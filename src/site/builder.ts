@@ -17,7 +17,7 @@ import {
 } from '../render/index.ts';
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
 import { renderIssuePages } from './_pages.ts';
-import { renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
+import { breathe, renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter } from './_write.ts';
 
@@ -125,6 +125,7 @@ export function createBuilder(settings: BuildSettings): Builder {
   let swept = false;
   let views = new Map<string, IssueView>();
   const emails = new Map<string, RenderedEmail>();
+  const feedCuts = new Map<string, number>();
 
   // Every digest, oldest first; any error in any of them stops before anything is written.
   async function readAll(): Promise<Digest[]> {
@@ -219,6 +220,7 @@ export function createBuilder(settings: BuildSettings): Builder {
     const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
     const removals: string[] = [];
+    let indexWritten: string[] = [];
     const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
     // A failed build stops its writer too: its thread would otherwise keep the program alive.
     try {
@@ -233,6 +235,7 @@ export function createBuilder(settings: BuildSettings): Builder {
         manifest,
         out,
         outDir: settings.outDir,
+        feedCuts,
         removeAfter: (path) => removals.push(path),
         fresh,
       };
@@ -242,6 +245,7 @@ export function createBuilder(settings: BuildSettings): Builder {
         for (const { i, pages, email: emailStale } of stale) {
           const view = p.viewAt(i);
           if (pages) renderIssuePages(view, p.templates, out);
+          await breathe();
           manifest.issues[view.date] = p.keys[i] as string;
           const report: IssueReport = { date: view.date, papers: view.count, rendered: true };
           reports.push(report);
@@ -255,13 +259,15 @@ export function createBuilder(settings: BuildSettings): Builder {
         }
         // Site-wide outputs are rendered only when what they show changed.
         await renderSiteWide(siteWide);
-        await search.finish();
+        indexWritten = await search.finish();
       } finally {
         await search.stop();
       }
 
-      const { written, unchanged } = await out.done();
-      // Index files a new index no longer names are removed once it is in place.
+      const done = await out.done();
+      const written = [...done.written, ...indexWritten].sort();
+      const { unchanged } = done;
+      // Indexes of months that have none, and pages no longer made, go once the rest is in place.
       search.prune();
       for (const path of removals) rmSync(join(settings.outDir, path), { force: true });
       writeManifest(settings.outDir, manifest);

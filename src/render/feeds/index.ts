@@ -18,9 +18,18 @@ export type FeedFiles = Map<string, string>;
  * Renders one channel in RSS 2.0, Atom 1.0 and JSON Feed 1.1. Ids come from issue dates and arXiv
  * ids, dates from the digests, so the same input gives the same bytes. The current site feed
  * carries its newest issues in full as long as each format stays within FEED_BYTES (the newest one
- * always), and lists the older ones by their titles, as its archive documents do.
+ * always), and lists the older ones by their titles, as its archive documents do. `cuts` holds how
+ * many issues each channel carried in full the last time: the search for the cut starts there (a
+ * new day seldom moves it), and the cut it finds is kept in it.
  */
-export function renderFeed(plan: FeedPlan, viewOf: (date: string) => IssueView, site: Site, templates: Templates, hub?: string): FeedFiles {
+export function renderFeed(
+  plan: FeedPlan,
+  viewOf: (date: string) => IssueView,
+  site: Site,
+  templates: Templates,
+  hub?: string,
+  cuts?: Map<string, number>,
+): FeedFiles {
   const paths = feedPaths(plan.base);
   const render = (full?: number): FeedFiles => {
     const { channel, entries } = channelOf(plan, viewOf, site, templates, full);
@@ -31,13 +40,18 @@ export function renderFeed(plan: FeedPlan, viewOf: (date: string) => IssueView, 
     ]);
   };
   if (plan.tag !== undefined || plan.history?.page !== undefined) return render();
+  const count = plan.dates.length;
   const rendered = new Map<number, FeedFiles>();
   const fits = (full: number) => {
     const files = rendered.get(full) ?? render(full);
     rendered.set(full, files);
     return [...files.values()].every((text) => Buffer.byteLength(text) <= FEED_BYTES);
   };
-  const { full } = largestCut(plan.dates.length, (cut) => fits(cut.full));
-  const chosen = Math.min(Math.max(full, 1), plan.dates.length);
+  // What fits shrinks as more issues go in full: the largest that fits is the one whose next does not.
+  const last = cuts?.get(plan.base);
+  const known = last !== undefined && last >= 1 && last <= count && fits(last) && (last === count || !fits(last + 1));
+  const full = known ? last : largestCut(count, (cut) => fits(cut.full)).full;
+  const chosen = Math.min(Math.max(full, 1), count);
+  cuts?.set(plan.base, chosen);
   return rendered.get(chosen) ?? render(chosen);
 }
