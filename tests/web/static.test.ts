@@ -155,6 +155,9 @@ describe('the files of out/', () => {
       expect(new URL(bare.location ?? '', `${web.url}/${folder}`).href).toBe(`${web.url}/${folder}/`);
     }
     expect((await rawGet('/topics?page=2')).location).toBe('./topics/?page=2');
+    // A topic page an earlier version made (pages counted from the newest) leads to the topic's front page.
+    expect(await rawGet('/topics/robotics/7.html')).toMatchObject({ status: 302, location: '../robotics.html' });
+    expect((await rawGet('/topics/no-such-topic/7.html')).status).toBe(404);
     // Followed by a client, the redirect lands on the page.
     const followed = await fetch(`${web.url}/archive`);
     expect([followed.status, followed.url, followed.redirected]).toEqual([200, `${web.url}/archive/`, true]);
