@@ -2,7 +2,7 @@ import { readdirSync, rmSync, type Dirent } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** Every file under `dir`, as paths relative to it (with `/`). */
-export function listTree(dir: string): string[] {
+function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split('\\').join('/'));

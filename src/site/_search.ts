@@ -1,9 +1,5 @@
 import type { Digest } from '../digest/index.ts';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { PaperboyError } from '../errors.ts';
-import { writeError } from '../files.ts';
-import { listTree, pruneFolder } from './_prune.ts';
 import { plainText, type IssueView, type Site } from '../render/index.ts';
 
 /** One paper as the search index takes it: where it is, its words, what a result shows. */
@@ -89,8 +85,8 @@ export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView
   return { month: plan.month, records };
 }
 
-/** Indexes a shard's records into `staging`, a folder Pagefind writes the whole index into. */
-export async function indexShard(shard: SearchShard, site: Site, staging: string): Promise<void> {
+/** The files of a shard's index, by path under its folder, the ones an index points to coming first. */
+export async function indexShard(shard: SearchShard, site: Site): Promise<[string, Uint8Array][]> {
   // Loaded on first use: most commands never index.
   const pagefind = await import('pagefind');
   const created = await pagefind.createIndex({ forceLanguage: site.language });
@@ -100,46 +96,17 @@ export async function indexShard(shard: SearchShard, site: Site, staging: string
     const added = await Promise.all(shard.records.map((r) => index.addCustomRecord({ ...r, language: site.language })));
     const failed = added.flatMap((a) => a.errors);
     if (failed.length > 0) throw new PaperboyError(`search index ${shard.month}: ${failed[0]}`);
-    // Pagefind writes the files itself: handing them over would pass megabytes through its pipe,
-    // which waits whenever this process is busy rendering.
-    const { errors } = await index.writeFiles({ outputPath: staging });
+    // Handed over rather than written by Pagefind: it stops answering on a full disk, where this
+    // process's writer says so in one line and leaves nothing half-written.
+    const { files, errors } = await index.getFiles();
     if (errors.length > 0) throw new PaperboyError(`search index ${shard.month}: ${errors[0]}`);
+    const kept = files.filter((f) => KEPT.test(f.path)).map((f): [string, Uint8Array] => [f.path, f.content]);
+    // Chunks first, then what names them: a reader never finds an entry pointing at a missing chunk.
+    const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);
+    return kept.sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]));
   } finally {
     await index.deleteIndex();
   }
-}
-
-const CONTENT_NAMED = /^(?:fragment|index|filter)\/|\.pf_meta$/;
-
-/**
- * Moves the index Pagefind wrote into `staging` to `target`, the files the site's search uses only:
- * chunks first, then what names them, so a reader never finds an entry pointing at a missing chunk.
- * A file already there with these bytes stays (its mtime and ETag hold; Pagefind names its chunks
- * after their content); files the new index no longer names go once it is in place. Returns the
- * paths (under `target`) it moved.
- */
-export function placeShard(staging: string, target: string): string[] {
-  const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);
-  const files = listTree(staging)
-    .filter((path) => KEPT.test(path))
-    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
-  const moved: string[] = [];
-  try {
-    for (const path of files) {
-      const from = join(staging, path);
-      const to = join(target, path);
-      if (existsSync(to) && (CONTENT_NAMED.test(path) || readFileSync(to).equals(readFileSync(from)))) continue;
-      mkdirSync(dirname(to), { recursive: true });
-      renameSync(from, to);
-      moved.push(path);
-    }
-  } catch (error) {
-    throw writeError(target, error);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  pruneFolder(target, new Set(files));
-  return moved;
 }
 
 /** Stops the indexer's process, which would otherwise keep the program alive. */

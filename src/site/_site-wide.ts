@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
 import {
@@ -17,9 +16,8 @@ import {
 } from '../render/index.ts';
 import { keyOf, type Manifest } from './_manifest.ts';
 import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
-import { processAlive } from '../files.ts';
-import { listFiles, listFolders } from './_prune.ts';
-import { closeIndexer, indexShard, placeShard, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
+import { listFiles, listFolders, pruneFolder } from './_prune.ts';
+import { closeIndexer, indexShard, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
 import { topicPagePath, topicPages, topicPageView, topicsByName } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
@@ -104,19 +102,17 @@ async function renderTopicPages(w: SiteWide, topics: readonly TopicPapers[], dat
   }
 }
 
-/** A search index being built: `finish` waits for it and moves it into place; `stop` ends the indexer, on every path. */
+const CONTENT_NAMED = /^(?:fragment|index|filter)\/|\.pf_meta$/;
+
+/** A search index being built: `finish` waits for it and hands its files to the writer; `stop` ends the indexer, on every path. */
 export interface SearchIndexing {
-  /** Resolves to the paths under out/ of the index files it wrote. */
-  finish(): Promise<string[]>;
+  finish(): Promise<void>;
   stop(): Promise<void>;
-  /** After the build: removes the indexes of months that have none (and what a killed build left). */
+  /** After the writer is done: removes the index files the new indexes no longer name, and the indexes of months that have none. */
   prune(): void;
   /** The months being indexed again. */
   months: string[];
 }
-
-// Where Pagefind writes a month's index before it is moved into place: `.<month>.<pid>-<random>.tmp`.
-const STAGING = /^\.[\w-]+\.(\d+)-[0-9a-f]+\.tmp$/;
 
 /**
  * Starts indexing, in the indexer's own process, the months whose papers changed (none when `enabled`
@@ -134,50 +130,43 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
   const stale: { plan: ShardPlan; month: string; key: string }[] = [];
   for (const shard of shards)
     if (!(await w.fresh(`search/${shard.month}`, shard.key, [`${SEARCH_DIR}/${shard.month}/pagefind-entry.json`]))) stale.push(shard);
-  const shardsIndexed = stale.map(async (shard) => {
-    const staging = join(outDir, SEARCH_DIR, `.${shard.month}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-    try {
-      await indexShard(searchShard(shard.plan, w.viewOf), w.site, staging);
-    } catch (error) {
-      rmSync(staging, { recursive: true, force: true });
-      throw error;
-    }
-    return { shard, staging };
-  });
+  const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(searchShard(shard.plan, w.viewOf), w.site) }));
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
+  let indexed: Awaited<typeof indexing> = [];
   return {
     async finish() {
-      const written: string[] = [];
-      for (const { shard, staging } of await indexing) {
-        const folder = `${SEARCH_DIR}/${shard.month}`;
-        for (const path of placeShard(staging, join(outDir, folder))) written.push(`${folder}/${path}`);
+      indexed = await indexing;
+      for (const { shard, files } of indexed) {
+        for (const [path, content] of files) {
+          const target = `${SEARCH_DIR}/${shard.month}/${path}`;
+          // Pagefind names its chunks after their content: one already there holds these bytes.
+          if (CONTENT_NAMED.test(path) && existsSync(join(outDir, target))) continue;
+          w.out.put(target, content);
+        }
         w.manifest.outputs[`search/${shard.month}`] = shard.key;
       }
       const indexes = shards.map((s) => `${SEARCH_DIR}/${s.month}/`).reverse();
       const key = keyOf(w.siteKey, JSON.stringify(indexes));
-      if (await w.fresh('search', key, ['search.html'])) return written;
+      if (await w.fresh('search', key, ['search.html'])) return;
       w.out.put('search.html', renderSearchPage(w.site, siteUrls(w.site).feeds, indexes, w.templates));
       w.manifest.outputs.search = key;
-      return written;
     },
     async stop() {
       if (stale.length === 0) return;
       // A shard still being indexed (the build or another shard failed first) would start the
       // indexer again to delete its index once the indexer is closed: each is let finish first.
-      const settled = await Promise.allSettled(shardsIndexed);
-      for (const s of settled) if (s.status === 'fulfilled') rmSync(s.value.staging, { recursive: true, force: true });
+      await Promise.allSettled(shardsIndexed);
       await closeIndexer();
     },
     months: stale.map((s) => s.month),
     prune() {
+      for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.month), new Set(files.map(([path]) => path)));
       if (!enabled) return;
-      // Indexes of months that no longer have papers of their own, or of an earlier layout (one a
-      // year), go; so does what a killed build was writing.
+      // Indexes of months that no longer have papers of their own, or of an earlier layout (one a year), go.
       const current = new Set(shards.map((s) => s.month));
       for (const name of listFolders(join(outDir, SEARCH_DIR))) {
-        const pid = STAGING.exec(name)?.[1];
-        if (current.has(name) || (pid !== undefined && Number(pid) !== process.pid && processAlive(Number(pid)))) continue;
+        if (current.has(name)) continue;
         rmSync(join(outDir, SEARCH_DIR, name), { recursive: true, force: true });
         delete w.manifest.outputs[`search/${name}`];
       }

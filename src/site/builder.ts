@@ -220,7 +220,6 @@ export function createBuilder(settings: BuildSettings): Builder {
     const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
     const removals: string[] = [];
-    let indexWritten: string[] = [];
     const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
     // A failed build stops its writer too: its thread would otherwise keep the program alive.
     try {
@@ -259,15 +258,14 @@ export function createBuilder(settings: BuildSettings): Builder {
         }
         // Site-wide outputs are rendered only when what they show changed.
         await renderSiteWide(siteWide);
-        indexWritten = await search.finish();
+        await search.finish();
       } finally {
         await search.stop();
       }
 
-      const done = await out.done();
-      const written = [...done.written, ...indexWritten].sort();
-      const { unchanged } = done;
-      // Indexes of months that have none, and pages no longer made, go once the rest is in place.
+      const { written, unchanged } = await out.done();
+      // Index files a new index no longer names, indexes of months that have none, and pages no
+      // longer made go once the rest is in place.
       search.prune();
       for (const path of removals) rmSync(join(settings.outDir, path), { force: true });
       writeManifest(settings.outDir, manifest);
