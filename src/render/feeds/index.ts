@@ -47,11 +47,21 @@ export function renderFeed(
     rendered.set(full, files);
     return [...files.values()].every((text) => Buffer.byteLength(text) <= FEED_BYTES);
   };
-  // What fits shrinks as more issues go in full: the largest that fits is the one whose next does not.
-  const last = cuts?.get(plan.base);
-  const known = last !== undefined && last >= 1 && last <= count && fits(last) && (last === count || !fits(last + 1));
-  const full = known ? last : largestCut(count, (cut) => fits(cut.full)).full;
+  const full = nearCut(count, cuts?.get(plan.base), fits) ?? largestCut(count, (cut) => fits(cut.full)).full;
   const chosen = Math.min(Math.max(full, 1), count);
   cuts?.set(plan.base, chosen);
   return rendered.get(chosen) ?? render(chosen);
+}
+
+// What fits shrinks as more issues go in full, so the largest that fits is the one whose next does
+// not. Looked for a few steps either side of the last cut; undefined when it is further.
+function nearCut(count: number, last: number | undefined, fits: (full: number) => boolean): number | undefined {
+  const STEPS = 3;
+  if (last === undefined || last < 0 || last > count) return undefined;
+  if (fits(last)) {
+    for (let full = last; full < Math.min(count, last + STEPS); full++) if (!fits(full + 1)) return full;
+    return last + STEPS >= count ? count : undefined;
+  }
+  for (let full = last - 1; full >= Math.max(0, last - STEPS); full--) if (fits(full)) return full;
+  return undefined;
 }
