@@ -46,6 +46,7 @@ export interface IssueReport {
   date: string;
   papers: number;
   rendered: boolean;
+  /** Set when its email was rendered (an issue whose email did not change has only its pages rendered). */
   emailBytes?: number;
   fullPapers?: number;
   /** Of the rest, how many the email lists by title (the others are only on the web). */
