@@ -31,26 +31,28 @@ export function renderFeed(
   cuts?: Map<string, number>,
 ): FeedFiles {
   const paths = feedPaths(plan.base);
-  const render = (full?: number): FeedFiles => {
-    const { channel, entries } = channelOf(plan, viewOf, site, templates, full);
-    return new Map([
-      [paths.rss, renderRss(site, channel, entries, hub)],
-      [paths.atom, renderAtom(site, channel, entries, hub)],
-      [paths.json, renderJsonFeed(site, channel, entries, hub)],
-    ]);
+  const formats = [
+    [paths.rss, renderRss],
+    [paths.atom, renderAtom],
+    [paths.json, renderJsonFeed],
+  ] as const;
+  // Each cut's channel is made once, each of its formats when first asked for: a cut that does not
+  // fit is told by its first format over the budget.
+  const made = new Map<number | undefined, { parts: ReturnType<typeof channelOf>; texts: string[] }>();
+  const text = (full: number | undefined, format: 0 | 1 | 2): string => {
+    let cut = made.get(full);
+    if (!cut) made.set(full, (cut = { parts: channelOf(plan, viewOf, site, templates, full), texts: [] }));
+    const [, render] = formats[format];
+    return (cut.texts[format] ??= render(site, cut.parts.channel, cut.parts.entries, hub));
   };
-  if (plan.tag !== undefined || plan.history?.page !== undefined) return render();
+  const files = (full?: number): FeedFiles => new Map(formats.map(([path], i) => [path, text(full, i as 0 | 1 | 2)]));
+  if (plan.tag !== undefined || plan.history?.page !== undefined) return files();
   const count = plan.dates.length;
-  const rendered = new Map<number, FeedFiles>();
-  const fits = (full: number) => {
-    const files = rendered.get(full) ?? render(full);
-    rendered.set(full, files);
-    return [...files.values()].every((text) => Buffer.byteLength(text) <= FEED_BYTES);
-  };
+  const fits = (full: number) => ([0, 1, 2] as const).every((format) => Buffer.byteLength(text(full, format)) <= FEED_BYTES);
   const full = nearCut(count, cuts?.get(plan.base), fits) ?? largestCut(count, (cut) => fits(cut.full)).full;
   const chosen = Math.min(Math.max(full, 1), count);
   cuts?.set(plan.base, chosen);
-  return rendered.get(chosen) ?? render(chosen);
+  return files(chosen);
 }
 
 // What fits shrinks as more issues go in full, so the largest that fits is the one whose next does
