@@ -14,9 +14,12 @@ const NAME = '.build-manifest.json';
 
 /** A short, stable hash of some strings. */
 export function keyOf(...parts: string[]): string {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part).update('\0');
-  return hash.digest('hex').slice(0, 32);
+  // One update of the parts joined, each ended by a NUL: a key made of hundreds of parts costs one
+  // call, not hundreds.
+  return createHash('sha256')
+    .update(`${parts.join('\0')}\0`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** The manifest under `outDir`, or an empty one. */

@@ -1,4 +1,4 @@
-import { largestCut } from '../budget.ts';
+import { largestCut, lastFitFrom } from '../budget.ts';
 import type { Templates } from '../templates.ts';
 import type { IssueView, Site } from '../view.ts';
 import { renderAtom } from './atom.ts';
@@ -49,21 +49,9 @@ export function renderFeed(
   if (plan.tag !== undefined || plan.history?.page !== undefined) return files();
   const count = plan.dates.length;
   const fits = (full: number) => ([0, 1, 2] as const).every((format) => Buffer.byteLength(text(full, format)) <= FEED_BYTES);
-  const full = nearCut(count, cuts?.get(plan.base), fits) ?? largestCut(count, (cut) => fits(cut.full)).full;
+  const last = cuts?.get(plan.base);
+  const full = last === undefined ? largestCut(count, (cut) => fits(cut.full)).full : lastFitFrom(count, last, fits);
   const chosen = Math.min(Math.max(full, 1), count);
   cuts?.set(plan.base, chosen);
   return files(chosen);
-}
-
-// What fits shrinks as more issues go in full, so the largest that fits is the one whose next does
-// not. Looked for a few steps either side of the last cut; undefined when it is further.
-function nearCut(count: number, last: number | undefined, fits: (full: number) => boolean): number | undefined {
-  const STEPS = 3;
-  if (last === undefined || last < 0 || last > count) return undefined;
-  if (fits(last)) {
-    for (let full = last; full < Math.min(count, last + STEPS); full++) if (!fits(full + 1)) return full;
-    return last + STEPS >= count ? count : undefined;
-  }
-  for (let full = last - 1; full >= Math.max(0, last - STEPS); full--) if (fits(full)) return full;
-  return undefined;
 }
