@@ -48,8 +48,8 @@ const WITHIN = new Map(KEYWORD_RULES.flatMap((rule) => (rule.within ? [[rule.tag
  * gets those a single phrase points to; read narrow, only the sure phrases count.
  */
 export function keywordTags(paper: PaperText, wide = true): string[] {
-  // A folder's tagger is made again whenever its tagged digests change, and asks about every
-  // untagged paper again: the phrases a paper carries are looked for once.
+  // A folder has a tagger a month, made again when a digest of an earlier month changes, and each
+  // asks about its month's untagged papers: the phrases a paper carries are looked for once.
   let known = keywordMemo.get(paper);
   if (known?.title !== paper.title || known.summary !== paper.summary) {
     known = { title: paper.title, summary: paper.summary };
