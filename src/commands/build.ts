@@ -14,9 +14,11 @@ function emailShare(issue: BuildReport['issues'][number]): string {
 
 function describe(report: BuildReport, seconds: number): string {
   const lines = report.issues.map((issue) =>
-    issue.rendered
-      ? `built ${issue.date}: ${plural(issue.papers, 'paper')}, email ${((issue.emailBytes ?? 0) / 1000).toFixed(1)} kB${emailShare(issue)}`
-      : `${issue.date} is up to date`,
+    !issue.rendered
+      ? `${issue.date} is up to date`
+      : issue.emailBytes === undefined
+        ? `built ${issue.date}: ${plural(issue.papers, 'paper')}, its email unchanged`
+        : `built ${issue.date}: ${plural(issue.papers, 'paper')}, email ${(issue.emailBytes / 1000).toFixed(1)} kB${emailShare(issue)}`,
   );
   if (report.newest === undefined) lines.push('no digests yet: the site is empty');
   lines.push(`${plural(report.written.length, 'file')} written, ${report.unchanged} unchanged, in ${seconds.toFixed(2)} s`);

@@ -1,5 +1,5 @@
 import { relative, resolve, sep } from 'node:path';
-import { createLibrary, digestsFolderOf, inferTags, loadDigest, taggerFor, type Digest } from '../digest/index.ts';
+import { createLibrary, digestsFolderOf, inferTags, loadDigest, monthOf, taggerFor, teachersBefore, type Digest } from '../digest/index.ts';
 import { plural } from '../output.ts';
 import type { CommandContext } from './context.ts';
 
@@ -28,7 +28,8 @@ export async function parseCommand(ctx: CommandContext, file: string, flags: { j
   const folder = await createLibrary(digestsFolderOf(path))
     .readAll()
     .catch(() => []);
-  const tagger = taggerFor([read, ...folder.filter((e) => e.reading.errors.length === 0 && e.path !== path).map((e) => e.reading.digest)]);
+  const others = folder.filter((e) => e.reading.errors.length === 0 && e.path !== path).map((e) => e.reading.digest);
+  const tagger = taggerFor(teachersBefore(others, monthOf(read)));
   const [digest = read] = inferTags([read], tagger);
   // A file a sync brought carries where it came from: the upstream commit, or the URL and its ETag.
   const inDigests = relative(ctx.config().digestsDir, path);

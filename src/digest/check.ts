@@ -2,7 +2,7 @@ import { join, relative, resolve } from 'node:path';
 import { listDigestEntries, sameDay, sameDayMessage } from './find.ts';
 import { readDigestFile } from './load.ts';
 import type { Digest, Note } from './model.ts';
-import { inferTags, taggerFor } from './topics.ts';
+import { inferByMonth } from './topics.ts';
 
 /** One checked file: the parse model with its path and errors. */
 export interface CheckedDigest extends Digest {
@@ -12,7 +12,7 @@ export interface CheckedDigest extends Digest {
 
 /**
  * Reads every digest under `dir` (relative to `cwd`); two files for one day are an error in both.
- * Paths are shown under `dir` as given. Untagged papers get topics inferred from the folder.
+ * Paths are shown under `dir` as given. Untagged papers get topics inferred from the folder, as a build infers them.
  */
 export async function checkDigests(dir: string, cwd = process.cwd()): Promise<CheckedDigest[]> {
   const absolute = resolve(cwd, dir);
@@ -30,5 +30,8 @@ export async function checkDigests(dir: string, cwd = process.cwd()): Promise<Ch
     second.errors.push({ line: 1, message: sameDayMessage(second.date, first.path) });
     first.errors.push({ line: 1, message: sameDayMessage(first.date, second.path) });
   }
-  return inferTags(checked, taggerFor(checked.filter((c) => c.errors.length === 0)));
+  return inferByMonth(
+    checked,
+    checked.filter((c) => c.errors.length === 0),
+  );
 }

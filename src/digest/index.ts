@@ -4,4 +4,14 @@ export { parseDigest, readDigest, type DigestReading } from './parse.ts';
 export { createLibrary, type DigestLibrary, type LibraryEntry } from './library.ts';
 export type { Digest, Paper, PaperLinks, Note } from './model.ts';
 export { checkDigests, type CheckedDigest } from './check.ts';
-export { taggerFor, inferTags, keywordTags, digestsFolderOf, type Tagger, type PaperText } from './topics.ts';
+export {
+  taggerFor,
+  inferTags,
+  inferByMonth,
+  teachersBefore,
+  monthOf,
+  keywordTags,
+  digestsFolderOf,
+  type Tagger,
+  type PaperText,
+} from './topics.ts';

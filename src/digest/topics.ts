@@ -48,6 +48,20 @@ const WITHIN = new Map(KEYWORD_RULES.flatMap((rule) => (rule.within ? [[rule.tag
  * gets those a single phrase points to; read narrow, only the sure phrases count.
  */
 export function keywordTags(paper: PaperText, wide = true): string[] {
+  // A folder has a tagger a month, made again when a digest of an earlier month changes, and each
+  // asks about its month's untagged papers: the phrases a paper carries are looked for once.
+  let known = keywordMemo.get(paper);
+  if (known?.title !== paper.title || known.summary !== paper.summary) {
+    known = { title: paper.title, summary: paper.summary };
+    keywordMemo.set(paper, known);
+  }
+  const side = wide ? 'wide' : 'narrow';
+  return [...(known[side] ??= phraseTags(paper, wide))];
+}
+
+const keywordMemo = new WeakMap<PaperText, { title: string; summary: string; wide?: string[]; narrow?: string[] }>();
+
+function phraseTags(paper: PaperText, wide: boolean): string[] {
   const text = `${paper.title}\n${paper.summary}`;
   const tags = new Set<string>();
   for (const least of wide ? [2, 1] : [2]) {
@@ -122,33 +136,76 @@ export function inferTags<T extends Digest>(digests: readonly T[], tagger: Tagge
   });
 }
 
+/** The month (`YYYY-MM`) of a digest: its untagged papers learn from the tagged digests of the months before it. */
+export function monthOf(digest: Pick<Digest, 'date'>): string {
+  return digest.date.slice(0, 7);
+}
+
+const carriesTags = (digest: Digest) => digest.papers.some((p) => p.tags.length > 0 && !p.tagsInferred);
+const byDate = <T extends Pick<Digest, 'date'>>(a: T, b: T) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0);
+
+/**
+ * The tagged digests that the untagged papers of a digest of `month` learn from: those of the months
+ * before it, oldest first. Never a later one, so that an issue's inferred topics do not change as
+ * later digests arrive (what was published, on the web and in the feeds, stays as it was), and a new
+ * day trains no tagger but on the first day of a month.
+ */
+export function teachersBefore<T extends Digest>(digests: readonly T[], month: string): T[] {
+  return digests.filter((d) => monthOf(d) < month && carriesTags(d)).sort(byDate);
+}
+
+/** The digests with topics inferred for their untagged papers, each learning from the tagged digests of `teaching` in earlier months. */
+export function inferByMonth<T extends Digest>(digests: readonly T[], teaching: readonly Digest[] = digests): T[] {
+  const taggers = new Map<string, Tagger>();
+  return digests.map((digest) => {
+    if (digest.papers.every((p) => p.tags.length > 0)) return digest;
+    const month = monthOf(digest);
+    let tagger = taggers.get(month);
+    if (!tagger) taggers.set(month, (tagger = taggerFor(teachersBefore(teaching, month))));
+    return inferTags([digest], tagger)[0] ?? digest;
+  });
+}
+
 /**
  * The topic inference of a digests folder, kept between reads: the entries come back with topics
- * inferred from the folder's readable tagged digests. The tagger is trained again only when one of
- * those changed, and a digest is inferred again only when it or the tagger changed.
+ * inferred, each month's from the folder's readable tagged digests of the months before it. A
+ * month's tagger is trained again only when one of those changed, and a digest is inferred again
+ * only when it or its month's tagger changed.
  */
 export function folderInference<T extends { reading: DigestReading }>(): (entries: readonly T[]) => T[] {
-  let taught: DigestReading[] = [];
-  let tagger: Tagger | undefined;
-  let inferred = new WeakMap<DigestReading, DigestReading>();
+  let taggers = new Map<string, { taught: DigestReading[]; tagger: Tagger }>();
+  const inferred = new WeakMap<DigestReading, { tagger: Tagger; reading: DigestReading }>();
   return (entries) => {
-    const readable = entries.map((e) => e.reading).filter((r) => r.errors.length === 0);
-    const teaching = readable.filter((r) => r.digest.papers.some((p) => p.tags.length > 0));
-    if (!tagger || teaching.length !== taught.length || teaching.some((r, i) => r !== taught[i])) {
-      tagger = taggerFor(teaching.map((r) => r.digest));
-      taught = teaching;
-      inferred = new WeakMap();
-    }
-    const current = tagger;
-    return entries.map((entry) => {
-      let reading = inferred.get(entry.reading);
-      if (!reading) {
-        const [digest] = inferTags([entry.reading.digest], current);
-        reading = digest === entry.reading.digest || !digest ? entry.reading : { ...entry.reading, digest };
-        inferred.set(entry.reading, reading);
+    const teaching = entries
+      .map((e) => e.reading)
+      .filter((r) => r.errors.length === 0 && carriesTags(r.digest))
+      .sort((a, b) => byDate(a.digest, b.digest));
+    const kept = new Map<string, { taught: DigestReading[]; tagger: Tagger }>();
+    const taggerOf = (month: string): Tagger => {
+      let known = kept.get(month);
+      if (!known) {
+        const taught = teaching.filter((r) => monthOf(r.digest) < month);
+        const was = taggers.get(month);
+        const same = was && was.taught.length === taught.length && was.taught.every((r, i) => r === taught[i]);
+        known = same ? was : { taught, tagger: taggerFor(taught.map((r) => r.digest)) };
+        kept.set(month, known);
       }
-      return reading === entry.reading ? entry : { ...entry, reading };
+      return known.tagger;
+    };
+    const result = entries.map((entry) => {
+      const { digest } = entry.reading;
+      if (digest.papers.every((p) => p.tags.length > 0)) return entry;
+      const tagger = taggerOf(monthOf(digest));
+      let done = inferred.get(entry.reading);
+      if (done?.tagger !== tagger) {
+        const [withTags = digest] = inferTags([digest], tagger);
+        done = { tagger, reading: withTags === digest ? entry.reading : { ...entry.reading, digest: withTags } };
+        inferred.set(entry.reading, done);
+      }
+      return done.reading === entry.reading ? entry : { ...entry, reading: done.reading };
     });
+    taggers = kept;
+    return result;
   };
 }
 

@@ -44,11 +44,15 @@ function textDirection(language: string): 'ltr' | 'rtl' {
   }
 }
 
-/** What the email templates see beside the issue: the cut, and the per-render placeholder markers. */
+/**
+ * What the email templates see beside the issue: the cut, and the per-render placeholder markers.
+ * Not the next issue: an email is mailed before there is one, and stays as it was mailed.
+ */
 export function emailView(view: IssueView, cut: Cut, placeholders: Record<Placeholder, string>): object {
   const papers = view.papers;
   return {
     ...view,
+    next: undefined,
     dir: direction(view.site.language),
     preheader: clip(view.preheader, PREHEADER_CHARS),
     full: papers.slice(0, cut.full),

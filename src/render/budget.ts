@@ -40,3 +40,42 @@ export function largestCut(count: number, fits: (cut: Cut) => boolean): Cut {
   if (fits(listingTheRest(0))) return listingTheRest(lastThat(0, count - 1, (full) => fits(listingTheRest(full))));
   return { full: 0, listed: lastThat(0, count, (listed) => fits({ full: 0, listed })) };
 }
+
+/**
+ * The largest i in [0, count] for which `fits` holds (0 when none does), given that it holds up to
+ * some i and fails after it: looked for from `last` (the answer the last time), galloping away from
+ * it and then bisecting, so that an answer that moved by a few costs a few questions.
+ */
+export function lastFitFrom(count: number, last: number, fits: (full: number) => boolean): number {
+  let good = -1;
+  let bad = count + 1;
+  const start = Math.min(Math.max(last, 0), count);
+  if (fits(start)) {
+    good = start;
+    for (let step = 1; good < count; step *= 2) {
+      const probe = Math.min(good + step, count);
+      if (!fits(probe)) {
+        bad = probe;
+        break;
+      }
+      good = probe;
+    }
+  } else {
+    bad = start;
+    for (let step = 1; bad > 0; step *= 2) {
+      const probe = Math.max(bad - step, 0);
+      if (fits(probe)) {
+        good = probe;
+        break;
+      }
+      bad = probe;
+    }
+    if (good < 0) return 0;
+  }
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    if (fits(middle)) good = middle;
+    else bad = middle;
+  }
+  return good;
+}

@@ -31,7 +31,7 @@ export { renderArchiveIssue, renderArchiveIndex } from './archive.ts';
 export { loadTemplates, templateSource, type Templates, type Template, type TemplateSource } from './templates.ts';
 export { escapeHtml, inlineHtml, plainText, markdownText, printable } from './inline.ts';
 // How an email's papers are cut to its budget (for its tests), and how plain text is wrapped.
-export { largestCut, type Cut } from './budget.ts';
+export { largestCut, lastFitFrom, type Cut } from './budget.ts';
 export { wrapText } from './_wrap.ts';
 export { PLACEHOLDERS, type Piece, type Placeholder } from './placeholders.ts';
 export {

@@ -44,18 +44,23 @@ export interface ArchiveView {
 /** A paper as a topic page lists it: its view, the issue it is in, and the start of its summary as plain text. */
 export type TopicPaper = PaperView & { date: string; displayDate: string; issueUrl: string; lead: string | undefined };
 
-/** One page of a topic's papers. */
+/** One page of a topic's papers: its front page, or an archived page that keeps its papers as the topic grows. */
 export interface TopicPageView {
   site: Site;
   feeds: IssueView['feeds'];
-  topic: TopicListing;
+  topic: TagView;
   topicFeeds: IssueView['feeds'];
-  page: number;
-  pageCount: number;
+  /** How many papers the topic has: on its front page only. */
+  count: number | undefined;
+  countText: string | undefined;
+  /** The archived page's number (1 holds the oldest papers); undefined on the front page. */
+  page: number | undefined;
   pageUrl: string;
   newer: string | undefined;
   older: string | undefined;
-  start: number;
+  /** The numbers of the oldest and the newest paper listed, counting the topic's papers from its oldest. */
+  from: number;
+  to: number;
   assets: string;
   papers: TopicPaper[];
 }

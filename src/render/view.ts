@@ -113,7 +113,8 @@ export function siteUrls(site: Site) {
       atom: `${site.url}/feeds/tags/${slug}.atom.xml`,
       json: `${site.url}/feeds/tags/${slug}.json`,
     }),
-    topic: (slug: string, page = 1) => `${site.url}/topics/${slug}${page > 1 ? `/${page}` : ''}.html`,
+    // A topic's front page, or its archived page `page` (1 holds its oldest papers).
+    topic: (slug: string, page?: number) => `${site.url}/topics/${slug}${page === undefined ? '' : `/${page}`}.html`,
     topics: `${site.url}/topics/index.html`,
     archiveIndex: `${site.url}/archive/index.html`,
   };

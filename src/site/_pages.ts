@@ -23,7 +23,7 @@ import {
   type TopicListing,
   type TopicPapers,
 } from '../render/index.ts';
-import { topicListing, topicPageCount } from './_topics.ts';
+import { topicListing, topicPageDates } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
 /** The home page lists this many issues with papers; the archive lists every issue. */
@@ -40,7 +40,7 @@ export function renderIssuePages(view: IssueView, templates: Templates, out: Wri
 
 /** What the site-wide pages show, taken from the digests alone. */
 export interface SitePages {
-  summary: { issues: IssueListing[]; topics: (TopicListing & { pages: number; newest: string | undefined })[] };
+  summary: { issues: IssueListing[]; topics: (TopicListing & { pages: { page: number | undefined; newest: string | undefined }[] })[] };
   /** The newest issue with papers: the one the home page leads with. */
   latest: string | undefined;
   viewOf: (date: string) => IssueView;
@@ -63,7 +63,7 @@ export function sitePagesInput(
     lead: plainText(d.papers[0]?.title ?? ''),
     leads: d.papers.slice(0, LEAD_TITLES).map((p) => plainText(p.title)),
   }));
-  const listed = topics.map((t) => ({ ...topicListing(t, site), pages: topicPageCount(t), newest: t.papers[0]?.date }));
+  const listed = topics.map((t) => ({ ...topicListing(t, site), pages: topicPageDates(t) }));
   return { summary: { issues, topics: listed }, latest: issues.find((i) => i.count > 0)?.date, viewOf };
 }
 
@@ -88,9 +88,7 @@ function sitemap(pages: SitePages, site: Site): SitemapEntry[] {
     { url: `${site.url}/`, lastmod: newest },
     { url: urls.archiveIndex, lastmod: newest },
     { url: urls.topics, lastmod: newest },
-    ...pages.summary.topics.flatMap((t) =>
-      Array.from({ length: t.pages }, (_, i) => ({ url: urls.topic(t.slug, i + 1), lastmod: t.newest })),
-    ),
+    ...pages.summary.topics.flatMap((t) => t.pages.map((p) => ({ url: urls.topic(t.slug, p.page), lastmod: p.newest }))),
     ...pages.summary.issues.map((i) => ({ url: i.webUrl, lastmod: i.date })),
   ];
 }

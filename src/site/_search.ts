@@ -9,9 +9,13 @@ export interface SearchRecord {
   meta: Record<string, string>;
 }
 
-/** The papers of one year, indexed together: a build indexes again only the years that changed. */
+/**
+ * The papers of one month, indexed together: a build indexes again only the months that changed (a
+ * new day, its month). Pagefind cannot add to an index, and a month is small enough to index again
+ * in a fraction of a second, and few enough for the browser to merge.
+ */
 export interface SearchShard {
-  year: string;
+  month: string;
   records: SearchRecord[];
 }
 
@@ -22,15 +26,15 @@ export const SEARCH_DIR = 'pagefind';
 const KEPT =
   /^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.(?!unknown\.)[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta|(?:index|fragment|filter)\/[\w-]+\.pf_\w+)$/;
 
-/** The papers of one year a search index takes: each digest's papers that no earlier digest carried, by place. */
+/** The papers of one month a search index takes: each digest's papers that no earlier digest carried, by place. */
 export interface ShardPlan {
-  year: string;
+  month: string;
   issues: { digest: Digest; places: number[] }[];
 }
 
 /**
- * Every paper once (in the issue that first carried it, as the feeds do), by year: cheap enough to
- * key each year's index without building a view or a record.
+ * Every paper once (in the issue that first carried it, as the feeds do), by month: cheap enough to
+ * key each month's index without building a view or a record.
  */
 export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
   const seen = new Set<string>();
@@ -43,15 +47,15 @@ export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
       places.push(i);
     }
     if (places.length === 0) continue;
-    const year = digest.date.slice(0, 4);
-    let shard = shards.get(year);
-    if (!shard) shards.set(year, (shard = { year, issues: [] }));
+    const month = digest.date.slice(0, 7);
+    let shard = shards.get(month);
+    if (!shard) shards.set(month, (shard = { month, issues: [] }));
     shard.issues.push({ digest, places });
   }
   return [...shards.values()];
 }
 
-/** A year's search records. A record's URL is its place on its issue page, relative to the site's root. */
+/** A month's search records. A record's URL is its place on its issue page, relative to the site's root. */
 export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView): SearchShard {
   const records: SearchRecord[] = [];
   for (const { digest, places } of plan.issues) {
@@ -78,7 +82,7 @@ export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView
       });
     }
   }
-  return { year: plan.year, records };
+  return { month: plan.month, records };
 }
 
 /** The files of a shard's index, by path under its folder, the ones an index points to coming first. */
@@ -91,9 +95,11 @@ export async function indexShard(shard: SearchShard, site: Site): Promise<[strin
   try {
     const added = await Promise.all(shard.records.map((r) => index.addCustomRecord({ ...r, language: site.language })));
     const failed = added.flatMap((a) => a.errors);
-    if (failed.length > 0) throw new PaperboyError(`search index ${shard.year}: ${failed[0]}`);
+    if (failed.length > 0) throw new PaperboyError(`search index ${shard.month}: ${failed[0]}`);
+    // Handed over rather than written by Pagefind: it stops answering on a full disk, where this
+    // process's writer says so in one line and leaves nothing half-written.
     const { files, errors } = await index.getFiles();
-    if (errors.length > 0) throw new PaperboyError(`search index ${shard.year}: ${errors[0]}`);
+    if (errors.length > 0) throw new PaperboyError(`search index ${shard.month}: ${errors[0]}`);
     const kept = files.filter((f) => KEPT.test(f.path)).map((f): [string, Uint8Array] => [f.path, f.content]);
     // Chunks first, then what names them: a reader never finds an entry pointing at a missing chunk.
     const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);

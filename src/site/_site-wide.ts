@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
 import {
@@ -12,12 +12,13 @@ import {
   type IssueView,
   type Site,
   type Templates,
+  type TopicPapers,
 } from '../render/index.ts';
 import { keyOf, type Manifest } from './_manifest.ts';
 import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
-import { pruneFolder } from './_prune.ts';
+import { listFiles, listFolders, pruneFolder } from './_prune.ts';
 import { closeIndexer, indexShard, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
-import { topicPagePath, topicPageViews, topicsByName } from './_topics.ts';
+import { topicPagePath, topicPages, topicPageView, topicsByName } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
 /** What a build's site-wide outputs are made from, and where they go. */
@@ -32,9 +33,20 @@ export interface SiteWide {
   viewOf: (date: string) => IssueView;
   manifest: Manifest;
   out: Writer;
+  outDir: string;
+  /** How many issues each site feed carried in full the last time (kept between builds). */
+  feedCuts: Map<string, number>;
+  /** Removes a file under out/ once every file of the build is written. */
+  removeAfter: (path: string) => void;
   /** Whether the output `name` was last made from `key` and its files are there. */
   fresh: (name: string, key: string, paths: string[]) => Promise<boolean>;
 }
+
+/**
+ * Lets the event loop run between two pieces of rendering: the search indexer, in a process of its
+ * own, is fed its records and answered through pipes that only a free event loop serves.
+ */
+export const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The home page, archives, topic pages, sitemap and feeds, each rendered only when what it shows changed. */
 export async function renderSiteWide(w: SiteWide): Promise<void> {
@@ -46,19 +58,47 @@ export async function renderSiteWide(w: SiteWide): Promise<void> {
   if (!(await w.fresh('pages', pagesKey, SITE_PAGE_FILES))) {
     renderSitePages(pages, w.site, w.templates, w.out);
     w.manifest.outputs.pages = pagesKey;
+    await breathe();
   }
-  for (const topic of topics) {
-    const key = keyOf(w.siteKey, JSON.stringify(topic), ...datesKey(topic.papers.map((x) => x.date)));
-    if (await w.fresh(`topics/${topic.slug}`, key, [topicPagePath(topic.slug, 1)])) continue;
-    for (const view of topicPageViews(topic, w.viewOf, w.site))
-      w.out.put(topicPagePath(topic.slug, view.page), renderTopicPage(view, w.templates));
-    w.manifest.outputs[`topics/${topic.slug}`] = key;
-  }
+  await renderTopicPages(w, topics, datesKey);
   for (const plan of planFeeds(w.digests, byTopic)) {
     const key = keyOf(w.siteKey, JSON.stringify(plan), ...plan.dates.map((d) => w.hashOf.get(d) ?? ''));
     if (await w.fresh(plan.base, key, Object.values(feedPaths(plan.base)))) continue;
-    for (const [path, content] of renderFeed(plan, w.viewOf, w.site, w.templates, w.hub)) w.out.put(path, content);
+    for (const [path, content] of renderFeed(plan, w.viewOf, w.site, w.templates, w.hub, w.feedCuts)) w.out.put(path, content);
     w.manifest.outputs[plan.base] = key;
+    await breathe();
+  }
+}
+
+const TOPIC_PAGES = 'topic-pages/';
+
+// Each page of each topic, rendered when what it shows changed: an archived page keeps its papers
+// as the topic grows, so a new day renders the front pages of its topics and seldom anything more.
+// Pages that are no longer made (a topic gone, or fewer pages) are removed, with their keys.
+async function renderTopicPages(w: SiteWide, topics: readonly TopicPapers[], datesKey: (dates: Iterable<string>) => string[]) {
+  const made = new Set<string>();
+  for (const topic of topics) {
+    for (const plan of topicPages(topic)) {
+      const path = topicPagePath(topic.slug, plan.page);
+      const name = `${TOPIC_PAGES}${path}`;
+      made.add(name);
+      // The front page shows the topic's count and links to the newest archived page; an archived page, whether it is the newest.
+      const shape = plan.page === undefined ? [topic.papers.length, plan.archived] : [plan.page === plan.archived];
+      const key = keyOf(w.siteKey, topic.name, JSON.stringify([shape, plan.papers]), ...datesKey(plan.papers.map((x) => x.date)));
+      if (await w.fresh(name, key, [path])) continue;
+      w.out.put(path, renderTopicPage(topicPageView(topic, plan, w.viewOf, w.site), w.templates));
+      w.manifest.outputs[name] = key;
+      await breathe();
+    }
+  }
+  for (const name of Object.keys(w.manifest.outputs)) {
+    // An earlier layout kept a topic's pages, counted from the newest, under one key: its pages go
+    // but for those this layout makes again.
+    if (/^topics\/[^/]+$/.test(name)) {
+      for (const file of listFiles(join(w.outDir, name))) if (!made.has(`${TOPIC_PAGES}${name}/${file}`)) w.removeAfter(`${name}/${file}`);
+    } else if (!name.startsWith(TOPIC_PAGES) || made.has(name)) continue;
+    else w.removeAfter(name.slice(TOPIC_PAGES.length));
+    delete w.manifest.outputs[name];
   }
 }
 
@@ -68,28 +108,28 @@ const CONTENT_NAMED = /^(?:fragment|index|filter)\/|\.pf_meta$/;
 export interface SearchIndexing {
   finish(): Promise<void>;
   stop(): Promise<void>;
-  /** After the writer is done: removes the index files the new indexes no longer name. */
+  /** After the writer is done: removes the index files the new indexes no longer name, and the indexes of months that have none. */
   prune(): void;
-  /** The years being indexed again. */
-  years: string[];
+  /** The months being indexed again. */
+  months: string[];
 }
 
 /**
- * Starts indexing, in the indexer's own process, the years whose papers changed (none when `enabled`
+ * Starts indexing, in the indexer's own process, the months whose papers changed (none when `enabled`
  * is false), so that it runs while this process renders the rest.
  */
 export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: string): Promise<SearchIndexing> {
-  // A year's index is keyed by what its records are made of (each issue's digest, and which of its
+  // A month's index is keyed by what its records are made of (each issue's digest, and which of its
   // papers are new), so that a build finds it fresh without making its records.
   const plans = enabled ? planSearchShards(w.digests) : [];
   const shards = plans.map((plan) => ({
     plan,
-    year: plan.year,
+    month: plan.month,
     key: keyOf(w.siteKey, JSON.stringify(plan.issues.map((i) => [i.digest.date, w.hashOf.get(i.digest.date) ?? '', i.places]))),
   }));
-  const stale: { plan: ShardPlan; year: string; key: string }[] = [];
+  const stale: { plan: ShardPlan; month: string; key: string }[] = [];
   for (const shard of shards)
-    if (!(await w.fresh(`search/${shard.year}`, shard.key, [`${SEARCH_DIR}/${shard.year}/pagefind-entry.json`]))) stale.push(shard);
+    if (!(await w.fresh(`search/${shard.month}`, shard.key, [`${SEARCH_DIR}/${shard.month}/pagefind-entry.json`]))) stale.push(shard);
   const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(searchShard(shard.plan, w.viewOf), w.site) }));
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
@@ -99,14 +139,14 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       indexed = await indexing;
       for (const { shard, files } of indexed) {
         for (const [path, content] of files) {
-          const target = `${SEARCH_DIR}/${shard.year}/${path}`;
+          const target = `${SEARCH_DIR}/${shard.month}/${path}`;
           // Pagefind names its chunks after their content: one already there holds these bytes.
           if (CONTENT_NAMED.test(path) && existsSync(join(outDir, target))) continue;
           w.out.put(target, content);
         }
-        w.manifest.outputs[`search/${shard.year}`] = shard.key;
+        w.manifest.outputs[`search/${shard.month}`] = shard.key;
       }
-      const indexes = shards.map((s) => `${SEARCH_DIR}/${s.year}/`).reverse();
+      const indexes = shards.map((s) => `${SEARCH_DIR}/${s.month}/`).reverse();
       const key = keyOf(w.siteKey, JSON.stringify(indexes));
       if (await w.fresh('search', key, ['search.html'])) return;
       w.out.put('search.html', renderSearchPage(w.site, siteUrls(w.site).feeds, indexes, w.templates));
@@ -119,9 +159,17 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       await Promise.allSettled(shardsIndexed);
       await closeIndexer();
     },
-    years: stale.map((s) => s.year),
+    months: stale.map((s) => s.month),
     prune() {
-      for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.year), new Set(files.map(([path]) => path)));
+      for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.month), new Set(files.map(([path]) => path)));
+      if (!enabled) return;
+      // Indexes of months that no longer have papers of their own, or of an earlier layout (one a year), go.
+      const current = new Set(shards.map((s) => s.month));
+      for (const name of listFolders(join(outDir, SEARCH_DIR))) {
+        if (current.has(name)) continue;
+        rmSync(join(outDir, SEARCH_DIR, name), { recursive: true, force: true });
+        delete w.manifest.outputs[`search/${name}`];
+      }
     },
   };
 }

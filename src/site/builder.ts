@@ -1,4 +1,5 @@
-import { access } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sameDay, sameDayMessage, type Digest, type DigestLibrary, type SkippedPath } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
@@ -16,7 +17,7 @@ import {
 } from '../render/index.ts';
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
 import { renderIssuePages } from './_pages.ts';
-import { renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
+import { breathe, renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter } from './_write.ts';
 
@@ -45,6 +46,7 @@ export interface IssueReport {
   date: string;
   papers: number;
   rendered: boolean;
+  /** Set when its email was rendered (an issue whose email did not change has only its pages rendered). */
   emailBytes?: number;
   fullPapers?: number;
   /** Of the rest, how many the email lists by title (the others are only on the web). */
@@ -57,7 +59,7 @@ export interface BuildReport {
   written: string[];
   unchanged: number;
   newest: string | undefined;
-  /** The years whose search index was made again. */
+  /** The months (`YYYY-MM`) whose search index was made again. */
   indexed: string[];
 }
 
@@ -79,18 +81,22 @@ export interface Builder {
   compose(digest: Digest, context: ViewContext, id: string, label: string): Promise<IssueToSend>;
 }
 
-const ISSUE_FILES = ['email/%.html', 'email/%.txt', 'issues/%.html', 'issues/%.txt', 'archive/%.md'];
+const PAGE_FILES = ['issues/%.html', 'issues/%.txt', 'archive/%.md'];
+const EMAIL_FILES = ['email/%.html', 'email/%.txt'];
+const ISSUE_FOLDERS = ['issues', 'email', 'archive'];
 
 // From this many issues on, files are written on a thread of their own while rendering goes on.
 const THREADED_WRITES = 24;
 
-async function allExist(outDir: string, paths: readonly string[]): Promise<boolean> {
-  const exists = (p: string) =>
-    access(join(outDir, p)).then(
-      () => true,
-      () => false,
-    );
-  return (await Promise.all(paths.map(exists))).every(Boolean);
+// The files in some folders of out/, as paths under it: one listing each, where a build of every
+// issue would otherwise ask after thousands of files one by one.
+async function existingFiles(outDir: string, folders: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const folder of folders) {
+    const names = await readdir(join(outDir, folder)).catch(() => []);
+    for (const name of names) found.add(`${folder}/${name}`);
+  }
+  return found;
 }
 
 /** The state of the digests a build or a mailing works from. */
@@ -100,8 +106,10 @@ interface Prepared {
   dates: string[];
   hashOf: Map<string, string>;
   siteKey: string;
-  /** One key per issue: what all its outputs are made from. */
+  /** One key per issue: what its pages are made from. */
   keys: string[];
+  /** One key per issue: what its email is made from (not the next issue: an email is mailed before there is one). */
+  emailKeys: string[];
   contextAt(i: number): ViewContext;
   viewAt(i: number): IssueView;
   indexOf(date: string): number;
@@ -118,6 +126,7 @@ export function createBuilder(settings: BuildSettings): Builder {
   let swept = false;
   let views = new Map<string, IssueView>();
   const emails = new Map<string, RenderedEmail>();
+  const feedCuts = new Map<string, number>();
 
   // Every digest, oldest first; any error in any of them stops before anything is written.
   async function readAll(): Promise<Digest[]> {
@@ -139,15 +148,12 @@ export function createBuilder(settings: BuildSettings): Builder {
     const hashOf = new Map(digests.map((d) => [d.date, hashes.get(d) as string]));
     const earlier = earlierIssues(digests);
     const repeats = settings.repeats ?? 'mark';
+    const earlierKeys = earlier.map((e) => JSON.stringify([...e]));
     const keys = digests.map((d, i) =>
-      keyOf(
-        hashOf.get(d.date) as string,
-        dates[i - 1] ?? '',
-        dates[i + 1] ?? '',
-        siteKey,
-        repeats,
-        JSON.stringify([...(earlier[i] ?? [])]),
-      ),
+      keyOf(hashOf.get(d.date) as string, dates[i - 1] ?? '', dates[i + 1] ?? '', siteKey, repeats, earlierKeys[i] as string),
+    );
+    const emailKeys = digests.map((d, i) =>
+      keyOf('email', hashOf.get(d.date) as string, dates[i - 1] ?? '', siteKey, repeats, earlierKeys[i] as string),
     );
     const ref = (i: number): IssueRef | undefined => {
       const d = digests[i];
@@ -167,7 +173,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       if (i === undefined) throw new PaperboyError(`no digest for ${date} in ${settings.library.dir}`);
       return i;
     };
-    return { templates, digests, dates, hashOf, siteKey, keys, contextAt, viewAt, indexOf, used };
+    return { templates, digests, dates, hashOf, siteKey, keys, emailKeys, contextAt, viewAt, indexOf, used };
   }
 
   // The email of issue i: the view's papers, less repeats when the settings leave them out.
@@ -198,24 +204,23 @@ export function createBuilder(settings: BuildSettings): Builder {
     const candidates = new Set(
       selected.flatMap((i) => (options.all ? [i] : [i - 1, i, i + 1])).filter((i) => i >= 0 && i < p.digests.length),
     );
-    const stale: number[] = [];
+    const existing = await existingFiles(settings.outDir, ISSUE_FOLDERS);
+    const has = (files: readonly string[], date: string) => files.every((f) => existing.has(f.replace('%', date)));
+    // An issue's pages and its email are rendered again each only when what it is made from changed.
+    const stale: { i: number; pages: boolean; email: boolean }[] = [];
     for (const i of [...candidates].sort((a, b) => a - b)) {
       const date = p.dates[i] as string;
-      const fresh =
-        !options.force &&
-        manifest.issues[date] === p.keys[i] &&
-        (await allExist(
-          settings.outDir,
-          ISSUE_FILES.map((f) => f.replace('%', date)),
-        ));
-      if (!fresh) stale.push(i);
+      const pages = options.force || manifest.issues[date] !== p.keys[i] || !has(PAGE_FILES, date);
+      const email = options.force || manifest.emails[date] !== p.emailKeys[i] || !has(EMAIL_FILES, date);
+      if (pages || email) stale.push({ i, pages, email });
       else if (selected.includes(i)) reports.push({ date, papers: p.digests[i]?.papers.length ?? 0, rendered: false });
     }
 
     const fresh = async (name: string, key: string, paths: string[]) =>
-      !options.force && manifest.outputs[name] === key && (await allExist(settings.outDir, paths));
+      !options.force && manifest.outputs[name] === key && paths.every((path) => existsSync(join(settings.outDir, path)));
     const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
+    const removals: string[] = [];
     const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
     // A failed build stops its writer too: its thread would otherwise keep the program alive.
     try {
@@ -229,27 +234,28 @@ export function createBuilder(settings: BuildSettings): Builder {
         viewOf,
         manifest,
         out,
+        outDir: settings.outDir,
+        feedCuts,
+        removeAfter: (path) => removals.push(path),
         fresh,
       };
       // The search index is built by another process while this one renders the issues and the rest.
       const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
       try {
-        for (const i of stale) {
+        for (const { i, pages, email: emailStale } of stale) {
           const view = p.viewAt(i);
-          renderIssuePages(view, p.templates, out);
+          if (pages) renderIssuePages(view, p.templates, out);
+          await breathe();
+          manifest.issues[view.date] = p.keys[i] as string;
+          const report: IssueReport = { date: view.date, papers: view.count, rendered: true };
+          reports.push(report);
+          if (!emailStale) continue;
           const email = await renderEmail(mailedAt(p, i).view, p.templates);
-          if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.keys[i] as string, email);
+          if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.emailKeys[i] as string, email);
           out.put(`email/${view.date}.html`, email.html);
           out.put(`email/${view.date}.txt`, email.text);
-          reports.push({
-            date: view.date,
-            papers: view.count,
-            rendered: true,
-            emailBytes: email.htmlBytes,
-            fullPapers: email.fullPapers,
-            listedPapers: email.listedPapers,
-          });
-          manifest.issues[view.date] = p.keys[i] as string;
+          Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
+          manifest.emails[view.date] = p.emailKeys[i] as string;
         }
         // Site-wide outputs are rendered only when what they show changed.
         await renderSiteWide(siteWide);
@@ -259,13 +265,15 @@ export function createBuilder(settings: BuildSettings): Builder {
       }
 
       const { written, unchanged } = await out.done();
-      // Index files a new index no longer names are removed once it is in place.
+      // Index files a new index no longer names, indexes of months that have none, and pages no
+      // longer made go once the rest is in place.
       search.prune();
+      for (const path of removals) rmSync(join(settings.outDir, path), { force: true });
       writeManifest(settings.outDir, manifest);
       views = p.used;
-      const current = new Set(p.keys.slice(-KEPT_EMAILS));
+      const current = new Set(p.emailKeys.slice(-KEPT_EMAILS));
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
-      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.years };
+      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.months };
     } finally {
       await out.abort();
     }
@@ -289,7 +297,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       const p = await prepare();
       const i = p.indexOf(date);
       const { digest } = mailedAt(p, i);
-      const email = emails.get(p.keys[i] as string);
+      const email = emails.get(p.emailKeys[i] as string);
       return issueToSend({ digest, context: p.contextAt(i), site: settings.site, templates: p.templates, email });
     },
 

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { keywordTags, readDigest, taggerFor, type Digest, type Paper } from '../../src/digest/index.ts';
+import { createLibrary, keywordTags, readDigest, taggerFor, type Digest, type Paper } from '../../src/digest/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { corpusDir, hasCorpus } from '../helpers/paths.ts';
 
@@ -67,6 +67,34 @@ describe('topics from the built-in list', () => {
   it('gives a paper the tags it carries in another digest of the folder', () => {
     const tagged: Digest = { date: '2031-01-01', warnings: [], papers: [paper('Kites', 'Kites.', ['Robotics'], '3101.00042')] };
     expect(taggerFor([tagged]).tag(paper('Kites', 'Kites.', [], '3101.00042'))).toEqual(['Robotics']);
+  });
+});
+
+describe('topics inferred in a folder', () => {
+  it('come from earlier months only: a later digest never changes the topics an issue was published with', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'paperboy-topics-'));
+    const tagged = (date: string, tag: string) =>
+      `## Papers for ${date}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n` +
+      `| [On the Shape of Kites](https://arxiv.org/abs/3102.00001) | Ann Lee | - Kites fly when the wind blows. | ['${tag}'] | N/A | N/A |\n`;
+    await writeFile(
+      join(dir, '2031-02-10.md'),
+      threeColumns('2031-02-10', [['On the Shape of Kites', '3102.00001', 'Kites fly when the wind blows.']]),
+    );
+    const library = createLibrary(dir);
+    const topicsOf = async () =>
+      (await library.readAll()).find((e) => e.reading.digest.date === '2031-02-10')?.reading.digest.papers[0]?.tags ?? [];
+    expect(await topicsOf()).toEqual([]);
+    // The same paper tagged in a later digest, of the same month or the next: the issue keeps its topics.
+    await writeFile(join(dir, '2031-02-20.md'), tagged('2031-02-20', 'Robotics'));
+    await writeFile(join(dir, '2031-03-02.md'), tagged('2031-03-02', 'Robotics'));
+    expect(await topicsOf()).toEqual([]);
+    // Tagged in an earlier month, it is the same paper: those tags.
+    await writeFile(join(dir, '2031-01-15.md'), tagged('2031-01-15', 'Aerodynamics'));
+    expect(await topicsOf()).toEqual(['Aerodynamics']);
+    const checked = JSON.parse((await paperboy(['check', dir, '--json'])).stdout) as Digest[];
+    expect(checked.find((d) => d.date === '2031-02-10')?.papers[0]?.tags).toEqual(['Aerodynamics']);
+    const parsed = JSON.parse((await paperboy(['parse', join(dir, '2031-02-10.md'), '--json'])).stdout) as Digest;
+    expect(parsed.papers[0]?.tags).toEqual(['Aerodynamics']);
   });
 });
 

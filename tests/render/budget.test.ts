@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { largestCut, type Cut } from '../../src/render/index.ts';
+import { largestCut, lastFitFrom, type Cut } from '../../src/render/index.ts';
 
 // Sizes like an email's: a frame, a card per paper in full, a line per paper listed.
 function sized(frame: number, card: number, line: number, budget: number) {
@@ -37,5 +37,25 @@ describe('the cut of an issue into papers in full and titles', () => {
     largestCut(10_000, fits);
     expect(asked.length).toBeLessThan(40);
     expect(asked.slice(1).every((cut) => cut.full <= 1)).toBe(true);
+  });
+});
+
+describe('the largest that fits, looked for from the last answer', () => {
+  it('finds what a search from nothing finds, wherever it starts, and in a few questions near it', () => {
+    for (const count of [0, 1, 2, 7, 59]) {
+      for (let answer = -1; answer <= count; answer++) {
+        // Fits up to `answer` (nothing fits when it is -1).
+        const fits = (i: number) => i <= answer;
+        const expected = Math.max(answer, 0);
+        for (let last = 0; last <= count + 2; last++)
+          expect([count, answer, last, lastFitFrom(count, last, fits)]).toEqual([count, answer, last, expected]);
+      }
+    }
+    let asked = 0;
+    const near = lastFitFrom(59, 30, (i) => {
+      asked++;
+      return i <= 28;
+    });
+    expect([near, asked]).toEqual([28, 4]);
   });
 });

@@ -58,7 +58,7 @@ describe('a build that fails', () => {
     await mend();
     const report = await site.build({ all: true });
     expect(report.issues.filter((i) => i.rendered)).toHaveLength(30);
-    expect(await site.read('pagefind/2031/pagefind-entry.json')).toContain('"languages"');
+    expect(await site.read('pagefind/2031-01/pagefind-entry.json')).toContain('"languages"');
     const names = (await readdir(site.outDir, { recursive: true })) as string[];
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
   }, 60_000);

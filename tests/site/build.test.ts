@@ -63,15 +63,16 @@ describe('paperboy build', () => {
     expect(changed.written).not.toContain('issues/2031-02-03.html');
   });
 
-  it('indexes for search again only the years whose papers changed', async () => {
+  it('indexes for search again only the months whose papers changed', async () => {
     const site = await tempSite(digests);
     await site.build({ all: true });
     await site.add('2032-01-02.md', read('six-columns.md').replace('2031-02-03', '2032-01-02').replaceAll('3102.', '3201.'));
     const next = await site.build({ all: true });
-    expect(next.written.filter((p) => p.startsWith('pagefind/2032/'))).toContain('pagefind/2032/pagefind-entry.json');
-    expect(next.written.filter((p) => p.startsWith('pagefind/2031/'))).toEqual([]);
+    expect(next.indexed).toEqual(['2032-01']);
+    expect(next.written.filter((p) => p.startsWith('pagefind/2032-01/'))).toContain('pagefind/2032-01/pagefind-entry.json');
+    expect(next.written.filter((p) => p.startsWith('pagefind/2031-'))).toEqual([]);
     expect(next.written).toContain('search.html');
-    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2032/ pagefind/2031/"');
+    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2032-01/ pagefind/2031-02/ pagefind/2031-01/"');
   });
 
   it('gives the same bytes when built again from the same input, whatever the time', async () => {

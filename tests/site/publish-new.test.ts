@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createLibrary } from '../../src/digest/index.ts';
 import { createBuilder } from '../../src/site/index.ts';
 import { fixture } from '../helpers/paths.ts';
+import { sixColumnDigest } from '../helpers/digest-text.ts';
 import { tempSite } from '../helpers/site.ts';
 
 const read = (name: string) => readFileSync(fixture('digests', name), 'utf8');
@@ -57,16 +58,16 @@ describe('a new digest in a built site', () => {
     const report = await builder.build();
 
     expect(report.issues.filter((i) => i.rendered).map((i) => i.date)).toEqual(['2031-01-05', NEW_DAY]);
-    expect(report.indexed).toEqual(['2031']);
+    expect(report.indexed).toEqual(['2031-01']);
     const after = await snapshot(site.outDir);
     // Earlier issues and the year whose papers did not change are left alone, down to their mtimes.
     for (const [path, was] of before) {
       const untouched =
-        path.startsWith('pagefind/2030/') || (/^(issues|email|archive)\/20\d\d-\d\d-\d\d\./.test(path) && !/2031-01-0[56]/.test(path));
+        path.startsWith('pagefind/2030-12/') || (/^(issues|email|archive)\/20\d\d-\d\d-\d\d\./.test(path) && !/2031-01-0[56]/.test(path));
       if (untouched) expect([path, after.get(path)]).toEqual([path, was]);
     }
-    expect(report.written.filter((p) => p.startsWith('pagefind/2030/'))).toEqual([]);
-    expect(report.written).toContain('pagefind/2031/pagefind-entry.json');
+    expect(report.written.filter((p) => p.startsWith('pagefind/2030-12/'))).toEqual([]);
+    expect(report.written).toContain('pagefind/2031-01/pagefind-entry.json');
     expect(report.written.filter((p) => p.startsWith('issues/'))).toEqual([
       `issues/2031-01-05.html`,
       `issues/${NEW_DAY}.html`,
@@ -78,23 +79,83 @@ describe('a new digest in a built site', () => {
     expect(hashes(after)).toEqual(hashes(await snapshot(cold.outDir)));
   });
 
-  it("indexes for search only the new papers' year, and finds the other years fresh without making their records", async () => {
+  it("indexes for search only the new papers' month, and finds the other months fresh without making their records", async () => {
     const site = await tempSite(archive(DAYS));
-    expect((await site.build({ all: true })).indexed).toEqual(['2030', '2031']);
+    expect((await site.build({ all: true })).indexed).toEqual(['2030-12', '2031-01']);
     const manifest = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
     const all = archive([...DAYS, NEW_DAY]);
     const arriving = Object.keys(all).at(-1) as string;
     await site.add(arriving, all[arriving] as string);
-    expect((await site.build()).indexed).toEqual(['2031']);
+    expect((await site.build()).indexed).toEqual(['2031-01']);
     const next = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
-    expect(next.outputs['search/2030']).toBe(manifest.outputs['search/2030']);
-    expect(next.outputs['search/2031']).not.toBe(manifest.outputs['search/2031']);
+    expect(next.outputs['search/2030-12']).toBe(manifest.outputs['search/2030-12']);
+    expect(next.outputs['search/2031-01']).not.toBe(manifest.outputs['search/2031-01']);
     // A digest that only repeats papers an earlier issue carried adds nothing to search.
     await site.add('2031/01/07.md', (all[arriving] as string).replace(NEW_DAY, '2031-01-07'));
     const repeat = await site.build();
     expect(repeat.indexed).toEqual([]);
     expect(repeat.written.filter((p) => p.startsWith('pagefind/'))).toEqual([]);
     const last = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
-    expect(last.outputs['search/2031']).toBe(next.outputs['search/2031']);
+    expect(last.outputs['search/2031-01']).toBe(next.outputs['search/2031-01']);
+  });
+});
+
+// A topic that fills pages: every paper is on Robotics, five a day, and every seventh day's digest
+// has no topics (they are inferred, learned from the others).
+function busyDay(day: number): [string, string] {
+  const date = new Date(Date.UTC(2030, 11, 10) + day * 86_400_000).toISOString().slice(0, 10);
+  const id = (n: number) => `30${String(day).padStart(2, '0')}.${String(n).padStart(5, '0')}`;
+  const titles = ['Grasping', 'Walking', 'Language', 'Vision', 'Planning'].map((t, n) => `${t} robots, study ${day * 5 + n}`);
+  const text =
+    day % 7 === 3
+      ? `## Papers for ${date}\n\n| Title | Authors | Summary |\n|---|---|---|\n${titles
+          .map((t, n) => `| [${t}](https://arxiv.org/abs/${id(n)}) | Ann Lee | A robot learns ${t.toLowerCase()}. |`)
+          .join('\n')}\n`
+      : sixColumnDigest(
+          date,
+          titles.map(
+            (t, n) =>
+              `| [${t}](https://arxiv.org/abs/${id(n)}) | Ann Lee | - A robot learns ${t.toLowerCase()}. | ['Robotics', '${t.split(' ')[0]}'] | N/A | N/A |`,
+          ),
+        );
+  return [`${date.slice(0, 4)}/${date.slice(5, 7)}/${date.slice(8)}.md`, text];
+}
+
+describe('a new digest in a site that a builder keeps up, as `start` does', () => {
+  it('gives, day after day, the site a fresh build of every digest gives, rendering only what the day touched', async () => {
+    const days = Array.from({ length: 40 }, (_, day) => busyDay(day));
+    const site = await tempSite(Object.fromEntries(days.slice(0, 38)));
+    await site.build({ all: true });
+    // 190 Robotics papers: two archived pages of 50, the newest 90 on the front page.
+    expect((await site.files()).has('topics/robotics/2.html')).toBe(true);
+    expect((await site.files()).has('topics/robotics/3.html')).toBe(false);
+    const previousEmail = `email/${days[37]?.[0].replace(/\//g, '-').replace(/\.md$/, '')}.html`;
+    for (const [n, [name, text]] of days.slice(38).entries()) {
+      const before = await snapshot(site.outDir);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await site.add(name, text);
+      const report = await site.build({ all: true });
+      expect(report.indexed).toEqual(['2031-01']);
+      const after = await snapshot(site.outDir);
+      // The older month's index, older issues, the emails before the new one, archived topic pages
+      // that keep their papers: untouched.
+      const kept = [...before.keys()].filter(
+        (path) =>
+          path.startsWith('pagefind/2030-12/') ||
+          path === 'topics/robotics/1.html' ||
+          (n === 0 && path === 'topics/robotics/2.html') ||
+          path === (n === 0 ? previousEmail : `email/${days[38]?.[0].replace(/\//g, '-').replace(/\.md$/, '')}.html`) ||
+          /^(issues|email|archive)\/2030-12-1\d\./.test(path),
+      );
+      expect(kept.length).toBeGreaterThan(20);
+      for (const path of kept) expect([path, after.get(path)]).toEqual([path, before.get(path)]);
+      expect(report.written).toContain('topics/robotics.html');
+      // The 200th paper fills a third archived page: the second now links to it.
+      if (n === 1) expect(report.written).toEqual(expect.arrayContaining(['topics/robotics/3.html', 'topics/robotics/2.html']));
+
+      const cold = await tempSite(Object.fromEntries(days.slice(0, 39 + n)));
+      await cold.build({ all: true });
+      expect(hashes(after)).toEqual(hashes(await snapshot(cold.outDir)));
+    }
   });
 });

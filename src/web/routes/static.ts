@@ -17,6 +17,8 @@ const SEARCH_POLICY =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
   "style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+const OLD_TOPIC_PAGE = /\/topics\/([a-z0-9-]+)\/\d+\.html$/;
+
 /** The published folders and files of out/: feeds, pages, archives, topics, the search index, assets, sitemap, icons. */
 export function staticRoutes(app: FastifyInstance, ctx: WebContext, files: ReturnType<typeof createStaticFiles>): void {
   const searchPolicy = async (_request: FastifyRequest, reply: FastifyReply) => {
@@ -42,6 +44,12 @@ export function staticRoutes(app: FastifyInstance, ctx: WebContext, files: Retur
       // A folder asked for without its final slash: the address with it, relative, so it holds behind a proxy's prefix too.
       if (!response && !urlPath.endsWith('/') && (await files.isFolderWithIndex(path))) {
         return reply.redirect(`./${urlPath.slice(urlPath.lastIndexOf('/') + 1)}/${query === undefined ? '' : `?${query}`}`, 301);
+      }
+      // A topic's page that is no longer made (pages were once counted from the newest): its front page.
+      const topic = response ? undefined : OLD_TOPIC_PAGE.exec(urlPath)?.[1];
+      if (topic !== undefined) {
+        const front = files.resolve(`/topics/${topic}.html`);
+        if (typeof front === 'string' && (await files.respond(front, {}))) return reply.redirect(`../${topic}.html`, 302);
       }
       if (!response)
         return sendPage(ctx, reply, 404, {
