@@ -18,7 +18,7 @@ export interface DispatchFlags {
 
 async function testCopy(app: App, issue: IssueToSend, to: string, output: Output): Promise<number> {
   // A subscriber with that address gets a copy with their own links; anyone else, links of nobody.
-  const holder = app.store.find(to);
+  const holder = await app.store.find(to);
   const reply = await app.transport.send(await makeTestCopy(issue, app.dispatchContext(), to, holder));
   const whose = holder ? `its links are ${holder.email}'s` : 'its links belong to no subscriber';
   output.out(`test copy of ${issue.id} sent to ${to} through ${app.transport.name} (${whose}): ${reply}`);

@@ -87,8 +87,8 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   let waiting = false;
   const jobs = {
     ...base,
-    settlesAt: (day: string) => {
-      const at = base.settlesAt?.(day);
+    settlesAt: async (day: string) => {
+      const at = await base.settlesAt?.(day);
       if (at !== undefined) waiting = true;
       return at;
     },
@@ -129,7 +129,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
         await refreshSite(jobs).catch((error: unknown) => log.error('build failed', { error: (error as Error).message }));
       }
     } catch (error) {
-      const last = app.sourceRecords.state(source.spec)?.goodAt ?? 'never';
+      const last = (await app.sourceRecords.state(source.spec))?.goodAt ?? 'never';
       log.warn('sync failed; going on with the digests here', { error: (error as Error).message, lastGoodSync: last });
     }
     if (waiting && !stopping.signal.aborted) {

@@ -155,17 +155,15 @@ export async function dispatchIssue(
   const started = performance.now();
   const ledger = ctx.ledger.rounds;
   const progress = ctx.progress ?? silentProgress;
-  const lock = await ctx.ledger.write(() => ctx.ledger.acquire('dispatch'));
+  const lock = await ctx.ledger.acquire('dispatch');
   try {
     const date = issue.id;
-    const latest = ledger.latestRound(date);
+    const latest = await ledger.latestRound(date);
     const roundNumber = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
-    // Writes wait, without blocking, while another process holds the database's lock.
-    const write = <T>(work: () => T) => ctx.ledger.write(work);
-    const round = await write(() => ledger.open(date, roundNumber, options.cadence ?? 'daily'));
+    const round = await ledger.open(date, roundNumber, options.cadence ?? 'daily');
     const make = createMessageMaker(issue, ctx, roundNumber);
     const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0, doubt: 0, refused: 0 };
-    progress.start(ledger.tally(date, roundNumber).queued);
+    await progress.start((await ledger.tally(date, roundNumber)).queued);
 
     let stopped: string | undefined;
     const stop = (why: string) => (stopped ??= why);
@@ -183,20 +181,18 @@ export async function dispatchIssue(
     const refused = async (subscriberId: number, attempts: number, reply: string) => {
       lastRefusal = reply;
       refusedNow.add(subscriberId);
-      await write(() => ledger.refuse(date, roundNumber, subscriberId, { attempts, reply, code: enhancedCode(reply) }));
+      await ledger.refuse(date, roundNumber, subscriberId, { attempts, reply, code: enhancedCode(reply) });
       done('refused');
     };
     // Held refusals of recipients, once judged: the subscribers' own, or the relay's.
     const judged = async (verdict: Verdict<Held>) => {
       for (const { delivery: held, error } of verdict.theirs) {
-        await write(() =>
-          ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', {
-            messageId: held.messageId,
-            attempts: held.attempts,
-            reply: error.reply,
-          }),
-        );
-        await write(() => ctx.store.recordBounce(held.delivery.subscriberId, 'hard', error.reply));
+        await ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', {
+          messageId: held.messageId,
+          attempts: held.attempts,
+          reply: error.reply,
+        });
+        await ctx.store.recordBounce(held.delivery.subscriberId, 'hard', error.reply);
         done('failed');
       }
       for (const { delivery: held, error } of verdict.relay) await refused(held.delivery.subscriberId, held.attempts, error.reply);
@@ -211,14 +207,15 @@ export async function dispatchIssue(
 
     const deliver = async (d: QueuedDelivery) => {
       if (d.status !== 'confirmed') {
-        await write(() =>
-          ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` }),
-        );
+        await ledger.record(date, roundNumber, d.subscriberId, 'skipped', {
+          attempts: d.attempts,
+          reason: `${d.status} before it was sent`,
+        });
         return done('skipped');
       }
       const message = await make({ id: d.subscriberId, email: d.email, topics: d.topics, tokenKey: d.tokenKey });
       if ('skip' in message) {
-        await write(() => ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip }));
+        await ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip });
         return done('skipped');
       }
       let attempts = d.attempts;
@@ -226,20 +223,18 @@ export async function dispatchIssue(
         attempts++;
         try {
           const reply = await ctx.transport.send(message);
-          await write(() => ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply }));
-          await write(() => ctx.store.recordDelivered(d.subscriberId));
+          await ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
+          await ctx.store.recordDelivered(d.subscriberId);
           done('sent');
           return await attempted(undefined, reply);
         } catch (error) {
           if (!(error instanceof SendError)) throw error;
           const requeue = async () => {
-            await write(() => ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply }));
+            await ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply });
             done('deferred');
           };
           if (error.kind === 'doubt') {
-            await write(() =>
-              ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply }),
-            );
+            await ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply });
             done('doubt');
             stop(`the relay stopped answering after taking a whole message (${error.reply})`);
             return;
@@ -269,7 +264,7 @@ export async function dispatchIssue(
     let after = 0;
     let refusedBefore = false;
     paging: for (;;) {
-      const page = ledger.queued(date, roundNumber, after, 500, refusedBefore);
+      const page = await ledger.queued(date, roundNumber, after, 500, refusedBefore);
       if (page.length === 0) {
         if (refusedBefore) break;
         refusedBefore = true;
@@ -298,7 +293,7 @@ export async function dispatchIssue(
     progress.finish();
     if (failure !== undefined) throw failure;
 
-    const final = ledger.tally(date, roundNumber);
+    const final = await ledger.tally(date, roundNumber);
     if (stopped === undefined && counts.refused > 0) {
       const offered = counts.refused + counts.sent + counts.failed;
       const why = `the relay refused ${counts.refused} of ${offered} deliveries (last reply: ${lastRefusal})`;
@@ -310,7 +305,7 @@ export async function dispatchIssue(
       );
     }
     const doubtNote = final.doubt > 0 ? `${final.doubt} in doubt (the relay took them without answering; not sent again)` : '';
-    await write(() => ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; ')));
+    await ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; '));
     return {
       issue: date,
       round: roundNumber,
@@ -324,6 +319,6 @@ export async function dispatchIssue(
       stopped,
     };
   } finally {
-    await ctx.ledger.write(() => lock.release());
+    await lock.release();
   }
 }

@@ -5,7 +5,8 @@ export type Outcome = 'sent' | 'skipped' | 'failed' | 'deferred';
 
 /** Reports a dispatch as it goes. */
 export interface Progress {
-  start(total: number): void;
+  /** Told how many are queued, once the round is open; the dispatch waits for what it returns. */
+  start(total: number): void | Promise<void>;
   tick(outcome: Outcome): void;
   finish(): void;
 }

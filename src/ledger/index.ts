@@ -1,4 +1,4 @@
-import { retryWhileBusy, type Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import { roundAftermath, type Aftermath, type RoundKey } from './aftermath.ts';
 import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { issueOutcomes, type IssueOutcome } from './issues.ts';
@@ -41,38 +41,39 @@ export interface IssueLedger {
   readonly rounds: Rounds;
   readonly publications: Publications;
   /** Takes the named lock, or throws `LockedError` naming its holder. */
-  acquire(name: string): Lock;
+  acquire(name: string): Promise<Lock>;
   /** Who holds the named lock, if anyone. */
-  holder(name: string): LockHolder | undefined;
+  holder(name: string): Promise<LockHolder | undefined>;
   /** The issues published or dispatched, newest first, with their deliveries and what followed: `limit` of them before `before`. */
-  issues(limit: number, before?: string): IssueOutcome[];
+  issues(limit: number, before?: string): Promise<IssueOutcome[]>;
   /** What came back after each of the rounds given, in their order: what `issues` counts, round by round. */
-  aftermath(rounds: readonly RoundKey[]): Aftermath[];
+  aftermath(rounds: readonly RoundKey[]): Promise<Aftermath[]>;
   /** The rounds that did not finish, oldest first. */
-  unfinished(): UnfinishedRound[];
-  /** Runs `work` (its writes) once the database is free, without blocking the event loop. */
-  write<T>(work: () => T): Promise<T>;
+  unfinished(): Promise<UnfinishedRound[]>;
 }
 
 /** The issue ledger kept in a database; `tell` hears of rounds closed and issues published. */
-export function openLedger(db: Db, now: () => Date = () => new Date(), tell?: LedgerChanges): IssueLedger {
-  const rounds = new Rounds(db, now, tell);
+export function openLedger(sql: Sql, now: () => Date = () => new Date(), tell?: LedgerChanges): IssueLedger {
+  const rounds = new Rounds(sql, now, tell);
   return {
     rounds,
-    publications: new Publications(db, now, tell),
-    acquire: (name) => acquireLock(db, name, now),
-    holder: (name) => lockHolder(db, name, now),
-    issues: (limit, before) => issueOutcomes(db, limit, before),
-    aftermath: (rounds) => roundAftermath(db, rounds),
-    unfinished() {
-      const lock = lockHolder(db, 'dispatch', now);
-      return rounds.unfinished().map((round) => ({
-        round,
-        running: round.status === 'running' && lock !== undefined && !lock.gone,
-        queued: rounds.tally(round.issue, round.round).queued,
-        progressAt: rounds.progressAt(round.issue, round.round),
-      }));
+    publications: new Publications(sql, now, tell),
+    acquire: (name) => acquireLock(sql, name, now),
+    holder: (name) => lockHolder(sql, name, now),
+    issues: (limit, before) => issueOutcomes(sql, limit, before),
+    aftermath: (rounds) => roundAftermath(sql, rounds),
+    async unfinished() {
+      const lock = await lockHolder(sql, 'dispatch', now);
+      const unfinished: UnfinishedRound[] = [];
+      for (const round of await rounds.unfinished()) {
+        unfinished.push({
+          round,
+          running: round.status === 'running' && lock !== undefined && !lock.gone,
+          queued: (await rounds.tally(round.issue, round.round)).queued,
+          progressAt: await rounds.progressAt(round.issue, round.round),
+        });
+      }
+      return unfinished;
     },
-    write: (work) => retryWhileBusy(db.name, work, 30_000),
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import { CAME_BACK, CAME_BACK_SUMS } from './aftermath.ts';
 
 /** One issue as the operator follows it: its deliveries over every round, and what its readers did after. */
@@ -51,18 +51,16 @@ const PAGE = `page AS (
 )`;
 
 /** The issues published or dispatched, newest first, `limit` of them before the issue `before` (any, when empty). */
-export function issueOutcomes(db: Db, limit: number, before = ''): IssueOutcome[] {
+export async function issueOutcomes(sql: Sql, limit: number, before = ''): Promise<IssueOutcome[]> {
   const page = { limit, before: before || '\uffff' };
   // What came back is read from the first round of the page's oldest issue on.
-  const first = db
-    .prepare<[typeof page], { since: string | null }>(
-      `WITH ${PAGE} SELECT min(started_at) AS since FROM dispatches WHERE issue IN (SELECT issue FROM page)`,
-    )
-    .get(page);
-  const rows = db
-    .prepare<[typeof page & { since: string }], Omit<IssueOutcome, 'mailed'> & { mailed: number }>(
-      OUTCOMES.replace('WITH ', `WITH ${PAGE},\n`),
-    )
-    .all({ ...page, since: first?.since ?? '\uffff' });
+  const first = await sql.get<{ since: string | null }>(
+    `WITH ${PAGE} SELECT min(started_at) AS since FROM dispatches WHERE issue IN (SELECT issue FROM page)`,
+    page,
+  );
+  const rows = await sql.all<Omit<IssueOutcome, 'mailed'> & { mailed: number }>(OUTCOMES.replace('WITH ', `WITH ${PAGE},\n`), {
+    ...page,
+    since: first?.since ?? '\uffff',
+  });
   return rows.map((row) => ({ ...row, mailed: row.mailed === 1 }));
 }

@@ -39,10 +39,10 @@ export async function publishWeek(ctx: PublishContext): Promise<string> {
   const week = weekOf(ctx.now());
   const id = `week-${week.to}`;
   const { publications } = ctx.ledger;
-  if (publications.get(id)) return `${id} was already published`;
+  if (await publications.get(id)) return `${id} was already published`;
   const papers = gatherWeek(await ctx.builder.digests(), week);
   if (papers.length === 0) {
-    await ctx.ledger.write(() => publications.record(id, false, 'no papers this week', ctx.now()));
+    await publications.record(id, false, 'no papers this week', ctx.now());
     return `${id}: no papers this week, nothing mailed`;
   }
   const digest: Digest = { date: week.to, papers, warnings: [] };
@@ -50,6 +50,6 @@ export async function publishWeek(ctx: PublishContext): Promise<string> {
   const summary = await mail(ctx, issue, 'weekly');
   if (summary === 'busy') return 'a dispatch is already running';
   if (summary.stopped) return `${id}: stopped (${summary.stopped}); the next weekly tick resumes it`;
-  await ctx.ledger.write(() => publications.record(id, true, describeDispatch(summary), ctx.now()));
+  await publications.record(id, true, describeDispatch(summary), ctx.now());
   return describeDispatch(summary);
 }
