@@ -29,7 +29,7 @@ export function createProgress(
   label: string,
   log?: Logger,
   now: () => number = () => performance.now(),
-): Progress {
+): Progress & { start(total: number): void } {
   let total = 0;
   let done = 0;
   let sent = 0;
