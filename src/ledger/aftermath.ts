@@ -41,8 +41,8 @@ came_back AS (
 )`;
 
 /** The sums of `came_back`'s rows, by the columns grouped on. */
-export const CAME_BACK_SUMS = `sum(kind IN ('hard-bounce', 'soft-bounce')) AS bounced, sum(kind = 'complaint') AS complained,
-  sum(kind = 'unsubscribed') AS unsubscribed`;
+export const CAME_BACK_SUMS = `count(*) FILTER (WHERE kind IN ('hard-bounce', 'soft-bounce')) AS bounced,
+  count(*) FILTER (WHERE kind = 'complaint') AS complained, count(*) FILTER (WHERE kind = 'unsubscribed') AS unsubscribed`;
 
 /** What came back after each of the rounds given, in their order: the ledger's one rule (`CAME_BACK`), round by round. */
 export async function roundAftermath(sql: Sql, rounds: readonly RoundKey[]): Promise<Aftermath[]> {

@@ -26,12 +26,13 @@ const OUTCOMES = `
 WITH ${CAME_BACK},
 after AS (SELECT issue, ${CAME_BACK_SUMS} FROM came_back WHERE issue IN (SELECT issue FROM page) GROUP BY issue),
 tally AS (
-  SELECT issue, sum(status = 'sent') AS sent, sum(status = 'failed') AS failed, sum(status = 'doubt') AS doubt,
-    sum(status = 'queued') AS queued, sum(status = 'skipped') AS skipped
+  SELECT issue, count(*) FILTER (WHERE status = 'sent') AS sent, count(*) FILTER (WHERE status = 'failed') AS failed,
+    count(*) FILTER (WHERE status = 'doubt') AS doubt, count(*) FILTER (WHERE status = 'queued') AS queued,
+    count(*) FILTER (WHERE status = 'skipped') AS skipped
   FROM deliveries WHERE issue IN (SELECT issue FROM page) GROUP BY issue
 ),
 rounds AS (SELECT issue, count(*) AS rounds FROM dispatches WHERE issue IN (SELECT issue FROM page) GROUP BY issue)
-SELECT page.issue, p.published_at AS publishedAt, coalesce(p.mailed, 0) AS mailed, coalesce(r.rounds, 0) AS rounds,
+SELECT page.issue, p.published_at AS "publishedAt", coalesce(p.mailed, 0) AS mailed, coalesce(r.rounds, 0) AS rounds,
   coalesce(t.sent, 0) AS sent, coalesce(t.failed, 0) AS failed, coalesce(t.doubt, 0) AS doubt, coalesce(t.queued, 0) AS queued,
   coalesce(t.skipped, 0) AS skipped, coalesce(a.bounced, 0) AS bounced, coalesce(a.complained, 0) AS complained,
   coalesce(a.unsubscribed, 0) AS unsubscribed

@@ -62,7 +62,7 @@ describe('complaints (feedback-loop reports)', () => {
       source: 'import',
       suppressions: subscriptions.suppressions,
     });
-    expect((await report).problems.map((p) => p.line)).toEqual([2]);
+    expect(report.problems.map((p) => p.line)).toEqual([2]);
     expect((await store.get(ann.id))?.status).toBe('unsubscribed');
     // Only her own fresh confirmation brings her back.
     expect(await requestSubscription(subscriptions, { email: ann.email, topics: [], cadence: 'daily', source: 'web' })).toBe(
@@ -218,7 +218,7 @@ describe('complaints (feedback-loop reports)', () => {
         source: 'import',
         suppressions: list.subscriptions.suppressions,
       });
-      expect((await report).problems.map((p) => p.line)).toEqual([2]);
+      expect(report.problems.map((p) => p.line)).toEqual([2]);
 
       await list.send(undeliverable.envelope.from, '', dsn('5.1.1', 'failed', typo.email));
       expect(list.receiver.outcomes.at(-1)).toBe('hard bounce');
