@@ -14,7 +14,6 @@ interface Transaction {
 
 // What every face over one SQLite connection shares: its statements, and whose turn it is.
 interface Connection {
-  db: Database.Database;
   statements: Map<string, Database.Statement>;
   /** Some work has the connection: an open transaction, or a statement waiting for another process's lock. */
   held: boolean;
@@ -32,7 +31,7 @@ let transactions = 0;
 function connectionOf(db: Database.Database): Connection {
   let connection = connections.get(db);
   if (connection === undefined) {
-    connection = { db, statements: new Map(), held: false, waiting: [] };
+    connection = { statements: new Map(), held: false, waiting: [] };
     connections.set(db, connection);
   }
   return connection;

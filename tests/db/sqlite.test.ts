@@ -90,6 +90,23 @@ describe('the SQLite face', () => {
     expect(await notes(sql)).toEqual(['outside']);
   });
 
+  it('keeps a statement that outlives its transaction out of the transaction open when it runs', async () => {
+    const { sql } = await open();
+    let late: Promise<unknown> = Promise.resolve();
+    await sql.transaction(async () => {
+      // Work that goes on after its transaction has committed, without being awaited.
+      late = sleep(20).then(() => note(sql, 'late'));
+    });
+    const undone = sql.transaction(async () => {
+      await sleep(60);
+      throw new Error('undone');
+    });
+    await expect(undone).rejects.toThrow('undone');
+    await late;
+    // Had it joined the second transaction, the rollback would have taken it too.
+    expect(await notes(sql)).toEqual(['late']);
+  });
+
   it('takes transactions one after another, in the order asked', async () => {
     const { sql } = await open();
     const order: string[] = [];
