@@ -11,6 +11,11 @@ export interface Progress {
   finish(): void;
 }
 
+/** Progress drawn on a terminal or told in a log: it starts at once. */
+export interface DrawnProgress extends Progress {
+  start(total: number): void;
+}
+
 /** Reports nothing. */
 export const silentProgress: Progress = { start() {}, tick() {}, finish() {} };
 
@@ -29,7 +34,7 @@ export function createProgress(
   label: string,
   log?: Logger,
   now: () => number = () => performance.now(),
-): Progress & { start(total: number): void } {
+): DrawnProgress {
   let total = 0;
   let done = 0;
   let sent = 0;
