@@ -76,6 +76,7 @@ const commands = {
   dkim: () => import('./commands/dkim.ts'),
   report: () => import('./commands/report.ts'),
   sync: () => import('./commands/sync.ts'),
+  db: () => import('./commands/db.ts'),
 };
 
 // The version of the package this program is (src/ and dist/ both sit beside package.json).
@@ -232,6 +233,12 @@ function buildProgram(output: Output, run: Action): Command {
     .option('--out <file>', 'where to write it (default: data/dkim-<selector>-<type>.pem)')
     .option('--selector <selector>', 'the selector to publish it under (default: PAPERBOY_DKIM_SELECTOR)')
     .action((flags: Flags) => run(async (ctx) => (await commands.dkim()).keygenCommand(ctx, flags)));
+
+  const db = program.command('db').description('the database');
+  db.command('copy')
+    .description('copy the SQLite list and ledger into an empty PostgreSQL database, keeping ids; print the counts on both sides')
+    .requiredOption('--to <url>', 'the PostgreSQL database: postgres://user:password@host:5432/database')
+    .action((flags: Flags) => run(async (ctx) => (await commands.db()).copyCommand(ctx, flags)));
 
   return program;
 }

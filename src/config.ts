@@ -231,6 +231,13 @@ const schema = z.object({
   PAPERBOY_OUT_DIR: z.string().min(1).default('out'),
   PAPERBOY_DATA_DIR: z.string().min(1).default('data'),
   PAPERBOY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  PAPERBOY_DATABASE_URL: z
+    .string()
+    .refine(
+      isPostgresUrl,
+      'must be a postgres:// or postgresql:// URL (such as postgres://paperboy@db.example.org/paperboy); unset, the list is a SQLite file in PAPERBOY_DATA_DIR',
+    )
+    .optional(),
   PAPERBOY_DKIM_KEY: z.string().optional(),
   PAPERBOY_WEBHOOK_URL: webhookUrls.optional(),
   PAPERBOY_WEBHOOK_SECRET: webhookSecret.optional(),
@@ -250,6 +257,18 @@ const schema = z.object({
     )
     .optional(),
 });
+
+/** Whether a URL names a PostgreSQL database: `postgres://…` or `postgresql://…` with a host or a socket folder. */
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text.trim());
+    // The driver decodes the user, the password and the database: a stray % would stop it.
+    for (const part of [url.username, url.password, url.pathname]) decodeURIComponent(part);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.host !== '' || url.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+}
 
 /** The DKIM keys to sign with (files and their selectors, in order), and the `d=` domain. */
 export interface DkimSettings {
@@ -376,6 +395,8 @@ export interface Config {
   readonly outDir: string;
   readonly dataDir: string;
   readonly secret: string | undefined;
+  /** The PostgreSQL database the list and the ledger are kept in (several processes may share it); unset: the SQLite file in `dataDir`. */
+  readonly databaseUrl: string | undefined;
   /** The DKIM keys every message is signed with (none: unsigned), and the signing domain. */
   readonly dkim: DkimSettings;
   readonly webhooks: WebhookSettings;
@@ -385,6 +406,7 @@ export interface Config {
 const SECRET_VARIABLES = new Set([
   'PAPERBOY_SMTP_URL',
   'PAPERBOY_SECRET',
+  'PAPERBOY_DATABASE_URL',
   'PAPERBOY_METRICS_TOKEN',
   'PAPERBOY_ADMIN_TOKEN',
   'PAPERBOY_WEBHOOK_URL',
@@ -448,6 +470,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   if (list(merged.PAPERBOY_WEBHOOK_URL).length > 0 && merged.PAPERBOY_WEBHOOK_SECRET === undefined) {
     problems.push('PAPERBOY_WEBHOOK_SECRET: must be set when PAPERBOY_WEBHOOK_URL is (echo whsec_$(openssl rand -base64 32) makes one)');
   }
+  // Every machine sharing one database must sign tokens and Message-IDs with one key: a key made on first run would be each machine's own.
+  if (merged.PAPERBOY_DATABASE_URL !== undefined && merged.PAPERBOY_SECRET === undefined) {
+    problems.push(
+      'PAPERBOY_SECRET: must be set when PAPERBOY_DATABASE_URL is, the same on every machine that shares the database (openssl rand -base64 32 makes one)',
+    );
+  }
   const sourced = sourceOf(merged.PAPERBOY_DIGESTS_SOURCE, cwd);
   if (typeof sourced === 'string') problems.push(`PAPERBOY_DIGESTS_SOURCE: ${sourced} (got "${merged.PAPERBOY_DIGESTS_SOURCE ?? ''}")`);
   const lines = (parsed.success ? [] : parsed.error.issues).map((issue) => {
@@ -507,6 +535,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     outDir: resolve(cwd, s.PAPERBOY_OUT_DIR),
     dataDir: resolve(cwd, s.PAPERBOY_DATA_DIR),
     secret: s.PAPERBOY_SECRET,
+    databaseUrl: s.PAPERBOY_DATABASE_URL?.trim(),
     webhooks: Object.freeze({
       urls: Object.freeze(list(s.PAPERBOY_WEBHOOK_URL)),
       secret: s.PAPERBOY_WEBHOOK_SECRET ?? '',

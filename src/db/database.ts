@@ -19,7 +19,7 @@ export function migrate(db: Db): number {
   }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[version] as string);
+      db.exec(MIGRATIONS[version]?.sqlite as string);
       db.pragma(`user_version = ${version + 1}`);
     })();
   }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
+import { initdbPath, postgresAnswers } from './postgres.ts';
 
 /** Debian's Chromium and SpamAssassin, where .ci/run installs them. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -28,6 +29,14 @@ export const PEERS = {
   tmpfs: { install: 'nothing, but run as root (to mount a tmpfs)', probe: canMount },
   /** git and its smart-HTTP server program, to build and serve an upstream repository in a test. */
   git: { install: 'git', probe: () => spawnSync('git', ['--version']).status === 0 && existsSync(GIT_HTTP_BACKEND) },
+  /** A PostgreSQL server (15 or newer) at PAPERBOY_TEST_DATABASE_URL, whose user may create databases. */
+  postgres: {
+    install:
+      'nothing, but run a PostgreSQL server (apt-get install postgresql) at PAPERBOY_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres)',
+    probe: () => postgresAnswers(),
+  },
+  /** PostgreSQL's own programs, to start a server of a test's own (one that asks for passwords). */
+  initdb: { install: 'postgresql', probe: () => initdbPath() !== undefined && (process.getuid?.() !== 0 || userExists('postgres')) },
   /** The compiled `paperboy` binary and other child processes: always here, but not in the fast tier. */
   processes: { install: 'nothing', probe: () => true },
 } as const;
@@ -73,6 +82,10 @@ export function installHint(missing: readonly Peer[]): string {
   ]
     .filter(Boolean)
     .join('; ');
+}
+
+function userExists(name: string): boolean {
+  return spawnSync('id', ['-u', name], { stdio: 'ignore' }).status === 0;
 }
 
 // Debian installs the Python modules for /usr/bin/python3, which is what the tests run.
