@@ -1,7 +1,17 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
-import { databaseExists, emptyDatabase, openDatabase, sqliteSql, WebhookEvents, type Db, type Sql } from './db/index.ts';
+import {
+  databaseExists,
+  emptyDatabase,
+  openDatabase,
+  openedOnUse,
+  openPostgres,
+  serverAddressOf,
+  sqliteSql,
+  WebhookEvents,
+  type Sql,
+} from './db/index.ts';
 import {
   composeNotice,
   createDkimSigner,
@@ -130,14 +140,11 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     hub: config.websubHub,
     repeats: config.repeats,
   });
-  const opened: { db?: Db; transports: Transport[]; deliveries: WebhookDelivery[] } = { transports: [], deliveries: [] };
-  const db = once(() => {
-    if (options.readOnly && !databaseExists(config.dataDir)) return (opened.db = emptyDatabase());
-    return (opened.db = openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }));
-  });
-  // One connection; the jobs' face over it waits longer for another process's lock.
-  const sql = once(() => sqliteSql(db(), { waitMs: REQUEST_WAIT_MS }));
-  const jobSql = once(() => sqliteSql(db(), { waitMs: JOB_WAIT_MS }));
+  const opened: { sql?: Sql; transports: Transport[]; deliveries: WebhookDelivery[] } = { transports: [], deliveries: [] };
+  // The list and the ledger: on a PostgreSQL server (one pool, opened by the first statement), else
+  // in the SQLite file, with one connection whose jobs' face waits longer for another process's lock.
+  const { sql, jobSql } =
+    config.databaseUrl === undefined ? sqliteFaces(config, options, opened) : postgresFaces(config.databaseUrl, log, opened);
   const webhookEvents = once(() => new WebhookEvents(jobSql(), now));
   // Events are written only while someone is there to receive them.
   const recorder = once(() => (config.webhooks.urls.length === 0 ? undefined : webhookRecorder(config.webhooks, webhookEvents(), now)));
@@ -302,7 +309,15 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     privacy: privacy(),
     ledger: ledger(),
     status: () =>
-      readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), sourceRecords: sourceRecords(), now }),
+      readStatus({
+        config,
+        sql: sql(),
+        store: store(),
+        ledger: ledger(),
+        webhookEvents: webhookEvents(),
+        sourceRecords: sourceRecords(),
+        now,
+      }),
     dispatching: jobs,
     report: async (days) => renderReport(await report(days)),
     outbox,
@@ -390,7 +405,35 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     async close() {
       await Promise.all(opened.deliveries.map((d) => d.stop()));
       await Promise.all(opened.transports.map((t) => t.close()));
-      if (opened.db !== undefined) await sql().close();
+      await opened.sql?.close();
     },
   };
+}
+
+type Opened = { sql?: Sql };
+
+// The SQLite file under the data folder (an empty one in memory for a reader where none exists yet).
+function sqliteFaces(config: Config, options: AppOptions, opened: Opened): { sql: () => Sql; jobSql: () => Sql } {
+  const db = once(() => {
+    if (options.readOnly && !databaseExists(config.dataDir)) return emptyDatabase();
+    return openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+  });
+  const sql = once(() => (opened.sql = sqliteSql(db(), { waitMs: REQUEST_WAIT_MS })));
+  const jobSql = once(() => {
+    sql();
+    return sqliteSql(db(), { waitMs: JOB_WAIT_MS });
+  });
+  return { sql, jobSql };
+}
+
+// The PostgreSQL server the URL names: one pool for everything, connected and migrated by the first statement.
+function postgresFaces(url: string, log: Logger, opened: Opened): { sql: () => Sql; jobSql: () => Sql } {
+  const name = serverAddressOf(url)?.name ?? 'PAPERBOY_DATABASE_URL';
+  const sql = once(
+    () =>
+      (opened.sql = openedOnUse(name, 'postgres', () =>
+        openPostgres(url, { onIdleError: (error) => log.warn('database connection lost', { error }) }),
+      )),
+  );
+  return { sql, jobSql: sql };
 }

@@ -1,5 +1,5 @@
 import type { Config } from './config.ts';
-import type { WebhookBacklog, WebhookEvents } from './db/index.ts';
+import type { Sql, WebhookBacklog, WebhookEvents } from './db/index.ts';
 import { complaintRate, complaintWarning, type ComplaintRate } from './deliverability/index.ts';
 import { findDigests } from './digest/index.ts';
 import { commandHint } from './hints.ts';
@@ -20,6 +20,8 @@ export interface RelayRefusals {
 
 /** What `paperboy status --json` prints and `GET /api/v1/status` answers. */
 export interface Status {
+  /** Where the list and the ledger are: the SQLite file, or the server's URL without its password. */
+  database: string;
   /** How the syncs from PAPERBOY_DIGESTS_SOURCE went; null when the digests folder is its own source. */
   source: SyncHealth | null;
   lastPublication: Publication | null;
@@ -65,6 +67,7 @@ const WEBHOOKS_LATE_MS = 10 * 60_000;
 /** What the status is read from. */
 export interface StatusParts {
   config: Pick<Config, 'digestsDir' | 'invocation' | 'schedule' | 'weeklySchedule' | 'timeZone' | 'webhooks' | 'source'>;
+  sql: Pick<Sql, 'name'>;
   store: SubscriberStore;
   webhookEvents: Pick<WebhookEvents, 'backlog'>;
   sourceRecords: SourceRecords;
@@ -83,7 +86,7 @@ async function relayRefusals(rounds: Rounds, round: Round): Promise<RelayRefusal
 }
 
 /** Publications, schedule, subscribers, the last dispatch, and anything stuck: the one reading of the program's state. */
-export async function readStatus({ config, store, ledger, webhookEvents, sourceRecords, now }: StatusParts): Promise<Status> {
+export async function readStatus({ config, sql, store, ledger, webhookEvents, sourceRecords, now }: StatusParts): Promise<Status> {
   const subscribers = await store.counts();
   const events = await store.eventCounts(new Date(now().getTime() - 30 * 86_400_000).toISOString());
   const last30Days = {
@@ -135,6 +138,7 @@ export async function readStatus({ config, store, ledger, webhookEvents, sourceR
   const source = await syncHealth(config.source, sourceRecords, now());
   if (source?.problem) stuck.push(`the last sync failed (${source.problem}); last good sync: ${source.lastGoodSync ?? 'never'}`);
   return {
+    database: sql.name,
     source,
     lastPublication: last ?? null,
     nextPublication: nextRun(config.schedule, config.timeZone)?.toISOString() ?? null,

@@ -248,6 +248,7 @@ export const statusSchema = {
   type: 'object',
   additionalProperties: false,
   required: [
+    'database',
     'source',
     'lastPublication',
     'nextPublication',
@@ -263,6 +264,10 @@ export const statusSchema = {
     'attention',
   ],
   properties: {
+    database: {
+      type: 'string',
+      description: "where the list and the ledger are: the SQLite file, or the server's URL without its password",
+    },
     source: {
       type: ['object', 'null'],
       description: 'how the syncs from PAPERBOY_DIGESTS_SOURCE went; null when the digests folder is its own source',

@@ -40,6 +40,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
   } = status;
   ctx.output.out(
     [
+      `database: ${status.database}`,
       ...(source
         ? [
             `source: ${source.spec}: last good sync ` +
