@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
@@ -16,6 +19,8 @@ import {
   composeNotice,
   createDkimSigner,
   fileTransport,
+  messageFingerprint,
+  type Claiming,
   removeMessagesTo,
   signingTransport,
   smtpTransport,
@@ -119,6 +124,14 @@ const RECENT_ROUNDS = 10;
 // request (a page, an inbound message) not long; a job (a dispatch, a publication, webhooks) longer.
 const REQUEST_WAIT_MS = 2_000;
 const JOB_WAIT_MS = 30_000;
+
+// This process among every sender of a shared database: its host, its pid, and a part of its own.
+const senderId = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+
+/** The program's version (package.json beside src/ and dist/). */
+export function programVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 // A value made on first use, and only then.
 function once<T>(make: () => T): () => T {
@@ -323,7 +336,23 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     outbox,
     log,
   });
+  // Over a shared ledger (PostgreSQL), rounds are sent by claims, by this process and any worker.
+  const claiming = once<Claiming | undefined>(() =>
+    config.databaseUrl === undefined
+      ? undefined
+      : {
+          lease: { owner: senderId, leaseMs: config.sendLeaseMs, heartbeatMs: Math.max(100, Math.floor(config.sendLeaseMs / 3)) },
+          fingerprint: (issue) =>
+            messageFingerprint(issue, {
+              version: programVersion(),
+              templatesDir: config.templatesDir ?? join(options.root ?? projectRoot, 'templates'),
+              settings: { sender: config.sender, site: config.site, dkim: config.dkim, repeats: config.repeats },
+            }),
+          sends: config.send,
+        },
+  );
   const dispatchContext = (through = transport()): DispatchContext => ({
+    claiming: claiming(),
     ledger: ledger(),
     store: jobStore(),
     transport: through,

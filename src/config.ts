@@ -199,6 +199,8 @@ const schema = z.object({
   PAPERBOY_SMTP_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 1 to 20' }).int().min(1).max(20).default(4),
   PAPERBOY_SMTP_RETRY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(2000),
   PAPERBOY_SMTP_TIMEOUT: duration.refine((text) => durationMs(text) >= 1000, 'must be a second or more').default('60s'),
+  PAPERBOY_SEND: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be 1 or 0' }).optional(),
+  PAPERBOY_SEND_LEASE: duration.refine((text) => durationMs(text) >= 600, 'must be 0.6s or more').default('30s'),
   PAPERBOY_SMTP_NAME: z
     .string()
     .regex(
@@ -397,6 +399,10 @@ export interface Config {
   readonly secret: string | undefined;
   /** The PostgreSQL database the list and the ledger are kept in (several processes may share it); unset: the SQLite file in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /** Whether `start` and `dispatch` send what they queue (with PostgreSQL, `0` leaves it to `paperboy worker`). */
+  readonly send: boolean;
+  /** How long a sender holds the deliveries it claimed without renewing (it renews every third of it). */
+  readonly sendLeaseMs: number;
   /** The DKIM keys every message is signed with (none: unsigned), and the signing domain. */
   readonly dkim: DkimSettings;
   readonly webhooks: WebhookSettings;
@@ -536,6 +542,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     dataDir: resolve(cwd, s.PAPERBOY_DATA_DIR),
     secret: s.PAPERBOY_SECRET,
     databaseUrl: s.PAPERBOY_DATABASE_URL?.trim(),
+    send: ['true', '1', 'yes'].includes(s.PAPERBOY_SEND ?? '1'),
+    sendLeaseMs: durationMs(s.PAPERBOY_SEND_LEASE),
     webhooks: Object.freeze({
       urls: Object.freeze(list(s.PAPERBOY_WEBHOOK_URL)),
       secret: s.PAPERBOY_WEBHOOK_SECRET ?? '',

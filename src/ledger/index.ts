@@ -3,6 +3,7 @@ import { roundAftermath, type Aftermath, type RoundKey } from './aftermath.ts';
 import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { issueOutcomes, type IssueOutcome } from './issues.ts';
 import { Publications } from './publications.ts';
+import { Claims } from './claims.ts';
 import { Rounds, type LedgerChanges, type Round } from './rounds.ts';
 
 export {
@@ -15,8 +16,10 @@ export {
   type QueuedDelivery,
   type Refusals,
   type Recipient,
+  refusedReason,
 } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
+export { Claims, SET_ASIDE, type RunningRound, type SenderHolding, type QueueLeft } from './claims.ts';
 export type { IssueOutcome } from './issues.ts';
 export type { Aftermath, RoundKey } from './aftermath.ts';
 export { SourceRecords, type FileOrigin, type SyncState } from './origins.ts';
@@ -40,6 +43,8 @@ export interface UnfinishedRound {
 export interface IssueLedger {
   readonly rounds: Rounds;
   readonly publications: Publications;
+  /** Who holds which delivery of a running round, and the live senders. */
+  readonly claims: Claims;
   /** Takes the named lock, or throws `LockedError` naming its holder. */
   acquire(name: string): Promise<Lock>;
   /** Who holds the named lock, if anyone. */
@@ -58,6 +63,7 @@ export function openLedger(sql: Sql, now: () => Date = () => new Date(), tell?: 
   return {
     rounds,
     publications: new Publications(sql, now, tell),
+    claims: new Claims(sql, now),
     acquire: (name) => acquireLock(sql, name, now),
     holder: (name) => lockHolder(sql, name, now),
     issues: (limit, before) => issueOutcomes(sql, limit, before),

@@ -40,6 +40,11 @@ export interface Refusals {
 // The reason a refused delivery is left queued with: the one spelling of it, written and read here.
 const REFUSED = 'refused by the relay';
 
+/** The reason a delivery the relay refused is left queued with, with the reply's enhanced status code when it gave one. */
+export function refusedReason(code: string | undefined): string {
+  return code ? `${REFUSED} (${code})` : REFUSED;
+}
+
 /** Deliveries by status. */
 export type Tally = Record<DeliveryStatus, number>;
 
@@ -246,7 +251,8 @@ export class Rounds {
     detail: { messageId?: string; attempts: number; reply?: string; reason?: string },
   ): Promise<void> {
     await this.#sql.run(
-      `UPDATE deliveries SET status = @status, message_id = @messageId, attempts = @attempts, last_reply = @reply, reason = @reason, updated_at = @now
+      `UPDATE deliveries SET status = @status, message_id = @messageId, attempts = @attempts, last_reply = @reply, reason = @reason, updated_at = @now,
+         lease_owner = '', lease_until = 0
        WHERE issue = @issue AND round = @round AND subscriber_id = @subscriberId`,
       {
         issue,
@@ -272,7 +278,7 @@ export class Rounds {
     subscriberId: number,
     detail: { attempts: number; reply: string; code: string | undefined },
   ): Promise<void> {
-    const reason = detail.code ? `${REFUSED} (${detail.code})` : REFUSED;
+    const reason = refusedReason(detail.code);
     await this.record(issue, round, subscriberId, 'queued', { attempts: detail.attempts, reply: detail.reply, reason });
   }
 
@@ -328,15 +334,38 @@ export class Rounds {
 
   /** Closes a round: done when nothing is left queued, stopped otherwise. */
   async close(id: number, tally: Tally, note: string): Promise<void> {
+    await this.#close(id, tally, note, false);
+  }
+
+  /**
+   * Closes a round that is still running and `ended` (checked in the same transaction), once: whoever
+   * sees it end calls this (several senders may); returns whether this call closed it.
+   */
+  async closeRunning(
+    id: number,
+    ended: () => Promise<boolean>,
+    tally: () => Promise<Tally>,
+    note: (tally: Tally) => string,
+  ): Promise<boolean> {
+    return this.#sql.transaction(async () => {
+      if (!(await ended())) return false;
+      const counted = await tally();
+      return this.#close(id, counted, note(counted), true);
+    });
+  }
+
+  async #close(id: number, tally: Tally, note: string, onlyRunning: boolean): Promise<boolean> {
     const status = tally.queued === 0 ? 'done' : 'stopped';
-    await this.#sql.transaction(async () => {
-      await this.#sql.run(
+    return this.#sql.transaction(async () => {
+      const { changes } = await this.#sql.run(
         `UPDATE dispatches SET status = @status, finished_at = @now, sent = @sent, skipped = @skipped, failed = @failed, note = @note
-         WHERE id = @id`,
+         WHERE id = @id${onlyRunning ? " AND status = 'running'" : ''}`,
         { status, now: this.#now().toISOString(), sent: tally.sent, skipped: tally.skipped, failed: tally.failed, note, id },
       );
+      if (changes === 0) return false;
       const row = await this.#sql.get<RoundRow>('SELECT * FROM dispatches WHERE id = @id', { id });
       if (row) await this.#tell?.({ type: 'round closed', round: toRound(row), queued: tally.queued, doubt: tally.doubt });
+      return true;
     });
   }
 }
