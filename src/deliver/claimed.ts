@@ -138,7 +138,7 @@ const POLL_MS = 250;
  */
 export async function sendClaimed(
   issue: IssueToSend,
-  round: RunningRound & { startedAt: string },
+  round: RunningRound,
   ctx: DispatchContext,
   keeper: LeaseKeeper,
 ): Promise<ClaimedSummary> {
@@ -326,7 +326,7 @@ export async function dispatchByClaims(
   issue: IssueToSend,
   ctx: DispatchContext,
   claiming: Claiming,
-  options: { force?: boolean | undefined; cadence?: Cadence | undefined },
+  options: { force?: boolean | undefined; cadence?: Cadence | undefined; queueOnly?: boolean | undefined },
 ): Promise<DispatchSummary> {
   const started = performance.now();
   const { rounds, claims } = ctx.ledger;
@@ -346,7 +346,8 @@ export async function dispatchByClaims(
   const key = [date, round.round] as const;
   await progress.start((await rounds.tally(...key)).queued);
   let sent: ClaimedSummary | undefined;
-  if (claiming.sends) {
+  const sends = claiming.sends && options.queueOnly !== true;
+  if (sends) {
     const keeper = new LeaseKeeper(ctx, claiming.lease);
     await keeper.open();
     try {
@@ -359,7 +360,7 @@ export async function dispatchByClaims(
   const final = await rounds.tally(...key);
   const now = await rounds.latestRound(date);
   const ended = now?.round === round.round ? now : undefined;
-  const stopped = !claiming.sends ? undefined : (sent?.stopped ?? (ended?.status === 'stopped' ? ended.note || 'stopped' : undefined));
+  const stopped = !sends ? undefined : (sent?.stopped ?? (ended?.status === 'stopped' ? ended.note || 'stopped' : undefined));
   return {
     issue: date,
     round: round.round,

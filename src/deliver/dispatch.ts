@@ -42,7 +42,7 @@ const BREAKER_WINDOW = 20;
 export async function dispatchIssue(
   issue: IssueToSend,
   ctx: DispatchContext,
-  options: { force?: boolean; cadence?: Cadence } = {},
+  options: { force?: boolean; cadence?: Cadence; queueOnly?: boolean | undefined } = {},
 ): Promise<DispatchSummary> {
   if (ctx.claiming !== undefined) return dispatchByClaims(issue, ctx, ctx.claiming, options);
   const started = performance.now();

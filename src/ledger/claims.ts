@@ -13,6 +13,8 @@ export interface RunningRound {
   id: number;
   issue: string;
   round: number;
+  /** When it was opened (ISO): the Date of its messages. */
+  startedAt: string;
   fingerprint: string;
 }
 
@@ -197,7 +199,7 @@ export class Claims {
   /** The rounds being sent, oldest first. */
   async running(): Promise<RunningRound[]> {
     return this.#sql.all<RunningRound>(
-      "SELECT id, issue, round, fingerprint FROM dispatches WHERE status = 'running' ORDER BY started_at, id",
+      'SELECT id, issue, round, started_at AS "startedAt", fingerprint FROM dispatches WHERE status = \'running\' ORDER BY started_at, id',
     );
   }
 

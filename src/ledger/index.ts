@@ -60,21 +60,24 @@ export interface IssueLedger {
 /** The issue ledger kept in a database; `tell` hears of rounds closed and issues published. */
 export function openLedger(sql: Sql, now: () => Date = () => new Date(), tell?: LedgerChanges): IssueLedger {
   const rounds = new Rounds(sql, now, tell);
+  const claims = new Claims(sql, now);
   return {
     rounds,
     publications: new Publications(sql, now, tell),
-    claims: new Claims(sql, now),
+    claims,
     acquire: (name) => acquireLock(sql, name, now),
     holder: (name) => lockHolder(sql, name, now),
     issues: (limit, before) => issueOutcomes(sql, limit, before),
     aftermath: (rounds) => roundAftermath(sql, rounds),
     async unfinished() {
       const lock = await lockHolder(sql, 'dispatch', now);
+      // A round is being sent while the dispatch holds the lock, or while some sender is alive (a shared database).
+      const senders = (await claims.senders()).some((s) => !s.lapsed);
       const unfinished: UnfinishedRound[] = [];
       for (const round of await rounds.unfinished()) {
         unfinished.push({
           round,
-          running: round.status === 'running' && lock !== undefined && !lock.gone,
+          running: round.status === 'running' && ((lock !== undefined && !lock.gone) || senders),
           queued: (await rounds.tally(round.issue, round.round)).queued,
           progressAt: await rounds.progressAt(round.issue, round.round),
         });

@@ -58,6 +58,8 @@ export async function dryRunDispatch(ctx: ByHandContext, issue: IssueToSend, out
 /** How a dispatch by hand is run: forced, reported as it goes, told when its round begins. */
 export interface ByHandOptions {
   force?: boolean;
+  /** Open the round and leave the sending to the workers (a shared database). */
+  queueOnly?: boolean;
   progress?: Progress | undefined;
   /** Called once the dispatch holds the lock and its round is open, with the round and how many are queued. */
   started?: (round: Round, queued: number) => void;
@@ -90,7 +92,7 @@ export async function dispatchByHand(ctx: ByHandContext, issue: IssueToSend, opt
     tick: (outcome) => inner?.tick(outcome),
     finish: () => inner?.finish(),
   };
-  const summary = await dispatchIssue(issue, { ...ctx.dispatch(), progress, signal: ctx.signal }, { force });
-  if (summary.stopped === undefined) await recordMailed(ctx.ledger, summary, ctx.now());
+  const summary = await dispatchIssue(issue, { ...ctx.dispatch(), progress, signal: ctx.signal }, { force, queueOnly: options.queueOnly });
+  if (summary.stopped === undefined && summary.queued === 0) await recordMailed(ctx.ledger, summary, ctx.now());
   return { kind: 'dispatched', summary };
 }
