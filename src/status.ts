@@ -3,7 +3,7 @@ import type { Sql, WebhookBacklog, WebhookEvents } from './db/index.ts';
 import { complaintRate, complaintWarning, type ComplaintRate } from './deliverability/index.ts';
 import { findDigests } from './digest/index.ts';
 import { commandHint } from './hints.ts';
-import type { IssueLedger, Publication, Refusals, Round, Rounds, SourceRecords } from './ledger/index.ts';
+import type { IssueLedger, Publication, Refusals, Round, Rounds, SenderHolding, SourceRecords } from './ledger/index.ts';
 import { nextRun } from './schedule.ts';
 import { syncHealth, type SyncHealth } from './source/index.ts';
 import type { SubscriberStatus, SubscriberStore } from './subscribers/index.ts';
@@ -42,6 +42,8 @@ export interface Status {
   lastDispatch: Round | null;
   relayRefusals: RelayRefusals | null;
   dispatchRunning: { pid: number; host: string; since: string } | null;
+  /** The senders of a shared database seen in the last hour: what each holds of the running rounds, and whether its lease ran out. */
+  senders: SenderHolding[];
   /** The webhook receivers, and the events not yet delivered to them. */
   webhooks: WebhookStatus;
   /** What needs the operator, one sentence each. */
@@ -150,6 +152,7 @@ export async function readStatus({ config, sql, store, ledger, webhookEvents, so
     lastDispatch: round ?? null,
     relayRefusals: round ? await relayRefusals(ledger.rounds, round) : null,
     dispatchRunning: lock && !lock.gone ? { pid: lock.pid, host: lock.host, since: lock.acquiredAt } : null,
+    senders: await ledger.claims.senders(),
     webhooks,
     attention: stuck,
   };

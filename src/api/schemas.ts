@@ -260,6 +260,7 @@ export const statusSchema = {
     'lastDispatch',
     'relayRefusals',
     'dispatchRunning',
+    'senders',
     'webhooks',
     'attention',
   ],
@@ -342,6 +343,34 @@ export const statusSchema = {
       additionalProperties: false,
       required: ['pid', 'host', 'since'],
       properties: { pid: { type: 'integer' }, host: { type: 'string' }, since: stamp },
+    },
+    senders: {
+      type: 'array',
+      description: 'the senders of a shared database seen in the last hour, with what each holds of the running rounds',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'host', 'pid', 'startedAt', 'silentMs', 'leaseMs', 'lapsed', 'note', 'held'],
+        properties: {
+          id: { type: 'string' },
+          host: { type: 'string' },
+          pid: { type: 'integer' },
+          startedAt: { type: 'string' },
+          silentMs: { type: 'integer' },
+          leaseMs: { type: 'integer' },
+          lapsed: { type: 'boolean' },
+          note: { type: 'string' },
+          held: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['issue', 'round', 'count'],
+              properties: { issue: { type: 'string' }, round: { type: 'integer' }, count },
+            },
+          },
+        },
+      },
     },
     webhooks: {
       type: 'object',

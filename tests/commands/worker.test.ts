@@ -56,6 +56,12 @@ describe.runIf(has('postgres', 'processes'))('paperboy worker on PostgreSQL', ()
       expect(sink.messages).toHaveLength(0);
       for (let i = 0; i < 3; i++) workers.push(startWorker(env, cwd));
       await until(() => sink.messages.length >= 150, 'a quarter of the round sent');
+      // status shows what each live worker holds of the running round.
+      const mid = JSON.parse((await paperboy(['status', '--json'], { env, cwd })).stdout) as {
+        senders: { id: string; lapsed: boolean; held: { issue: string; count: number }[] }[];
+      };
+      expect(mid.senders).toHaveLength(3);
+      expect(mid.senders.some((s) => s.held.some((h) => h.issue === ISSUE && h.count > 0))).toBe(true);
       const killed = workers[0] as WorkerProcess;
       killed.signal('SIGKILL');
       await killed.exited;
@@ -71,6 +77,9 @@ describe.runIf(has('postgres', 'processes'))('paperboy worker on PostgreSQL', ()
       expect(await count("SELECT count(*)::int AS n FROM deliveries WHERE status = 'sent'")).toBe(600);
       const status = await paperboy(['status'], { env, cwd });
       expect(status.stdout).toMatch(/last dispatch: 2031-02-03: done, 600 sent/);
+      // The killed one is flagged: its lease ran out.
+      const flagged = new RegExp(`sender [^ ]+/${killed.child.pid}/[0-9a-f]+ since \\S+: [^\n]*LEASE RAN OUT`);
+      expect(status.stdout).toMatch(flagged);
       // The survivors stop cleanly on SIGTERM, holding nothing.
       for (const w of workers.slice(1)) w.signal('SIGTERM');
       expect(await Promise.all(workers.slice(1).map((w) => w.exited))).toEqual([0, 0]);
