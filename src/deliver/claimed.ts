@@ -208,7 +208,8 @@ export async function sendClaimed(
     try {
       const reply = await ctx.transport.send(message);
       await rounds.record(...key, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
-      await ctx.store.recordDelivered(d.subscriberId);
+      // A delivery clears the bounces counted against them: one statement fewer per message when there are none.
+      if (d.bounces !== 0) await ctx.store.recordDelivered(d.subscriberId);
       done('sent');
       return await attempted(undefined, reply);
     } catch (error) {

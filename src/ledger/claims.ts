@@ -45,7 +45,15 @@ export interface QueueLeft {
   queued: number;
 }
 
-type ClaimedRow = { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; token_key: string; attempts: number };
+type ClaimedRow = {
+  subscriber_id: number;
+  email: string;
+  status: SubscriberStatus;
+  topics: string;
+  token_key: string;
+  attempts: number;
+  bounces: number;
+};
 
 /**
  * Who holds which delivery, and until when: the leases of several senders over one ledger. A
@@ -86,7 +94,7 @@ export class Claims {
                  ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED) c
            WHERE d.issue = c.issue AND d.round = c.round AND d.subscriber_id = c.subscriber_id
            RETURNING d.subscriber_id, d.attempts)
-         SELECT c.subscriber_id, s.email, s.status, s.topics, s.token_key, c.attempts
+         SELECT c.subscriber_id, s.email, s.status, s.topics, s.token_key, c.attempts, s.hard_bounces + s.soft_bounces AS bounces
          FROM claimed c JOIN subscribers s ON s.id = c.subscriber_id ORDER BY c.subscriber_id`,
         params,
       );
@@ -101,7 +109,7 @@ export class Claims {
         );
         if (taken.length === 0) return [];
         return this.#sql.all<ClaimedRow>(
-          `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts
+          `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts, s.hard_bounces + s.soft_bounces AS bounces
            FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
            WHERE d.issue = @issue AND d.round = @round AND d.lease_owner = @owner AND d.status = 'queued'
              AND d.subscriber_id IN (${taken.map((t) => Number(t.subscriber_id)).join(', ')})
@@ -117,6 +125,7 @@ export class Claims {
       topics: JSON.parse(r.topics) as string[],
       tokenKey: r.token_key,
       attempts: r.attempts,
+      bounces: r.bounces,
     }));
   }
 

@@ -12,6 +12,8 @@ export interface QueuedDelivery {
   topics: string[];
   tokenKey: string;
   attempts: number;
+  /** Bounces counted against them so far (hard and soft), when the reader knows: a delivery clears them. */
+  bounces?: number;
 }
 
 /** One dispatch of one issue: a round is 0, or counts up with each forced re-send. */

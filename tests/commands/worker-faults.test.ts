@@ -70,7 +70,7 @@ describe.runIf(has('postgres', 'processes'))('workers that die, pause, or lose t
       await query<{ id: number }>(url, "SELECT subscriber_id AS id FROM deliveries WHERE status = 'queued' AND lease_owner LIKE $1", [
         `%/${pid}/%`,
       ])
-    ).map((r) => r.id);
+    ).map((r) => Number(r.id));
 
   const duplicatesOf = (sink: SmtpSink) => [...sink.countsById().values()].reduce((sum, n) => sum + n - 1, 0);
 
