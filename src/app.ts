@@ -199,7 +199,8 @@ export function openApp(config: Config, options: AppOptions = {}): App {
           signed(
             smtpTransport(config.smtpUrl, {
               connections: config.smtpConnections,
-              rate: config.smtpRate,
+              // Over a shared database the relay's rate is kept by every sender together (by claims), not per process.
+              rate: config.databaseUrl === undefined ? config.smtpRate : 0,
               timeoutMs: config.smtpTimeoutMs,
               name: config.smtpName,
             }),
@@ -349,6 +350,10 @@ export function openApp(config: Config, options: AppOptions = {}): App {
               settings: { sender: config.sender, site: config.site, dkim: config.dkim, repeats: config.repeats },
             }),
           sends: config.send,
+          rates: [
+            ...(config.smtpRate > 0 ? [{ name: 'relay', perSecond: config.smtpRate, domains: [] }] : []),
+            ...config.domainRates.map((r) => ({ name: `domains ${r.domains.join(',')}`, perSecond: r.perSecond, domains: r.domains })),
+          ],
         },
   );
   const dispatchContext = (through = transport()): DispatchContext => ({

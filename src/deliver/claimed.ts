@@ -7,6 +7,7 @@ import { FailureBreaker, type Verdict } from './_breaker.ts';
 import type { Claiming, DispatchContext, DispatchSummary } from './context.ts';
 import { createMessageMaker } from './maker.ts';
 import { NotStarted } from './not-started.ts';
+import { SharedPace } from './shared-pace.ts';
 import { silentProgress } from './progress.ts';
 import { enhancedCode } from './refusal.ts';
 import { SendError } from './transport.ts';
@@ -164,6 +165,10 @@ export async function sendClaimed(
     if (stopped === undefined && (await claims.statusOf(round.id)) === 'stopped') stop('the round was stopped by another sender', false);
   };
   const key = [round.issue, round.round] as const;
+  // The shared rates: the relay's reserved a connection's worth of slots at a time, a domain's one by one.
+  const paces = (ctx.claiming?.rates ?? []).map(
+    (rate) => new SharedPace(ctx.ledger.budgets, rate, rate.domains.length === 0 ? Math.max(1, Math.floor(ctx.parallel / 2)) : 1),
+  );
   type Held = { delivery: QueuedDelivery; messageId: string; attempts: number };
   const breaker = new FailureBreaker<Held>(BREAKER_WINDOW);
 
@@ -205,6 +210,7 @@ export async function sendClaimed(
     // Asked when a connection is free for it: the lease must still be surely held, and the round not stopped.
     const message = { ...made, mayStart: () => stopped === undefined && keeper.holds(batch) };
     const attempts = d.attempts + 1;
+    for (const pace of paces) if (pace.covers(d.email)) await pace.wait();
     try {
       const reply = await ctx.transport.send(message);
       await rounds.record(...key, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
@@ -213,8 +219,11 @@ export async function sendClaimed(
       done('sent');
       return await attempted(undefined, reply);
     } catch (error) {
-      // Not started: the row is left as it is, and goes back to the queue when the lease runs out (or is given back).
-      if (error instanceof NotStarted) return void counts.notStarted++;
+      // Not started: given back, if this sender still holds it (else someone else has it already).
+      if (error instanceof NotStarted) {
+        counts.notStarted++;
+        return claims.giveBack(...key, owner, [d.subscriberId]);
+      }
       if (!(error instanceof SendError)) throw error;
       if (error.kind === 'doubt') {
         await rounds.record(...key, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply });
@@ -244,7 +253,7 @@ export async function sendClaimed(
   let failure: unknown;
   let closed = false;
   try {
-    sending: for (;;) {
+    for (;;) {
       if (stopped !== undefined || failure !== undefined) break;
       if (ctx.signal?.aborted) {
         stop('stopped on request', false);
@@ -269,19 +278,30 @@ export async function sendClaimed(
         await sleep(POLL_MS);
         continue;
       }
-      for (const delivery of rows) {
+      const started: Promise<void>[] = [];
+      let next = 0;
+      for (; next < rows.length; next++) {
         while (inFlight.size >= parallel) await Promise.race(inFlight);
-        if (stopped !== undefined || failure !== undefined || ctx.signal?.aborted) break sending;
-        // Held no longer for sure: the rest of the batch is left to run out, for whoever takes it.
-        if (!keeper.holds(batch)) break;
-        const task: Promise<void> = deliver(delivery, batch)
+        // Stopping, or held no longer for sure: the rest of the batch is given back (if still held), for whoever takes it.
+        if (stopped !== undefined || failure !== undefined || ctx.signal?.aborted || !keeper.holds(batch)) break;
+        const task: Promise<void> = deliver(rows[next] as QueuedDelivery, batch)
           .catch((error: unknown) => {
             failure ??= error;
           })
           .finally(() => inFlight.delete(task));
         inFlight.add(task);
+        started.push(task);
       }
-      keeper.done(batch);
+      // The batch is renewed while any of it is on its way.
+      void Promise.allSettled(started).then(() => keeper.done(batch));
+      if (next < rows.length) {
+        await claims.giveBack(
+          ...key,
+          owner,
+          rows.slice(next).map((r) => r.subscriberId),
+        );
+        if (stopped !== undefined || failure !== undefined || ctx.signal?.aborted) break;
+      }
     }
     await Promise.all(inFlight);
     await judged(breaker.end(counts.sent > 0));

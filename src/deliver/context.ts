@@ -3,6 +3,7 @@ import type { IssueLedger } from '../ledger/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import type { SubscriberStore } from '../subscribers/index.ts';
 import type { Progress } from './progress.ts';
+import type { SharedRate } from './shared-pace.ts';
 import type { Transport } from './transport.ts';
 
 /** How a sender over a shared ledger (PostgreSQL) holds what it claims, and what shapes its messages. */
@@ -13,6 +14,8 @@ export interface Claiming {
   fingerprint(issue: IssueToSend): Promise<string>;
   /** Sends what it queues; false: a dispatch opens its round and leaves the sending to the workers. */
   sends: boolean;
+  /** The rates every sender keeps together (the relay's, some domains'), through the database. */
+  rates: readonly SharedRate[];
 }
 
 /** Everything a dispatch works with, handed in. */

@@ -183,6 +183,17 @@ export class Claims {
     return changes;
   }
 
+  /** Gives back deliveries `owner` claimed and did not start (if it still holds them): another sender may take them at once. */
+  async giveBack(issue: string, round: number, owner: string, subscriberIds: readonly number[]): Promise<void> {
+    if (subscriberIds.length === 0) return;
+    await this.#sql.run(
+      `UPDATE deliveries SET lease_owner = '', lease_until = 0
+       WHERE issue = @issue AND round = @round AND lease_owner = @owner AND status = 'queued'
+         AND subscriber_id IN (${subscriberIds.map((id) => Math.trunc(id)).join(', ')})`,
+      { issue, round, owner },
+    );
+  }
+
   /** Brings back the deliveries of a round set aside or waiting, when the round is opened again. */
   async bringBack(issue: string, round: number): Promise<void> {
     await this.#sql.run(

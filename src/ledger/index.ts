@@ -4,6 +4,7 @@ import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { issueOutcomes, type IssueOutcome } from './issues.ts';
 import { Publications } from './publications.ts';
 import { Claims } from './claims.ts';
+import { SendBudgets } from './budgets.ts';
 import { Rounds, type LedgerChanges, type Round } from './rounds.ts';
 
 export {
@@ -19,6 +20,7 @@ export {
   refusedReason,
 } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
+export { SendBudgets, type Reserved } from './budgets.ts';
 export { Claims, SET_ASIDE, type RunningRound, type SenderHolding, type QueueLeft } from './claims.ts';
 export type { IssueOutcome } from './issues.ts';
 export type { Aftermath, RoundKey } from './aftermath.ts';
@@ -45,6 +47,8 @@ export interface IssueLedger {
   readonly publications: Publications;
   /** Who holds which delivery of a running round, and the live senders. */
   readonly claims: Claims;
+  /** The sending budgets every sender of the database keeps together. */
+  readonly budgets: SendBudgets;
   /** Takes the named lock, or throws `LockedError` naming its holder. */
   acquire(name: string): Promise<Lock>;
   /** Who holds the named lock, if anyone. */
@@ -65,6 +69,7 @@ export function openLedger(sql: Sql, now: () => Date = () => new Date(), tell?: 
     rounds,
     publications: new Publications(sql, now, tell),
     claims,
+    budgets: new SendBudgets(sql),
     acquire: (name) => acquireLock(sql, name, now),
     holder: (name) => lockHolder(sql, name, now),
     issues: (limit, before) => issueOutcomes(sql, limit, before),
