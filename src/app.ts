@@ -1,11 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.ts';
-import { databaseExists, emptyDatabase, openDatabase, WebhookEvents, type Db } from './db/index.ts';
+import {
+  databaseExists,
+  emptyDatabase,
+  openDatabase,
+  openedOnUse,
+  openPostgres,
+  serverAddressOf,
+  sqliteSql,
+  WebhookEvents,
+  type Sql,
+} from './db/index.ts';
 import {
   composeNotice,
   createDkimSigner,
   fileTransport,
+  messageFingerprint,
+  type Claiming,
   removeMessagesTo,
   signingTransport,
   smtpTransport,
@@ -16,7 +31,7 @@ import { readSigningKeys } from './deliverability/index.ts';
 import { createLibrary, type DigestLibrary } from './digest/index.ts';
 import { openLedger, SourceRecords, type IssueLedger } from './ledger/index.ts';
 import { forgetSetAside, spoolCounts } from './inbound/index.ts';
-import { createMetrics, type Metrics } from './metrics/index.ts';
+import { createMetrics, type Metrics, type RecentRound } from './metrics/index.ts';
 import { silentLogger, type Logger } from './log.ts';
 import { displayDate, siteUrls, templateSource, type TemplateSource } from './render/index.ts';
 import { collectReport, renderReport, type ReportData } from './report/index.ts';
@@ -66,7 +81,8 @@ export interface App {
   readonly templates: TemplateSource;
   readonly library: DigestLibrary;
   readonly builder: Builder;
-  readonly db: Db;
+  /** The database the state is kept in. */
+  readonly sql: Sql;
   readonly store: SubscriberStore;
   /** Addresses that no import or operator may put back (complaints, erasures). */
   readonly suppressions: Suppressions;
@@ -97,12 +113,25 @@ export interface App {
   /** What the scheduled jobs work with; `signal` tells them to stop taking work. */
   jobs(signal: AbortSignal): PublishContext;
   /** The figures of the report of the last `days` days, read from the list and the ledger. */
-  report(days: number): ReportData;
+  report(days: number): Promise<ReportData>;
   close(): Promise<void>;
 }
 
 // The dispatch rounds the metrics show one by one, newest last: as many as `status` weighs complaints over.
 const RECENT_ROUNDS = 10;
+
+// How long work waits, without blocking, while another process holds the database's write lock: a
+// request (a page, an inbound message) not long; a job (a dispatch, a publication, webhooks) longer.
+const REQUEST_WAIT_MS = 2_000;
+const JOB_WAIT_MS = 30_000;
+
+// This process among every sender of a shared database: its host, its pid, and a part of its own.
+const senderId = `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+
+/** The program's version (package.json beside src/ and dist/). */
+export function programVersion(): string {
+  return (JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 // A value made on first use, and only then.
 function once<T>(make: () => T): () => T {
@@ -124,17 +153,19 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     hub: config.websubHub,
     repeats: config.repeats,
   });
-  const opened: { db?: Db; transports: Transport[]; deliveries: WebhookDelivery[] } = { transports: [], deliveries: [] };
-  const db = once(() => {
-    if (options.readOnly && !databaseExists(config.dataDir)) return (opened.db = emptyDatabase());
-    return (opened.db = openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }));
-  });
-  const webhookEvents = once(() => new WebhookEvents(db(), now));
+  const opened: { sql?: Sql; transports: Transport[]; deliveries: WebhookDelivery[] } = { transports: [], deliveries: [] };
+  // The list and the ledger: on a PostgreSQL server (one pool, opened by the first statement), else
+  // in the SQLite file, with one connection whose jobs' face waits longer for another process's lock.
+  const { sql, jobSql } =
+    config.databaseUrl === undefined ? sqliteFaces(config, options, opened) : postgresFaces(config.databaseUrl, log, opened);
+  const webhookEvents = once(() => new WebhookEvents(jobSql(), now));
   // Events are written only while someone is there to receive them.
   const recorder = once(() => (config.webhooks.urls.length === 0 ? undefined : webhookRecorder(config.webhooks, webhookEvents(), now)));
-  const store = once(() => new SubscriberStore(db(), now, undefined, recorder()?.subscribers));
-  const ledger = once(() => openLedger(db(), now, recorder()?.ledger));
-  const sourceRecords = once(() => new SourceRecords(db()));
+  const store = once(() => new SubscriberStore(sql(), now, recorder()?.subscribers));
+  // The list as a dispatch writes to it (bounces, deliveries): with a job's patience.
+  const jobStore = once(() => new SubscriberStore(jobSql(), now, recorder()?.subscribers));
+  const ledger = once(() => openLedger(jobSql(), now, recorder()?.ledger));
+  const sourceRecords = once(() => new SourceRecords(jobSql()));
   const source = once(() =>
     createSource(config.source, {
       digestsDir: config.digestsDir,
@@ -145,7 +176,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     }),
   );
   const secret = once(() => loadSecret(config.dataDir, config.secret));
-  const suppressions = once(() => new Suppressions(db(), secret(), now));
+  const suppressions = once(() => new Suppressions(sql(), secret(), now));
   const track = (transport: Transport) => {
     opened.transports.push(transport);
     return transport;
@@ -168,7 +199,8 @@ export function openApp(config: Config, options: AppOptions = {}): App {
           signed(
             smtpTransport(config.smtpUrl, {
               connections: config.smtpConnections,
-              rate: config.smtpRate,
+              // Over a shared database the relay's rate is kept by every sender together (by claims), not per process.
+              rate: config.databaseUrl === undefined ? config.smtpRate : 0,
               timeoutMs: config.smtpTimeoutMs,
               name: config.smtpName,
             }),
@@ -197,29 +229,37 @@ export function openApp(config: Config, options: AppOptions = {}): App {
       subscribersByStatus: () => store().counts(),
       deliveriesByStatus: () => ledger().rounds.totals(),
       eventsByKind: () => store().eventCounts(''),
-      lastDispatchSeconds: () => {
-        const round = ledger().rounds.lastRound();
+      lastDispatchSeconds: async () => {
+        const round = await ledger().rounds.lastRound();
         return round?.finishedAt ? (Date.parse(round.finishedAt) - Date.parse(round.startedAt)) / 1000 : undefined;
       },
-      lastPublication: () => {
-        const last = ledger().publications.last();
+      lastPublication: async () => {
+        const last = await ledger().publications.last();
         return last ? new Date(last.publishedAt) : undefined;
       },
-      recentRounds: () => {
-        const rounds = ledger().rounds.recent(RECENT_ROUNDS).reverse();
-        const after = ledger().aftermath(rounds);
-        return rounds.map((r, i) => ({
-          issue: r.issue,
-          round: r.round,
-          deliveries: ledger().rounds.tally(r.issue, r.round),
-          bounced: after[i]?.bounced ?? 0,
-          complained: after[i]?.complained ?? 0,
-        }));
+      recentRounds: async () => {
+        const rounds = (await ledger().rounds.recent(RECENT_ROUNDS)).reverse();
+        const after = await ledger().aftermath(rounds);
+        const recent: RecentRound[] = [];
+        for (const [i, r] of rounds.entries()) {
+          const deliveries = await ledger().rounds.tally(r.issue, r.round);
+          recent.push({
+            issue: r.issue,
+            round: r.round,
+            deliveries,
+            bounced: after[i]?.bounced ?? 0,
+            complained: after[i]?.complained ?? 0,
+          });
+        }
+        return recent;
       },
-      unfinishedRounds: () =>
-        ledger()
-          .unfinished()
-          .map(({ round: r, running, queued, progressAt }) => ({ ...r, running, queued, progressAt: new Date(progressAt) })),
+      unfinishedRounds: async () =>
+        (await ledger().unfinished()).map(({ round: r, running, queued, progressAt }) => ({
+          ...r,
+          running,
+          queued,
+          progressAt: new Date(progressAt),
+        })),
       publicationDue: (() => {
         const due = dueTimes(config.schedule, config.timeZone);
         return () => due(now());
@@ -242,10 +282,10 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     opened.deliveries.push(delivery);
     return delivery;
   };
-  const health = (nextRun: () => Date | null) => () => {
-    store().count();
-    const last = ledger().publications.last();
-    const sync = syncHealth(config.source, sourceRecords(), now());
+  const health = (nextRun: () => Date | null) => async () => {
+    await store().count();
+    const last = await ledger().publications.last();
+    const sync = await syncHealth(config.source, sourceRecords(), now());
     return {
       lastPublication: last ? { issue: last.issue, at: last.publishedAt } : null,
       nextRun: nextRun()?.toISOString() ?? null,
@@ -270,7 +310,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     log,
     signal,
     now,
-    settlesAt: (day) => (config.source.kind === 'folder' ? undefined : settlesAt(sourceRecords(), day, config.syncSettleMs, now())),
+    settlesAt: async (day) => (config.source.kind === 'folder' ? undefined : settlesAt(sourceRecords(), day, config.syncSettleMs, now())),
   });
   const report = (days: number) => collectReport({ store: store(), ledger: ledger() }, { days, now: now(), title: config.title });
   const api = (token: string): ApiContext => ({
@@ -283,15 +323,43 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     privacy: privacy(),
     ledger: ledger(),
     status: () =>
-      readStatus({ config, store: store(), ledger: ledger(), webhookEvents: webhookEvents(), sourceRecords: sourceRecords(), now }),
+      readStatus({
+        config,
+        sql: sql(),
+        store: store(),
+        ledger: ledger(),
+        webhookEvents: webhookEvents(),
+        sourceRecords: sourceRecords(),
+        now,
+      }),
     dispatching: jobs,
-    report: (days) => renderReport(report(days)),
+    report: async (days) => renderReport(await report(days)),
     outbox,
     log,
   });
+  // Over a shared ledger (PostgreSQL), rounds are sent by claims, by this process and any worker.
+  const claiming = once<Claiming | undefined>(() =>
+    config.databaseUrl === undefined
+      ? undefined
+      : {
+          lease: { owner: senderId, leaseMs: config.sendLeaseMs, heartbeatMs: Math.max(100, Math.floor(config.sendLeaseMs / 3)) },
+          fingerprint: (issue) =>
+            messageFingerprint(issue, {
+              version: programVersion(),
+              templatesDir: config.templatesDir ?? join(options.root ?? projectRoot, 'templates'),
+              settings: { sender: config.sender, site: config.site, dkim: config.dkim, repeats: config.repeats },
+            }),
+          sends: config.send,
+          rates: [
+            ...(config.smtpRate > 0 ? [{ name: 'relay', perSecond: config.smtpRate, domains: [] }] : []),
+            ...config.domainRates.map((r) => ({ name: `domains ${r.domains.join(',')}`, perSecond: r.perSecond, domains: r.domains })),
+          ],
+        },
+  );
   const dispatchContext = (through = transport()): DispatchContext => ({
+    claiming: claiming(),
     ledger: ledger(),
-    store: store(),
+    store: jobStore(),
     transport: through,
     secret: secret(),
     site: config.site,
@@ -308,8 +376,8 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     templates,
     library,
     builder,
-    get db() {
-      return db();
+    get sql() {
+      return sql();
     },
     get store() {
       return store();
@@ -371,7 +439,35 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     async close() {
       await Promise.all(opened.deliveries.map((d) => d.stop()));
       await Promise.all(opened.transports.map((t) => t.close()));
-      opened.db?.close();
+      await opened.sql?.close();
     },
   };
+}
+
+type Opened = { sql?: Sql };
+
+// The SQLite file under the data folder (an empty one in memory for a reader where none exists yet).
+function sqliteFaces(config: Config, options: AppOptions, opened: Opened): { sql: () => Sql; jobSql: () => Sql } {
+  const db = once(() => {
+    if (options.readOnly && !databaseExists(config.dataDir)) return emptyDatabase();
+    return openDatabase(config.dataDir, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+  });
+  const sql = once(() => (opened.sql = sqliteSql(db(), { waitMs: REQUEST_WAIT_MS })));
+  const jobSql = once(() => {
+    sql();
+    return sqliteSql(db(), { waitMs: JOB_WAIT_MS });
+  });
+  return { sql, jobSql };
+}
+
+// The PostgreSQL server the URL names: one pool for everything, connected and migrated by the first statement.
+function postgresFaces(url: string, log: Logger, opened: Opened): { sql: () => Sql; jobSql: () => Sql } {
+  const name = serverAddressOf(url)?.name ?? 'PAPERBOY_DATABASE_URL';
+  const sql = once(
+    () =>
+      (opened.sql = openedOnUse(name, 'postgres', () =>
+        openPostgres(url, { onIdleError: (error) => log.warn('database connection lost', { error }) }),
+      )),
+  );
+  return { sql, jobSql: sql };
 }

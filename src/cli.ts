@@ -77,6 +77,7 @@ const commands = {
   report: () => import('./commands/report.ts'),
   sync: () => import('./commands/sync.ts'),
   db: () => import('./commands/db.ts'),
+  worker: () => import('./commands/worker.ts'),
 };
 
 // The version of the package this program is (src/ and dist/ both sit beside package.json).
@@ -130,6 +131,7 @@ function buildProgram(output: Output, run: Action): Command {
     .option('--dry-run', 'write what would be sent to out/outbox/ instead')
     .option('--to <address>', 'send one test copy to this address, outside the ledger')
     .option('--force', 'send again an issue that was already sent')
+    .option('--queue-only', 'open the round and leave the sending to `paperboy worker` (PostgreSQL)')
     .action((flags: Flags) => run(async (ctx) => (await commands.dispatch()).dispatchCommand(ctx, flags)));
 
   const subscribers = program.command('subscribers').description('manage the subscriber list');
@@ -219,6 +221,11 @@ function buildProgram(output: Output, run: Action): Command {
     .command('start')
     .description('the main job: web server and schedules (npm start)')
     .action(() => run(async (ctx) => (await commands.start()).startCommand(ctx), stoppable));
+
+  program
+    .command('worker')
+    .description('send the running rounds of a shared PostgreSQL database, beside any other worker (PAPERBOY_DATABASE_URL)')
+    .action(() => run(async (ctx) => (await commands.worker()).workerCommand(ctx), stoppable));
 
   program
     .command('dns')

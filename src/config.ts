@@ -20,6 +20,32 @@ const timeZone = z.string().refine((tz) => {
 const cronExpression = z.string().refine((e) => cron.validate(e), 'is not a cron expression (five or six fields, e.g. "0 8 * * *")');
 const duration = z.string().regex(/^\d+(?:\.\d+)?\s*[smhd]$/, 'must be a duration such as 2d, 36h, 90m or 30s');
 
+/** The rate of mail to some recipient domains: `gmail.com,googlemail.com=20/s`, a group per `;`. */
+export interface DomainRate {
+  readonly domains: readonly string[];
+  readonly perSecond: number;
+}
+
+/** `PAPERBOY_DOMAIN_RATES` read, or undefined when it does not make sense. */
+export function domainRatesOf(text: string): DomainRate[] | undefined {
+  const rates: DomainRate[] = [];
+  for (const group of text
+    .split(';')
+    .map((g) => g.trim())
+    .filter(Boolean)) {
+    const m = /^([^=]+)=\s*(\d+(?:\.\d+)?)\s*\/\s*s$/i.exec(group);
+    const domains = (m?.[1] ?? '')
+      .split(',')
+      .map((d) => d.trim().toLowerCase())
+      .filter(Boolean);
+    const perSecond = Number(m?.[2]);
+    if (m === null || domains.length === 0 || !(perSecond > 0) || domains.some((d) => !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(d)))
+      return undefined;
+    rates.push({ domains, perSecond });
+  }
+  return rates;
+}
+
 /** A duration like `2d`, `36h`, `90m`, `30s`, in milliseconds. */
 export function durationMs(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim());
@@ -199,6 +225,15 @@ const schema = z.object({
   PAPERBOY_SMTP_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 1 to 20' }).int().min(1).max(20).default(4),
   PAPERBOY_SMTP_RETRY_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(2000),
   PAPERBOY_SMTP_TIMEOUT: duration.refine((text) => durationMs(text) >= 1000, 'must be a second or more').default('60s'),
+  PAPERBOY_DOMAIN_RATES: z
+    .string()
+    .refine(
+      (text) => domainRatesOf(text) !== undefined,
+      'must be domain groups and their rates, such as gmail.com,googlemail.com=20/s;outlook.com,hotmail.com=10/s',
+    )
+    .optional(),
+  PAPERBOY_SEND: z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be 1 or 0' }).optional(),
+  PAPERBOY_SEND_LEASE: duration.refine((text) => durationMs(text) >= 600, 'must be 0.6s or more').default('30s'),
   PAPERBOY_SMTP_NAME: z
     .string()
     .regex(
@@ -397,6 +432,12 @@ export interface Config {
   readonly secret: string | undefined;
   /** The PostgreSQL database the list and the ledger are kept in (several processes may share it); unset: the SQLite file in `dataDir`. */
   readonly databaseUrl: string | undefined;
+  /** Rates of mail to some recipient domains, kept by every sender together (with PostgreSQL; per process on SQLite: unused). */
+  readonly domainRates: readonly DomainRate[];
+  /** Whether `start` and `dispatch` send what they queue (with PostgreSQL, `0` leaves it to `paperboy worker`). */
+  readonly send: boolean;
+  /** How long a sender holds the deliveries it claimed without renewing (it renews every third of it). */
+  readonly sendLeaseMs: number;
   /** The DKIM keys every message is signed with (none: unsigned), and the signing domain. */
   readonly dkim: DkimSettings;
   readonly webhooks: WebhookSettings;
@@ -536,6 +577,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     dataDir: resolve(cwd, s.PAPERBOY_DATA_DIR),
     secret: s.PAPERBOY_SECRET,
     databaseUrl: s.PAPERBOY_DATABASE_URL?.trim(),
+    send: ['true', '1', 'yes'].includes(s.PAPERBOY_SEND ?? '1'),
+    domainRates: Object.freeze(domainRatesOf(s.PAPERBOY_DOMAIN_RATES ?? '') ?? []),
+    sendLeaseMs: durationMs(s.PAPERBOY_SEND_LEASE),
     webhooks: Object.freeze({
       urls: Object.freeze(list(s.PAPERBOY_WEBHOOK_URL)),
       secret: s.PAPERBOY_WEBHOOK_SECRET ?? '',

@@ -24,7 +24,7 @@ export interface ApiContext {
   /** What a dispatch by hand works with, stopped by `signal`. */
   dispatching: (signal: AbortSignal) => ByHandContext;
   /** The report of the last `days` days, the page `paperboy report` writes. */
-  report: (days: number) => string;
+  report: (days: number) => Promise<string>;
   /** `.eml` files in out/outbox/, for dry runs. */
   outbox: () => Transport;
   log: Logger;

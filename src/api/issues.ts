@@ -60,8 +60,8 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
   const reportPolicy = async (_request: FastifyRequest, reply: FastifyReply) => {
     reply.header('content-security-policy', REPORT_POLICY);
   };
-  api.get<{ Querystring: { days: number } }>('/report', { schema: report, onSend: reportPolicy }, (request, reply) =>
-    reply.type('text/html; charset=utf-8').send(ctx.report(request.query.days)),
+  api.get<{ Querystring: { days: number } }>('/report', { schema: report, onSend: reportPolicy }, async (request, reply) =>
+    reply.type('text/html; charset=utf-8').send(await ctx.report(request.query.days)),
   );
 
   api.get<{ Querystring: { cursor?: string; limit: number } }>(
@@ -78,7 +78,7 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
       const { cursor, limit } = request.query;
       const before = cursor === undefined ? '' : readCursor(cursor, 'issues');
       if (before === undefined) return sendError(reply, 400, 'query.cursor: is not a cursor of this list', 'query.cursor');
-      const items = ctx.ledger.issues(limit, before);
+      const items = await ctx.ledger.issues(limit, before);
       const last = items.at(-1);
       return { items, next: items.length === limit && last ? writeCursor('issues', last.issue) : null };
     },
@@ -125,7 +125,7 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
           .code(200)
           .send({ issue: run.issue, outcome: 'dry run', message, written: run.written, none: run.none.length, weekly: run.weekly });
       }
-      const holder = ctx.ledger.holder('dispatch');
+      const holder = await ctx.ledger.holder('dispatch');
       if (running !== undefined || (holder !== undefined && !holder.gone)) return sendError(reply, 409, RUNNING);
       let begun: (started: { round: unknown; queued: number }) => void = () => undefined;
       const started = new Promise<{ round: unknown; queued: number }>((resolve) => (begun = resolve));
@@ -156,7 +156,7 @@ export function issueRoutes(api: FastifyInstance, ctx: ApiContext): void {
       }
       if (first.outcome.kind === 'dispatched') {
         // Over before it was seen starting: a round with nothing queued.
-        const round = ctx.ledger.rounds.latestRound(issue.id);
+        const round = await ctx.ledger.rounds.latestRound(issue.id);
         return reply.code(202).send({ round, queued: 0 });
       }
       return reply.code(200).send(notMailed(issue.id, first.outcome));

@@ -248,6 +248,7 @@ export const statusSchema = {
   type: 'object',
   additionalProperties: false,
   required: [
+    'database',
     'source',
     'lastPublication',
     'nextPublication',
@@ -259,10 +260,15 @@ export const statusSchema = {
     'lastDispatch',
     'relayRefusals',
     'dispatchRunning',
+    'senders',
     'webhooks',
     'attention',
   ],
   properties: {
+    database: {
+      type: 'string',
+      description: "where the list and the ledger are: the SQLite file, or the server's URL without its password",
+    },
     source: {
       type: ['object', 'null'],
       description: 'how the syncs from PAPERBOY_DIGESTS_SOURCE went; null when the digests folder is its own source',
@@ -337,6 +343,34 @@ export const statusSchema = {
       additionalProperties: false,
       required: ['pid', 'host', 'since'],
       properties: { pid: { type: 'integer' }, host: { type: 'string' }, since: stamp },
+    },
+    senders: {
+      type: 'array',
+      description: 'the senders of a shared database seen in the last hour, with what each holds of the running rounds',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'host', 'pid', 'startedAt', 'silentMs', 'leaseMs', 'lapsed', 'note', 'held'],
+        properties: {
+          id: { type: 'string' },
+          host: { type: 'string' },
+          pid: { type: 'integer' },
+          startedAt: { type: 'string' },
+          silentMs: { type: 'integer' },
+          leaseMs: { type: 'integer' },
+          lapsed: { type: 'boolean' },
+          note: { type: 'string' },
+          held: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['issue', 'round', 'count'],
+              properties: { issue: { type: 'string' }, round: { type: 'integer' }, count },
+            },
+          },
+        },
+      },
     },
     webhooks: {
       type: 'object',

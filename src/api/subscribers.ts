@@ -83,7 +83,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       const { status, cursor, limit } = request.query;
       const after = cursor === undefined ? 0 : readCursor(cursor, 'subscribers');
       if (after === undefined) return sendError(reply, 400, 'query.cursor: is not a cursor of this list', 'query.cursor');
-      const items = store.page(Number(after), limit, status);
+      const items = await store.page(Number(after), limit, status);
       const last = items.at(-1);
       return { items: items.map(shown), next: items.length === limit && last ? writeCursor('subscribers', String(last.id)) : null };
     },
@@ -107,7 +107,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       // As on the subscribe form: a reserved name never receives mail, confirmed or not.
       const problem = addressProblem(email) ?? (ctx.allowReservedAddresses ? undefined : reservedAddressProblem(email));
       if (problem) return sendError(reply, 400, `body.email: the address ${problem}`, 'body.email');
-      const existing = store.find(email);
+      const existing = await store.find(email);
       if (existing) {
         return sendError(
           reply,
@@ -118,11 +118,11 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       }
       if (confirmed) {
         // Only its owner can bring back an address that complained or was erased.
-        if (ctx.suppressions.reason(email) !== undefined) return sendError(reply, 409, suppressedMessage(email), 'body.email');
-        const { subscriber } = await store.write(() => store.add({ email, name, topics, cadence, status: 'confirmed', source: 'api' }));
+        if ((await ctx.suppressions.reason(email)) !== undefined) return sendError(reply, 409, suppressedMessage(email), 'body.email');
+        const { subscriber } = await store.add({ email, name, topics, cadence, status: 'confirmed', source: 'api' });
         return reply.code(201).send({ subscriber: shown(subscriber), confirmation: 'not needed' });
       }
-      await store.write(() => store.add({ email, name, topics, cadence, source: 'api' }));
+      await store.add({ email, name, topics, cadence, source: 'api' });
       let outcome: Awaited<ReturnType<typeof requestSubscription>>;
       try {
         outcome = await requestSubscription(ctx.subscriptions, { email, topics, cadence, source: 'api' });
@@ -131,7 +131,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
         ctx.log.warn('confirmation not sent', { route: '/api/v1/subscribers', reason: (error as Error).message });
         return sendError(reply, 502, 'the subscriber was added, pending, but the confirmation could not be sent: see the log');
       }
-      const subscriber = store.find(email) as Subscriber;
+      const subscriber = (await store.find(email)) as Subscriber;
       return reply.code(201).send({ subscriber: shown(subscriber), confirmation: outcome === 'limit reached' ? 'limit reached' : 'sent' });
     },
   );
@@ -140,7 +140,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
     '/subscribers/:id',
     { schema: { tags, summary: 'One subscriber', params: subscriberId, response: { 200: { $ref: 'Subscriber#' }, ...errors(400, 404) } } },
     async (request, reply) => {
-      const subscriber = store.get(request.params.id);
+      const subscriber = await store.get(request.params.id);
       return subscriber ? shown(subscriber) : sendError(reply, 404, notFound(request.params.id));
     },
   );
@@ -158,14 +158,14 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
     },
     async (request, reply) => {
       const { id } = request.params;
-      const subscriber = store.get(id);
+      const subscriber = await store.get(id);
       if (!subscriber) return sendError(reply, 404, notFound(id));
       const { cadence = subscriber.cadence } = request.body;
       const topics =
         request.body.topics === undefined ? subscriber.topics : await chosenTopics(ctx, request.body.topics, subscriber.topics);
       if (!Array.isArray(topics)) return sendError(reply, 400, unknownTopic(topics), `body.topics.${topics.at}`);
-      await store.write(() => store.setPreferences(id, topics, cadence));
-      return shown(store.get(id) as Subscriber);
+      await store.setPreferences(id, topics, cadence);
+      return shown((await store.get(id)) as Subscriber);
     },
   );
 
@@ -180,9 +180,9 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const subscriber = store.get(request.params.id);
+      const subscriber = await store.get(request.params.id);
       if (!subscriber) return sendError(reply, 404, notFound(request.params.id));
-      await store.write(() => store.remove(subscriber.email));
+      await store.remove(subscriber.email);
       return reply.code(204).send();
     },
   );
@@ -198,7 +198,7 @@ export function subscriberRoutes(api: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request, reply) => {
-      const subscriber = store.get(request.params.id);
+      const subscriber = await store.get(request.params.id);
       if (!subscriber) return sendError(reply, 404, notFound(request.params.id));
       await eraseSubscriber(ctx.privacy, subscriber.email);
       return reply.code(204).send();

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import { senderOf } from '../config.ts';
-import { openDatabase } from '../db/index.ts';
+import { openDatabase, sqliteSql } from '../db/index.ts';
 import { createDkimSigner, dispatchIssue, signingTransport, smtpTransport } from '../deliver/index.ts';
 import { readSigningKeys } from '../deliverability/index.ts';
 import { openLedger } from '../ledger/index.ts';
@@ -30,7 +30,7 @@ const issue: IssueToSend = { ...rendered, renderVariant: () => Promise.reject(ne
 const date = issue.id;
 const { digest } = issue;
 const { html, text } = issue.email;
-const db = openDatabase(dataDir);
+const sql = sqliteSql(openDatabase(dataDir));
 const site = { url: 'https://papers.example.org', title: 'Daily Papers', language: 'en' };
 const started = performance.now();
 const cpuAtStart = process.cpuUsage();
@@ -41,8 +41,8 @@ if (mode.startsWith('ours')) {
   const keys = signed ? readSigningKeys({ keys: [{ path: keyPath as string, selector: 'bench' }], domain: 'example.org' }, 'paperboy') : [];
   const transport = signed ? signingTransport(smtp, createDkimSigner(keys)) : smtp;
   const summary = await dispatchIssue(issue, {
-    ledger: openLedger(db),
-    store: new SubscriberStore(db),
+    ledger: openLedger(sql),
+    store: new SubscriberStore(sql),
     transport,
     secret: 'bench-secret-0123456789',
     site,
@@ -65,9 +65,9 @@ if (mode.startsWith('ours')) {
     maxMessages: Infinity,
     ...dkim,
   });
-  const store = new SubscriberStore(db);
+  const store = new SubscriberStore(sql);
   const inFlight = new Set<Promise<unknown>>();
-  for (const subscriber of store.list('confirmed')) {
+  for await (const subscriber of store.list('confirmed')) {
     while (inFlight.size >= Number(connections) * 2) await Promise.race(inFlight);
     const unsubscribeUrl = linkTo(site, 'unsubscribe', `u${subscriber.id}`);
     const fill = (s: string) =>
@@ -109,4 +109,4 @@ process.stdout.write(
     externalMb: process.memoryUsage().external / 1048576,
   })}\n`,
 );
-db.close();
+await sql.close();

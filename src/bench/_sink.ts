@@ -21,9 +21,20 @@ function reply(line: string): string {
   return '502 not here\r\n';
 }
 
+// `delay MS`: a relay's latency: MAIL, RCPT and each end of data answered that late, in order per connection.
+const latencyMs = process.argv[2] === 'delay' ? Number(process.argv[3] ?? 20) : 0;
+
 // One connection: commands line by line, then the data of a message up to its lone dot.
 function plainSession(socket: Socket): void {
   socket.setNoDelay(true);
+  // The answers of one connection, in order: a late one holds back those after it.
+  let answered = Promise.resolve();
+  const write = (text: string, late: boolean) => {
+    if (latencyMs === 0) return void socket.write(text);
+    answered = answered
+      .then(() => (late ? new Promise((resolve) => setTimeout(resolve, latencyMs)) : undefined))
+      .then(() => void socket.write(text));
+  };
   let line = '';
   // While taking data, the last bytes seen, so an end of data cut between two chunks is found.
   let data: Buffer | undefined;
@@ -41,7 +52,7 @@ function plainSession(socket: Socket): void {
         }
         data = undefined;
         count++;
-        socket.write('250 2.0.0 taken\r\n');
+        write('250 2.0.0 taken\r\n', true);
         at = found + END_OF_DATA.length;
         continue;
       }
@@ -53,11 +64,12 @@ function plainSession(socket: Socket): void {
       line += chunk.toString('latin1', at, newline + 1);
       at = newline + 1;
       const answer = reply(line);
+      const command = line;
       line = '';
       // The data's first line may be a lone dot: the CRLF before it is the DATA command's.
       if (answer.startsWith('354')) data = Buffer.from('\r\n');
       if (answer.startsWith('221')) return void socket.end(answer);
-      socket.write(answer);
+      write(answer, /^(MAIL|RCPT)/i.test(command));
     }
   });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { scriptCommand } from '../workers.ts';
 import { generateKey } from '../deliverability/index.ts';
-import { openDatabase } from '../db/index.ts';
+import { openDatabase, sqliteSql } from '../db/index.ts';
 import { importCsv, SubscriberStore } from '../subscribers/index.ts';
 import { benchBuilder, sourceDigests } from './_digests.ts';
 import type { BenchResult } from './result.ts';
@@ -24,15 +24,19 @@ interface ChildFigures {
 
 async function subscribersFolder(count: number): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'paperboy-bench-data-'));
-  const db = openDatabase(dir);
-  const insert = db.prepare(
-    "INSERT INTO subscribers (email, email_key, status, source, created_at, updated_at) VALUES (?, ?, 'confirmed', 'bench', ?, ?)",
-  );
+  const sql = sqliteSql(openDatabase(dir));
   const now = new Date().toISOString();
-  db.transaction(() => {
-    for (let n = 1; n <= count; n++) insert.run(`reader${n}@example.org`, `reader${n}@example.org`, now, now);
-  })();
-  db.close();
+  await sql.transaction(async () => {
+    for (let n = 1; n <= count; n++) {
+      const email = `reader${n}@example.org`;
+      await sql.run(
+        `INSERT INTO subscribers (email, email_key, status, source, created_at, updated_at)
+         VALUES (@email, @email, 'confirmed', 'bench', @now, @now)`,
+        { email, now },
+      );
+    }
+  });
+  await sql.close();
   return dir;
 }
 
@@ -147,11 +151,11 @@ export async function benchImport(): Promise<BenchResult> {
   const rows = ['email,name,topics,cadence'];
   for (let n = 1; n <= 100_000; n++)
     rows.push(`reader${n}@example.org,Reader ${n},Multimodal;Robotics,${n % 7 === 0 ? 'weekly' : 'daily'}`);
-  const db = openDatabase(await mkdtemp(join(tmpdir(), 'paperboy-bench-import-')));
+  const sql = sqliteSql(openDatabase(await mkdtemp(join(tmpdir(), 'paperboy-bench-import-'))));
   const started = performance.now();
-  const report = importCsv(new SubscriberStore(db), `${rows.join('\n')}\n`, { confirmed: true, source: 'import' });
+  const report = await importCsv(new SubscriberStore(sql), `${rows.join('\n')}\n`, { confirmed: true, source: 'import' });
   const seconds = (performance.now() - started) / 1000;
-  db.close();
+  await sql.close();
   return {
     name: 'import',
     target: '100,000 CSV rows import in seconds',

@@ -6,6 +6,7 @@ import { benchDispatch, benchImport } from './dispatch.ts';
 import { benchEmailSize } from './email-size.ts';
 import { benchConditionalFeeds } from './http.ts';
 import { benchSearch } from './search.ts';
+import { benchWorkers } from './workers.ts';
 import type { BenchResult } from './result.ts';
 
 export type { BenchResult } from './result.ts';
@@ -23,6 +24,7 @@ const BENCHES: ((root: string) => Promise<BenchResult>)[] = [
   benchImport,
   benchConditionalFeeds,
   benchDispatch,
+  benchWorkers,
 ];
 
 /** The names of the benchmarks, as `--only` matches them. */

@@ -14,11 +14,12 @@ export interface DispatchFlags {
   dryRun?: unknown;
   to?: unknown;
   force?: unknown;
+  queueOnly?: unknown;
 }
 
 async function testCopy(app: App, issue: IssueToSend, to: string, output: Output): Promise<number> {
   // A subscriber with that address gets a copy with their own links; anyone else, links of nobody.
-  const holder = app.store.find(to);
+  const holder = await app.store.find(to);
   const reply = await app.transport.send(await makeTestCopy(issue, app.dispatchContext(), to, holder));
   const whose = holder ? `its links are ${holder.email}'s` : 'its links belong to no subscriber';
   output.out(`test copy of ${issue.id} sent to ${to} through ${app.transport.name} (${whose}): ${reply}`);
@@ -45,6 +46,9 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
   const date = typeof flags.date === 'string' ? flags.date : undefined;
   const to = typeof flags.to === 'string' ? flags.to : undefined;
   const force = flags.force === true;
+  const queueOnly = flags.queueOnly === true;
+  if (queueOnly && ctx.config().databaseUrl === undefined)
+    throw new UsageError('--queue-only leaves the sending to workers, which need PostgreSQL: set PAPERBOY_DATABASE_URL');
   const problem = to === undefined ? undefined : addressProblem(to);
   if (problem) throw new UsageError(`--to ${to}: the address ${problem}`);
   const app = ctx.app({ sends: true });
@@ -57,7 +61,7 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
 
   const log = app.config.logFormat === 'json' ? app.log : undefined;
   const progress = ctx.progress ? createProgress(ctx.progress, `dispatch ${day}`, log) : undefined;
-  const outcome = await dispatchByHand(jobs, issue, { force, progress });
+  const outcome = await dispatchByHand(jobs, issue, { force, progress, queueOnly });
   if (outcome.kind === 'sent') {
     output.out(`${day} was already sent (${outcome.round.sent} sent, finished ${outcome.round.finishedAt}); --force sends it again`);
     return 0;
@@ -76,6 +80,10 @@ export async function dispatchCommand(ctx: CommandContext, flags: DispatchFlags)
     return 1;
   }
   const { summary } = outcome;
+  if (queueOnly) {
+    output.out(`${day}${summary.round > 0 ? ` (round ${summary.round})` : ''}: ${summary.queued} queued for the workers`);
+    return 0;
+  }
   output.out(describeDispatch(summary));
   if (summary.stopped !== undefined) {
     const doubt = summary.doubt > 0 ? `; ${summary.doubt} in doubt (taken by the relay without an answer) are not sent again` : '';

@@ -33,7 +33,9 @@ export async function parseCommand(ctx: CommandContext, file: string, flags: { j
   const [digest = read] = inferTags([read], tagger);
   // A file a sync brought carries where it came from: the upstream commit, or the URL and its ETag.
   const inDigests = relative(ctx.config().digestsDir, path);
-  const origin = inDigests.startsWith('..') ? undefined : ctx.app({ readOnly: true }).sourceRecords.get(inDigests.split(sep).join('/'));
+  const origin = inDigests.startsWith('..')
+    ? undefined
+    : await ctx.app({ readOnly: true }).sourceRecords.get(inDigests.split(sep).join('/'));
   const source = origin && { origin: origin.origin, etag: origin.etag || undefined, changedAt: origin.changedAt, seenAt: origin.seenAt };
   ctx.output.out(flags.json ? JSON.stringify(source ? { ...digest, source } : digest, null, 2) : describe(digest, file));
   return 0;

@@ -16,7 +16,7 @@ export async function reportCommand(ctx: CommandContext, flags: { days?: unknown
   }
   const out = typeof flags.out === 'string' ? flags.out : DEFAULT_REPORT;
   const app = ctx.app({ readOnly: true });
-  const data = app.report(days);
+  const data = await app.report(days);
   const html = renderReport(data);
   if (out === '-') {
     ctx.output.out(html);

@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import { PaperboyError } from '../errors.ts';
 import { fileProblem } from '../files.ts';
 import { startReceiver, type Receiver } from '../inbound/index.ts';
-import { publishNewest, publishWeek, refreshSite } from '../publish/index.ts';
+import { publishNewest, publishWeek, refreshSite, runWorker } from '../publish/index.ts';
 import { inZone, startRepeating, startSchedules, type Repeating, type Schedules } from '../schedule.ts';
 import { describeListen, listenError } from '../listen.ts';
 import { createServer } from '../web/index.ts';
@@ -87,8 +87,8 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   let waiting = false;
   const jobs = {
     ...base,
-    settlesAt: (day: string) => {
-      const at = base.settlesAt?.(day);
+    settlesAt: async (day: string) => {
+      const at = await base.settlesAt?.(day);
       if (at !== undefined) waiting = true;
       return at;
     },
@@ -129,7 +129,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
         await refreshSite(jobs).catch((error: unknown) => log.error('build failed', { error: (error as Error).message }));
       }
     } catch (error) {
-      const last = app.sourceRecords.state(source.spec)?.goodAt ?? 'never';
+      const last = (await app.sourceRecords.state(source.spec))?.goodAt ?? 'never';
       log.warn('sync failed; going on with the digests here', { error: (error as Error).message, lastGoodSync: last });
     }
     if (waiting && !stopping.signal.aborted) {
@@ -144,6 +144,9 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
     [
       `paperboy is running`,
       `  web:      ${config.siteUrl} (listening on ${address})`,
+      ...(config.databaseUrl !== undefined
+        ? [`  sending:  ${config.send ? 'the rounds of the shared database, beside any worker' : 'left to workers (PAPERBOY_SEND=0)'}`]
+        : []),
       `  mail:     ${config.smtpUrl ? `SMTP ${new URL(config.smtpUrl).host}` : `written to ${out}/outbox/ (set PAPERBOY_SMTP_URL to send)`}`,
       `  daily:    ${config.schedule}, next at ${inZone(schedules.nextDaily(), config.timeZone)}`,
       `  weekly:   ${config.weeklySchedule}, next at ${inZone(schedules.nextWeekly(), config.timeZone)}`,
@@ -157,6 +160,11 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   );
   log.info('started', { web: address, schedule: config.schedule, timeZone: config.timeZone });
 
+  // Over a shared database, this instance also sends the rounds any instance opened (unless PAPERBOY_SEND=0).
+  const working =
+    config.databaseUrl !== undefined && config.send && !stopAsked
+      ? runWorker(jobs).catch((error: unknown) => log.error('sending stopped', { error: (error as Error).message }))
+      : undefined;
   // The newest digest goes out at once if it never did (or an unfinished dispatch resumes), like any tick.
   const first = stopAsked
     ? Promise.resolve()
@@ -172,7 +180,7 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   // The database closes when this returns: a send still in flight must have settled by then.
   const graceMs = settleMs(config);
   const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
-  if ((await Promise.race([Promise.all([schedules.stop(), syncing?.stop(), first]), grace])) === 'late') {
+  if ((await Promise.race([Promise.all([schedules.stop(), syncing?.stop(), first, working]), grace])) === 'late') {
     log.warn('stopping with a dispatch still under way; the next start resumes it', { waitedMs: graceMs });
   }
   await server.close();

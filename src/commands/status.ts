@@ -1,5 +1,6 @@
 import { describeComplaints } from '../deliverability/index.ts';
 import { inZone } from '../schedule.ts';
+import type { SenderHolding } from '../ledger/index.ts';
 import { describeWebhooks, readStatus, type RelayRefusals } from '../status.ts';
 import type { CommandContext } from './context.ts';
 
@@ -9,6 +10,17 @@ function describeRefusals(r: RelayRefusals): string {
   );
   const share = `${r.refused} of the ${r.of} deliveries it was offered (${Math.round(r.share * 100)} %)`;
   return `refused by the relay: ${share}, left queued and counted against nobody: ${why.join('; ')}`;
+}
+
+function describeSender(s: SenderHolding): string {
+  const held =
+    s.held.length === 0
+      ? 'holds nothing'
+      : `holds ${s.held.map((h) => `${h.count} of ${h.issue}${h.round > 0 ? ` (round ${h.round})` : ''}`).join(', ')}`;
+  const lapsed = s.lapsed
+    ? `; LEASE RAN OUT (silent for ${ago(Math.round(s.silentMs / 1000))}: paused or gone; what it held goes back to the queue)`
+    : '';
+  return `sender ${s.id} since ${s.startedAt}: ${held}${lapsed}${s.note ? `; ${s.note}` : ''}`;
 }
 
 function ago(seconds: number): string {
@@ -40,6 +52,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
   } = status;
   ctx.output.out(
     [
+      `database: ${status.database}`,
       ...(source
         ? [
             `source: ${source.spec}: last good sync ` +
@@ -63,6 +76,7 @@ export async function statusCommand(ctx: CommandContext, flags: { json?: unknown
       ...(refusals ? [describeRefusals(refusals)] : []),
       `webhooks: ${describeWebhooks(status.webhooks)}`,
       ...(running ? [`dispatch running: process ${running.pid} on ${running.host} since ${running.since}`] : []),
+      ...status.senders.map(describeSender),
       stuck.length > 0 ? `needs attention:\n${stuck.map((s) => `  - ${s}`).join('\n')}` : 'needs attention: nothing',
     ].join('\n'),
   );

@@ -22,8 +22,8 @@ export async function addSubscriber(
   flags: { confirmed?: unknown; topics?: unknown; weekly?: unknown; name?: unknown },
 ): Promise<number> {
   const { store, suppressions } = ctx.app();
-  if (suppressions.reason(email) !== undefined) throw new PaperboyError(suppressedMessage(email));
-  const { subscriber, added } = store.add({
+  if ((await suppressions.reason(email)) !== undefined) throw new PaperboyError(suppressedMessage(email));
+  const { subscriber, added } = await store.add({
     email,
     name: text(flags.name),
     topics: text(flags.topics)?.split(',') ?? [],
@@ -32,7 +32,7 @@ export async function addSubscriber(
     source: 'cli',
   });
   if (!added && flags.confirmed && subscriber.status === 'pending')
-    store.setStatus(subscriber.id, 'confirmed', 'confirmed from the command line');
+    await store.setStatus(subscriber.id, 'confirmed', 'confirmed from the command line');
   ctx.output.out(added ? `added ${line(subscriber)}` : `${subscriber.email} is already on the list (${subscriber.status})`);
   return 0;
 }
@@ -44,16 +44,16 @@ export async function listSubscribers(ctx: CommandContext, flags: { status?: unk
     throw new UsageError(`--status takes pending, confirmed, unsubscribed or bounced, not "${status}"`);
   const { store } = ctx.app({ readOnly: true });
   if (flags.count) {
-    ctx.output.out(String(store.count(status)));
+    ctx.output.out(String(await store.count(status)));
     return 0;
   }
-  for (const subscriber of store.list(status)) ctx.output.out(line(subscriber));
+  for await (const subscriber of store.list(status)) ctx.output.out(line(subscriber));
   return 0;
 }
 
 /** `subscribers remove EMAIL`: deletes the subscriber and their history. */
 export async function removeSubscriber(ctx: CommandContext, email: string): Promise<number> {
-  if (!ctx.app().store.remove(email)) throw new PaperboyError(`${email} is not on the list`);
+  if (!(await ctx.app().store.remove(email))) throw new PaperboyError(`${email} is not on the list`);
   ctx.output.out(`removed ${email}`);
   return 0;
 }
@@ -79,7 +79,7 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
     throw new PaperboyError(`${file}: cannot read: ${fileProblem(error)}`, { cause: error });
   }
   const app = ctx.app();
-  const report = importCsv(app.store, csv, { confirmed: flags.confirmed === true, source: 'import', suppressions: app.suppressions });
+  const report = await importCsv(app.store, csv, { confirmed: flags.confirmed === true, source: 'import', suppressions: app.suppressions });
   for (const problem of report.problems) ctx.output.err(`${file}:${problem.line}: ${problem.message}`);
   const confirmed = flags.confirmed === true ? `, ${plural(report.confirmed, 'pending subscriber')} confirmed` : '';
   ctx.output.out(
@@ -93,7 +93,7 @@ export async function importSubscribers(ctx: CommandContext, file: string, flags
 export async function exportSubscribers(ctx: CommandContext, file: string | undefined): Promise<number> {
   const { store } = ctx.app({ readOnly: true });
   if (file === undefined) {
-    for (const chunk of exportCsv(store)) ctx.output.out(chunk);
+    for await (const chunk of exportCsv(store)) ctx.output.out(chunk);
     return 0;
   }
   // The file holds every address: only its owner may read it.
@@ -108,7 +108,7 @@ export async function exportSubscribers(ctx: CommandContext, file: string | unde
   const stream = handle.createWriteStream();
   let count = -1;
   try {
-    for (const chunk of exportCsv(store)) {
+    for await (const chunk of exportCsv(store)) {
       count++;
       if (!stream.write(chunk)) await once(stream, 'drain');
     }

@@ -280,4 +280,48 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: `CREATE INDEX events_by_kind ON events (kind, at);
    CREATE INDEX deliveries_by_subscriber ON deliveries (subscriber_id, updated_at, status);`,
   },
+  // Several senders over one ledger: a delivery is held by one sender at a time, until a time in
+  // epoch milliseconds (the server's clock on PostgreSQL), and a temporary failure waits until its
+  // not-before time in the queue; a round keeps the fingerprint of what shapes its message; the live
+  // senders and the shared sending budgets are rows every sender sees.
+  {
+    sqlite: `ALTER TABLE deliveries ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+   ALTER TABLE deliveries ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE deliveries ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX deliveries_by_lease ON deliveries (lease_owner);
+   ALTER TABLE dispatches ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+   CREATE TABLE senders (
+     id TEXT PRIMARY KEY,
+     host TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     started_at TEXT NOT NULL,
+     heartbeat_at INTEGER NOT NULL,
+     lease_ms INTEGER NOT NULL,
+     fingerprint TEXT NOT NULL DEFAULT '',
+     note TEXT NOT NULL DEFAULT ''
+   ) WITHOUT ROWID;
+   CREATE TABLE send_budgets (
+     name TEXT PRIMARY KEY,
+     next_at INTEGER NOT NULL DEFAULT 0
+   ) WITHOUT ROWID;`,
+    postgres: `ALTER TABLE deliveries ADD COLUMN lease_owner TEXT COLLATE "C" NOT NULL DEFAULT '';
+   ALTER TABLE deliveries ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;
+   ALTER TABLE deliveries ADD COLUMN not_before BIGINT NOT NULL DEFAULT 0;
+   CREATE INDEX deliveries_by_lease ON deliveries (lease_owner);
+   ALTER TABLE dispatches ADD COLUMN fingerprint TEXT COLLATE "C" NOT NULL DEFAULT '';
+   CREATE TABLE senders (
+     id TEXT COLLATE "C" PRIMARY KEY,
+     host TEXT COLLATE "C" NOT NULL,
+     pid INTEGER NOT NULL,
+     started_at TEXT COLLATE "C" NOT NULL,
+     heartbeat_at BIGINT NOT NULL,
+     lease_ms INTEGER NOT NULL,
+     fingerprint TEXT COLLATE "C" NOT NULL DEFAULT '',
+     note TEXT COLLATE "C" NOT NULL DEFAULT ''
+   );
+   CREATE TABLE send_budgets (
+     name TEXT COLLATE "C" PRIMARY KEY,
+     next_at BIGINT NOT NULL DEFAULT 0
+   );`,
+  },
 ];

@@ -30,7 +30,7 @@ export function migrate(db: Db): number {
 export interface OpenOptions {
   /**
    * How long a statement blocks waiting for the lock: a command line can wait (5 s by default); a
-   * server gives 0 and waits without blocking (`retryWhileBusy`).
+   * server gives 0 and waits without blocking (the `Sql` face over it, `sqliteSql`, waits).
    */
   busyTimeoutMs?: number;
 }
@@ -41,11 +41,6 @@ export function emptyDatabase(): Db {
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
-}
-
-/** Writes the log (WAL) into the database file and empties it, so nothing lingers in the log. */
-export function checkpoint(db: Db): void {
-  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 /** Whether the database under `dataDir` exists. */

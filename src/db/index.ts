@@ -1,7 +1,10 @@
-export { openDatabase, emptyDatabase, databaseExists, checkpoint, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
-export { retryWhileBusy, isBusy, DatabaseBusyError } from './busy.ts';
+export { openDatabase, emptyDatabase, databaseExists, DATABASE_FILE, type Db, type OpenOptions } from './database.ts';
+export { isBusy, DatabaseBusyError } from './busy.ts';
 export { databaseFailure, DatabaseFailure } from './failure.ts';
 export { WebhookEvents, type PendingWebhook, type WebhookBacklog, type NewWebhook } from './webhook-events.ts';
+export { sqliteSql, type SqliteOptions } from './sqlite.ts';
+export { openedOnUse } from './opened-on-use.ts';
+export type { Sql, Dialect, Params, Written } from './sql.ts';
 export { openPostgres, PostgresSql, type PostgresOptions } from './postgres.ts';
 export { migratePostgres, SCHEMA_TABLE } from './postgres-migrate.ts';
 export { serverAddressOf, redact, StatementError, isConnectionLost } from './postgres-failure.ts';

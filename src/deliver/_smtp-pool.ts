@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
+import { NotStarted } from './not-started.ts';
 
 /** An error from nodemailer's SMTP connection: an SMTP reply code when the server gave one. */
 export interface SmtpFailure extends Error {
@@ -177,9 +178,10 @@ export class SmtpPool {
   }
 
   /** Sends one composed message; resolves with the server's reply to it. */
-  async send(from: string, to: string, parts: readonly Buffer[]): Promise<string> {
+  async send(from: string, to: string, parts: readonly Buffer[], mayStart?: () => boolean): Promise<string> {
     const lane = await this.#take();
     try {
+      if (mayStart?.() === false) throw new NotStarted(`${to}: not sent, no longer held`);
       return await lane.send(from, to, parts);
     } finally {
       this.#give(lane);

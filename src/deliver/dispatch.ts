@@ -1,52 +1,17 @@
-import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Sender, Site } from '../config.ts';
-import type { Digest } from '../digest/index.ts';
-import type { IssueLedger, QueuedDelivery } from '../ledger/index.ts';
-import { plainText } from '../render/index.ts';
+import type { QueuedDelivery } from '../ledger/index.ts';
 import type { IssueToSend } from '../site/index.ts';
-import { addressOf, linkTo, returnPathFor, signToken, type Cadence, type Subscriber, type SubscriberStore } from '../subscribers/index.ts';
-import { buildMessageTemplate, personalize, type MessageTemplate } from './message.ts';
-import { silentProgress, type Progress } from './progress.ts';
+import type { Cadence } from '../subscribers/index.ts';
+import { dispatchByClaims } from './claimed.ts';
+import type { DispatchContext, DispatchSummary } from './context.ts';
+import { createMessageMaker } from './maker.ts';
+import { silentProgress } from './progress.ts';
 import { FailureBreaker, type Verdict } from './_breaker.ts';
 import { enhancedCode } from './refusal.ts';
-import { SendError, type Outgoing, type Transport } from './transport.ts';
-import { papersFor, variantKey } from './variants.ts';
+import { SendError } from './transport.ts';
 
-/** Everything a dispatch works with, handed in. */
-export interface DispatchContext {
-  ledger: IssueLedger;
-  store: SubscriberStore;
-  transport: Transport;
-  secret: string;
-  site: Site;
-  sender: Sender;
-  /** How many messages may be on their way at once (more if the transport asks for more `ahead`). */
-  parallel: number;
-  retry: { attempts: number; delayMs: number };
-  progress?: Progress | undefined;
-  signal?: AbortSignal | undefined;
-  /** The clock of the Date header. */
-  now: () => Date;
-}
-
-/** What a dispatch did. */
-export interface DispatchSummary {
-  issue: string;
-  round: number;
-  sent: number;
-  skipped: number;
-  failed: number;
-  /** Messages the relay took without ever answering: perhaps delivered, not sent again. */
-  doubt: number;
-  /** Deliveries left queued for the next run (temporary failures, refusals, or a stop). */
-  queued: number;
-  /** Of those, the ones the relay refused in this run for reasons not the recipient's (policy, rate, content). */
-  refused: number;
-  seconds: number;
-  /** Why the dispatch stopped before the end, if it did. */
-  stopped: string | undefined;
-}
+export type { DispatchContext, DispatchSummary } from './context.ts';
+export { createMessageMaker, messageIdFor, type MakerOptions } from './maker.ts';
 
 /** One line that says what a dispatch did. */
 export function describeDispatch(s: DispatchSummary): string {
@@ -63,79 +28,6 @@ export function describeDispatch(s: DispatchSummary): string {
 const BREAKER_WINDOW = 20;
 
 /**
- * The Message-ID of an issue's copy for one subscriber: the same in every run of the same round,
- * and signed with the list's secret, so that a report naming it cannot name a guessed one.
- */
-export function messageIdFor(secret: string, issue: string, round: number, subscriberId: number, domain: string): string {
-  const name = `${issue}.${round}.${subscriberId}`;
-  const mac = createHmac('sha256', secret).update(`message-id:${name}`).digest('hex').slice(0, 16);
-  return `paperboy.${name}.${mac}@${domain}`;
-}
-
-function subjectOf(issue: IssueToSend, count: number, lead: string | undefined): string {
-  const day =
-    issue.label ??
-    new Date(`${issue.digest.date}T00:00:00Z`).toLocaleDateString('en-US', {
-      month: 'short',
-      day: 'numeric',
-      year: 'numeric',
-      timeZone: 'UTC',
-    });
-  const title = lead === undefined ? '' : plainText(lead);
-  const short = title.length > 90 ? `${title.slice(0, 89)}…` : title;
-  return `${day} · ${count} paper${count === 1 ? '' : 's'}${short ? ` · ${short}` : ''}`;
-}
-
-/** What differs in the messages of a test copy. */
-export interface MakerOptions {
-  /** Put before the subject (`[Test] `). */
-  subjectPrefix?: string;
-  /** The Message-ID of every message made, instead of the issue's own for the subscriber. */
-  messageId?: string;
-}
-
-/** Builds each subscriber's message: one MIME template per distinct set of papers, then splicing. */
-export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, round: number, options: MakerOptions = {}) {
-  const sender = ctx.sender;
-  const date = ctx.now();
-  const templates = new Map<string, MessageTemplate>();
-  const listId = `${ctx.site.title.replace(/[<>"\r\n]/g, '')} <papers.${sender.domain}>`;
-  // Gmail's feedback loop counts complaints per value of each field: the issue, the list, the sender.
-  const feedbackId = `${issue.id}:papers.${sender.domain}:${sender.domain}`;
-
-  async function templateFor(papers: Digest['papers']): Promise<MessageTemplate> {
-    const key = variantKey(issue.digest, papers);
-    let template = templates.get(key);
-    if (!template) {
-      const all = papers.length === issue.digest.papers.length;
-      const body = all ? issue.email : await issue.renderVariant(papers);
-      const subject = `${options.subjectPrefix ?? ''}${subjectOf(issue, papers.length, papers[0]?.title)}`;
-      template = buildMessageTemplate({ from: sender.from, subject, date, listId, feedbackId }, body.pieces);
-      if (templates.size >= 128) templates.delete(templates.keys().next().value as string);
-      templates.set(key, template);
-    }
-    return template;
-  }
-
-  /** The message for one subscriber, or why they get none today. */
-  return async (subscriber: Pick<Subscriber, 'id' | 'email' | 'topics' | 'tokenKey'>): Promise<Outgoing | { skip: string }> => {
-    const papers = papersFor(issue.digest, subscriber.topics);
-    if (papers.length === 0) return { skip: 'no papers on their topics in this issue' };
-    const template = await templateFor(papers);
-    const unsubscribe = signToken(ctx.secret, 'unsubscribe', subscriber);
-    const messageId = options.messageId ?? messageIdFor(ctx.secret, issue.id, round, subscriber.id, sender.domain);
-    const parts = personalize(template, {
-      to: subscriber.email,
-      messageId,
-      unsubscribeUrl: linkTo(ctx.site, 'unsubscribe', unsubscribe),
-      unsubscribeMailto: addressOf({ kind: 'unsubscribe', token: unsubscribe }, sender),
-      preferencesUrl: linkTo(ctx.site, 'preferences', signToken(ctx.secret, 'preferences', subscriber)),
-    });
-    return { envelope: { from: returnPathFor(ctx.secret, sender, subscriber), to: subscriber.email }, messageId, parts };
-  };
-}
-
-/**
  * Mails an issue to every confirmed subscriber of a cadence, once each. Deliveries are queued in
  * the ledger first and marked sent only after the server's 250, so a dispatch that is stopped or
  * killed is resumed by running it again, which sends only what is not yet sent. Temporary failures
@@ -150,22 +42,21 @@ export function createMessageMaker(issue: IssueToSend, ctx: DispatchContext, rou
 export async function dispatchIssue(
   issue: IssueToSend,
   ctx: DispatchContext,
-  options: { force?: boolean; cadence?: Cadence } = {},
+  options: { force?: boolean; cadence?: Cadence; queueOnly?: boolean | undefined } = {},
 ): Promise<DispatchSummary> {
+  if (ctx.claiming !== undefined) return dispatchByClaims(issue, ctx, ctx.claiming, options);
   const started = performance.now();
   const ledger = ctx.ledger.rounds;
   const progress = ctx.progress ?? silentProgress;
-  const lock = await ctx.ledger.write(() => ctx.ledger.acquire('dispatch'));
+  const lock = await ctx.ledger.acquire('dispatch');
   try {
     const date = issue.id;
-    const latest = ledger.latestRound(date);
+    const latest = await ledger.latestRound(date);
     const roundNumber = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
-    // Writes wait, without blocking, while another process holds the database's lock.
-    const write = <T>(work: () => T) => ctx.ledger.write(work);
-    const round = await write(() => ledger.open(date, roundNumber, options.cadence ?? 'daily'));
+    const round = await ledger.open(date, roundNumber, options.cadence ?? 'daily');
     const make = createMessageMaker(issue, ctx, roundNumber);
     const counts = { sent: 0, skipped: 0, failed: 0, deferred: 0, doubt: 0, refused: 0 };
-    progress.start(ledger.tally(date, roundNumber).queued);
+    await progress.start((await ledger.tally(date, roundNumber)).queued);
 
     let stopped: string | undefined;
     const stop = (why: string) => (stopped ??= why);
@@ -183,20 +74,18 @@ export async function dispatchIssue(
     const refused = async (subscriberId: number, attempts: number, reply: string) => {
       lastRefusal = reply;
       refusedNow.add(subscriberId);
-      await write(() => ledger.refuse(date, roundNumber, subscriberId, { attempts, reply, code: enhancedCode(reply) }));
+      await ledger.refuse(date, roundNumber, subscriberId, { attempts, reply, code: enhancedCode(reply) });
       done('refused');
     };
     // Held refusals of recipients, once judged: the subscribers' own, or the relay's.
     const judged = async (verdict: Verdict<Held>) => {
       for (const { delivery: held, error } of verdict.theirs) {
-        await write(() =>
-          ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', {
-            messageId: held.messageId,
-            attempts: held.attempts,
-            reply: error.reply,
-          }),
-        );
-        await write(() => ctx.store.recordBounce(held.delivery.subscriberId, 'hard', error.reply));
+        await ledger.record(date, roundNumber, held.delivery.subscriberId, 'failed', {
+          messageId: held.messageId,
+          attempts: held.attempts,
+          reply: error.reply,
+        });
+        await ctx.store.recordBounce(held.delivery.subscriberId, 'hard', error.reply);
         done('failed');
       }
       for (const { delivery: held, error } of verdict.relay) await refused(held.delivery.subscriberId, held.attempts, error.reply);
@@ -211,14 +100,15 @@ export async function dispatchIssue(
 
     const deliver = async (d: QueuedDelivery) => {
       if (d.status !== 'confirmed') {
-        await write(() =>
-          ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` }),
-        );
+        await ledger.record(date, roundNumber, d.subscriberId, 'skipped', {
+          attempts: d.attempts,
+          reason: `${d.status} before it was sent`,
+        });
         return done('skipped');
       }
       const message = await make({ id: d.subscriberId, email: d.email, topics: d.topics, tokenKey: d.tokenKey });
       if ('skip' in message) {
-        await write(() => ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip }));
+        await ledger.record(date, roundNumber, d.subscriberId, 'skipped', { attempts: d.attempts, reason: message.skip });
         return done('skipped');
       }
       let attempts = d.attempts;
@@ -226,20 +116,18 @@ export async function dispatchIssue(
         attempts++;
         try {
           const reply = await ctx.transport.send(message);
-          await write(() => ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply }));
-          await write(() => ctx.store.recordDelivered(d.subscriberId));
+          await ledger.record(date, roundNumber, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
+          await ctx.store.recordDelivered(d.subscriberId);
           done('sent');
           return await attempted(undefined, reply);
         } catch (error) {
           if (!(error instanceof SendError)) throw error;
           const requeue = async () => {
-            await write(() => ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply }));
+            await ledger.record(date, roundNumber, d.subscriberId, 'queued', { attempts, reply: error.reply });
             done('deferred');
           };
           if (error.kind === 'doubt') {
-            await write(() =>
-              ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply }),
-            );
+            await ledger.record(date, roundNumber, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply });
             done('doubt');
             stop(`the relay stopped answering after taking a whole message (${error.reply})`);
             return;
@@ -269,7 +157,7 @@ export async function dispatchIssue(
     let after = 0;
     let refusedBefore = false;
     paging: for (;;) {
-      const page = ledger.queued(date, roundNumber, after, 500, refusedBefore);
+      const page = await ledger.queued(date, roundNumber, after, 500, refusedBefore);
       if (page.length === 0) {
         if (refusedBefore) break;
         refusedBefore = true;
@@ -298,7 +186,7 @@ export async function dispatchIssue(
     progress.finish();
     if (failure !== undefined) throw failure;
 
-    const final = ledger.tally(date, roundNumber);
+    const final = await ledger.tally(date, roundNumber);
     if (stopped === undefined && counts.refused > 0) {
       const offered = counts.refused + counts.sent + counts.failed;
       const why = `the relay refused ${counts.refused} of ${offered} deliveries (last reply: ${lastRefusal})`;
@@ -310,7 +198,7 @@ export async function dispatchIssue(
       );
     }
     const doubtNote = final.doubt > 0 ? `${final.doubt} in doubt (the relay took them without answering; not sent again)` : '';
-    await write(() => ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; ')));
+    await ledger.close(round.id, final, [stopped, doubtNote].filter(Boolean).join('; '));
     return {
       issue: date,
       round: roundNumber,
@@ -324,6 +212,6 @@ export async function dispatchIssue(
       stopped,
     };
   } finally {
-    await ctx.ledger.write(() => lock.release());
+    await lock.release();
   }
 }

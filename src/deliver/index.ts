@@ -8,6 +8,11 @@ export {
   type MakerOptions,
 } from './dispatch.ts';
 export { makeTestCopy, type LinkHolder } from './test-copy.ts';
+export type { Claiming } from './context.ts';
+export { sendClaimed, LeaseKeeper, type ClaimedSummary, type LeaseSettings } from './claimed.ts';
+export { messageFingerprint, type MessageShape } from './fingerprint.ts';
+export { NotStarted } from './not-started.ts';
+export { SharedPace, type SharedRate } from './shared-pace.ts';
 export {
   smtpTransport,
   fileTransport,

@@ -5,9 +5,15 @@ export type Outcome = 'sent' | 'skipped' | 'failed' | 'deferred';
 
 /** Reports a dispatch as it goes. */
 export interface Progress {
-  start(total: number): void;
+  /** Told how many are queued, once the round is open; the dispatch waits for what it returns. */
+  start(total: number): void | Promise<void>;
   tick(outcome: Outcome): void;
   finish(): void;
+}
+
+/** Progress drawn on a terminal or told in a log: it starts at once. */
+export interface DrawnProgress extends Progress {
+  start(total: number): void;
 }
 
 /** Reports nothing. */
@@ -28,7 +34,7 @@ export function createProgress(
   label: string,
   log?: Logger,
   now: () => number = () => performance.now(),
-): Progress {
+): DrawnProgress {
   let total = 0;
   let done = 0;
   let sent = 0;

@@ -2,7 +2,8 @@ import { PaperboyError } from '../errors.ts';
 import { escapeHtml, wrapText, type Piece } from '../render/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import type { Subscriber } from '../subscribers/index.ts';
-import { createMessageMaker, type DispatchContext } from './dispatch.ts';
+import type { DispatchContext } from './context.ts';
+import { createMessageMaker } from './maker.ts';
 import type { Outgoing } from './transport.ts';
 
 /** Whose links a test copy carries: a subscriber's own, or nobody's. */

@@ -2,6 +2,7 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { removeLeftovers, writeAtomically, writeError } from '../files.ts';
 import { join } from 'node:path';
 import { SmtpPool, type SmtpFailure } from './_smtp-pool.ts';
+import { NotStarted } from './not-started.ts';
 import { PaperboyError } from '../errors.ts';
 import { classifyRefusal, type FailureKind } from './refusal.ts';
 
@@ -10,6 +11,12 @@ export interface Outgoing {
   envelope: { from: string; to: string };
   messageId: string;
   parts: readonly Buffer[];
+  /**
+   * Asked at the last moment before the message's SMTP transaction starts (a connection is free for
+   * it): false, and it is not sent (`NotStarted`). A sender holding the delivery on a lease says here
+   * whether it can still show that it holds it.
+   */
+  mayStart?: () => boolean;
 }
 
 /** A message's bytes in one buffer. */
@@ -78,8 +85,9 @@ export function smtpTransport(url: string, options: SmtpOptions): Transport {
     name: `smtp ${new URL(url).host}`,
     async send(message) {
       try {
-        return await pool.send(message.envelope.from, message.envelope.to, message.parts);
+        return await pool.send(message.envelope.from, message.envelope.to, message.parts, message.mayStart);
       } catch (error) {
+        if (error instanceof NotStarted) throw error;
         throw classify(error as SmtpFailure);
       }
     },
@@ -116,6 +124,7 @@ export function fileTransport(dir: string): Transport {
         ready = undefined;
         throw writeError(dir, error);
       });
+      if (message.mayStart?.() === false) throw new NotStarted(`${message.messageId}: not written, no longer held`);
       const path = join(dir, messageFileName(message));
       await writeAtomically(path, rawMessage(message), { mode: 0o600 });
       return `250 written to ${path}`;

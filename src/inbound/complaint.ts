@@ -21,13 +21,13 @@ export function isComplaint(report: FeedbackReport): boolean {
 }
 
 /** The subscriber a token of ours names for this purpose, and when it was made; undefined for any other. */
-export function tokenHolder(
+export async function tokenHolder(
   ctx: SubscriptionContext,
   purpose: TokenPurpose,
   token: string | undefined,
-): { subscriber: Subscriber; issuedAt: Date | undefined } | undefined {
+): Promise<{ subscriber: Subscriber; issuedAt: Date | undefined } | undefined> {
   if (token === undefined) return undefined;
-  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, token, ctx.now());
+  const checked = await subscriberOfToken(ctx.store, ctx.secret, purpose, token, ctx.now());
   return 'subscriber' in checked ? checked : undefined;
 }
 
@@ -39,12 +39,16 @@ function bounceToken(ctx: SubscriptionContext, returnPath: string | undefined): 
 // A Message-ID of ours (`paperboy.<issue>.<round>.<subscriber>.<mac>@<domain>`) counts only when the
 // ledger shows that very message sent to that subscriber: the MAC it carries, made with the list's
 // secret, is what keeps it from being guessed.
-function sentTo(ctx: SubscriptionContext, deliveries: Deliveries | undefined, messageId: string | undefined): Subscriber | undefined {
+async function sentTo(
+  ctx: SubscriptionContext,
+  deliveries: Deliveries | undefined,
+  messageId: string | undefined,
+): Promise<Subscriber | undefined> {
   const given = (messageId ?? '').toLowerCase();
   const m = /^paperboy\.([^.@]+)\.(\d+)\.(\d+)\.[0-9a-f]+@/.exec(given);
   if (!m || !deliveries) return undefined;
   const [issue, round, id] = [m[1] as string, Number(m[2]), Number(m[3])];
-  const delivery = deliveries.delivery(issue, round, id);
+  const delivery = await deliveries.delivery(issue, round, id);
   if (!delivery || delivery.messageId.toLowerCase() !== given || !['sent', 'doubt'].includes(delivery.status)) return undefined;
   return ctx.store.get(id);
 }
@@ -54,23 +58,27 @@ function sentTo(ctx: SubscriptionContext, deliveries: Deliveries | undefined, me
  * List-Unsubscribe or its return path (VERP), or its Message-ID as the ledger recorded it. Never
  * by a From or To address alone, which anyone can write.
  */
-export function reportedSubscriber(
+export async function reportedSubscriber(
   ctx: SubscriptionContext,
   report: FeedbackReport,
   deliveries: Deliveries | undefined,
-): { subscriber: Subscriber; by: string } | undefined {
+): Promise<{ subscriber: Subscriber; by: string } | undefined> {
   const original = report.original;
   // Tried in this order, each only when the ones before found nobody.
-  const ways: [string, () => Subscriber | undefined][] = [
-    ['List-Unsubscribe token', () => tokenHolder(ctx, 'unsubscribe', unsubscribeTokenIn(original?.listUnsubscribe))?.subscriber],
+  const ways: [string, () => Promise<Subscriber | undefined>][] = [
+    [
+      'List-Unsubscribe token',
+      async () => (await tokenHolder(ctx, 'unsubscribe', unsubscribeTokenIn(original?.listUnsubscribe)))?.subscriber,
+    ],
     [
       'return path',
-      () => tokenHolder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath))?.subscriber,
+      async () =>
+        (await tokenHolder(ctx, 'bounce', bounceToken(ctx, report.originalMailFrom) ?? bounceToken(ctx, original?.returnPath)))?.subscriber,
     ],
     ['Message-ID', () => sentTo(ctx, deliveries, original?.messageId)],
   ];
   for (const [by, find] of ways) {
-    const subscriber = find();
+    const subscriber = await find();
     if (subscriber) return { subscriber, by };
   }
   return undefined;
@@ -86,16 +94,14 @@ export async function recordComplaint(
   subscriber: Subscriber,
   detail: string,
 ): Promise<'complaint' | 'ignored: complaint already recorded'> {
-  return ctx.store.write(() =>
-    ctx.store.transaction(() => {
-      const current = ctx.store.get(subscriber.id);
-      if (!current) return 'ignored: complaint already recorded';
-      if (current.status === 'unsubscribed' && ctx.suppressions.reason(current.email) === 'complaint')
-        return 'ignored: complaint already recorded';
-      ctx.store.recordComplaint(current.id, detail);
-      if (current.status !== 'unsubscribed') ctx.store.setStatus(current.id, 'unsubscribed', `spam complaint (${detail})`);
-      ctx.suppressions.add(current.email, 'complaint');
-      return 'complaint';
-    }),
-  );
+  return ctx.store.transaction(async () => {
+    const current = await ctx.store.get(subscriber.id);
+    if (!current) return 'ignored: complaint already recorded';
+    if (current.status === 'unsubscribed' && (await ctx.suppressions.reason(current.email)) === 'complaint')
+      return 'ignored: complaint already recorded';
+    await ctx.store.recordComplaint(current.id, detail);
+    if (current.status !== 'unsubscribed') await ctx.store.setStatus(current.id, 'unsubscribed', `spam complaint (${detail})`);
+    await ctx.suppressions.add(current.email, 'complaint');
+    return 'complaint';
+  });
 }

@@ -65,7 +65,7 @@ async function complaint(
   theirs?: Subscriber,
 ): Promise<InboundOutcome> {
   if (!isComplaint(report)) return 'ignored: feedback that is not a complaint';
-  const found = theirs ? { subscriber: theirs, by: 'return path' } : reportedSubscriber(ctx, report, deliveries);
+  const found = theirs ? { subscriber: theirs, by: 'return path' } : await reportedSubscriber(ctx, report, deliveries);
   if (!found) return 'ignored: report names no message of ours';
   return recordComplaint(ctx, found.subscriber, `${report.feedbackType} feedback report, found by its ${found.by}`);
 }
@@ -91,7 +91,7 @@ async function bounce(
   envelopeFrom: string,
   raw: Buffer,
 ): Promise<InboundOutcome> {
-  const subscriber = tokenHolder(ctx, 'bounce', token)?.subscriber;
+  const subscriber = (await tokenHolder(ctx, 'bounce', token))?.subscriber;
   if (!subscriber) return 'ignored: bad token';
   const feedbackReport = readFeedbackReport(raw);
   if (feedbackReport) return complaint(ctx, feedbackReport, undefined, subscriber);
@@ -102,23 +102,21 @@ async function bounce(
   if (theirs.action !== 'failed') return 'ignored: delivery still being tried';
   const detail = `delivery status ${theirs.status} (${theirs.action})`;
   if (theirs.status.startsWith('5')) {
-    await ctx.store.write(() => ctx.store.recordBounce(subscriber.id, 'hard', detail, 1));
+    await ctx.store.recordBounce(subscriber.id, 'hard', detail, 1);
     return 'hard bounce';
   }
-  await ctx.store.write(() => ctx.store.recordBounce(subscriber.id, 'soft', detail));
+  await ctx.store.recordBounce(subscriber.id, 'soft', detail);
   return 'soft bounce';
 }
 
 // A reply to a confirmation email confirms only when the person being confirmed wrote it.
 async function confirmByReply(ctx: SubscriptionContext, token: string, message: ParsedMail, envelopeFrom: string): Promise<InboundOutcome> {
-  const holder = tokenHolder(ctx, 'confirm', token);
+  const holder = await tokenHolder(ctx, 'confirm', token);
   if (!holder) return 'ignored: bad token';
   if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
   const from = message.from?.value.map((a) => a.address?.toLowerCase()) ?? [];
   if (from.length !== 1 || from[0] !== holder.subscriber.email.toLowerCase()) return 'ignored: not from the address being confirmed';
-  const outcome = await ctx.store.write(() =>
-    confirm(ctx, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email'),
-  );
+  const outcome = await confirm(ctx, holder.subscriber, holder.issuedAt, 'confirmed by replying to the confirmation email');
   if (outcome === 'left since') return 'ignored: link older than leaving';
   if (outcome === 'confirmed') await welcome(ctx, holder.subscriber);
   return 'confirmed';
@@ -152,9 +150,9 @@ export function planInbound(
   if (mailbox.kind === 'unsubscribe') {
     return done(async (): Promise<InboundOutcome> => {
       if (isAutoReply(message, envelopeFrom)) return 'ignored: automatic reply';
-      const subscriber = tokenHolder(ctx, 'unsubscribe', mailbox.token)?.subscriber;
+      const subscriber = (await tokenHolder(ctx, 'unsubscribe', mailbox.token))?.subscriber;
       if (!subscriber) return 'ignored: bad token';
-      await ctx.store.write(() => unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)'));
+      await unsubscribe(ctx.store, subscriber, 'unsubscribed by email (List-Unsubscribe mailto)');
       return 'unsubscribed';
     });
   }

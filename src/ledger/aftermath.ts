@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 
 /** What came back after a message: bounce reports, spam complaints and readers who left. */
 export interface Aftermath {
@@ -41,18 +41,17 @@ came_back AS (
 )`;
 
 /** The sums of `came_back`'s rows, by the columns grouped on. */
-export const CAME_BACK_SUMS = `sum(kind IN ('hard-bounce', 'soft-bounce')) AS bounced, sum(kind = 'complaint') AS complained,
-  sum(kind = 'unsubscribed') AS unsubscribed`;
+export const CAME_BACK_SUMS = `count(*) FILTER (WHERE kind IN ('hard-bounce', 'soft-bounce')) AS bounced,
+  count(*) FILTER (WHERE kind = 'complaint') AS complained, count(*) FILTER (WHERE kind = 'unsubscribed') AS unsubscribed`;
 
 /** What came back after each of the rounds given, in their order: the ledger's one rule (`CAME_BACK`), round by round. */
-export function roundAftermath(db: Db, rounds: readonly RoundKey[]): Aftermath[] {
+export async function roundAftermath(sql: Sql, rounds: readonly RoundKey[]): Promise<Aftermath[]> {
   if (rounds.length === 0) return [];
   const since = rounds.map((r) => r.startedAt).sort()[0] ?? '';
-  const rows = db
-    .prepare<[{ since: string }], Aftermath & { issue: string; round: number }>(
-      `WITH ${CAME_BACK} SELECT issue, round, ${CAME_BACK_SUMS} FROM came_back GROUP BY issue, round`,
-    )
-    .all({ since });
+  const rows = await sql.all<Aftermath & { issue: string; round: number }>(
+    `WITH ${CAME_BACK} SELECT issue, round, ${CAME_BACK_SUMS} FROM came_back GROUP BY issue, round`,
+    { since },
+  );
   const found = new Map(rows.map((r) => [`${r.round} ${r.issue}`, r]));
   return rounds.map((r) => {
     const row = found.get(`${r.round} ${r.issue}`);

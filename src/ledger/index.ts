@@ -1,8 +1,10 @@
-import { retryWhileBusy, type Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import { roundAftermath, type Aftermath, type RoundKey } from './aftermath.ts';
 import { acquireLock, lockHolder, type Lock, type LockHolder } from './lock.ts';
 import { issueOutcomes, type IssueOutcome } from './issues.ts';
 import { Publications } from './publications.ts';
+import { Claims } from './claims.ts';
+import { SendBudgets } from './budgets.ts';
 import { Rounds, type LedgerChanges, type Round } from './rounds.ts';
 
 export {
@@ -15,8 +17,11 @@ export {
   type QueuedDelivery,
   type Refusals,
   type Recipient,
+  refusedReason,
 } from './rounds.ts';
 export { Publications, type Publication } from './publications.ts';
+export { SendBudgets, type Reserved } from './budgets.ts';
+export { Claims, SET_ASIDE, type RunningRound, type SenderHolding, type QueueLeft } from './claims.ts';
 export type { IssueOutcome } from './issues.ts';
 export type { Aftermath, RoundKey } from './aftermath.ts';
 export { SourceRecords, type FileOrigin, type SyncState } from './origins.ts';
@@ -40,39 +45,49 @@ export interface UnfinishedRound {
 export interface IssueLedger {
   readonly rounds: Rounds;
   readonly publications: Publications;
+  /** Who holds which delivery of a running round, and the live senders. */
+  readonly claims: Claims;
+  /** The sending budgets every sender of the database keeps together. */
+  readonly budgets: SendBudgets;
   /** Takes the named lock, or throws `LockedError` naming its holder. */
-  acquire(name: string): Lock;
+  acquire(name: string): Promise<Lock>;
   /** Who holds the named lock, if anyone. */
-  holder(name: string): LockHolder | undefined;
+  holder(name: string): Promise<LockHolder | undefined>;
   /** The issues published or dispatched, newest first, with their deliveries and what followed: `limit` of them before `before`. */
-  issues(limit: number, before?: string): IssueOutcome[];
+  issues(limit: number, before?: string): Promise<IssueOutcome[]>;
   /** What came back after each of the rounds given, in their order: what `issues` counts, round by round. */
-  aftermath(rounds: readonly RoundKey[]): Aftermath[];
+  aftermath(rounds: readonly RoundKey[]): Promise<Aftermath[]>;
   /** The rounds that did not finish, oldest first. */
-  unfinished(): UnfinishedRound[];
-  /** Runs `work` (its writes) once the database is free, without blocking the event loop. */
-  write<T>(work: () => T): Promise<T>;
+  unfinished(): Promise<UnfinishedRound[]>;
 }
 
 /** The issue ledger kept in a database; `tell` hears of rounds closed and issues published. */
-export function openLedger(db: Db, now: () => Date = () => new Date(), tell?: LedgerChanges): IssueLedger {
-  const rounds = new Rounds(db, now, tell);
+export function openLedger(sql: Sql, now: () => Date = () => new Date(), tell?: LedgerChanges): IssueLedger {
+  const rounds = new Rounds(sql, now, tell);
+  const claims = new Claims(sql, now);
   return {
     rounds,
-    publications: new Publications(db, now, tell),
-    acquire: (name) => acquireLock(db, name, now),
-    holder: (name) => lockHolder(db, name, now),
-    issues: (limit, before) => issueOutcomes(db, limit, before),
-    aftermath: (rounds) => roundAftermath(db, rounds),
-    unfinished() {
-      const lock = lockHolder(db, 'dispatch', now);
-      return rounds.unfinished().map((round) => ({
-        round,
-        running: round.status === 'running' && lock !== undefined && !lock.gone,
-        queued: rounds.tally(round.issue, round.round).queued,
-        progressAt: rounds.progressAt(round.issue, round.round),
-      }));
+    publications: new Publications(sql, now, tell),
+    claims,
+    budgets: new SendBudgets(sql),
+    acquire: (name) => acquireLock(sql, name, now),
+    holder: (name) => lockHolder(sql, name, now),
+    issues: (limit, before) => issueOutcomes(sql, limit, before),
+    aftermath: (rounds) => roundAftermath(sql, rounds),
+    async unfinished() {
+      const lock = await lockHolder(sql, 'dispatch', now);
+      // A round is being sent while the dispatch holds the lock, or while some sender is alive (a shared database).
+      const senders = (await claims.senders()).some((s) => !s.lapsed);
+      const unfinished: UnfinishedRound[] = [];
+      for (const round of await rounds.unfinished()) {
+        unfinished.push({
+          round,
+          running: round.status === 'running' && ((lock !== undefined && !lock.gone) || senders),
+          queued: (await rounds.tally(round.issue, round.round)).queued,
+          progressAt: await rounds.progressAt(round.issue, round.round),
+        });
+      }
+      return unfinished;
     },
-    write: (work) => retryWhileBusy(db.name, work, 30_000),
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import { CAME_BACK, CAME_BACK_SUMS } from './aftermath.ts';
 
 /** One issue as the operator follows it: its deliveries over every round, and what its readers did after. */
@@ -26,12 +26,13 @@ const OUTCOMES = `
 WITH ${CAME_BACK},
 after AS (SELECT issue, ${CAME_BACK_SUMS} FROM came_back WHERE issue IN (SELECT issue FROM page) GROUP BY issue),
 tally AS (
-  SELECT issue, sum(status = 'sent') AS sent, sum(status = 'failed') AS failed, sum(status = 'doubt') AS doubt,
-    sum(status = 'queued') AS queued, sum(status = 'skipped') AS skipped
+  SELECT issue, count(*) FILTER (WHERE status = 'sent') AS sent, count(*) FILTER (WHERE status = 'failed') AS failed,
+    count(*) FILTER (WHERE status = 'doubt') AS doubt, count(*) FILTER (WHERE status = 'queued') AS queued,
+    count(*) FILTER (WHERE status = 'skipped') AS skipped
   FROM deliveries WHERE issue IN (SELECT issue FROM page) GROUP BY issue
 ),
 rounds AS (SELECT issue, count(*) AS rounds FROM dispatches WHERE issue IN (SELECT issue FROM page) GROUP BY issue)
-SELECT page.issue, p.published_at AS publishedAt, coalesce(p.mailed, 0) AS mailed, coalesce(r.rounds, 0) AS rounds,
+SELECT page.issue, p.published_at AS "publishedAt", coalesce(p.mailed, 0) AS mailed, coalesce(r.rounds, 0) AS rounds,
   coalesce(t.sent, 0) AS sent, coalesce(t.failed, 0) AS failed, coalesce(t.doubt, 0) AS doubt, coalesce(t.queued, 0) AS queued,
   coalesce(t.skipped, 0) AS skipped, coalesce(a.bounced, 0) AS bounced, coalesce(a.complained, 0) AS complained,
   coalesce(a.unsubscribed, 0) AS unsubscribed
@@ -51,18 +52,16 @@ const PAGE = `page AS (
 )`;
 
 /** The issues published or dispatched, newest first, `limit` of them before the issue `before` (any, when empty). */
-export function issueOutcomes(db: Db, limit: number, before = ''): IssueOutcome[] {
+export async function issueOutcomes(sql: Sql, limit: number, before = ''): Promise<IssueOutcome[]> {
   const page = { limit, before: before || '\uffff' };
   // What came back is read from the first round of the page's oldest issue on.
-  const first = db
-    .prepare<[typeof page], { since: string | null }>(
-      `WITH ${PAGE} SELECT min(started_at) AS since FROM dispatches WHERE issue IN (SELECT issue FROM page)`,
-    )
-    .get(page);
-  const rows = db
-    .prepare<[typeof page & { since: string }], Omit<IssueOutcome, 'mailed'> & { mailed: number }>(
-      OUTCOMES.replace('WITH ', `WITH ${PAGE},\n`),
-    )
-    .all({ ...page, since: first?.since ?? '\uffff' });
+  const first = await sql.get<{ since: string | null }>(
+    `WITH ${PAGE} SELECT min(started_at) AS since FROM dispatches WHERE issue IN (SELECT issue FROM page)`,
+    page,
+  );
+  const rows = await sql.all<Omit<IssueOutcome, 'mailed'> & { mailed: number }>(OUTCOMES.replace('WITH ', `WITH ${PAGE},\n`), {
+    ...page,
+    since: first?.since ?? '\uffff',
+  });
   return rows.map((row) => ({ ...row, mailed: row.mailed === 1 }));
 }

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { PaperboyError } from '../errors.ts';
 import { processAlive } from '../files.ts';
-import type { Db } from '../db/index.ts';
+import { DatabaseBusyError, type Sql } from '../db/index.ts';
 
-/** A held lock: keep it alive while working, release it when done (a write: retry while busy). */
+/** A held lock: kept alive while working, released when done. */
 export interface Lock {
-  release(): void;
+  release(): Promise<void>;
 }
 
 /** Another live process holds the lock. */
@@ -31,13 +31,13 @@ export interface LockHolder {
   gone: boolean;
 }
 
+type LockRow = { pid: number; host: string; acquired_at: string; heartbeat_at: string; nonce: string };
+
+const HELD = 'SELECT pid, host, acquired_at, heartbeat_at, nonce FROM locks WHERE name = @name';
+
 /** The holder of the named lock, if anyone holds it. */
-export function lockHolder(db: Db, name: string, now: () => Date = () => new Date()): LockHolder | undefined {
-  const row = db
-    .prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string }>(
-      'SELECT pid, host, acquired_at, heartbeat_at FROM locks WHERE name = ?',
-    )
-    .get(name);
+export async function lockHolder(sql: Sql, name: string, now: () => Date = () => new Date()): Promise<LockHolder | undefined> {
+  const row = await sql.get<LockRow>(HELD, { name });
   if (!row) return undefined;
   const silent = now().getTime() - Date.parse(row.heartbeat_at) > STALE_MS;
   const dead = row.host === hostname() && !processAlive(row.pid);
@@ -49,14 +49,10 @@ export function lockHolder(db: Db, name: string, now: () => Date = () => new Dat
  * process that is gone (same host, no such pid) or silent for a minute is taken over, so a killed
  * dispatch never blocks the next one for long.
  */
-export function acquireLock(db: Db, name: string, now: () => Date = () => new Date()): Lock {
+export async function acquireLock(sql: Sql, name: string, now: () => Date = () => new Date()): Promise<Lock> {
   const host = hostname();
-  const take = db.transaction(() => {
-    const held = db
-      .prepare<[string], { pid: number; host: string; acquired_at: string; heartbeat_at: string; nonce: string }>(
-        'SELECT pid, host, acquired_at, heartbeat_at, nonce FROM locks WHERE name = ?',
-      )
-      .get(name);
+  await sql.transaction(async () => {
+    const held = await sql.get<LockRow>(HELD, { name });
     if (held) {
       const silent = now().getTime() - Date.parse(held.heartbeat_at) > STALE_MS;
       const ours = held.nonce === INCARNATION;
@@ -67,30 +63,33 @@ export function acquireLock(db: Db, name: string, now: () => Date = () => new Da
         );
     }
     const stamp = now().toISOString();
-    db.prepare('INSERT OR REPLACE INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES (?, ?, ?, ?, ?, ?)').run(
-      name,
-      process.pid,
-      host,
-      stamp,
-      stamp,
-      INCARNATION,
+    await sql.run(
+      `INSERT INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES (@name, @pid, @host, @stamp, @stamp, @nonce)
+       ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, host = excluded.host, acquired_at = excluded.acquired_at,
+         heartbeat_at = excluded.heartbeat_at, nonce = excluded.nonce`,
+      { name, pid: process.pid, host, stamp, nonce: INCARNATION },
     );
   });
-  take.immediate();
+  let beating: Promise<unknown> = Promise.resolve();
   const beat = setInterval(() => {
-    try {
-      db.prepare('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND nonce = ?').run(now().toISOString(), name, INCARNATION);
-    } catch {
-      // A beat missed while another process writes is made up by the next one; a holder whose
-      // beats stop (its database closed) loses the lock a minute later.
-      if (!db.open) clearInterval(beat);
-    }
+    // A beat that waits while another process writes is late, not lost; a holder whose beats stop
+    // (its database closed) loses the lock a minute later.
+    beating = sql
+      .run('UPDATE locks SET heartbeat_at = @at WHERE name = @name AND nonce = @nonce', {
+        at: now().toISOString(),
+        name,
+        nonce: INCARNATION,
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof DatabaseBusyError)) clearInterval(beat);
+      });
   }, HEARTBEAT_MS);
   beat.unref();
   return {
-    release() {
+    async release() {
       clearInterval(beat);
-      db.prepare('DELETE FROM locks WHERE name = ? AND nonce = ?').run(name, INCARNATION);
+      await beating;
+      await sql.run('DELETE FROM locks WHERE name = @name AND nonce = @nonce', { name, nonce: INCARNATION });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import type { Cadence, SubscriberStatus } from '../subscribers/index.ts';
 
 /** The state of one delivery. */
@@ -12,6 +12,8 @@ export interface QueuedDelivery {
   topics: string[];
   tokenKey: string;
   attempts: number;
+  /** Bounces counted against them so far (hard and soft), when the reader knows: a delivery clears them. */
+  bounces?: number;
 }
 
 /** One dispatch of one issue: a round is 0, or counts up with each forced re-send. */
@@ -39,6 +41,11 @@ export interface Refusals {
 
 // The reason a refused delivery is left queued with: the one spelling of it, written and read here.
 const REFUSED = 'refused by the relay';
+
+/** The reason a delivery the relay refused is left queued with, with the reply's enhanced status code when it gave one. */
+export function refusedReason(code: string | undefined): string {
+  return code ? `${REFUSED} (${code})` : REFUSED;
+}
 
 /** Deliveries by status. */
 export type Tally = Record<DeliveryStatus, number>;
@@ -86,240 +93,281 @@ export type LedgerChange =
   | { type: 'published'; publication: { issue: string; publishedAt: string; mailed: boolean; note: string } };
 
 /** Hears of each change to the ledger the outside may be told of, inside its transaction. */
-export type LedgerChanges = (change: LedgerChange) => void;
+export type LedgerChanges = (change: LedgerChange) => Promise<void>;
+
+// How many of an audience are read at a time.
+const AUDIENCE_PAGE = 500;
 
 /** The dispatch rounds of every issue and their deliveries (one row per issue, round and subscriber), kept in the database. */
 export class Rounds {
-  readonly #db: Db;
+  readonly #sql: Sql;
   readonly #now: () => Date;
-  readonly #update;
   readonly #tell: LedgerChanges | undefined;
 
   /** `tell` hears of each round closed. */
-  constructor(db: Db, now: () => Date = () => new Date(), tell?: LedgerChanges) {
-    this.#db = db;
+  constructor(sql: Sql, now: () => Date = () => new Date(), tell?: LedgerChanges) {
+    this.#sql = sql;
     this.#now = now;
     this.#tell = tell;
-    this.#update = db.prepare(
-      `UPDATE deliveries SET status = @status, message_id = @messageId, attempts = @attempts, last_reply = @reply, reason = @reason, updated_at = @now
-       WHERE issue = @issue AND round = @round AND subscriber_id = @subscriberId`,
-    );
   }
 
   /** The newest round of an issue, if it was ever dispatched. */
-  latestRound(issue: string): Round | undefined {
-    const row = this.#db.prepare<[string], RoundRow>('SELECT * FROM dispatches WHERE issue = ? ORDER BY round DESC LIMIT 1').get(issue);
+  async latestRound(issue: string): Promise<Round | undefined> {
+    const row = await this.#sql.get<RoundRow>('SELECT * FROM dispatches WHERE issue = @issue ORDER BY round DESC LIMIT 1', { issue });
     return row && toRound(row);
   }
 
   /** The most recent round of any issue. */
-  lastRound(): Round | undefined {
-    const row = this.#db.prepare<[], RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT 1').get();
+  async lastRound(): Promise<Round | undefined> {
+    const row = await this.#sql.get<RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT 1');
     return row && toRound(row);
   }
 
   /** The most recent rounds of any issue, newest first. */
-  recent(limit: number): Round[] {
-    return this.#db
-      .prepare<[number], RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT ?')
-      .all(limit)
-      .map(toRound);
+  async recent(limit: number): Promise<Round[]> {
+    const rows = await this.#sql.all<RoundRow>('SELECT * FROM dispatches ORDER BY started_at DESC, id DESC LIMIT @limit', { limit });
+    return rows.map(toRound);
   }
 
   /** The rounds started at or after a time, of any issue, oldest first. */
-  since(from: string): Round[] {
-    const rows = this.#db.prepare<[string], RoundRow>('SELECT * FROM dispatches WHERE started_at >= ? ORDER BY started_at, id').all(from);
+  async since(from: string): Promise<Round[]> {
+    const rows = await this.#sql.all<RoundRow>('SELECT * FROM dispatches WHERE started_at >= @from ORDER BY started_at, id', { from });
     return rows.map(toRound);
   }
 
   /** Rounds that did not finish (stopped, or running), oldest first. */
-  unfinished(): Round[] {
-    return this.#db.prepare<[], RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id").all().map(toRound);
+  async unfinished(): Promise<Round[]> {
+    return (await this.#sql.all<RoundRow>("SELECT * FROM dispatches WHERE status != 'done' ORDER BY started_at, id")).map(toRound);
   }
 
   /** When a round last moved: the newest change to any of its deliveries, or its start. */
-  progressAt(issue: string, round: number): string {
-    const row = this.#db
-      .prepare<[{ issue: string; round: number }], { at: string }>(
-        `SELECT max(started_at, coalesce((SELECT max(updated_at) FROM deliveries WHERE issue = @issue AND round = @round), '')) AS at
-         FROM dispatches WHERE issue = @issue AND round = @round`,
-      )
-      .get({ issue, round });
-    return row?.at ?? '';
+  async progressAt(issue: string, round: number): Promise<string> {
+    const row = await this.#sql.get<{ started_at: string; updated_at: string | null }>(
+      `SELECT started_at, (SELECT max(updated_at) FROM deliveries WHERE issue = @issue AND round = @round) AS updated_at
+       FROM dispatches WHERE issue = @issue AND round = @round`,
+      { issue, round },
+    );
+    if (row === undefined) return '';
+    return row.updated_at !== null && row.updated_at > row.started_at ? row.updated_at : row.started_at;
   }
 
   /** Deliveries of every issue and round, by status. */
-  totals(): Tally {
+  async totals(): Promise<Tally> {
     const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 };
-    for (const row of this.#db
-      .prepare<[], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status')
-      .all())
-      tally[row.status] = row.n;
+    const rows = await this.#sql.all<{ status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status');
+    for (const row of rows) tally[row.status] = row.n;
     return tally;
   }
 
   /** Every delivery to a subscriber, oldest first: what their data export shows. */
-  deliveriesOf(subscriberId: number): { issue: string; round: number; status: DeliveryStatus; messageId: string; updatedAt: string }[] {
-    return this.#db
-      .prepare<[number], { issue: string; round: number; status: DeliveryStatus; message_id: string; updated_at: string }>(
-        'SELECT issue, round, status, message_id, updated_at FROM deliveries WHERE subscriber_id = ? ORDER BY updated_at, issue, round',
-      )
-      .all(subscriberId)
-      .map((r) => ({ issue: r.issue, round: r.round, status: r.status, messageId: r.message_id, updatedAt: r.updated_at }));
+  async deliveriesOf(
+    subscriberId: number,
+  ): Promise<{ issue: string; round: number; status: DeliveryStatus; messageId: string; updatedAt: string }[]> {
+    const rows = await this.#sql.all<{ issue: string; round: number; status: DeliveryStatus; message_id: string; updated_at: string }>(
+      'SELECT issue, round, status, message_id, updated_at FROM deliveries WHERE subscriber_id = @subscriberId ORDER BY updated_at, issue, round',
+      { subscriberId },
+    );
+    return rows.map((r) => ({ issue: r.issue, round: r.round, status: r.status, messageId: r.message_id, updatedAt: r.updated_at }));
   }
 
   /** Deliveries in doubt (the relay took them and never answered), by issue and round. */
-  inDoubt(): { issue: string; round: number; count: number }[] {
-    return this.#db
-      .prepare<[], { issue: string; round: number; count: number }>(
-        "SELECT issue, round, count(*) AS count FROM deliveries WHERE status = 'doubt' GROUP BY issue, round ORDER BY issue, round",
-      )
-      .all();
+  async inDoubt(): Promise<{ issue: string; round: number; count: number }[]> {
+    return this.#sql.all(
+      "SELECT issue, round, count(*) AS count FROM deliveries WHERE status = 'doubt' GROUP BY issue, round ORDER BY issue, round",
+    );
   }
 
-  /** Everyone an issue of a cadence goes to (every confirmed subscriber of it), by id, one at a time. */
-  *audience(cadence: Cadence): Generator<Recipient> {
+  /** Everyone an issue of a cadence goes to (every confirmed subscriber of it), by id, a page at a time. */
+  async *audience(cadence: Cadence): AsyncGenerator<Recipient> {
     type Row = { id: number; email: string; topics: string; token_key: string };
-    const rows = this.#db.prepare<{ cadence: Cadence }, Row>(`SELECT id, email, topics, token_key ${AUDIENCE} ORDER BY id`);
-    for (const r of rows.iterate({ cadence })) {
-      yield { id: r.id, email: r.email, topics: JSON.parse(r.topics) as string[], tokenKey: r.token_key };
+    for (let after = 0; ; ) {
+      const rows = await this.#sql.all<Row>(`SELECT id, email, topics, token_key ${AUDIENCE} AND id > @after ORDER BY id LIMIT @limit`, {
+        cadence,
+        after,
+        limit: AUDIENCE_PAGE,
+      });
+      for (const r of rows) yield { id: r.id, email: r.email, topics: JSON.parse(r.topics) as string[], tokenKey: r.token_key };
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < AUDIENCE_PAGE) return;
+      after = last.id;
     }
   }
 
   /** Starts (or resumes) a round and queues everyone of the cadence's audience not yet in it. */
-  open(issue: string, round: number, cadence: Cadence): Round {
+  async open(issue: string, round: number, cadence: Cadence): Promise<Round> {
     const now = this.#now().toISOString();
-    return this.#db.transaction(() => {
-      const existing = this.#db
-        .prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?')
-        .get(issue, round);
-      if (existing) this.#db.prepare("UPDATE dispatches SET status = 'running', finished_at = NULL WHERE id = ?").run(existing.id);
-      else this.#db.prepare("INSERT INTO dispatches (issue, round, started_at, status) VALUES (?, ?, ?, 'running')").run(issue, round, now);
-      this.#db
-        .prepare(
-          `INSERT OR IGNORE INTO deliveries (issue, round, subscriber_id, status, updated_at)
-           SELECT @issue, @round, id, 'queued', @now ${AUDIENCE}`,
-        )
-        .run({ issue, round, now, cadence });
-      return toRound(
-        this.#db
-          .prepare<[string, number], RoundRow>('SELECT * FROM dispatches WHERE issue = ? AND round = ?')
-          .get(issue, round) as RoundRow,
+    return this.#sql.transaction(async () => {
+      const key = { issue, round };
+      const existing = await this.#sql.get<RoundRow>('SELECT * FROM dispatches WHERE issue = @issue AND round = @round', key);
+      if (existing) await this.#sql.run("UPDATE dispatches SET status = 'running', finished_at = NULL WHERE id = @id", { id: existing.id });
+      else
+        await this.#sql.run("INSERT INTO dispatches (issue, round, started_at, status) VALUES (@issue, @round, @now, 'running')", {
+          ...key,
+          now,
+        });
+      await this.#sql.run(
+        `INSERT INTO deliveries (issue, round, subscriber_id, status, updated_at)
+         SELECT @issue, @round, id, 'queued', @now ${AUDIENCE}
+         ON CONFLICT DO NOTHING`,
+        { ...key, now, cadence },
       );
-    })();
+      return toRound((await this.#sql.get<RoundRow>('SELECT * FROM dispatches WHERE issue = @issue AND round = @round', key)) as RoundRow);
+    });
   }
 
   /**
    * The next queued deliveries after a subscriber id, in id order: a page at a time, never the whole
    * list. Those a relay refused before come apart (`refused`), so that they can be tried last.
    */
-  queued(issue: string, round: number, afterId: number, limit: number, refused = false): QueuedDelivery[] {
-    return this.#db
-      .prepare<
-        [string, number, number, string, string, number],
-        { subscriber_id: number; email: string; status: SubscriberStatus; topics: string; token_key: string; attempts: number }
-      >(
-        `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-         WHERE d.issue = ? AND d.round = ? AND d.status = 'queued' AND d.subscriber_id > ?
-           AND (d.reason = ? OR d.reason LIKE ?) = ${refused ? 1 : 0}
-         ORDER BY d.subscriber_id LIMIT ?`,
-      )
-      .all(issue, round, afterId, REFUSED, `${REFUSED} (%`, limit)
-      .map((r) => ({
-        subscriberId: r.subscriber_id,
-        email: r.email,
-        status: r.status,
-        topics: JSON.parse(r.topics) as string[],
-        tokenKey: r.token_key,
-        attempts: r.attempts,
-      }));
+  async queued(issue: string, round: number, afterId: number, limit: number, refused = false): Promise<QueuedDelivery[]> {
+    const rows = await this.#sql.all<{
+      subscriber_id: number;
+      email: string;
+      status: SubscriberStatus;
+      topics: string;
+      token_key: string;
+      attempts: number;
+    }>(
+      `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+       WHERE d.issue = @issue AND d.round = @round AND d.status = 'queued' AND d.subscriber_id > @afterId
+         AND ${refused ? '' : 'NOT '}(d.reason = @refused OR d.reason LIKE @refusedWithCode)
+       ORDER BY d.subscriber_id LIMIT @limit`,
+      { issue, round, afterId, refused: REFUSED, refusedWithCode: `${REFUSED} (%`, limit },
+    );
+    return rows.map((r) => ({
+      subscriberId: r.subscriber_id,
+      email: r.email,
+      status: r.status,
+      topics: JSON.parse(r.topics) as string[],
+      tokenKey: r.token_key,
+      attempts: r.attempts,
+    }));
   }
 
   /** Records what became of one delivery; `queued` keeps it for the next run, with the attempt counted. */
-  record(
+  async record(
     issue: string,
     round: number,
     subscriberId: number,
     status: DeliveryStatus,
     detail: { messageId?: string; attempts: number; reply?: string; reason?: string },
-  ): void {
-    this.#update.run({
-      issue,
-      round,
-      subscriberId,
-      status,
-      messageId: detail.messageId ?? '',
-      attempts: detail.attempts,
-      reply: detail.reply ?? '',
-      reason: detail.reason ?? '',
-      now: this.#now().toISOString(),
-    });
+  ): Promise<void> {
+    await this.#sql.run(
+      `UPDATE deliveries SET status = @status, message_id = @messageId, attempts = @attempts, last_reply = @reply, reason = @reason, updated_at = @now,
+         lease_owner = '', lease_until = 0
+       WHERE issue = @issue AND round = @round AND subscriber_id = @subscriberId`,
+      {
+        issue,
+        round,
+        subscriberId,
+        status,
+        messageId: detail.messageId ?? '',
+        attempts: detail.attempts,
+        reply: detail.reply ?? '',
+        reason: detail.reason ?? '',
+        now: this.#now().toISOString(),
+      },
+    );
   }
 
   /**
    * Leaves a delivery queued because the relay refused it for a reason that is not the recipient's
    * (policy, rate, content): the next run tries again; `refusals` reports it.
    */
-  refuse(issue: string, round: number, subscriberId: number, detail: { attempts: number; reply: string; code: string | undefined }): void {
-    const reason = detail.code ? `${REFUSED} (${detail.code})` : REFUSED;
-    this.record(issue, round, subscriberId, 'queued', { attempts: detail.attempts, reply: detail.reply, reason });
+  async refuse(
+    issue: string,
+    round: number,
+    subscriberId: number,
+    detail: { attempts: number; reply: string; code: string | undefined },
+  ): Promise<void> {
+    const reason = refusedReason(detail.code);
+    await this.record(issue, round, subscriberId, 'queued', { attempts: detail.attempts, reply: detail.reply, reason });
   }
 
   /** The deliveries of a round left queued by a relay's refusal, by reason, most first, with the latest reply of each. */
-  refusals(issue: string, round: number): Refusals[] {
-    const groups = this.#db
-      .prepare<[string, number, string, string], { reason: string; count: number }>(
-        `SELECT reason, count(*) AS count FROM deliveries WHERE issue = ? AND round = ? AND status = 'queued' AND (reason = ? OR reason LIKE ?)
-         GROUP BY reason ORDER BY count DESC, reason`,
-      )
-      .all(issue, round, REFUSED, `${REFUSED} (%`);
-    const latest = this.#db.prepare<[string, number, string], { last_reply: string }>(
-      "SELECT last_reply FROM deliveries WHERE issue = ? AND round = ? AND status = 'queued' AND reason = ? ORDER BY updated_at DESC LIMIT 1",
+  async refusals(issue: string, round: number): Promise<Refusals[]> {
+    const groups = await this.#sql.all<{ reason: string; count: number }>(
+      `SELECT reason, count(*) AS count FROM deliveries
+       WHERE issue = @issue AND round = @round AND status = 'queued' AND (reason = @refused OR reason LIKE @refusedWithCode)
+       GROUP BY reason ORDER BY count DESC, reason`,
+      { issue, round, refused: REFUSED, refusedWithCode: `${REFUSED} (%` },
     );
-    return groups.map((g) => ({
-      code: g.reason === REFUSED ? null : g.reason.slice(REFUSED.length + 2, -1),
-      count: g.count,
-      reply: latest.get(issue, round, g.reason)?.last_reply ?? '',
-    }));
+    const latest = (reason: string) =>
+      this.#sql.get<{ last_reply: string }>(
+        `SELECT last_reply FROM deliveries WHERE issue = @issue AND round = @round AND status = 'queued' AND reason = @reason
+         ORDER BY updated_at DESC LIMIT 1`,
+        { issue, round, reason },
+      );
+    const refusals: Refusals[] = [];
+    for (const g of groups) {
+      refusals.push({
+        code: g.reason === REFUSED ? null : g.reason.slice(REFUSED.length + 2, -1),
+        count: g.count,
+        reply: (await latest(g.reason))?.last_reply ?? '',
+      });
+    }
+    return refusals;
   }
 
   /** Deliveries of a round by status. */
-  tally(issue: string, round: number): Tally {
+  async tally(issue: string, round: number): Promise<Tally> {
     const tally: Tally = { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 };
-    for (const row of this.#db
-      .prepare<[string, number], { status: DeliveryStatus; n: number }>(
-        'SELECT status, count(*) AS n FROM deliveries WHERE issue = ? AND round = ? GROUP BY status',
-      )
-      .all(issue, round)) {
-      tally[row.status] = row.n;
-    }
+    const rows = await this.#sql.all<{ status: DeliveryStatus; n: number }>(
+      'SELECT status, count(*) AS n FROM deliveries WHERE issue = @issue AND round = @round GROUP BY status',
+      { issue, round },
+    );
+    for (const row of rows) tally[row.status] = row.n;
     return tally;
   }
 
   /** One delivery's row, for tests and status. */
-  delivery(
+  async delivery(
     issue: string,
     round: number,
     subscriberId: number,
-  ): { status: DeliveryStatus; attempts: number; lastReply: string; reason: string; messageId: string } | undefined {
-    const row = this.#db
-      .prepare<
-        [string, number, number],
-        { status: DeliveryStatus; attempts: number; last_reply: string; reason: string; message_id: string }
-      >('SELECT status, attempts, last_reply, reason, message_id FROM deliveries WHERE issue = ? AND round = ? AND subscriber_id = ?')
-      .get(issue, round, subscriberId);
+  ): Promise<{ status: DeliveryStatus; attempts: number; lastReply: string; reason: string; messageId: string } | undefined> {
+    const row = await this.#sql.get<{ status: DeliveryStatus; attempts: number; last_reply: string; reason: string; message_id: string }>(
+      `SELECT status, attempts, last_reply, reason, message_id FROM deliveries
+       WHERE issue = @issue AND round = @round AND subscriber_id = @subscriberId`,
+      { issue, round, subscriberId },
+    );
     return row && { status: row.status, attempts: row.attempts, lastReply: row.last_reply, reason: row.reason, messageId: row.message_id };
   }
 
   /** Closes a round: done when nothing is left queued, stopped otherwise. */
-  close(id: number, tally: Tally, note: string): void {
+  async close(id: number, tally: Tally, note: string): Promise<void> {
+    await this.#close(id, tally, note, false);
+  }
+
+  /**
+   * Closes a round that is still running and `ended` (checked in the same transaction), once: whoever
+   * sees it end calls this (several senders may); returns whether this call closed it.
+   */
+  async closeRunning(
+    id: number,
+    ended: () => Promise<boolean>,
+    tally: () => Promise<Tally>,
+    note: (tally: Tally) => string,
+  ): Promise<boolean> {
+    return this.#sql.transaction(async () => {
+      if (!(await ended())) return false;
+      const counted = await tally();
+      return this.#close(id, counted, note(counted), true);
+    });
+  }
+
+  async #close(id: number, tally: Tally, note: string, onlyRunning: boolean): Promise<boolean> {
     const status = tally.queued === 0 ? 'done' : 'stopped';
-    this.#db.transaction(() => {
-      this.#db
-        .prepare('UPDATE dispatches SET status = ?, finished_at = ?, sent = ?, skipped = ?, failed = ?, note = ? WHERE id = ?')
-        .run(status, this.#now().toISOString(), tally.sent, tally.skipped, tally.failed, note, id);
-      const row = this.#db.prepare<[number], RoundRow>('SELECT * FROM dispatches WHERE id = ?').get(id);
-      if (row) this.#tell?.({ type: 'round closed', round: toRound(row), queued: tally.queued, doubt: tally.doubt });
-    })();
+    return this.#sql.transaction(async () => {
+      const { changes } = await this.#sql.run(
+        `UPDATE dispatches SET status = @status, finished_at = @now, sent = @sent, skipped = @skipped, failed = @failed, note = @note
+         WHERE id = @id${onlyRunning ? " AND status = 'running'" : ''}`,
+        { status, now: this.#now().toISOString(), sent: tally.sent, skipped: tally.skipped, failed: tally.failed, note, id },
+      );
+      if (changes === 0) return false;
+      const row = await this.#sql.get<RoundRow>('SELECT * FROM dispatches WHERE id = @id', { id });
+      if (row) await this.#tell?.({ type: 'round closed', round: toRound(row), queued: tally.queued, doubt: tally.doubt });
+      return true;
+    });
   }
 }

@@ -2,24 +2,24 @@ import { Counter, Gauge, Registry } from 'prom-client';
 
 /** What the metrics read from the program's state when they are scraped. */
 export interface MetricsSource {
-  subscribersByStatus(): Record<string, number>;
-  deliveriesByStatus(): Record<string, number>;
+  subscribersByStatus(): Promise<Record<string, number>>;
+  deliveriesByStatus(): Promise<Record<string, number>>;
   /** History events by kind since the start (bounces, complaints…). */
-  eventsByKind(): Record<string, number>;
+  eventsByKind(): Promise<Record<string, number>>;
   /** The last dispatch round: how long it took, in seconds, if it finished. */
-  lastDispatchSeconds(): number | undefined;
+  lastDispatchSeconds(): Promise<number | undefined>;
   /** When the last issue was published, if one was. */
-  lastPublication(): Date | undefined;
+  lastPublication(): Promise<Date | undefined>;
   /** The most recent dispatch rounds: their deliveries by status, and what came back after each. */
-  recentRounds(): RecentRound[];
+  recentRounds(): Promise<RecentRound[]>;
   /** The rounds that did not finish: still running, or stopped. */
-  unfinishedRounds(): UnfinishedRound[];
+  unfinishedRounds(): Promise<UnfinishedRound[]>;
   /** When the daily schedule last came due (null if not in the last week). */
   publicationDue(): Date | null;
   /** Inbound messages waiting to be acted on, and those set aside because they could not be. */
   inboundSpool(): Promise<{ waiting: number; setAside: number }>;
   /** Webhook deliveries still waiting for their receiver's 2xx. */
-  webhookEventsPending(): number;
+  webhookEventsPending(): Promise<number>;
 }
 
 /** A recent dispatch round, as the metrics show it. */
@@ -55,15 +55,28 @@ export interface Metrics {
 }
 
 // A gauge whose values are read from `values` at each scrape, one series per key.
-function gaugeOf(registry: Registry, name: string, help: string, label: string, values: () => Record<string, number>): void {
+function gaugeOf(registry: Registry, name: string, help: string, label: string, values: () => Promise<Record<string, number>>): void {
   new Gauge({
     name,
     help,
     labelNames: [label],
     registers: [registry],
-    collect() {
+    async collect() {
+      const read = await values();
       this.reset();
-      for (const [key, value] of Object.entries(values())) this.set({ [label]: key }, value);
+      for (const [key, value] of Object.entries(read)) this.set({ [label]: key }, value);
+    },
+  });
+}
+
+// A gauge of one value, read at each scrape.
+function singleGauge(registry: Registry, name: string, help: string, value: () => Promise<number>): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      this.set(await value());
     },
   });
 }
@@ -106,24 +119,29 @@ const roundLabels = (r: { issue: string; round: number }) => ({ issue: r.issue, 
 function roundMetrics(registry: Registry, source: MetricsSource, readings: Readings): void {
   const recent = () => readings.of(source.recentRounds);
   const byStatus = ['issue', 'round', 'status'];
-  seriesOf(registry, 'paperboy_issue_deliveries', 'Deliveries of each recent dispatch round, by status.', byStatus, () =>
-    recent().flatMap((r) => Object.entries(r.deliveries).map(([status, value]) => ({ labels: { ...roundLabels(r), status }, value }))),
+  seriesOf(registry, 'paperboy_issue_deliveries', 'Deliveries of each recent dispatch round, by status.', byStatus, async () =>
+    (await recent()).flatMap((r) =>
+      Object.entries(r.deliveries).map(([status, value]) => ({ labels: { ...roundLabels(r), status }, value })),
+    ),
   );
-  const after = (key: 'bounced' | 'complained') => () => recent().map((r) => ({ labels: roundLabels(r), value: r[key] }));
+  const after = (key: 'bounced' | 'complained') => async () => (await recent()).map((r) => ({ labels: roundLabels(r), value: r[key] }));
   const help = (what: string) =>
     `${what} about each recent dispatch round, each counted for the last message sent to that reader before it.`;
   seriesOf(registry, 'paperboy_issue_bounces', help('Bounce reports (hard and soft)'), ['issue', 'round'], after('bounced'));
   seriesOf(registry, 'paperboy_issue_complaints', help('Spam complaints'), ['issue', 'round'], after('complained'));
-  const unfinished = () =>
-    readings.of(source.unfinishedRounds).map((r) => ({ r, labels: { ...roundLabels(r), state: r.running ? 'running' : 'stopped' } }));
+  const unfinished = async () =>
+    (await readings.of(source.unfinishedRounds)).map((r) => ({
+      r,
+      labels: { ...roundLabels(r), state: r.running ? 'running' : 'stopped' },
+    }));
   const byState = ['issue', 'round', 'state'];
   const queuedHelp = 'Deliveries left queued in each round that did not finish, running or stopped.';
-  seriesOf(registry, 'paperboy_dispatch_queued', queuedHelp, byState, () =>
-    unfinished().map(({ r, labels }) => ({ labels, value: r.queued })),
+  seriesOf(registry, 'paperboy_dispatch_queued', queuedHelp, byState, async () =>
+    (await unfinished()).map(({ r, labels }) => ({ labels, value: r.queued })),
   );
   const progressHelp = 'When each round that did not finish last moved (Unix time).';
-  seriesOf(registry, 'paperboy_dispatch_progress_timestamp_seconds', progressHelp, byState, () =>
-    unfinished().map(({ r, labels }) => ({ labels, value: r.progressAt.getTime() / 1000 })),
+  seriesOf(registry, 'paperboy_dispatch_progress_timestamp_seconds', progressHelp, byState, async () =>
+    (await unfinished()).map(({ r, labels }) => ({ labels, value: r.progressAt.getTime() / 1000 })),
   );
 }
 
@@ -136,33 +154,21 @@ export function createMetrics(source: MetricsSource): Metrics {
     source.deliveriesByStatus(),
   );
   const events = () => readings.of(source.eventsByKind);
-  gaugeOf(registry, 'paperboy_bounces', 'Bounces counted against subscribers (hard and soft), since the list began.', 'kind', () => ({
-    hard: events()['hard-bounce'] ?? 0,
-    soft: events()['soft-bounce'] ?? 0,
-  }));
-  new Gauge({
-    name: 'paperboy_complaints',
-    help: 'Spam complaints received, since the list began.',
-    registers: [registry],
-    collect() {
-      this.set(events().complaint ?? 0);
-    },
+  gaugeOf(registry, 'paperboy_bounces', 'Bounces counted against subscribers (hard and soft), since the list began.', 'kind', async () => {
+    const counted = await events();
+    return { hard: counted['hard-bounce'] ?? 0, soft: counted['soft-bounce'] ?? 0 };
   });
-  new Gauge({
-    name: 'paperboy_last_dispatch_duration_seconds',
-    help: 'How long the last finished dispatch took.',
-    registers: [registry],
-    collect() {
-      this.set(source.lastDispatchSeconds() ?? 0);
-    },
+  singleGauge(
+    registry,
+    'paperboy_complaints',
+    'Spam complaints received, since the list began.',
+    async () => (await events()).complaint ?? 0,
+  );
+  singleGauge(registry, 'paperboy_last_dispatch_duration_seconds', 'How long the last finished dispatch took.', async () => {
+    return (await source.lastDispatchSeconds()) ?? 0;
   });
-  new Gauge({
-    name: 'paperboy_last_publication_timestamp_seconds',
-    help: 'When the last issue was published (Unix time).',
-    registers: [registry],
-    collect() {
-      this.set((source.lastPublication()?.getTime() ?? 0) / 1000);
-    },
+  singleGauge(registry, 'paperboy_last_publication_timestamp_seconds', 'When the last issue was published (Unix time).', async () => {
+    return ((await source.lastPublication())?.getTime() ?? 0) / 1000;
   });
   roundMetrics(registry, source, readings);
   new Gauge({
@@ -186,14 +192,9 @@ export function createMetrics(source: MetricsSource): Metrics {
     labelNames: ['route', 'status'],
     registers: [registry],
   });
-  new Gauge({
-    name: 'paperboy_webhook_events_pending',
-    help: 'Webhook events not yet delivered (one per event and receiver).',
-    registers: [registry],
-    collect() {
-      this.set(source.webhookEventsPending());
-    },
-  });
+  singleGauge(registry, 'paperboy_webhook_events_pending', 'Webhook events not yet delivered (one per event and receiver).', () =>
+    source.webhookEventsPending(),
+  );
   const webhookFailures = new Counter({
     name: 'paperboy_webhook_delivery_failures_total',
     help: 'Webhook requests that failed (no 2xx in time).',

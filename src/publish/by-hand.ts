@@ -41,9 +41,9 @@ export interface DryRun {
 
 /** Writes the message each daily subscriber would get to `outbox`, and touches nothing else. */
 export async function dryRunDispatch(ctx: ByHandContext, issue: IssueToSend, outbox: Transport): Promise<DryRun> {
-  const make = createMessageMaker(issue, ctx.dispatch(outbox), ctx.ledger.rounds.latestRound(issue.id)?.round ?? 0);
+  const make = createMessageMaker(issue, ctx.dispatch(outbox), (await ctx.ledger.rounds.latestRound(issue.id))?.round ?? 0);
   const run: DryRun = { issue: issue.id, written: 0, weekly: 0, none: [] };
-  for (const subscriber of ctx.ledger.rounds.audience('daily')) {
+  for await (const subscriber of ctx.ledger.rounds.audience('daily')) {
     const message = await make(subscriber);
     if ('skip' in message) run.none.push({ email: subscriber.email, why: message.skip, topics: subscriber.topics });
     else {
@@ -51,13 +51,15 @@ export async function dryRunDispatch(ctx: ByHandContext, issue: IssueToSend, out
       run.written++;
     }
   }
-  for (const _ of ctx.ledger.rounds.audience('weekly')) run.weekly++;
+  for await (const _ of ctx.ledger.rounds.audience('weekly')) run.weekly++;
   return run;
 }
 
 /** How a dispatch by hand is run: forced, reported as it goes, told when its round begins. */
 export interface ByHandOptions {
   force?: boolean;
+  /** Open the round and leave the sending to the workers (a shared database). */
+  queueOnly?: boolean;
   progress?: Progress | undefined;
   /** Called once the dispatch holds the lock and its round is open, with the round and how many are queued. */
   started?: (round: Round, queued: number) => void;
@@ -71,7 +73,7 @@ export interface ByHandOptions {
  */
 export async function dispatchByHand(ctx: ByHandContext, issue: IssueToSend, options: ByHandOptions = {}): Promise<ByHand> {
   const force = options.force === true;
-  const verdict = decidePublication(ctx.ledger, issue.digest, ctx.config, ctx.now(), force);
+  const verdict = await decidePublication(ctx.ledger, issue.digest, ctx.config, ctx.now(), force);
   if (verdict.kind === 'sent') return { kind: 'sent', round: verdict.round };
   if (verdict.kind === 'published') return { kind: 'published', publication: verdict.publication };
   if (verdict.kind === 'empty' || verdict.kind === 'late') {
@@ -82,15 +84,15 @@ export async function dispatchByHand(ctx: ByHandContext, issue: IssueToSend, opt
   const started = options.started;
   // The dispatch starts its progress once it holds the lock and has opened its round.
   const progress: Progress = {
-    start(total) {
-      inner?.start(total);
-      const round = ctx.ledger.rounds.latestRound(issue.id);
+    async start(total) {
+      await inner?.start(total);
+      const round = await ctx.ledger.rounds.latestRound(issue.id);
       if (round !== undefined) started?.(round, total);
     },
     tick: (outcome) => inner?.tick(outcome),
     finish: () => inner?.finish(),
   };
-  const summary = await dispatchIssue(issue, { ...ctx.dispatch(), progress, signal: ctx.signal }, { force });
-  if (summary.stopped === undefined) await recordMailed(ctx.ledger, summary, ctx.now());
+  const summary = await dispatchIssue(issue, { ...ctx.dispatch(), progress, signal: ctx.signal }, { force, queueOnly: options.queueOnly });
+  if (summary.stopped === undefined && summary.queued === 0) await recordMailed(ctx.ledger, summary, ctx.now());
   return { kind: 'dispatched', summary };
 }

@@ -16,7 +16,7 @@ export interface PublishContext {
   signal: AbortSignal;
   now: () => Date;
   /** When a day's digest, new or rewritten upstream, will have settled (unchanged long enough to mail); undefined once it has. */
-  settlesAt?: (day: string) => Date | undefined;
+  settlesAt?: (day: string) => Promise<Date | undefined>;
 }
 
 /** How old a digest is past its day, and whether that is too old to mail. */

@@ -52,9 +52,9 @@ export async function publishNewest(ctx: PublishContext): Promise<string> {
   const newest = (await ctx.builder.digests()).at(-1);
   if (!newest) return 'no digests yet';
   const date = newest.date;
-  const verdict = decidePublication(ctx.ledger, newest, ctx.config, ctx.now());
-  const fresh = verdict.kind === 'mail' && verdict.published === undefined && ctx.ledger.rounds.latestRound(date) === undefined;
-  const settling = fresh ? ctx.settlesAt?.(date) : undefined;
+  const verdict = await decidePublication(ctx.ledger, newest, ctx.config, ctx.now());
+  const fresh = verdict.kind === 'mail' && verdict.published === undefined && (await ctx.ledger.rounds.latestRound(date)) === undefined;
+  const settling = fresh ? await ctx.settlesAt?.(date) : undefined;
   if (settling !== undefined) {
     ctx.log.info('waiting to mail', { issue: date, until: settling.toISOString(), reason: 'changed upstream recently' });
     return `${date} changed upstream recently: on the web, mailed once unchanged until ${settling.toISOString()}`;

@@ -24,20 +24,20 @@ export type Verdict = { published: Publication | undefined } & (
  * digest is never mailed; a late one is not, unless forced; an unfinished round is resumed; a
  * finished one, or a publication on record, is not mailed again unless forced; anything else is.
  */
-export function decidePublication(
+export async function decidePublication(
   ledger: IssueLedger,
   digest: { date: string; papers: readonly unknown[] },
   config: Pick<Config, 'maxLatenessMs'>,
   now: Date,
   force = false,
-): Verdict {
-  const published = ledger.publications.get(digest.date);
+): Promise<Verdict> {
+  const published = await ledger.publications.get(digest.date);
   if (digest.papers.length === 0) return { published, kind: 'empty', note: 'empty digest: on the web, not in the feeds, not mailed' };
   const age = lateness(config, digest.date, now);
   if (age.late && !force) {
     return { published, kind: 'late', days: age.days, note: `${age.days} days old: on the web, not mailed (dispatch --force mails it)` };
   }
-  const round = ledger.rounds.latestRound(digest.date);
+  const round = await ledger.rounds.latestRound(digest.date);
   if (round !== undefined && round.status !== 'done') return { published, kind: 'mail' };
   if (force) return { published, kind: 'mail' };
   if (round !== undefined) return { published, kind: 'sent', round };
@@ -48,11 +48,11 @@ export function decidePublication(
 /** Records a decision not to mail an issue, unless one is on record already; true if it recorded it now. */
 export async function recordWithheld(ledger: IssueLedger, date: string, verdict: Verdict & { note: string }, now: Date): Promise<boolean> {
   if (verdict.published !== undefined) return false;
-  await ledger.write(() => ledger.publications.record(date, false, verdict.note, now));
+  await ledger.publications.record(date, false, verdict.note, now);
   return true;
 }
 
 /** Records an issue as published and mailed, once its dispatch has finished. */
 export async function recordMailed(ledger: IssueLedger, summary: DispatchSummary, now: Date): Promise<void> {
-  await ledger.write(() => ledger.publications.record(summary.issue, true, describeDispatch(summary), now));
+  await ledger.publications.record(summary.issue, true, describeDispatch(summary), now);
 }

@@ -1,5 +1,6 @@
 export { publishNewest, refreshSite, mail } from './daily.ts';
-export { publishWeek } from './weekly.ts';
+export { publishWeek, composeWeek } from './weekly.ts';
+export { runWorker, issueOfRound, type WorkerTotals } from './worker.ts';
 export { lateness, type PublishContext } from './context.ts';
 export { decidePublication, recordWithheld, recordMailed, type Verdict } from './decision.ts';
 export {

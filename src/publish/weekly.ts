@@ -1,5 +1,6 @@
 import { describeDispatch } from '../deliver/index.ts';
 import type { Digest, Paper } from '../digest/index.ts';
+import type { IssueToSend } from '../site/index.ts';
 import type { PublishContext } from './context.ts';
 import { mail } from './daily.ts';
 
@@ -31,6 +32,15 @@ export function gatherWeek(digests: readonly Digest[], week: { from: string; to:
   return papers;
 }
 
+/** The weekly issue of the week that ends on `today` (`week-YYYY-MM-DD`), or undefined when the week has no papers. */
+export async function composeWeek(ctx: Pick<PublishContext, 'builder'>, today: Date): Promise<IssueToSend | undefined> {
+  const week = weekOf(today);
+  const papers = gatherWeek(await ctx.builder.digests(), week);
+  if (papers.length === 0) return undefined;
+  const digest: Digest = { date: week.to, papers, warnings: [] };
+  return ctx.builder.compose(digest, { week: { label: week.label } }, `week-${week.to}`, week.label);
+}
+
 /**
  * The weekly job: one email to weekly subscribers gathering the past seven days' issues, each
  * paper once, with their topic filter applied (as in the daily email, one message per set of papers).
@@ -39,17 +49,15 @@ export async function publishWeek(ctx: PublishContext): Promise<string> {
   const week = weekOf(ctx.now());
   const id = `week-${week.to}`;
   const { publications } = ctx.ledger;
-  if (publications.get(id)) return `${id} was already published`;
-  const papers = gatherWeek(await ctx.builder.digests(), week);
-  if (papers.length === 0) {
-    await ctx.ledger.write(() => publications.record(id, false, 'no papers this week', ctx.now()));
+  if (await publications.get(id)) return `${id} was already published`;
+  const issue = await composeWeek(ctx, ctx.now());
+  if (issue === undefined) {
+    await publications.record(id, false, 'no papers this week', ctx.now());
     return `${id}: no papers this week, nothing mailed`;
   }
-  const digest: Digest = { date: week.to, papers, warnings: [] };
-  const issue = await ctx.builder.compose(digest, { week: { label: week.label } }, id, week.label);
   const summary = await mail(ctx, issue, 'weekly');
   if (summary === 'busy') return 'a dispatch is already running';
   if (summary.stopped) return `${id}: stopped (${summary.stopped}); the next weekly tick resumes it`;
-  await ctx.ledger.write(() => publications.record(id, true, describeDispatch(summary), ctx.now()));
+  await publications.record(id, true, describeDispatch(summary), ctx.now());
   return describeDispatch(summary);
 }

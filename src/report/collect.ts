@@ -45,11 +45,11 @@ export interface ReportSources {
 const DAY_MS = 86_400_000;
 
 /** The figures of the last `days` days (today included), read from the list and the ledger. */
-export function collectReport(sources: ReportSources, options: { days: number; now: Date; title: string }): ReportData {
+export async function collectReport(sources: ReportSources, options: { days: number; now: Date; title: string }): Promise<ReportData> {
   const today = Date.UTC(options.now.getUTCFullYear(), options.now.getUTCMonth(), options.now.getUTCDate());
   const days = Array.from({ length: options.days }, (_, i) => new Date(today - (options.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
-  const rounds = sources.ledger.rounds.since(`${days[0]}T00:00:00.000Z`);
-  const after = sources.ledger.aftermath(rounds);
+  const rounds = await sources.ledger.rounds.since(`${days[0]}T00:00:00.000Z`);
+  const after = await sources.ledger.aftermath(rounds);
   const issues = rounds.map((round, i): IssueFigures => {
     const { bounced, complained, unsubscribed } = after[i] as Aftermath;
     const seconds = round.finishedAt === null ? null : Math.max(0, (Date.parse(round.finishedAt) - Date.parse(round.startedAt)) / 1000);
@@ -68,5 +68,5 @@ export function collectReport(sources: ReportSources, options: { days: number; n
       complaintRate: round.sent > 0 ? complained / round.sent : null,
     };
   });
-  return { title: options.title, madeAt: options.now.toISOString(), days, subscribers: sources.store.statusByDay(days), issues };
+  return { title: options.title, madeAt: options.now.toISOString(), days, subscribers: await sources.store.statusByDay(days), issues };
 }

@@ -48,7 +48,7 @@ export async function fetchDays(
     const day = new Date(parts.now.getTime() - back * DAY_MS).toISOString().slice(0, 10);
     const path = `${day.replaceAll('-', '/')}.md`;
     const url = urlOfDay(spec.pattern, day);
-    const known = existsSync(join(parts.digestsDir, ...path.split('/'))) ? parts.records.get(path) : undefined;
+    const known = existsSync(join(parts.digestsDir, ...path.split('/'))) ? await parts.records.get(path) : undefined;
     const headers: Record<string, string> = {};
     if (known?.etag) headers['if-none-match'] = known.etag;
     if (known?.lastModified) headers['if-modified-since'] = known.lastModified;
@@ -61,7 +61,7 @@ export async function fetchDays(
       throw new SourceError(`${url}: cannot reach the server${code ? ` (${code})` : ''}`, { cause: error });
     }
     if (response.status === 304) {
-      parts.records.touch(path, parts.now);
+      await parts.records.touch(path, parts.now);
       await response.body?.cancel();
       continue;
     }

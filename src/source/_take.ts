@@ -107,7 +107,7 @@ export async function takeFiles(
       }
       await writeAtomically(target, file.bytes);
     }
-    const before = to.records.get(file.path);
+    const before = await to.records.get(file.path);
     const recordChanged = changed || before === undefined || before.sha256 !== digestOfBytes;
     const origin = {
       path: file.path,
@@ -116,7 +116,7 @@ export async function takeFiles(
       lastModified: file.lastModified ?? '',
       sha256: digestOfBytes,
     };
-    to.records.seen(origin, recordChanged, to.now);
+    await to.records.seen(origin, recordChanged, to.now);
     if (local === undefined) report.added.push(file.path);
     else if (changed) report.changed.push(file.path);
     else report.unchanged++;

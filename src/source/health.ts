@@ -14,9 +14,9 @@ export interface SyncHealth {
 }
 
 /** How the source's syncs went; null when the digests folder is its own source. */
-export function syncHealth(source: DigestsSource, records: SourceRecords, now: Date): SyncHealth | null {
+export async function syncHealth(source: DigestsSource, records: SourceRecords, now: Date): Promise<SyncHealth | null> {
   if (source.kind === 'folder') return null;
-  const state = records.state(source.spec);
+  const state = await records.state(source.spec);
   const goodAt = state?.goodAt ?? null;
   return {
     spec: source.spec,
@@ -29,8 +29,8 @@ export function syncHealth(source: DigestsSource, records: SourceRecords, now: D
 }
 
 /** When a day's file, new or changed upstream, has been unchanged for `settleMs`; undefined if it has already, or was never synced. */
-export function settlesAt(records: SourceRecords, day: string, settleMs: number, now: Date): Date | undefined {
-  const record = records.get(`${day.replaceAll('-', '/')}.md`) ?? records.get(`${day}.md`);
+export async function settlesAt(records: SourceRecords, day: string, settleMs: number, now: Date): Promise<Date | undefined> {
+  const record = (await records.get(`${day.replaceAll('-', '/')}.md`)) ?? (await records.get(`${day}.md`));
   if (!record) return undefined;
   const at = new Date(Date.parse(record.changedAt) + settleMs);
   return at > now ? at : undefined;

@@ -37,7 +37,7 @@ export function createSource(source: DigestsSource, parts: SourceParts): DigestS
   const maxBytes = parts.maxBytes ?? MAX_FETCH_BYTES;
   const fetchOnce = async (report: SyncReport): Promise<void> => {
     if (source.kind === 'git') {
-      const known = records.state(source.spec)?.revision || undefined;
+      const known = (await records.state(source.spec))?.revision || undefined;
       const fetched = await fetchGit(source, gitCacheOf(parts.dataDir, source), { known, maxBytes });
       report.revision = fetched.revision;
       report.requests += fetched.requests;
@@ -68,10 +68,10 @@ export function createSource(source: DigestsSource, parts: SourceParts): DigestS
       } catch (error) {
         const problem =
           error instanceof SourceError ? error : new SourceError(`${source.spec}: ${(error as Error).message}`, { cause: error });
-        records.synced(source.spec, { problem: problem.message }, now());
+        await records.synced(source.spec, { problem: problem.message }, now());
         throw problem;
       }
-      records.synced(source.spec, { revision: report.revision ?? '' }, now());
+      await records.synced(source.spec, { revision: report.revision ?? '' }, now());
       return report;
     },
   };

@@ -18,11 +18,11 @@ export interface ImportReport {
  * and a suppressed address (a complaint, an erasure) is refused.
  * Good rows are imported even when others are refused; one transaction for the whole file.
  */
-export function importCsv(
+export async function importCsv(
   store: SubscriberStore,
   text: string,
   options: { confirmed: boolean; source: string; suppressions?: Suppressions },
-): ImportReport {
+): Promise<ImportReport> {
   const report: ImportReport = { added: 0, existing: 0, confirmed: 0, problems: [] };
   const { records, problem } = parseCsv(text);
   if (problem) report.problems.push(problem);
@@ -39,7 +39,7 @@ export function importCsv(
     return report;
   }
   const status: SubscriberStatus = options.confirmed ? 'confirmed' : 'pending';
-  store.transaction(() => {
+  await store.transaction(async () => {
     for (const row of rows) {
       const value = (index: number) => (index === -1 ? '' : fromCsvField((row.fields[index] ?? '').trim()));
       const cadence = value(column('cadence')).toLowerCase() || 'daily';
@@ -47,12 +47,12 @@ export function importCsv(
         report.problems.push({ line: row.line, message: visible(`cadence "${cadence}" is not daily or weekly`) });
         continue;
       }
-      if (options.suppressions?.reason(value(email)) !== undefined) {
+      if ((await options.suppressions?.reason(value(email))) !== undefined) {
         report.problems.push({ line: row.line, message: visible(suppressedMessage(value(email))) });
         continue;
       }
       try {
-        const { subscriber, added } = store.add({
+        const { subscriber, added } = await store.add({
           email: value(email),
           name: value(column('name')),
           topics: value(column('topics')).split(';'),
@@ -64,7 +64,7 @@ export function importCsv(
         else {
           report.existing++;
           if (options.confirmed && subscriber.status === 'pending') {
-            store.setStatus(subscriber.id, 'confirmed', `confirmed by ${options.source}`);
+            await store.setStatus(subscriber.id, 'confirmed', `confirmed by ${options.source}`);
             report.confirmed++;
           }
         }
@@ -77,9 +77,9 @@ export function importCsv(
 }
 
 /** Writes the list as CSV, one subscriber at a time, in a form `importCsv` reads back. */
-export function* exportCsv(store: SubscriberStore, status?: SubscriberStatus): Generator<string> {
+export async function* exportCsv(store: SubscriberStore, status?: SubscriberStatus): AsyncGenerator<string> {
   yield 'email,name,topics,cadence,status,source,created_at,confirmed_at\n';
-  for (const s of store.list(status)) {
+  for await (const s of store.list(status)) {
     yield `${[s.email, s.name, s.topics.join(';'), s.cadence, s.status, s.source, s.createdAt, s.confirmedAt ?? ''].map(csvField).join(',')}\n`;
   }
 }

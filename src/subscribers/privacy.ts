@@ -31,7 +31,7 @@ export interface PersonalData {
 export interface PrivacyContext {
   store: SubscriberStore;
   suppressions: Suppressions;
-  deliveriesOf: (subscriberId: number) => DeliveryRecord[];
+  deliveriesOf: (subscriberId: number) => Promise<DeliveryRecord[]>;
   /** Removes the messages naming this address kept as files (the outbox, the receiver's set-aside ones); says how many. */
   forgetMail: (email: string) => Promise<number>;
 }
@@ -43,7 +43,7 @@ export interface Erasure {
 }
 
 /** Everything kept about a subscriber: their record, their history, the deliveries made to them. */
-export function personalData(ctx: PrivacyContext, subscriber: Subscriber): PersonalData {
+export async function personalData(ctx: PrivacyContext, subscriber: Subscriber): Promise<PersonalData> {
   return {
     address: subscriber.email,
     name: subscriber.name,
@@ -56,8 +56,8 @@ export function personalData(ctx: PrivacyContext, subscriber: Subscriber): Perso
     unsubscribedAt: subscriber.unsubscribedAt,
     leftAt: subscriber.leftAt,
     bounces: { hard: subscriber.hardBounces, soft: subscriber.softBounces },
-    history: ctx.store.history(subscriber.id),
-    deliveries: ctx.deliveriesOf(subscriber.id),
+    history: await ctx.store.history(subscriber.id),
+    deliveries: await ctx.deliveriesOf(subscriber.id),
   };
 }
 
@@ -70,6 +70,6 @@ export async function eraseSubscriber(ctx: PrivacyContext, email: string): Promi
   // The suppression is written in the erasure's transaction: an address is never gone from the list
   // without being suppressed. The files go after, and are looked for even when the address was not
   // on the list, so running it again finishes an erasure that stopped halfway.
-  const listed = await ctx.store.write(() => ctx.store.erase(email, () => ctx.suppressions.add(email, 'erased')));
+  const listed = await ctx.store.erase(email, () => ctx.suppressions.add(email, 'erased'));
   return { listed, messages: await ctx.forgetMail(email) };
 }

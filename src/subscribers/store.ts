@@ -1,5 +1,5 @@
 import { PaperboyError } from '../errors.ts';
-import { checkpoint, retryWhileBusy, type Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import { addressKey, addressProblem, mailboxKey } from './email-address.ts';
 import { newTokenKey } from './tokens.ts';
 
@@ -49,7 +49,13 @@ export type SubscriberChange =
   | { type: 'erased'; subscriberId: number };
 
 /** Hears of each change to a subscriber, inside its transaction (a throw undoes the change). */
-export type SubscriberChanges = (change: SubscriberChange) => void;
+export type SubscriberChanges = (change: SubscriberChange) => Promise<void>;
+
+// How many subscribers (or history lines) are read at a time when going through the whole list.
+const LIST_PAGE = 500;
+
+// Where an erased subscriber's bytes were: what the database is asked to forget.
+const ERASED_FROM = ['subscribers', 'events', 'deliveries', 'confirmations', 'suppressions', 'webhook_events'] as const;
 
 /** What adding a subscriber takes. */
 export interface NewSubscriber {
@@ -111,181 +117,184 @@ export function cleanTopics(topics: readonly string[]): string[] {
 
 /** The subscriber list, over a database handed in. */
 export class SubscriberStore {
-  readonly #db: Db;
+  readonly #sql: Sql;
   readonly #now: () => Date;
-  readonly #insert;
-  readonly #byKey;
-  readonly #byId;
-  readonly #event;
-  readonly #delivered;
-
-  readonly #waitMs: number;
   readonly #tell: SubscriberChanges | undefined;
 
-  /**
-   * `waitMs`: how long `write` waits, without blocking, while another process holds the lock;
-   * `tell`: hears of confirmations, departures, bounces, complaints and erasures as they are written.
-   */
-  constructor(db: Db, now: () => Date = () => new Date(), waitMs = 2_000, tell?: SubscriberChanges) {
-    this.#db = db;
+  /** `tell` hears of confirmations, departures, bounces, complaints and erasures as they are written. */
+  constructor(sql: Sql, now: () => Date = () => new Date(), tell?: SubscriberChanges) {
+    this.#sql = sql;
     this.#now = now;
-    this.#waitMs = waitMs;
     this.#tell = tell;
-    this.#insert = db.prepare(
-      `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
-       VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey)
-       ON CONFLICT (email_key) DO NOTHING`,
-    );
-    this.#byKey = db.prepare<[string], Row>('SELECT * FROM subscribers WHERE email_key = ?');
-    this.#byId = db.prepare<[number], Row>('SELECT * FROM subscribers WHERE id = ?');
-    this.#event = db.prepare('INSERT INTO events (subscriber_id, at, kind, detail) VALUES (?, ?, ?, ?)');
-    this.#delivered = db.prepare(
-      'UPDATE subscribers SET hard_bounces = 0, soft_bounces = 0 WHERE id = ? AND (hard_bounces > 0 OR soft_bounces > 0)',
-    );
   }
 
   #stamp(): string {
     return this.#now().toISOString();
   }
 
+  async #byKey(key: string): Promise<Row | undefined> {
+    return this.#sql.get<Row>('SELECT * FROM subscribers WHERE email_key = @key', { key });
+  }
+
+  async #byId(id: number): Promise<Row | undefined> {
+    return this.#sql.get<Row>('SELECT * FROM subscribers WHERE id = @id', { id });
+  }
+
   /** Adds a subscriber; an address already on the list is left as it is. Says which happened. */
-  add(input: NewSubscriber): { subscriber: Subscriber; added: boolean } {
+  async add(input: NewSubscriber): Promise<{ subscriber: Subscriber; added: boolean }> {
     const email = input.email.trim();
     const problem = addressProblem(email);
     if (problem) throw new SubscriberError(`${email || '(empty address)'}: the address ${problem}`);
     const status = input.status ?? 'pending';
     const now = this.#stamp();
-    const result = this.#insert.run({
-      email,
-      key: addressKey(email),
-      name: input.name?.trim() ?? '',
-      status,
-      topics: JSON.stringify(cleanTopics(input.topics ?? [])),
-      cadence: input.cadence ?? 'daily',
-      source: input.source,
-      now,
-      confirmedAt: status === 'confirmed' ? now : null,
-      tokenKey: newTokenKey(),
-    });
-    const subscriber = this.find(email) as Subscriber;
-    if (result.changes > 0) this.recordEvent(subscriber.id, 'added', `${status} via ${input.source}`);
+    const result = await this.#sql.run(
+      `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
+       VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey)
+       ON CONFLICT (email_key) DO NOTHING`,
+      {
+        email,
+        key: addressKey(email),
+        name: input.name?.trim() ?? '',
+        status,
+        topics: JSON.stringify(cleanTopics(input.topics ?? [])),
+        cadence: input.cadence ?? 'daily',
+        source: input.source,
+        now,
+        confirmedAt: status === 'confirmed' ? now : null,
+        tokenKey: newTokenKey(),
+      },
+    );
+    const subscriber = (await this.find(email)) as Subscriber;
+    if (result.changes > 0) await this.recordEvent(subscriber.id, 'added', `${status} via ${input.source}`);
     return { subscriber, added: result.changes > 0 };
   }
 
   /** The subscriber with this address (compared case-insensitively), if any. */
-  find(email: string): Subscriber | undefined {
-    const row = this.#byKey.get(addressKey(email));
+  async find(email: string): Promise<Subscriber | undefined> {
+    const row = await this.#byKey(addressKey(email));
     return row && fromRow(row);
   }
 
   /** The token key of the subscriber with this id, or undefined when there is none. */
-  tokenKeyOf(id: number): string | undefined {
-    return this.#db.prepare<[number], { token_key: string }>('SELECT token_key FROM subscribers WHERE id = ?').get(id)?.token_key;
+  async tokenKeyOf(id: number): Promise<string | undefined> {
+    return (await this.#sql.get<{ token_key: string }>('SELECT token_key FROM subscribers WHERE id = @id', { id }))?.token_key;
   }
 
   /** The subscriber with this id, if any. */
-  get(id: number): Subscriber | undefined {
-    const row = this.#byId.get(id);
+  async get(id: number): Promise<Subscriber | undefined> {
+    const row = await this.#byId(id);
     return row && fromRow(row);
   }
 
-  /** Subscribers one at a time, by id, optionally of one status: the list is never held whole. */
-  *list(status?: SubscriberStatus): Generator<Subscriber> {
-    const rows = status
-      ? this.#db.prepare<[string], Row>('SELECT * FROM subscribers WHERE status = ? ORDER BY id').iterate(status)
-      : this.#db.prepare<[], Row>('SELECT * FROM subscribers ORDER BY id').iterate();
-    for (const row of rows) yield fromRow(row);
+  /** Subscribers one at a time, by id, optionally of one status: the list is never held whole (a page at a time). */
+  async *list(status?: SubscriberStatus): AsyncGenerator<Subscriber> {
+    for (let after = 0; ; ) {
+      const page = await this.page(after, LIST_PAGE, status);
+      yield* page;
+      if (page.length < LIST_PAGE) return;
+      after = (page.at(-1) as Subscriber).id;
+    }
   }
 
   /** Up to `limit` subscribers after the id `after`, by id, optionally of one status: a page of the list. */
-  page(after: number, limit: number, status?: SubscriberStatus): Subscriber[] {
+  async page(after: number, limit: number, status?: SubscriberStatus): Promise<Subscriber[]> {
     const rows = status
-      ? this.#db
-          .prepare<[number, string, number], Row>('SELECT * FROM subscribers WHERE id > ? AND status = ? ORDER BY id LIMIT ?')
-          .all(after, status, limit)
-      : this.#db.prepare<[number, number], Row>('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?').all(after, limit);
+      ? await this.#sql.all<Row>('SELECT * FROM subscribers WHERE id > @after AND status = @status ORDER BY id LIMIT @limit', {
+          after,
+          status,
+          limit,
+        })
+      : await this.#sql.all<Row>('SELECT * FROM subscribers WHERE id > @after ORDER BY id LIMIT @limit', { after, limit });
     return rows.map(fromRow);
   }
 
   /** How many subscribers, optionally of one status. */
-  count(status?: SubscriberStatus): number {
+  async count(status?: SubscriberStatus): Promise<number> {
     const row = status
-      ? this.#db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM subscribers WHERE status = ?').get(status)
-      : this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM subscribers').get();
+      ? await this.#sql.get<{ n: number }>('SELECT count(*) AS n FROM subscribers WHERE status = @status', { status })
+      : await this.#sql.get<{ n: number }>('SELECT count(*) AS n FROM subscribers');
     return row?.n ?? 0;
   }
 
   /** Subscribers by status, every status present. */
-  counts(): Record<SubscriberStatus, number> {
+  async counts(): Promise<Record<SubscriberStatus, number>> {
     const counts = { pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 };
-    for (const row of this.#db
-      .prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, count(*) AS n FROM subscribers GROUP BY status')
-      .all()) {
-      counts[row.status] = row.n;
-    }
+    const rows = await this.#sql.all<{ status: SubscriberStatus; n: number }>(
+      'SELECT status, count(*) AS n FROM subscribers GROUP BY status',
+    );
+    for (const row of rows) counts[row.status] = row.n;
     return counts;
   }
 
   /** Deletes a subscriber and their history; says whether there was one. */
-  remove(email: string): boolean {
-    return this.#db.prepare('DELETE FROM subscribers WHERE email_key = ?').run(addressKey(email)).changes > 0;
+  async remove(email: string): Promise<boolean> {
+    return (await this.#sql.run('DELETE FROM subscribers WHERE email_key = @key', { key: addressKey(email) })).changes > 0;
   }
 
   /**
    * Forgets a subscriber: their row, history and deliveries, and the daily counts kept under their
-   * address, then empties the database's log so no copy of the address stays on disk. Says
-   * whether there was one. `alongside` runs in the same transaction (what must not happen without it).
+   * address, then has the database forget the deleted bytes, so no copy of the address stays on
+   * disk. Says whether there was one. `alongside` runs in the same transaction (what must not happen without it).
    */
-  erase(email: string, alongside: () => void = () => undefined): boolean {
-    const erased = this.#db.transaction(() => {
-      const id = this.#byKey.get(addressKey(email))?.id;
-      const gone = this.#db.prepare('DELETE FROM subscribers WHERE email_key = ?').run(addressKey(email)).changes > 0;
-      if (gone && id !== undefined) this.#tell?.({ type: 'erased', subscriberId: id });
-      this.#db.prepare('DELETE FROM confirmations WHERE email_key IN (?, ?)').run(addressKey(email), mailboxKey(email));
-      alongside();
+  async erase(email: string, alongside: () => Promise<void> = async () => undefined): Promise<boolean> {
+    const key = addressKey(email);
+    const erased = await this.#sql.transaction(async () => {
+      const id = (await this.#byKey(key))?.id;
+      const gone = (await this.#sql.run('DELETE FROM subscribers WHERE email_key = @key', { key })).changes > 0;
+      if (gone && id !== undefined) await this.#tell?.({ type: 'erased', subscriberId: id });
+      await this.#sql.run('DELETE FROM confirmations WHERE email_key IN (@key, @mailbox)', { key, mailbox: mailboxKey(email) });
+      await alongside();
       return gone;
-    })();
-    checkpoint(this.#db);
+    });
+    await this.#sql.forgetDeleted(ERASED_FROM);
     return erased;
   }
 
   /** Moves a subscriber to a status, with the reason in their history. */
-  setStatus(id: number, status: SubscriberStatus, reason: string): void {
-    this.#db.transaction(() => {
-      const previous = this.#byId.get(id)?.status;
-      this.#moveTo(id, status, reason);
-      const subscriber = this.get(id);
+  async setStatus(id: number, status: SubscriberStatus, reason: string): Promise<void> {
+    await this.#sql.transaction(async () => {
+      const previous = (await this.#byId(id))?.status;
+      await this.#moveTo(id, status, reason);
+      const subscriber = await this.get(id);
       if (subscriber === undefined || previous === undefined) return;
-      if (status === 'confirmed' || status === 'unsubscribed') this.#tell?.({ type: status, subscriber, previous, reason });
-    })();
+      if (status === 'confirmed' || status === 'unsubscribed') await this.#tell?.({ type: status, subscriber, previous, reason });
+    });
   }
 
-  #moveTo(id: number, status: SubscriberStatus, reason: string): void {
+  async #moveTo(id: number, status: SubscriberStatus, reason: string): Promise<void> {
     const now = this.#stamp();
-    this.#db
-      .prepare(
-        `UPDATE subscribers SET status = @status, updated_at = @now,
-           confirmed_at = CASE WHEN @status = 'confirmed' THEN @now ELSE confirmed_at END,
-           soft_bounces = CASE WHEN @status = 'confirmed' THEN 0 ELSE soft_bounces END,
-           unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END,
-           left_at = CASE WHEN @status IN ('unsubscribed', 'bounced') THEN @now ELSE left_at END
-         WHERE id = @id`,
-      )
-      .run({ id, status, now });
-    this.recordEvent(id, status, reason);
+    await this.#sql.run(
+      `UPDATE subscribers SET status = @status, updated_at = @now,
+         confirmed_at = CASE WHEN @status = 'confirmed' THEN @now ELSE confirmed_at END,
+         soft_bounces = CASE WHEN @status = 'confirmed' THEN 0 ELSE soft_bounces END,
+         unsubscribed_at = CASE WHEN @status = 'unsubscribed' THEN @now ELSE unsubscribed_at END,
+         left_at = CASE WHEN @status IN ('unsubscribed', 'bounced') THEN @now ELSE left_at END
+       WHERE id = @id`,
+      { id, status, now },
+    );
+    await this.recordEvent(id, status, reason);
   }
 
   /** Saves a subscriber's topics and cadence. */
-  setPreferences(id: number, topics: readonly string[], cadence: Cadence): void {
-    this.#db
-      .prepare('UPDATE subscribers SET topics = ?, cadence = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(cleanTopics(topics)), cadence, this.#stamp(), id);
-    this.recordEvent(id, 'preferences', `${cadence}; ${cleanTopics(topics).join(', ') || 'all topics'}`);
+  async setPreferences(id: number, topics: readonly string[], cadence: Cadence): Promise<void> {
+    const cleaned = cleanTopics(topics);
+    await this.#sql.run('UPDATE subscribers SET topics = @topics, cadence = @cadence, updated_at = @now WHERE id = @id', {
+      topics: JSON.stringify(cleaned),
+      cadence,
+      now: this.#stamp(),
+      id,
+    });
+    await this.recordEvent(id, 'preferences', `${cadence}; ${cleaned.join(', ') || 'all topics'}`);
   }
 
   /** A delivery went through: the mailbox works, so bounces counted so far are forgotten. */
-  recordDelivered(id: number): void {
-    this.#delivered.run(id);
+  async recordDelivered(id: number): Promise<void> {
+    await this.#sql.run(
+      'UPDATE subscribers SET hard_bounces = 0, soft_bounces = 0 WHERE id = @id AND (hard_bounces > 0 OR soft_bounces > 0)',
+      {
+        id,
+      },
+    );
   }
 
   /**
@@ -293,38 +302,38 @@ export class SubscriberStore {
    * DSN; counted in a row, as a delivery clears them). The `limit`th marks the subscriber bounced;
    * says whether it did.
    */
-  recordBounce(id: number, kind: BounceKind, detail: string, limit = 3): boolean {
+  async recordBounce(id: number, kind: BounceKind, detail: string, limit = 3): Promise<boolean> {
     const { column, field, reason } = BOUNCES[kind];
-    return this.#db.transaction(() => {
-      const previous = this.#byId.get(id)?.status;
-      this.#db.prepare(`UPDATE subscribers SET ${column} = ${column} + 1, updated_at = ? WHERE id = ?`).run(this.#stamp(), id);
-      this.recordEvent(id, `${kind}-bounce`, detail);
-      const subscriber = this.get(id);
+    return this.#sql.transaction(async () => {
+      const previous = (await this.#byId(id))?.status;
+      await this.#sql.run(`UPDATE subscribers SET ${column} = ${column} + 1, updated_at = @now WHERE id = @id`, { now: this.#stamp(), id });
+      await this.recordEvent(id, `${kind}-bounce`, detail);
+      const subscriber = await this.get(id);
       if (subscriber === undefined || previous === undefined) return false;
       const marked = subscriber[field] >= limit && subscriber.status !== 'bounced';
-      if (marked) this.#moveTo(id, 'bounced', reason(subscriber[field]));
-      this.#tell?.({ type: 'bounced', subscriber: marked ? { ...subscriber, status: 'bounced' } : subscriber, bounce: kind, previous });
+      if (marked) await this.#moveTo(id, 'bounced', reason(subscriber[field]));
+      const told = marked ? { ...subscriber, status: 'bounced' as const } : subscriber;
+      await this.#tell?.({ type: 'bounced', subscriber: told, bounce: kind, previous });
       return marked;
-    })();
+    });
   }
 
   /** Records a spam complaint about a subscriber in their history (what it does to their status is the caller's). */
-  recordComplaint(id: number, detail: string): void {
-    this.#db.transaction(() => {
-      this.recordEvent(id, 'complaint', detail);
-      const subscriber = this.get(id);
-      if (subscriber !== undefined) this.#tell?.({ type: 'complained', subscriber, reason: detail });
-    })();
+  async recordComplaint(id: number, detail: string): Promise<void> {
+    await this.#sql.transaction(async () => {
+      await this.recordEvent(id, 'complaint', detail);
+      const subscriber = await this.get(id);
+      if (subscriber !== undefined) await this.#tell?.({ type: 'complained', subscriber, reason: detail });
+    });
   }
 
   /** How many history events of each kind since a time (and before another, when given), for status and the report. */
-  eventCounts(since: string, until?: string): Record<string, number> {
+  async eventCounts(since: string, until?: string): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    const rows = this.#db
-      .prepare<[string, string], { kind: string; n: number }>(
-        'SELECT kind, count(*) AS n FROM events WHERE at >= ? AND at < ? GROUP BY kind',
-      )
-      .all(since, until ?? '\uffff');
+    const rows = await this.#sql.all<{ kind: string; n: number }>(
+      'SELECT kind, count(*) AS n FROM events WHERE at >= @since AND at < @until GROUP BY kind',
+      { since, until: until ?? '\uffff' },
+    );
     for (const row of rows) counts[row.kind] = row.n;
     return counts;
   }
@@ -334,7 +343,7 @@ export class SubscriberStore {
    * history tells it: the status they were added with, then each change. Removed and erased
    * subscribers take their history with them, so they count on no day.
    */
-  statusByDay(days: readonly string[]): Record<SubscriberStatus, number>[] {
+  async statusByDay(days: readonly string[]): Promise<Record<SubscriberStatus, number>[]> {
     const ends = days.map((day) => `${day}T23:59:59.999Z`);
     const counts = days.map(() => ({ pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 }));
     let changes: { at: string; status: SubscriberStatus }[] = [];
@@ -347,43 +356,52 @@ export class SubscriberStore {
       });
       changes = [];
     };
-    const rows = this.#db
-      .prepare<[], { id: number; at: string; kind: string; detail: string }>(
-        `SELECT subscriber_id AS id, at, kind, detail FROM events
-         WHERE kind IN ('added', 'pending', 'confirmed', 'unsubscribed', 'bounced') ORDER BY subscriber_id, id`,
-      )
-      .iterate();
     let current: number | undefined;
-    for (const row of rows) {
-      if (row.id !== current) settle();
-      current = row.id;
-      // An `added` line says the status they came in with first: `confirmed via import`.
-      const status = row.kind === 'added' ? row.detail.split(' ')[0] : row.kind;
-      if (STATUSES.includes(status as SubscriberStatus)) changes.push({ at: row.at, status: status as SubscriberStatus });
+    // The history is read a page at a time, in order of subscriber and event.
+    for (let after = { id: 0, event: 0 }; ; ) {
+      const rows = await this.#sql.all<{ id: number; event: number; at: string; kind: string; detail: string }>(
+        `SELECT subscriber_id AS id, id AS event, at, kind, detail FROM events
+         WHERE kind IN ('added', 'pending', 'confirmed', 'unsubscribed', 'bounced')
+           AND (subscriber_id > @id OR (subscriber_id = @id AND id > @event))
+         ORDER BY subscriber_id, id LIMIT @limit`,
+        { ...after, limit: LIST_PAGE },
+      );
+      for (const row of rows) {
+        if (row.id !== current) settle();
+        current = row.id;
+        // An `added` line says the status they came in with first: `confirmed via import`.
+        const status = row.kind === 'added' ? row.detail.split(' ')[0] : row.kind;
+        if (STATUSES.includes(status as SubscriberStatus)) changes.push({ at: row.at, status: status as SubscriberStatus });
+      }
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < LIST_PAGE) break;
+      after = { id: last.id, event: last.event };
     }
     settle();
     return counts;
   }
 
   /** Adds a line to a subscriber's history. */
-  recordEvent(id: number, kind: string, detail: string): void {
-    this.#event.run(id, this.#stamp(), kind, detail);
+  async recordEvent(id: number, kind: string, detail: string): Promise<void> {
+    await this.#sql.run('INSERT INTO events (subscriber_id, at, kind, detail) VALUES (@id, @at, @kind, @detail)', {
+      id,
+      at: this.#stamp(),
+      kind,
+      detail,
+    });
   }
 
   /** A subscriber's history, oldest first. */
-  history(id: number): { at: string; kind: string; detail: string }[] {
-    return this.#db
-      .prepare<[number], { at: string; kind: string; detail: string }>(
-        'SELECT at, kind, detail FROM events WHERE subscriber_id = ? ORDER BY id',
-      )
-      .all(id);
+  async history(id: number): Promise<{ at: string; kind: string; detail: string }[]> {
+    return this.#sql.all('SELECT at, kind, detail FROM events WHERE subscriber_id = @id ORDER BY id', { id });
   }
 
   /** How many confirmation emails went to an address's mailbox (any `+tag`) on a day (YYYY-MM-DD). */
-  confirmationsOn(email: string, day: string): number {
-    const row = this.#db
-      .prepare<[string, string], { count: number }>('SELECT count FROM confirmations WHERE email_key = ? AND day = ?')
-      .get(mailboxKey(email), day);
+  async confirmationsOn(email: string, day: string): Promise<number> {
+    const row = await this.#sql.get<{ count: number }>('SELECT count FROM confirmations WHERE email_key = @key AND day = @day', {
+      key: mailboxKey(email),
+      day,
+    });
     return row?.count ?? 0;
   }
 
@@ -391,33 +409,29 @@ export class SubscriberStore {
    * Takes one of an address's `limit` emails for a day, in one step, so requests that arrive
    * together cannot all pass; false when none is left. Earlier days are forgotten.
    */
-  reserveConfirmation(email: string, day: string, limit: number): boolean {
-    return this.#db
-      .transaction(() => {
-        if (this.confirmationsOn(email, day) >= limit) return false;
-        this.#db
-          .prepare(
-            'INSERT INTO confirmations (email_key, day, count) VALUES (?, ?, 1) ON CONFLICT (email_key, day) DO UPDATE SET count = count + 1',
-          )
-          .run(mailboxKey(email), day);
-        this.#db.prepare('DELETE FROM confirmations WHERE day < ?').run(day);
-        return true;
-      })
-      .immediate();
+  async reserveConfirmation(email: string, day: string, limit: number): Promise<boolean> {
+    return this.#sql.transaction(async () => {
+      if ((await this.confirmationsOn(email, day)) >= limit) return false;
+      await this.#sql.run(
+        `INSERT INTO confirmations (email_key, day, count) VALUES (@key, @day, 1)
+         ON CONFLICT (email_key, day) DO UPDATE SET count = confirmations.count + 1`,
+        { key: mailboxKey(email), day },
+      );
+      await this.#sql.run('DELETE FROM confirmations WHERE day < @day', { day });
+      return true;
+    });
   }
 
   /** Gives back an email taken by `reserveConfirmation` that never went out. */
-  releaseConfirmation(email: string, day: string): void {
-    this.#db.prepare('UPDATE confirmations SET count = max(count - 1, 0) WHERE email_key = ? AND day = ?').run(mailboxKey(email), day);
-  }
-
-  /** Runs `work` (its writes) once the database is free, without blocking; a `DatabaseBusyError` after a while. */
-  write<T>(work: () => T): Promise<T> {
-    return retryWhileBusy(this.#db.name, work, this.#waitMs);
+  async releaseConfirmation(email: string, day: string): Promise<void> {
+    await this.#sql.run('UPDATE confirmations SET count = count - 1 WHERE email_key = @key AND day = @day AND count > 0', {
+      key: mailboxKey(email),
+      day,
+    });
   }
 
   /** Runs `work` in one transaction (imports of thousands of rows). */
-  transaction<T>(work: () => T): T {
-    return this.#db.transaction(work)();
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    return this.#sql.transaction(work);
   }
 }

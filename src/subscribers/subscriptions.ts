@@ -47,19 +47,19 @@ function noticeTo(ctx: SubscriptionContext, subscriber: Subscriber, notice: Omit
 }
 
 // Whether an address may still get a notice today.
-function withinAllowance(ctx: SubscriptionContext, now: Date, email: string): boolean {
-  return ctx.store.confirmationsOn(email, now.toISOString().slice(0, 10)) < CONFIRMATIONS_PER_DAY;
+async function withinAllowance(ctx: SubscriptionContext, now: Date, email: string): Promise<boolean> {
+  return (await ctx.store.confirmationsOn(email, now.toISOString().slice(0, 10))) < CONFIRMATIONS_PER_DAY;
 }
 
 // Sends a notice within an address's daily allowance: its place is taken before sending, so
 // requests that arrive together cannot all pass, and given back when the notice did not go out.
 async function sendCounted(ctx: SubscriptionContext, now: Date, notice: Notice): Promise<boolean> {
   const day = now.toISOString().slice(0, 10);
-  if (!(await ctx.store.write(() => ctx.store.reserveConfirmation(notice.to, day, CONFIRMATIONS_PER_DAY)))) return false;
+  if (!(await ctx.store.reserveConfirmation(notice.to, day, CONFIRMATIONS_PER_DAY))) return false;
   try {
     await ctx.send(notice);
   } catch (error) {
-    await ctx.store.write(() => ctx.store.releaseConfirmation(notice.to, day)).catch(() => undefined);
+    await ctx.store.releaseConfirmation(notice.to, day).catch(() => undefined);
     throw error;
   }
   return true;
@@ -81,10 +81,8 @@ export async function requestSubscription(
   const email = request.email.trim();
   const problem = addressProblem(email);
   if (problem) throw new SubscriberError(`${email}: the address ${problem}`);
-  const { subscriber, added } = await ctx.store.write(() =>
-    ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source }),
-  );
-  if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
+  const { subscriber, added } = await ctx.store.add({ email, topics: request.topics, cadence: request.cadence, source: request.source });
+  if (!(await withinAllowance(ctx, now, subscriber.email))) return 'limit reached';
   const templates = await ctx.templates();
   const tokens = tokensFor(ctx.secret, subscriber, now);
   const links = linksOf(ctx.site, tokens);
@@ -108,7 +106,7 @@ export async function requestSubscription(
     });
     return (await sendCounted(ctx, now, note)) ? 'already subscribed' : 'limit reached';
   }
-  if (!added) await ctx.store.write(() => ctx.store.setPreferences(subscriber.id, topics, request.cadence));
+  if (!added) await ctx.store.setPreferences(subscriber.id, topics, request.cadence);
   // Replying confirms too: the reply goes to an address that carries the confirmation token.
   const replyTo = addressOf({ kind: 'confirm', token: tokens.confirm }, ctx.sender);
   const confirmation = noticeTo(ctx, subscriber, {
@@ -118,7 +116,7 @@ export async function requestSubscription(
     replyTo,
   });
   if (!(await sendCounted(ctx, now, confirmation))) return 'limit reached';
-  await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`));
+  await ctx.store.recordEvent(subscriber.id, 'confirmation-sent', `via ${request.source}`);
   return 'confirmation sent';
 }
 
@@ -130,15 +128,15 @@ export async function requestUnsubscribe(
   ctx: SubscriptionContext,
   email: string,
 ): Promise<'link sent' | 'not on the list' | 'limit reached'> {
-  const subscriber = ctx.store.find(email);
+  const subscriber = await ctx.store.find(email);
   if (!subscriber || subscriber.status === 'unsubscribed') return 'not on the list';
   const now = ctx.now();
-  if (!withinAllowance(ctx, now, subscriber.email)) return 'limit reached';
+  if (!(await withinAllowance(ctx, now, subscriber.email))) return 'limit reached';
   const links = linksFor(ctx, subscriber, now);
   const text = (await ctx.templates()).unsubscribeRequestEmail({ site: ctx.site, email: subscriber.email, ...links });
   const note = noticeTo(ctx, subscriber, { subject: `Unsubscribe from ${ctx.site.title}?`, text, kind: 'unsubscribe' });
   if (!(await sendCounted(ctx, now, note))) return 'limit reached';
-  await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email'));
+  await ctx.store.recordEvent(subscriber.id, 'unsubscribe-link-sent', 'asked by email');
   return 'link sent';
 }
 
@@ -153,7 +151,7 @@ export async function welcome(ctx: SubscriptionContext, subscriber: Subscriber):
   const view = { site: ctx.site, email: subscriber.email, weekly: subscriber.cadence === 'weekly', latest, feeds, ...links };
   const text = (await ctx.templates()).welcomeEmail(view);
   await ctx.send(noticeTo(ctx, subscriber, { subject: `Welcome to ${ctx.site.title}`, text, kind: 'welcome' }));
-  await ctx.store.write(() => ctx.store.recordEvent(subscriber.id, 'welcome-sent', 'after confirming'));
+  await ctx.store.recordEvent(subscriber.id, 'welcome-sent', 'after confirming');
 }
 
 /** What became of a confirmation. */
@@ -163,24 +161,24 @@ export type ConfirmOutcome = 'confirmed' | 'already confirmed' | 'left since';
  * Confirms a subscriber (idempotent) with a confirmation made at `issuedAt`. Someone who left the
  * list after that confirmation was made is not brought back by it: coming back takes a fresh one.
  */
-export function confirm(
+export async function confirm(
   ctx: Pick<SubscriptionContext, 'store' | 'suppressions'>,
   subscriber: Subscriber,
   issuedAt: Date | undefined,
   how: string,
-): ConfirmOutcome {
+): Promise<ConfirmOutcome> {
   const { store } = ctx;
   if (subscriber.status === 'confirmed') return 'already confirmed';
   // Tokens tell their time in whole seconds: one made in the second they left counts as made after.
   const left = subscriber.leftAt === null ? undefined : Math.floor(Date.parse(subscriber.leftAt) / 1000);
   if (left !== undefined && (issuedAt === undefined || issuedAt.getTime() / 1000 < left)) return 'left since';
-  store.setStatus(subscriber.id, 'confirmed', how);
+  await store.setStatus(subscriber.id, 'confirmed', how);
   // Their owner confirmed: a complaint or an erasure of the address no longer holds it back.
-  ctx.suppressions.lift(subscriber.email);
+  await ctx.suppressions.lift(subscriber.email);
   return 'confirmed';
 }
 
 /** Unsubscribes a subscriber (idempotent). */
-export function unsubscribe(store: SubscriberStore, subscriber: Subscriber, how: string): void {
-  if (subscriber.status !== 'unsubscribed') store.setStatus(subscriber.id, 'unsubscribed', how);
+export async function unsubscribe(store: SubscriberStore, subscriber: Subscriber, how: string): Promise<void> {
+  if (subscriber.status !== 'unsubscribed') await store.setStatus(subscriber.id, 'unsubscribed', how);
 }

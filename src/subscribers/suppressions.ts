@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Db } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import { addressKey } from './email-address.ts';
 
 /** Why an address is suppressed. */
@@ -11,12 +11,12 @@ export type SuppressionReason = 'complaint' | 'erased';
  * address itself is gone); a fresh double opt-in, confirmed by the address's owner, lifts it.
  */
 export class Suppressions {
-  readonly #db: Db;
+  readonly #sql: Sql;
   readonly #key: string;
   readonly #now: () => Date;
 
-  constructor(db: Db, secret: string, now: () => Date = () => new Date()) {
-    this.#db = db;
+  constructor(sql: Sql, secret: string, now: () => Date = () => new Date()) {
+    this.#sql = sql;
     this.#key = secret;
     this.#now = now;
   }
@@ -28,31 +28,34 @@ export class Suppressions {
   }
 
   /** Suppresses an address (again, with the newer reason). */
-  add(email: string, reason: SuppressionReason): void {
-    this.#db
-      .prepare('INSERT OR REPLACE INTO suppressions (address_hash, reason, at) VALUES (?, ?, ?)')
-      .run(this.#hash(email), reason, this.#now().toISOString());
+  async add(email: string, reason: SuppressionReason): Promise<void> {
+    await this.#sql.run(
+      `INSERT INTO suppressions (address_hash, reason, at) VALUES (@hash, @reason, @at)
+       ON CONFLICT (address_hash) DO UPDATE SET reason = excluded.reason, at = excluded.at`,
+      { hash: this.#hash(email), reason, at: this.#now().toISOString() },
+    );
   }
 
   /** Why an address is suppressed, or undefined when it is not. */
-  reason(email: string): SuppressionReason | undefined {
-    return this.#db
-      .prepare<[string], { reason: SuppressionReason }>('SELECT reason FROM suppressions WHERE address_hash = ?')
-      .get(this.#hash(email))?.reason;
+  async reason(email: string): Promise<SuppressionReason | undefined> {
+    const row = await this.#sql.get<{ reason: SuppressionReason }>('SELECT reason FROM suppressions WHERE address_hash = @hash', {
+      hash: this.#hash(email),
+    });
+    return row?.reason;
   }
 
   /** Lifts an address's suppression: its owner confirmed a new subscription. */
-  lift(email: string): void {
-    this.#db.prepare('DELETE FROM suppressions WHERE address_hash = ?').run(this.#hash(email));
+  async lift(email: string): Promise<void> {
+    await this.#sql.run('DELETE FROM suppressions WHERE address_hash = @hash', { hash: this.#hash(email) });
   }
 
   /** How many addresses are suppressed, by reason. */
-  counts(): Record<SuppressionReason, number> {
+  async counts(): Promise<Record<SuppressionReason, number>> {
     const counts: Record<SuppressionReason, number> = { complaint: 0, erased: 0 };
-    for (const row of this.#db
-      .prepare<[], { reason: SuppressionReason; n: number }>('SELECT reason, count(*) AS n FROM suppressions GROUP BY reason')
-      .all())
-      counts[row.reason] = row.n;
+    const rows = await this.#sql.all<{ reason: SuppressionReason; n: number }>(
+      'SELECT reason, count(*) AS n FROM suppressions GROUP BY reason',
+    );
+    for (const row of rows) counts[row.reason] = row.n;
     return counts;
   }
 }

@@ -51,6 +51,15 @@ export interface CheckedToken {
   expiresAt: number;
 }
 
+// A token's parts: its purpose's code, the subscriber's id and the expiry (base 36), the signature.
+const TOKEN = /^([a-z])([0-9a-z]{1,12})-([0-9a-z]{1,12})-([0-9a-f]+)$/;
+
+/** The id of the subscriber a token names, unchecked (to look up the key it is checked against); undefined when it is malformed. */
+export function tokenSubscriberId(token: string): number | undefined {
+  const id = TOKEN.exec(token.trim().toLowerCase())?.[2];
+  return id === undefined ? undefined : parseInt(id, 36);
+}
+
 /**
  * Checks a token in constant time against the token key of the subscriber it names (`keyOf`
  * gives it, or undefined for nobody); gives the subscriber id, or what is wrong with it.
@@ -62,7 +71,7 @@ export function verifyToken(
   keyOf: (id: number) => string | undefined,
   now: number = Date.now() / 1000,
 ): CheckedToken | { problem: TokenProblem } {
-  const m = /^([a-z])([0-9a-z]{1,12})-([0-9a-z]{1,12})-([0-9a-f]+)$/.exec(token.trim().toLowerCase());
+  const m = TOKEN.exec(token.trim().toLowerCase());
   if (!m) return { problem: 'malformed' };
   const [, code, id, expiry, given] = m as unknown as [string, string, string, string, string];
   const subscriberId = parseInt(id, 36);

@@ -23,7 +23,7 @@ export interface WebContext {
   /** Per-client limit on POST /subscribe: requests per minute. */
   subscribeRate: number;
   /** What `/healthz` reports; it throws when the database cannot be used. */
-  health: () => Health;
+  health: () => Promise<Health>;
   /** The metrics `/metrics` serves, and the bearer token it asks for (without one, `/metrics` is off). */
   metrics: Metrics;
   metricsToken: string | undefined;

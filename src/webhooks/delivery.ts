@@ -78,7 +78,7 @@ export function startWebhookDelivery(ctx: DeliveryContext): WebhookDelivery {
       // The answer's body is never read: its status says all.
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) {
-        await queue.write(() => queue.delivered(event.seq));
+        await queue.delivered(event.seq);
         return;
       }
       failure = `HTTP ${response.status}`;
@@ -88,7 +88,7 @@ export function startWebhookDelivery(ctx: DeliveryContext): WebhookDelivery {
     }
     ctx.onFailure?.();
     const waitMs = retryDelayMs(event.attempts + 1, timing);
-    await queue.write(() => queue.failed(event.seq, failure, new Date(ctx.now().getTime() + waitMs)));
+    await queue.failed(event.seq, failure, new Date(ctx.now().getTime() + waitMs));
     const receiver = new URL(event.url).origin;
     log.warn('webhook not delivered', {
       type: event.type,
@@ -106,22 +106,20 @@ export function startWebhookDelivery(ctx: DeliveryContext): WebhookDelivery {
 
   const run = async () => {
     try {
-      await queue.write(() => {
-        const dropped = queue.dropOthers(ctx.settings.urls);
-        if (dropped > 0) log.warn('webhook events dropped', { count: dropped, why: 'their receiver is no longer in PAPERBOY_WEBHOOK_URL' });
-        queue.dueNow();
-      });
+      const dropped = await queue.dropOthers(ctx.settings.urls);
+      if (dropped > 0) log.warn('webhook events dropped', { count: dropped, why: 'their receiver is no longer in PAPERBOY_WEBHOOK_URL' });
+      await queue.dueNow();
     } catch (error) {
       log.error('webhook queue not read', { error: (error as Error).message });
     }
     while (!signal.aborted) {
       try {
-        const batch = await queue.write(() => queue.claim(PARALLEL, timing.timeoutMs + 5_000));
+        const batch = await queue.claim(PARALLEL, timing.timeoutMs + 5_000);
         if (batch.length > 0) {
           await Promise.all(batch.map(attempt));
           continue;
         }
-        const due = queue.nextDue();
+        const due = await queue.nextDue();
         await pause(due === undefined ? timing.pollMs : Math.max(50, Math.min(timing.pollMs, due.getTime() - ctx.now().getTime())));
       } catch (error) {
         if (signal.aborted) break;

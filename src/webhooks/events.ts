@@ -91,18 +91,18 @@ export interface WebhookRecorder {
 export function webhookRecorder(settings: WebhookSettings, queue: WebhookEvents, now: () => Date): WebhookRecorder {
   const write = (type: WebhookEventType, subject: string, data: Record<string, unknown>) => {
     const payload: WebhookPayload = { type, timestamp: now().toISOString(), data };
-    queue.add({ id: newEventId(), type, subject, body: JSON.stringify(payload) }, settings.urls);
+    return queue.add({ id: newEventId(), type, subject, body: JSON.stringify(payload) }, settings.urls);
   };
   return {
-    subscribers: (change) => {
+    subscribers: async (change) => {
       const event = subscriberEvent(change, settings.includeEmail);
       const subject = `subscriber:${event.subjectId}`;
-      if (change.type === 'erased') queue.rewrite(subject, withoutAddress);
-      write(event.type, subject, event.data);
+      if (change.type === 'erased') await queue.rewrite(subject, withoutAddress);
+      await write(event.type, subject, event.data);
     },
-    ledger: (change) => {
+    ledger: async (change) => {
       const event = ledgerEvent(change);
-      write(event.type, `issue:${event.issue}`, event.data);
+      await write(event.type, `issue:${event.issue}`, event.data);
     },
   };
 }

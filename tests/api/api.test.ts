@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
 import { paperboy } from '../helpers/cli.ts';
+import { everyone } from '../helpers/dispatch.ts';
 import { startWeb, type TestWeb } from '../helpers/web.ts';
 
 const TOKEN = randomBytes(24).toString('base64url');
@@ -168,7 +169,7 @@ describe('the admin API', () => {
       expect(vouched.status).toBe(201);
       expect(vouched.body).toMatchObject({ confirmation: 'not needed', subscriber: { status: 'confirmed', cadence: 'daily', topics: [] } });
       expect(await web.mail()).toHaveLength(1);
-      expect(web.store.find('bob@example.org')?.status).toBe('confirmed');
+      expect((await web.store.find('bob@example.org'))?.status).toBe('confirmed');
     });
 
     it('refuses an address already on the list, or one that is not an address, naming the field', async () => {
@@ -177,7 +178,7 @@ describe('the admin API', () => {
       expect(message(again)).toMatch(/^Ann@Example\.org: already on the list as subscriber \d+ \(pending\)$/);
       const astrology = await call(web, 'POST', '/subscribers', { body: { email: 'zed@example.org', topics: ['Astrology'] } });
       expect([astrology.status, field(astrology)]).toEqual([400, 'body.topics.0']);
-      expect(web.store.find('zed@example.org')).toBeUndefined();
+      expect(await web.store.find('zed@example.org')).toBeUndefined();
       const bad = await call(web, 'POST', '/subscribers', { body: { email: 'not an address' } });
       expect([bad.status, field(bad)]).toEqual([400, 'body.email']);
       expect(message(bad)).toMatch(/^body\.email: the address /);
@@ -194,7 +195,7 @@ describe('the admin API', () => {
         const answer = await call(web, 'POST', '/subscribers', { body: { email, confirmed } });
         expect([answer.status, field(answer)]).toEqual([400, 'body.email']);
         expect(message(answer)).toMatch(/^body\.email: the address is (at localhost|under \.\w+)/);
-        expect(web.store.find(email)).toBeUndefined();
+        expect(await web.store.find(email)).toBeUndefined();
       }
       expect(await web.mail()).toHaveLength(before);
     });
@@ -228,7 +229,7 @@ describe('the admin API', () => {
       expect([form.status, field(form)]).toEqual([415, 'body']);
       const huge = await call(web, 'POST', '/subscribers', { raw: JSON.stringify({ email: 'c@example.org', name: 'x'.repeat(40_000) }) });
       expect(huge.status).toBe(413);
-      expect(web.store.find('c@example.org')).toBeUndefined();
+      expect(await web.store.find('c@example.org')).toBeUndefined();
     });
 
     it('lists the subscribers in pages, by status, through an opaque cursor, and never shows a token key', async () => {
@@ -245,13 +246,13 @@ describe('the admin API', () => {
         cursor = page.next;
         pages++;
       } while (cursor !== null);
-      const confirmed = [...web.store.list('confirmed')];
+      const confirmed = await everyone(web.store, 'confirmed');
       expect(seen).toEqual(confirmed.map((s) => s.id));
       expect(pages).toBe(Math.ceil(confirmed.length / 2) + (confirmed.length % 2 === 0 ? 1 : 0));
       const all = await call(web, 'GET', '/subscribers');
       const text = JSON.stringify(all.body);
-      expect((all.body as { items: unknown[] }).items).toHaveLength(web.store.count());
-      for (const s of web.store.list()) expect(text).not.toContain(s.tokenKey);
+      expect((all.body as { items: unknown[] }).items).toHaveLength(await web.store.count());
+      for await (const s of web.store.list()) expect(text).not.toContain(s.tokenKey);
       expect(text).not.toMatch(/token/i);
     });
 
@@ -270,7 +271,7 @@ describe('the admin API', () => {
     });
 
     it('reads, changes, removes and erases one subscriber by id; an unknown id is 404', async () => {
-      const ann = web.store.find('ann@example.org');
+      const ann = await web.store.find('ann@example.org');
       if (!ann) throw new Error('ann is not on the list');
       const read = await call(web, 'GET', `/subscribers/${ann.id}`);
       expect(read.status).toBe(200);
@@ -281,20 +282,20 @@ describe('the admin API', () => {
       const changed = await call(web, 'PATCH', `/subscribers/${ann.id}`, { body: { topics: ['Other', 'robotics'], cadence: 'daily' } });
       expect(changed.status).toBe(200);
       expect(changed.body).toMatchObject({ topics: ['Other', 'Robotics'], cadence: 'daily' });
-      expect(web.store.get(ann.id)).toMatchObject({ topics: ['Other', 'Robotics'], cadence: 'daily' });
+      expect(await web.store.get(ann.id)).toMatchObject({ topics: ['Other', 'Robotics'], cadence: 'daily' });
       const unknown = await call(web, 'PATCH', `/subscribers/${ann.id}`, { body: { topics: ['Robotics', 'Astrology'] } });
       expect([unknown.status, field(unknown), message(unknown)]).toEqual([
         400,
         'body.topics.1',
         'body.topics.1: "Astrology" is not a topic of any digest',
       ]);
-      expect(web.store.get(ann.id)?.topics).toEqual(['Other', 'Robotics']);
+      expect((await web.store.get(ann.id))?.topics).toEqual(['Other', 'Robotics']);
       const cadenceOnly = await call(web, 'PATCH', `/subscribers/${ann.id}`, { body: { cadence: 'weekly' } });
       expect(cadenceOnly.body).toMatchObject({ topics: ['Other', 'Robotics'], cadence: 'weekly' });
       for (const body of [{}, { status: 'confirmed' }, { email: 'other@example.org' }]) {
         expect((await call(web, 'PATCH', `/subscribers/${ann.id}`, { body })).status, JSON.stringify(body)).toBe(400);
       }
-      expect(web.store.get(ann.id)?.status).toBe('pending');
+      expect((await web.store.get(ann.id))?.status).toBe('pending');
 
       const missing = 999_999;
       for (const [method, path, body] of [
@@ -306,22 +307,22 @@ describe('the admin API', () => {
         const answer = await call(web, method, path, body === undefined ? {} : { body });
         expect([answer.status, message(answer)], `${method} ${path}`).toEqual([404, `subscriber ${missing}: there is no such subscriber`]);
       }
-      for (const id of ['abc', '0', '-1', '1.5']) {
+      for await (const id of ['abc', '0', '-1', '1.5']) {
         const answer = await call(web, 'GET', `/subscribers/${id}`);
         expect([answer.status, field(answer)], id).toEqual([400, 'path.id']);
       }
 
-      const page1 = web.store.find('page1@example.org');
+      const page1 = await web.store.find('page1@example.org');
       // A client that labels every request JSON sends an empty body: that is no body, not bad JSON.
       expect((await call(web, 'DELETE', `/subscribers/${page1?.id}`, { raw: '' })).status).toBe(204);
-      expect(web.store.find('page1@example.org')).toBeUndefined();
+      expect(await web.store.find('page1@example.org')).toBeUndefined();
       expect((await call(web, 'GET', `/subscribers/${page1?.id}`)).status).toBe(404);
       expect((await call(web, 'DELETE', `/subscribers/${page1?.id}`)).status).toBe(404);
 
       const erased = await call(web, 'POST', `/subscribers/${ann.id}/erase`);
       expect(erased.status).toBe(204);
-      expect(web.store.get(ann.id)).toBeUndefined();
-      expect(web.app.suppressions.reason('ann@example.org')).toBe('erased');
+      expect(await web.store.get(ann.id)).toBeUndefined();
+      expect(await web.app.suppressions.reason('ann@example.org')).toBe('erased');
       // Only its owner brings an erased address back: the operator cannot vouch for it.
       const back = await call(web, 'POST', '/subscribers', { body: { email: 'ann@example.org', confirmed: true } });
       expect(back.status).toBe(409);
@@ -346,7 +347,7 @@ describe('the admin API', () => {
       const before = (await web.mail()).length;
       const dry = await call(web, 'POST', '/dispatch', { body: { date: '2031-01-05', dryRun: true } });
       expect(dry.status).toBe(200);
-      const confirmedDaily = [...web.store.list('confirmed')].filter((s) => s.cadence === 'daily').length;
+      const confirmedDaily = (await everyone(web.store, 'confirmed')).filter((s) => s.cadence === 'daily').length;
       expect(dry.body).toMatchObject({ issue: '2031-01-05', outcome: 'dry run', written: confirmedDaily, none: 0 });
       expect((await web.mail()).length).toBe(before + confirmedDaily);
       expect(await issues()).toEqual([]);
@@ -360,26 +361,26 @@ describe('the admin API', () => {
           `body.date: ${date} is not a day of the calendar (YYYY-MM-DD)`,
         ]);
       }
-      for (const body of [{ date: 'tomorrow' }, { date: '2031-02-03', force: true }, { dryRun: 'maybe' }]) {
+      for await (const body of [{ date: 'tomorrow' }, { date: '2031-02-03', force: true }, { dryRun: 'maybe' }]) {
         const answer = await call(web, 'POST', '/dispatch', { body });
         expect(answer.status, JSON.stringify(body)).toBe(400);
       }
     });
 
     it('answers 409 while another dispatch holds the lock, and sends nothing', async () => {
-      const lock = web.app.ledger.acquire('dispatch');
+      const lock = await web.app.ledger.acquire('dispatch');
       try {
         const busy = await call(web, 'POST', '/dispatch', { body: {} });
         expect(busy.status).toBe(409);
         expect(message(busy)).toMatch(/^a dispatch is already running/);
       } finally {
-        lock.release();
+        await lock.release();
       }
-      expect(web.app.ledger.rounds.lastRound()).toBeUndefined();
+      expect(await web.app.ledger.rounds.lastRound()).toBeUndefined();
     });
 
     it('starts a dispatch in the background, answering 202 with its round; the issue then shows its deliveries', async () => {
-      const confirmedDaily = [...web.store.list('confirmed')].filter((s) => s.cadence === 'daily');
+      const confirmedDaily = (await everyone(web.store, 'confirmed')).filter((s) => s.cadence === 'daily');
       const before = new Set((await web.mail()).map((m) => m.file));
       const started = await call(web, 'POST', '/dispatch');
       expect(started.status).toBe(202);
@@ -408,12 +409,12 @@ describe('the admin API', () => {
     });
 
     it('counts what the readers of an issue did after it: bounces, complaints, unsubscriptions', async () => {
-      const [first, second, third] = [...web.store.list('confirmed')];
+      const [first, second, third] = await everyone(web.store, 'confirmed');
       if (!first || !second || !third) throw new Error('three confirmed subscribers expected');
-      web.store.recordBounce(first.id, 'soft', 'mailbox full');
-      web.store.recordEvent(second.id, 'complaint', 'reported as spam');
-      web.store.setStatus(second.id, 'unsubscribed', 'complaint');
-      web.store.setStatus(third.id, 'unsubscribed', 'unsubscribe link');
+      await web.store.recordBounce(first.id, 'soft', 'mailbox full');
+      await web.store.recordEvent(second.id, 'complaint', 'reported as spam');
+      await web.store.setStatus(second.id, 'unsubscribed', 'complaint');
+      await web.store.setStatus(third.id, 'unsubscribed', 'unsubscribe link');
       const [issue] = await issues();
       expect(issue).toMatchObject({ issue: '2031-02-03', bounced: 1, complained: 1, unsubscribed: 2 });
       const page = await call(web, 'GET', '/issues?limit=1');
@@ -522,7 +523,7 @@ describe('the admin API with PAPERBOY_ALLOW_RESERVED_ADDRESSES', () => {
     try {
       const answer = await call(web, 'POST', '/subscribers', { body: { email: 'x@box.test', confirmed: true } });
       expect(answer.status).toBe(201);
-      expect(web.store.find('x@box.test')?.status).toBe('confirmed');
+      expect((await web.store.find('x@box.test'))?.status).toBe('confirmed');
     } finally {
       await web.close();
     }

@@ -20,7 +20,7 @@ describe('GET /api/v1/report', () => {
     fetch(`${web.url}/api/v1/report${query}`, { headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 
   it('is the page `paperboy report` writes, for the admin token only', async () => {
-    web.store.add({ email: 'ann@example.org', status: 'confirmed', source: 'test' });
+    await web.store.add({ email: 'ann@example.org', status: 'confirmed', source: 'test' });
     const answer = await get('?days=7');
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -36,7 +36,7 @@ describe('GET /api/v1/report', () => {
 
     // The page the command writes from the same list, but for the moment it was made at.
     const undated = (page: string) => page.replace(/\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?Z?(?: UTC)?/g, '');
-    expect(undated(html)).toBe(undated(renderReport(web.app.report(7))));
+    expect(undated(html)).toBe(undated(renderReport(await web.app.report(7))));
     expect(html).toContain('1 confirmed');
 
     for (const token of [null, 'x'.repeat(40)]) {

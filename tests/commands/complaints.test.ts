@@ -38,11 +38,11 @@ afterAll(async () => {
 
 const client = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
 const report = (raw: string) => client.sendMail({ envelope: { from: 'fbl@isp.example.net', to: ['papers+fbl@example.org'] }, raw });
-const statusOf = (email: string) => project.withStore((store) => store.find(email)?.status);
+const statusOf = (email: string) => project.withStore(async (store) => (await store.find(email))?.status);
 
 // The receiver acts after it answered: wait until the list shows what it did.
-async function until(check: () => boolean): Promise<void> {
-  for (const started = Date.now(); !check(); ) {
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (const started = Date.now(); !(await check()); ) {
     if (Date.now() - started > 10_000) throw new Error('the receiver did not act in time');
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -67,13 +67,15 @@ describe('a spam complaint, from dispatch to the next dispatch', () => {
       expect(stranger).toContain('paperboy.2031-02-03.0.99.0123456789abcdef@');
       await report(arf({ original: stranger }));
       await report(arf({ original }));
-      await until(() => statusOf('reader2@example.org') === 'unsubscribed');
-      expect(['reader1@example.org', 'reader3@example.org', 'reader4@example.org'].map(statusOf)).toEqual([
+      await until(async () => (await statusOf('reader2@example.org')) === 'unsubscribed');
+      expect(await Promise.all(['reader1@example.org', 'reader3@example.org', 'reader4@example.org'].map(statusOf))).toEqual([
         'confirmed',
         'confirmed',
         'confirmed',
       ]);
-      const history = project.withStore((store) => store.history(store.find('reader2@example.org')?.id ?? 0).map((e) => e.kind));
+      const history = await project.withStore(async (store) =>
+        (await store.history((await store.find('reader2@example.org'))?.id ?? 0)).map((e) => e.kind),
+      );
       expect(history).toContain('complaint');
 
       const status = await paperboy(['status'], { env });
@@ -89,7 +91,7 @@ describe('a spam complaint, from dispatch to the next dispatch', () => {
       const imported = await paperboy(['subscribers', 'import', csv, '--confirmed'], { env });
       expect(imported.status).toBe(1);
       expect(imported.stderr).toMatch(/back\.csv:2: READER2@example\.org: this address asked not to be mailed/);
-      expect(statusOf('reader2@example.org')).toBe('unsubscribed');
+      expect(await statusOf('reader2@example.org')).toBe('unsubscribed');
 
       const next = (await readFile(join(project.base, 'digests', '2031-02-03.md'), 'utf8')).replace(
         'Papers for 2031-02-03',

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
 import { paperboy, spawnPaperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
@@ -15,10 +15,10 @@ async function project(subscribers: (string | NewSubscriber)[]): Promise<Record<
   const base = await mkdtemp(join(tmpdir(), 'paperboy-dispatch-'));
   await mkdir(join(base, 'digests'));
   await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
-  const db = openDatabase(join(base, 'data'));
-  const store = new SubscriberStore(db);
-  for (const s of subscribers) store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s);
-  db.close();
+  const sql = sqliteSql(openDatabase(join(base, 'data')));
+  const store = new SubscriberStore(sql);
+  for (const s of subscribers) await store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s);
+  await sql.close();
   return {
     PAPERBOY_DATA_DIR: join(base, 'data'),
     PAPERBOY_DIGESTS_DIR: join(base, 'digests'),

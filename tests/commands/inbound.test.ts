@@ -47,8 +47,8 @@ async function deliver(port: number, from: string, to: string, raw: string): Pro
 describe.runIf(has('processes'))('paperboy inbound', () => {
   it('loses nothing it answered when killed while another process holds the database', async () => {
     const project = await testProject(['leaving@example.org', 'gone@example.org'], { PAPERBOY_SECRET: SECRET, PAPERBOY_HOST: '127.0.0.1' });
-    const [leaving, gone] = project.withStore((store) =>
-      ['leaving@example.org', 'gone@example.org'].map((email) => store.find(email) as Subscriber),
+    const [leaving, gone] = await project.withStore((store) =>
+      Promise.all(['leaving@example.org', 'gone@example.org'].map(async (email) => (await store.find(email)) as Subscriber)),
     );
     const to = (purpose: 'unsubscribe' | 'bounce', s: Subscriber) => `papers+${purpose}-${signToken(SECRET, purpose, s)}@example.org`;
     const first = await startInbound(project.env);
@@ -67,17 +67,21 @@ describe.runIf(has('processes'))('paperboy inbound', () => {
     first.child.kill('SIGKILL');
     await killed;
     await locks.pop()?.release();
-    const statuses = () => project.withStore((store) => [leaving, gone].map((s) => store.get((s as Subscriber).id)?.status));
-    expect(statuses()).toEqual(['confirmed', 'confirmed']);
+    const statuses = () =>
+      project.withStore((store) => Promise.all([leaving, gone].map(async (s) => (await store.get((s as Subscriber).id))?.status)));
+    expect(await statuses()).toEqual(['confirmed', 'confirmed']);
     // Started again, it does what the killed one had taken.
     const second = await startInbound(project.env);
     const deadline = Date.now() + 15_000;
-    while (statuses().join() !== 'unsubscribed,bounced' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(statuses()).toEqual(['unsubscribed', 'bounced']);
+    while ((await statuses()).join() !== 'unsubscribed,bounced' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await statuses()).toEqual(['unsubscribed', 'bounced']);
     const stopped = new Promise<number | null>((resolve) => second.child.once('exit', resolve));
     second.child.kill('SIGTERM');
     expect(await stopped).toBe(0);
-    const histories = project.withStore((store) => [leaving, gone].map((s) => store.history((s as Subscriber).id).map((e) => e.kind)));
+    const histories = await project.withStore((store) =>
+      Promise.all([leaving, gone].map(async (s) => (await store.history((s as Subscriber).id)).map((e) => e.kind))),
+    );
     expect(histories[0]?.filter((kind) => kind === 'unsubscribed')).toHaveLength(1);
     expect(histories[1]?.filter((kind) => kind === 'bounced')).toHaveLength(1);
   }, 60_000);

@@ -110,7 +110,7 @@ describe('health and metrics', () => {
           );
         return { families, value };
       };
-      web.store.add({ email: 'counted@example.org', status: 'confirmed', source: 'test' });
+      await web.store.add({ email: 'counted@example.org', status: 'confirmed', source: 'test' });
       const before = await scrape();
       expect(before.value('paperboy_subscribers', { status: 'confirmed' })).toBe(1);
       expect(before.value('paperboy_deliveries', { outcome: 'sent' })).toBe(0);
@@ -124,12 +124,12 @@ describe('health and metrics', () => {
       ]) {
         expect(before.families.map((f) => f.name)).toContain(name);
       }
-      await dispatchIssue(await fixtureIssue(), testContext(web.db, fileTransport(web.outbox), { site: web.ctx.site }));
+      await dispatchIssue(await fixtureIssue(), testContext(web.sql, fileTransport(web.outbox), { site: web.ctx.site }));
       const after = await scrape();
       expect(after.value('paperboy_deliveries', { outcome: 'sent' })).toBe(1);
       expect(after.value('paperboy_http_requests_total', { route: '/healthz', status: '200' })).toBe(1);
       // A database that cannot be used makes the check fail, so that a supervisor can act.
-      web.db.close();
+      await web.sql.close();
       const down = await fetch(`${web.url}/healthz`);
       expect(down.status).toBe(503);
       expect(await down.json()).toMatchObject({ status: 'unavailable' });

@@ -66,9 +66,9 @@ describe.each(['serve', 'start'] as const)('paperboy %s, with a relay that refus
       expect(subscribed.status).toBe(503);
       await subscribed.arrayBuffer();
 
-      const pending = project.withStore((store) => {
-        const subscriber = store.find('waiting.reader@example.org');
-        return { id: subscriber?.id ?? 0, tokenKey: store.tokenKeyOf(subscriber?.id ?? 0) ?? '' };
+      const pending = await project.withStore(async (store) => {
+        const subscriber = await store.find('waiting.reader@example.org');
+        return { id: subscriber?.id ?? 0, tokenKey: (await store.tokenKeyOf(subscriber?.id ?? 0)) ?? '' };
       });
       const token = signToken(SECRET, 'confirm', pending, Date.now() / 1000 + 3600);
       const confirmed = await form(server.url, '/confirm', { token });

@@ -178,6 +178,8 @@ describe.runIf(has('postgres'))('the two schemas', () => {
       'events',
       'locks',
       'publications',
+      'send_budgets',
+      'senders',
       'source_files',
       'source_syncs',
       'subscribers',

@@ -18,15 +18,15 @@ afterEach(async () => {
 describe('dispatching an issue over SMTP', () => {
   it('sends one copy to each confirmed subscriber and records each in the ledger', async () => {
     const smtp = await sink();
-    const { db, store } = await tempDatabase();
-    addConfirmed(store, 6);
-    store.add({ email: 'pending@example.org', source: 'test' });
-    const gone = store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' }).subscriber;
-    store.setStatus(gone.id, 'unsubscribed', 'test');
-    store.add({ email: 'weekly@example.org', status: 'confirmed', cadence: 'weekly', source: 'test' });
-    const knitter = store.add({ email: 'knit@example.org', status: 'confirmed', topics: ['Knitting'], source: 'test' }).subscriber;
+    const { sql, store } = await tempDatabase();
+    await addConfirmed(store, 6);
+    await store.add({ email: 'pending@example.org', source: 'test' });
+    const gone = (await store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' })).subscriber;
+    await store.setStatus(gone.id, 'unsubscribed', 'test');
+    await store.add({ email: 'weekly@example.org', status: 'confirmed', cadence: 'weekly', source: 'test' });
+    const knitter = (await store.add({ email: 'knit@example.org', status: 'confirmed', topics: ['Knitting'], source: 'test' })).subscriber;
     const transport = sinkTransport(smtp.url);
-    const summary = await dispatchIssue(issue, testContext(db, transport));
+    const summary = await dispatchIssue(issue, testContext(sql, transport));
     await transport.close();
     expect(summary).toMatchObject({ issue: '2031-02-03', round: 0, sent: 6, skipped: 1, failed: 0, queued: 0, stopped: undefined });
     expect(smtp.messages.flatMap((m) => m.to).sort()).toEqual([
@@ -38,31 +38,31 @@ describe('dispatching an issue over SMTP', () => {
       'user6@example.org',
     ]);
     expect([...smtp.countsById().values()].every((n) => n === 1)).toBe(true);
-    const ledger = new Rounds(db);
-    expect(ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0, doubt: 0 });
-    expect(ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({
+    const ledger = new Rounds(sql);
+    expect(await ledger.tally('2031-02-03', 0)).toEqual({ queued: 0, sent: 6, skipped: 1, failed: 0, doubt: 0 });
+    expect(await ledger.delivery('2031-02-03', 0, knitter.id)).toMatchObject({
       status: 'skipped',
       reason: 'no papers on their topics in this issue',
     });
-    expect(ledger.delivery('2031-02-03', 0, 1)).toMatchObject({
+    expect(await ledger.delivery('2031-02-03', 0, 1)).toMatchObject({
       status: 'sent',
       attempts: 1,
       messageId: messageIdFor(SECRET, '2031-02-03', 0, 1, 'example.org'),
     });
-    expect(ledger.delivery('2031-02-03', 0, 1)?.lastReply).toMatch(/^250/);
-    expect(ledger.latestRound('2031-02-03')?.status).toBe('done');
+    expect((await ledger.delivery('2031-02-03', 0, 1))?.lastReply).toMatch(/^250/);
+    expect((await ledger.latestRound('2031-02-03'))?.status).toBe('done');
   });
 
   it('sends nothing twice when run again, and everything again, once, in a forced round', async () => {
     const smtp = await sink();
-    const { db, store } = await tempDatabase();
-    addConfirmed(store, 3);
+    const { sql, store } = await tempDatabase();
+    await addConfirmed(store, 3);
     const transport = sinkTransport(smtp.url);
-    await dispatchIssue(issue, testContext(db, transport));
-    const again = await dispatchIssue(issue, testContext(db, transport));
+    await dispatchIssue(issue, testContext(sql, transport));
+    const again = await dispatchIssue(issue, testContext(sql, transport));
     expect(again.sent).toBe(0);
     expect(smtp.messages).toHaveLength(3);
-    const forced = await dispatchIssue(issue, testContext(db, transport), { force: true });
+    const forced = await dispatchIssue(issue, testContext(sql, transport), { force: true });
     await transport.close();
     expect(forced).toMatchObject({ round: 1, sent: 3 });
     expect(smtp.messages).toHaveLength(6);
@@ -73,40 +73,40 @@ describe('dispatching an issue over SMTP', () => {
     const smtp = await sink({
       rcpt: (address) => (address === 'user2@example.org' ? { code: 550, message: '5.1.1 no such user' } : undefined),
     });
-    const { db, store } = await tempDatabase();
-    addConfirmed(store, 4);
+    const { sql, store } = await tempDatabase();
+    await addConfirmed(store, 4);
     const transport = sinkTransport(smtp.url);
-    const first = await dispatchIssue(issue, testContext(db, transport));
+    const first = await dispatchIssue(issue, testContext(sql, transport));
     expect(first).toMatchObject({ sent: 3, failed: 1, queued: 0 });
-    const row = new Rounds(db).delivery('2031-02-03', 0, 2);
+    const row = await new Rounds(sql).delivery('2031-02-03', 0, 2);
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(row?.lastReply).toContain('no such user');
-    expect(store.get(2)?.status).toBe('confirmed');
-    await dispatchIssue(issue, testContext(db, transport), { force: true });
-    await dispatchIssue(issue, testContext(db, transport), { force: true });
+    expect((await store.get(2))?.status).toBe('confirmed');
+    await dispatchIssue(issue, testContext(sql, transport), { force: true });
+    await dispatchIssue(issue, testContext(sql, transport), { force: true });
     await transport.close();
-    expect(store.get(2)?.status).toBe('bounced');
-    expect(store.history(2).map((e) => e.kind)).toContain('bounced');
+    expect((await store.get(2))?.status).toBe('bounced');
+    expect((await store.history(2)).map((e) => e.kind)).toContain('bounced');
   });
 
   it('retries 4xx replies with backoff until the server takes the message', async () => {
     const smtp = await sink({ rcpt: (_address, attempt) => (attempt <= 2 ? { code: 451, message: '4.7.1 try again later' } : undefined) });
-    const { db, store } = await tempDatabase();
-    addConfirmed(store, 3);
+    const { sql, store } = await tempDatabase();
+    await addConfirmed(store, 3);
     const transport = sinkTransport(smtp.url);
-    const summary = await dispatchIssue(issue, testContext(db, transport));
+    const summary = await dispatchIssue(issue, testContext(sql, transport));
     await transport.close();
     expect(summary).toMatchObject({ sent: 3, queued: 0 });
     expect(smtp.messages).toHaveLength(3);
-    expect(new Rounds(db).delivery('2031-02-03', 0, 1)?.attempts).toBe(3);
+    expect((await new Rounds(sql).delivery('2031-02-03', 0, 1))?.attempts).toBe(3);
   });
 
   it('retries a message whose connection dropped in the middle of DATA, and delivers it once', async () => {
     const smtp = await sink({ data: (_to, attempt) => (attempt === 1 ? 'drop' : undefined) });
-    const { db, store } = await tempDatabase();
-    addConfirmed(store, 3);
+    const { sql, store } = await tempDatabase();
+    await addConfirmed(store, 3);
     const transport = sinkTransport(smtp.url);
-    const summary = await dispatchIssue(issue, testContext(db, transport));
+    const summary = await dispatchIssue(issue, testContext(sql, transport));
     await transport.close();
     expect(summary).toMatchObject({ sent: 3, queued: 0 });
     expect([...smtp.countsById().values()]).toEqual([1, 1, 1]);
@@ -114,11 +114,11 @@ describe('dispatching an issue over SMTP', () => {
 
   it('stops when the server goes away, keeps the rest queued, and finishes once it is back', async () => {
     const smtp = await sink({ delayMs: 5 });
-    const { db, store } = await tempDatabase();
-    addConfirmed(store, 40);
+    const { sql, store } = await tempDatabase();
+    await addConfirmed(store, 40);
     const transport = sinkTransport(smtp.url);
     let stoppedAt = 0;
-    const ctx = testContext(db, transport, {
+    const ctx = testContext(sql, transport, {
       retry: { attempts: 3, delayMs: 10 },
       progress: {
         start() {},
@@ -136,17 +136,17 @@ describe('dispatching an issue over SMTP', () => {
     expect(first.stopped).toBeDefined();
     expect(first.queued).toBeGreaterThan(0);
     expect(first.sent + first.queued).toBe(40);
-    const rounds = new Rounds(db);
-    expect(rounds.latestRound('2031-02-03')?.status).toBe('stopped');
+    const rounds = new Rounds(sql);
+    expect((await rounds.latestRound('2031-02-03'))?.status).toBe('stopped');
     // What the first run saw answered with 250: the ledger says sent, and the second run sends it never again.
-    const answered = Array.from({ length: 40 }, (_, i) => rounds.delivery('2031-02-03', 0, i + 1))
+    const answered = (await Promise.all(Array.from({ length: 40 }, (_, i) => rounds.delivery('2031-02-03', 0, i + 1))))
       .filter((d) => d?.status === 'sent')
       .map((d) => d?.messageId);
     expect(answered).toHaveLength(first.sent);
 
     await smtp.start(smtp.port);
     const transport2 = sinkTransport(smtp.url);
-    const second = await dispatchIssue(issue, testContext(db, transport2));
+    const second = await dispatchIssue(issue, testContext(sql, transport2));
     await transport2.close();
     expect(second).toMatchObject({ queued: 0, stopped: undefined });
     const counts = smtp.countsById();
@@ -160,16 +160,16 @@ describe('dispatching an issue over SMTP', () => {
   });
 
   it('never lets two dispatches run at once, even in one process, and takes over a lock whose holder is gone', async () => {
-    const { db } = await tempDatabase();
-    const held = openLedger(db).acquire('dispatch');
-    expect(() => openLedger(db).acquire('dispatch')).toThrow(LockedError);
-    db.prepare("UPDATE locks SET pid = 999999, nonce = 'a dead process' WHERE name = 'dispatch'").run();
-    const taken = openLedger(db).acquire('dispatch');
-    db.prepare("UPDATE locks SET pid = ?, nonce = 'another live process' WHERE name = 'dispatch'").run(process.ppid);
-    expect(() => openLedger(db).acquire('dispatch')).toThrow(/another dispatch is running \(process \d+ on /);
-    db.prepare("UPDATE locks SET pid = ?, nonce = 'an earlier process with this pid' WHERE name = 'dispatch'").run(process.pid);
-    openLedger(db).acquire('dispatch').release();
-    held.release();
-    taken.release();
+    const { sql } = await tempDatabase();
+    const held = await openLedger(sql).acquire('dispatch');
+    await expect(openLedger(sql).acquire('dispatch')).rejects.toThrow(LockedError);
+    await sql.run("UPDATE locks SET pid = 999999, nonce = 'a dead process' WHERE name = 'dispatch'");
+    const taken = await openLedger(sql).acquire('dispatch');
+    await sql.run("UPDATE locks SET pid = @pid, nonce = 'another live process' WHERE name = 'dispatch'", { pid: process.ppid });
+    await expect(openLedger(sql).acquire('dispatch')).rejects.toThrow(/another dispatch is running \(process \d+ on /);
+    await sql.run("UPDATE locks SET pid = @pid, nonce = 'an earlier process with this pid' WHERE name = 'dispatch'", { pid: process.pid });
+    await (await openLedger(sql).acquire('dispatch')).release();
+    await held.release();
+    await taken.release();
   });
 });

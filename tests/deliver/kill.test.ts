@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { messageIdFor } from '../../src/deliver/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { SECRET, addConfirmed } from '../helpers/dispatch.ts';
@@ -23,9 +23,9 @@ describe.runIf(has('processes'))('a dispatch killed in the middle', () => {
       const base = await mkdtemp(join(tmpdir(), 'paperboy-kill-'));
       await mkdir(join(base, 'digests'));
       await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
-      const db = openDatabase(join(base, 'data'));
-      addConfirmed(new SubscriberStore(db), SUBSCRIBERS);
-      db.close();
+      const sql = sqliteSql(openDatabase(join(base, 'data')));
+      await addConfirmed(new SubscriberStore(sql), SUBSCRIBERS);
+      await sql.close();
       const env = {
         PAPERBOY_DATA_DIR: join(base, 'data'),
         PAPERBOY_DIGESTS_DIR: join(base, 'digests'),

@@ -8,8 +8,8 @@ import { fileTransport, rawMessage } from '../../src/deliver/index.ts';
 
 describe("a subscriber's message", async () => {
   const issue = await fixtureIssue();
-  const { db } = await tempDatabase();
-  const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
+  const { sql } = await tempDatabase();
+  const make = createMessageMaker(issue, testContext(sql, fileTransport('/nonexistent')), 0);
   const message = await make({ id: 42, email: 'Ann.Lee+news@Example.org', topics: [], tokenKey: '' });
   if ('skip' in message) throw new Error('no message');
   const raw = rawMessage(message);

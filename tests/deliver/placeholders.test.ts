@@ -18,8 +18,8 @@ describe('placeholders written in a digest', () => {
     const site = await tempSite({ '2031-03-01.md': HOSTILE });
     await site.build();
     const issue = await site.builder.issue('2031-03-01');
-    const { db } = await tempDatabase();
-    const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
+    const { sql } = await tempDatabase();
+    const make = createMessageMaker(issue, testContext(sql, fileTransport('/nonexistent')), 0);
     for (const topics of [[], ['Robotics']]) {
       const message = await make({ id: 9, email: 'victim@example.org', topics, tokenKey: '' });
       if ('skip' in message) throw new Error(message.skip);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { paperboy } from '../helpers/cli.ts';
 import { builtSite, readers, testProject } from '../helpers/project.ts';
+import { everyone } from '../helpers/dispatch.ts';
 import { sinksPerTest } from '../helpers/smtp-sink.ts';
 
 // The first build in a process loads every renderer: done once here, not in the first test. Each
@@ -31,9 +32,9 @@ describe('a relay that refuses every recipient', MANY_DISPATCHES, () => {
         expect(dispatch.stdout).toMatch(/0 sent, 0 skipped, 0 failed, 25 still queued/);
         expect(dispatch.stderr).toContain(reply.message.split(':')[0]);
       }
-      project.withStore((store) => {
-        expect(store.counts()).toMatchObject({ confirmed: 25, bounced: 0 });
-        expect([...store.list()].every((s) => s.hardBounces === 0)).toBe(true);
+      await project.withStore(async (store) => {
+        expect(await store.counts()).toMatchObject({ confirmed: 25, bounced: 0 });
+        expect((await everyone(store)).every((s) => s.hardBounces === 0)).toBe(true);
       });
       const status = await paperboy(['status'], { env: project.env });
       expect(status.stdout).toMatch(/last dispatch: 2031-02-03: stopped, 0 sent/);
@@ -52,9 +53,9 @@ describe('a relay that refuses every recipient', MANY_DISPATCHES, () => {
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     expect(dispatch.status).toBe(0);
     expect(dispatch.stdout).toMatch(/10 sent, 0 skipped, 2 failed/);
-    project.withStore((store) => {
-      expect(store.find('reader3@example.org')?.hardBounces).toBe(1);
-      expect(store.find('reader4@example.org')?.hardBounces).toBe(0);
+    await project.withStore(async (store) => {
+      expect((await store.find('reader3@example.org'))?.hardBounces).toBe(1);
+      expect((await store.find('reader4@example.org'))?.hardBounces).toBe(0);
     });
   });
 
@@ -64,7 +65,9 @@ describe('a relay that refuses every recipient', MANY_DISPATCHES, () => {
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     expect(dispatch.status).toBe(1);
     expect(dispatch.stderr).toMatch(/the relay refused the login/);
-    project.withStore((store) => expect([...store.list()].every((s) => s.hardBounces === 0 && s.status === 'confirmed')).toBe(true));
+    await project.withStore(async (store) =>
+      expect((await everyone(store)).every((s) => s.hardBounces === 0 && s.status === 'confirmed')).toBe(true),
+    );
   });
 });
 
@@ -120,9 +123,9 @@ describe('a relay that refuses everyone, its words changing with every message',
         expect(dispatch.stderr).toContain(`${code} ${shown}`);
       }
       expect(smtp.messages).toHaveLength(0);
-      project.withStore((store) => {
-        expect(store.counts()).toMatchObject({ confirmed: 30, bounced: 0 });
-        expect([...store.list()].filter((s) => s.hardBounces > 0)).toEqual([]);
+      await project.withStore(async (store) => {
+        expect(await store.counts()).toMatchObject({ confirmed: 30, bounced: 0 });
+        expect((await everyone(store)).filter((s) => s.hardBounces > 0)).toEqual([]);
       });
     });
   }
@@ -133,7 +136,7 @@ describe('a relay that refuses everyone, its words changing with every message',
     const dispatch = await paperboy(['dispatch'], { env: project.env });
     expect(dispatch.stdout).toMatch(/^2031-02-03: 5 sent, 0 skipped, 0 failed, 35 still queued/);
     expect(dispatch.stderr).toMatch(/no subscriber's bounce was counted/);
-    project.withStore((store) => expect([...store.list()].filter((s) => s.hardBounces > 0)).toEqual([]));
+    await project.withStore(async (store) => expect((await everyone(store)).filter((s) => s.hardBounces > 0)).toEqual([]));
   });
 
   it('genuine unknown users among them still bounce, their replies as varied as they come', async () => {
@@ -145,9 +148,9 @@ describe('a relay that refuses everyone, its words changing with every message',
       const dispatch = await paperboy(argv, { env: project.env });
       expect(dispatch.status).toBe(0);
     }
-    project.withStore((store) => {
-      for (const n of unknown) expect(store.find(`reader${n}@example.org`)).toMatchObject({ status: 'bounced', hardBounces: 3 });
-      expect(store.counts()).toMatchObject({ confirmed: 27, bounced: 3 });
+    await project.withStore(async (store) => {
+      for (const n of unknown) expect(await store.find(`reader${n}@example.org`)).toMatchObject({ status: 'bounced', hardBounces: 3 });
+      expect(await store.counts()).toMatchObject({ confirmed: 27, bounced: 3 });
     });
   });
 });

@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { paperboy } from '../helpers/cli.ts';
 import { builtSite, readers, testProject } from '../helpers/project.ts';
+import { everyone } from '../helpers/dispatch.ts';
 import { sinksPerTest } from '../helpers/smtp-sink.ts';
 
 // The first build in a process loads every renderer: done once here, not in the first test. Each
@@ -33,9 +34,9 @@ describe('a relay that refuses part of the list with one policy reply', MANY_DIS
         expect(dispatch.stderr).toContain('550 5.7.1 Message rejected by policy');
         expect(dispatch.stderr).toMatch(/no subscriber's bounce was counted/);
       }
-      project.withStore((store) => {
-        expect(store.counts()).toMatchObject({ confirmed: 40, bounced: 0 });
-        expect([...store.list()].filter((s) => s.hardBounces > 0)).toEqual([]);
+      await project.withStore(async (store) => {
+        expect(await store.counts()).toMatchObject({ confirmed: 40, bounced: 0 });
+        expect((await everyone(store)).filter((s) => s.hardBounces > 0)).toEqual([]);
       });
       // Those the relay takes got the issue once each; those it refuses are still queued.
       const taken = readers(40).filter((r) => !refuses(readerNumber(r)));
@@ -138,9 +139,9 @@ describe('a list with many full mailboxes', MANY_DISPATCHES, () => {
     expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(delivered.sort());
     expect([...smtp.countsById().values()].every((n) => n === 1)).toBe(true);
     // A full mailbox at the time of sending is a temporary state of the reader's: no bounce of any kind.
-    project.withStore((store) => {
-      expect(store.counts()).toMatchObject({ confirmed: 30, bounced: 0 });
-      expect([...store.list()].filter((s) => s.hardBounces > 0 || s.softBounces > 0)).toEqual([]);
+    await project.withStore(async (store) => {
+      expect(await store.counts()).toMatchObject({ confirmed: 30, bounced: 0 });
+      expect((await everyone(store)).filter((s) => s.hardBounces > 0 || s.softBounces > 0)).toEqual([]);
     });
   });
 });

@@ -15,8 +15,8 @@ describe("a topic subscriber's email", () => {
     const site = await tempSite({ '2031-01-20.md': earlier, '2031-02-03.md': six });
     await site.build({ all: true });
     const issue = await site.builder.issue('2031-02-03');
-    const { db } = await tempDatabase();
-    const make = createMessageMaker(issue, testContext(db, fileTransport('/nonexistent')), 0);
+    const { sql } = await tempDatabase();
+    const make = createMessageMaker(issue, testContext(sql, fileTransport('/nonexistent')), 0);
     const message = await make({ id: 7, email: 'topics@example.org', topics: ['Text Generation'], tokenKey: '' });
     if ('skip' in message) throw new Error(message.skip);
     const parsed = await simpleParser(rawMessage(message));

@@ -97,12 +97,12 @@ describe('the dashboard and the alerts', () => {
     const web = await startWeb({ metricsToken: token });
     try {
       // A list, an issue dispatched, a bounce and a complaint after it, a round left unfinished, a publication, an inbound message.
-      addConfirmed(web.store, 3);
+      await addConfirmed(web.store, 3);
       await dispatchIssue(await fixtureIssue(), web.app.dispatchContext(web.app.outbox()));
-      web.store.recordBounce(1, 'hard', 'test: 550 no such user');
-      web.store.recordEvent(2, 'complaint', 'test: abuse report');
-      web.app.ledger.rounds.open('2031-02-04', 0, 'daily');
-      web.app.ledger.publications.record('2031-02-03', true, 'test');
+      await web.store.recordBounce(1, 'hard', 'test: 550 no such user');
+      await web.store.recordEvent(2, 'complaint', 'test: abuse report');
+      await web.app.ledger.rounds.open('2031-02-04', 0, 'daily');
+      await web.app.ledger.publications.record('2031-02-03', true, 'test');
       web.app.metrics.inbound('hard bounce');
       const response = await fetch(`${web.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
       expect(response.status).toBe(200);

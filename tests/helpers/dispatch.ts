@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { senderOf } from '../../src/config.ts';
-import { openDatabase, type Db } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql, type Sql } from '../../src/db/index.ts';
 import {
   createMessageMaker,
   fileTransport,
@@ -14,7 +14,7 @@ import {
 } from '../../src/deliver/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import type { IssueToSend } from '../../src/site/index.ts';
-import { SubscriberStore } from '../../src/subscribers/index.ts';
+import { SubscriberStore, type Subscriber, type SubscriberStatus } from '../../src/subscribers/index.ts';
 import { fixture } from './paths.ts';
 import { SITE, tempSite } from './site.ts';
 
@@ -41,10 +41,10 @@ export async function messageFor(
   issue: IssueToSend,
   subscriber: { id: number; email: string; topics?: string[]; tokenKey?: string },
 ): Promise<Outgoing> {
-  const { db } = await tempDatabase();
+  const { sql } = await tempDatabase();
   const message = await createMessageMaker(
     issue,
-    testContext(db, fileTransport('/nonexistent')),
+    testContext(sql, fileTransport('/nonexistent')),
     0,
   )({ topics: [], tokenKey: '', ...subscriber });
   if ('skip' in message) throw new Error(`no message: ${message.skip}`);
@@ -52,17 +52,17 @@ export async function messageFor(
 }
 
 /** A fresh database in a temporary data folder. */
-export async function tempDatabase(): Promise<{ db: Db; store: SubscriberStore; dataDir: string }> {
+export async function tempDatabase(): Promise<{ sql: Sql; store: SubscriberStore; dataDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-data-'));
-  const db = openDatabase(dataDir);
-  return { db, store: new SubscriberStore(db), dataDir };
+  const sql = sqliteSql(openDatabase(dataDir));
+  return { sql, store: new SubscriberStore(sql), dataDir };
 }
 
 /** A dispatch context over a database and a transport, with quick retries for tests. */
-export function testContext(db: Db, transport: Transport, overrides: Partial<DispatchContext> = {}): DispatchContext {
+export function testContext(sql: Sql, transport: Transport, overrides: Partial<DispatchContext> = {}): DispatchContext {
   return {
-    ledger: openLedger(db),
-    store: new SubscriberStore(db),
+    ledger: openLedger(sql),
+    store: new SubscriberStore(sql),
     transport,
     secret: SECRET,
     site: SITE,
@@ -80,8 +80,15 @@ export function sinkTransport(url: string, connections = 2): Transport {
 }
 
 /** Adds `count` confirmed subscribers named user<n>@example.org. */
-export function addConfirmed(store: SubscriberStore, count: number, from = 1): void {
-  store.transaction(() => {
-    for (let n = from; n < from + count; n++) store.add({ email: `user${n}@example.org`, status: 'confirmed', source: 'test' });
+export async function addConfirmed(store: SubscriberStore, count: number, from = 1): Promise<void> {
+  await store.transaction(async () => {
+    for (let n = from; n < from + count; n++) await store.add({ email: `user${n}@example.org`, status: 'confirmed', source: 'test' });
   });
+}
+
+/** The whole list (of one status), read through `list`. */
+export async function everyone(store: SubscriberStore, status?: SubscriberStatus): Promise<Subscriber[]> {
+  const all: Subscriber[] = [];
+  for await (const subscriber of store.list(status)) all.push(subscriber);
+  return all;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { senderOf, type AddressRange } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { composeNotice, fileTransport } from '../../src/deliver/index.ts';
 import { startReceiver, type Receiver } from '../../src/inbound/index.ts';
 import { openLedger, type IssueLedger } from '../../src/ledger/index.ts';
@@ -49,14 +49,14 @@ export interface InboundOptions {
  */
 export async function startInbound(options: InboundOptions = {}): Promise<TestInbound> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'paperboy-data-')));
-  const db = openDatabase(dataDir, { busyTimeoutMs: 0 });
-  const store = new SubscriberStore(db, undefined, options.waitMs);
+  const sql = sqliteSql(openDatabase(dataDir, { busyTimeoutMs: 0 }), { waitMs: options.waitMs ?? 2_000 });
+  const store = new SubscriberStore(sql);
   const outbox = join(dataDir, 'outbox');
   const sender = senderOf(LIST_FROM);
   const transport = fileTransport(outbox);
   const subscriptions: SubscriptionContext = {
     store,
-    suppressions: new Suppressions(db, SECRET),
+    suppressions: new Suppressions(sql, SECRET),
     templates: templateSource(join(root, 'templates')),
     secret: SECRET,
     site: SITE,
@@ -64,7 +64,7 @@ export async function startInbound(options: InboundOptions = {}): Promise<TestIn
     send: options.send ?? (async (notice) => void (await transport.send(await composeNotice(sender, notice)))),
     now: () => new Date(),
   };
-  const ledger = openLedger(db);
+  const ledger = openLedger(sql);
   const receiver = await startReceiver(
     subscriptions,
     silentLogger,

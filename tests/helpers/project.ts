@@ -2,7 +2,7 @@ import { cpSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
 import { paperboy } from './cli.ts';
 import { fixture } from './paths.ts';
@@ -13,7 +13,7 @@ export interface TestProject {
   /** The PAPERBOY_ settings that point at it. */
   env: Record<string, string>;
   /** Opens its list for a moment. */
-  withStore<T>(work: (store: SubscriberStore) => T): T;
+  withStore<T>(work: (store: SubscriberStore) => Promise<T>): Promise<T>;
 }
 
 let built: Promise<string> | undefined;
@@ -47,18 +47,18 @@ export async function testProject(
   await mkdir(join(base, 'digests'));
   await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
   const dataDir = join(base, 'data');
-  const withStore = <T>(work: (store: SubscriberStore) => T): T => {
-    const db = openDatabase(dataDir);
+  const withStore = async <T>(work: (store: SubscriberStore) => Promise<T>): Promise<T> => {
+    const sql = sqliteSql(openDatabase(dataDir));
     try {
-      return work(new SubscriberStore(db));
+      return await work(new SubscriberStore(sql));
     } finally {
-      db.close();
+      await sql.close();
     }
   };
-  withStore((store) =>
-    store.transaction(() =>
-      subscribers.forEach((s) => store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s)),
-    ),
+  await withStore((store) =>
+    store.transaction(async () => {
+      for (const s of subscribers) await store.add(typeof s === 'string' ? { email: s, status: 'confirmed', source: 'test' } : s);
+    }),
   );
   const env = {
     PAPERBOY_DATA_DIR: dataDir,

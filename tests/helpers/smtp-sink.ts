@@ -27,6 +27,11 @@ export interface SinkBehaviour {
   /** Milliseconds to wait before answering the final dot. */
   delayMs?: number;
   /**
+   * Milliseconds to wait before answering each MAIL, RCPT and final dot: a relay's latency. A client
+   * waits for each answer before its next command, so the answers of a connection keep their order.
+   */
+  replyDelayMs?: number;
+  /**
    * Answers no final dot until this many messages wait for their answer at once (or ten seconds
    * passed): a client that sends over fewer connections at a time shows it in `peakWaiting`.
    */
@@ -75,13 +80,13 @@ export class SmtpSink {
       size: 10 * 1024 * 1024,
       onMailFrom: (_address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error) => void) => {
         this.greetings.push(session.hostNameAppearsAs);
-        callback();
+        this.#later(() => callback());
       },
       onRcptTo: (address: SMTPServerAddress, _session: SMTPServerSession, callback: (error?: Error) => void) => {
         const attempt = (this.rcptAttempts.get(address.address) ?? 0) + 1;
         this.rcptAttempts.set(address.address, attempt);
         const refusal = this.behaviour.rcpt?.(address.address, attempt);
-        callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined);
+        this.#later(() => callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : undefined));
       },
       onData: (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void) => {
         const to = session.envelope.rcptTo.map((r) => r.address);
@@ -113,7 +118,7 @@ export class SmtpSink {
           };
           if (this.behaviour.together) this.#wait(finish, this.behaviour.together);
           else if (this.behaviour.delayMs) setTimeout(finish, this.behaviour.delayMs);
-          else finish();
+          else this.#later(finish);
         });
       },
     });
@@ -128,6 +133,13 @@ export class SmtpSink {
     this.port = ((server as unknown as { server: import('node:net').Server }).server.address() as import('node:net').AddressInfo).port;
     this.#server = server;
     return this;
+  }
+
+  // An answer, after the relay's latency when it has one.
+  #later(answer: () => void): void {
+    const delay = this.behaviour.replyDelayMs ?? 0;
+    if (delay > 0) setTimeout(answer, delay);
+    else answer();
   }
 
   #wait(answer: () => void, together: number): void {

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
 import { openApp, type App, type AppOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { Db } from '../../src/db/index.ts';
+import type { Sql } from '../../src/db/index.ts';
 import type { Logger } from '../../src/log.ts';
 import { signToken, type SubscriberStore, type TokenPurpose } from '../../src/subscribers/index.ts';
 import { createServer, type WebContext } from '../../src/web/index.ts';
@@ -22,14 +22,14 @@ export interface TestWeb {
   server: FastifyInstance;
   dataDir: string;
   outDir: string;
-  db: Db;
+  sql: Sql;
   store: SubscriberStore;
   outbox: string;
   ctx: WebContext;
   /** A file under out/. */
   read(path: string): Promise<string>;
   /** A token of subscriber `id` for a purpose, signed as the server signs its links. */
-  token(purpose: TokenPurpose, id: number, expires?: number): string;
+  token(purpose: TokenPurpose, id: number, expires?: number): Promise<string>;
   /** The messages in the outbox, parsed, oldest first. */
   mail(): Promise<{ to: string; subject: string; text: string; file: string }[]>;
   close(): Promise<void>;
@@ -120,12 +120,13 @@ function testWeb(app: App, server: FastifyInstance, ctx: WebContext): TestWeb {
     server,
     dataDir,
     outDir,
-    db: app.db,
+    sql: app.sql,
     store: app.store,
     outbox,
     ctx,
     read: (path) => readFile(join(outDir, path), 'utf8'),
-    token: (purpose, id, expires) => signToken(app.secret, purpose, { id, tokenKey: app.store.tokenKeyOf(id) ?? '' }, expires),
+    token: async (purpose, id, expires) =>
+      signToken(app.secret, purpose, { id, tokenKey: (await app.store.tokenKeyOf(id)) ?? '' }, expires),
     async mail() {
       const files = (await readdir(outbox).catch(() => [] as string[])).filter((f) => f.endsWith('.eml'));
       const parsed = await Promise.all(

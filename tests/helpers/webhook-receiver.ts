@@ -69,9 +69,9 @@ export class WebhookReceiver {
   }
 
   /** Waits until `done` holds, or fails after `ms`. */
-  async until(done: (received: Received[]) => boolean, ms = 15_000): Promise<void> {
+  async until(done: (received: Received[]) => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
     const end = Date.now() + ms;
-    while (!done(this.received)) {
+    while (!(await done(this.received))) {
       if (Date.now() > end) throw new Error(`the receiver still waits after ${ms} ms: got ${this.received.map((r) => r.type).join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -53,8 +53,8 @@ const other = await startInbound();
 afterAll(() => other.receiver.close());
 
 // Someone waiting to be confirmed, and the address their confirmation's replies go to.
-function pending(email: string) {
-  const { subscriber } = store.add({ email, source: 'test' });
+async function pending(email: string) {
+  const { subscriber } = await store.add({ email, source: 'test' });
   return { subscriber, to: `papers+confirm-${signToken(SECRET, 'confirm', subscriber, Date.now() / 1000 + 3600)}@list.example.org` };
 }
 
@@ -64,28 +64,28 @@ const autoReply = (from: string, to: string, subject: string) =>
 
 describe('confirming by reply, in other languages', () => {
   it.each(AUTOMATIC.map((subject, i) => [subject, i]))('does not confirm on an auto-reply "%s"', async (subject, i) => {
-    const { subscriber, to } = pending(`eva${i}@example.net`);
+    const { subscriber, to } = await pending(`eva${i}@example.net`);
     await send(to, subscriber.email, autoReply(subscriber.email, to, subject));
     expect(receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
-    expect(store.get(subscriber.id)?.status).toBe('pending');
+    expect((await store.get(subscriber.id))?.status).toBe('pending');
   });
 
   it.each(SPELLINGS.map((subject, i) => [subject, i]))('does not confirm on an auto-reply "%s" either', async (subject, i) => {
-    const { subscriber } = other.store.add({ email: `ida${i}@example.net`, source: 'test' });
+    const { subscriber } = await other.store.add({ email: `ida${i}@example.net`, source: 'test' });
     const to = `papers+confirm-${signToken(SECRET, 'confirm', subscriber, Date.now() / 1000 + 3600)}@list.example.org`;
     await other.send(to, subscriber.email, autoReply(subscriber.email, to, subject));
     expect(other.receiver.outcomes.at(-1)).toBe('ignored: automatic reply');
-    expect(other.store.get(subscriber.id)?.status).toBe('pending');
+    expect((await other.store.get(subscriber.id))?.status).toBe('pending');
   });
 
   it('confirms on a reply a person wrote, whatever its language', async () => {
-    const { subscriber, to } = pending('eva@example.net');
+    const { subscriber, to } = await pending('eva@example.net');
     await send(
       to,
       'eva@example.net',
       message({ From: 'Eva <eva@example.net>', To: to, Subject: encoded('AW: Bestätigen Sie Ihr Abonnement') }, 'ja'),
     );
     expect(receiver.outcomes.at(-1)).toBe('confirmed');
-    expect(store.get(subscriber.id)?.status).toBe('confirmed');
+    expect((await store.get(subscriber.id))?.status).toBe('confirmed');
   });
 });

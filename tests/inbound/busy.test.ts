@@ -44,15 +44,15 @@ async function sendThree(receiver: Receiver, people: Subscriber[]): Promise<stri
   ];
 }
 
-function expectApplied(store: SubscriberStore, people: Subscriber[]): void {
+async function expectApplied(store: SubscriberStore, people: Subscriber[]): Promise<void> {
   const [leaving, gone, angry] = people as [Subscriber, Subscriber, Subscriber];
-  expect(store.get(leaving.id)?.status).toBe('unsubscribed');
-  expect(store.get(gone.id)).toMatchObject({ status: 'bounced', hardBounces: 1 });
-  expect(store.get(angry.id)?.status).toBe('unsubscribed');
+  expect((await store.get(leaving.id))?.status).toBe('unsubscribed');
+  expect(await store.get(gone.id)).toMatchObject({ status: 'bounced', hardBounces: 1 });
+  expect((await store.get(angry.id))?.status).toBe('unsubscribed');
   // Once each: one event of each kind in each history.
-  expect(store.history(leaving.id).filter((e) => e.kind === 'unsubscribed')).toHaveLength(1);
-  expect(store.history(gone.id).filter((e) => e.kind === 'bounced')).toHaveLength(1);
-  expect(store.history(angry.id).filter((e) => e.kind === 'complaint')).toHaveLength(1);
+  expect((await store.history(leaving.id)).filter((e) => e.kind === 'unsubscribed')).toHaveLength(1);
+  expect((await store.history(gone.id)).filter((e) => e.kind === 'bounced')).toHaveLength(1);
+  expect((await store.history(angry.id)).filter((e) => e.kind === 'complaint')).toHaveLength(1);
 }
 
 const kept = async (dataDir: string) => (await readdir(spoolDir(dataDir))).filter((name) => name.endsWith('.msg'));
@@ -63,16 +63,20 @@ describe('a database another process holds locked', () => {
     async () => {
       const first = await startInbound({ waitMs: 200 });
       started.push(first.receiver);
-      const people = ['leaving', 'gone', 'angry'].map(
-        (name) => first.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
-      );
+      const people = [];
+      for (const name of ['leaving', 'gone', 'angry'])
+        people.push((await first.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' })).subscriber);
       const lock = await holdWriteLock(first.dataDir);
       locks.push(lock);
       const answers = await sendThree(first.receiver, people);
       expect(answers.map((answer) => answer.slice(0, 3))).toEqual(['250', '250', '250']);
       await sleep(1000);
       // Nothing done while the lock is held, and nothing dropped: all three wait on disk.
-      expect(people.map((p) => first.store.get(p.id)?.status)).toEqual(['confirmed', 'confirmed', 'confirmed']);
+      expect(await Promise.all(people.map(async (p) => (await first.store.get(p.id))?.status))).toEqual([
+        'confirmed',
+        'confirmed',
+        'confirmed',
+      ]);
       expect(first.receiver.outcomes).toEqual([]);
       expect(await kept(first.dataDir)).toHaveLength(3);
       // The receiver stops while the lock is still held (a restart), then the lock goes.
@@ -82,8 +86,8 @@ describe('a database another process holds locked', () => {
       started.push(second.receiver);
       await second.receiver.idle();
       expect(second.receiver.outcomes).toEqual(['unsubscribed', 'hard bounce', 'complaint']);
-      expectApplied(second.store, people);
-      expect(second.subscriptions.suppressions.reason('angry@example.net')).toBe('complaint');
+      await expectApplied(second.store, people);
+      expect(await second.subscriptions.suppressions.reason('angry@example.net')).toBe('complaint');
       expect(await kept(first.dataDir)).toEqual([]);
     },
   );
@@ -91,9 +95,9 @@ describe('a database another process holds locked', () => {
   it.runIf(has('processes'))('acts on what it kept as soon as the lock is let go, once', async () => {
     const inbound = await startInbound({ waitMs: 200 });
     started.push(inbound.receiver);
-    const people = ['leaving', 'gone', 'angry'].map(
-      (name) => inbound.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
-    );
+    const people = [];
+    for (const name of ['leaving', 'gone', 'angry'])
+      people.push((await inbound.store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' })).subscriber);
     locks.push(await holdWriteLock(inbound.dataDir));
     expect((await sendThree(inbound.receiver, people)).every((answer) => answer.startsWith('250'))).toBe(true);
     await sleep(500);
@@ -101,14 +105,14 @@ describe('a database another process holds locked', () => {
     await locks.pop()?.release();
     await inbound.receiver.idle();
     expect(inbound.receiver.outcomes).toEqual(['unsubscribed', 'hard bounce', 'complaint']);
-    expectApplied(inbound.store, people);
+    await expectApplied(inbound.store, people);
     expect(await kept(inbound.dataDir)).toEqual([]);
   });
 
   it('answers 451 (try again) when it cannot keep a message, and takes the retry', async () => {
     const inbound = await startInbound({ waitMs: 200 });
     started.push(inbound.receiver);
-    const { subscriber } = inbound.store.add({ email: 'leaving@example.net', status: 'confirmed', source: 'test' });
+    const { subscriber } = await inbound.store.add({ email: 'leaving@example.net', status: 'confirmed', source: 'test' });
     const spool = spoolDir(inbound.dataDir);
     await rm(spool, { recursive: true });
     await writeFile(spool, 'not a folder');
@@ -121,12 +125,12 @@ describe('a database another process holds locked', () => {
       );
     await expect(attempt()).rejects.toMatchObject({ responseCode: 451 });
     await inbound.receiver.idle();
-    expect(inbound.store.get(subscriber.id)?.status).toBe('confirmed');
+    expect((await inbound.store.get(subscriber.id))?.status).toBe('confirmed');
     await rm(spool);
     await mkdir(spool);
     expect(await attempt()).toMatch(/^250/);
     await inbound.receiver.idle();
-    expect(inbound.store.get(subscriber.id)?.status).toBe('unsubscribed');
+    expect((await inbound.store.get(subscriber.id))?.status).toBe('unsubscribed');
     expect(inbound.receiver.outcomes).toEqual(['unsubscribed']);
   });
 

@@ -37,9 +37,9 @@ const ctx = {
 };
 
 // Subscribers, then the issue mailed to them for real (into files): the messages a report is about.
-const people = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'].map(
-  (name) => store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' }).subscriber,
-);
+const people: Subscriber[] = [];
+for (const name of ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal'])
+  people.push((await store.add({ email: `${name}@example.net`, status: 'confirmed', source: 'test' })).subscriber);
 await dispatchIssue(issue, ctx);
 const sent = async (s: Subscriber) =>
   readFile(
@@ -47,30 +47,30 @@ const sent = async (s: Subscriber) =>
     'latin1',
   );
 const person = (n: number) => people[n] as Subscriber;
-const history = (s: Subscriber) => store.history(s.id).map((e) => e.kind);
+const history = async (s: Subscriber) => (await store.history(s.id)).map((e) => e.kind);
 
 describe('complaints (feedback-loop reports)', () => {
   it('unsubscribe the subscriber the reported message names by its List-Unsubscribe token, with a complaint in their history, for good', async () => {
     const ann = person(0);
     await send(FBL, 'fbl@isp.example.net', arf({ original: await sent(ann) }));
     expect(receiver.outcomes.at(-1)).toBe('complaint');
-    expect(store.get(ann.id)?.status).toBe('unsubscribed');
-    expect(history(ann).slice(-2)).toEqual(['complaint', 'unsubscribed']);
-    expect(subscriptions.suppressions.reason(ann.email)).toBe('complaint');
-    const report = importCsv(store, 'email\nANN@example.net\n', {
+    expect((await store.get(ann.id))?.status).toBe('unsubscribed');
+    expect((await history(ann)).slice(-2)).toEqual(['complaint', 'unsubscribed']);
+    expect(await subscriptions.suppressions.reason(ann.email)).toBe('complaint');
+    const report = await importCsv(store, 'email\nANN@example.net\n', {
       confirmed: true,
       source: 'import',
       suppressions: subscriptions.suppressions,
     });
     expect(report.problems.map((p) => p.line)).toEqual([2]);
-    expect(store.get(ann.id)?.status).toBe('unsubscribed');
+    expect((await store.get(ann.id))?.status).toBe('unsubscribed');
     // Only her own fresh confirmation brings her back.
     expect(await requestSubscription(subscriptions, { email: ann.email, topics: [], cadence: 'daily', source: 'web' })).toBe(
       'confirmation sent',
     );
-    expect(confirm(subscriptions, store.get(ann.id) as Subscriber, new Date(), 'confirmed by link')).toBe('confirmed');
-    expect(store.get(ann.id)?.status).toBe('confirmed');
-    expect(subscriptions.suppressions.reason(ann.email)).toBeUndefined();
+    expect(await confirm(subscriptions, (await store.get(ann.id)) as Subscriber, new Date(), 'confirmed by link')).toBe('confirmed');
+    expect((await store.get(ann.id))?.status).toBe('confirmed');
+    expect(await subscriptions.suppressions.reason(ann.email)).toBeUndefined();
   });
 
   it('find the subscriber by the Message-ID the ledger recorded, from the header alone, base64-encoded', async () => {
@@ -80,8 +80,8 @@ describe('complaints (feedback-loop reports)', () => {
       .replace(/^Message-ID: <(.*)>/m, (_, id: string) => `Message-Id: <${id.toUpperCase()}>`);
     await send(FBL, 'fbl@isp.example.net', arf({ original: header, attach: 'headers', base64: true }));
     expect(receiver.outcomes.at(-1)).toBe('complaint');
-    expect(store.get(bob.id)?.status).toBe('unsubscribed');
-    expect(store.history(bob.id).find((e) => e.kind === 'complaint')?.detail).toMatch(/Message-ID/);
+    expect((await store.get(bob.id))?.status).toBe('unsubscribed');
+    expect((await store.history(bob.id)).find((e) => e.kind === 'complaint')?.detail).toMatch(/Message-ID/);
   });
 
   it('find the subscriber by the return path the message was sent with', async () => {
@@ -93,7 +93,7 @@ describe('complaints (feedback-loop reports)', () => {
       arf({ original: plainMessage({ From: LIST_FROM, To: 'redacted@example.net', Subject: 'hi' }), originalMailFrom: returnPath }),
     );
     expect(receiver.outcomes.at(-1)).toBe('complaint');
-    expect(store.get(cy.id)?.status).toBe('unsubscribed');
+    expect((await store.get(cy.id))?.status).toBe('unsubscribed');
   });
 
   it("count a report sent to a subscriber's own return path against that subscriber", async () => {
@@ -104,12 +104,12 @@ describe('complaints (feedback-loop reports)', () => {
       arf({ original: plainMessage({ From: LIST_FROM, Subject: 'hi' }) }),
     );
     expect(receiver.outcomes.at(-1)).toBe('complaint');
-    expect(store.get(dee.id)?.status).toBe('unsubscribed');
+    expect((await store.get(dee.id))?.status).toBe('unsubscribed');
   });
 
   it('change nothing when the report names no message of ours, only an address, or is no complaint', async () => {
     const eve = person(4);
-    const before = store.history(eve.id).length;
+    const before = (await store.history(eve.id)).length;
     const original = await sent(eve);
     const messageId = messageIdFor(SECRET, issue.id, 0, eve.id, 'list.example.org');
     const reports = [
@@ -143,9 +143,9 @@ describe('complaints (feedback-loop reports)', () => {
       'ignored: automatic reply',
       'ignored: not a feedback report',
     ]);
-    expect(store.get(eve.id)?.status).toBe('confirmed');
-    expect(store.history(eve.id)).toHaveLength(before);
-    expect(subscriptions.suppressions.reason(eve.email)).toBeUndefined();
+    expect((await store.get(eve.id))?.status).toBe('confirmed');
+    expect(await store.history(eve.id)).toHaveLength(before);
+    expect(await subscriptions.suppressions.reason(eve.email)).toBeUndefined();
   });
 
   it("count a Message-ID only with the list's own signature in it, even when the ledger shows that message sent", async () => {
@@ -153,8 +153,8 @@ describe('complaints (feedback-loop reports)', () => {
     const genuine = messageIdFor(SECRET, issue.id, 0, hal.id, 'list.example.org');
     // A delivery the ledger recorded under an unsigned Message-ID, as anyone could write it.
     const unsigned = `paperboy.2031-01-01.0.${hal.id}@list.example.org`;
-    await ledger.write(() => ledger.rounds.open('2031-01-01', 0, 'daily'));
-    await ledger.write(() => ledger.rounds.record('2031-01-01', 0, hal.id, 'sent', { messageId: unsigned, attempts: 1, reply: '250 ok' }));
+    await ledger.rounds.open('2031-01-01', 0, 'daily');
+    await ledger.rounds.record('2031-01-01', 0, hal.id, 'sent', { messageId: unsigned, attempts: 1, reply: '250 ok' });
     const byMessageId = (id: string) =>
       arf({ original: plainMessage({ From: LIST_FROM, To: 'redacted@example.net', 'Message-ID': `<${id}>` }), attach: 'headers' });
     const forged = [
@@ -165,20 +165,20 @@ describe('complaints (feedback-loop reports)', () => {
     ];
     for (const id of forged) await send(FBL, 'fbl@isp.example.net', byMessageId(id));
     expect(receiver.outcomes.slice(-forged.length)).toEqual(forged.map(() => 'ignored: report names no message of ours'));
-    expect(store.get(hal.id)?.status).toBe('confirmed');
-    expect(subscriptions.suppressions.reason(hal.email)).toBeUndefined();
+    expect((await store.get(hal.id))?.status).toBe('confirmed');
+    expect(await subscriptions.suppressions.reason(hal.email)).toBeUndefined();
 
     expect(genuine).toMatch(new RegExp(`^paperboy\\.${issue.id}\\.0\\.${hal.id}\\.[0-9a-f]{16}@list\\.example\\.org$`));
     await send(FBL, 'fbl@isp.example.net', byMessageId(genuine));
     expect(receiver.outcomes.at(-1)).toBe('complaint');
-    expect(store.get(hal.id)?.status).toBe('unsubscribed');
+    expect((await store.get(hal.id))?.status).toBe('unsubscribed');
   });
 
   it("are taken at the list's own address too, where a provider may have been told to send them", async () => {
     const gus = person(6);
     await send('papers@list.example.org', 'fbl@isp.example.net', arf({ original: await sent(gus) }));
     expect(receiver.outcomes.at(-1)).toBe('complaint');
-    expect(store.get(gus.id)?.status).toBe('unsubscribed');
+    expect((await store.get(gus.id))?.status).toBe('unsubscribed');
   });
 
   it('record a complaint once, however often it is reported', async () => {
@@ -187,7 +187,7 @@ describe('complaints (feedback-loop reports)', () => {
     await send(FBL, 'fbl@isp.example.net', report);
     await send(FBL, 'fbl@isp.example.net', report);
     expect(receiver.outcomes.slice(-2)).toEqual(['complaint', 'ignored: complaint already recorded']);
-    expect(history(fay).filter((kind) => kind === 'complaint')).toHaveLength(1);
+    expect((await history(fay)).filter((kind) => kind === 'complaint')).toHaveLength(1);
   });
 
   it('reach whoever a confirmation went to: a complaint about it keeps the address off the list, a bounce marks it', async () => {
@@ -199,9 +199,8 @@ describe('complaints (feedback-loop reports)', () => {
       expect(await request('never-asked@example.net')).toBe('confirmation sent');
       expect(await request('no-such-box@example.net')).toBe('confirmation sent');
       const [unwanted, undeliverable] = notices as [Outgoing, Outgoing];
-      const [victim, typo] = ['never-asked@example.net', 'no-such-box@example.net'].map(
-        (email) => list.store.find(email) as Subscriber,
-      ) as [Subscriber, Subscriber];
+      const victim = (await list.store.find('never-asked@example.net')) as Subscriber;
+      const typo = (await list.store.find('no-such-box@example.net')) as Subscriber;
       expect(unwanted.envelope.from).toBe(`papers+bounce-${signToken(SECRET, 'bounce', victim)}@list.example.org`);
       expect(undeliverable.envelope.from).toBe(`papers+bounce-${signToken(SECRET, 'bounce', typo)}@list.example.org`);
 
@@ -212,9 +211,9 @@ describe('complaints (feedback-loop reports)', () => {
         arf({ original: rawMessage(unwanted).toString('latin1'), originalMailFrom: unwanted.envelope.from }),
       );
       expect(list.receiver.outcomes.at(-1)).toBe('complaint');
-      expect(list.store.get(victim.id)?.status).toBe('unsubscribed');
-      expect(list.subscriptions.suppressions.reason(victim.email)).toBe('complaint');
-      const report = importCsv(list.store, `email\n${victim.email}\n`, {
+      expect((await list.store.get(victim.id))?.status).toBe('unsubscribed');
+      expect(await list.subscriptions.suppressions.reason(victim.email)).toBe('complaint');
+      const report = await importCsv(list.store, `email\n${victim.email}\n`, {
         confirmed: true,
         source: 'import',
         suppressions: list.subscriptions.suppressions,
@@ -223,7 +222,7 @@ describe('complaints (feedback-loop reports)', () => {
 
       await list.send(undeliverable.envelope.from, '', dsn('5.1.1', 'failed', typo.email));
       expect(list.receiver.outcomes.at(-1)).toBe('hard bounce');
-      expect(list.store.get(typo.id)?.status).toBe('bounced');
+      expect((await list.store.get(typo.id))?.status).toBe('bounced');
     } finally {
       await list.receiver.close();
     }

@@ -21,20 +21,20 @@ describe('what came back after each issue', () => {
   };
   beforeAll(async () => {
     web = await startWeb({ adminToken: ADMIN, metricsToken: METRICS, now: () => clock });
-    addConfirmed(web.store, 3);
+    await addConfirmed(web.store, 3);
     const [first, second] = [await fixtureIssue('four-columns.md', '2031-01-05'), await fixtureIssue()];
     await dispatchIssue(first, web.app.dispatchContext(web.app.outbox()));
     // Between the issues: a bounce from reader 1, and reader 3 leaves (so gets the first issue, not the second).
     at('2031-02-02T10:00:00.000Z');
-    web.store.recordBounce(1, 'soft', 'test: 452 mailbox full');
-    web.store.setStatus(3, 'unsubscribed', 'one-click');
+    await web.store.recordBounce(1, 'soft', 'test: 452 mailbox full');
+    await web.store.setStatus(3, 'unsubscribed', 'one-click');
     at('2031-02-03T08:00:00.000Z');
     await dispatchIssue(second, web.app.dispatchContext(web.app.outbox()));
     // After the second: reader 3 reports the first issue as spam, reader 2 the second; reader 1 leaves.
     at('2031-02-04T12:00:00.000Z');
-    web.store.recordComplaint(3, 'test: abuse report');
-    web.store.recordComplaint(2, 'test: abuse report');
-    web.store.setStatus(1, 'unsubscribed', 'one-click');
+    await web.store.recordComplaint(3, 'test: abuse report');
+    await web.store.recordComplaint(2, 'test: abuse report');
+    await web.store.setStatus(1, 'unsubscribed', 'one-click');
     at('2031-02-05T12:00:00.000Z');
   }, 60_000);
   afterAll(async () => {
@@ -56,7 +56,7 @@ describe('what came back after each issue', () => {
       '2031-02-03': [2, 0, 1, 1],
     });
 
-    const $ = load(renderReport(web.app.report(30)));
+    const $ = load(renderReport(await web.app.report(30)));
     const rows = $('table')
       .filter((_, t) => $(t).find('caption').text() === 'What came back after each issue')
       .find('tbody tr')
@@ -86,37 +86,37 @@ describe('what came back after each issue', () => {
   });
 
   it('counts nothing for an issue when its reader was refused a later one since, and each round of a re-send for itself', async () => {
-    const { db, store } = await tempDatabase();
+    const { sql, store } = await tempDatabase();
     let now = new Date('2031-03-01T08:00:00.000Z');
-    const ledger = openLedger(db, () => now);
-    const events = new SubscriberStore(db, () => now);
-    addConfirmed(store, 2);
-    const send = (issue: string, round: number, status: 'sent' | 'failed', time: string) => {
+    const ledger = openLedger(sql, () => now);
+    const events = new SubscriberStore(sql, () => now);
+    await addConfirmed(store, 2);
+    const send = async (issue: string, round: number, status: 'sent' | 'failed', time: string) => {
       now = new Date(time);
-      const opened = ledger.rounds.open(issue, round, 'daily');
-      ledger.rounds.record(issue, round, 1, status, { attempts: 1 });
-      ledger.rounds.record(issue, round, 2, 'sent', { attempts: 1 });
+      const opened = await ledger.rounds.open(issue, round, 'daily');
+      await ledger.rounds.record(issue, round, 1, status, { attempts: 1 });
+      await ledger.rounds.record(issue, round, 2, 'sent', { attempts: 1 });
       return opened;
     };
     const rounds = [
-      send('2031-03-01', 0, 'sent', '2031-03-01T08:00:00.000Z'),
-      send('2031-03-01', 1, 'sent', '2031-03-01T12:00:00.000Z'),
-      send('2031-03-02', 0, 'failed', '2031-03-02T08:00:00.000Z'),
+      await send('2031-03-01', 0, 'sent', '2031-03-01T08:00:00.000Z'),
+      await send('2031-03-01', 1, 'sent', '2031-03-01T12:00:00.000Z'),
+      await send('2031-03-02', 0, 'failed', '2031-03-02T08:00:00.000Z'),
     ];
     now = new Date('2031-03-01T13:00:00.000Z');
-    events.recordComplaint(2, 'test: abuse report');
+    await events.recordComplaint(2, 'test: abuse report');
     now = new Date('2031-03-03T08:00:00.000Z');
-    events.recordComplaint(1, 'test: abuse report');
-    events.recordBounce(2, 'hard', 'test: 550 no such user');
-    expect(ledger.aftermath(rounds).map((r) => [r.bounced, r.complained])).toEqual([
+    await events.recordComplaint(1, 'test: abuse report');
+    await events.recordBounce(2, 'hard', 'test: 550 no such user');
+    expect((await ledger.aftermath(rounds)).map((r) => [r.bounced, r.complained])).toEqual([
       [0, 0],
       [0, 1],
       [1, 0],
     ]);
-    expect(ledger.issues(5).map((i) => [i.issue, i.bounced, i.complained])).toEqual([
+    expect((await ledger.issues(5)).map((i) => [i.issue, i.bounced, i.complained])).toEqual([
       ['2031-03-02', 1, 0],
       ['2031-03-01', 0, 1],
     ]);
-    db.close();
+    await sql.close();
   });
 });

@@ -28,12 +28,12 @@ describe('the metrics the alerts read', () => {
       let clock = new Date('2031-02-03T09:30:00.000Z');
       const web = await startWeb({ metricsToken: TOKEN, now: () => clock });
       try {
-        addConfirmed(web.store, 4);
+        await addConfirmed(web.store, 4);
         await dispatchIssue(await fixtureIssue(), web.app.dispatchContext(web.app.outbox()));
         clock = new Date('2031-02-03T10:00:00.000Z');
-        web.store.recordBounce(1, 'hard', 'test: 550 no such user');
-        web.store.recordBounce(2, 'soft', 'test: 452 mailbox full');
-        web.store.recordEvent(3, 'complaint', 'test: abuse report');
+        await web.store.recordBounce(1, 'hard', 'test: 550 no such user');
+        await web.store.recordBounce(2, 'soft', 'test: 452 mailbox full');
+        await web.store.recordEvent(3, 'complaint', 'test: abuse report');
         const first = await scrape(web);
         const round = { issue: '2031-02-03', round: '0' };
         expect(first.value('paperboy_issue_deliveries', { ...round, status: 'sent' })).toBe(4);
@@ -48,7 +48,7 @@ describe('the metrics the alerts read', () => {
 
         // A round left with everyone queued: stopped while no dispatch holds the lock, running while one does.
         clock = new Date('2031-02-04T08:00:00.000Z');
-        web.app.ledger.rounds.open('2031-02-04', 0, 'daily');
+        await web.app.ledger.rounds.open('2031-02-04', 0, 'daily');
         const next = { issue: '2031-02-04', round: '0' };
         const stopped = await scrape(web);
         expect(stopped.value('paperboy_dispatch_queued', { ...next, state: 'stopped' })).toBe(4);
@@ -56,11 +56,11 @@ describe('the metrics the alerts read', () => {
         // A bounce counts against the last message sent to its reader: the new round's for a reader it reached,
         // the round before's for one it has not reached yet, though the new round had started.
         clock = new Date('2031-02-04T08:05:00.000Z');
-        const lock = web.app.ledger.acquire('dispatch');
+        const lock = await web.app.ledger.acquire('dispatch');
         try {
-          web.app.ledger.rounds.record('2031-02-04', 0, 1, 'sent', { attempts: 1 });
-          web.store.recordBounce(1, 'soft', 'test: 452 mailbox full');
-          web.store.recordBounce(4, 'hard', 'test: 550 no such user');
+          await web.app.ledger.rounds.record('2031-02-04', 0, 1, 'sent', { attempts: 1 });
+          await web.store.recordBounce(1, 'soft', 'test: 452 mailbox full');
+          await web.store.recordBounce(4, 'hard', 'test: 550 no such user');
           const running = await scrape(web);
           expect(running.series('paperboy_dispatch_queued').map((m) => m.labels)).toEqual([{ ...next, state: 'running' }]);
           expect(running.value('paperboy_dispatch_queued', { ...next, state: 'running' })).toBe(3);
@@ -69,7 +69,7 @@ describe('the metrics the alerts read', () => {
           expect(running.value('paperboy_issue_bounces', round)).toBe(3);
           expect(running.value('paperboy_publication_due_timestamp_seconds')).toBe(Date.parse('2031-02-04T08:00:00.000Z') / 1000);
         } finally {
-          lock.release();
+          await lock.release();
         }
 
         // Messages the receiver took and has not acted on, and those it set aside, whichever process took them.

@@ -6,7 +6,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { openLedger } from '../../src/ledger/index.ts';
 import { decidePublication, publishNewest } from '../../src/publish/index.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
@@ -25,10 +25,12 @@ async function project(digests: Record<string, string>, subscribers: NewSubscrib
   const base = await mkdtemp(join(tmpdir(), 'paperboy-decision-'));
   await mkdir(join(base, 'digests'));
   for (const [date, text] of Object.entries(digests)) await writeFile(join(base, 'digests', `${date}.md`), text);
-  const db = openDatabase(join(base, 'data'));
-  const store = new SubscriberStore(db);
-  store.transaction(() => subscribers.forEach((s) => store.add(s)));
-  db.close();
+  const sql = sqliteSql(openDatabase(join(base, 'data')));
+  const store = new SubscriberStore(sql);
+  await store.transaction(async () => {
+    for (const s of subscribers) await store.add(s);
+  });
+  await sql.close();
   const env = { PAPERBOY_DATA_DIR: join(base, 'data'), PAPERBOY_DIGESTS_DIR: join(base, 'digests'), PAPERBOY_OUT_DIR: join(base, 'out') };
   const outbox = join(base, 'out', 'outbox');
   return {
@@ -50,12 +52,12 @@ async function project(digests: Record<string, string>, subscribers: NewSubscrib
       return to.map((t) => (t && !Array.isArray(t) ? t.text : '')).sort();
     },
     /** The publication on record for an issue. */
-    publication(issue: string) {
-      const db = openDatabase(join(base, 'data'));
+    async publication(issue: string) {
+      const sql = sqliteSql(openDatabase(join(base, 'data')));
       try {
-        return openLedger(db).publications.get(issue);
+        return await openLedger(sql).publications.get(issue);
       } finally {
-        db.close();
+        await sql.close();
       }
     },
   };
@@ -68,30 +70,30 @@ const readers: NewSubscriber[] = [
 
 describe('the publication rule', () => {
   it('gives one verdict per state of an issue, and force changes only what it should', async () => {
-    const { db } = await tempDatabase();
-    const ledger = openLedger(db);
+    const { sql } = await tempDatabase();
+    const ledger = openLedger(sql);
     const config = { maxLatenessMs: 2 * DAY };
     const now = new Date('2031-02-04T08:00:00Z');
     const digest = { date: '2031-02-03', papers: [{}] };
-    expect(decidePublication(ledger, { date: '2031-02-03', papers: [] }, config, now, true)).toMatchObject({
+    expect(await decidePublication(ledger, { date: '2031-02-03', papers: [] }, config, now, true)).toMatchObject({
       kind: 'empty',
       published: undefined,
     });
-    expect(decidePublication(ledger, digest, config, new Date('2031-02-10T08:00:00Z'))).toMatchObject({ kind: 'late', days: 7 });
-    expect(decidePublication(ledger, digest, config, new Date('2031-02-10T08:00:00Z'), true)).toMatchObject({ kind: 'mail' });
-    expect(decidePublication(ledger, digest, config, now)).toMatchObject({ kind: 'mail' });
-    const round = ledger.rounds.open('2031-02-03', 0, 'daily');
+    expect(await decidePublication(ledger, digest, config, new Date('2031-02-10T08:00:00Z'))).toMatchObject({ kind: 'late', days: 7 });
+    expect(await decidePublication(ledger, digest, config, new Date('2031-02-10T08:00:00Z'), true)).toMatchObject({ kind: 'mail' });
+    expect(await decidePublication(ledger, digest, config, now)).toMatchObject({ kind: 'mail' });
+    const round = await ledger.rounds.open('2031-02-03', 0, 'daily');
     // A round that did not finish is resumed, forced or not.
-    expect(decidePublication(ledger, digest, config, now)).toMatchObject({ kind: 'mail' });
-    ledger.rounds.close(round.id, { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 }, '');
-    expect(decidePublication(ledger, digest, config, now)).toMatchObject({ kind: 'sent', round: { status: 'done' } });
-    expect(decidePublication(ledger, digest, config, now, true)).toMatchObject({ kind: 'mail' });
+    expect(await decidePublication(ledger, digest, config, now)).toMatchObject({ kind: 'mail' });
+    await ledger.rounds.close(round.id, { queued: 0, sent: 0, skipped: 0, failed: 0, doubt: 0 }, '');
+    expect(await decidePublication(ledger, digest, config, now)).toMatchObject({ kind: 'sent', round: { status: 'done' } });
+    expect(await decidePublication(ledger, digest, config, now, true)).toMatchObject({ kind: 'mail' });
     // Published without mail (it was late under a shorter setting): that stands unless forced.
-    ledger.publications.record('2031-02-05', false, '9 days old: on the web, not mailed', now);
+    await ledger.publications.record('2031-02-05', false, '9 days old: on the web, not mailed', now);
     const other = { date: '2031-02-05', papers: [{}] };
-    expect(decidePublication(ledger, other, config, now)).toMatchObject({ kind: 'published', publication: { mailed: false } });
-    expect(decidePublication(ledger, other, config, now, true)).toMatchObject({ kind: 'mail', published: { mailed: false } });
-    db.close();
+    expect(await decidePublication(ledger, other, config, now)).toMatchObject({ kind: 'published', publication: { mailed: false } });
+    expect(await decidePublication(ledger, other, config, now, true)).toMatchObject({ kind: 'mail', published: { mailed: false } });
+    await sql.close();
   });
 
   it('the schedule and the command agree on a late digest, whichever comes first, and neither mails it', async () => {
@@ -112,7 +114,7 @@ describe('the publication rule', () => {
         await command();
         expect(await p.schedule()).toBe(`${late} was already published`);
       }
-      expect(p.publication(late), order).toMatchObject({
+      expect(await p.publication(late), order).toMatchObject({
         mailed: false,
         note: '10 days old: on the web, not mailed (dispatch --force mails it)',
       });
@@ -124,7 +126,7 @@ describe('the publication rule', () => {
     const today = dayOf(0);
     const p = await project({ [today]: emptyOf(today) }, readers);
     expect(await p.schedule()).toBe(`${today} is empty: published on the web, not mailed`);
-    const recorded = p.publication(today);
+    const recorded = await p.publication(today);
     expect(recorded).toMatchObject({ mailed: false, note: 'empty digest: on the web, not in the feeds, not mailed' });
     expect((await paperboy(['dispatch'], { env: p.env })).stdout).toBe(
       `${today} has no papers: it is on the web, not in the feeds, and is not mailed\n`,
@@ -132,7 +134,7 @@ describe('the publication rule', () => {
     expect((await paperboy(['dispatch', '--force'], { env: p.env })).status).toBe(0);
     expect(await p.schedule()).toBe(`${today} was already published`);
     // The decision stays as it was first recorded.
-    expect(p.publication(today)).toEqual(recorded);
+    expect(await p.publication(today)).toEqual(recorded);
     expect(await p.mailed()).toEqual([]);
   });
 
@@ -149,7 +151,7 @@ describe('the publication rule', () => {
         expect((await paperboy(['dispatch'], { env: p.env })).stdout).toMatch(new RegExp(`^${today}: 2 sent`));
         expect(await p.schedule()).toBe(`${today} was already published`);
       }
-      expect(p.publication(today), order).toMatchObject({ mailed: true });
+      expect(await p.publication(today), order).toMatchObject({ mailed: true });
       expect(await p.mailed(), order).toEqual(['a@example.org', 'b@example.org']);
     }
   });

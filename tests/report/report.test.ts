@@ -7,7 +7,7 @@ import { load, type CheerioAPI } from 'cheerio';
 import { parse } from 'parse5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { launchBrowser } from '../helpers/browser.ts';
@@ -30,20 +30,22 @@ async function project(sink: SmtpSink): Promise<{ dir: string; dataDir: string; 
     PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
     PAPERBOY_SMTP_RETRY_MS: '10',
   };
-  const db = openDatabase(env.PAPERBOY_DATA_DIR);
-  const store = new SubscriberStore(db);
-  for (let n = 1; n <= 5; n++) store.add({ email: `user${n}@example.org`, status: 'confirmed', source: 'test' });
-  store.add({ email: 'user6@example.org', source: 'test' });
-  db.close();
+  const sql = sqliteSql(openDatabase(env.PAPERBOY_DATA_DIR));
+  const store = new SubscriberStore(sql);
+  for (let n = 1; n <= 5; n++) await store.add({ email: `user${n}@example.org`, status: 'confirmed', source: 'test' });
+  await store.add({ email: 'user6@example.org', source: 'test' });
+  await sql.close();
   return { dir, dataDir: env.PAPERBOY_DATA_DIR, env };
 }
 
 // What happens to the list between dispatches: the store's own calls, as the inbound receiver and the web make them.
-function onTheList(dataDir: string, change: (store: SubscriberStore, id: (n: number) => number) => void): void {
-  const db = openDatabase(dataDir);
-  const store = new SubscriberStore(db);
-  change(store, (n) => store.find(`user${n}@example.org`)?.id ?? 0);
-  db.close();
+async function onTheList(dataDir: string, change: (store: SubscriberStore, id: (n: number) => number) => Promise<void>): Promise<void> {
+  const sql = sqliteSql(openDatabase(dataDir));
+  const store = new SubscriberStore(sql);
+  const ids = new Map<number, number>();
+  for (let n = 1; n <= 6; n++) ids.set(n, (await store.find(`user${n}@example.org`))?.id ?? 0);
+  await change(store, (n) => ids.get(n) ?? 0);
+  await sql.close();
 }
 
 // The cells of the table captioned so, row by row (the row header first).
@@ -64,24 +66,24 @@ describe('the list day by day', () => {
   it('counts each subscriber in the status their history gives them at the end of each day', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'paperboy-days-'));
     let now = new Date('2031-03-01T10:00:00Z');
-    const db = openDatabase(dataDir);
-    const store = new SubscriberStore(db, () => now);
-    const ann = store.add({ email: 'ann@example.org', source: 'web' }).subscriber;
-    store.add({ email: 'bob@example.org', status: 'confirmed', source: 'import' });
+    const sql = sqliteSql(openDatabase(dataDir));
+    const store = new SubscriberStore(sql, () => now);
+    const ann = (await store.add({ email: 'ann@example.org', source: 'web' })).subscriber;
+    await store.add({ email: 'bob@example.org', status: 'confirmed', source: 'import' });
     now = new Date('2031-03-02T23:59:00Z');
-    store.setStatus(ann.id, 'confirmed', 'link');
+    await store.setStatus(ann.id, 'confirmed', 'link');
     now = new Date('2031-03-04T00:00:00Z');
-    store.setStatus(ann.id, 'unsubscribed', 'one-click');
-    store.add({ email: 'cyd@example.org', source: 'web' });
+    await store.setStatus(ann.id, 'unsubscribed', 'one-click');
+    await store.add({ email: 'cyd@example.org', source: 'web' });
     const days = ['2031-02-28', '2031-03-01', '2031-03-02', '2031-03-03', '2031-03-04'];
-    expect(store.statusByDay(days)).toEqual([
+    expect(await store.statusByDay(days)).toEqual([
       { pending: 0, confirmed: 0, unsubscribed: 0, bounced: 0 },
       { pending: 1, confirmed: 1, unsubscribed: 0, bounced: 0 },
       { pending: 0, confirmed: 2, unsubscribed: 0, bounced: 0 },
       { pending: 0, confirmed: 2, unsubscribed: 0, bounced: 0 },
       { pending: 1, confirmed: 1, unsubscribed: 1, bounced: 0 },
     ]);
-    db.close();
+    await sql.close();
   });
 });
 
@@ -95,17 +97,17 @@ describe('paperboy report', () => {
     dir = made.dir;
     const { env } = made;
     expect((await paperboy(['dispatch', '--date', '2031-01-05'], { env, cwd: dir })).status).toBe(0);
-    onTheList(made.dataDir, (store, id) => {
-      store.recordEvent(id(1), 'complaint', 'abuse report');
-      store.setStatus(id(1), 'unsubscribed', 'spam complaint');
-      store.recordBounce(id(2), 'hard', '550 5.1.1 user unknown');
-      store.setStatus(id(3), 'unsubscribed', 'one-click');
+    await onTheList(made.dataDir, async (store, id) => {
+      await store.recordEvent(id(1), 'complaint', 'abuse report');
+      await store.setStatus(id(1), 'unsubscribed', 'spam complaint');
+      await store.recordBounce(id(2), 'hard', '550 5.1.1 user unknown');
+      await store.setStatus(id(3), 'unsubscribed', 'one-click');
     });
     expect((await paperboy(['dispatch', '--date', '2031-02-03'], { env, cwd: dir })).status).toBe(0);
-    onTheList(made.dataDir, (store, id) => {
-      store.recordEvent(id(4), 'complaint', 'abuse report');
-      store.setStatus(id(4), 'unsubscribed', 'spam complaint');
-      for (let i = 0; i < 3; i++) store.recordBounce(id(5), 'hard', '550 5.1.1 user unknown');
+    await onTheList(made.dataDir, async (store, id) => {
+      await store.recordEvent(id(4), 'complaint', 'abuse report');
+      await store.setStatus(id(4), 'unsubscribed', 'spam complaint');
+      for (let i = 0; i < 3; i++) await store.recordBounce(id(5), 'hard', '550 5.1.1 user unknown');
     });
     const run = await paperboy(['report'], { env, cwd: dir });
     expect(run.stderr).toBe('');

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SourceRecords } from '../../src/ledger/index.ts';
 import { createSource } from '../../src/source/index.ts';
 import { paperboy } from '../helpers/cli.ts';
@@ -85,7 +85,7 @@ describe('paperboy sync from a URL pattern', () => {
       {
         digestsDir: join(project, 'digests'),
         dataDir,
-        records: new SourceRecords(openDatabase(dataDir)),
+        records: new SourceRecords(sqliteSql(openDatabase(dataDir))),
         now: () => new Date(),
         maxLatenessMs: 0,
         maxBytes: 10_000,

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SourceRecords } from '../../src/ledger/index.ts';
 import { createSource } from '../../src/source/index.ts';
 import { paperboy } from '../helpers/cli.ts';
@@ -136,7 +136,7 @@ describe.runIf(has('git'))('a fetch larger than the limit', () => {
         {
           digestsDir: join(project, 'digests'),
           dataDir,
-          records: new SourceRecords(openDatabase(dataDir)),
+          records: new SourceRecords(sqliteSql(openDatabase(dataDir))),
           now: () => new Date(),
           maxLatenessMs: 0,
           maxBytes: 200_000,

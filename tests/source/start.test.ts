@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { digestText } from '../helpers/digest-text.ts';
 import { has } from '../helpers/peers.ts';
@@ -36,10 +36,12 @@ async function setup(settle: string) {
   const smtp = await new SmtpSink({}).start();
   cleanups.push(() => smtp.stop());
   const base = await mkdtemp(join(tmpdir(), 'paperboy-start-sync-'));
-  const db = openDatabase(join(base, 'data'));
-  const store = new SubscriberStore(db);
-  store.transaction(() => ['a@example.org', 'b@example.org'].forEach((email) => store.add({ email, status: 'confirmed', source: 'test' })));
-  db.close();
+  const sql = sqliteSql(openDatabase(join(base, 'data')));
+  const store = new SubscriberStore(sql);
+  await store.transaction(async () => {
+    for (const email of ['a@example.org', 'b@example.org']) await store.add({ email, status: 'confirmed', source: 'test' });
+  });
+  await sql.close();
   const env = {
     PAPERBOY_DATA_DIR: join(base, 'data'),
     PAPERBOY_DIGESTS_DIR: join(base, 'digests'),

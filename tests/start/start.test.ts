@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { invocationOf } from '../../src/hints.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
@@ -30,10 +30,12 @@ async function setup(subscribers: NewSubscriber[], digests: Record<string, strin
   const base = await mkdtemp(join(tmpdir(), 'paperboy-start-'));
   await mkdir(join(base, 'digests'));
   for (const [name, text] of Object.entries(digests)) await writeFile(join(base, 'digests', name), text);
-  const db = openDatabase(join(base, 'data'));
-  const store = new SubscriberStore(db);
-  store.transaction(() => subscribers.forEach((s) => store.add(s)));
-  db.close();
+  const sql = sqliteSql(openDatabase(join(base, 'data')));
+  const store = new SubscriberStore(sql);
+  await store.transaction(async () => {
+    for (const s of subscribers) await store.add(s);
+  });
+  await sql.close();
   const env = {
     PAPERBOY_DATA_DIR: join(base, 'data'),
     PAPERBOY_DIGESTS_DIR: join(base, 'digests'),

@@ -65,9 +65,9 @@ describe("the list's addresses and links", () => {
 
   it("finds a subscriber's token in both halves of the List-Unsubscribe of their message, and their bounce token in its return path", async () => {
     const issue = await fixtureIssue();
-    const { db } = await tempDatabase();
+    const { sql } = await tempDatabase();
     const subscriber = { id: 7, email: 'ann@example.net', topics: [], tokenKey: '' };
-    const message = await createMessageMaker(issue, testContext(db, fileTransport('/nonexistent'), { sender: SENDER }), 0)(subscriber);
+    const message = await createMessageMaker(issue, testContext(sql, fileTransport('/nonexistent'), { sender: SENDER }), 0)(subscriber);
     if ('skip' in message) throw new Error('no message');
     const header = /^List-Unsubscribe: (.*(?:\r\n[ \t].*)*)/m.exec(rawMessage(message).toString())?.[1]?.replace(/\r\n[ \t]+/g, ' ') ?? '';
     const [link, mailto] = header.split(',').map((part) => part.trim());
@@ -76,15 +76,15 @@ describe("the list's addresses and links", () => {
     expect(message.envelope.from).toBe(returnPathFor(SECRET, SENDER, subscriber));
     const bounce = mailboxOf(message.envelope.from, SENDER);
     expect(bounce?.kind === 'bounce' && verified('bounce', bounce.token)).toEqual({ subscriberId: 7, expiresAt: 0 });
-    db.close();
+    await sql.close();
   });
 
   it("a confirmation's Reply-To carries the token of its link", async () => {
-    const { db, store } = await tempDatabase();
+    const { sql, store } = await tempDatabase();
     const sent: Notice[] = [];
     const ctx = {
       store,
-      suppressions: new Suppressions(db, SECRET),
+      suppressions: new Suppressions(sql, SECRET),
       templates: templateSource(join(root, 'templates')),
       secret: SECRET,
       site: SITE,
@@ -99,10 +99,11 @@ describe("the list's addresses and links", () => {
     expect(reply?.kind).toBe('confirm');
     const token = reply?.kind === 'confirm' ? reply.token : '';
     expect(sent[0]?.text).toContain(linkTo(SITE, 'confirm', token));
-    expect(verifyToken(SECRET, 'confirm', token, (id) => store.tokenKeyOf(id))).toMatchObject({
-      subscriberId: store.find('bea@example.net')?.id,
+    const bea = await store.find('bea@example.net');
+    expect(verifyToken(SECRET, 'confirm', token, () => bea?.tokenKey)).toMatchObject({
+      subscriberId: bea?.id,
     });
-    db.close();
+    await sql.close();
   });
 
   it('are spelt in one module: no other source file writes or cuts `+bounce-`, `+confirm-`, `+unsubscribe-` or `token=`', () => {

@@ -8,9 +8,9 @@ import { SECRET, tempDatabase } from '../helpers/dispatch.ts';
 
 describe('erasing a subscriber', () => {
   it('removes the address and suppresses it together, or does neither', async () => {
-    const { db, store, dataDir } = await tempDatabase();
-    const suppressions = new Suppressions(db, SECRET);
-    const ledger = openLedger(db);
+    const { sql, store, dataDir } = await tempDatabase();
+    const suppressions = new Suppressions(sql, SECRET);
+    const ledger = openLedger(sql);
     const ctx: PrivacyContext = {
       store,
       suppressions,
@@ -18,21 +18,21 @@ describe('erasing a subscriber', () => {
       forgetMail: (email) => removeMessagesTo(join(dataDir, 'outbox'), email),
     };
     const email = 'forget.me@example.org';
-    const { subscriber } = store.add({ email, status: 'confirmed', source: 'test' });
-    store.recordEvent(subscriber.id, 'preferences', 'daily; all topics');
+    const { subscriber } = await store.add({ email, status: 'confirmed', source: 'test' });
+    await store.recordEvent(subscriber.id, 'preferences', 'daily; all topics');
 
     // The suppression cannot be written: the erasure fails as a whole.
-    db.exec("CREATE TEMP TRIGGER refuse_suppression BEFORE INSERT ON suppressions BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    await sql.run("CREATE TEMP TRIGGER refuse_suppression BEFORE INSERT ON suppressions BEGIN SELECT RAISE(ABORT, 'disk full'); END");
     await expect(eraseSubscriber(ctx, email)).rejects.toThrow('disk full');
-    expect(store.find(email)).toMatchObject({ id: subscriber.id, status: 'confirmed' });
-    expect(store.history(subscriber.id).map((e) => e.kind)).toEqual(['added', 'preferences']);
-    expect(suppressions.reason(email)).toBeUndefined();
+    expect(await store.find(email)).toMatchObject({ id: subscriber.id, status: 'confirmed' });
+    expect((await store.history(subscriber.id)).map((e) => e.kind)).toEqual(['added', 'preferences']);
+    expect(await suppressions.reason(email)).toBeUndefined();
 
-    db.exec('DROP TRIGGER refuse_suppression');
+    await sql.run('DROP TRIGGER refuse_suppression');
     expect(await eraseSubscriber(ctx, email)).toEqual({ listed: true, messages: 0 });
-    expect(store.find(email)).toBeUndefined();
-    expect(store.history(subscriber.id)).toEqual([]);
-    expect(suppressions.reason(email)).toBe('erased');
+    expect(await store.find(email)).toBeUndefined();
+    expect(await store.history(subscriber.id)).toEqual([]);
+    expect(await suppressions.reason(email)).toBe('erased');
     // The log is emptied and deleted rows are overwritten: the address is nowhere on disk.
     const path = join(dataDir, 'paperboy.db');
     expect(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0).toBe(0);

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 
@@ -14,16 +14,16 @@ async function dataEnv(): Promise<Record<string, string>> {
 describe('the list on disk', () => {
   it("is the owner's alone: data/ is 0700, the database and its -wal and -shm files 0600", async () => {
     const dir = (await dataEnv()).PAPERBOY_DATA_DIR as string;
-    const db = openDatabase(dir);
+    const sql = sqliteSql(openDatabase(dir));
     try {
-      new SubscriberStore(db).add({ email: 'private@example.org', source: 'test' });
+      await new SubscriberStore(sql).add({ email: 'private@example.org', source: 'test' });
       const mode = (path: string) => statSync(path).mode & 0o777;
       expect(mode(dir)).toBe(0o700);
       // The -wal and -shm files exist while the database is open.
       for (const file of ['paperboy.db', 'paperboy.db-wal', 'paperboy.db-shm'])
         expect([file, mode(join(dir, file))]).toEqual([file, 0o600]);
     } finally {
-      db.close();
+      await sql.close();
     }
   });
 });

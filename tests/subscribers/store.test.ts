@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/index.ts';
+import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { addressProblem } from '../../src/subscribers/email-address.ts';
 import { exportCsv, importCsv } from '../../src/subscribers/import-export.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
@@ -9,15 +9,17 @@ import { tempDatabase } from '../helpers/dispatch.ts';
 describe('the subscriber list', () => {
   it('keeps addresses as given but compares them without case', async () => {
     const { store } = await tempDatabase();
-    expect(store.add({ email: 'Ann.Lee@Example.ORG', source: 'test' }).added).toBe(true);
-    expect(store.add({ email: 'ann.lee@example.org', source: 'test' }).added).toBe(false);
-    expect(store.find('ANN.LEE@example.org')?.email).toBe('Ann.Lee@Example.ORG');
-    expect(store.count()).toBe(1);
+    expect((await store.add({ email: 'Ann.Lee@Example.ORG', source: 'test' })).added).toBe(true);
+    expect((await store.add({ email: 'ann.lee@example.org', source: 'test' })).added).toBe(false);
+    expect((await store.find('ANN.LEE@example.org'))?.email).toBe('Ann.Lee@Example.ORG');
+    expect(await store.count()).toBe(1);
   });
 
   it('refuses addresses that are not addresses, saying why', async () => {
     const { store } = await tempDatabase();
-    expect(() => store.add({ email: 'no-at-sign', source: 'test' })).toThrow('no-at-sign: the address is not of the form name@domain');
+    await expect(store.add({ email: 'no-at-sign', source: 'test' })).rejects.toThrow(
+      'no-at-sign: the address is not of the form name@domain',
+    );
     expect(addressProblem(`${'a'.repeat(250)}@example.org`)).toMatch(/longer than 254/);
     expect(addressProblem('a@b.org\r\nBcc: x@y.org')).toBe('contains a line break');
     expect(addressProblem('a b@example.org')).toBe('contains a space or a control character');
@@ -28,15 +30,15 @@ describe('the subscriber list', () => {
 
   it("records status changes, preferences and bounces in the subscriber's history", async () => {
     const { store } = await tempDatabase();
-    const { subscriber } = store.add({ email: 'a@example.org', source: 'test' });
-    store.setStatus(subscriber.id, 'confirmed', 'clicked the link');
-    store.setPreferences(subscriber.id, ['Robotics', ' Robotics ', 'Audio'], 'weekly');
-    expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', topics: ['Robotics', 'Audio'], cadence: 'weekly' });
-    expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(false);
-    expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(false);
-    expect(store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(true);
-    expect(store.get(subscriber.id)?.status).toBe('bounced');
-    expect(store.history(subscriber.id).map((e) => e.kind)).toEqual([
+    const { subscriber } = await store.add({ email: 'a@example.org', source: 'test' });
+    await store.setStatus(subscriber.id, 'confirmed', 'clicked the link');
+    await store.setPreferences(subscriber.id, ['Robotics', ' Robotics ', 'Audio'], 'weekly');
+    expect(await store.get(subscriber.id)).toMatchObject({ status: 'confirmed', topics: ['Robotics', 'Audio'], cadence: 'weekly' });
+    expect(await store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(false);
+    expect(await store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(false);
+    expect(await store.recordBounce(subscriber.id, 'hard', '550 no')).toBe(true);
+    expect((await store.get(subscriber.id))?.status).toBe('bounced');
+    expect((await store.history(subscriber.id)).map((e) => e.kind)).toEqual([
       'added',
       'confirmed',
       'preferences',
@@ -45,34 +47,36 @@ describe('the subscriber list', () => {
       'hard-bounce',
       'bounced',
     ]);
-    expect(store.counts()).toEqual({ pending: 0, confirmed: 0, unsubscribed: 0, bounced: 1 });
+    expect(await store.counts()).toEqual({ pending: 0, confirmed: 0, unsubscribed: 0, bounced: 1 });
   });
 
   it('counts soft bounces in a row: a delivery clears them, the third after it marks the subscriber bounced, saying why', async () => {
     const { store } = await tempDatabase();
-    const { subscriber } = store.add({ email: 'b@example.org', status: 'confirmed', source: 'test' });
+    const { subscriber } = await store.add({ email: 'b@example.org', status: 'confirmed', source: 'test' });
     expect([
-      store.recordBounce(subscriber.id, 'soft', 'delivery status 4.2.2 (failed)'),
-      store.recordBounce(subscriber.id, 'soft', '4.2.2'),
+      await store.recordBounce(subscriber.id, 'soft', 'delivery status 4.2.2 (failed)'),
+      await store.recordBounce(subscriber.id, 'soft', '4.2.2'),
     ]).toEqual([false, false]);
-    store.recordDelivered(subscriber.id);
-    expect(store.get(subscriber.id)).toMatchObject({ status: 'confirmed', softBounces: 0, hardBounces: 0 });
-    expect([1, 2, 3].map(() => store.recordBounce(subscriber.id, 'soft', '4.2.2'))).toEqual([false, false, true]);
-    expect(store.get(subscriber.id)).toMatchObject({ status: 'bounced', softBounces: 3, hardBounces: 0 });
-    expect(store.history(subscriber.id).at(-1)).toMatchObject({ kind: 'bounced', detail: '3 temporary failures in a row' });
-    expect(store.recordBounce(subscriber.id, 'soft', '4.2.2')).toBe(false);
+    await store.recordDelivered(subscriber.id);
+    expect(await store.get(subscriber.id)).toMatchObject({ status: 'confirmed', softBounces: 0, hardBounces: 0 });
+    const three = [];
+    for (let n = 0; n < 3; n++) three.push(await store.recordBounce(subscriber.id, 'soft', '4.2.2'));
+    expect(three).toEqual([false, false, true]);
+    expect(await store.get(subscriber.id)).toMatchObject({ status: 'bounced', softBounces: 3, hardBounces: 0 });
+    expect((await store.history(subscriber.id)).at(-1)).toMatchObject({ kind: 'bounced', detail: '3 temporary failures in a row' });
+    expect(await store.recordBounce(subscriber.id, 'soft', '4.2.2')).toBe(false);
   });
 
   it('migrates a database once, and keeps its data when opened again', async () => {
-    const { db, dataDir } = await tempDatabase();
-    new SubscriberStore(db).add({ email: 'kept@example.org', source: 'test' });
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const version = db.pragma('user_version', { simple: true });
-    db.close();
-    const again = openDatabase(dataDir);
-    expect(again.pragma('user_version', { simple: true })).toBe(version);
-    expect(new SubscriberStore(again).find('kept@example.org')).toBeDefined();
-    again.close();
+    const { sql, store, dataDir } = await tempDatabase();
+    await store.add({ email: 'kept@example.org', source: 'test' });
+    expect(await sql.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
+    const version = await sql.get('PRAGMA user_version');
+    await sql.close();
+    const again = sqliteSql(openDatabase(dataDir));
+    expect(await again.get('PRAGMA user_version')).toEqual(version);
+    expect(await new SubscriberStore(again).find('kept@example.org')).toBeDefined();
+    await again.close();
   });
 });
 
@@ -109,13 +113,15 @@ describe('tokens', () => {
 
   it('tell a forger nothing about which ids exist: a token for nobody is refused as one for someone', async () => {
     const { store } = await tempDatabase();
-    const ann = store.add({ email: 'ann@example.org', status: 'confirmed', source: 'test' }).subscriber;
-    const gone = store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' }).subscriber;
+    const ann = (await store.add({ email: 'ann@example.org', status: 'confirmed', source: 'test' })).subscriber;
+    const gone = (await store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' })).subscriber;
     const goneToken = signToken(secret, 'unsubscribe', gone);
-    store.erase(gone.email);
+    await store.erase(gone.email);
     const forged = (id: number) => `u${id.toString(36)}-0-${'0'.repeat(24)}`;
-    const problems = [forged(ann.id), forged(gone.id), forged(9999), goneToken].map((token) =>
-      subscriberOfToken(store, secret, 'unsubscribe', token, new Date()),
+    const problems = await Promise.all(
+      [forged(ann.id), forged(gone.id), forged(9999), goneToken].map((token) =>
+        subscriberOfToken(store, secret, 'unsubscribe', token, new Date()),
+      ),
     );
     expect(problems).toEqual([
       { problem: 'bad signature' },
@@ -123,7 +129,7 @@ describe('tokens', () => {
       { problem: 'bad signature' },
       { problem: 'bad signature' },
     ]);
-    expect(subscriberOfToken(store, secret, 'unsubscribe', signToken(secret, 'unsubscribe', ann), new Date())).toMatchObject({
+    expect(await subscriberOfToken(store, secret, 'unsubscribe', signToken(secret, 'unsubscribe', ann), new Date())).toMatchObject({
       subscriber: { id: ann.id },
     });
   });
@@ -152,7 +158,7 @@ describe('CSV import and export', () => {
 
   it('imports the good rows, reports each bad one with its line, and is idempotent', async () => {
     const { store } = await tempDatabase();
-    const report = importCsv(store, csv, { confirmed: true, source: 'import' });
+    const report = await importCsv(store, csv, { confirmed: true, source: 'import' });
     expect(report).toEqual({
       added: 2,
       existing: 1,
@@ -162,42 +168,43 @@ describe('CSV import and export', () => {
         { line: 5, message: 'cadence "monthly" is not daily or weekly' },
       ],
     });
-    expect(store.find('one@example.org')).toMatchObject({
+    expect(await store.find('one@example.org')).toMatchObject({
       name: 'One',
       topics: ['Robotics', 'Audio'],
       cadence: 'weekly',
       status: 'confirmed',
       source: 'import',
     });
-    expect(store.find('two@example.org')?.name).toBe('Two, Jr.');
-    expect(importCsv(store, csv, { confirmed: true, source: 'import' })).toMatchObject({ added: 0, existing: 3, confirmed: 0 });
-    expect(store.count()).toBe(2);
+    expect((await store.find('two@example.org'))?.name).toBe('Two, Jr.');
+    expect(await importCsv(store, csv, { confirmed: true, source: 'import' })).toMatchObject({ added: 0, existing: 3, confirmed: 0 });
+    expect(await store.count()).toBe(2);
   });
 
   it('never signs up again someone who left', async () => {
     const { store } = await tempDatabase();
-    const { subscriber } = store.add({ email: 'one@example.org', status: 'confirmed', source: 'test' });
-    store.setStatus(subscriber.id, 'unsubscribed', 'clicked unsubscribe');
-    importCsv(store, csv, { confirmed: true, source: 'import' });
-    expect(store.find('one@example.org')?.status).toBe('unsubscribed');
+    const { subscriber } = await store.add({ email: 'one@example.org', status: 'confirmed', source: 'test' });
+    await store.setStatus(subscriber.id, 'unsubscribed', 'clicked unsubscribe');
+    await importCsv(store, csv, { confirmed: true, source: 'import' });
+    expect((await store.find('one@example.org'))?.status).toBe('unsubscribed');
   });
 
   it('exports what it imports back', async () => {
     const { store } = await tempDatabase();
-    importCsv(store, csv, { confirmed: false, source: 'import' });
-    const exported = [...exportCsv(store)].join('');
+    await importCsv(store, csv, { confirmed: false, source: 'import' });
+    let exported = '';
+    for await (const chunk of exportCsv(store)) exported += chunk;
     const { store: copy } = await tempDatabase();
-    expect(importCsv(copy, exported, { confirmed: false, source: 'import' })).toMatchObject({ added: 2, problems: [] });
-    expect(copy.find('two@example.org')).toMatchObject({ name: 'Two, Jr.', status: 'pending' });
-    expect(copy.find('one@example.org')?.topics).toEqual(['Robotics', 'Audio']);
+    expect(await importCsv(copy, exported, { confirmed: false, source: 'import' })).toMatchObject({ added: 2, problems: [] });
+    expect(await copy.find('two@example.org')).toMatchObject({ name: 'Two, Jr.', status: 'pending' });
+    expect((await copy.find('one@example.org'))?.topics).toEqual(['Robotics', 'Audio']);
   });
 
   it('says so when a file has no email column or a quote never closes', async () => {
     const { store } = await tempDatabase();
-    expect(importCsv(store, 'name\nAnn\n', { confirmed: false, source: 'import' }).problems).toEqual([
+    expect((await importCsv(store, 'name\nAnn\n', { confirmed: false, source: 'import' })).problems).toEqual([
       { line: 1, message: 'the header has no "email" column (it has: name)' },
     ]);
-    expect(importCsv(store, 'email\n"open@example.org\n', { confirmed: false, source: 'import' }).problems[0]).toEqual({
+    expect((await importCsv(store, 'email\n"open@example.org\n', { confirmed: false, source: 'import' })).problems[0]).toEqual({
       line: 2,
       message: 'a quoted field is never closed',
     });

@@ -20,7 +20,7 @@ describe('the web server keeps the clock of the program it is part of', async ()
     await server.close();
     await app.close();
   });
-  const { subscriber } = app.store.add({ email: 'clock@example.org', source: 'test' });
+  const { subscriber } = await app.store.add({ email: 'clock@example.org', source: 'test' });
   const token = new URL(linksFor(app.subscriptions, subscriber, app.now()).confirmUrl).searchParams.get('token') ?? '';
   const confirmPage = () => fetch(`${url}/confirm?token=${token}`);
 

@@ -11,7 +11,7 @@ describe('POST /erase', () => {
     }
     const before = await web.mail();
     expect(before.filter((m) => m.to === 'leaving@example.org')).not.toHaveLength(0);
-    const token = web.token('preferences', web.store.find('leaving@example.org')?.id ?? 0);
+    const token = await web.token('preferences', (await web.store.find('leaving@example.org'))?.id ?? 0);
     const done = await post(web, '/erase', { token, confirm: 'yes' });
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('Erased');

@@ -66,7 +66,7 @@ describe.runIf(has('chromium'))('a reader in a real browser', () => {
     await page.getByRole('button', { name: 'Subscribe' }).click();
     await page.waitForURL(`${web.url}/subscribe`);
     expect(await page.getByRole('heading', { name: 'Check your inbox' }).isVisible()).toBe(true);
-    expect(web.store.find('reader@example.org')?.status).toBe('pending');
+    expect((await web.store.find('reader@example.org'))?.status).toBe('pending');
 
     // The confirmation email in out/outbox/, and its link.
     const confirmation = (await web.mail()).find((m) => m.to === 'reader@example.org');
@@ -75,15 +75,15 @@ describe.runIf(has('chromium'))('a reader in a real browser', () => {
     expect(confirmUrl).toBeDefined();
     await page.goto(confirmUrl as string);
     expect(await page.getByRole('heading', { name: 'Confirm your subscription' }).isVisible()).toBe(true);
-    expect(web.store.find('reader@example.org')?.status).toBe('pending');
+    expect((await web.store.find('reader@example.org'))?.status).toBe('pending');
     await page.getByRole('button', { name: 'Confirm my subscription' }).click();
     await page.waitForURL(`${web.url}/confirm`);
     expect(await page.getByRole('heading', { name: 'You are subscribed' }).isVisible()).toBe(true);
-    expect(web.store.find('reader@example.org')?.status).toBe('confirmed');
+    expect((await web.store.find('reader@example.org'))?.status).toBe('confirmed');
 
     // An issue is dispatched; the reader's copy carries their own unsubscribe link.
     const issue = await fixtureIssue();
-    const summary = await dispatchIssue(issue, testContext(web.db, fileTransport(web.outbox), { site: web.ctx.site }));
+    const summary = await dispatchIssue(issue, testContext(web.sql, fileTransport(web.outbox), { site: web.ctx.site }));
     expect(summary.sent).toBe(1);
     const received = (await web.mail()).find((m) => m.to === 'reader@example.org' && m.subject.includes('8 papers'));
     expect(received?.text).toContain('Tiny Kites: Flying Small Models');
@@ -94,12 +94,12 @@ describe.runIf(has('chromium'))('a reader in a real browser', () => {
     await page.goto(unsubscribeUrl as string);
     expect(await page.getByRole('heading', { name: 'Unsubscribe?' }).isVisible()).toBe(true);
     expect(await page.getByRole('link', { name: /fewer emails/ }).isVisible()).toBe(true);
-    expect(web.store.find('reader@example.org')?.status).toBe('confirmed');
+    expect((await web.store.find('reader@example.org'))?.status).toBe('confirmed');
     await page.getByRole('button', { name: 'Unsubscribe' }).click();
     await page.waitForURL(`${web.url}/unsubscribe`);
     expect(await page.getByRole('heading', { name: 'You are unsubscribed' }).isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Subscribe again' }).isVisible()).toBe(true);
-    expect(web.store.find('reader@example.org')?.status).toBe('unsubscribed');
+    expect((await web.store.find('reader@example.org'))?.status).toBe('unsubscribed');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   });
 
@@ -135,7 +135,7 @@ describe.runIf(has('chromium'))('a reader in a real browser', () => {
       'Saved. Daily Papers now comes to chooser@example.org every day, with papers on Robotics and Multimodal.',
     );
     await expectAligned(page);
-    expect(web.store.find('chooser@example.org')).toMatchObject({ cadence: 'daily', status: 'confirmed' });
+    expect(await web.store.find('chooser@example.org')).toMatchObject({ cadence: 'daily', status: 'confirmed' });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.close();
   });

@@ -25,9 +25,9 @@ describe('the home page', () => {
 
 describe('subscribing', () => {
   it('answers the same page for a new, pending, confirmed and unsubscribed address, and mails each', async () => {
-    const confirmed = web.store.add({ email: 'confirmed@example.org', status: 'confirmed', source: 'test' }).subscriber;
-    const gone = web.store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' }).subscriber;
-    web.store.setStatus(gone.id, 'unsubscribed', 'test');
+    const confirmed = (await web.store.add({ email: 'confirmed@example.org', status: 'confirmed', source: 'test' })).subscriber;
+    const gone = (await web.store.add({ email: 'gone@example.org', status: 'confirmed', source: 'test' })).subscriber;
+    await web.store.setStatus(gone.id, 'unsubscribed', 'test');
     const pages = new Set<string>();
     for (const email of ['new@example.org', 'new@example.org', 'confirmed@example.org', 'gone@example.org']) {
       const response = await post(web, '/subscribe', { email, cadence: 'weekly', topics: ['Robotics', 'Not A Real Topic'] });
@@ -36,8 +36,13 @@ describe('subscribing', () => {
     }
     expect(pages.size).toBe(1);
     expect([...pages][0]).toContain('Check your inbox');
-    expect(web.store.find('new@example.org')).toMatchObject({ status: 'pending', cadence: 'weekly', topics: ['Robotics'], source: 'web' });
-    expect(web.store.get(confirmed.id)?.status).toBe('confirmed');
+    expect(await web.store.find('new@example.org')).toMatchObject({
+      status: 'pending',
+      cadence: 'weekly',
+      topics: ['Robotics'],
+      source: 'web',
+    });
+    expect((await web.store.get(confirmed.id))?.status).toBe('confirmed');
     const mail = await web.mail();
     expect(mail.filter((m) => m.to === 'new@example.org').map((m) => m.subject)).toEqual([
       'Confirm your subscription to Daily Papers',
@@ -85,25 +90,25 @@ describe('subscribing', () => {
 
 describe('links from emails', () => {
   it('confirm: a GET shows a button and changes nothing; the POST confirms', async () => {
-    const { subscriber } = web.store.add({ email: 'confirm-me@example.org', source: 'test' });
-    const link = web.token('confirm', subscriber.id, Date.now() / 1000 + 3600);
+    const { subscriber } = await web.store.add({ email: 'confirm-me@example.org', source: 'test' });
+    const link = await web.token('confirm', subscriber.id, Date.now() / 1000 + 3600);
     const page = await fetch(`${web.url}/confirm?token=${link}`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Confirm my subscription');
-    expect(web.store.get(subscriber.id)?.status).toBe('pending');
+    expect((await web.store.get(subscriber.id))?.status).toBe('pending');
     const done = await post(web, '/confirm', { token: link });
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('confirm-me@example.org will receive Daily Papers every day, with papers on every topic.');
-    expect(web.store.get(subscriber.id)?.status).toBe('confirmed');
+    expect((await web.store.get(subscriber.id))?.status).toBe('confirmed');
   });
 
   it('answers a tampered, expired, foreign or unknown token with a 400 page that says what to do', async () => {
-    const { subscriber } = web.store.add({ email: 'links@example.org', source: 'test' });
+    const { subscriber } = await web.store.add({ email: 'links@example.org', source: 'test' });
     const cases = [
-      `/confirm?token=${web.token('confirm', subscriber.id, Date.now() / 1000 + 60).replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`,
-      `/confirm?token=${web.token('confirm', subscriber.id, Date.now() / 1000 - 60)}`,
-      `/unsubscribe?token=${web.token('preferences', subscriber.id)}`,
-      `/preferences?token=${web.token('preferences', 999_999)}`,
+      `/confirm?token=${(await web.token('confirm', subscriber.id, Date.now() / 1000 + 60)).replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`,
+      `/confirm?token=${await web.token('confirm', subscriber.id, Date.now() / 1000 - 60)}`,
+      `/unsubscribe?token=${await web.token('preferences', subscriber.id)}`,
+      `/preferences?token=${await web.token('preferences', 999_999)}`,
       '/unsubscribe?token=%3Cscript%3E',
       '/preferences',
     ];
@@ -115,15 +120,15 @@ describe('links from emails', () => {
       expect(html).toContain('Go to the home page');
       expect(html).not.toContain('<script>');
     }
-    expect(web.store.get(subscriber.id)?.status).toBe('pending');
+    expect((await web.store.get(subscriber.id))?.status).toBe('pending');
   });
 
   it('unsubscribe: a GET changes nothing; RFC 8058 one-click answers 200 with no redirect and no cookie, every time', async () => {
-    const { subscriber } = web.store.add({ email: 'leaving@example.org', status: 'confirmed', source: 'test' });
-    const link = web.token('unsubscribe', subscriber.id);
+    const { subscriber } = await web.store.add({ email: 'leaving@example.org', status: 'confirmed', source: 'test' });
+    const link = await web.token('unsubscribe', subscriber.id);
     const page = await fetch(`${web.url}/unsubscribe?token=${link}`);
     expect(await page.text()).toContain('Or get fewer emails');
-    expect(web.store.get(subscriber.id)?.status).toBe('confirmed');
+    expect((await web.store.get(subscriber.id))?.status).toBe('confirmed');
     for (let i = 0; i < 2; i++) {
       const response = await fetch(`${web.url}/unsubscribe?token=${link}`, {
         method: 'POST',
@@ -134,35 +139,38 @@ describe('links from emails', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('location')).toBeNull();
       expect(response.headers.get('set-cookie')).toBeNull();
-      expect(web.store.get(subscriber.id)?.status).toBe('unsubscribed');
+      expect((await web.store.get(subscriber.id))?.status).toBe('unsubscribed');
     }
     const form = new FormData();
     form.append('List-Unsubscribe', 'One-Click');
-    const again = web.store.add({ email: 'multipart@example.org', status: 'confirmed', source: 'test' }).subscriber;
-    const multipart = await fetch(`${web.url}/unsubscribe?token=${web.token('unsubscribe', again.id)}`, { method: 'POST', body: form });
+    const again = (await web.store.add({ email: 'multipart@example.org', status: 'confirmed', source: 'test' })).subscriber;
+    const multipart = await fetch(`${web.url}/unsubscribe?token=${await web.token('unsubscribe', again.id)}`, {
+      method: 'POST',
+      body: form,
+    });
     expect(multipart.status).toBe(200);
-    expect(web.store.get(again.id)?.status).toBe('unsubscribed');
+    expect((await web.store.get(again.id))?.status).toBe('unsubscribed');
   });
 
   it('unsubscribe from the page, then subscribe again from the page it shows, through a fresh confirmation', async () => {
-    const { subscriber } = web.store.add({ email: 'undecided@example.org', status: 'confirmed', source: 'test' });
-    const link = web.token('unsubscribe', subscriber.id);
+    const { subscriber } = await web.store.add({ email: 'undecided@example.org', status: 'confirmed', source: 'test' });
+    const link = await web.token('unsubscribe', subscriber.id);
     const gone = await post(web, '/unsubscribe', { token: link });
     expect(await gone.text()).toContain('Subscribe again');
-    expect(web.store.get(subscriber.id)?.status).toBe('unsubscribed');
+    expect((await web.store.get(subscriber.id))?.status).toBe('unsubscribed');
     const again = await post(web, '/resubscribe', { token: link });
     expect(again.status).toBe(200);
     expect(await again.text()).toContain('Check your inbox');
-    expect(web.store.get(subscriber.id)?.status).toBe('unsubscribed');
+    expect((await web.store.get(subscriber.id))?.status).toBe('unsubscribed');
     const confirmation = (await web.mail()).filter((m) => m.to === 'undecided@example.org').at(-1);
     const confirmLink = /\/confirm\?token=([a-z0-9-]+)/.exec(confirmation?.text ?? '')?.[1] ?? '';
     expect((await post(web, '/confirm', { token: confirmLink })).status).toBe(200);
-    expect(web.store.get(subscriber.id)?.status).toBe('confirmed');
+    expect((await web.store.get(subscriber.id))?.status).toBe('confirmed');
   });
 
   it('preferences: shows the topics and cadence, and saves them on POST', async () => {
-    const { subscriber } = web.store.add({ email: 'picky@example.org', status: 'confirmed', topics: ['Robotics'], source: 'test' });
-    const link = web.token('preferences', subscriber.id);
+    const { subscriber } = await web.store.add({ email: 'picky@example.org', status: 'confirmed', topics: ['Robotics'], source: 'test' });
+    const link = await web.token('preferences', subscriber.id);
     const page = await (await fetch(`${web.url}/preferences?token=${link}`)).text();
     expect(page).toContain('<input type="checkbox" name="topics" value="Robotics" checked>');
     expect(page).toContain('<input type="checkbox" name="topics" value="Multimodal">');
@@ -171,7 +179,7 @@ describe('links from emails', () => {
       '<p class="saved" role="status"><strong>Saved.</strong> ' +
         'Daily Papers now comes to picky@example.org once a week, with papers on Multimodal and Other.</p>',
     );
-    expect(web.store.get(subscriber.id)).toMatchObject({ cadence: 'weekly', topics: ['Multimodal', 'Other'] });
+    expect(await web.store.get(subscriber.id)).toMatchObject({ cadence: 'weekly', topics: ['Multimodal', 'Other'] });
   });
 });
 

@@ -38,7 +38,7 @@ describe('the subscribe form', () => {
       expect(page).toMatch(/localhost, which is this computer|a domain without a dot|reserved for testing/);
     }
     expect((await web.mail()).filter((m) => RESERVED.some((r) => m.to.toLowerCase().includes(r.toLowerCase())))).toEqual([]);
-    expect(web.store.find('ann@localhost')).toBeUndefined();
+    expect(await web.store.find('ann@localhost')).toBeUndefined();
   });
 
   it('refuses addresses under the names of local networks, and sends nothing', async () => {

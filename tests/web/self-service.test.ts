@@ -21,17 +21,17 @@ async function subscribeAndConfirm(email: string): Promise<void> {
 describe('a new subscriber', () => {
   it('gets a welcome email once they confirm: the latest issue, the feeds, their preferences, how to leave', async () => {
     await subscribeAndConfirm('welcome@example.org');
-    const subscriber = web.store.find('welcome@example.org');
+    const subscriber = await web.store.find('welcome@example.org');
     const welcomes = (await web.mail()).filter((m) => m.to === 'welcome@example.org' && m.subject === 'Welcome to Daily Papers');
     expect(welcomes).toHaveLength(1);
     const text = welcomes[0]?.text ?? '';
     expect(text).toContain(`${web.url}/issues/2031-02-03.html`);
     expect(text).toContain(`${web.url}/feeds/rss.xml`);
-    expect(text).toContain(`/preferences?token=${web.token('preferences', subscriber?.id ?? 0)}`);
-    expect(text).toContain(`/unsubscribe?token=${web.token('unsubscribe', subscriber?.id ?? 0)}`);
-    expect(web.store.history(subscriber?.id ?? 0).map((e) => e.kind)).toContain('welcome-sent');
+    expect(text).toContain(`/preferences?token=${await web.token('preferences', subscriber?.id ?? 0)}`);
+    expect(text).toContain(`/unsubscribe?token=${await web.token('unsubscribe', subscriber?.id ?? 0)}`);
+    expect((await web.store.history(subscriber?.id ?? 0)).map((e) => e.kind)).toContain('welcome-sent');
     // Confirming again sends no second welcome.
-    const again = await post(web, '/confirm', { token: web.token('confirm', subscriber?.id ?? 0, Date.now() / 1000 + 60) });
+    const again = await post(web, '/confirm', { token: await web.token('confirm', subscriber?.id ?? 0, Date.now() / 1000 + 60) });
     expect(again.status).toBe(200);
     expect((await web.mail()).filter((m) => m.to === 'welcome@example.org' && m.subject.startsWith('Welcome'))).toHaveLength(1);
   });
@@ -40,8 +40,8 @@ describe('a new subscriber', () => {
 describe('their data', () => {
   it('downloads as JSON: address, status, topics, cadence, history with dates and sources, deliveries', async () => {
     await subscribeAndConfirm('curious@example.org');
-    const subscriber = web.store.find('curious@example.org');
-    const response = await fetch(`${web.url}/preferences/data?token=${web.token('preferences', subscriber?.id ?? 0)}`);
+    const subscriber = await web.store.find('curious@example.org');
+    const response = await fetch(`${web.url}/preferences/data?token=${await web.token('preferences', subscriber?.id ?? 0)}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment/);
@@ -61,13 +61,13 @@ describe('their data', () => {
   it('is erased on request, after a confirmation step: nothing left in the database or its log, and only its owner brings it back', async () => {
     const email = 'forget.me@example.org';
     await subscribeAndConfirm(email);
-    const token = web.token('preferences', web.store.find(email)?.id ?? 0);
+    const token = await web.token('preferences', (await web.store.find(email))?.id ?? 0);
     const ask = await post(web, '/erase', { token });
     expect(await ask.text()).toContain('Erase everything about you?');
-    expect(web.store.find(email)).toBeDefined();
+    expect(await web.store.find(email)).toBeDefined();
     const done = await post(web, '/erase', { token, confirm: 'yes' });
     expect(await done.text()).toContain('Erased');
-    expect(web.store.find(email)).toBeUndefined();
+    expect(await web.store.find(email)).toBeUndefined();
     for (const file of ['paperboy.db', 'paperboy.db-wal']) {
       const path = join(web.dataDir, file);
       if (!existsSync(path)) continue;
@@ -82,17 +82,17 @@ describe('their data', () => {
     expect(imported.stderr).toMatch(/asked not to be mailed/);
     expect((await paperboy(['subscribers', 'add', email, '--confirmed'], { env })).status).toBe(1);
     await subscribeAndConfirm(email);
-    expect(web.store.find(email)?.status).toBe('confirmed');
+    expect((await web.store.find(email))?.status).toBe('confirmed');
   });
 });
 
 describe('the preferences page', () => {
   it.runIf(has('chromium'))('orders topics by how often they occur, with counts, and fits a 390 px phone without JavaScript', async () => {
-    const { subscriber } = web.store.add({ email: 'tidy@example.org', status: 'confirmed', topics: ['Robotics'], source: 'test' });
+    const { subscriber } = await web.store.add({ email: 'tidy@example.org', status: 'confirmed', topics: ['Robotics'], source: 'test' });
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
-      await page.goto(`${web.url}/preferences?token=${web.token('preferences', subscriber.id)}`);
+      await page.goto(`${web.url}/preferences?token=${await web.token('preferences', subscriber.id)}`);
       const counts = await page.$$eval('.topic-grid label .count', (spans) => spans.map((s) => Number(s.textContent)));
       expect(counts.length).toBeGreaterThan(0);
       const shown = counts.slice(0, Math.min(counts.length, 12));
@@ -101,7 +101,7 @@ describe('the preferences page', () => {
       expect(width).toBeLessThanOrEqual(390);
       await page.check('input[value="Multimodal"]');
       await page.click('form.preferences button[type="submit"]');
-      expect(web.store.get(subscriber.id)?.topics.sort()).toEqual(['Multimodal', 'Robotics']);
+      expect((await web.store.get(subscriber.id))?.topics.sort()).toEqual(['Multimodal', 'Robotics']);
     } finally {
       await browser.close();
     }

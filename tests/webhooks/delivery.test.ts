@@ -45,9 +45,10 @@ describe('webhook delivery', () => {
     const log = createLogger('debug', (line) => lines.push(line));
     const web = await startWeb({ env: hooksFor(receiver), log, app: { webhookTiming: { firstRetryMs: 40, maxRetryMs: 150, pollMs: 20 } } });
     closers.push(() => web.close());
-    const ids = ['a', 'b', 'c'].map((name) => web.store.add({ email: `${name}@example.org`, source: 'test' }).subscriber.id);
+    const ids = [];
+    for (const name of ['a', 'b', 'c']) ids.push((await web.store.add({ email: `${name}@example.org`, source: 'test' })).subscriber.id);
     for (const status of ['confirmed', 'unsubscribed', 'confirmed', 'unsubscribed'] as const) {
-      for (const id of ids) web.store.setStatus(id, status, `step ${status}`);
+      for (const id of ids) await web.store.setStatus(id, status, `step ${status}`);
     }
     web.app.deliverWebhooks();
     // Down: connections refused.
@@ -63,7 +64,7 @@ describe('webhook delivery', () => {
     };
     await receiver.up();
     await receiver.until((received) => received.length === 12);
-    await waitFor(() => web.app.webhookEvents.pending() === 0);
+    await waitFor(async () => (await web.app.webhookEvents.pending()) === 0);
 
     expect(receiver.forged).toEqual([]);
     expect(new Set(receiver.received.map((r) => r.id)).size).toBe(12);
@@ -94,10 +95,10 @@ describe('webhook delivery', () => {
     // The default pace: a failed event waits 5 s before its next attempt.
     const web = await startWeb({ env: hooksFor(receiver), app: { webhookTiming: { pollMs: 20 } } });
     closers.push(() => web.close());
-    const ann = web.store.add({ email: 'ann@example.org', source: 'test' }).subscriber;
-    web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
+    const ann = (await web.store.add({ email: 'ann@example.org', source: 'test' })).subscriber;
+    await web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
     const first = web.app.deliverWebhooks();
-    await waitFor(() => web.app.webhookEvents.backlog().lastError !== null);
+    await waitFor(async () => (await web.app.webhookEvents.backlog()).lastError !== null);
     await first?.stop();
     expect(receiver.attempts).toHaveLength(1);
 
@@ -121,8 +122,8 @@ describe('webhook delivery', () => {
     const receiver = await receiverUp();
     const project = await testProject([], hooksFor(receiver));
     const app = openApp(loadConfig(project.env, project.base));
-    const ann = app.store.add({ email: 'ann@example.org', source: 'test' }).subscriber;
-    app.store.setStatus(ann.id, 'confirmed', 'confirmed by replying to the confirmation email');
+    const ann = (await app.store.add({ email: 'ann@example.org', source: 'test' })).subscriber;
+    await app.store.setStatus(ann.id, 'confirmed', 'confirmed by replying to the confirmation email');
     await app.close();
     const stop = new AbortController();
     const serving = paperboy(['serve', '--port', '0'], {

@@ -45,12 +45,16 @@ describe('webhooks from the real flows', () => {
   it('sends each event type, signed, once, with ids and what changed but no address', async () => {
     const { receiver, web, hooks } = await setUp();
     expect(web.app.deliverWebhooks()).toBeDefined();
-    const add = (email: string, status: 'pending' | 'confirmed') => web.store.add({ email, status, source: 'test' }).subscriber;
-    const ann = add('ann@example.org', 'pending');
-    const [bob, cat, dan] = ['bob@example.org', 'cat@example.org', 'dan@example.org'].map((email) => add(email, 'confirmed'));
-    if (!bob || !cat || !dan) throw new Error('not added');
+    const add = async (email: string, status: 'pending' | 'confirmed') =>
+      (await web.store.add({ email, status, source: 'test' })).subscriber;
+    const ann = await add('ann@example.org', 'pending');
+    const [bob, cat, dan] = [
+      await add('bob@example.org', 'confirmed'),
+      await add('cat@example.org', 'confirmed'),
+      await add('dan@example.org', 'confirmed'),
+    ];
 
-    expect((await post(web, '/confirm', { token: web.token('confirm', ann.id) })).status).toBe(200);
+    expect((await post(web, '/confirm', { token: await web.token('confirm', ann.id) })).status).toBe(200);
     const sink = new SmtpSink();
     await sink.start();
     closers.push(() => sink.stop());
@@ -59,13 +63,13 @@ describe('webhooks from the real flows', () => {
     });
     expect(sent.status, sent.stderr).toBe(0);
     expect(sink.messages).toHaveLength(4);
-    expect((await post(web, '/unsubscribe', { token: web.token('unsubscribe', ann.id) })).status).toBe(200);
+    expect((await post(web, '/unsubscribe', { token: await web.token('unsubscribe', ann.id) })).status).toBe(200);
     // As the inbound receiver records a bounce report and a feedback report.
-    await web.store.write(() => web.store.recordBounce(bob.id, 'hard', 'delivery status 5.1.1 (failed) for bob@example.org', 1));
+    await web.store.recordBounce(bob.id, 'hard', 'delivery status 5.1.1 (failed) for bob@example.org', 1);
     expect(await recordComplaint(web.app.subscriptions, cat, 'abuse feedback report, found by its return path')).toBe('complaint');
     await eraseSubscriber(web.app.privacy, 'dan@example.org');
     // A relay that defers everyone: the round stops with its deliveries queued.
-    add('eve@example.org', 'confirmed');
+    await add('eve@example.org', 'confirmed');
     const deferring = new SmtpSink({ rcpt: () => ({ code: 451, message: '4.7.1 try again later' }) });
     await deferring.start();
     closers.push(() => deferring.stop());
@@ -126,7 +130,7 @@ describe('webhooks from the real flows', () => {
     // In order for each subscriber: a complaint, then the departure it caused.
     expect(ofSubscriber(received, ann.id)).toEqual(['subscriber.confirmed', 'subscriber.unsubscribed']);
     expect(ofSubscriber(received, cat.id)).toEqual(['subscriber.complained', 'subscriber.unsubscribed']);
-    await receiver.until(() => web.app.webhookEvents.pending() === 0);
+    await receiver.until(async () => (await web.app.webhookEvents.pending()) === 0);
 
     const status = await paperboy(['status'], { env: commandEnv(web, hooks) });
     expect(status.stdout).toContain('webhooks: nothing undelivered (1 receiver)');
@@ -136,10 +140,10 @@ describe('webhooks from the real flows', () => {
 
   it('carries the address only when asked, never in an erasure, and takes it out of what still waits when erased', async () => {
     const { receiver, web } = await setUp({ PAPERBOY_WEBHOOK_INCLUDE_EMAIL: '1' });
-    const ann = web.store.add({ email: 'ann@example.org', source: 'test' }).subscriber;
-    const bob = web.store.add({ email: 'bob@example.org', source: 'test' }).subscriber;
-    web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
-    web.store.setStatus(bob.id, 'confirmed', 'confirmed on the web');
+    const ann = (await web.store.add({ email: 'ann@example.org', source: 'test' })).subscriber;
+    const bob = (await web.store.add({ email: 'bob@example.org', source: 'test' })).subscriber;
+    await web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
+    await web.store.setStatus(bob.id, 'confirmed', 'confirmed on the web');
     // Ann is erased before her confirmation went out: it goes without her address.
     await eraseSubscriber(web.app.privacy, 'ann@example.org');
     web.app.deliverWebhooks();
@@ -156,32 +160,32 @@ describe('webhooks from the real flows', () => {
 
   it('writes each event in the transaction of its change: a change undone leaves no event', async () => {
     const { web } = await setUp();
-    const ann = web.store.add({ email: 'ann@example.org', source: 'test' }).subscriber;
-    expect(() =>
-      web.store.transaction(() => {
-        web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
-        web.app.ledger.publications.record('2031-02-03', false, 'empty');
-        expect(web.app.webhookEvents.pending()).toBe(2);
+    const ann = (await web.store.add({ email: 'ann@example.org', source: 'test' })).subscriber;
+    await expect(
+      web.store.transaction(async () => {
+        await web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
+        await web.app.ledger.publications.record('2031-02-03', false, 'empty');
+        expect(await web.app.webhookEvents.pending()).toBe(2);
         throw new Error('undone');
       }),
-    ).toThrow('undone');
-    expect(web.store.get(ann.id)?.status).toBe('pending');
-    expect(web.app.ledger.publications.get('2031-02-03')).toBeUndefined();
-    expect(web.app.webhookEvents.pending()).toBe(0);
-    web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
-    expect(web.app.webhookEvents.pending()).toBe(1);
+    ).rejects.toThrow('undone');
+    expect((await web.store.get(ann.id))?.status).toBe('pending');
+    expect(await web.app.ledger.publications.get('2031-02-03')).toBeUndefined();
+    expect(await web.app.webhookEvents.pending()).toBe(0);
+    await web.store.setStatus(ann.id, 'confirmed', 'confirmed on the web');
+    expect(await web.app.webhookEvents.pending()).toBe(1);
   });
 
   it('writes no event at all while no receiver is set', async () => {
     const web = await startWeb();
     closers.push(() => web.close());
     expect(web.app.deliverWebhooks()).toBeUndefined();
-    const ann = web.store.add({ email: 'ann@example.org', source: 'test' }).subscriber;
-    expect((await post(web, '/confirm', { token: web.token('confirm', ann.id) })).status).toBe(200);
-    await web.store.write(() => web.store.recordBounce(ann.id, 'hard', 'delivery status 5.1.1 (failed)', 1));
+    const ann = (await web.store.add({ email: 'ann@example.org', source: 'test' })).subscriber;
+    expect((await post(web, '/confirm', { token: await web.token('confirm', ann.id) })).status).toBe(200);
+    await web.store.recordBounce(ann.id, 'hard', 'delivery status 5.1.1 (failed)', 1);
     await eraseSubscriber(web.app.privacy, 'ann@example.org');
-    web.app.ledger.publications.record('2031-02-03', false, 'empty');
-    expect(web.db.prepare('SELECT count(*) AS n FROM webhook_events').get()).toEqual({ n: 0 });
+    await web.app.ledger.publications.record('2031-02-03', false, 'empty');
+    expect(await web.sql.get('SELECT count(*) AS n FROM webhook_events')).toEqual({ n: 0 });
     const status = await paperboy(['status'], { env: { PAPERBOY_DATA_DIR: web.dataDir } });
     expect(status.stdout).toContain('webhooks: off (PAPERBOY_WEBHOOK_URL is not set)');
   });

@@ -39,7 +39,7 @@ async function holderFor(
   reply: FastifyReply,
   purpose: TokenPurpose,
 ): Promise<{ subscriber: Subscriber; issuedAt: Date | undefined } | undefined> {
-  const checked = subscriberOfToken(ctx.store, ctx.secret, purpose, tokenOf(request), ctx.now());
+  const checked = await subscriberOfToken(ctx.store, ctx.secret, purpose, tokenOf(request), ctx.now());
   if ('subscriber' in checked) return checked;
   await badLink(ctx, reply, PROBLEMS[checked.problem]);
   return undefined;
@@ -78,7 +78,7 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     const holder = await holderFor(ctx, request, reply, 'confirm');
     if (!holder) return reply;
     const { subscriber } = holder;
-    const outcome = await ctx.store.write(() => confirm(ctx.subscriptions, subscriber, holder.issuedAt, 'confirmed on the web'));
+    const outcome = await confirm(ctx.subscriptions, subscriber, holder.issuedAt, 'confirmed on the web');
     if (outcome === 'confirmed')
       await welcome(ctx.subscriptions, subscriber).catch((error: unknown) =>
         request.log.error({ error: (error as Error).message }, 'welcome email not sent'),
@@ -121,16 +121,16 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     // RFC 8058: a mail provider posts List-Unsubscribe=One-Click to the URL of the header. The token
     // in the URL is the proof; the answer is a plain 200, no redirect, no cookie, the same every time.
     if (field(request.body, 'List-Unsubscribe') === 'One-Click') {
-      const checked = subscriberOfToken(ctx.store, ctx.secret, 'unsubscribe', tokenOf(request), ctx.now());
+      const checked = await subscriberOfToken(ctx.store, ctx.secret, 'unsubscribe', tokenOf(request), ctx.now());
       if (!('subscriber' in checked))
         return reply.code(400).type('text/plain; charset=utf-8').send('unknown or invalid unsubscribe link\n');
-      await ctx.store.write(() => unsubscribe(ctx.store, checked.subscriber, 'one-click unsubscribe'));
+      await unsubscribe(ctx.store, checked.subscriber, 'one-click unsubscribe');
       return reply.code(200).type('text/plain; charset=utf-8').send('unsubscribed\n');
     }
     if (!fromThisSite(ctx, request)) return crossSite(ctx, reply);
     const subscriber = await subscriberFor(ctx, request, reply, 'unsubscribe');
     if (!subscriber) return reply;
-    await ctx.store.write(() => unsubscribe(ctx.store, subscriber, 'unsubscribed on the web'));
+    await unsubscribe(ctx.store, subscriber, 'unsubscribed on the web');
     const token = tokenOf(request);
     return sendPage(ctx, reply, 200, {
       title: 'You are unsubscribed',
@@ -203,17 +203,15 @@ export function linkRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!subscriber) return reply;
     const known = new Set([...(await topicsOf(ctx.library)), ...subscriber.topics]);
     const topics = fields(request.body, 'topics').filter((t) => known.has(t));
-    await ctx.store.write(() =>
-      ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily'),
-    );
-    return preferencesPage(reply, ctx.store.get(subscriber.id) as Subscriber, tokenOf(request), true);
+    await ctx.store.setPreferences(subscriber.id, topics, field(request.body, 'cadence') === 'weekly' ? 'weekly' : 'daily');
+    return preferencesPage(reply, (await ctx.store.get(subscriber.id)) as Subscriber, tokenOf(request), true);
   });
 
   // Their data: a GET downloads it (it changes nothing); erasing asks first, then takes a POST.
   app.get(LINK_PATHS.data, async (request, reply) => {
     const subscriber = await subscriberFor(ctx, request, reply, 'preferences');
     if (!subscriber) return reply;
-    const data = personalData(ctx.privacy, subscriber);
+    const data = await personalData(ctx.privacy, subscriber);
     return reply
       .header('content-type', 'application/json; charset=utf-8')
       .header('content-disposition', 'attachment; filename="my-data.json"')

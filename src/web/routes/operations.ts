@@ -13,7 +13,7 @@ export function operationRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/healthz', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     try {
-      return reply.code(200).send({ status: 'ok', database: 'ok', ...ctx.health() });
+      return reply.code(200).send({ status: 'ok', database: 'ok', ...(await ctx.health()) });
     } catch (error) {
       return reply.code(503).send({ status: 'unavailable', database: (error as Error).message });
     }
