@@ -147,9 +147,12 @@ export class SubscriberStore {
     if (problem) throw new SubscriberError(`${email || '(empty address)'}: the address ${problem}`);
     const status = input.status ?? 'pending';
     const now = this.#stamp();
+    // An address already on the list is looked for first: PostgreSQL spends an id on every row
+    // ON CONFLICT turns away, SQLite none, and the two stores number subscribers alike.
     const result = await this.#sql.run(
       `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
-       VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey)
+       SELECT @email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey
+       WHERE NOT EXISTS (SELECT 1 FROM subscribers WHERE email_key = @key)
        ON CONFLICT (email_key) DO NOTHING`,
       {
         email,
@@ -357,13 +360,14 @@ export class SubscriberStore {
       changes = [];
     };
     let current: number | undefined;
-    // The history is read a page at a time, in order of subscriber and event.
+    // The history is read a page at a time, in order of subscriber and event (`events.id`: a bare
+    // `id` in ORDER BY would be the output column of that name, the subscriber's).
     for (let after = { id: 0, event: 0 }; ; ) {
       const rows = await this.#sql.all<{ id: number; event: number; at: string; kind: string; detail: string }>(
         `SELECT subscriber_id AS id, id AS event, at, kind, detail FROM events
          WHERE kind IN ('added', 'pending', 'confirmed', 'unsubscribed', 'bounced')
            AND (subscriber_id > @id OR (subscriber_id = @id AND id > @event))
-         ORDER BY subscriber_id, id LIMIT @limit`,
+         ORDER BY subscriber_id, events.id LIMIT @limit`,
         { ...after, limit: LIST_PAGE },
       );
       for (const row of rows) {
