@@ -47,7 +47,7 @@ ORDER BY page.at DESC`;
 const DAY_OF = (issue: string) => `CASE WHEN ${issue} LIKE 'week-%' THEN substr(${issue}, 6) || ' week' ELSE ${issue} END`;
 
 const PAGE = `page AS (
-  SELECT issue, ${DAY_OF('issue')} AS at FROM (SELECT issue FROM publications UNION SELECT issue FROM dispatches)
+  SELECT issue, ${DAY_OF('issue')} AS at FROM (SELECT issue FROM publications UNION SELECT issue FROM dispatches) AS issues
   WHERE ${DAY_OF('issue')} < ${DAY_OF('@before')} ORDER BY at DESC LIMIT @limit
 )`;
 

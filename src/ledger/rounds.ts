@@ -287,7 +287,7 @@ export class Rounds {
     const latest = (reason: string) =>
       this.#sql.get<{ last_reply: string }>(
         `SELECT last_reply FROM deliveries WHERE issue = @issue AND round = @round AND status = 'queued' AND reason = @reason
-         ORDER BY updated_at DESC LIMIT 1`,
+         ORDER BY updated_at DESC, subscriber_id DESC LIMIT 1`,
         { issue, round, reason },
       );
     const refusals: Refusals[] = [];
