@@ -104,9 +104,17 @@ onEachStore('the dispatch rounds', (owners, seen) => {
     // Two written at the same time: the latest is the one to the higher subscriber id, on both stores.
     await rounds.refuse(ISSUE, 0, 6, { attempts: 1, reply: '451 4.3.0 try later', code: '4.3.0' });
     await rounds.refuse(ISSUE, 0, 1, { attempts: 2, reply: '421 4.7.0 again', code: '4.3.0' });
+    // A reason that only looks like a refusal in another case is none, on both stores.
+    await rounds.record(ISSUE, 0, 2, 'queued', { attempts: 2, reason: 'REFUSED BY THE RELAY (5.7.1)' });
+    expect(
+      seen(
+        'not refused',
+        (await rounds.queued(ISSUE, 0, 0, 10)).map((d) => d.subscriberId),
+      ),
+    ).toEqual([2]);
     expect(seen('refusals', await rounds.refusals(ISSUE, 0))).toEqual([
       { code: '4.3.0', count: 2, reply: '451 4.3.0 try later' },
-      { code: '5.7.1', count: 2, reply: '550 5.7.1 later' },
+      { code: '5.7.1', count: 1, reply: '550 5.7.1 later' },
     ]);
   });
 

@@ -76,6 +76,9 @@ onEachStore('the subscriber list', (owners, seen) => {
     const confirmed: string[] = [];
     for await (const s of store.list('confirmed')) confirmed.push(s.email);
     expect(confirmed).toHaveLength(401);
+    const audience: string[] = [];
+    for await (const r of owners().ledger.rounds.audience('daily')) audience.push(r.email);
+    expect(audience).toEqual(confirmed);
     seen('confirmed', confirmed);
     const page = seen('page', (await store.page(10, 4, 'unsubscribed')).map(plain));
     expect(page.map((s) => s?.id)).toEqual([12, 15, 18, 21]);
