@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { PaperboyError, UsageError } from '../errors.ts';
@@ -72,21 +72,41 @@ export async function eraseSubscriberCommand(ctx: CommandContext, email: string)
 
 /** `subscribers import FILE.csv [--confirmed]`: exit 1 when a row was refused (the good ones are in). */
 export async function importSubscribers(ctx: CommandContext, file: string, flags: { confirmed?: unknown }): Promise<number> {
-  let csv: string;
+  const cannotRead = (error: unknown) => new PaperboyError(`${file}: cannot read: ${fileProblem(error)}`, { cause: error });
+  let handle: FileHandle;
   try {
-    csv = await readFile(resolve(ctx.cwd, file), 'utf8');
+    handle = await open(resolve(ctx.cwd, file), 'r');
   } catch (error) {
-    throw new PaperboyError(`${file}: cannot read: ${fileProblem(error)}`, { cause: error });
+    throw cannotRead(error);
   }
-  const app = ctx.app();
-  const report = await importCsv(app.store, csv, { confirmed: flags.confirmed === true, source: 'import', suppressions: app.suppressions });
-  for (const problem of report.problems) ctx.output.err(`${file}:${problem.line}: ${problem.message}`);
-  const confirmed = flags.confirmed === true ? `, ${plural(report.confirmed, 'pending subscriber')} confirmed` : '';
-  ctx.output.out(
-    `${plural(report.added, 'subscriber')} added, ${report.existing} already on the list${confirmed}, ` +
-      `${plural(report.problems.length, 'row')} refused`,
-  );
-  return report.problems.length > 0 ? 1 : 0;
+  try {
+    // The file is read a piece at a time as the import goes: it is never held whole.
+    const stream = handle.createReadStream({ encoding: 'utf8', autoClose: false });
+    const pieces = async function* () {
+      try {
+        for await (const piece of stream) yield piece as string;
+      } catch (error) {
+        throw cannotRead(error);
+      }
+    };
+    const app = ctx.app();
+    const report = await importCsv(app.store, pieces(), {
+      confirmed: flags.confirmed === true,
+      source: 'import',
+      suppressions: app.suppressions,
+    });
+    for (const problem of report.problems) ctx.output.err(`${file}:${problem.line}: ${problem.message}`);
+    const unlisted = report.refused - report.problems.length;
+    if (unlisted > 0) ctx.output.err(`${file}: and ${plural(unlisted, 'more problem')}, not listed`);
+    const confirmed = flags.confirmed === true ? `, ${plural(report.confirmed, 'pending subscriber')} confirmed` : '';
+    ctx.output.out(
+      `${plural(report.added, 'subscriber')} added, ${report.existing} already on the list${confirmed}, ` +
+        `${plural(report.refused, 'row')} refused`,
+    );
+    return report.refused > 0 ? 1 : 0;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `subscribers export [FILE.csv]`: to the file, or to standard output. */

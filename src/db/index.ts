@@ -4,6 +4,7 @@ export { databaseFailure, DatabaseFailure } from './failure.ts';
 export { WebhookEvents, type PendingWebhook, type WebhookBacklog, type NewWebhook } from './webhook-events.ts';
 export { sqliteSql, type SqliteOptions } from './sqlite.ts';
 export { openedOnUse } from './opened-on-use.ts';
+export { jsonRows, type JsonColumns } from './json-rows.ts';
 export type { Sql, Dialect, Params, Written } from './sql.ts';
 export { openPostgres, PostgresSql, type PostgresOptions } from './postgres.ts';
 export { migratePostgres, SCHEMA_TABLE } from './postgres-migrate.ts';

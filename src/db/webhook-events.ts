@@ -124,13 +124,13 @@ export class WebhookEvents {
     return (await this.#sql.get<{ n: number }>('SELECT count(*) AS n FROM webhook_events'))?.n ?? 0;
   }
 
-  /** What waits, since when, and the latest failure. */
+  /** What waits, since when, and the latest failure (the one tried again last; of two at once, the later event's). */
   async backlog(): Promise<WebhookBacklog> {
     const row = await this.#sql.get<{ n: number; oldest: string | null }>(
       'SELECT count(*) AS n, min(created_at) AS oldest FROM webhook_events',
     );
     const last = await this.#sql.get<{ last_error: string }>(
-      "SELECT last_error FROM webhook_events WHERE last_error != '' ORDER BY next_at DESC LIMIT 1",
+      "SELECT last_error FROM webhook_events WHERE last_error != '' ORDER BY next_at DESC, seq DESC LIMIT 1",
     );
     return { pending: row?.n ?? 0, oldest: row?.oldest ?? null, lastError: last?.last_error ?? null };
   }

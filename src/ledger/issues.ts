@@ -44,10 +44,11 @@ LEFT JOIN after a ON a.issue = page.issue
 ORDER BY page.at DESC`;
 
 // Issues in the order of their days: a weekly issue (`week-<its last day>`) after that day's daily one.
-const DAY_OF = (issue: string) => `CASE WHEN ${issue} LIKE 'week-%' THEN substr(${issue}, 6) || ' week' ELSE ${issue} END`;
+// (Compared byte for byte on both stores: SQLite's LIKE would ignore case.)
+const DAY_OF = (issue: string) => `CASE WHEN substr(${issue}, 1, 5) = 'week-' THEN substr(${issue}, 6) || ' week' ELSE ${issue} END`;
 
 const PAGE = `page AS (
-  SELECT issue, ${DAY_OF('issue')} AS at FROM (SELECT issue FROM publications UNION SELECT issue FROM dispatches)
+  SELECT issue, ${DAY_OF('issue')} AS at FROM (SELECT issue FROM publications UNION SELECT issue FROM dispatches) AS issues
   WHERE ${DAY_OF('issue')} < ${DAY_OF('@before')} ORDER BY at DESC LIMIT @limit
 )`;
 

@@ -36,9 +36,9 @@ export class Publications {
     return row && toPublication(row);
   }
 
-  /** The most recent publication. */
+  /** The most recent publication (of two at the same time, the later issue: a weekly one after its day's). */
   async last(): Promise<Publication | undefined> {
-    const row = await this.#sql.get<PublicationRow>('SELECT * FROM publications ORDER BY published_at DESC LIMIT 1');
+    const row = await this.#sql.get<PublicationRow>('SELECT * FROM publications ORDER BY published_at DESC, issue DESC LIMIT 1');
     return row && toPublication(row);
   }
 

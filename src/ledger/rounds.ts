@@ -46,6 +46,10 @@ const REFUSED = 'refused by the relay';
 export function refusedReason(code: string | undefined): string {
   return code ? `${REFUSED} (${code})` : REFUSED;
 }
+// Whether a delivery's reason says the relay refused it, with a code or without, compared byte for
+// byte on both stores (SQLite's LIKE ignores case, PostgreSQL's does not); its values are `REFUSAL`'s.
+const refusedBy = (reason: string) => `(${reason} = @refused OR substr(${reason}, 1, @codeAt) = @refusedWithCode)`;
+const REFUSAL = { refused: REFUSED, refusedWithCode: `${REFUSED} (`, codeAt: REFUSED.length + 2 };
 
 /** Deliveries by status. */
 export type Tally = Record<DeliveryStatus, number>;
@@ -230,9 +234,9 @@ export class Rounds {
     }>(
       `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
        WHERE d.issue = @issue AND d.round = @round AND d.status = 'queued' AND d.subscriber_id > @afterId
-         AND ${refused ? '' : 'NOT '}(d.reason = @refused OR d.reason LIKE @refusedWithCode)
+         AND ${refused ? '' : 'NOT '}${refusedBy('d.reason')}
        ORDER BY d.subscriber_id LIMIT @limit`,
-      { issue, round, afterId, refused: REFUSED, refusedWithCode: `${REFUSED} (%`, limit },
+      { issue, round, afterId, ...REFUSAL, limit },
     );
     return rows.map((r) => ({
       subscriberId: r.subscriber_id,
@@ -288,14 +292,14 @@ export class Rounds {
   async refusals(issue: string, round: number): Promise<Refusals[]> {
     const groups = await this.#sql.all<{ reason: string; count: number }>(
       `SELECT reason, count(*) AS count FROM deliveries
-       WHERE issue = @issue AND round = @round AND status = 'queued' AND (reason = @refused OR reason LIKE @refusedWithCode)
+       WHERE issue = @issue AND round = @round AND status = 'queued' AND ${refusedBy('reason')}
        GROUP BY reason ORDER BY count DESC, reason`,
-      { issue, round, refused: REFUSED, refusedWithCode: `${REFUSED} (%` },
+      { issue, round, ...REFUSAL },
     );
     const latest = (reason: string) =>
       this.#sql.get<{ last_reply: string }>(
         `SELECT last_reply FROM deliveries WHERE issue = @issue AND round = @round AND status = 'queued' AND reason = @reason
-         ORDER BY updated_at DESC LIMIT 1`,
+         ORDER BY updated_at DESC, subscriber_id DESC LIMIT 1`,
         { issue, round, reason },
       );
     const refusals: Refusals[] = [];

@@ -4,56 +4,125 @@ export interface CsvRecord {
   fields: string[];
 }
 
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A problem with the text, at a line. */
+export interface CsvProblem {
+  line: number;
+  message: string;
+}
+
 /**
- * Parses CSV (RFC 4180: commas, double-quoted fields with "" for a quote, CRLF or LF line ends,
- * line breaks inside quotes). Blank lines are skipped. An unclosed quote is reported, not guessed.
+ * Reads CSV a piece at a time (RFC 4180: commas, double-quoted fields with "" for a quote, CRLF or
+ * LF line ends, line breaks inside quotes), so a file of any size is never held whole: `push` gives
+ * back the records each piece completes, `end` the last one. Blank lines are skipped; an unclosed
+ * quote is reported at the line its record starts on, not guessed.
  */
-export function parseCsv(text: string): { records: CsvRecord[]; problem?: { line: number; message: string } } {
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let start = 1;
-  let touched = false;
-  const body = text.replace(/^\uFEFF/, '');
-  const endRecord = () => {
-    fields.push(field);
-    if (touched || fields.length > 1 || field !== '') records.push({ line: start, fields });
-    fields = [];
-    field = '';
-    touched = false;
-  };
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (quoted) {
-      if (c === '"' && body[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        field += c;
-      }
-      continue;
+export class CsvReader {
+  #fields: string[] = [];
+  #field = '';
+  #quoted = false;
+  #line = 1;
+  #start = 1;
+  #touched = false;
+  #begun = false;
+  // A last character whose meaning depends on the next one (`""`, CRLF), kept for the next piece.
+  #held = '';
+  #records: CsvRecord[] = [];
+
+  /** Reads the next piece of the text; gives back the records it completed. */
+  push(piece: string): CsvRecord[] {
+    let text = this.#held + piece;
+    if (!this.#begun && text !== '') {
+      text = text.replace(/^\uFEFF/, '');
+      this.#begun = true;
     }
-    if (c === '"' && field === '') {
-      quoted = true;
-      touched = true;
-    } else if (c === ',') {
-      fields.push(field);
-      field = '';
-      touched = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && body[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      start = line;
-    } else field += c;
+    this.#held = text.slice(this.#read(text, false));
+    return this.#take();
   }
-  if (quoted) return { records, problem: { line: start, message: 'a quoted field is never closed' } };
-  if (field !== '' || fields.length > 0 || touched) endRecord();
-  return { records };
+
+  /** Reads the end of the text: the last records, and the problem of a quote never closed. */
+  end(): { records: CsvRecord[]; problem?: CsvProblem } {
+    this.#read(this.#held, true);
+    this.#held = '';
+    if (this.#quoted) return { records: this.#take(), problem: { line: this.#start, message: 'a quoted field is never closed' } };
+    if (this.#field !== '' || this.#fields.length > 0 || this.#touched) this.#endRecord();
+    return { records: this.#take() };
+  }
+
+  #take(): CsvRecord[] {
+    const records = this.#records;
+    this.#records = [];
+    return records;
+  }
+
+  #endRecord(): void {
+    this.#fields.push(this.#field);
+    if (this.#touched || this.#fields.length > 1 || this.#field !== '') this.#records.push({ line: this.#start, fields: this.#fields });
+    this.#fields = [];
+    this.#field = '';
+    this.#touched = false;
+  }
+
+  // Reads what it can of `body`; says where it stopped: before a last character whose meaning
+  // depends on the next one (a quote inside quotes, a CR), unless this is the end of the text. Runs
+  // of plain characters are taken as slices, not a character at a time (a file of millions of lines).
+  #read(body: string, final: boolean): number {
+    let from = 0;
+    for (let i = 0; i < body.length; i++) {
+      const c = body.charCodeAt(i);
+      if (c !== QUOTE && c !== COMMA && c !== LF && c !== CR) continue;
+      if (!final && i === body.length - 1 && ((this.#quoted && c === QUOTE) || (!this.#quoted && c === CR))) {
+        this.#field += body.slice(from, i);
+        return i;
+      }
+      if (this.#quoted) {
+        if (c === LF) this.#line++;
+        if (c !== QUOTE) continue;
+        this.#field += body.slice(from, i);
+        // A doubled quote is a quote; a single one ends the quoted part.
+        if (body.charCodeAt(i + 1) === QUOTE) {
+          this.#field += '"';
+          i++;
+        } else this.#quoted = false;
+        from = i + 1;
+        continue;
+      }
+      const before = body.slice(from, i);
+      from = i + 1;
+      if (c === QUOTE) {
+        // A quote opens a quoted field only at its start; elsewhere it is a character like any other.
+        if (this.#field === '' && before === '') {
+          this.#quoted = true;
+          this.#touched = true;
+        } else this.#field += `${before}"`;
+      } else if (c === COMMA) {
+        this.#fields.push(this.#field + before);
+        this.#field = '';
+        this.#touched = true;
+      } else {
+        this.#field += before;
+        if (c === CR && body.charCodeAt(i + 1) === LF) from = ++i + 1;
+        this.#endRecord();
+        this.#line++;
+        this.#start = this.#line;
+      }
+    }
+    this.#field += body.slice(from);
+    return body.length;
+  }
+}
+
+/** Parses a whole CSV text at once, by the rules of `CsvReader`. */
+export function parseCsv(text: string): { records: CsvRecord[]; problem?: CsvProblem } {
+  const reader = new CsvReader();
+  const records = reader.push(text);
+  const { records: last, problem } = reader.end();
+  records.push(...last);
+  return problem === undefined ? { records } : { records, problem };
 }
 
 // Spreadsheet programs run a cell that starts with one of these as a formula.

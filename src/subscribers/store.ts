@@ -1,5 +1,5 @@
 import { PaperboyError } from '../errors.ts';
-import type { Sql } from '../db/index.ts';
+import { jsonRows, type Sql } from '../db/index.ts';
 import { addressKey, addressProblem, mailboxKey } from './email-address.ts';
 import { newTokenKey } from './tokens.ts';
 
@@ -105,6 +105,26 @@ function fromRow(row: Row): Subscriber {
   };
 }
 
+/** What adding one of many subscribers did: added, found already on the list (as they are), or refused (why). */
+export type Added =
+  | { added: true; id: number }
+  | { added: false; id: number; status: SubscriberStatus }
+  | { added: false; problem: string };
+
+// The columns of subscribers added many at once, as `addMany` hands them to the database.
+const NEW_ROWS = {
+  email: 'text',
+  email_key: 'text',
+  name: 'text',
+  status: 'text',
+  topics: 'text',
+  cadence: 'text',
+  source: 'text',
+  confirmed_at: 'text',
+  token_key: 'text',
+  detail: 'text',
+} as const;
+
 /** A bad address or value, with what is wrong; the message starts with the address. */
 export class SubscriberError extends PaperboyError {
   override name = 'SubscriberError';
@@ -147,9 +167,12 @@ export class SubscriberStore {
     if (problem) throw new SubscriberError(`${email || '(empty address)'}: the address ${problem}`);
     const status = input.status ?? 'pending';
     const now = this.#stamp();
+    // An address already on the list is looked for first: PostgreSQL spends an id on every row
+    // ON CONFLICT turns away, SQLite none, and the two stores number subscribers alike.
     const result = await this.#sql.run(
       `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
-       VALUES (@email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey)
+       SELECT @email, @key, @name, @status, @topics, @cadence, @source, @now, @now, @confirmedAt, @tokenKey
+       WHERE NOT EXISTS (SELECT 1 FROM subscribers WHERE email_key = @key)
        ON CONFLICT (email_key) DO NOTHING`,
       {
         email,
@@ -167,6 +190,82 @@ export class SubscriberStore {
     const subscriber = (await this.find(email)) as Subscriber;
     if (result.changes > 0) await this.recordEvent(subscriber.id, 'added', `${status} via ${input.source}`);
     return { subscriber, added: result.changes > 0 };
+  }
+
+  /**
+   * Adds many subscribers in a few statements (an import's batch), each as `add` adds one: an
+   * address already on the list (or earlier in `inputs`) is left as it is, and a bad one is refused
+   * with why. Says what became of each, in the order given.
+   */
+  async addMany(inputs: readonly NewSubscriber[]): Promise<Added[]> {
+    const now = this.#stamp();
+    const results: (Added | undefined)[] = [];
+    const fresh = new Map<string, Record<keyof typeof NEW_ROWS, string | null>>();
+    const keyOf: (string | undefined)[] = [];
+    inputs.forEach((input, i) => {
+      const email = input.email.trim();
+      const problem = addressProblem(email);
+      if (problem) {
+        results[i] = { added: false, problem: `${email || '(empty address)'}: the address ${problem}` };
+        return;
+      }
+      const key = addressKey(email);
+      keyOf[i] = key;
+      if (fresh.has(key)) return;
+      const status = input.status ?? 'pending';
+      fresh.set(key, {
+        email,
+        email_key: key,
+        name: input.name?.trim() ?? '',
+        status,
+        topics: JSON.stringify(cleanTopics(input.topics ?? [])),
+        cadence: input.cadence ?? 'daily',
+        source: input.source,
+        confirmed_at: status === 'confirmed' ? now : null,
+        token_key: newTokenKey(),
+        detail: `${status} via ${input.source}`,
+      });
+    });
+    const dialect = this.#sql.dialect;
+    return this.#sql.transaction(async () => {
+      const rows = [...fresh.values()];
+      // Those already on the list are left out before the insert (no id spent on them), in the order given.
+      const inserted = await this.#sql.all<{ id: number; email_key: string }>(
+        `INSERT INTO subscribers (email, email_key, name, status, topics, cadence, source, created_at, updated_at, confirmed_at, token_key)
+         SELECT r.email, r.email_key, r.name, r.status, r.topics, r.cadence, r.source, @now, @now, r.confirmed_at, r.token_key
+         FROM ${jsonRows(dialect, 'rows', NEW_ROWS)} AS r
+         WHERE NOT EXISTS (SELECT 1 FROM subscribers s WHERE s.email_key = r.email_key)
+         ON CONFLICT (email_key) DO NOTHING
+         RETURNING id, email_key`,
+        { now, rows: JSON.stringify(rows) },
+      );
+      const added = new Map(inserted.map((row) => [row.email_key, row.id]));
+      const events = inserted.sort((a, b) => a.id - b.id).map((row) => ({ id: row.id, detail: fresh.get(row.email_key)?.detail ?? '' }));
+      await this.#sql.run(
+        `INSERT INTO events (subscriber_id, at, kind, detail) SELECT e.id, @now, 'added', e.detail
+         FROM ${jsonRows(dialect, 'events', { id: 'integer', detail: 'text' })} AS e`,
+        { now, events: JSON.stringify(events) },
+      );
+      const others = rows.filter((row) => !added.has(row.email_key as string)).map((row) => ({ key: row.email_key }));
+      const found = await this.#sql.all<{ id: number; email_key: string; status: SubscriberStatus }>(
+        `SELECT id, email_key, status FROM subscribers WHERE email_key IN (SELECT k.key FROM ${jsonRows(dialect, 'keys', { key: 'text' })} AS k)`,
+        { keys: JSON.stringify(others) },
+      );
+      const listed = new Map(found.map((row) => [row.email_key, row]));
+      const seen = new Set<string>();
+      return inputs.map((_, i): Added => {
+        const known = results[i];
+        const key = keyOf[i];
+        if (known !== undefined || key === undefined) return known as Added;
+        const first = !seen.has(key);
+        seen.add(key);
+        const id = added.get(key);
+        if (id !== undefined) return first ? { added: true, id } : { added: false, id, status: fresh.get(key)?.status as SubscriberStatus };
+        const row = listed.get(key);
+        if (row === undefined) throw new Error(`${key}: neither added nor found on the list`);
+        return { added: false, id: row.id, status: row.status };
+      });
+    });
   }
 
   /** The subscriber with this address (compared case-insensitively), if any. */
@@ -357,13 +456,14 @@ export class SubscriberStore {
       changes = [];
     };
     let current: number | undefined;
-    // The history is read a page at a time, in order of subscriber and event.
+    // The history is read a page at a time, in order of subscriber and event (`events.id`: a bare
+    // `id` in ORDER BY would be the output column of that name, the subscriber's).
     for (let after = { id: 0, event: 0 }; ; ) {
       const rows = await this.#sql.all<{ id: number; event: number; at: string; kind: string; detail: string }>(
         `SELECT subscriber_id AS id, id AS event, at, kind, detail FROM events
          WHERE kind IN ('added', 'pending', 'confirmed', 'unsubscribed', 'bounced')
            AND (subscriber_id > @id OR (subscriber_id = @id AND id > @event))
-         ORDER BY subscriber_id, id LIMIT @limit`,
+         ORDER BY subscriber_id, events.id LIMIT @limit`,
         { ...after, limit: LIST_PAGE },
       );
       for (const row of rows) {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Sql } from '../db/index.ts';
+import { jsonRows, type Sql } from '../db/index.ts';
 import { addressKey } from './email-address.ts';
 
 /** Why an address is suppressed. */
@@ -42,6 +42,18 @@ export class Suppressions {
       hash: this.#hash(email),
     });
     return row?.reason;
+  }
+
+  /** Which of these addresses are suppressed, asked in one statement (an import's batch): a test of any of them. */
+  async among(emails: readonly string[]): Promise<(email: string) => boolean> {
+    const hashes = [...new Set(emails.map((email) => this.#hash(email)))];
+    const rows = await this.#sql.all<{ address_hash: string }>(
+      `SELECT address_hash FROM suppressions
+       WHERE address_hash IN (SELECT h.hash FROM ${jsonRows(this.#sql.dialect, 'hashes', { hash: 'text' })} AS h)`,
+      { hashes: JSON.stringify(hashes.map((hash) => ({ hash }))) },
+    );
+    const suppressed = new Set(rows.map((row) => row.address_hash));
+    return (email) => suppressed.has(this.#hash(email));
   }
 
   /** Lifts an address's suppression: its owner confirmed a new subscription. */

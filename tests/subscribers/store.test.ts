@@ -163,6 +163,7 @@ describe('CSV import and export', () => {
       added: 2,
       existing: 1,
       confirmed: 0,
+      refused: 2,
       problems: [
         { line: 3, message: 'not-an-address: the address is not of the form name@domain' },
         { line: 5, message: 'cadence "monthly" is not daily or weekly' },
