@@ -39,7 +39,11 @@ export interface ShardPlan {
  * key each period's index without building a view or a record.
  */
 export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
-  const newest = digests.map((d) => d.date).sort().at(-1) ?? '';
+  const newest =
+    digests
+      .map((d) => d.date)
+      .sort()
+      .at(-1) ?? '';
   const seen = new Set<string>();
   const shards = new Map<string, ShardPlan>();
   for (const digest of digests) {
