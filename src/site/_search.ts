@@ -10,12 +10,14 @@ export interface SearchRecord {
 }
 
 /**
- * The papers of one month, indexed together: a build indexes again only the months that changed (a
- * new day, its month). Pagefind cannot add to an index, and a month is small enough to index again
- * in a fraction of a second, and few enough for the browser to merge.
+ * The papers of one period, indexed together: a build indexes again only the periods that changed
+ * (a new day, its month). Pagefind cannot add to an index, so the newest papers are indexed by
+ * month, small enough to index again in a fraction of a second; older ones by quarter, and by year
+ * before the newest digest's year, so that the browser has few indexes to merge.
  */
 export interface SearchShard {
-  month: string;
+  /** `YYYY-MM` (a month of the newest digest's quarter), `YYYY-qN` (an earlier quarter of its year) or `YYYY`. */
+  period: string;
   records: SearchRecord[];
 }
 
@@ -26,17 +28,22 @@ export const SEARCH_DIR = 'pagefind';
 const KEPT =
   /^(?:pagefind\.js|pagefind-worker\.js|pagefind-entry\.json|wasm\.(?!unknown\.)[\w-]+\.pagefind|pagefind\.[\w-]+\.pf_meta|(?:index|fragment|filter)\/[\w-]+\.pf_\w+)$/;
 
-/** The papers of one month a search index takes: each digest's papers that no earlier digest carried, by place. */
+/** The papers of one period a search index takes: each digest's papers that no earlier digest carried, by place. */
 export interface ShardPlan {
-  month: string;
+  period: string;
   issues: { digest: Digest; places: number[] }[];
 }
 
 /**
- * Every paper once (in the issue that first carried it, as the feeds do), by month: cheap enough to
- * key each month's index without building a view or a record.
+ * Every paper once (in the issue that first carried it, as the feeds do), by period: cheap enough to
+ * key each period's index without building a view or a record.
  */
 export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
+  const newest =
+    digests
+      .map((d) => d.date)
+      .sort()
+      .at(-1) ?? '';
   const seen = new Set<string>();
   const shards = new Map<string, ShardPlan>();
   for (const digest of digests) {
@@ -47,15 +54,28 @@ export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
       places.push(i);
     }
     if (places.length === 0) continue;
-    const month = digest.date.slice(0, 7);
-    let shard = shards.get(month);
-    if (!shard) shards.set(month, (shard = { month, issues: [] }));
+    const period = periodOf(digest.date, newest);
+    let shard = shards.get(period);
+    if (!shard) shards.set(period, (shard = { period, issues: [] }));
     shard.issues.push({ digest, places });
   }
   return [...shards.values()];
 }
 
-/** A month's search records. A record's URL is its place on its issue page, relative to the site's root. */
+/**
+ * The index a day's papers go in, given the newest digest's date: its month in the newest digest's
+ * quarter, its quarter earlier in that year, its year before. A new day re-indexes its month; the
+ * first day of a quarter also folds the last quarter's months into one index, and the first day of
+ * a year the last year's quarters.
+ */
+export function periodOf(date: string, newest: string): string {
+  const year = date.slice(0, 4);
+  if (year < newest.slice(0, 4)) return year;
+  const quarter = Math.ceil(Number(date.slice(5, 7)) / 3);
+  return quarter < Math.ceil(Number(newest.slice(5, 7)) / 3) ? `${year}-q${quarter}` : date.slice(0, 7);
+}
+
+/** A period's search records. A record's URL is its place on its issue page, relative to the site's root. */
 export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView): SearchShard {
   const records: SearchRecord[] = [];
   for (const { digest, places } of plan.issues) {
@@ -82,7 +102,7 @@ export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView
       });
     }
   }
-  return { month: plan.month, records };
+  return { period: plan.period, records };
 }
 
 /** The files of a shard's index, by path under its folder, the ones an index points to coming first. */
@@ -95,11 +115,11 @@ export async function indexShard(shard: SearchShard, site: Site): Promise<[strin
   try {
     const added = await Promise.all(shard.records.map((r) => index.addCustomRecord({ ...r, language: site.language })));
     const failed = added.flatMap((a) => a.errors);
-    if (failed.length > 0) throw new PaperboyError(`search index ${shard.month}: ${failed[0]}`);
+    if (failed.length > 0) throw new PaperboyError(`search index ${shard.period}: ${failed[0]}`);
     // Handed over rather than written by Pagefind: it stops answering on a full disk, where this
     // process's writer says so in one line and leaves nothing half-written.
     const { files, errors } = await index.getFiles();
-    if (errors.length > 0) throw new PaperboyError(`search index ${shard.month}: ${errors[0]}`);
+    if (errors.length > 0) throw new PaperboyError(`search index ${shard.period}: ${errors[0]}`);
     const kept = files.filter((f) => KEPT.test(f.path)).map((f): [string, Uint8Array] => [f.path, f.content]);
     // Chunks first, then what names them: a reader never finds an entry pointing at a missing chunk.
     const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);

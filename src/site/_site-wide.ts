@@ -108,28 +108,28 @@ const CONTENT_NAMED = /^(?:fragment|index|filter)\/|\.pf_meta$/;
 export interface SearchIndexing {
   finish(): Promise<void>;
   stop(): Promise<void>;
-  /** After the writer is done: removes the index files the new indexes no longer name, and the indexes of months that have none. */
+  /** After the writer is done: removes the index files the new indexes no longer name, and the indexes of periods that are no longer made. */
   prune(): void;
-  /** The months being indexed again. */
-  months: string[];
+  /** The periods being indexed again. */
+  periods: string[];
 }
 
 /**
- * Starts indexing, in the indexer's own process, the months whose papers changed (none when `enabled`
+ * Starts indexing, in the indexer's own process, the periods whose papers changed (none when `enabled`
  * is false), so that it runs while this process renders the rest.
  */
 export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: string): Promise<SearchIndexing> {
-  // A month's index is keyed by what its records are made of (each issue's digest, and which of its
+  // A period's index is keyed by what its records are made of (each issue's digest, and which of its
   // papers are new), so that a build finds it fresh without making its records.
   const plans = enabled ? planSearchShards(w.digests) : [];
   const shards = plans.map((plan) => ({
     plan,
-    month: plan.month,
+    period: plan.period,
     key: keyOf(w.siteKey, JSON.stringify(plan.issues.map((i) => [i.digest.date, w.hashOf.get(i.digest.date) ?? '', i.places]))),
   }));
-  const stale: { plan: ShardPlan; month: string; key: string }[] = [];
+  const stale: { plan: ShardPlan; period: string; key: string }[] = [];
   for (const shard of shards)
-    if (!(await w.fresh(`search/${shard.month}`, shard.key, [`${SEARCH_DIR}/${shard.month}/pagefind-entry.json`]))) stale.push(shard);
+    if (!(await w.fresh(`search/${shard.period}`, shard.key, [`${SEARCH_DIR}/${shard.period}/pagefind-entry.json`]))) stale.push(shard);
   const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(searchShard(shard.plan, w.viewOf), w.site) }));
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
@@ -139,14 +139,14 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       indexed = await indexing;
       for (const { shard, files } of indexed) {
         for (const [path, content] of files) {
-          const target = `${SEARCH_DIR}/${shard.month}/${path}`;
+          const target = `${SEARCH_DIR}/${shard.period}/${path}`;
           // Pagefind names its chunks after their content: one already there holds these bytes.
           if (CONTENT_NAMED.test(path) && existsSync(join(outDir, target))) continue;
           w.out.put(target, content);
         }
-        w.manifest.outputs[`search/${shard.month}`] = shard.key;
+        w.manifest.outputs[`search/${shard.period}`] = shard.key;
       }
-      const indexes = shards.map((s) => `${SEARCH_DIR}/${s.month}/`).reverse();
+      const indexes = shards.map((s) => `${SEARCH_DIR}/${s.period}/`).reverse();
       const key = keyOf(w.siteKey, JSON.stringify(indexes));
       if (await w.fresh('search', key, ['search.html'])) return;
       w.out.put('search.html', renderSearchPage(w.site, siteUrls(w.site).feeds, indexes, w.templates));
@@ -159,12 +159,13 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       await Promise.allSettled(shardsIndexed);
       await closeIndexer();
     },
-    months: stale.map((s) => s.month),
+    periods: stale.map((s) => s.period),
     prune() {
-      for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.month), new Set(files.map(([path]) => path)));
+      for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.period), new Set(files.map(([path]) => path)));
       if (!enabled) return;
-      // Indexes of months that no longer have papers of their own, or of an earlier layout (one a year), go.
-      const current = new Set(shards.map((s) => s.month));
+      // Indexes of periods no longer made (months folded into their quarter, quarters into their
+      // year, a period left without papers) go.
+      const current = new Set(shards.map((s) => s.period));
       for (const name of listFolders(join(outDir, SEARCH_DIR))) {
         if (current.has(name)) continue;
         rmSync(join(outDir, SEARCH_DIR, name), { recursive: true, force: true });

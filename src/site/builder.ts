@@ -59,7 +59,7 @@ export interface BuildReport {
   written: string[];
   unchanged: number;
   newest: string | undefined;
-  /** The months (`YYYY-MM`) whose search index was made again. */
+  /** The periods (`YYYY-MM`, `YYYY-qN`, `YYYY`) whose search index was made again. */
   indexed: string[];
 }
 
@@ -265,7 +265,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       }
 
       const { written, unchanged } = await out.done();
-      // Index files a new index no longer names, indexes of months that have none, and pages no
+      // Index files a new index no longer names, indexes of periods no longer made, and pages no
       // longer made go once the rest is in place.
       search.prune();
       for (const path of removals) rmSync(join(settings.outDir, path), { force: true });
@@ -273,7 +273,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       views = p.used;
       const current = new Set(p.emailKeys.slice(-KEPT_EMAILS));
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
-      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.months };
+      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods };
     } finally {
       await out.abort();
     }

@@ -5,7 +5,7 @@ import { has } from '../helpers/peers.ts';
 import { serveFolder } from '../helpers/static-server.ts';
 import { tempSite } from '../helpers/site.ts';
 
-// 120 daily issues across two years (so four search indexes, one a month), ~40 topics, one topic on every
+// 120 daily issues across two years (so two search indexes: 2023, and January 2024 by month), ~40 topics, one topic on every
 // issue (so it fills pages), and one digest without Classification (so its topics are inferred).
 const ISSUES = 120;
 const dateOf = (i: number) => new Date(Date.UTC(2023, 9, 1) + i * 86_400_000).toISOString().slice(0, 10);
