@@ -65,6 +65,8 @@ describe.runIf(has('postgres'))('opening a PostgreSQL database', () => {
         'locks',
         'paperboy_schema',
         'publications',
+        'send_budgets',
+        'senders',
         'source_files',
         'source_syncs',
         'subscribers',
