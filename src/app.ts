@@ -63,6 +63,12 @@ export interface AppOptions {
   readOnly?: boolean;
   /** The program sends mail: the DKIM keys are read at once, so a bad key stops it before it starts. */
   sends?: boolean;
+  /**
+   * The program only sends (`paperboy worker`): on PostgreSQL its writes (each delivery's outcome)
+   * are committed without waiting for the server's disk; a crash of the server may make it send the
+   * messages of its last moment again, never lose one.
+   */
+  onlySends?: boolean;
   /** What webhook requests are made with (the platform's fetch by default). */
   fetch?: typeof globalThis.fetch;
   /** The webhook delivery loop's pace, when not the default. */
@@ -157,7 +163,9 @@ export function openApp(config: Config, options: AppOptions = {}): App {
   // The list and the ledger: on a PostgreSQL server (one pool, opened by the first statement), else
   // in the SQLite file, with one connection whose jobs' face waits longer for another process's lock.
   const { sql, jobSql } =
-    config.databaseUrl === undefined ? sqliteFaces(config, options, opened) : postgresFaces(config.databaseUrl, log, opened);
+    config.databaseUrl === undefined
+      ? sqliteFaces(config, options, opened)
+      : postgresFaces(config.databaseUrl, log, opened, options.onlySends === true);
   const webhookEvents = once(() => new WebhookEvents(jobSql(), now));
   // Events are written only while someone is there to receive them.
   const recorder = once(() => (config.webhooks.urls.length === 0 ? undefined : webhookRecorder(config.webhooks, webhookEvents(), now)));
@@ -461,12 +469,12 @@ function sqliteFaces(config: Config, options: AppOptions, opened: Opened): { sql
 }
 
 // The PostgreSQL server the URL names: one pool for everything, connected and migrated by the first statement.
-function postgresFaces(url: string, log: Logger, opened: Opened): { sql: () => Sql; jobSql: () => Sql } {
+function postgresFaces(url: string, log: Logger, opened: Opened, onlySends: boolean): { sql: () => Sql; jobSql: () => Sql } {
   const name = serverAddressOf(url)?.name ?? 'PAPERBOY_DATABASE_URL';
   const sql = once(
     () =>
       (opened.sql = openedOnUse(name, 'postgres', () =>
-        openPostgres(url, { onIdleError: (error) => log.warn('database connection lost', { error }) }),
+        openPostgres(url, { onIdleError: (error) => log.warn('database connection lost', { error }), asynchronousCommit: onlySends }),
       )),
   );
   return { sql, jobSql: sql };

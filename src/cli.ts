@@ -438,6 +438,7 @@ async function loadParts(): Promise<void> {
       log,
       readOnly: opening.readOnly === true,
       sends: opening.sends === true,
+      onlySends: opening.onlySends === true,
       ...(opening.server ? { busyTimeoutMs: 0 } : {}),
     });
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,6 +56,13 @@ function paperboy(args: string[], env: Record<string, string>, cwd: string): Chi
   });
 }
 
+// Processor time a process used so far, in ms (Linux: /proc/PID/stat, user and system, in clock ticks of 10 ms).
+async function cpuMsOf(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10;
+}
+
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
 /**
@@ -74,6 +81,7 @@ export async function benchWorkers(root: string): Promise<BenchResult> {
   const sink = await startSink();
   const sql = await openPostgres(url);
   const rates: Record<number, number> = {};
+  const cpuPerMessage: Record<number, number> = {};
   let workers: ChildProcess[] = [];
   try {
     const stamp = new Date().toISOString();
@@ -116,6 +124,9 @@ export async function benchWorkers(root: string): Promise<BenchResult> {
       );
       const seconds = (Date.parse(span?.last ?? '') - Date.parse(span?.first ?? '')) / 1000;
       rates[count] = (span?.sent ?? 0) / seconds;
+      // The workers' processor time per message (their start included): what more workers ask of the machine.
+      const cpu = (await Promise.all(workers.map((w) => cpuMsOf(w.pid)))).reduce((sum, ms) => sum + ms, 0);
+      cpuPerMessage[count] = cpu / Math.max(1, span?.sent ?? 0);
       for (const worker of workers) worker.kill('SIGTERM');
       await Promise.all(workers.map(exited));
     }
@@ -135,6 +146,7 @@ export async function benchWorkers(root: string): Promise<BenchResult> {
       'messages a second, 4 workers': Math.round(four),
       '2 workers ÷ 1': Number((two / one).toFixed(2)),
       '4 workers ÷ 1': Number((four / one).toFixed(2)),
+      'worker processor ms a message, 1 / 2 / 4 workers': [1, 2, 4].map((n) => (cpuPerMessage[n] ?? 0).toFixed(2)).join(' / '),
     },
     pass: two >= 1.8 * one && four >= 3 * one,
   };

@@ -9,6 +9,8 @@ export interface AppOpening {
   server?: boolean;
   readOnly?: boolean;
   sends?: boolean;
+  /** Only sends (`paperboy worker`). */
+  onlySends?: boolean;
 }
 
 /** What a command is handed: where to write, where it runs, its settings, and the program's parts. */

@@ -10,7 +10,7 @@ import type { CommandContext } from './context.ts';
 export async function workerCommand(ctx: CommandContext): Promise<number> {
   if (ctx.config().databaseUrl === undefined)
     throw new UsageError('paperboy worker: several senders need PostgreSQL: set PAPERBOY_DATABASE_URL (with SQLite, dispatch sends alone)');
-  const app = ctx.app({ server: true, sends: true });
+  const app = ctx.app({ server: true, sends: true, onlySends: true });
   const stopping = new AbortController();
   void ctx.stopped().then(() => stopping.abort());
   const webhooks = app.deliverWebhooks();

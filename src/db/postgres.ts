@@ -33,6 +33,11 @@ export interface PostgresOptions {
   busyMs?: number;
   /** Told of what goes wrong on an idle connection (the server went away); it never stops the process. */
   onIdleError?: (message: string) => void;
+  /**
+   * Commits without waiting for the server's disk (`synchronous_commit = off`): a process that only
+   * sends, whose writes are outcomes a crash of the server could only make it send again (never lose).
+   */
+  asynchronousCommit?: boolean;
 }
 
 // OIDs of int8 and numeric: COUNT(*), ids and SUM(…) come back as numbers, as SQLite gives them.
@@ -92,6 +97,7 @@ export class PostgresSql implements Sql {
       connectionTimeoutMillis: this.#connectTimeoutMs,
       types: numberTypes(),
       application_name: 'paperboy',
+      ...(options.asynchronousCommit ? { options: '-c synchronous_commit=off' } : {}),
     });
     // An idle connection the server dropped is an event, never a crash: the pool replaces it.
     const told = options.onIdleError;

@@ -88,4 +88,26 @@ describe.runIf(has('postgres', 'processes'))('paperboy worker on PostgreSQL', ()
     },
     PROCESS_TEST.timeout,
   );
+
+  it(
+    'a worker whose messages would differ (another fingerprint) leaves the round alone, and says why in its log and in status',
+    async () => {
+      const sink = await new SmtpSink().start();
+      sinks.push(sink);
+      const env = await sendingProject(database.url, 20, { PAPERBOY_SMTP_URL: sink.url });
+      const cwd = env.PAPERBOY_DIGESTS_DIR as string;
+      expect((await paperboy(['dispatch', '--queue-only'], { env, cwd })).stdout).toBe(`${ISSUE}: 20 queued for the workers\n`);
+      const other = startWorker({ ...env, PAPERBOY_FROM: 'Other Papers <other@example.net>' }, cwd);
+      workers.push(other);
+      await until(() => other.stderr().includes('round left alone'), 'the worker leaving the round alone');
+      const status = await paperboy(['status'], { env, cwd });
+      expect(status.stdout).toMatch(/sender [^ ]+ since \S+: holds nothing; left 2031-02-03 alone: its messages would differ/);
+      expect(sink.messages).toHaveLength(0);
+      // One whose messages are the same sends it.
+      workers.push(startWorker(env, cwd));
+      await until(async () => (await count("SELECT count(*)::int AS n FROM dispatches WHERE status = 'done'")) === 1, 'the round closed');
+      expect(sink.countsById().size).toBe(20);
+    },
+    PROCESS_TEST.timeout,
+  );
 });
