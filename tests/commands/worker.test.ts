@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { paperboy, spawnPaperboy } from '../helpers/cli.ts';
+import { paperboy } from '../helpers/cli.ts';
 import { has } from '../helpers/peers.ts';
 import { asAdmin, throwawayDatabase } from '../helpers/postgres.ts';
 import { PROCESS_TEST } from '../helpers/process.ts';
@@ -12,7 +12,7 @@ import { ISSUE, sendingProject, startWorker, until, type WorkerProcess } from '.
 describe('paperboy worker on SQLite', () => {
   it('exits 2 with one line: several senders need PostgreSQL', async () => {
     const data = await mkdtemp(join(tmpdir(), 'paperboy-worker-sqlite-'));
-    const run = await spawnPaperboy(['worker'], { env: { PAPERBOY_DATA_DIR: data } });
+    const run = await paperboy(['worker'], { env: { PAPERBOY_DATA_DIR: data } });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
