@@ -1,6 +1,5 @@
 import type { Sql } from '../db/index.ts';
-import type { SubscriberStatus } from '../subscribers/index.ts';
-import type { QueuedDelivery, Tally } from './rounds.ts';
+import { toQueued, type QueuedDelivery, type QueuedRow, type Tally } from './rounds.ts';
 
 /**
  * A not-before time past any real one: a delivery set aside for the rest of a round's run (the relay
@@ -45,15 +44,7 @@ export interface QueueLeft {
   queued: number;
 }
 
-type ClaimedRow = {
-  subscriber_id: number;
-  email: string;
-  status: SubscriberStatus;
-  topics: string;
-  token_key: string;
-  attempts: number;
-  bounces: number;
-};
+type ClaimedRow = QueuedRow & { bounces: number };
 
 /**
  * Who holds which delivery, and until when: the leases of several senders over one ledger. A
@@ -118,15 +109,7 @@ export class Claims {
         );
       });
     }
-    return rows.map((r) => ({
-      subscriberId: r.subscriber_id,
-      email: r.email,
-      status: r.status,
-      topics: JSON.parse(r.topics) as string[],
-      tokenKey: r.token_key,
-      attempts: r.attempts,
-      bounces: r.bounces,
-    }));
+    return rows.map((r) => ({ ...toQueued(r), bounces: r.bounces }));
   }
 
   /**

@@ -80,6 +80,26 @@ const toRound = (r: RoundRow): Round => ({
   note: r.note,
 });
 
+/** A queued delivery as the queue reads it: its row joined with its subscriber's. */
+export interface QueuedRow {
+  subscriber_id: number;
+  email: string;
+  status: SubscriberStatus;
+  topics: string;
+  token_key: string;
+  attempts: number;
+}
+
+/** What sending a queued delivery needs, from its row. */
+export const toQueued = (r: QueuedRow): QueuedDelivery => ({
+  subscriberId: r.subscriber_id,
+  email: r.email,
+  status: r.status,
+  topics: JSON.parse(r.topics) as string[],
+  tokenKey: r.token_key,
+  attempts: r.attempts,
+});
+
 /** A subscriber as an issue's audience sees them: what their copy is made from. */
 export interface Recipient {
   id: number;
@@ -224,28 +244,14 @@ export class Rounds {
    * list. Those a relay refused before come apart (`refused`), so that they can be tried last.
    */
   async queued(issue: string, round: number, afterId: number, limit: number, refused = false): Promise<QueuedDelivery[]> {
-    const rows = await this.#sql.all<{
-      subscriber_id: number;
-      email: string;
-      status: SubscriberStatus;
-      topics: string;
-      token_key: string;
-      attempts: number;
-    }>(
+    const rows = await this.#sql.all<QueuedRow>(
       `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
        WHERE d.issue = @issue AND d.round = @round AND d.status = 'queued' AND d.subscriber_id > @afterId
          AND ${refused ? '' : 'NOT '}${refusedBy('d.reason')}
        ORDER BY d.subscriber_id LIMIT @limit`,
       { issue, round, afterId, ...REFUSAL, limit },
     );
-    return rows.map((r) => ({
-      subscriberId: r.subscriber_id,
-      email: r.email,
-      status: r.status,
-      topics: JSON.parse(r.topics) as string[],
-      tokenKey: r.token_key,
-      attempts: r.attempts,
-    }));
+    return rows.map(toQueued);
   }
 
   /** Records what became of one delivery; `queued` keeps it for the next run, with the attempt counted. */
