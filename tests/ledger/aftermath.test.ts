@@ -6,6 +6,7 @@ import { openLedger } from '../../src/ledger/index.ts';
 import { renderReport } from '../../src/report/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { addConfirmed, fixtureIssue, tempDatabase } from '../helpers/dispatch.ts';
+import { tableCells } from '../helpers/html-table.ts';
 import { startWeb, type TestWeb } from '../helpers/web.ts';
 
 const ADMIN = 'an-admin-token-of-enough-length-0123';
@@ -57,16 +58,7 @@ describe('what came back after each issue', () => {
     });
 
     const $ = load(renderReport(await web.app.report(30)));
-    const rows = $('table')
-      .filter((_, t) => $(t).find('caption').text() === 'What came back after each issue')
-      .find('tbody tr')
-      .toArray()
-      .map((tr) =>
-        $(tr)
-          .find('th, td')
-          .toArray()
-          .map((cell) => $(cell).text()),
-      );
+    const rows = tableCells($, 'What came back after each issue');
     expect(rows).toEqual(
       Object.entries(expected).map(([issue, c]) => [issue, String(c.bounced), String(c.complained), String(c.unsubscribed)]),
     );

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { load, type CheerioAPI } from 'cheerio';
+import { load } from 'cheerio';
 import { parse } from 'parse5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -11,6 +11,7 @@ import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { launchBrowser } from '../helpers/browser.ts';
+import { tableCells } from '../helpers/html-table.ts';
 import { fixture } from '../helpers/paths.ts';
 import { has } from '../helpers/peers.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
@@ -46,20 +47,6 @@ async function onTheList(dataDir: string, change: (store: SubscriberStore, id: (
   for (let n = 1; n <= 6; n++) ids.set(n, (await store.find(`user${n}@example.org`))?.id ?? 0);
   await change(store, (n) => ids.get(n) ?? 0);
   await sql.close();
-}
-
-// The cells of the table captioned so, row by row (the row header first).
-function table($: CheerioAPI, caption: string): string[][] {
-  const found = $('table').filter((_, t) => $(t).find('caption').text() === caption);
-  return found
-    .find('tbody tr')
-    .toArray()
-    .map((tr) =>
-      $(tr)
-        .find('th, td')
-        .toArray()
-        .map((cell) => $(cell).text()),
-    );
 }
 
 describe('the list day by day', () => {
@@ -122,26 +109,26 @@ describe('paperboy report', () => {
   it('shows the numbers of the ledger: each issue, the complaint rate, the list at the end of each day', () => {
     expect(sink.messages).toHaveLength(5 + 3);
     const $ = load(html);
-    expect(table($, 'Messages delivered per issue')).toEqual([
+    expect(tableCells($, 'Messages delivered per issue')).toEqual([
       ['2031-01-05', '5'],
       ['2031-02-03', '3'],
     ]);
-    expect(table($, 'What came back after each issue')).toEqual([
+    expect(tableCells($, 'What came back after each issue')).toEqual([
       ['2031-01-05', '1', '1', '2'],
       ['2031-02-03', '3', '1', '1'],
     ]);
-    expect(table($, 'Complaint rate of each issue')).toEqual([
+    expect(tableCells($, 'Complaint rate of each issue')).toEqual([
       ['2031-01-05', '20 %'],
       ['2031-02-03', '33.33 %'],
     ]);
-    const days = table($, 'Subscribers by status');
+    const days = tableCells($, 'Subscribers by status');
     expect(days).toHaveLength(30);
     expect(days.at(-1)?.slice(1)).toEqual(['1', '1', '3', '1']);
     expect(days[0]?.slice(1)).toEqual(['0', '0', '0', '0']);
-    const durations = table($, 'How long each dispatch took');
+    const durations = tableCells($, 'How long each dispatch took');
     expect(durations.map((row) => row[0])).toEqual(['2031-01-05', '2031-02-03']);
     for (const row of durations) expect(row[1]).toMatch(/^\d+(\.\d)? s$/);
-    expect(table($, 'Send rate of each dispatch')).toHaveLength(2);
+    expect(tableCells($, 'Send rate of each dispatch')).toHaveLength(2);
     // The limits are drawn and named.
     expect($('svg line.limit')).toHaveLength(2);
     expect(
@@ -168,7 +155,7 @@ describe('paperboy report', () => {
       const [title, desc] = ($(svg).attr('aria-labelledby') ?? '').split(' ');
       expect($(svg).find(`title#${title}`).text()).not.toBe('');
       expect($(svg).find(`desc#${desc}`).text()).not.toBe('');
-      expect(table($, $(svg).find('title').text()).length).toBeGreaterThan(0);
+      expect(tableCells($, $(svg).find('title').text()).length).toBeGreaterThan(0);
     }
   });
 
@@ -177,7 +164,7 @@ describe('paperboy report', () => {
     const out = await paperboy(['report', '--days', '7', '--out', '-'], { env, cwd: dir });
     expect(out.status).toBe(0);
     expect(out.stdout).toMatch(/^<!doctype html>/);
-    expect(table(load(out.stdout), 'Subscribers by status')).toHaveLength(7);
+    expect(tableCells(load(out.stdout), 'Subscribers by status')).toHaveLength(7);
     const file = await paperboy(['report', '--out', 'charts/week.html', '--days', '7'], { env, cwd: dir });
     expect(file.status).toBe(1);
     expect(file.stderr).toBe('charts/week.html: cannot write: no such folder: charts\n');
@@ -203,7 +190,7 @@ describe('paperboy report', () => {
         .toArray()
         .map((p) => $(p).text()),
     ).toContain('No dispatch in these days.');
-    expect(table($, 'Subscribers by status').at(-1)?.slice(1)).toEqual(['0', '0', '0', '0']);
+    expect(tableCells($, 'Subscribers by status').at(-1)?.slice(1)).toEqual(['0', '0', '0', '0']);
     expect(await readdir(empty)).toEqual(['report.html']);
   });
 
