@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paperboy } from '../helpers/cli.ts';
 import { has } from '../helpers/peers.ts';
 import { initdbPath, startPrivateServer, throwawayDatabase } from '../helpers/postgres.ts';
 import { PROCESS_TEST } from '../helpers/process.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
-import { sendingProject, startWorker, until, type WorkerProcess } from '../helpers/workers.ts';
+import { fleetPerTest, sendingProject, startWorker, until, type WorkerProcess } from '../helpers/workers.ts';
 import pg from 'pg';
 
 const CONNECTIONS = 5;
@@ -27,15 +27,7 @@ async function query<Row>(url: string, text: string, values: unknown[] = []): Pr
 
 describe.runIf(has('postgres', 'processes'))('workers that die, pause, or lose the database', () => {
   const database = throwawayDatabase();
-  const workers: WorkerProcess[] = [];
-  const sinks: SmtpSink[] = [];
-  afterEach(async () => {
-    for (const w of workers.splice(0)) {
-      w.signal('SIGCONT');
-      w.signal('SIGKILL');
-    }
-    await Promise.all(sinks.splice(0).map((s) => s.stop()));
-  });
+  const { workers, sinks } = fleetPerTest();
 
   // A project of `count` subscribers on `url`, a sink 20 ms late on every answer, and `n` workers up and waiting.
   async function ready(url: string, count: number, n: number) {

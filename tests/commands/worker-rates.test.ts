@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paperboy } from '../helpers/cli.ts';
 import { has } from '../helpers/peers.ts';
 import { asAdmin, throwawayDatabase } from '../helpers/postgres.ts';
 import { PROCESS_TEST } from '../helpers/process.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
-import { sendingProject, startWorker, until, type WorkerProcess } from '../helpers/workers.ts';
+import { fleetPerTest, sendingProject, startWorker, until } from '../helpers/workers.ts';
 
 describe.runIf(has('postgres', 'processes'))('sending rates kept by every worker together', () => {
   const database = throwawayDatabase();
-  const workers: WorkerProcess[] = [];
-  const sinks: SmtpSink[] = [];
-  afterEach(async () => {
-    for (const w of workers.splice(0)) w.signal('SIGKILL');
-    await Promise.all(sinks.splice(0).map((s) => s.stop()));
-  });
+  const { workers, sinks } = fleetPerTest();
 
   it(
     'PAPERBOY_SMTP_RATE holds across 4 workers (within 10 %), and PAPERBOY_DOMAIN_RATES for its domains',

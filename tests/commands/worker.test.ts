@@ -7,7 +7,7 @@ import { has } from '../helpers/peers.ts';
 import { asAdmin, throwawayDatabase } from '../helpers/postgres.ts';
 import { PROCESS_TEST } from '../helpers/process.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
-import { ISSUE, sendingProject, startWorker, until, type WorkerProcess } from '../helpers/workers.ts';
+import { fleetPerTest, ISSUE, sendingProject, startWorker, until, type WorkerProcess } from '../helpers/workers.ts';
 
 describe('paperboy worker on SQLite', () => {
   it('exits 2 with one line: several senders need PostgreSQL', async () => {
@@ -29,13 +29,11 @@ describe('paperboy worker on SQLite', () => {
 
 describe.runIf(has('postgres', 'processes'))('paperboy worker on PostgreSQL', () => {
   const database = throwawayDatabase();
-  const workers: WorkerProcess[] = [];
-  const sinks: SmtpSink[] = [];
+  // After each test (hooks after run last first): the workers and sinks stopped, then the tables emptied.
   afterEach(async () => {
-    for (const w of workers.splice(0)) w.signal('SIGKILL');
-    await Promise.all(sinks.splice(0).map((s) => s.stop()));
     await asAdmin((c) => c.query('TRUNCATE deliveries, dispatches, subscribers, senders CASCADE'), database.name);
   });
+  const { workers, sinks } = fleetPerTest();
 
   const count = async (sql: string) => (await asAdmin((c) => c.query(sql), database.name)).rows[0].n as number;
 

@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { openPostgres } from '../../src/db/index.ts';
 import { BIN, childEnv } from './cli.ts';
 import { fixture } from './paths.ts';
+import type { SmtpSink } from './smtp-sink.ts';
 
 /** The secret every process of a shared database signs with. */
 export const SHARED_SECRET = 'one-secret-for-every-sender-0123456789abcdef';
@@ -50,6 +52,22 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
   /** Signals its whole process group. */
   signal(signal: NodeJS.Signals): void;
+}
+
+/**
+ * The workers and sinks a test file starts, killed and stopped after each test (a paused worker is
+ * woken first, so that it dies).
+ */
+export function fleetPerTest(): { workers: WorkerProcess[]; sinks: SmtpSink[] } {
+  const fleet = { workers: [] as WorkerProcess[], sinks: [] as SmtpSink[] };
+  afterEach(async () => {
+    for (const w of fleet.workers.splice(0)) {
+      w.signal('SIGCONT');
+      w.signal('SIGKILL');
+    }
+    await Promise.all(fleet.sinks.splice(0).map((s) => s.stop()));
+  });
+  return fleet;
 }
 
 /** Starts `paperboy worker` with the given settings. */
