@@ -6,6 +6,7 @@ export { sqliteSql, type SqliteOptions } from './sqlite.ts';
 export { openedOnUse } from './opened-on-use.ts';
 export { jsonRows, type JsonColumns } from './json-rows.ts';
 export type { Sql, Dialect, Params, Written } from './sql.ts';
+export { nowMsOf } from './clock.ts';
 export { openPostgres, PostgresSql, type PostgresOptions } from './postgres.ts';
 export { migratePostgres, SCHEMA_TABLE } from './postgres-migrate.ts';
 export { serverAddressOf, redact, StatementError, isConnectionLost } from './postgres-failure.ts';

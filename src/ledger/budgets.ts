@@ -1,4 +1,4 @@
-import type { Sql } from '../db/index.ts';
+import { nowMsOf, type Sql } from '../db/index.ts';
 
 /** Slots reserved in a shared sending budget: the first one's time and the database's time then, both in epoch ms. */
 export interface Reserved {
@@ -26,7 +26,7 @@ export class SendBudgets {
       this.#known.add(name);
     }
     const postgres = this.#sql.dialect === 'postgres';
-    const now = postgres ? '(extract(epoch from clock_timestamp()) * 1000)::bigint' : '@nowMs';
+    const now = nowMsOf(this.#sql);
     const span = Math.max(0, Math.round(count * intervalMs));
     const row = await this.#sql.get<{ first_at: number; now_at: number }>(
       `UPDATE send_budgets SET next_at = ${postgres ? 'GREATEST' : 'MAX'}(next_at, ${now}) + @span WHERE name = @name

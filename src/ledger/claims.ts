@@ -1,4 +1,4 @@
-import type { Sql } from '../db/index.ts';
+import { nowMsOf, type Sql } from '../db/index.ts';
 import { toQueued, type QueuedDelivery, type QueuedRow, type Tally } from './rounds.ts';
 
 /**
@@ -62,9 +62,9 @@ export class Claims {
     this.#now = now;
   }
 
-  // The database's time in epoch ms: the server's clock on PostgreSQL, the process's on SQLite (one machine).
+  // The database's time in epoch ms (`@nowMs` on SQLite: given by `#params`).
   get #nowMs(): string {
-    return this.#sql.dialect === 'postgres' ? '(extract(epoch from clock_timestamp()) * 1000)::bigint' : '@nowMs';
+    return nowMsOf(this.#sql);
   }
 
   #params<T extends Record<string, string | number | null>>(params: T): T & { nowMs: number } {
