@@ -35,6 +35,27 @@ function shorten(text: string, length: number): string {
   return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), length / 2))}…`;
 }
 
+// Entries are kept by the views they are made of (a builder keeps the views of unchanged issues
+// between builds), so that each format writes an entry's element once: a paper is in a few topic
+// feeds, and the site feed is written several times while its size budget is looked for.
+const papersKept = new WeakMap<PaperView, { issue: IssueView; templates: Templates; entry: Entry }>();
+const issuesKept = new WeakMap<IssueView, { templates: Templates; entries: [Entry?, Entry?] }>();
+
+function keptPaperEntry(paper: PaperView, issue: IssueView, templates: Templates): Entry {
+  const kept = papersKept.get(paper);
+  if (kept?.issue === issue && kept.templates === templates) return kept.entry;
+  const entry = paperEntry(paper, issue, templates);
+  papersKept.set(paper, { issue, templates, entry });
+  return entry;
+}
+
+function keptIssueEntry(issue: IssueView, templates: Templates, archived: boolean): Entry {
+  let kept = issuesKept.get(issue);
+  if (kept?.templates !== templates) issuesKept.set(issue, (kept = { templates, entries: [] }));
+  const at = archived ? 1 : 0;
+  return (kept.entries[at] ??= issueEntry(issue, templates, archived));
+}
+
 // Papers of one issue share its day; a second per place keeps their times distinct and in order
 // (Atom readers and validators want distinct updated times), the first paper the latest.
 function paperEntry(paper: PaperView, issue: IssueView, templates: Templates): Entry {
@@ -105,12 +126,12 @@ export function channelOf(
       updated: issues[0] ? dayOf(issues[0].date) : new Date(0),
       history: siteHistory(plan, site),
     };
-    return { channel, entries: issues.map((issue, i) => issueEntry(issue, templates, page !== undefined || i >= full)) };
+    return { channel, entries: issues.map((issue, i) => keptIssueEntry(issue, templates, page !== undefined || i >= full)) };
   }
   const entries = plan.papers.flatMap(({ date, arxivId }) => {
     const issue = viewOf(date);
     const paper = issue.papers.find((p) => p.arxivId === arxivId);
-    return paper ? [paperEntry(paper, issue, templates)] : [];
+    return paper ? [keptPaperEntry(paper, issue, templates)] : [];
   });
   const channel: Channel = {
     title: `${site.title}: ${plan.tag}`,

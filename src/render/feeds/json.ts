@@ -2,24 +2,16 @@ import type { Site } from '../view.ts';
 import type { Channel, Entry } from './channel.ts';
 import { baseFeed } from './_common.ts';
 
+type JsonFeed = Record<string, unknown> & { items: Record<string, unknown>[] };
+
 /** A channel as JSON Feed 1.1: `authors` and `language`, which the feed package does not write. */
 export function renderJsonFeed(site: Site, channel: Channel, entries: readonly Entry[], hub?: string): string {
-  const feed = baseFeed(site, channel, (text) => text, hub);
-  for (const entry of entries) {
-    feed.addItem({
-      title: entry.title,
-      id: entry.id,
-      guid: entry.id,
-      link: entry.link,
-      date: entry.date,
-      published: entry.date,
-      description: entry.summary,
-      content: entry.content,
-      category: entry.tags.map((tag) => ({ name: tag, term: tag })),
-    });
-  }
-  const json = JSON.parse(feed.json1()) as Record<string, unknown> & { items: Record<string, unknown>[] };
-  const { author, items, ...rest } = json;
+  const write = (some: readonly Entry[]) => {
+    const feed = baseFeed(site, channel, (text) => text, hub);
+    for (const entry of some) feed.addItem(jsonItem(entry));
+    return JSON.parse(feed.json1()) as JsonFeed;
+  };
+  const { author, items: _none, ...rest } = write([]);
   const document = {
     ...rest,
     version: 'https://jsonfeed.org/version/1.1',
@@ -27,10 +19,37 @@ export function renderJsonFeed(site: Site, channel: Channel, entries: readonly E
     authors: [author],
     // JSON Feed's own paging: the next document holds older items.
     ...(channel.history?.previous ? { next_url: channel.history.previous.json } : {}),
-    items: items.map(({ author: _author, ...item }, i) => {
-      const names = entries[i]?.authors ?? [];
-      return { ...item, ...(names.length > 0 ? { authors: names.map((name) => ({ name })) } : {}) };
-    }),
+    items: [],
   };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  const head = JSON.stringify(document, null, 2);
+  if (entries.length === 0) return `${head}\n`;
+  // Each item as JSON.stringify writes it two levels down, written once per entry: the items close the document.
+  const items = entries.map((entry) => {
+    let text = KEPT.get(entry);
+    if (text === undefined) {
+      const { author: _author, ...item } = write([entry]).items[0] ?? {};
+      const names = entry.authors;
+      const shown = { ...item, ...(names.length > 0 ? { authors: names.map((name) => ({ name })) } : {}) };
+      text = JSON.stringify(shown, null, 2).replace(/^/gm, '    ');
+      KEPT.set(entry, text);
+    }
+    return text;
+  });
+  return `${head.slice(0, -'[]\n}'.length)}[\n${items.join(',\n')}\n  ]\n}\n`;
+}
+
+const KEPT = new WeakMap<Entry, string>();
+
+function jsonItem(entry: Entry) {
+  return {
+    title: entry.title,
+    id: entry.id,
+    guid: entry.id,
+    link: entry.link,
+    date: entry.date,
+    published: entry.date,
+    description: entry.summary,
+    content: entry.content,
+    category: entry.tags.map((tag) => ({ name: tag, term: tag })),
+  };
 }

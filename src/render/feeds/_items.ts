@@ -1,0 +1,57 @@
+import type { Entry } from './channel.ts';
+
+/**
+ * How the feed package writes one format: a document of some entries. An entry's element is the
+ * same text in every document it is in (the package indents by depth alone), so it is written once
+ * and kept, keyed by the entry; the channel's head and tail are taken from a document of one small
+ * entry that has content when any of them has (RSS declares its content namespace only then).
+ */
+export interface ItemFormat {
+  /** The whole document of these entries, as the package writes it. */
+  write(entries: readonly Entry[]): string;
+  /** An entry's element as it opens on its own line (`\n        <item>`), and as it closes. */
+  open: string;
+  close: string;
+  /** Each entry's element, by entry: entries are kept by the views they come from, between builds too. */
+  kept: WeakMap<Entry, string>;
+}
+
+// The element of a document's one entry, from the line break before it to its closing tag; the
+// closing tag looked for from the end, since the entry's own text may hold one in its CDATA.
+function cut(document: string, format: ItemFormat): { start: number; end: number } {
+  const start = document.indexOf(format.open);
+  const end = document.lastIndexOf(format.close);
+  if (start < 0 || end < start) throw new Error(`feed: no ${format.open.trim()} element in a document of one entry`);
+  return { start, end: end + format.close.length };
+}
+
+function elementOf(entry: Entry, format: ItemFormat): string {
+  let element = format.kept.get(entry);
+  if (element === undefined) {
+    const document = format.write([entry]);
+    const { start, end } = cut(document, format);
+    element = document.slice(start, end);
+    format.kept.set(entry, element);
+  }
+  return element;
+}
+
+/** The document of `entries` in a format, byte for byte as the package writes it, each entry's element written once. */
+export function writeItems(entries: readonly Entry[], format: ItemFormat): string {
+  if (entries.length === 0) return format.write(entries);
+  const stub: Entry = {
+    id: STUB_URL,
+    link: STUB_URL,
+    title: 'stub',
+    summary: 'stub',
+    content: entries.some((entry) => entry.content !== '') ? 'stub' : '',
+    date: new Date(0),
+    authors: [],
+    tags: [],
+  };
+  const document = format.write([stub]);
+  const { start, end } = cut(document, format);
+  return `${document.slice(0, start)}${entries.map((entry) => elementOf(entry, format)).join('')}${document.slice(end)}`;
+}
+
+const STUB_URL = 'https://stub.invalid/';
