@@ -14,23 +14,25 @@ export async function sourceDigests(root: string): Promise<string[]> {
   return Promise.all(names.map((n) => readFile(join(dir, n), 'utf8')));
 }
 
-function addDays(start: string, days: number): string {
+/** The date `days` after `start`. */
+export function addDays(start: string, days: number): string {
   return new Date(Date.parse(`${start}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 /**
- * Writes `count` digests, one a day from 2023-01-01, in the nested `YYYY/MM/DD.md` layout. With
- * `distinct`, each day's arXiv ids are made its own, as in a real archive where papers rarely repeat.
+ * Writes `count` digests, one a day from `start` (2023-01-01), in the nested `YYYY/MM/DD.md` layout.
+ * With `distinct`, each day's arXiv ids are made its own, as in a real archive where papers rarely repeat.
  */
 export async function writeDigestFolder(
   sources: readonly string[],
   count: number,
   distinct = false,
+  start = '2023-01-01',
 ): Promise<{ dir: string; papers: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'paperboy-bench-'));
   let papers = 0;
   for (let i = 0; i < count; i++) {
-    const date = addDays('2023-01-01', i);
+    const date = addDays(start, i);
     const source = sources[i % sources.length] ?? '';
     const dated = source.replace(/(#+\s*Papers\s+for\s+)\d{4}-\d{2}-\d{2}/i, `$1${date}`);
     const text = distinct

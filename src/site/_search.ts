@@ -38,12 +38,7 @@ export interface ShardPlan {
  * Every paper once (in the issue that first carried it, as the feeds do), by period: cheap enough to
  * key each period's index without building a view or a record.
  */
-export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
-  const newest =
-    digests
-      .map((d) => d.date)
-      .sort()
-      .at(-1) ?? '';
+export function planSearchShards(digests: readonly Digest[], newest = newestDate(digests)): ShardPlan[] {
   const seen = new Set<string>();
   const shards = new Map<string, ShardPlan>();
   for (const digest of digests) {
@@ -60,6 +55,22 @@ export function planSearchShards(digests: readonly Digest[]): ShardPlan[] {
     shard.issues.push({ digest, places });
   }
   return [...shards.values()];
+}
+
+function newestDate(digests: readonly Digest[]): string {
+  let newest = '';
+  for (const { date } of digests) if (date > newest) newest = date;
+  return newest;
+}
+
+/**
+ * The first day of the quarter after `newest`'s, when `newest` is in the last month of its quarter:
+ * a day then may be the last before the next quarter's first, which folds indexes (see periodOf).
+ */
+export function nextFold(newest: string): string | undefined {
+  const month = Number(newest.slice(5, 7));
+  if (month % 3 !== 0) return undefined;
+  return month === 12 ? `${Number(newest.slice(0, 4)) + 1}-01-01` : `${newest.slice(0, 4)}-${String(month + 1).padStart(2, '0')}-01`;
 }
 
 /**
@@ -127,10 +138,4 @@ export async function indexShard(shard: SearchShard, site: Site): Promise<[strin
   } finally {
     await index.deleteIndex();
   }
-}
-
-/** Stops the indexer's process, which would otherwise keep the program alive. */
-export async function closeIndexer(): Promise<void> {
-  const pagefind = await import('pagefind');
-  await pagefind.close();
 }

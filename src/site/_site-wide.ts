@@ -17,7 +17,7 @@ import {
 import { keyOf, type Manifest } from './_manifest.ts';
 import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
 import { listFiles, listFolders, pruneFolder } from './_prune.ts';
-import { closeIndexer, indexShard, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
+import { indexShard, nextFold, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
 import { topicPagePath, topicPages, topicPageView, topicsByName } from './_topics.ts';
 import type { Writer } from './_write.ts';
 
@@ -40,7 +40,11 @@ export interface SiteWide {
   removeAfter: (path: string) => void;
   /** Whether the output `name` was last made from `key` and its files are there. */
   fresh: (name: string, key: string, paths: string[]) => Promise<boolean>;
+  /** Search indexes made ahead of the build that needs them (see foreseeFolds), by key: taken from it when a build needs one. */
+  foreseen: Map<string, Promise<IndexFiles>>;
 }
+
+type IndexFiles = Awaited<ReturnType<typeof indexShard>>;
 
 /**
  * Lets the event loop run between two pieces of rendering: the search indexer, in a process of its
@@ -121,16 +125,16 @@ export interface SearchIndexing {
 export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: string): Promise<SearchIndexing> {
   // A period's index is keyed by what its records are made of (each issue's digest, and which of its
   // papers are new), so that a build finds it fresh without making its records.
-  const plans = enabled ? planSearchShards(w.digests) : [];
-  const shards = plans.map((plan) => ({
-    plan,
-    period: plan.period,
-    key: keyOf(w.siteKey, JSON.stringify(plan.issues.map((i) => [i.digest.date, w.hashOf.get(i.digest.date) ?? '', i.places]))),
-  }));
+  const shards = enabled ? keyedShards(w, planSearchShards(w.digests)) : [];
   const stale: { plan: ShardPlan; period: string; key: string }[] = [];
   for (const shard of shards)
     if (!(await w.fresh(`search/${shard.period}`, shard.key, [`${SEARCH_DIR}/${shard.period}/pagefind-entry.json`]))) stale.push(shard);
-  const shardsIndexed = stale.map(async (shard) => ({ shard, files: await indexShard(searchShard(shard.plan, w.viewOf), w.site) }));
+  const shardsIndexed = stale.map(async (shard) => {
+    const ahead = w.foreseen.get(shard.key);
+    w.foreseen.delete(shard.key);
+    const made = () => indexShard(searchShard(shard.plan, w.viewOf), w.site);
+    return { shard, files: await (ahead ? ahead.catch(made) : made()) };
+  });
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
   let indexed: Awaited<typeof indexing> = [];
@@ -153,11 +157,9 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       w.manifest.outputs.search = key;
     },
     async stop() {
-      if (stale.length === 0) return;
-      // A shard still being indexed (the build or another shard failed first) would start the
-      // indexer again to delete its index once the indexer is closed: each is let finish first.
+      // A shard still being indexed (the build or another shard failed first) is let finish: the
+      // indexer's process stays up for the next build (it does not keep the program alive).
       await Promise.allSettled(shardsIndexed);
-      await closeIndexer();
     },
     periods: stale.map((s) => s.period),
     prune() {
@@ -173,4 +175,37 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       }
     },
   };
+}
+
+// Each period's index keyed by what its records are made of (each issue's digest, and which of its
+// papers are new), so that a build finds it fresh without making its records.
+function keyedShards(w: Pick<SiteWide, 'siteKey' | 'hashOf'>, plans: ShardPlan[]) {
+  return plans.map((plan) => ({
+    plan,
+    period: plan.period,
+    key: keyOf(w.siteKey, JSON.stringify(plan.issues.map((i) => [i.digest.date, w.hashOf.get(i.digest.date) ?? '', i.places]))),
+  }));
+}
+
+/**
+ * In a quarter's last month, starts making the indexes that the next quarter's first day folds (the
+ * quarter's months into one, or the year's quarters into one), as they would be made from the
+ * digests there are now: that day's build finds them made, or being made, when nothing in the
+ * period changed since. What was foreseen before and is no longer needed is dropped.
+ */
+export function foreseeFolds(w: Pick<SiteWide, 'digests' | 'siteKey' | 'hashOf' | 'viewOf' | 'site' | 'foreseen'>): Promise<unknown> {
+  const newest = w.digests.at(-1)?.date;
+  const fold = newest === undefined ? undefined : nextFold(newest);
+  const now = new Set(fold === undefined ? [] : planSearchShards(w.digests).map((plan) => plan.period));
+  const folded = fold === undefined ? [] : keyedShards(w, planSearchShards(w.digests, fold)).filter((shard) => !now.has(shard.period));
+  const wanted = new Set(folded.map((shard) => shard.key));
+  for (const key of w.foreseen.keys()) if (!wanted.has(key)) w.foreseen.delete(key);
+  for (const shard of folded) {
+    if (w.foreseen.has(shard.key)) continue;
+    const files = indexShard(searchShard(shard.plan, w.viewOf), w.site);
+    // A failure is the build's to report, when it needs the index and makes it again.
+    files.catch(() => w.foreseen.delete(shard.key));
+    w.foreseen.set(shard.key, files);
+  }
+  return Promise.allSettled(w.foreseen.values());
 }

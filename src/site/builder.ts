@@ -17,7 +17,7 @@ import {
 } from '../render/index.ts';
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
 import { renderIssuePages } from './_pages.ts';
-import { breathe, renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
+import { breathe, foreseeFolds, renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter } from './_write.ts';
 
@@ -79,6 +79,8 @@ export interface Builder {
   skipped(): readonly SkippedPath[];
   /** An email gathered from several issues (the weekly), ready to mail. */
   compose(digest: Digest, context: ViewContext, id: string, label: string): Promise<IssueToSend>;
+  /** Resolves once what the last build started for the next ones (indexes a new quarter folds) is done. */
+  settled(): Promise<void>;
 }
 
 const PAGE_FILES = ['issues/%.html', 'issues/%.txt', 'archive/%.md'];
@@ -127,6 +129,8 @@ export function createBuilder(settings: BuildSettings): Builder {
   let views = new Map<string, IssueView>();
   const emails = new Map<string, RenderedEmail>();
   const feedCuts = new Map<string, number>();
+  const foreseen: SiteWide['foreseen'] = new Map();
+  let ahead: Promise<unknown> = Promise.resolve();
 
   // Every digest, oldest first; any error in any of them stops before anything is written.
   async function readAll(): Promise<Digest[]> {
@@ -238,6 +242,7 @@ export function createBuilder(settings: BuildSettings): Builder {
         feedCuts,
         removeAfter: (path) => removals.push(path),
         fresh,
+        foreseen,
       };
       // The search index is built by another process while this one renders the issues and the rest.
       const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
@@ -273,6 +278,11 @@ export function createBuilder(settings: BuildSettings): Builder {
       views = p.used;
       const current = new Set(p.emailKeys.slice(-KEPT_EMAILS));
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
+      // Once the build has answered: the indexes a coming quarter's first day folds.
+      if (settings.search !== false)
+        ahead = breathe()
+          .then(() => foreseeFolds(siteWide))
+          .catch(() => undefined);
       return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods };
     } finally {
       await out.abort();
@@ -299,6 +309,10 @@ export function createBuilder(settings: BuildSettings): Builder {
       const { digest } = mailedAt(p, i);
       const email = emails.get(p.emailKeys[i] as string);
       return issueToSend({ digest, context: p.contextAt(i), site: settings.site, templates: p.templates, email });
+    },
+
+    async settled() {
+      await ahead;
     },
 
     async compose(digest, context, id, label) {
