@@ -69,6 +69,8 @@ export interface AppOptions {
    * messages of its last moment again, never lose one.
    */
   onlySends?: boolean;
+  /** The program stays up (a server): its builder makes ahead what a coming day's build needs. */
+  foresee?: boolean;
   /** What webhook requests are made with (the platform's fetch by default). */
   fetch?: typeof globalThis.fetch;
   /** The webhook delivery loop's pace, when not the default. */
@@ -158,6 +160,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     site: config.site,
     hub: config.websubHub,
     repeats: config.repeats,
+    foresee: options.foresee === true,
   });
   const opened: { sql?: Sql; transports: Transport[]; deliveries: WebhookDelivery[] } = { transports: [], deliveries: [] };
   // The list and the ledger: on a PostgreSQL server (one pool, opened by the first statement), else
@@ -445,6 +448,7 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     jobs,
     report,
     async close() {
+      await builder.close();
       await Promise.all(opened.deliveries.map((d) => d.stop()));
       await Promise.all(opened.transports.map((t) => t.close()));
       await opened.sql?.close();

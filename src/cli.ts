@@ -432,14 +432,15 @@ async function loadParts(): Promise<void> {
     loadSettings(),
   ]);
   databaseFailureOf = (config, error) => databaseFailure(join(config.dataDir, DATABASE_FILE), error);
-  // A server never blocks on the database's lock; a one-off command may wait for it.
+  // A server never blocks on the database's lock, and its builder makes ahead what a coming day
+  // needs; a one-off command may wait for the lock.
   openAppOf = (config, log, opening) =>
     openApp(config, {
       log,
       readOnly: opening.readOnly === true,
       sends: opening.sends === true,
       onlySends: opening.onlySends === true,
-      ...(opening.server ? { busyTimeoutMs: 0 } : {}),
+      ...(opening.server ? { busyTimeoutMs: 0, foresee: true } : {}),
     });
 }
 

@@ -49,8 +49,16 @@ export async function writeDigestFolder(
   return { dir, papers };
 }
 
-/** A builder over a digests folder, with the project's templates. */
-export function benchBuilder(root: string, digestsDir: string, outDir: string, url = 'https://papers.example.org', search = true): Builder {
+/** A builder over a digests folder, with the project's templates; `foresee` as `start`'s builder does. */
+export function benchBuilder(
+  root: string,
+  digestsDir: string,
+  outDir: string,
+  url = 'https://papers.example.org',
+  search = true,
+  foresee = false,
+): Builder {
   const site = { url, title: 'Daily Papers', language: 'en' };
-  return createBuilder({ library: createLibrary(digestsDir), outDir, templates: templateSource(join(root, 'templates')), site, search });
+  const templates = templateSource(join(root, 'templates'));
+  return createBuilder({ library: createLibrary(digestsDir), outDir, templates, site, search, foresee });
 }

@@ -92,7 +92,7 @@ async function warmDays(root: string, { newest, days }: Arrivals, keepDir = fals
   });
   for (const a of held) await rename(a.path, a.held);
   const out = await mkdtemp(join(tmpdir(), 'paperboy-bench-out-'));
-  const builder = benchBuilder(root, dir, out);
+  const builder = benchBuilder(root, dir, out, undefined, true, true);
   await builder.build({ all: true });
   const result: WarmDays['days'] = [];
   let aheadCpu: number | undefined = 0;
@@ -110,6 +110,7 @@ async function warmDays(root: string, { newest, days }: Arrivals, keepDir = fals
     if (!report.issues.some((issue) => issue.rendered && issue.date === a.date)) throw new Error(`${a.date} was not published`);
   }
   await builder.settled();
+  await builder.close();
   await rm(out, { recursive: true, force: true });
   if (!keepDir) await rm(dir, { recursive: true, force: true });
   return { dir, days: result, aheadCpu, held };

@@ -120,6 +120,7 @@ export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView
 export async function indexShard(shard: SearchShard, site: Site): Promise<[string, Uint8Array][]> {
   // Loaded on first use: most commands never index.
   const pagefind = await import('pagefind');
+  indexerUsed = true;
   const created = await pagefind.createIndex({ forceLanguage: site.language });
   const index = created.index;
   if (!index) throw new PaperboyError(`search index: Pagefind could not start: ${created.errors.join('; ')}`);
@@ -138,4 +139,14 @@ export async function indexShard(shard: SearchShard, site: Site): Promise<[strin
   } finally {
     await index.deleteIndex();
   }
+}
+
+let indexerUsed = false;
+
+/** Stops the indexer's process, when this one started it: it stays up between builds until then. */
+export async function closeIndexer(): Promise<void> {
+  if (!indexerUsed) return;
+  indexerUsed = false;
+  const pagefind = await import('pagefind');
+  await pagefind.close();
 }

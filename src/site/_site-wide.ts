@@ -19,7 +19,7 @@ import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
 import { listFiles, listFolders, pruneFolder } from './_prune.ts';
 import { indexShard, nextFold, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
 import { topicPagePath, topicPages, topicPageView, topicsByName } from './_topics.ts';
-import type { Writer } from './_write.ts';
+import { createThreadedWriter, type Writer } from './_write.ts';
 
 /** What a build's site-wide outputs are made from, and where they go. */
 export interface SiteWide {
@@ -40,11 +40,19 @@ export interface SiteWide {
   removeAfter: (path: string) => void;
   /** Whether the output `name` was last made from `key` and its files are there. */
   fresh: (name: string, key: string, paths: string[]) => Promise<boolean>;
-  /** Search indexes made ahead of the build that needs them (see foreseeFolds), by key: taken from it when a build needs one. */
-  foreseen: Map<string, Promise<IndexFiles>>;
+  /** In a builder that stays up: what it does ahead of the builds and after them (see foreseeFolds). */
+  ahead: Ahead | undefined;
 }
 
 type IndexFiles = Awaited<ReturnType<typeof indexShard>>;
+
+/** What a builder that stays up does besides its builds, kept between them. */
+export interface Ahead {
+  /** Search indexes made ahead of the build that needs them, by key: a build takes the one it needs. */
+  foreseen: Map<string, { period: string; files: Promise<IndexFiles> }>;
+  /** Removes a folder under out/ once the build has answered (an index folded into a larger one). */
+  removeLater(path: string): void;
+}
 
 /**
  * Lets the event loop run between two pieces of rendering: the search indexer, in a process of its
@@ -130,8 +138,8 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
   for (const shard of shards)
     if (!(await w.fresh(`search/${shard.period}`, shard.key, [`${SEARCH_DIR}/${shard.period}/pagefind-entry.json`]))) stale.push(shard);
   const shardsIndexed = stale.map(async (shard) => {
-    const ahead = w.foreseen.get(shard.key);
-    w.foreseen.delete(shard.key);
+    const ahead = w.ahead?.foreseen.get(shard.key)?.files;
+    w.ahead?.foreseen.delete(shard.key);
     const made = () => indexShard(searchShard(shard.plan, w.viewOf), w.site);
     return { shard, files: await (ahead ? ahead.catch(made) : made()) };
   });
@@ -167,10 +175,13 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       if (!enabled) return;
       // Indexes of periods no longer made (months folded into their quarter, quarters into their
       // year, a period left without papers) go.
+      // Those made ahead for a coming day stay.
       const current = new Set(shards.map((s) => s.period));
+      for (const { period } of w.ahead?.foreseen.values() ?? []) current.add(period);
       for (const name of listFolders(join(outDir, SEARCH_DIR))) {
         if (current.has(name)) continue;
-        rmSync(join(outDir, SEARCH_DIR, name), { recursive: true, force: true });
+        if (w.ahead) w.ahead.removeLater(join(SEARCH_DIR, name));
+        else rmSync(join(outDir, SEARCH_DIR, name), { recursive: true, force: true });
         delete w.manifest.outputs[`search/${name}`];
       }
     },
@@ -188,24 +199,49 @@ function keyedShards(w: Pick<SiteWide, 'siteKey' | 'hashOf'>, plans: ShardPlan[]
 }
 
 /**
- * In a quarter's last month, starts making the indexes that the next quarter's first day folds (the
- * quarter's months into one, or the year's quarters into one), as they would be made from the
- * digests there are now: that day's build finds them made, or being made, when nothing in the
- * period changed since. What was foreseen before and is no longer needed is dropped.
+ * In a quarter's last month, makes the indexes that the next quarter's first day folds (the quarter's
+ * months into one, or the year's quarters into one), as they would be made from the digests there
+ * are now, and writes them in their folders, which no page names yet: that day's build finds them
+ * made, or being made, when nothing in the period changed since, and has only the files that name
+ * the chunks to write. What was foreseen before and is no longer needed is dropped.
  */
-export function foreseeFolds(w: Pick<SiteWide, 'digests' | 'siteKey' | 'hashOf' | 'viewOf' | 'site' | 'foreseen'>): Promise<unknown> {
+export function foreseeFolds(
+  w: Pick<SiteWide, 'digests' | 'siteKey' | 'hashOf' | 'viewOf' | 'site' | 'outDir'>,
+  ahead: Ahead,
+): Promise<unknown> {
   const newest = w.digests.at(-1)?.date;
   const fold = newest === undefined ? undefined : nextFold(newest);
   const now = new Set(fold === undefined ? [] : planSearchShards(w.digests).map((plan) => plan.period));
   const folded = fold === undefined ? [] : keyedShards(w, planSearchShards(w.digests, fold)).filter((shard) => !now.has(shard.period));
   const wanted = new Set(folded.map((shard) => shard.key));
-  for (const key of w.foreseen.keys()) if (!wanted.has(key)) w.foreseen.delete(key);
+  for (const key of ahead.foreseen.keys()) if (!wanted.has(key)) ahead.foreseen.delete(key);
+  const writing: Promise<unknown>[] = [];
   for (const shard of folded) {
-    if (w.foreseen.has(shard.key)) continue;
+    if (ahead.foreseen.has(shard.key)) continue;
     const files = indexShard(searchShard(shard.plan, w.viewOf), w.site);
-    // A failure is the build's to report, when it needs the index and makes it again.
-    files.catch(() => w.foreseen.delete(shard.key));
-    w.foreseen.set(shard.key, files);
+    ahead.foreseen.set(shard.key, { period: shard.period, files });
+    writing.push(
+      files.then(
+        (made) => writeAhead(w.outDir, shard.period, made),
+        // A failure is the build's to report, when it needs the index and makes it again.
+        () => ahead.foreseen.delete(shard.key),
+      ),
+    );
   }
-  return Promise.allSettled(w.foreseen.values());
+  return Promise.allSettled(writing);
+}
+
+// An index's files in its folder, on a thread of their own: chunks named after their content that
+// are there already hold these bytes.
+async function writeAhead(outDir: string, period: string, files: IndexFiles): Promise<void> {
+  const out = createThreadedWriter(outDir);
+  try {
+    for (const [path, content] of files) {
+      const target = `${SEARCH_DIR}/${period}/${path}`;
+      if (!(CONTENT_NAMED.test(path) && existsSync(join(outDir, target)))) out.put(target, content);
+    }
+    await out.done();
+  } finally {
+    await out.abort();
+  }
 }

@@ -16,22 +16,40 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): boo
   try {
     current = readFileSync(path);
   } catch {
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-    } catch (error) {
-      throw writeError(dirname(path), error);
-    }
+    // A new file.
   }
   if (current && (typeof content === 'string' ? current.toString('utf8') === content : current.equals(content))) return false;
   const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(temporary, content);
+    try {
+      writeFileSync(temporary, content);
+    } catch (error) {
+      // A new file's folder is made when writing finds none: most folders are there already.
+      if (current !== undefined || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      makeFolder(dirname(path));
+      writeFileSync(temporary, content);
+    }
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw writeError(path, error);
+    throw error instanceof FolderError ? error.reason : writeError(path, error);
   }
   return true;
+}
+
+// A folder that could not be made: the error names the folder, not the file.
+class FolderError extends Error {
+  constructor(readonly reason: PaperboyError) {
+    super(reason.message);
+  }
+}
+
+function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new FolderError(writeError(dir, error));
+  }
 }
 
 /** Files handed over while the build renders. */

@@ -1,6 +1,7 @@
-import { existsSync, rmSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { sameDay, sameDayMessage, type Digest, type DigestLibrary, type SkippedPath } from '../digest/index.ts';
 import { DigestError, PaperboyError } from '../errors.ts';
 import { removeLeftovers } from '../files.ts';
@@ -17,7 +18,8 @@ import {
 } from '../render/index.ts';
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
 import { renderIssuePages } from './_pages.ts';
-import { breathe, foreseeFolds, renderSiteWide, startSearchIndex, type SiteWide } from './_site-wide.ts';
+import { breathe, foreseeFolds, renderSiteWide, startSearchIndex, type Ahead, type SiteWide } from './_site-wide.ts';
+import { closeIndexer } from './_search.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter } from './_write.ts';
 
@@ -32,6 +34,11 @@ export interface BuildSettings {
   repeats?: 'mark' | 'omit' | undefined;
   /** Whether the build makes the search index (default true); benchmarks turn it off to compare. */
   search?: boolean | undefined;
+  /**
+   * A builder that stays up (`start`): it makes ahead, after a build, what a coming day's build
+   * needs (the indexes a quarter's first day folds), and removes folded indexes after a build.
+   */
+  foresee?: boolean | undefined;
 }
 
 /** Which issues to render: the newest (default), one date, or every one. */
@@ -79,8 +86,10 @@ export interface Builder {
   skipped(): readonly SkippedPath[];
   /** An email gathered from several issues (the weekly), ready to mail. */
   compose(digest: Digest, context: ViewContext, id: string, label: string): Promise<IssueToSend>;
-  /** Resolves once what the last build started for the next ones (indexes a new quarter folds) is done. */
+  /** Resolves once what the builds left for after them (indexes made ahead, folders removed) is done. */
   settled(): Promise<void>;
+  /** Stops the search indexer's process, which stays up between builds. */
+  close(): Promise<void>;
 }
 
 const PAGE_FILES = ['issues/%.html', 'issues/%.txt', 'archive/%.md'];
@@ -119,6 +128,9 @@ interface Prepared {
   used: Map<string, IssueView>;
 }
 
+// Folders being removed after a build are renamed to this, then a suffix, under out/.
+const REMOVING = '.removing-';
+
 // Rendered emails are kept for the newest issues only: those are the ones mailed.
 const KEPT_EMAILS = 3;
 
@@ -129,8 +141,24 @@ export function createBuilder(settings: BuildSettings): Builder {
   let views = new Map<string, IssueView>();
   const emails = new Map<string, RenderedEmail>();
   const feedCuts = new Map<string, number>();
-  const foreseen: SiteWide['foreseen'] = new Map();
-  let ahead: Promise<unknown> = Promise.resolve();
+  // What the builds leave for after them: the work itself, and what it is doing.
+  const after: Promise<unknown>[] = [];
+  const ahead: Ahead | undefined = settings.foresee
+    ? {
+        foreseen: new Map(),
+        removeLater(path) {
+          // Out of the way at once (one rename), removed while the build answers.
+          const away = join(settings.outDir, `${REMOVING}${basename(path)}-${randomBytes(4).toString('hex')}`);
+          try {
+            renameSync(join(settings.outDir, path), away);
+          } catch {
+            rmSync(join(settings.outDir, path), { recursive: true, force: true });
+            return;
+          }
+          after.push(rm(away, { recursive: true, force: true }));
+        },
+      }
+    : undefined;
 
   // Every digest, oldest first; any error in any of them stops before anything is written.
   async function readAll(): Promise<Digest[]> {
@@ -193,6 +221,9 @@ export function createBuilder(settings: BuildSettings): Builder {
     // Temporary files a killed build left behind are removed once, by the first build.
     if (!swept) {
       await removeLeftovers(settings.outDir);
+      for (const name of await readdir(settings.outDir).catch(() => [])) {
+        if (name.startsWith(REMOVING)) await rm(join(settings.outDir, name), { recursive: true, force: true });
+      }
       swept = true;
     }
     const selected = options.all
@@ -242,7 +273,7 @@ export function createBuilder(settings: BuildSettings): Builder {
         feedCuts,
         removeAfter: (path) => removals.push(path),
         fresh,
-        foreseen,
+        ahead,
       };
       // The search index is built by another process while this one renders the issues and the rest.
       const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
@@ -279,10 +310,7 @@ export function createBuilder(settings: BuildSettings): Builder {
       const current = new Set(p.emailKeys.slice(-KEPT_EMAILS));
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
       // Once the build has answered: the indexes a coming quarter's first day folds.
-      if (settings.search !== false)
-        ahead = breathe()
-          .then(() => foreseeFolds(siteWide))
-          .catch(() => undefined);
+      if (ahead && settings.search !== false) after.push(breathe().then(() => foreseeFolds(siteWide, ahead)));
       return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods };
     } finally {
       await out.abort();
@@ -312,8 +340,10 @@ export function createBuilder(settings: BuildSettings): Builder {
     },
 
     async settled() {
-      await ahead;
+      while (after.length > 0) await Promise.allSettled(after.splice(0));
     },
+
+    close: closeIndexer,
 
     async compose(digest, context, id, label) {
       return issueToSend({ digest, context, site: settings.site, templates: await settings.templates(), id, label });

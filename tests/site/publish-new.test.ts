@@ -100,6 +100,38 @@ describe('a new digest in a built site', () => {
   });
 });
 
+describe('the first day of a quarter, in a builder that stays up', () => {
+  it('finds the index that folds the last quarter made ahead, and gives the site a cold build gives', async () => {
+    const days = ['2031-01-15', '2031-02-16', '2031-03-27', '2031-03-30', '2031-03-31'];
+    const site = await tempSite(archive(days));
+    const builder = createBuilder({ ...site.settings, library: createLibrary(site.digestsDir), foresee: true });
+    try {
+      expect((await builder.build({ all: true })).indexed).toEqual(['2031-01', '2031-02', '2031-03']);
+      await builder.settled();
+      // The last quarter's index is written ahead, in a folder no page names yet.
+      expect((await site.files()).has('pagefind/2031-q1/pagefind-entry.json')).toBe(true);
+      expect(await site.read('search.html')).not.toContain('2031-q1');
+
+      const all = archive([...days, '2031-04-01']);
+      const arriving = Object.keys(all).at(-1) as string;
+      await site.add(arriving, all[arriving] as string);
+      const report = await builder.build({ all: true });
+      expect(report.indexed).toEqual(['2031-q1', '2031-04']);
+      // Its chunks were there: the build writes only what names them.
+      expect(report.written.filter((p) => p.startsWith('pagefind/2031-q1/') && !p.endsWith('.json') && !p.endsWith('.js'))).toEqual([]);
+      await builder.settled();
+      const files = await site.files();
+      expect([...files.keys()].filter((p) => /^pagefind\/2031-0[123]\//.test(p) || p.startsWith('.removing-'))).toEqual([]);
+
+      const cold = await tempSite(all);
+      await cold.build({ all: true });
+      expect(hashes(await snapshot(site.outDir))).toEqual(hashes(await snapshot(cold.outDir)));
+    } finally {
+      await builder.close();
+    }
+  });
+});
+
 // A topic that fills pages: every paper is on Robotics, five a day, and every seventh day's digest
 // has no topics (they are inferred, learned from the others).
 function busyDay(day: number): [string, string] {
