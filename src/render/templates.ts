@@ -38,6 +38,8 @@ export interface Templates {
   faviconSvg: string;
   faviconIco: Buffer;
   hash: string;
+  /** The folder they were read from: a thread of a build loads them from it. */
+  dir?: string | undefined;
 }
 
 const FILES = {
@@ -201,7 +203,7 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
   }
   const compiled: Partial<Record<keyof typeof FILES, Template>> = {};
   for (const [key, name, source] of sources) compiled[key] = compile(hb, source, join(dir, name), UNESCAPED.has(key));
-  return { ...(compiled as Record<keyof typeof FILES, Template>), css, searchScript, faviconSvg, faviconIco, hash: digest };
+  return { ...(compiled as Record<keyof typeof FILES, Template>), css, searchScript, faviconSvg, faviconIco, hash: digest, dir };
 }
 
 /** Where the templates come from: compiled once, compiled again only after a template changed. */

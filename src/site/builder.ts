@@ -22,6 +22,7 @@ import { breathe, foreseeFolds, renderSiteWide, startSearchIndex, type Ahead, ty
 import { closeIndexer } from './_search.ts';
 import { keyOf, readManifest, writeManifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter } from './_write.ts';
+import { startIssueThread } from './_render-thread.ts';
 
 /** Where a build reads and writes, and what the site is. */
 export interface BuildSettings {
@@ -39,6 +40,8 @@ export interface BuildSettings {
    * needs (the indexes a quarter's first day folds), and removes folded indexes after a build.
    */
   foresee?: boolean | undefined;
+  /** From how many issues to render a build's issues on a thread of their own (default 100): starting one costs about as much as 50 issues. */
+  issueThreadFrom?: number | undefined;
 }
 
 /** Which issues to render: the newest (default), one date, or every one. */
@@ -68,6 +71,8 @@ export interface BuildReport {
   newest: string | undefined;
   /** The periods (`YYYY-MM`, `YYYY-qN`, `YYYY`) whose search index was made again. */
   indexed: string[];
+  /** Whether the issues were rendered on a thread of their own (a build of many). */
+  threaded: boolean;
 }
 
 /**
@@ -98,6 +103,8 @@ const ISSUE_FOLDERS = ['issues', 'email', 'archive'];
 
 // From this many issues on, files are written on a thread of their own while rendering goes on.
 const THREADED_WRITES = 24;
+// From this many, the issues are rendered on a thread of their own, while this one renders the rest.
+const THREADED_ISSUES = 100;
 
 // The files in some folders of out/, as paths under it: one listing each, where a build of every
 // issue would otherwise ask after thousands of files one by one.
@@ -256,8 +263,13 @@ export function createBuilder(settings: BuildSettings): Builder {
     const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
     const removals: string[] = [];
-    const out = stale.length >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
-    // A failed build stops its writer too: its thread would otherwise keep the program alive.
+    const many = stale.length >= THREADED_WRITES;
+    const out = many ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
+    // Many issues are rendered on a thread of their own, while this one renders the rest.
+    const dir = p.templates.dir;
+    const threaded = stale.length >= (settings.issueThreadFrom ?? THREADED_ISSUES) && dir !== undefined;
+    const thread = threaded ? startIssueThread(settings.outDir, dir, p.templates.hash) : undefined;
+    // A failed build stops its writer and its thread too: they would otherwise keep the program alive.
     try {
       const siteWide: SiteWide = {
         digests: p.digests,
@@ -277,14 +289,29 @@ export function createBuilder(settings: BuildSettings): Builder {
       };
       // The search index is built by another process while this one renders the issues and the rest.
       const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
+      const rendering: Promise<unknown>[] = [];
       try {
         for (const { i, pages, email: emailStale } of stale) {
           const view = p.viewAt(i);
-          if (pages) renderIssuePages(view, p.templates, out);
-          await breathe();
           manifest.issues[view.date] = p.keys[i] as string;
           const report: IssueReport = { date: view.date, papers: view.count, rendered: true };
           reports.push(report);
+          if (thread) {
+            const keep = i >= p.digests.length - KEPT_EMAILS;
+            const job = { date: view.date, pages: pages ? view : undefined, email: emailStale ? mailedAt(p, i).view : undefined, keep };
+            const done = thread.render(job).then(({ email, kept }) => {
+              if (email)
+                Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
+              if (kept) emails.set(p.emailKeys[i] as string, kept);
+            });
+            done.catch(() => undefined);
+            rendering.push(done);
+            if (emailStale) manifest.emails[view.date] = p.emailKeys[i] as string;
+            await breathe();
+            continue;
+          }
+          if (pages) renderIssuePages(view, p.templates, out);
+          await breathe();
           if (!emailStale) continue;
           const email = await renderEmail(mailedAt(p, i).view, p.templates);
           if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.emailKeys[i] as string, email);
@@ -296,11 +323,15 @@ export function createBuilder(settings: BuildSettings): Builder {
         // Site-wide outputs are rendered only when what they show changed.
         await renderSiteWide(siteWide);
         await search.finish();
+        await Promise.all(rendering);
       } finally {
         await search.stop();
       }
 
-      const { written, unchanged } = await out.done();
+      const fromThread = thread ? await thread.done() : { written: [], unchanged: 0 };
+      const fromWriter = await out.done();
+      const written = [...fromWriter.written, ...fromThread.written].sort();
+      const unchanged = fromWriter.unchanged + fromThread.unchanged;
       // Index files a new index no longer names, indexes of periods no longer made, and pages no
       // longer made go once the rest is in place.
       search.prune();
@@ -311,9 +342,10 @@ export function createBuilder(settings: BuildSettings): Builder {
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
       // Once the build has answered: the indexes a coming quarter's first day folds.
       if (ahead && settings.search !== false) after.push(breathe().then(() => foreseeFolds(siteWide, ahead)));
-      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods };
+      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods, threaded };
     } finally {
       await out.abort();
+      await thread?.abort();
     }
   }
 

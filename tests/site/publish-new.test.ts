@@ -100,6 +100,21 @@ describe('a new digest in a built site', () => {
   });
 });
 
+describe('a build of many issues', () => {
+  it('renders them on a thread of their own, giving the site a build on one thread gives', async () => {
+    const days = Array.from({ length: 12 }, (_, day) => busyDay(day));
+    const threaded = await tempSite(Object.fromEntries(days), { issueThreadFrom: 1 });
+    const report = await threaded.build({ all: true });
+    expect(report.issues.filter((i) => i.rendered && i.emailBytes !== undefined)).toHaveLength(12);
+    expect(report.written).toContain(`email/${days[11]?.[0].replace(/\//g, '-').replace(/\.md$/, '')}.html`);
+    const alone = await tempSite(Object.fromEntries(days));
+    const same = await alone.build({ all: true });
+    expect([report.threaded, same.threaded]).toEqual([true, false]);
+    expect({ ...report, threaded: false }).toEqual(same);
+    expect(hashes(await snapshot(threaded.outDir))).toEqual(hashes(await snapshot(alone.outDir)));
+  }, 60_000);
+});
+
 describe('the first day of a quarter, in a builder that stays up', () => {
   it('finds the index that folds the last quarter made ahead, and gives the site a cold build gives', async () => {
     const days = ['2031-01-15', '2031-02-16', '2031-03-27', '2031-03-30', '2031-03-31'];
