@@ -52,6 +52,11 @@ function unlabelWrapper(html: string): string {
   return html.replace(/<div\naria-label="[^"]*" (aria-roledescription="email")/, '<div\n$1');
 }
 
+/** Loads MJML ahead of the first email (a program that stays up, once it is idle): loading it takes a while. */
+export async function loadEmailCompiler(): Promise<void> {
+  await import('mjml');
+}
+
 async function compile(mjml: string, templates: Templates): Promise<string> {
   const check = !validated.has(templates);
   // Loaded on first use: MJML is large, and most commands never compile an email.

@@ -1,4 +1,4 @@
-export { renderEmail, EMAIL_HTML_LIMIT, styleBytes, type RenderedEmail } from './email.ts';
+export { renderEmail, loadEmailCompiler, EMAIL_HTML_LIMIT, styleBytes, type RenderedEmail } from './email.ts';
 export {
   renderFeed,
   planFeeds,

@@ -7,6 +7,7 @@ import { DigestError, PaperboyError } from '../errors.ts';
 import { removeLeftovers } from '../files.ts';
 import {
   issueView,
+  loadEmailCompiler,
   renderEmail,
   type IssueRef,
   type IssueView,
@@ -342,6 +343,8 @@ export function createBuilder(settings: BuildSettings): Builder {
       for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
       // Once the build has answered: the indexes a coming quarter's first day folds.
       if (ahead && settings.search !== false) after.push(breathe().then(() => foreseeFolds(siteWide, ahead)));
+      // A build whose emails a thread rendered loaded no MJML here: the next day's email would wait for it.
+      if (ahead && thread) after.push(breathe().then(loadEmailCompiler));
       return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods, threaded };
     } finally {
       await out.abort();
