@@ -440,7 +440,9 @@ async function loadParts(): Promise<void> {
       readOnly: opening.readOnly === true,
       sends: opening.sends === true,
       onlySends: opening.onlySends === true,
-      ...(opening.server ? { busyTimeoutMs: 0, foresee: true } : {}),
+      ...(opening.server ? { busyTimeoutMs: 0 } : {}),
+      // A worker only sends: what a coming day's build needs is made where the site is built.
+      ...(opening.server && !opening.onlySends ? { foresee: true } : {}),
     });
 }
 
