@@ -82,7 +82,13 @@ describe.runIf(has('postgres', 'processes'))('paperboy start on several machines
       const ticks = (r: Running) =>
         r.events().filter((e) => e.event === 'tick' && e.schedule === 'daily' && Date.parse(String(e.time)) >= tickAt);
       for (const r of running) await r.waitFor(() => ticks(r).length > 0, 'the tick', 90_000);
-      await until(async () => (await count("SELECT count(*)::int AS n FROM dispatches WHERE status = 'done'")) === 1, 'the round done');
+      await until(
+        async () => (await count("SELECT count(*)::int AS n FROM dispatches WHERE status <> 'running'")) === 1,
+        'the round closed',
+        90_000,
+      );
+      const note = (await asAdmin((c) => c.query('SELECT status, note FROM dispatches'), database.name)).rows[0];
+      expect(note?.status, JSON.stringify(note)).toBe('done');
       const outcomes = running.map((r) => ticks(r).map((e) => String(e.outcome)));
       const published = outcomes.filter(([outcome]) => /^2031-02-03: \d+ sent/.test(outcome ?? ''));
       expect(published, JSON.stringify(outcomes)).toHaveLength(1);
