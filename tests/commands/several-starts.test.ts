@@ -89,10 +89,10 @@ describe.runIf(has('postgres', 'processes'))('paperboy start on several machines
       );
       const note = (await asAdmin((c) => c.query('SELECT status, note FROM dispatches'), database.name)).rows[0];
       expect(note?.status, JSON.stringify(note)).toBe('done');
-      const outcomes = running.map((r) => ticks(r).map((e) => String(e.outcome)));
-      const published = outcomes.filter(([outcome]) => /^2031-02-03: \d+ sent/.test(outcome ?? ''));
+      // The first of each (a slow machine may see the next minute's too, which finds it published or under way).
+      const outcomes = running.map((r) => String(ticks(r)[0]?.outcome));
+      const published = outcomes.filter((outcome) => /^2031-02-03: \d+ sent/.test(outcome));
       expect(published, JSON.stringify(outcomes)).toHaveLength(1);
-      expect(outcomes.flat(), JSON.stringify(outcomes)).toHaveLength(3);
 
       // One round, one publication; each subscriber's message reached the relay once.
       expect(await count('SELECT count(*)::int AS n FROM dispatches')).toBe(1);
