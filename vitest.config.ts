@@ -9,6 +9,8 @@ export default defineConfig(({ mode }) => ({
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/global-setup.ts'],
+    // Each test file's temporary folders in one of its own, removed after it.
+    setupFiles: ['tests/setup-temp.ts'],
     provide: { tier: mode === 'fast' ? 'fast' : 'full' },
     pool: 'forks',
     // The fast tier waits on sockets and timers more than it computes: one worker more keeps the cores busy.

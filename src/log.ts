@@ -83,9 +83,20 @@ export const silentLogger: Logger = createLogger('silent', () => undefined);
 const ADDRESS = /(?:"[^"\r\n]*"|[^\s<>()[\]"',;:@]+)(?:@|%40)(?:\[[^\]\s]*\]|[^\s<>()[\]"',;:@%]+)/gi;
 const TOKEN = /\b[cupb][0-9a-z]+-[0-9a-z]+-[0-9a-f]{24}\b|([?&]token=)[^&\s"']+/gi;
 
-/** A text made fit for a log: every email address and every link token in it replaced by a placeholder. */
+// A URL's scheme and user (`postgres://paperboy@`, `smtp://papers:PASSWORD@`): the operator's own
+// settings, not a subscriber's address. The user stays; a password is hidden.
+const URL_USER = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@"<>:]+)(:[^\s/?#@"<>]*)?@/;
+// Either, whichever comes first in a text.
+const ADDRESS_OR_URL_USER = new RegExp(`${URL_USER.source}|${ADDRESS.source}`, 'gi');
+
+/**
+ * A text made fit for a log: every email address and every link token in it replaced by a
+ * placeholder, and the password of a URL too; a URL's user and host stay (`postgres://paperboy@db:5432/…`).
+ */
 export function scrubbed(text: string): string {
   return text
-    .replace(ADDRESS, '[address]')
+    .replace(ADDRESS_OR_URL_USER, (_match, scheme: string | undefined, user: string | undefined, password: string | undefined) =>
+      scheme === undefined ? '[address]' : `${scheme}${user}${password === undefined ? '' : ':***'}@`,
+    )
     .replace(TOKEN, (_match, query: string | undefined) => (query === undefined ? '[token]' : `${query}[token]`));
 }

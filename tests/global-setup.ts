@@ -3,17 +3,19 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { root } from './helpers/paths.ts';
 import { installHint, PEERS, probePeers, type Peer } from './helpers/peers.ts';
+import { makeTempRoot } from './helpers/temp.ts';
 
 /**
  * Finds the peers once for the whole run and hands the list to every test file. A missing peer
  * skips the tests that need it, said in one line; in CI (`CI=true`) it fails the run instead.
  * The fast tier has none: it runs only what runs inside the test process, and compiles nothing.
  */
-export default function setup(project: TestProject): void {
+export default function setup(project: TestProject): () => void {
   if (project.getProvidedContext().tier === 'fast') {
     project.provide('peers', []);
+    const temp = tempRoot(project);
     console.log(`test:fast runs the in-process tests only; \`npm test\` also runs those that need ${Object.keys(PEERS).join(', ')}`);
-    return;
+    return temp.remove;
   }
   const { present, missing } = probePeers();
   if (missing.length > 0) {
@@ -29,4 +31,12 @@ export default function setup(project: TestProject): void {
     cwd: root,
     stdio: 'inherit',
   });
+  return tempRoot(project).remove;
+}
+
+// The tests' temporary folders, each file's in one of its own: all of it goes when the run ends.
+function tempRoot(project: TestProject): ReturnType<typeof makeTempRoot> {
+  const temp = makeTempRoot();
+  project.provide('tempRoot', temp.root);
+  return temp;
 }

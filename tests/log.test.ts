@@ -30,6 +30,18 @@ describe('a text made fit for a log', () => {
     expect(scrubbed(odd)).toBe('550 <[address]> and [address] at [address], token [token] or ?Token=[token]');
     expect(scrubbed('100% of 20 @ 5/s; rate 50%40 runs')).toBe('100% of 20 @ 5/s; rate 50%40 runs');
   });
+
+  it("keeps a URL's user and host, hides its password, and still hides the addresses beside it", () => {
+    expect(scrubbed('database postgres://postgres@127.0.0.1:5432/pb_x is down')).toBe(
+      'database postgres://postgres@127.0.0.1:5432/pb_x is down',
+    );
+    expect(scrubbed('PAPERBOY_DATABASE_URL=postgresql://paperboy:hunter2@db.example.org/papers; bounce from ann@example.org')).toBe(
+      'PAPERBOY_DATABASE_URL=postgresql://paperboy:***@db.example.org/papers; bounce from [address]',
+    );
+    expect(scrubbed('smtp://relay.example.org:25 refused <bob@example.org>, mailto:cy@example.org')).toBe(
+      'smtp://relay.example.org:25 refused <[address]>, mailto:[address]',
+    );
+  });
 });
 
 // Every line a logger wrote, as the text it wrote.
@@ -56,6 +68,13 @@ describe('the logger', () => {
     const [open = ''] = written('debug', 'json', (log) => log.debug('relay said no', fields));
     expect(JSON.parse(open)).toMatchObject({ level: 'debug', to: 'ann@example.org', adminToken: '[hidden]' });
     expect(written('info', 'json', (log) => log.debug('not shown'))).toEqual([]);
+  });
+
+  it("writes a database URL's user and host as they are, next to an address it hides", () => {
+    const [line = ''] = written('info', 'json', (log) =>
+      log.warn('database unreachable', { database: 'postgres://postgres@127.0.0.1:5432/pb_x', error: 'ann@example.org waits' }),
+    );
+    expect(JSON.parse(line)).toMatchObject({ database: 'postgres://postgres@127.0.0.1:5432/pb_x', error: '[address] waits' });
   });
 
   it('writes one readable line an event in text: time, level, event, message, then key=value', () => {

@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { PaperboyError } from '../errors.ts';
 import { fileProblem } from '../files.ts';
 import { startReceiver, type Receiver } from '../inbound/index.ts';
+import { LockedError, type Lock } from '../ledger/index.ts';
 import { publishNewest, publishWeek, refreshSite, runWorker } from '../publish/index.ts';
 import { inZone, startRepeating, startSchedules, type Repeating, type Schedules } from '../schedule.ts';
 import { describeListen, listenError } from '../listen.ts';
@@ -21,6 +22,30 @@ const STOP_MARGIN_MS = 10_000;
 function settleMs(config: Config): number {
   const longestPause = config.smtpAttempts > 1 ? config.smtpRetryMs * 2 ** (config.smtpAttempts - 2) : 0;
   return longestPause + config.smtpTimeoutMs + STOP_MARGIN_MS;
+}
+
+/**
+ * A scheduled job run on one machine only: every machine of a shared database fires the same ticks,
+ * and the one that takes the ledger's `schedule` lock runs the job; the others do only their own part
+ * of it (`meanwhile`: their site), leave the rest of that tick to it, and go on sending what it opens.
+ */
+function onOneMachine(app: App, job: () => Promise<string>, meanwhile?: () => Promise<void>): () => Promise<string> {
+  return async () => {
+    let lock: Lock;
+    try {
+      lock = await app.ledger.acquire('schedule');
+    } catch (error) {
+      if (!(error instanceof LockedError)) throw error;
+      await meanwhile?.();
+      const holder = await app.ledger.holder('schedule');
+      return `left to ${holder === undefined ? 'another process' : `process ${holder.pid} on ${holder.host}`}, which runs this tick`;
+    }
+    try {
+      return await job();
+    } finally {
+      await lock.release();
+    }
+  };
 }
 
 /** What `start` runs besides the schedules. */
@@ -113,7 +138,14 @@ export async function startCommand(ctx: CommandContext): Promise<number> {
   const webhooks = app.deliverWebhooks();
   schedules = startSchedules(
     { daily: config.schedule, weekly: config.weeklySchedule, timeZone: config.timeZone },
-    { daily: () => publishNewest(jobs), weekly: () => publishWeek(jobs) },
+    {
+      daily: onOneMachine(
+        app,
+        () => publishNewest(jobs),
+        () => refreshSite(jobs),
+      ),
+      weekly: onOneMachine(app, () => publishWeek(jobs)),
+    },
     log,
   );
   // The source is fetched at start and on its schedule; what it brings is on the web at once. A source

@@ -25,19 +25,56 @@ export interface GitFetch {
 
 const formatMb = (bytes: number) => (bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB` : `${bytes} bytes`);
 
-// Every response body is counted as it streams in; past the limit the fetch is aborted.
-function countingHttp(limit: number, spec: string, counter: { bytes: number; requests: number }): HttpClient {
+/** How long a git server may stay silent (no answer, no byte of a body) before the fetch gives up. */
+export const GIT_QUIET_MS = 30_000;
+
+// Every response body is counted as it streams in; past the limit the fetch is aborted. A request
+// that hears nothing from the server for `quietMs` (before its answer, or within its body) is aborted too.
+function countingHttp(
+  limit: number,
+  quietMs: number,
+  spec: string,
+  counter: { bytes: number; requests: number; silent?: SourceError },
+): HttpClient {
   return {
     async request(request: GitHttpRequest): Promise<GitHttpResponse> {
       counter.requests++;
-      const response = await nodeHttp.request(request);
+      const silence = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const heard = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          // Said whatever git makes of the cut (an error of its own, an empty answer).
+          counter.silent = new SourceError(`${spec}: the server sent nothing for ${quietMs / 1000} s; gave up`);
+          silence.abort(counter.silent);
+        }, quietMs);
+      };
+      const gaveUp = (error: unknown) => counter.silent ?? error;
+      heard();
+      const response = await nodeHttp.request({ ...request, signal: silence.signal }).catch((error: unknown) => {
+        clearTimeout(timer);
+        throw gaveUp(error);
+      });
       const body = response.body;
-      if (body === undefined) return response;
+      if (body === undefined) {
+        clearTimeout(timer);
+        return response;
+      }
+      heard();
       async function* counted(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of body as AsyncIterable<Uint8Array>) {
-          counter.bytes += chunk.byteLength;
-          if (counter.bytes > limit) throw new SourceError(`${spec}: the fetch passed ${formatMb(limit)}; aborted`);
-          yield chunk;
+        try {
+          for await (const chunk of body as AsyncIterable<Uint8Array>) {
+            heard();
+            counter.bytes += chunk.byteLength;
+            if (counter.bytes > limit) throw new SourceError(`${spec}: the fetch passed ${formatMb(limit)}; aborted`);
+            yield chunk;
+          }
+          // Cut off by the silence, a body may just end: it is not whole.
+          if (counter.silent !== undefined) throw counter.silent;
+        } catch (error) {
+          throw gaveUp(error);
+        } finally {
+          clearTimeout(timer);
         }
       }
       return { ...response, body: counted() };
@@ -77,10 +114,10 @@ export function gitCacheOf(dataDir: string, spec: GitSpec): string {
 export async function fetchGit(
   spec: GitSpec,
   cacheDir: string,
-  options: { known: string | undefined; maxBytes: number },
+  options: { known: string | undefined; maxBytes: number; quietMs?: number | undefined },
 ): Promise<GitFetch> {
-  const counter = { bytes: 0, requests: 0 };
-  const http = countingHttp(options.maxBytes, spec.spec, counter);
+  const counter: { bytes: number; requests: number; silent?: SourceError } = { bytes: 0, requests: 0 };
+  const http = countingHttp(options.maxBytes, options.quietMs ?? GIT_QUIET_MS, spec.spec, counter);
   let revision: string;
   let ref: string;
   try {
@@ -100,7 +137,7 @@ export async function fetchGit(
     const fetched = await git.fetch({ fs, http, gitdir: cacheDir, url: spec.url, ref: branch, singleBranch: true, depth: 1, tags: false });
     revision = fetched.fetchHead ?? revision;
   } catch (error) {
-    throw problemOf(spec.spec, error);
+    throw counter.silent ?? problemOf(spec.spec, error);
   }
   const files: UpstreamFile[] = [];
   // One cache for the walk: without it, each object read opens the pack again.

@@ -20,6 +20,8 @@ export interface SourceParts {
   /** The days a URL pattern asks for, back from today. */
   maxLatenessMs: number;
   maxBytes?: number;
+  /** How long a git server may stay silent before a fetch gives up (`GIT_QUIET_MS` by default). */
+  quietMs?: number;
 }
 
 /** A place digests are fetched from into the digests folder. */
@@ -38,7 +40,7 @@ export function createSource(source: DigestsSource, parts: SourceParts): DigestS
   const fetchOnce = async (report: SyncReport): Promise<void> => {
     if (source.kind === 'git') {
       const known = (await records.state(source.spec))?.revision || undefined;
-      const fetched = await fetchGit(source, gitCacheOf(parts.dataDir, source), { known, maxBytes });
+      const fetched = await fetchGit(source, gitCacheOf(parts.dataDir, source), { known, maxBytes, quietMs: parts.quietMs });
       report.revision = fetched.revision;
       report.requests += fetched.requests;
       await takeFiles(fetched.files, { digestsDir: parts.digestsDir, records, now: now() }, report);

@@ -46,6 +46,8 @@ export type SubscriberChange =
   | { type: 'confirmed' | 'unsubscribed'; subscriber: Subscriber; previous: SubscriberStatus; reason: string }
   | { type: 'bounced'; subscriber: Subscriber; bounce: BounceKind; previous: SubscriberStatus }
   | { type: 'complained'; subscriber: Subscriber; reason: string }
+  /** Deleted by the operator with their history (`subscribers remove`, the API's DELETE): not an erasure. */
+  | { type: 'removed'; subscriber: Subscriber }
   | { type: 'erased'; subscriberId: number };
 
 /** Hears of each change to a subscriber, inside its transaction (a throw undoes the change). */
@@ -327,7 +329,14 @@ export class SubscriberStore {
 
   /** Deletes a subscriber and their history; says whether there was one. */
   async remove(email: string): Promise<boolean> {
-    return (await this.#sql.run('DELETE FROM subscribers WHERE email_key = @key', { key: addressKey(email) })).changes > 0;
+    const key = addressKey(email);
+    return this.#sql.transaction(async () => {
+      const row = await this.#byKey(key);
+      if (row === undefined) return false;
+      await this.#sql.run('DELETE FROM subscribers WHERE id = @id', { id: row.id });
+      await this.#tell?.({ type: 'removed', subscriber: fromRow(row) });
+      return true;
+    });
   }
 
   /**

@@ -11,6 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'subscriber.unsubscribed',
   'subscriber.bounced',
   'subscriber.complained',
+  'subscriber.removed',
   'subscriber.erased',
   'issue.published',
   'dispatch.finished',
@@ -51,6 +52,14 @@ function subscriberEvent(change: SubscriberChange, includeEmail: boolean): Made 
       const { subscriber, bounce, previous } = change;
       const data = { ...who(subscriber, includeEmail), bounce, status: subscriber.status, previousStatus: previous };
       return { type: 'subscriber.bounced', subjectId: subscriber.id, data };
+    }
+    case 'removed': {
+      const { subscriber } = change;
+      return {
+        type: 'subscriber.removed',
+        subjectId: subscriber.id,
+        data: { ...who(subscriber, includeEmail), status: subscriber.status },
+      };
     }
     case 'complained': {
       const { subscriber, reason } = change;

@@ -78,8 +78,7 @@ describe.runIf(has('postgres', 'processes'))('workers that die, pause, or lose t
       await Promise.all(killed.map((w) => w.exited));
       const orphans = [...(await held(database.url, killed[0]?.child.pid)), ...(await held(database.url, killed[1]?.child.pid))];
       expect(orphans.length).toBeGreaterThan(0);
-      const sentIds = () => new Set([...sink.countsById().keys()].map(subscriberOf));
-      // Taken over: no longer held by the killed, but sent, or held by a survivor.
+      // Taken over: no longer held by the killed, but sent, or held by a survivor (looked at every 20 ms).
       const killedOwners = killed.map((w) => `%/${w.child.pid}/%`);
       await until(
         async () =>
@@ -93,19 +92,18 @@ describe.runIf(has('postgres', 'processes'))('workers that die, pause, or lose t
         'the killed workers’ rows taken over',
       );
       const takenOverMs = performance.now() - killedAt;
-      await until(() => orphans.every((id) => sentIds().has(id)), 'the killed workers’ rows sent again');
-      const sentAgainMs = performance.now() - killedAt;
       await done();
       const ids = sink.countsById();
       expect(ids.size).toBe(count);
       expect(duplicatesOf(sink)).toBeLessThanOrEqual(2 * CONNECTIONS * killed.length);
-      // Within the lease and two heartbeats, with half a second for a machine so loaded (a whole suite
-      // beside it) that the survivors' next claim and this test's own look come late.
-      expect(takenOverMs).toBeLessThanOrEqual(LEASE_MS + 2 * HEARTBEAT_MS + 500);
-      // Delivered too, a relay's answers later (a second of room for a loaded machine).
-      expect(sentAgainMs).toBeLessThanOrEqual(LEASE_MS + 2 * HEARTBEAT_MS + 1_500);
+      // Sent again: when the relay took each of them last (a row the killed had handed over without
+      // recording it is sent once more), as the sink's own clock says, from the kill.
+      const lastAt = new Map<number, number>();
+      for (const m of sink.messages) lastAt.set(subscriberOf(m.messageId ?? ''), m.at);
+      const sentAgainMs = Math.max(...orphans.map((id) => (lastAt.get(id) ?? Number.POSITIVE_INFINITY) - killedAt));
+      expect(sentAgainMs).toBeLessThanOrEqual(LEASE_MS + 2 * HEARTBEAT_MS);
       console.info(
-        `kill 2 of 4: ${count} delivered, ${duplicatesOf(sink)} duplicates, ${orphans.length} rows held by the killed, taken over after ${Math.round(takenOverMs)} ms, delivered after ${Math.round(sentAgainMs)} ms`,
+        `kill 2 of 4: ${count} delivered, ${duplicatesOf(sink)} duplicates, ${orphans.length} rows held by the killed, taken over after ${Math.round(takenOverMs)} ms, all sent again after ${Math.round(sentAgainMs)} ms`,
       );
     },
     PROCESS_TEST.timeout * 2,

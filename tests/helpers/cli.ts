@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli.ts';
 import { fixture, root } from './paths.ts';
 import { need } from './peers.ts';
+import { runTemp } from './temp.ts';
 
 /** What one run of `paperboy` printed and returned. */
 export interface Run {
@@ -22,7 +22,7 @@ let sample: string | undefined;
  */
 export function sampleProject(): string {
   if (sample === undefined) {
-    sample = mkdtempSync(join(tmpdir(), 'paperboy-sample-'));
+    sample = mkdtempSync(join(runTemp(), 'paperboy-sample-'));
     mkdirSync(join(sample, 'digests'));
     copyFileSync(fixture('digests', '2024-10-04.md'), join(sample, 'digests', '2024-10-04.md'));
   }

@@ -19,14 +19,22 @@ export interface Running {
   waitFor: (predicate: () => boolean, what: string, ms?: number) => Promise<void>;
   /** The web server's address, once it printed it. */
   webUrl: () => Promise<string>;
-  /** Sends a signal and resolves with the exit code. */
+  /** Sends a signal (to its process group, when it has one) and resolves with the exit code. */
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-/** Starts `paperboy start` (the real binary, in its own process) with only the given PAPERBOY_ settings. */
-export function startPaperboy(env: Record<string, string>): Running {
+/**
+ * Starts `paperboy start` (the real binary, in its own process) with only the given PAPERBOY_ settings;
+ * `group` starts it in a process group of its own, which `stop` signals as a whole.
+ */
+export function startPaperboy(env: Record<string, string>, options: { group?: boolean } = {}): Running {
   need('processes');
-  const child = spawn(process.execPath, [BIN, 'start'], { cwd: sampleProject(), env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    cwd: sampleProject(),
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
+  });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();
@@ -81,7 +89,10 @@ export function startPaperboy(env: Record<string, string>): Running {
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     },
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        if (options.group === true && child.pid !== undefined) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      }
       return exited;
     },
   };

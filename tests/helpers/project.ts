@@ -6,6 +6,7 @@ import { openDatabase, sqliteSql } from '../../src/db/index.ts';
 import { SubscriberStore, type NewSubscriber } from '../../src/subscribers/index.ts';
 import { paperboy } from './cli.ts';
 import { fixture } from './paths.ts';
+import { runTemp } from './temp.ts';
 
 /** A project folder: the six-column fixture as its digest, and a list. */
 export interface TestProject {
@@ -26,7 +27,8 @@ let built: Promise<string> | undefined;
  */
 export function builtSite(): Promise<string> {
   built ??= (async () => {
-    const template = await testProject([]);
+    // In the run's temporary folder: it serves the files that come after the one that built it.
+    const template = await testProject([], {}, { under: runTemp() });
     const { status, stderr } = await paperboy(['build'], { env: template.env });
     if (status !== 0) throw new Error(`the shared site did not build: ${stderr}`);
     return template.env.PAPERBOY_OUT_DIR as string;
@@ -36,14 +38,15 @@ export function builtSite(): Promise<string> {
 
 /**
  * Makes a project with these subscribers (addresses are confirmed daily readers), and settings.
- * `built` starts it with its site already built (for settings that change nothing on the site).
+ * `built` starts it with its site already built (for settings that change nothing on the site);
+ * `under` is the folder it is made in (the test file's temporary folder by default).
  */
 export async function testProject(
   subscribers: readonly (string | NewSubscriber)[],
   settings: Record<string, string> = {},
-  options: { built?: boolean } = {},
+  options: { built?: boolean; under?: string } = {},
 ): Promise<TestProject> {
-  const base = await mkdtemp(join(tmpdir(), 'paperboy-project-'));
+  const base = await mkdtemp(join(options.under ?? tmpdir(), 'paperboy-project-'));
   await mkdir(join(base, 'digests'));
   await writeFile(join(base, 'digests', '2031-02-03.md'), readFileSync(fixture('digests', 'six-columns.md'), 'utf8'));
   const dataDir = join(base, 'data');

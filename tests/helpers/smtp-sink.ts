@@ -8,6 +8,8 @@ export interface SinkMessage {
   to: string[];
   raw: Buffer;
   messageId: string | undefined;
+  /** When the sink accepted it (`performance.now()` of the test process): when it reached the relay. */
+  at: number;
 }
 
 /** A reply that refuses a command: its SMTP code and text. */
@@ -113,7 +115,8 @@ export class SmtpSink {
             if (verdict !== 'silent' && socket?.destroyed === true) return;
             const raw = Buffer.concat(chunks);
             const messageId = /^Message-ID:\s*<([^>]+)>/im.exec(raw.subarray(0, 4096).toString())?.[1];
-            this.messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw, messageId });
+            const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+            this.messages.push({ from, to, raw, messageId, at: performance.now() });
             if (verdict !== 'silent') callback(null);
           };
           if (this.behaviour.together) this.#wait(finish, this.behaviour.together);

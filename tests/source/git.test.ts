@@ -1,5 +1,7 @@
 import { existsSync, lstatSync, mkdtempSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +148,61 @@ describe.runIf(has('git'))('a fetch larger than the limit', () => {
       expect(existsSync(join(project, 'digests', '2024', '10', '03.md'))).toBe(false);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('a git server that stops answering', () => {
+  // A source over `url` whose fetch gives up after 0.3 s without a byte from the server.
+  async function syncFrom(url: string): Promise<unknown> {
+    const project = mkdtempSync(join(tmpdir(), 'paperboy-sync-'));
+    const dataDir = join(project, 'data');
+    const sql = sqliteSql(openDatabase(dataDir));
+    try {
+      const source = createSource(
+        { kind: 'git', spec: `git+${url}#main`, url, branch: 'main', subfolder: '' },
+        {
+          digestsDir: join(project, 'digests'),
+          dataDir,
+          records: new SourceRecords(sql),
+          now: () => new Date(),
+          maxLatenessMs: 0,
+          quietMs: 300,
+        },
+      );
+      return await source?.sync().then(
+        () => 'synced',
+        (error: unknown) => error,
+      );
+    } finally {
+      await sql.close();
+    }
+  }
+
+  it('gives up with one line naming the source, whether it never answers or stops in the middle', async () => {
+    const sockets = new Set<Socket>();
+    // One takes the connection and never answers; the other starts its answer, and stops in the middle.
+    const mute = createNetServer((socket) => sockets.add(socket.on('error', () => undefined)));
+    const stalled = createHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
+      // The service line, then the start of a line of refs whose rest never comes.
+      response.write('001e# service=git-upload-pack\n0000003f0123456789');
+    });
+    stalled.on('connection', (socket) => sockets.add(socket));
+    const listen = (server: NetServer) =>
+      new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+    try {
+      for (const server of [mute, stalled]) {
+        const url = `http://127.0.0.1:${await listen(server)}/papers`;
+        const began = performance.now();
+        const failed = await syncFrom(url);
+        expect(failed).toBeInstanceOf(Error);
+        expect((failed as Error).message).toBe(`git+${url}#main: the server sent nothing for 0.3 s; gave up`);
+        expect(performance.now() - began).toBeLessThan(10_000);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all([mute, stalled].map((s) => new Promise((resolve) => s.close(resolve))));
     }
   });
 });

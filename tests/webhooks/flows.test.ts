@@ -68,6 +68,10 @@ describe('webhooks from the real flows', () => {
     await web.store.recordBounce(bob.id, 'hard', 'delivery status 5.1.1 (failed) for bob@example.org', 1);
     expect(await recordComplaint(web.app.subscriptions, cat, 'abuse feedback report, found by its return path')).toBe('complaint');
     await eraseSubscriber(web.app.privacy, 'dan@example.org');
+    // The operator removes one who never confirmed.
+    const fay = await add('fay@example.org', 'pending');
+    const removed = await paperboy(['subscribers', 'remove', 'fay@example.org'], { env: commandEnv(web, hooks) });
+    expect(removed.stdout).toBe('removed fay@example.org\n');
     // A relay that defers everyone: the round stops with its deliveries queued.
     await add('eve@example.org', 'confirmed');
     const deferring = new SmtpSink({ rcpt: () => ({ code: 451, message: '4.7.1 try again later' }) });
@@ -77,7 +81,7 @@ describe('webhooks from the real flows', () => {
     const stopped = await paperboy(['dispatch', '--date', '2031-01-05'], { env: commandEnv(web, relay) });
     expect(stopped.status).toBe(1);
 
-    await receiver.until((received) => WEBHOOK_EVENT_TYPES.every((type) => received.some((r) => r.type === type)) && received.length >= 9);
+    await receiver.until((received) => WEBHOOK_EVENT_TYPES.every((type) => received.some((r) => r.type === type)) && received.length >= 10);
     expect(receiver.forged).toEqual([]);
     const received = receiver.received;
     expect(new Set(received.map((r) => r.id)).size).toBe(received.length);
@@ -90,6 +94,7 @@ describe('webhooks from the real flows', () => {
         'subscriber.bounced',
         'subscriber.complained',
         'subscriber.unsubscribed',
+        'subscriber.removed',
         'subscriber.erased',
         'dispatch.stopped',
       ].sort(),
@@ -122,6 +127,7 @@ describe('webhooks from the real flows', () => {
       subscriberId: cat.id,
       reason: 'abuse feedback report, found by its return path',
     });
+    expect(find('subscriber.removed')).toEqual({ subscriberId: fay.id, status: 'pending' });
     expect(find('subscriber.erased')).toEqual({ subscriberId: dan.id });
     expect(find('dispatch.finished')).toMatchObject({ issue: '2031-02-03', round: 0, sent: 4, failed: 0 });
     expect(find('issue.published')).toMatchObject({ issue: '2031-02-03', mailed: true });
