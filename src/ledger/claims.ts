@@ -1,11 +1,18 @@
 import { nowMsOf, type Sql } from '../db/index.ts';
-import { toQueued, type QueuedDelivery, type QueuedRow, type Tally } from './rounds.ts';
+import { REFUSAL, refusedBy, toQueued, type QueuedDelivery, type QueuedRow, type Tally } from './rounds.ts';
 
 /**
  * A not-before time past any real one: a delivery set aside for the rest of a round's run (the relay
  * refused it, or it kept failing for now). Opening the round again brings it back.
  */
 export const SET_ASIDE = 8_000_000_000_000_000;
+
+/**
+ * A not-before time past any real one, below `SET_ASIDE`: a delivery the relay refused in an earlier
+ * run of its round, tried once nothing else can be (`bringBackLast`), so that a relay that refuses
+ * some of the list does not keep the rest from being tried.
+ */
+export const TRIED_LAST = SET_ASIDE - 1;
 
 /** A round that is being sent, as a sender looks for work. */
 export interface RunningRound {
@@ -38,6 +45,8 @@ export interface QueueLeft {
   held: number;
   /** Waiting for their not-before time. */
   waiting: number;
+  /** Refused by the relay in an earlier run: tried once nothing else can be. */
+  last: number;
   /** Set aside for the rest of the run. */
   aside: number;
   /** Queued in all. */
@@ -177,12 +186,28 @@ export class Claims {
     );
   }
 
-  /** Brings back the deliveries of a round set aside or waiting, when the round is opened again. */
-  async bringBack(issue: string, round: number): Promise<void> {
+  /**
+   * Brings back the deliveries of a round set aside or waiting, when the round is opened again: those
+   * the relay refused are tried last. With `leases`, also takes back every delivery of the round held
+   * by anyone: only a sole sender may (on SQLite the dispatch lock's holder, whose predecessor is gone).
+   */
+  async bringBack(issue: string, round: number, options: { leases?: boolean } = {}): Promise<void> {
+    const leases = options.leases === true ? ", lease_owner = '', lease_until = 0" : '';
     await this.#sql.run(
-      "UPDATE deliveries SET not_before = 0 WHERE issue = @issue AND round = @round AND status = 'queued' AND not_before > 0",
-      { issue, round },
+      `UPDATE deliveries SET not_before = CASE WHEN ${refusedBy('reason')} THEN @last ELSE 0 END${leases}
+       WHERE issue = @issue AND round = @round AND status = 'queued'
+         AND (not_before > 0 OR ${refusedBy('reason')}${leases === '' ? '' : " OR lease_owner <> ''"})`,
+      { issue, round, last: TRIED_LAST, ...REFUSAL },
     );
+  }
+
+  /** Brings back the deliveries of a round kept to be tried last (`TRIED_LAST`): nothing else of it can be claimed now. */
+  async bringBackLast(issue: string, round: number): Promise<number> {
+    const { changes } = await this.#sql.run(
+      "UPDATE deliveries SET not_before = 0 WHERE issue = @issue AND round = @round AND status = 'queued' AND not_before = @last",
+      { issue, round, last: TRIED_LAST },
+    );
+    return changes;
   }
 
   /** What stands in the way of sending the rest of a round's queue now. */
@@ -190,13 +215,20 @@ export class Claims {
     const now = this.#nowMs;
     const row = await this.#sql.get<QueueLeft>(
       `SELECT count(*) FILTER (WHERE lease_until >= ${now}) AS "held",
-              count(*) FILTER (WHERE lease_until < ${now} AND not_before > ${now} AND not_before < @aside) AS "waiting",
+              count(*) FILTER (WHERE lease_until < ${now} AND not_before > ${now} AND not_before < @last) AS "waiting",
+              count(*) FILTER (WHERE lease_until < ${now} AND not_before = @last) AS "last",
               count(*) FILTER (WHERE not_before >= @aside) AS "aside",
               count(*) AS "queued"
        FROM deliveries WHERE issue = @issue AND round = @round AND status = 'queued'`,
-      this.#params({ issue, round, aside: SET_ASIDE }),
+      this.#params({ issue, round, aside: SET_ASIDE, last: TRIED_LAST }),
     );
-    return { held: row?.held ?? 0, waiting: row?.waiting ?? 0, aside: row?.aside ?? 0, queued: row?.queued ?? 0 };
+    return {
+      held: row?.held ?? 0,
+      waiting: row?.waiting ?? 0,
+      last: row?.last ?? 0,
+      aside: row?.aside ?? 0,
+      queued: row?.queued ?? 0,
+    };
   }
 
   /** The rounds being sent, oldest first. */

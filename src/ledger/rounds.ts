@@ -46,10 +46,13 @@ const REFUSED = 'refused by the relay';
 export function refusedReason(code: string | undefined): string {
   return code ? `${REFUSED} (${code})` : REFUSED;
 }
-// Whether a delivery's reason says the relay refused it, with a code or without, compared byte for
-// byte on both stores (SQLite's LIKE ignores case, PostgreSQL's does not); its values are `REFUSAL`'s.
-const refusedBy = (reason: string) => `(${reason} = @refused OR substr(${reason}, 1, @codeAt) = @refusedWithCode)`;
-const REFUSAL = { refused: REFUSED, refusedWithCode: `${REFUSED} (`, codeAt: REFUSED.length + 2 };
+/**
+ * Whether a delivery's reason says the relay refused it, with a code or without, compared byte for
+ * byte on both stores (SQLite's LIKE ignores case, PostgreSQL's does not); its values are `REFUSAL`'s.
+ */
+export const refusedBy = (reason: string) => `(${reason} = @refused OR substr(${reason}, 1, @codeAt) = @refusedWithCode)`;
+/** The parameters of `refusedBy`. */
+export const REFUSAL = { refused: REFUSED, refusedWithCode: `${REFUSED} (`, codeAt: REFUSED.length + 2 };
 
 /** Deliveries by status. */
 export type Tally = Record<DeliveryStatus, number>;
@@ -357,12 +360,12 @@ export class Rounds {
     id: number,
     ended: () => Promise<boolean>,
     tally: () => Promise<Tally>,
-    note: (tally: Tally) => string,
+    note: (tally: Tally) => string | Promise<string>,
   ): Promise<boolean> {
     return this.#sql.transaction(async () => {
       if (!(await ended())) return false;
       const counted = await tally();
-      return this.#close(id, counted, note(counted), true);
+      return this.#close(id, counted, await note(counted), true);
     });
   }
 
