@@ -81,10 +81,14 @@ export class LeaseKeeper {
     return sentAt + this.settings.leaseMs - this.#margin;
   }
 
-  /** Claims up to `limit` deliveries of a round; the batch is held from the moment the claim was sent. */
-  async claim(round: RunningRound, limit: number): Promise<{ batch: Batch; rows: QueuedDelivery[] }> {
+  /**
+   * Claims up to `limit` deliveries of a round, the first after subscriber `after`; the batch is held
+   * from the moment the claim was sent.
+   */
+  async claim(round: RunningRound, limit: number, after = 0): Promise<{ batch: Batch; rows: QueuedDelivery[] }> {
     const sentAt = performance.now();
-    const rows = await this.#ctx.ledger.claims.claim(round.issue, round.round, this.settings.owner, limit, this.settings.leaseMs);
+    const { owner, leaseMs } = this.settings;
+    const rows = await this.#ctx.ledger.claims.claim(round.issue, round.round, owner, limit, leaseMs, after);
     const batch = { heldUntil: this.#until(sentAt) };
     if (rows.length > 0) this.#batches.add(batch);
     return { batch, rows };
@@ -294,6 +298,11 @@ export async function sendClaimed(
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let closed = false;
+  // Where this sender goes on claiming, in subscriber order, and when it last looked at the round's
+  // status: then it starts from the first again, so that deliveries let go by a dead sender, or due
+  // for another try, are not left waiting for the end of the list.
+  let after = 0;
+  let lookedAt = Number.NEGATIVE_INFINITY;
   try {
     for (;;) {
       if (stopped !== undefined || failure !== undefined) break;
@@ -301,13 +310,21 @@ export async function sendClaimed(
         stop('stopped on request', false);
         break;
       }
-      const status = await claims.statusOf(round.id);
-      if (status !== 'running') {
-        if (status !== 'done') stop('the round was stopped by another sender', false);
-        break;
+      if (performance.now() - lookedAt >= POLL_MS) {
+        lookedAt = performance.now();
+        after = 0;
+        const status = await claims.statusOf(round.id);
+        if (status !== 'running') {
+          if (status !== 'done') stop('the round was stopped by another sender', false);
+          break;
+        }
       }
-      const { batch, rows } = await keeper.claim(round, parallel);
+      const from = after;
+      const { batch, rows } = await keeper.claim(round, parallel, from);
+      after = rows.at(-1)?.subscriberId ?? 0;
       if (rows.length === 0) {
+        // Nothing after where it was: from the start again (what was put back, given back, or let go).
+        if (from > 0) continue;
         if (inFlight.size > 0) {
           await Promise.race(inFlight);
           continue;

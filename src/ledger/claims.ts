@@ -80,11 +80,16 @@ export class Claims {
     return { ...params, nowMs: Date.now() };
   }
 
-  /** Takes up to `limit` queued deliveries of a round that nobody holds and that may be tried now, for `leaseMs`. */
-  async claim(issue: string, round: number, owner: string, limit: number, leaseMs: number): Promise<QueuedDelivery[]> {
+  /**
+   * Takes up to `limit` queued deliveries of a round that nobody holds and that may be tried now, for
+   * `leaseMs`, the first after subscriber `after` in id order (a sender goes on from where it was, and
+   * starts again from 0 once nothing is left after it).
+   */
+  async claim(issue: string, round: number, owner: string, limit: number, leaseMs: number, after = 0): Promise<QueuedDelivery[]> {
     const now = this.#nowMs;
-    const free = `issue = @issue AND round = @round AND status = 'queued' AND lease_until < ${now} AND not_before <= ${now}`;
-    const params = this.#params({ issue, round, owner, limit, leaseMs });
+    const free = `issue = @issue AND round = @round AND status = 'queued' AND subscriber_id > @after
+      AND lease_until < ${now} AND not_before <= ${now}`;
+    const params = this.#params({ issue, round, owner, limit, leaseMs, after });
     let rows: ClaimedRow[];
     if (this.#sql.dialect === 'postgres') {
       rows = await this.#sql.all<ClaimedRow>(
@@ -99,24 +104,31 @@ export class Claims {
         params,
       );
     } else {
-      rows = await this.#sql.transaction(async () => {
-        const taken = await this.#sql.all<{ subscriber_id: number }>(
-          `UPDATE deliveries SET lease_owner = @owner, lease_until = ${now} + @leaseMs
-           WHERE (issue, round, subscriber_id) IN (SELECT issue, round, subscriber_id FROM deliveries WHERE ${free}
-                                                  ORDER BY subscriber_id LIMIT @limit)
-           RETURNING subscriber_id`,
-          params,
-        );
-        if (taken.length === 0) return [];
-        return this.#sql.all<ClaimedRow>(
-          `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts, s.hard_bounces + s.soft_bounces AS bounces
-           FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-           WHERE d.issue = @issue AND d.round = @round AND d.lease_owner = @owner AND d.status = 'queued'
-             AND d.subscriber_id IN (${taken.map((t) => Number(t.subscriber_id)).join(', ')})
-           ORDER BY d.subscriber_id`,
-          params,
-        );
-      });
+      // One statement claims (the queued deliveries' index, not the table's key, which would walk past
+      // every delivery already sent), one reads the subscribers: no transaction, which would make every
+      // other statement of the process follow it.
+      const taken = await this.#sql.all<{ subscriber_id: number; attempts: number }>(
+        `UPDATE deliveries SET lease_owner = @owner, lease_until = ${now} + @leaseMs
+         WHERE issue = @issue AND round = @round AND subscriber_id IN (
+           SELECT subscriber_id FROM deliveries INDEXED BY deliveries_by_status WHERE ${free} ORDER BY subscriber_id LIMIT @limit)
+         RETURNING subscriber_id, attempts`,
+        params,
+      );
+      if (taken.length === 0) return [];
+      const people = new Map(
+        (
+          await this.#sql.all<Omit<ClaimedRow, 'attempts'>>(
+            `SELECT id AS subscriber_id, email, status, topics, token_key, hard_bounces + soft_bounces AS bounces FROM subscribers
+             WHERE id IN (${taken.map((t) => Math.trunc(t.subscriber_id)).join(', ')})`,
+          )
+        ).map((p) => [p.subscriber_id, p]),
+      );
+      rows = taken
+        .sort((a, b) => a.subscriber_id - b.subscriber_id)
+        .flatMap((t) => {
+          const person = people.get(t.subscriber_id);
+          return person === undefined ? [] : [{ ...person, attempts: t.attempts }];
+        });
     }
     return rows.map((r) => ({ ...toQueued(r), bounces: r.bounces }));
   }
@@ -194,7 +206,7 @@ export class Claims {
   async bringBack(issue: string, round: number, options: { leases?: boolean } = {}): Promise<void> {
     const leases = options.leases === true ? ", lease_owner = '', lease_until = 0" : '';
     await this.#sql.run(
-      `UPDATE deliveries SET not_before = CASE WHEN ${refusedBy('reason')} THEN @last ELSE 0 END${leases}
+      `UPDATE deliveries SET not_before = CASE WHEN ${refusedBy('reason')} THEN CAST(@last AS BIGINT) ELSE 0 END${leases}
        WHERE issue = @issue AND round = @round AND status = 'queued'
          AND (not_before > 0 OR ${refusedBy('reason')}${leases === '' ? '' : " OR lease_owner <> ''"})`,
       { issue, round, last: TRIED_LAST, ...REFUSAL },
