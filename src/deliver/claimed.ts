@@ -133,6 +133,10 @@ export interface ClaimedSummary {
 // More than half of this many recent attempts failing for the relay's or the sender's reasons stops the round.
 const BREAKER_WINDOW = 20;
 
+// A batch claimed holds this many times what may be on its way at once: fewer claims (each a write
+// to the ledger), and still little for a dead sender to leave waiting for its lease.
+const CLAIMED_AHEAD = 4;
+
 /** How long a sender waits before looking again at a round whose rest others hold or waits for its time. */
 const POLL_MS = 250;
 
@@ -320,7 +324,7 @@ export async function sendClaimed(
         }
       }
       const from = after;
-      const { batch, rows } = await keeper.claim(round, parallel, from);
+      const { batch, rows } = await keeper.claim(round, CLAIMED_AHEAD * parallel, from);
       after = rows.at(-1)?.subscriberId ?? 0;
       if (rows.length === 0) {
         // Nothing after where it was: from the start again (what was put back, given back, or let go).

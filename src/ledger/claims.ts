@@ -80,53 +80,56 @@ export class Claims {
     return { ...params, nowMs: Date.now() };
   }
 
+  // The statement that claims, written once (the same text each time is found at once among those prepared).
+  #claimText: string | undefined;
+  get #claiming(): string {
+    if (this.#claimText !== undefined) return this.#claimText;
+    const now = this.#nowMs;
+    const free = `status = 'queued' AND subscriber_id > @after AND lease_until < ${now} AND not_before <= ${now}`;
+    this.#claimText =
+      this.#sql.dialect === 'postgres'
+        ? `WITH claimed AS (
+             UPDATE deliveries d SET lease_owner = @owner, lease_until = ${now} + @leaseMs
+             FROM (SELECT issue, round, subscriber_id FROM deliveries WHERE issue = @issue AND round = @round AND ${free}
+                   ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED) c
+             WHERE d.issue = c.issue AND d.round = c.round AND d.subscriber_id = c.subscriber_id
+             RETURNING d.subscriber_id, d.attempts)
+           SELECT c.subscriber_id, s.email, s.status, s.topics, s.token_key, c.attempts, s.hard_bounces + s.soft_bounces AS bounces
+           FROM claimed c JOIN subscribers s ON s.id = c.subscriber_id ORDER BY c.subscriber_id`
+        : // Through the queued deliveries' index: the table's key would walk past every delivery already sent.
+          `UPDATE deliveries SET lease_owner = @owner, lease_until = ${now} + @leaseMs
+           WHERE issue = @issue AND round = @round AND subscriber_id IN (
+             SELECT subscriber_id FROM deliveries INDEXED BY deliveries_by_status
+             WHERE issue = @issue AND round = @round AND ${free} ORDER BY subscriber_id LIMIT @limit)
+           RETURNING subscriber_id, attempts`;
+    return this.#claimText;
+  }
+
   /**
    * Takes up to `limit` queued deliveries of a round that nobody holds and that may be tried now, for
    * `leaseMs`, the first after subscriber `after` in id order (a sender goes on from where it was, and
    * starts again from 0 once nothing is left after it).
    */
   async claim(issue: string, round: number, owner: string, limit: number, leaseMs: number, after = 0): Promise<QueuedDelivery[]> {
-    const now = this.#nowMs;
-    const free = `issue = @issue AND round = @round AND status = 'queued' AND subscriber_id > @after
-      AND lease_until < ${now} AND not_before <= ${now}`;
     const params = this.#params({ issue, round, owner, limit, leaseMs, after });
     let rows: ClaimedRow[];
-    if (this.#sql.dialect === 'postgres') {
-      rows = await this.#sql.all<ClaimedRow>(
-        `WITH claimed AS (
-           UPDATE deliveries d SET lease_owner = @owner, lease_until = ${now} + @leaseMs
-           FROM (SELECT issue, round, subscriber_id FROM deliveries WHERE ${free}
-                 ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED) c
-           WHERE d.issue = c.issue AND d.round = c.round AND d.subscriber_id = c.subscriber_id
-           RETURNING d.subscriber_id, d.attempts)
-         SELECT c.subscriber_id, s.email, s.status, s.topics, s.token_key, c.attempts, s.hard_bounces + s.soft_bounces AS bounces
-         FROM claimed c JOIN subscribers s ON s.id = c.subscriber_id ORDER BY c.subscriber_id`,
-        params,
-      );
-    } else {
-      // One statement claims (the queued deliveries' index, not the table's key, which would walk past
-      // every delivery already sent), one reads the subscribers: no transaction, which would make every
-      // other statement of the process follow it.
-      const taken = await this.#sql.all<{ subscriber_id: number; attempts: number }>(
-        `UPDATE deliveries SET lease_owner = @owner, lease_until = ${now} + @leaseMs
-         WHERE issue = @issue AND round = @round AND subscriber_id IN (
-           SELECT subscriber_id FROM deliveries INDEXED BY deliveries_by_status WHERE ${free} ORDER BY subscriber_id LIMIT @limit)
-         RETURNING subscriber_id, attempts`,
-        params,
-      );
+    if (this.#sql.dialect === 'postgres') rows = await this.#sql.all<ClaimedRow>(this.#claiming, params);
+    else {
+      // One statement claims, one reads the subscribers: no transaction, which would make every other
+      // statement of the process follow it; the ids go as one JSON parameter, so that the statement's
+      // text, prepared once, stays the same.
+      const taken = await this.#sql.all<{ subscriber_id: number; attempts: number }>(this.#claiming, params);
       if (taken.length === 0) return [];
-      const people = new Map(
-        (
-          await this.#sql.all<Omit<ClaimedRow, 'attempts'>>(
-            `SELECT id AS subscriber_id, email, status, topics, token_key, hard_bounces + soft_bounces AS bounces FROM subscribers
-             WHERE id IN (${taken.map((t) => Math.trunc(t.subscriber_id)).join(', ')})`,
-          )
-        ).map((p) => [p.subscriber_id, p]),
+      const people = await this.#sql.all<Omit<ClaimedRow, 'attempts'>>(
+        `SELECT id AS subscriber_id, email, status, topics, token_key, hard_bounces + soft_bounces AS bounces FROM subscribers
+         WHERE id IN (SELECT value FROM json_each(@ids))`,
+        { ids: JSON.stringify(taken.map((t) => t.subscriber_id)) },
       );
+      const byId = new Map(people.map((p) => [p.subscriber_id, p]));
       rows = taken
         .sort((a, b) => a.subscriber_id - b.subscriber_id)
         .flatMap((t) => {
-          const person = people.get(t.subscriber_id);
+          const person = byId.get(t.subscriber_id);
           return person === undefined ? [] : [{ ...person, attempts: t.attempts }];
         });
     }
