@@ -63,7 +63,12 @@ onEachStore('the claims of senders', (owners, seen) => {
     expect(await claims.claim(ISSUE, 0, 'b', 9, LEASE)).toEqual([]);
     expect(await claims.bringBackLast(ISSUE, 0)).toBe(1);
     const last = await claims.claim(ISSUE, 0, 'b', 9, LEASE);
-    expect(seen('last', last.map((d) => [d.subscriberId, d.attempts]))).toEqual([[2, 1]]);
+    expect(
+      seen(
+        'last',
+        last.map((d) => [d.subscriberId, d.attempts]),
+      ),
+    ).toEqual([[2, 1]]);
   });
 
   it("take back every lease of a round only when told to (a sole sender's reopening)", async () => {
