@@ -45,7 +45,7 @@ for (let day = 29; day >= 0; day--) {
   clock = morning;
   const issue = new Date(morning).toISOString().slice(0, 10);
   const round = await rounds.open(issue, 0, 'daily');
-  const queued = await rounds.queued(issue, 0, 0, 1_000_000);
+  const queued = await ledger.claims.claim(issue, 0, 'screenshot', 1_000_000, 60_000);
   await store.transaction(async () => {
     for (const delivery of queued)
       await rounds.record(issue, 0, delivery.subscriberId, random() < 0.003 ? 'failed' : 'sent', { attempts: 1 });

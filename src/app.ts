@@ -348,25 +348,29 @@ export function openApp(config: Config, options: AppOptions = {}): App {
     outbox,
     log,
   });
-  // Over a shared ledger (PostgreSQL), rounds are sent by claims, by this process and any worker.
-  const claiming = once<Claiming | undefined>(() =>
-    config.databaseUrl === undefined
-      ? undefined
-      : {
-          lease: { owner: senderId, leaseMs: config.sendLeaseMs, heartbeatMs: Math.max(100, Math.floor(config.sendLeaseMs / 3)) },
-          fingerprint: (issue) =>
-            messageFingerprint(issue, {
-              version: programVersion(),
-              templatesDir: config.templatesDir ?? join(options.root ?? projectRoot, 'templates'),
-              settings: { sender: config.sender, site: config.site, dkim: config.dkim, repeats: config.repeats },
-            }),
-          sends: config.send,
-          rates: [
+  // Rounds are sent by claims: over a shared ledger (PostgreSQL) by this process and any worker, the
+  // relay's rate and the domains' kept by all of them together; over SQLite by the dispatch alone,
+  // whose transport keeps the relay's rate.
+  const claiming = once<Claiming>(() => {
+    const shared = config.databaseUrl !== undefined;
+    return {
+      shared,
+      lease: { owner: senderId, leaseMs: config.sendLeaseMs, heartbeatMs: Math.max(100, Math.floor(config.sendLeaseMs / 3)) },
+      fingerprint: (issue) =>
+        messageFingerprint(issue, {
+          version: programVersion(),
+          templatesDir: config.templatesDir ?? join(options.root ?? projectRoot, 'templates'),
+          settings: { sender: config.sender, site: config.site, dkim: config.dkim, repeats: config.repeats },
+        }),
+      sends: !shared || config.send,
+      rates: !shared
+        ? []
+        : [
             ...(config.smtpRate > 0 ? [{ name: 'relay', perSecond: config.smtpRate, domains: [] }] : []),
             ...config.domainRates.map((r) => ({ name: `domains ${r.domains.join(',')}`, perSecond: r.perSecond, domains: r.domains })),
           ],
-        },
-  );
+    };
+  });
   const dispatchContext = (through = transport()): DispatchContext => ({
     claiming: claiming(),
     ledger: ledger(),

@@ -41,6 +41,14 @@ if (mode.startsWith('ours')) {
   const keys = signed ? readSigningKeys({ keys: [{ path: keyPath as string, selector: 'bench' }], domain: 'example.org' }, 'paperboy') : [];
   const transport = signed ? signingTransport(smtp, createDkimSigner(keys)) : smtp;
   const summary = await dispatchIssue(issue, {
+    // Alone on its SQLite file, as `paperboy dispatch` sends.
+    claiming: {
+      shared: false,
+      lease: { owner: `bench/${process.pid}`, leaseMs: 30_000, heartbeatMs: 10_000 },
+      fingerprint: async () => '',
+      sends: true,
+      rates: [],
+    },
     ledger: openLedger(sql),
     store: new SubscriberStore(sql),
     transport,

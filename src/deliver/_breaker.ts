@@ -46,6 +46,11 @@ export class FailureBreaker<T> {
     return this.#tripped;
   }
 
+  /** Whether some refusal is held, not yet judged. */
+  get holding(): boolean {
+    return this.#held.length > 0;
+  }
+
   /** The share of the last attempts that failed, as `failed/of`. */
   get recent(): { failed: number; of: number } {
     return { failed: this.#failures, of: this.#recent.length };

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
-import { refusedReason, type QueuedDelivery, type Round, type RunningRound, type Tally } from '../ledger/index.ts';
+import { refusedReason, type QueuedDelivery, type RunningRound, type Tally } from '../ledger/index.ts';
 import type { IssueToSend } from '../site/index.ts';
-import type { Cadence } from '../subscribers/index.ts';
 import { FailureBreaker, type Verdict } from './_breaker.ts';
-import type { Claiming, DispatchContext, DispatchSummary } from './context.ts';
+import type { DispatchContext } from './context.ts';
 import { createMessageMaker } from './maker.ts';
 import { NotStarted } from './not-started.ts';
 import { SharedPace } from './shared-pace.ts';
@@ -46,15 +45,18 @@ export class LeaseKeeper {
     this.#margin = Math.min(settings.leaseMs / 4, 5_000);
   }
 
-  /** Says the sender is alive (in the senders table, for `status`) and starts renewing its leases. */
-  async open(fingerprint = ''): Promise<void> {
-    await this.#ctx.ledger.claims.register({
-      id: this.settings.owner,
-      host: hostname(),
-      pid: process.pid,
-      leaseMs: this.settings.leaseMs,
-      fingerprint,
-    });
+  /**
+   * Starts renewing its leases and, when `listed`, says the sender is alive (in the senders table, for
+   * `status`); a sole sender is not listed: the dispatch lock says it is alive.
+   */
+  async open(options: { listed?: boolean } = {}): Promise<void> {
+    if (options.listed !== false)
+      await this.#ctx.ledger.claims.register({
+        id: this.settings.owner,
+        host: hostname(),
+        pid: process.pid,
+        leaseMs: this.settings.leaseMs,
+      });
     this.#timer ??= setInterval(() => void this.beat(), this.settings.heartbeatMs);
   }
 
@@ -79,10 +81,14 @@ export class LeaseKeeper {
     return sentAt + this.settings.leaseMs - this.#margin;
   }
 
-  /** Claims up to `limit` deliveries of a round; the batch is held from the moment the claim was sent. */
-  async claim(round: RunningRound, limit: number): Promise<{ batch: Batch; rows: QueuedDelivery[] }> {
+  /**
+   * Claims up to `limit` deliveries of a round, the first after subscriber `after`; the batch is held
+   * from the moment the claim was sent.
+   */
+  async claim(round: RunningRound, limit: number, after = 0): Promise<{ batch: Batch; rows: QueuedDelivery[] }> {
     const sentAt = performance.now();
-    const rows = await this.#ctx.ledger.claims.claim(round.issue, round.round, this.settings.owner, limit, this.settings.leaseMs);
+    const { owner, leaseMs } = this.settings;
+    const rows = await this.#ctx.ledger.claims.claim(round.issue, round.round, owner, limit, leaseMs, after);
     const batch = { heldUntil: this.#until(sentAt) };
     if (rows.length > 0) this.#batches.add(batch);
     return { batch, rows };
@@ -127,6 +133,10 @@ export interface ClaimedSummary {
 // More than half of this many recent attempts failing for the relay's or the sender's reasons stops the round.
 const BREAKER_WINDOW = 20;
 
+// A batch claimed holds this many times what may be on its way at once: fewer claims (each a write
+// to the ledger), and still little for a dead sender to leave waiting for its lease.
+const CLAIMED_AHEAD = 4;
+
 /** How long a sender waits before looking again at a round whose rest others hold or waits for its time. */
 const POLL_MS = 250;
 
@@ -134,8 +144,11 @@ const POLL_MS = 250;
  * Sends a running round as one of possibly several senders: claims a batch of queued deliveries on a
  * lease, starts no SMTP transaction for one whose lease it can no longer show it holds, records each
  * outcome, and claims more. A temporary failure goes back to the queue with a not-before time (set
- * aside once it failed `retry.attempts` times); a relay fault stops the round for every sender; whoever
- * sees the round end closes it, once. Returns when the round ended, or this sender stopped.
+ * aside once it failed `retry.attempts` times in this run); a refusal by the relay that is not the
+ * recipient's (`classifyRefusal`) is set aside, counted against nobody; a relay fault (the relay
+ * refuses to send, fails more than half of the recent attempts, or takes a message without answering)
+ * stops the round for every sender; whoever sees the round end closes it, once. Returns when the
+ * round ended, or this sender stopped.
  */
 export async function sendClaimed(
   issue: IssueToSend,
@@ -166,10 +179,23 @@ export async function sendClaimed(
   };
   const key = [round.issue, round.round] as const;
   // The shared rates: the relay's reserved a connection's worth of slots at a time, a domain's one by one.
-  const paces = (ctx.claiming?.rates ?? []).map(
+  const paces = ctx.claiming.rates.map(
     (rate) => new SharedPace(ctx.ledger.budgets, rate, rate.domains.length === 0 ? Math.max(1, Math.floor(ctx.parallel / 2)) : 1),
   );
-  type Held = { delivery: QueuedDelivery; messageId: string; attempts: number };
+  // The deliveries of each batch started and not yet settled (a refusal held by the breaker is not):
+  // the batch is renewed until none is left.
+  const unsettled = new Map<Batch, number>();
+  const settle = (batch: Batch, count = 1) => {
+    const left = (unsettled.get(batch) ?? 0) - count;
+    if (left > 0) unsettled.set(batch, left);
+    else {
+      unsettled.delete(batch);
+      keeper.done(batch);
+    }
+  };
+  // How often each delivery failed for now in this run: a run gives each `retry.attempts` tries.
+  const tries = new Map<number, number>();
+  type Held = { delivery: QueuedDelivery; messageId: string; attempts: number; batch: Batch };
   const breaker = new FailureBreaker<Held>(BREAKER_WINDOW);
 
   const refuse = async (d: QueuedDelivery, attempts: number, reply: string) => {
@@ -185,8 +211,12 @@ export async function sendClaimed(
       });
       await ctx.store.recordBounce(held.delivery.subscriberId, 'hard', error.reply);
       done('failed');
+      settle(held.batch);
     }
-    for (const { delivery: held, error } of verdict.relay) await refuse(held.delivery, held.attempts, error.reply);
+    for (const { delivery: held, error } of verdict.relay) {
+      await refuse(held.delivery, held.attempts, error.reply);
+      settle(held.batch);
+    }
   };
   const attempted = async (failure: SendError | undefined, reply: string) => {
     await judged(breaker.attempt(failure));
@@ -197,15 +227,18 @@ export async function sendClaimed(
     );
   };
 
-  const deliver = async (d: QueuedDelivery, batch: Batch) => {
+  // Sends one delivery; says whether its outcome is settled (false: a refusal held by the breaker).
+  const deliver = async (d: QueuedDelivery, batch: Batch): Promise<boolean> => {
     if (d.status !== 'confirmed') {
       await rounds.record(...key, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` });
-      return done('skipped');
+      done('skipped');
+      return true;
     }
     const made = await make({ id: d.subscriberId, email: d.email, topics: d.topics, tokenKey: d.tokenKey });
     if ('skip' in made) {
       await rounds.record(...key, d.subscriberId, 'skipped', { attempts: d.attempts, reason: made.skip });
-      return done('skipped');
+      done('skipped');
+      return true;
     }
     // Asked when a connection is free for it: the lease must still be surely held, and the round not stopped.
     const message = { ...made, mayStart: () => stopped === undefined && keeper.holds(batch) };
@@ -213,38 +246,55 @@ export async function sendClaimed(
     for (const pace of paces) if (pace.covers(d.email)) await pace.wait();
     try {
       const reply = await ctx.transport.send(message);
+      // One statement records the outcome and lets go of the claim.
       await rounds.record(...key, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
       // A delivery clears the bounces counted against them: one statement fewer per message when there are none.
       if (d.bounces !== 0) await ctx.store.recordDelivered(d.subscriberId);
+      tries.delete(d.subscriberId);
       done('sent');
-      return await attempted(undefined, reply);
+      await attempted(undefined, reply);
+      return true;
     } catch (error) {
       // Not started: given back, if this sender still holds it (else someone else has it already).
       if (error instanceof NotStarted) {
         counts.notStarted++;
-        return claims.giveBack(...key, owner, [d.subscriberId]);
+        await claims.giveBack(...key, owner, [d.subscriberId]);
+        return true;
       }
       if (!(error instanceof SendError)) throw error;
       if (error.kind === 'doubt') {
         await rounds.record(...key, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply });
         done('doubt');
-        return stop(`the relay stopped answering after taking a whole message (${error.reply})`);
+        stop(`the relay stopped answering after taking a whole message (${error.reply})`);
+        return true;
       }
       if (error.kind === 'relay') {
         await claims.putBack(...key, d.subscriberId, owner, { attempts, reply: error.reply, delayMs: 0 });
         done('deferred');
-        return stop(`the relay refuses to send: ${error.reply}`);
+        stop(`the relay refuses to send: ${error.reply}`);
+        return true;
       }
       await attempted(error, error.reply);
-      if (error.kind === 'refused') return refuse(d, attempts, error.reply);
-      if (error.kind === 'recipient') {
-        if (stopped !== undefined) return refuse(d, attempts, error.reply);
-        return judged(breaker.hold({ delivery: { delivery: d, messageId: message.messageId, attempts }, error }));
+      if (error.kind === 'refused') {
+        await refuse(d, attempts, error.reply);
+        return true;
       }
-      // A temporary failure: back to the queue with a not-before time, set aside once it failed too often.
-      const delayMs = attempts >= ctx.retry.attempts ? ('aside' as const) : ctx.retry.delayMs * 2 ** (attempts - 1);
+      if (error.kind === 'recipient') {
+        // Once the round stopped here, a refusal can no longer be weighed against the attempts after it.
+        if (stopped !== undefined) {
+          await refuse(d, attempts, error.reply);
+          return true;
+        }
+        await judged(breaker.hold({ delivery: { delivery: d, messageId: message.messageId, attempts, batch }, error }));
+        return false;
+      }
+      // A temporary failure: back to the queue with a not-before time, set aside once it failed too often in this run.
+      const tried = (tries.get(d.subscriberId) ?? 0) + 1;
+      tries.set(d.subscriberId, tried);
+      const delayMs = tried >= ctx.retry.attempts ? ('aside' as const) : ctx.retry.delayMs * 2 ** (tried - 1);
       await claims.putBack(...key, d.subscriberId, owner, { attempts, reply: error.reply, delayMs });
       done('deferred');
+      return true;
     }
   };
 
@@ -252,6 +302,11 @@ export async function sendClaimed(
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let closed = false;
+  // Where this sender goes on claiming, in subscriber order, and when it last looked at the round's
+  // status: then it starts from the first again, so that deliveries let go by a dead sender, or due
+  // for another try, are not left waiting for the end of the list.
+  let after = 0;
+  let lookedAt = Number.NEGATIVE_INFINITY;
   try {
     for (;;) {
       if (stopped !== undefined || failure !== undefined) break;
@@ -259,42 +314,61 @@ export async function sendClaimed(
         stop('stopped on request', false);
         break;
       }
-      const status = await claims.statusOf(round.id);
-      if (status !== 'running') {
-        if (status !== 'done') stop('the round was stopped by another sender', false);
-        break;
+      if (performance.now() - lookedAt >= POLL_MS) {
+        lookedAt = performance.now();
+        after = 0;
+        const status = await claims.statusOf(round.id);
+        if (status !== 'running') {
+          if (status !== 'done') stop('the round was stopped by another sender', false);
+          break;
+        }
       }
-      const { batch, rows } = await keeper.claim(round, parallel);
+      const from = after;
+      const { batch, rows } = await keeper.claim(round, CLAIMED_AHEAD * parallel, from);
+      after = rows.at(-1)?.subscriberId ?? 0;
       if (rows.length === 0) {
+        // Nothing after where it was: from the start again (what was put back, given back, or let go).
+        if (from > 0) continue;
         if (inFlight.size > 0) {
           await Promise.race(inFlight);
           continue;
         }
+        // Nothing more to weigh them against for now: the refusals held are judged.
+        if (breaker.holding) {
+          await judged(breaker.end(counts.sent > 0));
+          continue;
+        }
         const left = await claims.left(...key);
-        if (left.held === 0 && left.waiting === 0 && (await closeRound(ctx, round, counts))) {
+        if (left.held === 0 && left.waiting === 0 && left.last === 0 && (await closeRound(ctx, round))) {
           closed = true;
           break;
         }
+        // Those the relay refused in an earlier run, once nothing else can be tried.
+        if (left.last > 0 && (await claims.bringBackLast(...key)) > 0) continue;
         await sleep(POLL_MS);
         continue;
       }
-      const started: Promise<void>[] = [];
+      unsettled.set(batch, rows.length);
       let next = 0;
       for (; next < rows.length; next++) {
         while (inFlight.size >= parallel) await Promise.race(inFlight);
         // Stopping, or held no longer for sure: the rest of the batch is given back (if still held), for whoever takes it.
         if (stopped !== undefined || failure !== undefined || ctx.signal?.aborted || !keeper.holds(batch)) break;
         const task: Promise<void> = deliver(rows[next] as QueuedDelivery, batch)
-          .catch((error: unknown) => {
-            failure ??= error;
-          })
+          .then(
+            (settled) => {
+              if (settled) settle(batch);
+            },
+            (error: unknown) => {
+              failure ??= error;
+              settle(batch);
+            },
+          )
           .finally(() => inFlight.delete(task));
         inFlight.add(task);
-        started.push(task);
       }
-      // The batch is renewed while any of it is on its way.
-      void Promise.allSettled(started).then(() => keeper.done(batch));
       if (next < rows.length) {
+        settle(batch, rows.length - next);
         await claims.giveBack(
           ...key,
           owner,
@@ -310,88 +384,46 @@ export async function sendClaimed(
     await claims.release(owner).catch(() => undefined);
   }
   if (failure !== undefined) throw failure;
-  if (fault !== undefined) await claims.stop(round.id, await rounds.tally(...key), fault);
+  if (fault !== undefined) {
+    const tally = await rounds.tally(...key);
+    await claims.stop(round.id, tally, [fault, doubtNote(tally)].filter(Boolean).join('; '));
+  }
   return { ...counts, stopped, closed };
 }
 
-// Closes the round once nothing of it is held or waiting: done, or stopped with what was set aside.
-async function closeRound(ctx: DispatchContext, round: RunningRound, counts: { refused: number }): Promise<boolean> {
+/** What the deliveries in doubt of a round mean, if it has any ('' when none). */
+export function doubtNote(tally: Tally): string {
+  return tally.doubt > 0 ? `${tally.doubt} in doubt (the relay took them without answering; not sent again)` : '';
+}
+
+const deliveries = (n: number) => `${n} ${n === 1 ? 'delivery' : 'deliveries'}`;
+
+// Closes the round once nothing of it is held or waiting: done, or stopped with what was set aside and why.
+async function closeRound(ctx: DispatchContext, round: RunningRound): Promise<boolean> {
   const { rounds } = ctx.ledger;
   const ended = async () => {
     const left = await ctx.ledger.claims.left(round.issue, round.round);
-    return left.held === 0 && left.waiting === 0 && left.queued === left.aside;
+    return left.held === 0 && left.waiting === 0 && left.last === 0 && left.queued === left.aside;
   };
   return rounds.closeRunning(
     round.id,
     ended,
     () => rounds.tally(round.issue, round.round),
-    (tally: Tally) => {
+    async (tally: Tally) => {
       const notes: string[] = [];
-      if (tally.queued > 0)
+      const refusals = await rounds.refusals(round.issue, round.round);
+      const refused = refusals.reduce((sum, r) => sum + r.count, 0);
+      if (refused > 0) {
+        const offered = tally.sent + tally.failed + tally.doubt + refused;
         notes.push(
-          `${tally.queued} ${tally.queued === 1 ? 'delivery' : 'deliveries'} could not be made now (refused by the relay, or failing ${ctx.retry.attempts} times)` +
-            `${counts.refused > 0 ? `; ${counts.refused} refused by the relay` : ''}`,
+          `the relay refused ${refused} of ${offered} deliveries (last reply: ${refusals[0]?.reply ?? ''}); ` +
+            "that is its doing or the sender's, so no subscriber's bounce was counted",
         );
-      if (tally.doubt > 0) notes.push(`${tally.doubt} in doubt (the relay took them without answering; not sent again)`);
-      return notes.join('; ');
+      }
+      if (tally.queued > refused)
+        notes.push(`${deliveries(tally.queued - refused)} could not be made now (each failed ${ctx.retry.attempts} times in this run)`);
+      notes.push(doubtNote(tally));
+      return notes.filter(Boolean).join('; ');
     },
   );
-}
-
-/**
- * A dispatch over a shared ledger: opens (or resumes) the round under the dispatch lock, as a
- * dispatch on one machine does, records the fingerprint of its messages, and then, unless told to
- * leave it to the workers, sends it like any worker until it ends.
- */
-export async function dispatchByClaims(
-  issue: IssueToSend,
-  ctx: DispatchContext,
-  claiming: Claiming,
-  options: { force?: boolean | undefined; cadence?: Cadence | undefined; queueOnly?: boolean | undefined },
-): Promise<DispatchSummary> {
-  const started = performance.now();
-  const { rounds, claims } = ctx.ledger;
-  const progress = ctx.progress ?? silentProgress;
-  const date = issue.id;
-  const lock = await ctx.ledger.acquire('dispatch');
-  let round: Round;
-  try {
-    const latest = await rounds.latestRound(date);
-    const number = latest === undefined ? 0 : options.force && latest.status === 'done' ? latest.round + 1 : latest.round;
-    round = await rounds.open(date, number, options.cadence ?? 'daily');
-    await claims.bringBack(date, number);
-    await claims.stamp(round.id, await claiming.fingerprint(issue));
-  } finally {
-    await lock.release();
-  }
-  const key = [date, round.round] as const;
-  await progress.start((await rounds.tally(...key)).queued);
-  let sent: ClaimedSummary | undefined;
-  const sends = claiming.sends && options.queueOnly !== true;
-  if (sends) {
-    const keeper = new LeaseKeeper(ctx, claiming.lease);
-    await keeper.open();
-    try {
-      sent = await sendClaimed(issue, { ...round, fingerprint: '' }, ctx, keeper);
-    } finally {
-      await keeper.stop();
-    }
-  }
-  progress.finish();
-  const final = await rounds.tally(...key);
-  const now = await rounds.latestRound(date);
-  const ended = now?.round === round.round ? now : undefined;
-  const stopped = !sends ? undefined : (sent?.stopped ?? (ended?.status === 'stopped' ? ended.note || 'stopped' : undefined));
-  return {
-    issue: date,
-    round: round.round,
-    sent: sent?.sent ?? 0,
-    skipped: sent?.skipped ?? 0,
-    failed: sent?.failed ?? 0,
-    doubt: final.doubt,
-    queued: final.queued,
-    refused: sent?.refused ?? 0,
-    seconds: (performance.now() - started) / 1000,
-    stopped,
-  };
 }

@@ -6,22 +6,27 @@ import type { Progress } from './progress.ts';
 import type { SharedRate } from './shared-pace.ts';
 import type { Transport } from './transport.ts';
 
-/** How a sender over a shared ledger (PostgreSQL) holds what it claims, and what shapes its messages. */
+/** How a sender holds what it claims of a round, whether others send beside it, and what shapes its messages. */
 export interface Claiming {
+  /**
+   * Several senders share the ledger (PostgreSQL): a dispatch lets go of the dispatch lock once its
+   * round is open, and workers may send beside it. False: the dispatch is the only sender (SQLite).
+   */
+  shared: boolean;
   /** The sender's id among every sender of the database, its lease, and how often it renews it. */
   lease: { owner: string; leaseMs: number; heartbeatMs: number };
   /** The fingerprint of what shapes an issue's messages (`messageFingerprint`). */
   fingerprint(issue: IssueToSend): Promise<string>;
-  /** Sends what it queues; false: a dispatch opens its round and leaves the sending to the workers. */
+  /** Sends what it queues; false (shared only): a dispatch opens its round and leaves the sending to the workers. */
   sends: boolean;
-  /** The rates every sender keeps together (the relay's, some domains'), through the database. */
+  /** The rates every sender keeps together (the relay's, some domains'), through the database (none for a sole sender). */
   rates: readonly SharedRate[];
 }
 
 /** Everything a dispatch works with, handed in. */
 export interface DispatchContext {
-  /** Set over a shared ledger: rounds are sent by claims, by as many senders as there are. */
-  claiming?: Claiming | undefined;
+  /** How rounds are sent by claims: by this process alone, or by as many senders as share the ledger. */
+  claiming: Claiming;
   ledger: IssueLedger;
   store: SubscriberStore;
   transport: Transport;

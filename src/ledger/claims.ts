@@ -1,11 +1,18 @@
 import { nowMsOf, type Sql } from '../db/index.ts';
-import { toQueued, type QueuedDelivery, type QueuedRow, type Tally } from './rounds.ts';
+import { REFUSAL, refusedBy, toQueued, type QueuedDelivery, type QueuedRow, type Tally } from './rounds.ts';
 
 /**
  * A not-before time past any real one: a delivery set aside for the rest of a round's run (the relay
  * refused it, or it kept failing for now). Opening the round again brings it back.
  */
 export const SET_ASIDE = 8_000_000_000_000_000;
+
+/**
+ * A not-before time past any real one, below `SET_ASIDE`: a delivery the relay refused in an earlier
+ * run of its round, tried once nothing else can be (`bringBackLast`), so that a relay that refuses
+ * some of the list does not keep the rest from being tried.
+ */
+export const TRIED_LAST = SET_ASIDE - 1;
 
 /** A round that is being sent, as a sender looks for work. */
 export interface RunningRound {
@@ -38,6 +45,8 @@ export interface QueueLeft {
   held: number;
   /** Waiting for their not-before time. */
   waiting: number;
+  /** Refused by the relay in an earlier run: tried once nothing else can be. */
+  last: number;
   /** Set aside for the rest of the run. */
   aside: number;
   /** Queued in all. */
@@ -71,43 +80,58 @@ export class Claims {
     return { ...params, nowMs: Date.now() };
   }
 
-  /** Takes up to `limit` queued deliveries of a round that nobody holds and that may be tried now, for `leaseMs`. */
-  async claim(issue: string, round: number, owner: string, limit: number, leaseMs: number): Promise<QueuedDelivery[]> {
+  // The statement that claims, written once (the same text each time is found at once among those prepared).
+  #claimText: string | undefined;
+  get #claiming(): string {
+    if (this.#claimText !== undefined) return this.#claimText;
     const now = this.#nowMs;
-    const free = `issue = @issue AND round = @round AND status = 'queued' AND lease_until < ${now} AND not_before <= ${now}`;
-    const params = this.#params({ issue, round, owner, limit, leaseMs });
-    let rows: ClaimedRow[];
-    if (this.#sql.dialect === 'postgres') {
-      rows = await this.#sql.all<ClaimedRow>(
-        `WITH claimed AS (
-           UPDATE deliveries d SET lease_owner = @owner, lease_until = ${now} + @leaseMs
-           FROM (SELECT issue, round, subscriber_id FROM deliveries WHERE ${free}
-                 ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED) c
-           WHERE d.issue = c.issue AND d.round = c.round AND d.subscriber_id = c.subscriber_id
-           RETURNING d.subscriber_id, d.attempts)
-         SELECT c.subscriber_id, s.email, s.status, s.topics, s.token_key, c.attempts, s.hard_bounces + s.soft_bounces AS bounces
-         FROM claimed c JOIN subscribers s ON s.id = c.subscriber_id ORDER BY c.subscriber_id`,
-        params,
-      );
-    } else {
-      rows = await this.#sql.transaction(async () => {
-        const taken = await this.#sql.all<{ subscriber_id: number }>(
+    const free = `status = 'queued' AND subscriber_id > @after AND lease_until < ${now} AND not_before <= ${now}`;
+    this.#claimText =
+      this.#sql.dialect === 'postgres'
+        ? `WITH claimed AS (
+             UPDATE deliveries d SET lease_owner = @owner, lease_until = ${now} + @leaseMs
+             FROM (SELECT issue, round, subscriber_id FROM deliveries WHERE issue = @issue AND round = @round AND ${free}
+                   ORDER BY subscriber_id LIMIT @limit FOR UPDATE SKIP LOCKED) c
+             WHERE d.issue = c.issue AND d.round = c.round AND d.subscriber_id = c.subscriber_id
+             RETURNING d.subscriber_id, d.attempts)
+           SELECT c.subscriber_id, s.email, s.status, s.topics, s.token_key, c.attempts, s.hard_bounces + s.soft_bounces AS bounces
+           FROM claimed c JOIN subscribers s ON s.id = c.subscriber_id ORDER BY c.subscriber_id`
+        : // Through the queued deliveries' index: the table's key would walk past every delivery already sent.
           `UPDATE deliveries SET lease_owner = @owner, lease_until = ${now} + @leaseMs
-           WHERE (issue, round, subscriber_id) IN (SELECT issue, round, subscriber_id FROM deliveries WHERE ${free}
-                                                  ORDER BY subscriber_id LIMIT @limit)
-           RETURNING subscriber_id`,
-          params,
-        );
-        if (taken.length === 0) return [];
-        return this.#sql.all<ClaimedRow>(
-          `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts, s.hard_bounces + s.soft_bounces AS bounces
-           FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-           WHERE d.issue = @issue AND d.round = @round AND d.lease_owner = @owner AND d.status = 'queued'
-             AND d.subscriber_id IN (${taken.map((t) => Number(t.subscriber_id)).join(', ')})
-           ORDER BY d.subscriber_id`,
-          params,
-        );
-      });
+           WHERE issue = @issue AND round = @round AND subscriber_id IN (
+             SELECT subscriber_id FROM deliveries INDEXED BY deliveries_by_status
+             WHERE issue = @issue AND round = @round AND ${free} ORDER BY subscriber_id LIMIT @limit)
+           RETURNING subscriber_id, attempts`;
+    return this.#claimText;
+  }
+
+  /**
+   * Takes up to `limit` queued deliveries of a round that nobody holds and that may be tried now, for
+   * `leaseMs`, the first after subscriber `after` in id order (a sender goes on from where it was, and
+   * starts again from 0 once nothing is left after it).
+   */
+  async claim(issue: string, round: number, owner: string, limit: number, leaseMs: number, after = 0): Promise<QueuedDelivery[]> {
+    const params = this.#params({ issue, round, owner, limit, leaseMs, after });
+    let rows: ClaimedRow[];
+    if (this.#sql.dialect === 'postgres') rows = await this.#sql.all<ClaimedRow>(this.#claiming, params);
+    else {
+      // One statement claims, one reads the subscribers: no transaction, which would make every other
+      // statement of the process follow it; the ids go as one JSON parameter, so that the statement's
+      // text, prepared once, stays the same.
+      const taken = await this.#sql.all<{ subscriber_id: number; attempts: number }>(this.#claiming, params);
+      if (taken.length === 0) return [];
+      const people = await this.#sql.all<Omit<ClaimedRow, 'attempts'>>(
+        `SELECT id AS subscriber_id, email, status, topics, token_key, hard_bounces + soft_bounces AS bounces FROM subscribers
+         WHERE id IN (SELECT value FROM json_each(@ids))`,
+        { ids: JSON.stringify(taken.map((t) => t.subscriber_id)) },
+      );
+      const byId = new Map(people.map((p) => [p.subscriber_id, p]));
+      rows = taken
+        .sort((a, b) => a.subscriber_id - b.subscriber_id)
+        .flatMap((t) => {
+          const person = byId.get(t.subscriber_id);
+          return person === undefined ? [] : [{ ...person, attempts: t.attempts }];
+        });
     }
     return rows.map((r) => ({ ...toQueued(r), bounces: r.bounces }));
   }
@@ -177,12 +201,28 @@ export class Claims {
     );
   }
 
-  /** Brings back the deliveries of a round set aside or waiting, when the round is opened again. */
-  async bringBack(issue: string, round: number): Promise<void> {
+  /**
+   * Brings back the deliveries of a round set aside or waiting, when the round is opened again: those
+   * the relay refused are tried last. With `leases`, also takes back every delivery of the round held
+   * by anyone: only a sole sender may (on SQLite the dispatch lock's holder, whose predecessor is gone).
+   */
+  async bringBack(issue: string, round: number, options: { leases?: boolean } = {}): Promise<void> {
+    const leases = options.leases === true ? ", lease_owner = '', lease_until = 0" : '';
     await this.#sql.run(
-      "UPDATE deliveries SET not_before = 0 WHERE issue = @issue AND round = @round AND status = 'queued' AND not_before > 0",
-      { issue, round },
+      `UPDATE deliveries SET not_before = CASE WHEN ${refusedBy('reason')} THEN CAST(@last AS BIGINT) ELSE 0 END${leases}
+       WHERE issue = @issue AND round = @round AND status = 'queued'
+         AND (not_before > 0 OR ${refusedBy('reason')}${leases === '' ? '' : " OR lease_owner <> ''"})`,
+      { issue, round, last: TRIED_LAST, ...REFUSAL },
     );
+  }
+
+  /** Brings back the deliveries of a round kept to be tried last (`TRIED_LAST`): nothing else of it can be claimed now. */
+  async bringBackLast(issue: string, round: number): Promise<number> {
+    const { changes } = await this.#sql.run(
+      "UPDATE deliveries SET not_before = 0 WHERE issue = @issue AND round = @round AND status = 'queued' AND not_before = @last",
+      { issue, round, last: TRIED_LAST },
+    );
+    return changes;
   }
 
   /** What stands in the way of sending the rest of a round's queue now. */
@@ -190,13 +230,20 @@ export class Claims {
     const now = this.#nowMs;
     const row = await this.#sql.get<QueueLeft>(
       `SELECT count(*) FILTER (WHERE lease_until >= ${now}) AS "held",
-              count(*) FILTER (WHERE lease_until < ${now} AND not_before > ${now} AND not_before < @aside) AS "waiting",
+              count(*) FILTER (WHERE lease_until < ${now} AND not_before > ${now} AND not_before < @last) AS "waiting",
+              count(*) FILTER (WHERE lease_until < ${now} AND not_before = @last) AS "last",
               count(*) FILTER (WHERE not_before >= @aside) AS "aside",
               count(*) AS "queued"
        FROM deliveries WHERE issue = @issue AND round = @round AND status = 'queued'`,
-      this.#params({ issue, round, aside: SET_ASIDE }),
+      this.#params({ issue, round, aside: SET_ASIDE, last: TRIED_LAST }),
     );
-    return { held: row?.held ?? 0, waiting: row?.waiting ?? 0, aside: row?.aside ?? 0, queued: row?.queued ?? 0 };
+    return {
+      held: row?.held ?? 0,
+      waiting: row?.waiting ?? 0,
+      last: row?.last ?? 0,
+      aside: row?.aside ?? 0,
+      queued: row?.queued ?? 0,
+    };
   }
 
   /** The rounds being sent, oldest first. */

@@ -6,6 +6,11 @@ import { DatabaseBusyError, type Sql } from '../db/index.ts';
 
 /** A held lock: kept alive while working, released when done. */
 export interface Lock {
+  /**
+   * How it was found: free, held by a process that is gone (no such process on this host), or held
+   * by one silent for a minute (perhaps only paused: what it holds may still be in its hands).
+   */
+  readonly found: 'free' | 'dead' | 'silent';
   release(): Promise<void>;
 }
 
@@ -51,8 +56,9 @@ export async function lockHolder(sql: Sql, name: string, now: () => Date = () =>
  */
 export async function acquireLock(sql: Sql, name: string, now: () => Date = () => new Date()): Promise<Lock> {
   const host = hostname();
-  await sql.transaction(async () => {
+  const found = await sql.transaction(async () => {
     const held = await sql.get<LockRow>(HELD, { name });
+    let found: Lock['found'] = 'free';
     if (held) {
       const silent = now().getTime() - Date.parse(held.heartbeat_at) > STALE_MS;
       const ours = held.nonce === INCARNATION;
@@ -61,6 +67,7 @@ export async function acquireLock(sql: Sql, name: string, now: () => Date = () =
         throw new LockedError(
           `another dispatch is running (process ${held.pid} on ${held.host}, since ${held.acquired_at}); wait for it, or stop it`,
         );
+      found = gone ? 'dead' : 'silent';
     }
     const stamp = now().toISOString();
     await sql.run(
@@ -69,6 +76,7 @@ export async function acquireLock(sql: Sql, name: string, now: () => Date = () =
          heartbeat_at = excluded.heartbeat_at, nonce = excluded.nonce`,
       { name, pid: process.pid, host, stamp, nonce: INCARNATION },
     );
+    return found;
   });
   let beating: Promise<unknown> = Promise.resolve();
   const beat = setInterval(() => {
@@ -86,6 +94,7 @@ export async function acquireLock(sql: Sql, name: string, now: () => Date = () =
   }, HEARTBEAT_MS);
   beat.unref();
   return {
+    found,
     async release() {
       clearInterval(beat);
       await beating;

@@ -46,10 +46,13 @@ const REFUSED = 'refused by the relay';
 export function refusedReason(code: string | undefined): string {
   return code ? `${REFUSED} (${code})` : REFUSED;
 }
-// Whether a delivery's reason says the relay refused it, with a code or without, compared byte for
-// byte on both stores (SQLite's LIKE ignores case, PostgreSQL's does not); its values are `REFUSAL`'s.
-const refusedBy = (reason: string) => `(${reason} = @refused OR substr(${reason}, 1, @codeAt) = @refusedWithCode)`;
-const REFUSAL = { refused: REFUSED, refusedWithCode: `${REFUSED} (`, codeAt: REFUSED.length + 2 };
+/**
+ * Whether a delivery's reason says the relay refused it, with a code or without, compared byte for
+ * byte on both stores (SQLite's LIKE ignores case, PostgreSQL's does not); its values are `REFUSAL`'s.
+ */
+export const refusedBy = (reason: string) => `(${reason} = @refused OR substr(${reason}, 1, @codeAt) = @refusedWithCode)`;
+/** The parameters of `refusedBy`. */
+export const REFUSAL = { refused: REFUSED, refusedWithCode: `${REFUSED} (`, codeAt: REFUSED.length + 2 };
 
 /** Deliveries by status. */
 export type Tally = Record<DeliveryStatus, number>;
@@ -239,21 +242,6 @@ export class Rounds {
     });
   }
 
-  /**
-   * The next queued deliveries after a subscriber id, in id order: a page at a time, never the whole
-   * list. Those a relay refused before come apart (`refused`), so that they can be tried last.
-   */
-  async queued(issue: string, round: number, afterId: number, limit: number, refused = false): Promise<QueuedDelivery[]> {
-    const rows = await this.#sql.all<QueuedRow>(
-      `SELECT d.subscriber_id, s.email, s.status, s.topics, s.token_key, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-       WHERE d.issue = @issue AND d.round = @round AND d.status = 'queued' AND d.subscriber_id > @afterId
-         AND ${refused ? '' : 'NOT '}${refusedBy('d.reason')}
-       ORDER BY d.subscriber_id LIMIT @limit`,
-      { issue, round, afterId, ...REFUSAL, limit },
-    );
-    return rows.map(toQueued);
-  }
-
   /** Records what became of one delivery; `queued` keeps it for the next run, with the attempt counted. */
   async record(
     issue: string,
@@ -278,20 +266,6 @@ export class Rounds {
         now: this.#now().toISOString(),
       },
     );
-  }
-
-  /**
-   * Leaves a delivery queued because the relay refused it for a reason that is not the recipient's
-   * (policy, rate, content): the next run tries again; `refusals` reports it.
-   */
-  async refuse(
-    issue: string,
-    round: number,
-    subscriberId: number,
-    detail: { attempts: number; reply: string; code: string | undefined },
-  ): Promise<void> {
-    const reason = refusedReason(detail.code);
-    await this.record(issue, round, subscriberId, 'queued', { attempts: detail.attempts, reply: detail.reply, reason });
   }
 
   /** The deliveries of a round left queued by a relay's refusal, by reason, most first, with the latest reply of each. */
@@ -357,12 +331,12 @@ export class Rounds {
     id: number,
     ended: () => Promise<boolean>,
     tally: () => Promise<Tally>,
-    note: (tally: Tally) => string,
+    note: (tally: Tally) => string | Promise<string>,
   ): Promise<boolean> {
     return this.#sql.transaction(async () => {
       if (!(await ended())) return false;
       const counted = await tally();
-      return this.#close(id, counted, note(counted), true);
+      return this.#close(id, counted, await note(counted), true);
     });
   }
 

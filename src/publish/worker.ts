@@ -36,7 +36,7 @@ export interface WorkerTotals {
 export async function runWorker(ctx: PublishContext, told: { onNote?: (note: string) => void } = {}): Promise<WorkerTotals> {
   const dispatch = { ...ctx.dispatch(), signal: ctx.signal };
   const claiming = dispatch.claiming;
-  if (claiming === undefined) throw new PaperboyError('a worker needs PAPERBOY_DATABASE_URL (several senders share a PostgreSQL database)');
+  if (!claiming.shared) throw new PaperboyError('a worker needs PAPERBOY_DATABASE_URL (several senders share a PostgreSQL database)');
   const { claims } = ctx.ledger;
   const keeper = new LeaseKeeper(dispatch, claiming.lease);
   const issues = new Map<number, IssueToSend>();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatchIssue, messageIdFor } from '../../src/deliver/index.ts';
 import { Rounds, LockedError, openLedger } from '../../src/ledger/index.ts';
@@ -157,6 +158,41 @@ describe('dispatching an issue over SMTP', () => {
     const twice = [...counts].filter(([, n]) => n > 1);
     expect(twice.length).toBeLessThanOrEqual(2);
     expect(twice.every(([, n]) => n === 2)).toBe(true);
+  });
+
+  it('takes back at once what a killed dispatch held, and waits for the lease of one that may only be paused', async () => {
+    const smtp = await sink();
+    const { sql, store } = await tempDatabase();
+    await addConfirmed(store, 6);
+    const ledger = openLedger(sql);
+    const stamp = (ago: number) => new Date(Date.now() - ago).toISOString();
+    const heldBy = async (host: string, pid: number, silentMs: number, leaseMs: number) => {
+      const round = await ledger.rounds.open('2031-02-03', 0, 'daily');
+      await ledger.claims.claim('2031-02-03', 0, `${host}/${pid}`, 3, leaseMs);
+      await sql.run('INSERT INTO locks (name, pid, host, acquired_at, heartbeat_at, nonce) VALUES (@name, @pid, @host, @at, @at, @nonce)', {
+        name: 'dispatch',
+        pid,
+        host,
+        at: stamp(silentMs),
+        nonce: 'an earlier dispatch',
+      });
+      return round;
+    };
+    // Killed: its process is gone from this host. A lease of ten minutes is not waited for.
+    await heldBy(hostname(), 999_999, 0, 600_000);
+    const transport = sinkTransport(smtp.url);
+    const started = Date.now();
+    expect(await dispatchIssue(issue, testContext(sql, transport))).toMatchObject({ sent: 6, queued: 0 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // Silent for two minutes on another machine: perhaps only paused, so its claims are left to run out.
+    await sql.run('DELETE FROM deliveries');
+    await sql.run('DELETE FROM dispatches');
+    await heldBy('elsewhere', 4242, 120_000, 1_500);
+    const waited = Date.now();
+    expect(await dispatchIssue(issue, testContext(sql, transport))).toMatchObject({ sent: 6, queued: 0 });
+    expect(Date.now() - waited).toBeGreaterThanOrEqual(1_000);
+    await transport.close();
+    expect(smtp.messages).toHaveLength(12);
   });
 
   it('never lets two dispatches run at once, even in one process, and takes over a lock whose holder is gone', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import {
   createMessageMaker,
   fileTransport,
   smtpTransport,
+  type Claiming,
   type DispatchContext,
   type Outgoing,
   type Transport,
@@ -58,9 +60,21 @@ export async function tempDatabase(): Promise<{ sql: Sql; store: SubscriberStore
   return { sql, store: new SubscriberStore(sql), dataDir };
 }
 
+/** How a dispatch over a SQLite file sends: alone, holding its claims on a lease of 30 s, as `paperboy dispatch` does. */
+export function soleSender(): Claiming {
+  return {
+    shared: false,
+    lease: { owner: `test/${process.pid}/${randomBytes(4).toString('hex')}`, leaseMs: 30_000, heartbeatMs: 10_000 },
+    fingerprint: async () => '',
+    sends: true,
+    rates: [],
+  };
+}
+
 /** A dispatch context over a database and a transport, with quick retries for tests. */
 export function testContext(sql: Sql, transport: Transport, overrides: Partial<DispatchContext> = {}): DispatchContext {
   return {
+    claiming: soleSender(),
     ledger: openLedger(sql),
     store: new SubscriberStore(sql),
     transport,

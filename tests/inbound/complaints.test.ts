@@ -13,7 +13,7 @@ import {
   type Outgoing,
 } from '../../src/deliver/index.ts';
 import { confirm, importCsv, requestSubscription, signToken, type Subscriber } from '../../src/subscribers/index.ts';
-import { SECRET, fixtureIssue } from '../helpers/dispatch.ts';
+import { SECRET, fixtureIssue, soleSender } from '../helpers/dispatch.ts';
 import { LIST_FROM, arf, dsn, plainMessage, startInbound } from '../helpers/inbound.ts';
 import { SITE } from '../helpers/site.ts';
 
@@ -25,6 +25,7 @@ afterAll(() => receiver.close());
 const FBL = 'papers+fbl@list.example.org';
 const outbox = await mkdtemp(join(tmpdir(), 'paperboy-complaints-'));
 const ctx = {
+  claiming: soleSender(),
   ledger,
   store,
   transport: fileTransport(outbox),
