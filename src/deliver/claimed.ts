@@ -133,8 +133,8 @@ export interface ClaimedSummary {
 // More than half of this many recent attempts failing for the relay's or the sender's reasons stops the round.
 const BREAKER_WINDOW = 20;
 
-// A batch claimed holds this many times what may be on its way at once: fewer claims (each a write
-// to the ledger), and still little for a dead sender to leave waiting for its lease.
+// A sole sender's batch holds this many times what may be on its way at once: fewer claims (each a
+// write to the ledger).
 const CLAIMED_AHEAD = 4;
 
 /** How long a sender waits before looking again at a round whose rest others hold or waits for its time. */
@@ -307,6 +307,15 @@ export async function sendClaimed(
   // for another try, are not left waiting for the end of the list.
   let after = 0;
   let lookedAt = Number.NEGATIVE_INFINITY;
+  // How many to claim next. A sole sender claims ahead (fewer writes to the ledger); one of several
+  // claims only what its free connections can start now, once half of them are free: what it holds
+  // and has not started is what a dead sender leaves waiting for its lease, and what the others
+  // must get through before they reach it.
+  const claimable = async (): Promise<number> => {
+    if (!ctx.claiming.shared) return CLAIMED_AHEAD * parallel;
+    while (inFlight.size > parallel / 2) await Promise.race(inFlight);
+    return parallel - inFlight.size;
+  };
   try {
     for (;;) {
       if (stopped !== undefined || failure !== undefined) break;
@@ -324,7 +333,7 @@ export async function sendClaimed(
         }
       }
       const from = after;
-      const { batch, rows } = await keeper.claim(round, CLAIMED_AHEAD * parallel, from);
+      const { batch, rows } = await keeper.claim(round, await claimable(), from);
       after = rows.at(-1)?.subscriberId ?? 0;
       if (rows.length === 0) {
         // Nothing after where it was: from the start again (what was put back, given back, or let go).
