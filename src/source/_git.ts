@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { SourceError } from '../errors.ts';
 import { dayOfPath, type UpstreamFile } from './_take.ts';
@@ -25,8 +23,14 @@ export interface GitFetch {
 
 const formatMb = (bytes: number) => (bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB` : `${bytes} bytes`);
 
+// The git library, loaded by the first fetch: a command that fetches nothing goes without it.
+const gitLibrary = async () => {
+  const [{ default: git }, { default: http }] = await Promise.all([import('isomorphic-git'), import('isomorphic-git/http/node')]);
+  return { git, http };
+};
+
 // Every response body is counted as it streams in; past the limit the fetch is aborted.
-function countingHttp(limit: number, spec: string, counter: { bytes: number; requests: number }): HttpClient {
+function countingHttp(nodeHttp: HttpClient, limit: number, spec: string, counter: { bytes: number; requests: number }): HttpClient {
   return {
     async request(request: GitHttpRequest): Promise<GitHttpResponse> {
       counter.requests++;
@@ -79,8 +83,9 @@ export async function fetchGit(
   cacheDir: string,
   options: { known: string | undefined; maxBytes: number },
 ): Promise<GitFetch> {
+  const { git, http: nodeHttp } = await gitLibrary();
   const counter = { bytes: 0, requests: 0 };
-  const http = countingHttp(options.maxBytes, spec.spec, counter);
+  const http = countingHttp(nodeHttp, options.maxBytes, spec.spec, counter);
   let revision: string;
   let ref: string;
   try {
