@@ -70,8 +70,9 @@ async function writeCsv(path: string, count: number): Promise<void> {
 function paperboy(args: string[], env: Record<string, string>, cwd: string, peaks: string): ChildProcess {
   const source = import.meta.url.endsWith('.ts');
   const peak = fileURLToPath(new URL(`./_peak${source ? '.ts' : '.js'}`, import.meta.url));
-  const [cli, ...before] = scriptCommand(import.meta.url, '../cli').reverse();
-  return spawn(process.execPath, [...before.reverse(), '--import', peak, cli as string, ...args], {
+  // The program's script comes last: the peak's module is loaded before it (after tsx's loader, from source).
+  const command = scriptCommand(import.meta.url, '../cli');
+  return spawn(process.execPath, [...command.slice(0, -1), '--import', peak, ...command.slice(-1), ...args], {
     cwd,
     // The benchmark's own setting is not the program's.
     env: { ...process.env, PAPERBOY_BENCH_SIZE: undefined, ...env, BENCH_PEAK_FILE: peaks },
