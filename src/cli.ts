@@ -214,7 +214,7 @@ function buildProgram(output: Output, run: Action): Command {
     .command('bench')
     .description('run the benchmarks (npm run bench)')
     .option('--json', 'print the figures as JSON')
-    .option('--only <name>', 'run only the benchmarks whose name contains this (check, build, dispatch, import, …)')
+    .option('--only <name>', 'run only the benchmarks whose name contains this (check, build, dispatch, …; million only when named)')
     .action((flags: Flags) => run(async (ctx) => (await commands.bench()).benchCommand(ctx, flags)));
 
   program

@@ -44,6 +44,35 @@ function circles(edges: readonly [string, string][]): string[][] {
   return found;
 }
 
+// What a file loads as it is loaded: its imports and re-exports that are not type-only (a dynamic
+// `import()` loads later, when called), relative ones resolved against src/, packages by name.
+function loadedBy(file: string): string[] {
+  const text = readFileSync(join(root, 'src', file), 'utf8');
+  const found: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm)) {
+    const name = m[1] as string;
+    if (name.startsWith('node:')) continue;
+    found.push(name.startsWith('.') ? relative(join(root, 'src'), resolve(dirname(join(root, 'src', file)), name)) : name);
+  }
+  return found;
+}
+
+// Every package loaded, with the file that loads it, when `start` is loaded.
+function packagesLoadedFrom(start: string): Map<string, string> {
+  const seen = new Set<string>();
+  const packages = new Map<string, string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const name of loadedBy(file)) {
+      if (name.endsWith('.ts')) visit(name);
+      else if (!packages.has(name)) packages.set(name, file);
+    }
+  };
+  visit(start);
+  return packages;
+}
+
 describe('the shape of src/', () => {
   const all = imports();
 
@@ -84,6 +113,16 @@ describe('the shape of src/', () => {
       ([from, to]) => to.split('/').at(-1)?.startsWith('_') && dirname(from) !== dirname(to),
     );
     expect(foreign).toEqual([]);
+  });
+
+  it('loads the server, receiver, git, template and PostgreSQL libraries only when they are used, not with the program', () => {
+    // Every command opens the program's parts (app.ts): an import or a dispatch would carry them all.
+    const loaded = packagesLoadedFrom('app.ts');
+    const heavy = ['fastify', 'smtp-server', 'mailparser', 'isomorphic-git', 'handlebars', 'pg', 'prom-client'];
+    const early = [...loaded].filter(([name]) => heavy.some((h) => name === h || name.startsWith(`${h}/`)));
+    expect(early.map(([name, by]) => `${name} by ${by}`)).toEqual([]);
+    // The walk does see what is loaded.
+    expect(loaded.get('better-sqlite3')).toBe('db/database.ts');
   });
 
   it('has SQL only in the database, ledger and subscriber modules', () => {

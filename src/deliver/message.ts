@@ -48,9 +48,23 @@ const CRLF = '\r\n';
 // A soft line break: quoted-printable decoders join the lines around it without adding anything.
 const SOFT_BREAK = `=${CRLF}`;
 
+// A dot that starts a line, with what comes before it.
+const LEADING_DOT = /(^|\r\n)\./g;
+
+// No line starts with a dot: its dot is sent encoded (`=2E`, then a soft break). Such a line (a
+// style sheet's `.class {…}`) would otherwise be dot-stuffed on the way out, and the SMTP client
+// stuffs it by copying the whole chunk it is in: a template's buffers, copied for every copy sent.
+function withoutLeadingDots(encoded: string): string {
+  for (let text = encoded; ; ) {
+    const next = text.replace(LEADING_DOT, `$1=2E${SOFT_BREAK}`);
+    if (next === text) return text;
+    text = next;
+  }
+}
+
 function qp(text: string): string {
   const encoded = qpWrap(qpEncode(text.replace(/\r?\n/g, CRLF)), 76);
-  return encoded.endsWith(CRLF) || encoded === '' ? encoded : encoded + SOFT_BREAK;
+  return withoutLeadingDots(encoded.endsWith(CRLF) || encoded === '' ? encoded : encoded + SOFT_BREAK);
 }
 
 // A body's pieces as MIME segments: each piece of text is encoded on its own and ends on a line

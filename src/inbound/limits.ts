@@ -16,6 +16,9 @@ export interface InboundLimits {
   messagesPerMinute: number;
 }
 
+/** The largest message taken: requests and bounce reports are small. */
+export const INBOUND_SIZE_LIMIT = 256 * 1024;
+
 /** The limits the receiver runs with. */
 export const INBOUND_LIMITS: Readonly<InboundLimits> = Object.freeze({
   perAddress: 10,

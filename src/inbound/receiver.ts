@@ -8,11 +8,8 @@ import type { Logger } from '../log.ts';
 import { isListDomain, mailboxOf, type Mailbox, type SubscriptionContext } from '../subscribers/index.ts';
 import type { Deliveries } from './complaint.ts';
 import { planInbound, type InboundOutcome } from './handle.ts';
-import { addressList, clientLimits, INBOUND_LIMITS } from './limits.ts';
+import { addressList, clientLimits, INBOUND_LIMITS, INBOUND_SIZE_LIMIT } from './limits.ts';
 import { openSpool, type Spool } from './spool.ts';
-
-/** The largest message taken: requests and bounce reports are small. */
-export const INBOUND_SIZE_LIMIT = 256 * 1024;
 
 /** The deepest nesting of MIME parts taken: real requests and reports have two or three. */
 const MAX_MIME_PARTS = 64;

@@ -1,4 +1,9 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Registry } from 'prom-client';
+
+// prom-client (CommonJS), required when metrics are made (a server): every other command goes without it.
+let promClient: typeof import('prom-client') | undefined;
+const prom = () => (promClient ??= createRequire(import.meta.url)('prom-client') as typeof import('prom-client'));
 
 /** What the metrics read from the program's state when they are scraped. */
 export interface MetricsSource {
@@ -56,7 +61,7 @@ export interface Metrics {
 
 // A gauge whose values are read from `values` at each scrape, one series per key.
 function gaugeOf(registry: Registry, name: string, help: string, label: string, values: () => Promise<Record<string, number>>): void {
-  new Gauge({
+  new (prom().Gauge)({
     name,
     help,
     labelNames: [label],
@@ -71,7 +76,7 @@ function gaugeOf(registry: Registry, name: string, help: string, label: string, 
 
 // A gauge of one value, read at each scrape.
 function singleGauge(registry: Registry, name: string, help: string, value: () => Promise<number>): void {
-  new Gauge({
+  new (prom().Gauge)({
     name,
     help,
     registers: [registry],
@@ -85,7 +90,7 @@ type Sample = { labels: Record<string, string>; value: number };
 
 // A gauge whose series are read at each scrape, any number of labels each.
 function seriesOf(registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[] | Promise<Sample[]>): void {
-  new Gauge({
+  new (prom().Gauge)({
     name,
     help,
     labelNames,
@@ -147,7 +152,7 @@ function roundMetrics(registry: Registry, source: MetricsSource, readings: Readi
 
 /** Metrics over a source, in a registry of their own (prom-client). */
 export function createMetrics(source: MetricsSource): Metrics {
-  const registry = new Registry();
+  const registry = new (prom().Registry)();
   const readings = new Readings();
   gaugeOf(registry, 'paperboy_subscribers', 'Subscribers by status.', 'status', () => source.subscribersByStatus());
   gaugeOf(registry, 'paperboy_deliveries', 'Deliveries in the ledger by outcome (queued, sent, skipped, failed, doubt).', 'outcome', () =>
@@ -171,7 +176,7 @@ export function createMetrics(source: MetricsSource): Metrics {
     return ((await source.lastPublication())?.getTime() ?? 0) / 1000;
   });
   roundMetrics(registry, source, readings);
-  new Gauge({
+  new (prom().Gauge)({
     name: 'paperboy_publication_due_timestamp_seconds',
     help: 'When the daily schedule last came due (Unix time; 0 if not in the last week).',
     registers: [registry],
@@ -186,7 +191,7 @@ export function createMetrics(source: MetricsSource): Metrics {
   seriesOf(registry, 'paperboy_inbound_set_aside', asideHelp, [], async () => [
     { labels: {}, value: (await readings.of(source.inboundSpool)).setAside },
   ]);
-  const requests = new Counter({
+  const requests = new (prom().Counter)({
     name: 'paperboy_http_requests_total',
     help: 'HTTP requests by route and status.',
     labelNames: ['route', 'status'],
@@ -195,12 +200,12 @@ export function createMetrics(source: MetricsSource): Metrics {
   singleGauge(registry, 'paperboy_webhook_events_pending', 'Webhook events not yet delivered (one per event and receiver).', () =>
     source.webhookEventsPending(),
   );
-  const webhookFailures = new Counter({
+  const webhookFailures = new (prom().Counter)({
     name: 'paperboy_webhook_delivery_failures_total',
     help: 'Webhook requests that failed (no 2xx in time).',
     registers: [registry],
   });
-  const inbound = new Counter({
+  const inbound = new (prom().Counter)({
     name: 'paperboy_inbound_messages_total',
     help: 'Messages the inbound receiver acted on, by outcome.',
     labelNames: ['outcome'],

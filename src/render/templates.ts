@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import { PaperboyError, TemplateError } from '../errors.ts';
 import { markdownText } from './inline.ts';
 import { TEXT_WIDTH, wrapText } from './_wrap.ts';
@@ -194,7 +194,8 @@ export async function loadTemplates(dir: string, previous?: Templates): Promise<
   const digest = hash.digest('hex');
   if (previous?.hash === digest) return previous;
 
-  const hb = Handlebars.create();
+  // The template engine is loaded by the first compile: a command that renders nothing goes without it.
+  const hb = (await import('handlebars')).default.create();
   helpers(hb);
   for (const [name, source] of partials) {
     // Registered compiled: a partial registered as text is compiled again on every render.

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
-import nodeHttp from 'isomorphic-git/http/node';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { SourceError } from '../errors.ts';
 import { dayOfPath, type UpstreamFile } from './_take.ts';
@@ -25,12 +23,19 @@ export interface GitFetch {
 
 const formatMb = (bytes: number) => (bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB` : `${bytes} bytes`);
 
+// The git library, loaded by the first fetch: a command that fetches nothing goes without it.
+const gitLibrary = async () => {
+  const [{ default: git }, { default: http }] = await Promise.all([import('isomorphic-git'), import('isomorphic-git/http/node')]);
+  return { git, http };
+};
+
 /** How long a git server may stay silent (no answer, no byte of a body) before the fetch gives up. */
 export const GIT_QUIET_MS = 30_000;
 
 // Every response body is counted as it streams in; past the limit the fetch is aborted. A request
 // that hears nothing from the server for `quietMs` (before its answer, or within its body) is aborted too.
 function countingHttp(
+  nodeHttp: HttpClient,
   limit: number,
   quietMs: number,
   spec: string,
@@ -117,7 +122,8 @@ export async function fetchGit(
   options: { known: string | undefined; maxBytes: number; quietMs?: number | undefined },
 ): Promise<GitFetch> {
   const counter: { bytes: number; requests: number; silent?: SourceError } = { bytes: 0, requests: 0 };
-  const http = countingHttp(options.maxBytes, options.quietMs ?? GIT_QUIET_MS, spec.spec, counter);
+  const { git, http: nodeHttp } = await gitLibrary();
+  const http = countingHttp(nodeHttp, options.maxBytes, options.quietMs ?? GIT_QUIET_MS, spec.spec, counter);
   let revision: string;
   let ref: string;
   try {

@@ -54,6 +54,13 @@ describe("a subscriber's message", async () => {
     expect(String(parsed.html)).not.toContain('%%');
   });
 
+  it('starts no line with a dot (SMTP would copy the buffer it is in to stuff it), and reads back the lines that did', () => {
+    expect(raw.toString()).not.toMatch(/(^|\r\n)\./);
+    const dotted = issue.email.html.split(/\r?\n/).filter((line) => line.startsWith('.'));
+    expect(dotted.length).toBeGreaterThan(0);
+    for (const line of dotted) expect(String(parsed.html).split(/\r?\n/)).toContain(line);
+  });
+
   it('keeps every line under 998 characters, with CRLF line ends', () => {
     const text = raw.toString();
     for (const line of text.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
