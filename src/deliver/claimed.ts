@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { refusedReason, type QueuedDelivery, type RunningRound, type Tally } from '../ledger/index.ts';
 import type { IssueToSend } from '../site/index.ts';
+import { GarbageBudget } from './_garbage.ts';
 import { FailureBreaker, type Verdict } from './_breaker.ts';
 import type { DispatchContext } from './context.ts';
 import { createMessageMaker } from './maker.ts';
@@ -161,8 +162,10 @@ export async function sendClaimed(
   const progress = ctx.progress ?? silentProgress;
   const make = createMessageMaker(issue, ctx, round.round, { date: new Date(round.startedAt) });
   const counts = { sent: 0, skipped: 0, failed: 0, doubt: 0, deferred: 0, refused: 0, notStarted: 0 };
+  const garbage = new GarbageBudget();
   const done = (outcome: Exclude<keyof typeof counts, 'notStarted'>) => {
     counts[outcome]++;
+    garbage.tick();
     progress.tick(outcome === 'doubt' ? 'failed' : outcome === 'refused' ? 'deferred' : outcome);
   };
   let stopped: string | undefined;
