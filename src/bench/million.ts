@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,10 +6,10 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { openDatabase, openPostgres, sqliteSql, type Sql } from '../db/index.ts';
 import { scriptCommand } from '../workers.ts';
 import { sourceDigests } from './_digests.ts';
+import { startSink, throwawayDatabase } from './_peers.ts';
 import type { BenchResult } from './result.ts';
 
 const DAY = '2024-10-04';
@@ -29,29 +28,11 @@ interface Measured {
   stdout: string;
 }
 
-// The server the benchmark makes its throwaway databases on: the tests' one, else the local one.
-function serverUrl(): string {
-  return process.env.PAPERBOY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-}
-
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-// A throwaway database on the server, and its URL.
-async function throwaway(names: string[]): Promise<string> {
-  const name = `pb_million_${randomBytes(6).toString('hex')}`;
-  await onServer(`CREATE DATABASE ${name}`);
-  names.push(name);
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
+// A throwaway database, kept in `drops` to be dropped at the end; its URL.
+async function throwaway(drops: (() => Promise<void>)[]): Promise<string> {
+  const { url, drop } = await throwawayDatabase('pb_million');
+  drops.push(drop);
+  return url;
 }
 
 // A CSV of `count` readers, written as it goes.
@@ -110,16 +91,6 @@ async function measure(args: string[], env: Record<string, string>, cwd: string,
   return { seconds, peakMb: (own?.maxRssKb ?? 0) / MB, cpuSeconds: (own?.cpuMs ?? 0) / 1000, status, stdout };
 }
 
-// A discarding SMTP sink in a process of its own (see _sink.ts), answering at once.
-async function startSink(): Promise<{ process: ChildProcess; port: number }> {
-  const sink = spawn(process.execPath, scriptCommand(import.meta.url, '_sink'), { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    sink.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-    sink.once('error', reject);
-  });
-  return { process: sink, port };
-}
-
 // The messages sent in the round, and the seconds from the first to the last.
 async function sentSpan(sql: Sql): Promise<{ sent: number; seconds: number }> {
   const span = await sql.get<{ sent: number; first: string; last: string }>(
@@ -164,7 +135,7 @@ export async function benchMillion(root: string): Promise<BenchResult> {
   await writeFile(join(base, 'digests', `${DAY}.md`), sample ?? '');
   const csv = join(base, 'list.csv');
   await writeCsv(csv, size);
-  const databases: string[] = [];
+  const databases: (() => Promise<void>)[] = [];
   const sink = await startSink();
   let workers: ChildProcess[] = [];
   const figures: Record<string, number | string> = {};
@@ -284,7 +255,7 @@ export async function benchMillion(root: string): Promise<BenchResult> {
   } finally {
     for (const worker of workers) worker.kill('SIGKILL');
     sink.process.kill('SIGTERM');
-    for (const name of databases) await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (const drop of databases) await drop();
     await rm(base, { recursive: true, force: true });
   }
   return {

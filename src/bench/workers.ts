@@ -1,52 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import { openPostgres } from '../db/index.ts';
 import { scriptCommand } from '../workers.ts';
 import { sourceDigests } from './_digests.ts';
+import { startSink, throwawayDatabase } from './_peers.ts';
 import type { BenchResult } from './result.ts';
 
 const SUBSCRIBERS = 6_000;
 const CONNECTIONS = 5;
 const LATENCY_MS = 20;
 const DAY = '2024-10-04';
-
-// The server the benchmark makes its throwaway database on: the tests' one, else the local one.
-function serverUrl(): string {
-  return process.env.PAPERBOY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function onServer(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-// The delaying sink in a process of its own (see _sink.ts), with its port.
-async function startSink(): Promise<{ process: ChildProcess; port: number }> {
-  const sink = spawn(process.execPath, [...scriptCommand(import.meta.url, '_sink'), 'delay', String(LATENCY_MS)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    sink.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-    sink.once('error', reject);
-  });
-  return { process: sink, port };
-}
 
 function paperboy(args: string[], env: Record<string, string>, cwd: string): ChildProcess {
   return spawn(process.execPath, [...scriptCommand(import.meta.url, '../cli'), ...args], {
@@ -71,14 +37,12 @@ const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => 
  * processor: 4 workers should send at least 3 times as many messages a second as one, 2 at least 1.8 times.
  */
 export async function benchWorkers(root: string): Promise<BenchResult> {
-  const name = `pb_bench_${randomBytes(6).toString('hex')}`;
-  await onServer(`CREATE DATABASE ${name}`);
-  const url = databaseUrl(name);
+  const { url, drop } = await throwawayDatabase('pb_bench');
   const [sample] = (await sourceDigests(root)).filter((t) => new RegExp(`Papers for ${DAY}`).test(t));
   const base = await mkdtemp(join(tmpdir(), 'paperboy-bench-workers-'));
   await mkdir(join(base, 'digests'));
   await writeFile(join(base, 'digests', `${DAY}.md`), sample ?? '');
-  const sink = await startSink();
+  const sink = await startSink(['delay', String(LATENCY_MS)]);
   const sql = await openPostgres(url);
   const rates: Record<number, number> = {};
   const cpuPerMessage: Record<number, number> = {};
@@ -134,7 +98,7 @@ export async function benchWorkers(root: string): Promise<BenchResult> {
     for (const worker of workers) worker.kill('SIGKILL');
     await sql.close();
     sink.process.kill('SIGTERM');
-    await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await drop();
   }
   const [one, two, four] = [rates[1] ?? 0, rates[2] ?? 0, rates[4] ?? 0];
   return {
