@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 // What a sender's messages may leave to the collector, in the heap and in buffers outside it,
 // before it asks for a collection. V8 alone lets buffers pile up to 64 MB and the heap to several
 // times what it keeps alive, more of both the faster the relay takes mail.
-const BUDGET_BYTES = 32 * 1024 * 1024;
+const BUDGET_BYTES = 24 * 1024 * 1024;
 
 // How many messages between two looks at the memory (a look reads the process's figures).
 const LOOK_EVERY = 256;
@@ -33,12 +33,19 @@ const leftBehind = (): number => {
 export class GarbageBudget {
   #messages = 0;
   #kept = leftBehind();
+  #collected = false;
 
   /** Told after each message. */
   tick(): void {
     if (++this.#messages % LOOK_EVERY !== 0) return;
+    // What a collection kept is read at the next look: buffers are freed after it returns.
+    if (this.#collected) {
+      this.#collected = false;
+      this.#kept = leftBehind();
+      return;
+    }
     if (leftBehind() - this.#kept < BUDGET_BYTES) return;
     collector()();
-    this.#kept = leftBehind();
+    this.#collected = true;
   }
 }
