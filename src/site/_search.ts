@@ -1,6 +1,6 @@
 import type { Digest } from '../digest/index.ts';
-import { PaperboyError } from '../errors.ts';
 import { plainText, type IssueView, type Site } from '../render/index.ts';
+import { closeIndexThread, indexRecords } from './_index-thread.ts';
 
 /** One paper as the search index takes it: where it is, its words, what a result shows. */
 export interface SearchRecord {
@@ -118,27 +118,13 @@ export function searchShard(plan: ShardPlan, viewOf: (date: string) => IssueView
 
 /** The files of a shard's index, by path under its folder, the ones an index points to coming first. */
 export async function indexShard(shard: SearchShard, site: Site): Promise<[string, Uint8Array][]> {
-  // Loaded on first use: most commands never index.
-  const pagefind = await import('pagefind');
+  // Made on a thread of its own (see _index-worker.ts); the indexer's process starts on first use.
   indexerUsed = true;
-  const created = await pagefind.createIndex({ forceLanguage: site.language });
-  const index = created.index;
-  if (!index) throw new PaperboyError(`search index: Pagefind could not start: ${created.errors.join('; ')}`);
-  try {
-    const added = await Promise.all(shard.records.map((r) => index.addCustomRecord({ ...r, language: site.language })));
-    const failed = added.flatMap((a) => a.errors);
-    if (failed.length > 0) throw new PaperboyError(`search index ${shard.period}: ${failed[0]}`);
-    // Handed over rather than written by Pagefind: it stops answering on a full disk, where this
-    // process's writer says so in one line and leaves nothing half-written.
-    const { files, errors } = await index.getFiles();
-    if (errors.length > 0) throw new PaperboyError(`search index ${shard.period}: ${errors[0]}`);
-    const kept = files.filter((f) => KEPT.test(f.path)).map((f): [string, Uint8Array] => [f.path, f.content]);
-    // Chunks first, then what names them: a reader never finds an entry pointing at a missing chunk.
-    const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);
-    return kept.sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]));
-  } finally {
-    await index.deleteIndex();
-  }
+  const files = await indexRecords(shard.period, site.language, shard.records);
+  const kept = files.filter(([path]) => KEPT.test(path));
+  // Chunks first, then what names them: a reader never finds an entry pointing at a missing chunk.
+  const rank = (path: string) => (path.includes('/') ? 0 : path.endsWith('.pf_meta') || path.startsWith('wasm.') ? 1 : 2);
+  return kept.sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]));
 }
 
 let indexerUsed = false;
@@ -147,6 +133,5 @@ let indexerUsed = false;
 export async function closeIndexer(): Promise<void> {
   if (!indexerUsed) return;
   indexerUsed = false;
-  const pagefind = await import('pagefind');
-  await pagefind.close();
+  await closeIndexThread();
 }
