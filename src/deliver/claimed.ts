@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
 import { refusedReason, type QueuedDelivery, type RunningRound, type Tally } from '../ledger/index.ts';
 import type { IssueToSend } from '../site/index.ts';
-import { GarbageBudget } from './_garbage.ts';
+import { GarbageBudget } from './garbage.ts';
 import { FailureBreaker, type Verdict } from './_breaker.ts';
 import type { DispatchContext } from './context.ts';
 import { createMessageMaker } from './maker.ts';

@@ -1,9 +1,15 @@
 import type { Worker } from 'node:worker_threads';
 import { PaperboyError } from '../errors.ts';
 import { startWorker } from '../workers.ts';
-import type { SearchRecord } from './_search.ts';
 
 /** What the indexing thread is asked: a period's index, or to stop the indexer's process. */
+/** One page of the search index, as the indexer takes it. */
+export interface SearchRecord {
+  url: string;
+  content: string;
+  meta: Record<string, string>;
+}
+
 export type IndexRequest = { id: number; period: string; language: string; records: SearchRecord[] } | { id: number; close: true };
 
 /** What it answers: the index's files, by path under its folder, or the first error. */

@@ -1,14 +1,9 @@
 import type { Digest } from '../digest/index.ts';
 import { plainText, type IssueView, type Site } from '../render/index.ts';
-import { closeIndexThread, indexRecords } from './_index-thread.ts';
+import { closeIndexThread, indexRecords, type SearchRecord } from './_index-thread.ts';
+
 
 /** One paper as the search index takes it: where it is, its words, what a result shows. */
-export interface SearchRecord {
-  url: string;
-  content: string;
-  meta: Record<string, string>;
-}
-
 /**
  * The papers of one period, indexed together: a build indexes again only the periods that changed
  * (a new day, its month). Pagefind cannot add to an index, so the newest papers are indexed by

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GarbageBudget } from '../../src/deliver/_garbage.ts';
+import { GarbageBudget } from '../../src/deliver/garbage.ts';
 
 const MB = 1024 * 1024;
 
