@@ -3,7 +3,7 @@ import { PaperboyError } from '../errors.ts';
 import { startWorker } from '../workers.ts';
 
 /** What the indexing thread is asked: a period's index, or to stop the indexer's process. */
-/** One page of the search index, as the indexer takes it. */
+/** One paper as the search index takes it: where it is, its words, what a result shows. */
 export interface SearchRecord {
   url: string;
   content: string;

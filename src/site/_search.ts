@@ -2,8 +2,6 @@ import type { Digest } from '../digest/index.ts';
 import { plainText, type IssueView, type Site } from '../render/index.ts';
 import { closeIndexThread, indexRecords, type SearchRecord } from './_index-thread.ts';
 
-
-/** One paper as the search index takes it: where it is, its words, what a result shows. */
 /**
  * The papers of one period, indexed together: a build indexes again only the periods that changed
  * (a new day, its month). Pagefind cannot add to an index, so the newest papers are indexed by
