@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
 import { scriptCommand } from '../workers.ts';
 
@@ -35,4 +36,17 @@ export async function startSink(args: string[] = []): Promise<{ process: ChildPr
     sink.once('error', reject);
   });
   return { process: sink, port };
+}
+
+/** A benchmark sender's settings: its digests and site under `base`, the sink's port, quiet logs. */
+export function senderEnv(base: string, sinkPort: number, connections: number): Record<string, string> {
+  return {
+    PAPERBOY_DIGESTS_DIR: join(base, 'digests'),
+    PAPERBOY_OUT_DIR: join(base, 'out'),
+    PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sinkPort}`,
+    PAPERBOY_SMTP_CONNECTIONS: String(connections),
+    PAPERBOY_LOG_LEVEL: 'warn',
+    // The sample digest is years old: mailed all the same.
+    PAPERBOY_MAX_LATENESS: '100000d',
+  };
 }

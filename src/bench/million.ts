@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase, openPostgres, sqliteSql, type Sql } from '../db/index.ts';
 import { scriptCommand } from '../workers.ts';
 import { sourceDigests } from './_digests.ts';
-import { startSink, throwawayDatabase } from './_peers.ts';
+import { senderEnv, startSink, throwawayDatabase } from './_peers.ts';
 import type { BenchResult } from './result.ts';
 
 const DAY = '2024-10-04';
@@ -141,15 +141,7 @@ export async function benchMillion(root: string): Promise<BenchResult> {
   const figures: Record<string, number | string> = {};
   const checks: boolean[] = [];
   try {
-    const common = {
-      PAPERBOY_DIGESTS_DIR: join(base, 'digests'),
-      PAPERBOY_OUT_DIR: join(base, 'out'),
-      PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-      PAPERBOY_SMTP_CONNECTIONS: String(CONNECTIONS),
-      PAPERBOY_LOG_LEVEL: 'warn',
-      // The sample digest is years old: mailed all the same.
-      PAPERBOY_MAX_LATENESS: '100000d',
-    };
+    const common = senderEnv(base, sink.port, CONNECTIONS);
     const sqliteEnv = (dir: string) => ({ ...common, PAPERBOY_DATA_DIR: dir });
     const postgresEnv = (url: string) => ({
       ...common,

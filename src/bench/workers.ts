@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openPostgres } from '../db/index.ts';
 import { scriptCommand } from '../workers.ts';
 import { sourceDigests } from './_digests.ts';
-import { startSink, throwawayDatabase } from './_peers.ts';
+import { senderEnv, startSink, throwawayDatabase } from './_peers.ts';
 import type { BenchResult } from './result.ts';
 
 const SUBSCRIBERS = 6_000;
@@ -56,16 +56,10 @@ export async function benchWorkers(root: string): Promise<BenchResult> {
       { count: SUBSCRIBERS, stamp },
     );
     const env = {
+      ...senderEnv(base, sink.port, CONNECTIONS),
       PAPERBOY_DATABASE_URL: url,
       PAPERBOY_SECRET: 'the-benchmark-secret-of-every-worker',
       PAPERBOY_DATA_DIR: join(base, 'data'),
-      PAPERBOY_DIGESTS_DIR: join(base, 'digests'),
-      PAPERBOY_OUT_DIR: join(base, 'out'),
-      PAPERBOY_SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
-      PAPERBOY_SMTP_CONNECTIONS: String(CONNECTIONS),
-      PAPERBOY_LOG_LEVEL: 'warn',
-      // The sample digest is years old: mailed all the same.
-      PAPERBOY_MAX_LATENESS: '100000d',
     };
     for (const count of [1, 2, 4]) {
       await sql.run('TRUNCATE deliveries, dispatches, publications, senders');
