@@ -13,24 +13,25 @@ export function pruneFolder(dir: string, keep: ReadonlySet<string>): void {
   for (const path of listTree(dir)) if (!keep.has(path)) rmSync(join(dir, path), { force: true });
 }
 
-/** The names of the folders directly under `dir`; none when it is missing. */
-export function listFolders(dir: string): string[] {
-  let entries: Dirent[];
+// The entries directly under `dir`; none when it is missing.
+function entriesOf(dir: string): Dirent[] {
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    return readdirSync(dir, { withFileTypes: true });
   } catch {
     return [];
   }
-  return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+/** The names of the folders directly under `dir`; none when it is missing. */
+export function listFolders(dir: string): string[] {
+  return entriesOf(dir)
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name);
 }
 
 /** The names of the files directly under `dir`; none when it is missing. */
 export function listFiles(dir: string): string[] {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.filter((e) => e.isFile()).map((e) => e.name);
+  return entriesOf(dir)
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
 }
