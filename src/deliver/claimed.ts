@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname } from 'node:os';
-import { refusedReason, type QueuedDelivery, type RunningRound, type Tally } from '../ledger/index.ts';
+import { refusedReason, type Outcome, type QueuedDelivery, type RunningRound, type Tally } from '../ledger/index.ts';
 import type { IssueToSend } from '../site/index.ts';
 import { GarbageBudget } from './garbage.ts';
 import { FailureBreaker, type Verdict } from './_breaker.ts';
 import type { DispatchContext } from './context.ts';
 import { createMessageMaker } from './maker.ts';
 import { NotStarted } from './not-started.ts';
+import { perTurn } from './per-turn.ts';
 import { SharedPace } from './shared-pace.ts';
 import { silentProgress } from './progress.ts';
 import { enhancedCode } from './refusal.ts';
-import { SendError } from './transport.ts';
+import { SendError, type Outgoing } from './transport.ts';
 
 /** How a sender holds what it claims: its name in the ledger, its lease and how often it renews it. */
 export interface LeaseSettings {
@@ -181,6 +182,13 @@ export async function sendClaimed(
     if (stopped === undefined && (await claims.statusOf(round.id)) === 'stopped') stop('the round was stopped by another sender', false);
   };
   const key = [round.issue, round.round] as const;
+  // Outcomes are recorded as they come. A sole sender writes those of one turn of the event loop in one
+  // transaction (on SQLite, the commits were most of what recording cost); one of several writes each
+  // on its own (on PostgreSQL a transaction takes the database's write lock, which the others wait for).
+  // Either way a delivery's connection is free for the next only once its outcome is written.
+  const record: (outcome: Outcome) => Promise<void> = ctx.claiming.shared
+    ? (o) => rounds.record(...key, o.subscriberId, o.status, o)
+    : perTurn((outcomes) => rounds.recordAll(...key, outcomes));
   // The shared rates: the relay's reserved a connection's worth of slots at a time, a domain's one by one.
   const paces = ctx.claiming.rates.map(
     (rate) => new SharedPace(ctx.ledger.budgets, rate, rate.domains.length === 0 ? Math.max(1, Math.floor(ctx.parallel / 2)) : 1),
@@ -207,7 +215,9 @@ export async function sendClaimed(
   };
   const judged = async (verdict: Verdict<Held>) => {
     for (const { delivery: held, error } of verdict.theirs) {
-      await rounds.record(...key, held.delivery.subscriberId, 'failed', {
+      await record({
+        subscriberId: held.delivery.subscriberId,
+        status: 'failed',
         messageId: held.messageId,
         attempts: held.attempts,
         reply: error.reply,
@@ -233,24 +243,25 @@ export async function sendClaimed(
   // Sends one delivery; says whether its outcome is settled (false: a refusal held by the breaker).
   const deliver = async (d: QueuedDelivery, batch: Batch): Promise<boolean> => {
     if (d.status !== 'confirmed') {
-      await rounds.record(...key, d.subscriberId, 'skipped', { attempts: d.attempts, reason: `${d.status} before it was sent` });
+      await record({ subscriberId: d.subscriberId, status: 'skipped', attempts: d.attempts, reason: `${d.status} before it was sent` });
       done('skipped');
       return true;
     }
     const made = await make({ id: d.subscriberId, email: d.email, topics: d.topics, tokenKey: d.tokenKey });
     if ('skip' in made) {
-      await rounds.record(...key, d.subscriberId, 'skipped', { attempts: d.attempts, reason: made.skip });
+      await record({ subscriberId: d.subscriberId, status: 'skipped', attempts: d.attempts, reason: made.skip });
       done('skipped');
       return true;
     }
     // Asked when a connection is free for it: the lease must still be surely held, and the round not stopped.
-    const message = { ...made, mayStart: () => stopped === undefined && keeper.holds(batch) };
+    const message: Outgoing = made;
+    message.mayStart = () => stopped === undefined && keeper.holds(batch);
     const attempts = d.attempts + 1;
     for (const pace of paces) if (pace.covers(d.email)) await pace.wait();
     try {
       const reply = await ctx.transport.send(message);
       // One statement records the outcome and lets go of the claim.
-      await rounds.record(...key, d.subscriberId, 'sent', { messageId: message.messageId, attempts, reply });
+      await record({ subscriberId: d.subscriberId, status: 'sent', messageId: message.messageId, attempts, reply });
       // A delivery clears the bounces counted against them: one statement fewer per message when there are none.
       if (d.bounces !== 0) await ctx.store.recordDelivered(d.subscriberId);
       tries.delete(d.subscriberId);
@@ -266,7 +277,7 @@ export async function sendClaimed(
       }
       if (!(error instanceof SendError)) throw error;
       if (error.kind === 'doubt') {
-        await rounds.record(...key, d.subscriberId, 'doubt', { messageId: message.messageId, attempts, reply: error.reply });
+        await record({ subscriberId: d.subscriberId, status: 'doubt', messageId: message.messageId, attempts, reply: error.reply });
         done('doubt');
         stop(`the relay stopped answering after taking a whole message (${error.reply})`);
         return true;

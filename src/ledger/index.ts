@@ -15,6 +15,8 @@ export {
   type Tally,
   type DeliveryStatus,
   type QueuedDelivery,
+  type Outcome,
+  type OutcomeDetail,
   type Refusals,
   type Recipient,
   refusedReason,

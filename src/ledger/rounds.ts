@@ -54,6 +54,20 @@ export const refusedBy = (reason: string) => `(${reason} = @refused OR substr(${
 /** The parameters of `refusedBy`. */
 export const REFUSAL = { refused: REFUSED, refusedWithCode: `${REFUSED} (`, codeAt: REFUSED.length + 2 };
 
+/** What is recorded of a delivery's outcome besides its status. */
+export interface OutcomeDetail {
+  messageId?: string;
+  attempts: number;
+  reply?: string;
+  reason?: string;
+}
+
+/** What became of one delivery, as it is recorded. */
+export interface Outcome extends OutcomeDetail {
+  subscriberId: number;
+  status: DeliveryStatus;
+}
+
 /** Deliveries by status. */
 export type Tally = Record<DeliveryStatus, number>;
 
@@ -243,13 +257,22 @@ export class Rounds {
   }
 
   /** Records what became of one delivery; `queued` keeps it for the next run, with the attempt counted. */
-  async record(
-    issue: string,
-    round: number,
-    subscriberId: number,
-    status: DeliveryStatus,
-    detail: { messageId?: string; attempts: number; reply?: string; reason?: string },
-  ): Promise<void> {
+  async record(issue: string, round: number, subscriberId: number, status: DeliveryStatus, detail: OutcomeDetail): Promise<void> {
+    await this.#write(issue, round, { subscriberId, status, ...detail }, this.#now().toISOString());
+  }
+
+  /**
+   * Records what became of several deliveries of a round, in one transaction: on SQLite, committing
+   * (writing the pages changed to the log) costs more than the statements it commits.
+   */
+  async recordAll(issue: string, round: number, outcomes: readonly Outcome[]): Promise<void> {
+    const now = this.#now().toISOString();
+    await this.#sql.transaction(async () => {
+      for (const outcome of outcomes) await this.#write(issue, round, outcome, now);
+    });
+  }
+
+  async #write(issue: string, round: number, outcome: Outcome, now: string): Promise<void> {
     await this.#sql.run(
       `UPDATE deliveries SET status = @status, message_id = @messageId, attempts = @attempts, last_reply = @reply, reason = @reason, updated_at = @now,
          lease_owner = '', lease_until = 0
@@ -257,13 +280,13 @@ export class Rounds {
       {
         issue,
         round,
-        subscriberId,
-        status,
-        messageId: detail.messageId ?? '',
-        attempts: detail.attempts,
-        reply: detail.reply ?? '',
-        reason: detail.reason ?? '',
-        now: this.#now().toISOString(),
+        subscriberId: outcome.subscriberId,
+        status: outcome.status,
+        messageId: outcome.messageId ?? '',
+        attempts: outcome.attempts,
+        reply: outcome.reply ?? '',
+        reason: outcome.reason ?? '',
+        now,
       },
     );
   }

@@ -114,6 +114,32 @@ onEachStore('the dispatch rounds', (owners, seen) => {
     ]);
   });
 
+  it('record several outcomes at once, each as its own record would, letting go of their claims', async () => {
+    const o = owners();
+    const { rounds, claims } = o.ledger;
+    await sixReaders(o);
+    await rounds.open(ISSUE, 0, 'daily');
+    expect((await claims.claim(ISSUE, 0, 'a sender', 3, 60_000)).map((d) => d.subscriberId)).toEqual([1, 2, 5]);
+    o.wait(1000);
+    await rounds.recordAll(ISSUE, 0, [
+      { subscriberId: 1, status: 'sent', messageId: '<m1@example.org>', attempts: 1, reply: '250 ok' },
+      { subscriberId: 2, status: 'skipped', attempts: 0, reason: 'no topic of theirs' },
+      { subscriberId: 5, status: 'failed', attempts: 1, reply: '550 no such user' },
+    ]);
+    expect(seen('tally', await rounds.tally(ISSUE, 0))).toEqual({ queued: 1, sent: 1, skipped: 1, failed: 1, doubt: 0 });
+    expect(seen('delivery 1', await rounds.delivery(ISSUE, 0, 1))).toEqual({
+      status: 'sent',
+      attempts: 1,
+      lastReply: '250 ok',
+      reason: '',
+      messageId: '<m1@example.org>',
+    });
+    expect(seen('delivery 2', await rounds.delivery(ISSUE, 0, 2))).toMatchObject({ status: 'skipped', reason: 'no topic of theirs' });
+    expect(seen('progress', await rounds.progressAt(ISSUE, 0))).toBe('2031-03-02T08:00:01.000Z');
+    expect(seen('senders', await claims.senders())).toEqual([]);
+    expect(seen('left', await claims.left(ISSUE, 0))).toEqual({ held: 0, waiting: 0, last: 0, aside: 0, queued: 1 });
+  });
+
   it('close a round, done or stopped, resume it with whoever joined, and list rounds by time', async () => {
     const o = owners();
     const { rounds } = o.ledger;
