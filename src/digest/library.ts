@@ -17,6 +17,8 @@ export interface DigestLibrary {
   readAll(): Promise<LibraryEntry[]>;
   /** The paths named like digests that the last `readAll` skipped, and why. */
   skipped(): readonly SkippedPath[];
+  /** How many files under the folder are named like digests: a listing, nothing is read. */
+  count(): Promise<number>;
 }
 
 /** A library over `dir`: the one cache of parsed digests that the builder and the web share. */
@@ -42,5 +44,6 @@ export function createLibrary(dir: string): DigestLibrary {
       return inferTopics(await Promise.all(listed.files.map(read)));
     },
     skipped: () => skipped,
+    count: async () => (await listDigestEntries(dir)).files.length,
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { PaperboyError } from '../errors.ts';
 import { writeError } from '../files.ts';
 import { startWorker } from '../workers.ts';
@@ -81,11 +82,20 @@ export function createWriter(root: string): Writer {
 
 type Summary = { written: string[]; unchanged: number };
 
+/** A writer whose files a thread of its own writes, which other threads can write through too. */
+export interface ThreadedWriter extends Writer {
+  /**
+   * A port for another thread to hand files to this writer: batches of `[path, content]`, then null
+   * when it has no more. `done` waits for every port's null.
+   */
+  port(): MessagePort;
+}
+
 /**
  * A writer for large builds: files go, in batches, to a thread of their own that writes them while
  * this one goes on rendering. Writing thousands of files is mostly waiting on the disk.
  */
-export function createThreadedWriter(root: string, batchSize = 50): Writer {
+export function createThreadedWriter(root: string, batchSize = 50): ThreadedWriter {
   // Raised to make the thread drop the batches still queued: it stops between two files, never
   // between a temporary file and its rename.
   const stopping = new Int32Array(new SharedArrayBuffer(4));
@@ -111,6 +121,11 @@ export function createThreadedWriter(root: string, batchSize = 50): Writer {
     batch = [];
   };
   return {
+    port() {
+      const { port1, port2 } = new MessageChannel();
+      worker.postMessage({ port: port1 }, [port1]);
+      return port2;
+    },
     put(path, content) {
       batch.push([path, content]);
       if (batch.length >= batchSize) send();
