@@ -34,12 +34,20 @@ export interface IssueThread {
   abort(): Promise<void>;
 }
 
+// The issue thread's young generation, in MB (V8's default is 16 MB a semi-space, 48 MB in all).
+const YOUNG_MB = 192;
+
 /**
  * An issue thread handing its files to a writer's `port`, with the templates of `templatesDir` (whose
  * hash is `hash`). It loads them, and MJML, as soon as it starts.
  */
 export function startIssueThread(port: MessagePort, templatesDir: string, hash: string): IssueThread {
-  const worker = startWorker(import.meta.url, '_render-worker', { workerData: { port, templatesDir, hash }, transferList: [port] });
+  const worker = startWorker(import.meta.url, '_render-worker', {
+    workerData: { port, templatesDir, hash },
+    transferList: [port],
+    // Rendering makes many short-lived strings: a larger young generation collects them less often.
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+  });
   const waiting: { resolve: (reply: RenderReply) => void; reject: (error: Error) => void }[] = [];
   let failure: Error | undefined;
   const fail = (error: Error) => {
