@@ -1,6 +1,5 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { join } from 'node:path';
-import { writeFileAtomic } from './_write.ts';
+import { writePut, type Put } from './_write.ts';
 
 // The thread behind a threaded writer: batches of files in, one summary out when told to finish.
 // Other threads may write through ports of their own (`{ port }`), each ended by a null; the
@@ -13,13 +12,13 @@ let failure: string | undefined;
 let openPorts = 0;
 let finishing = false;
 
-type Batch = [string, string | Uint8Array][];
+type Batch = Put[];
 
 function write(batch: Batch): void {
-  for (const [path, content] of batch) {
+  for (const put of batch) {
     if (failure !== undefined || Atomics.load(stopping, 0) === 1) return;
     try {
-      if (writeFileAtomic(join(root, path), content)) written.push(path);
+      if (writePut(root, put)) written.push(put[0]);
       else unchanged++;
     } catch (error) {
       failure = (error as Error).message;
