@@ -24,6 +24,7 @@ import { closeIndexer, warmIndexer } from './_search.ts';
 import { keyOf, readManifest, writeManifest, type Manifest } from './_manifest.ts';
 import { createThreadedWriter, createWriter, type Writer } from './_write.ts';
 import { startIssueThread, type IssueThread } from './_render-thread.ts';
+import { shareIssues, type SharedJob } from './_shared-issues.ts';
 
 /** Where a build reads and writes, and what the site is. */
 export interface BuildSettings {
@@ -336,7 +337,7 @@ export function createBuilder(settings: BuildSettings): Builder {
     };
     // The search index is built by another process while this one renders the issues and the rest.
     const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
-    const rendering: Promise<unknown>[] = [];
+    const shared: SharedJob[] = [];
     try {
       for (const { i, pages, email: emailStale } of stale) {
         const view = p.viewAt(i);
@@ -344,17 +345,18 @@ export function createBuilder(settings: BuildSettings): Builder {
         const report: IssueReport = { date: view.date, papers: view.count, rendered: true };
         reports.push(report);
         if (thread) {
-          const keep = i >= p.digests.length - KEPT_EMAILS;
-          const job = { date: view.date, pages: pages ? view : undefined, email: emailStale ? mailedAt(p, i).view : undefined, keep };
-          const done = thread.render(job).then(({ email, kept }) => {
-            if (email)
-              Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
-            if (kept) emails.set(p.emailKeys[i] as string, kept);
+          shared.push({
+            date: view.date,
+            pages: pages ? view : undefined,
+            email: emailStale ? mailedAt(p, i).view : undefined,
+            keep: i >= p.digests.length - KEPT_EMAILS,
+            answered({ email, kept }) {
+              if (email)
+                Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
+              if (kept) emails.set(p.emailKeys[i] as string, kept);
+            },
           });
-          done.catch(() => undefined);
-          rendering.push(done);
           if (emailStale) manifest.emails[view.date] = p.emailKeys[i] as string;
-          await breathe();
           continue;
         }
         if (pages) renderIssuePages(view, p.templates, out);
@@ -367,10 +369,13 @@ export function createBuilder(settings: BuildSettings): Builder {
         Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
         manifest.emails[view.date] = p.emailKeys[i] as string;
       }
-      // Site-wide outputs are rendered only when what they show changed.
+      // The thread renders the issues while this one renders the site-wide outputs (only those
+      // whose content changed), then helps with the issues the thread has not reached.
+      const sharing = thread ? shareIssues(thread, shared, (view) => renderIssuePages(view, p.templates, out)) : undefined;
       await renderSiteWide(siteWide);
+      await sharing?.help();
       await search.finish();
-      await Promise.all(rendering);
+      await sharing?.finished;
     } finally {
       await search.stop();
     }
