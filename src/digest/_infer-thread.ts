@@ -1,8 +1,7 @@
 import { PaperboyError } from '../errors.ts';
 import { startWorker } from '../workers.ts';
-import type { Digest } from './model.ts';
+import type { Digest, TaughtDigest } from './model.ts';
 import type { DigestReading } from './parse.ts';
-import type { TaughtDigest } from './topics.ts';
 
 /** What the inference thread is given: the folder's tagged digests, oldest first, and the months to infer. */
 export interface InferenceWork {

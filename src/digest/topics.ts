@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { Digest, Paper } from './model.ts';
+import type { Digest, Paper, TaughtDigest, TaughtPaper } from './model.ts';
 import type { DigestReading } from './parse.ts';
 import { KEYWORD_RULES, type KeywordRule } from './_keywords.ts';
 import { NeighbourTagger } from './_learned.ts';
@@ -20,13 +20,6 @@ export interface Tagger {
 
 /** What a tagger reads of a paper. */
 export type PaperText = Pick<Paper, 'title' | 'summary'> & { arxivId?: string };
-
-/** What a tagger learns from: papers with their topics, and whether those were inferred. */
-export type TaughtPaper = Pick<Paper, 'arxivId' | 'title' | 'summary' | 'tags'> & { tagsInferred?: true };
-export interface TaughtDigest {
-  date: string;
-  papers: readonly TaughtPaper[];
-}
 
 function score(rules: readonly RegExp[], title: string, summary: string): number {
   let total = 0;
