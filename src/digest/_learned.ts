@@ -79,7 +79,7 @@ export class NeighbourTagger {
 
   readonly #share: number;
 
-  constructor(tagged: readonly Paper[], share = SHARE) {
+  constructor(tagged: readonly Pick<Paper, 'title' | 'summary' | 'tags'>[], share = SHARE) {
     this.#share = share;
     const documents = tagged.map(termsOf);
     const df = new Int32Array(terms.length);

@@ -17,12 +17,18 @@ export interface DigestLibrary {
   readAll(): Promise<LibraryEntry[]>;
   /** The paths named like digests that the last `readAll` skipped, and why. */
   skipped(): readonly SkippedPath[];
+  /** How many files under the folder are named like digests: a listing, nothing is read. */
+  count(): Promise<number>;
 }
 
-/** A library over `dir`: the one cache of parsed digests that the builder and the web share. */
-export function createLibrary(dir: string): DigestLibrary {
+/**
+ * A library over `dir`: the one cache of parsed digests that the builder and the web share. From
+ * `inferOnThreadFrom` papers to infer on (1,000 unless told), the oldest months are inferred on a
+ * thread of their own.
+ */
+export function createLibrary(dir: string, inferOnThreadFrom?: number): DigestLibrary {
   const cache = new Map<string, { mtimeMs: number; size: number; reading: DigestReading }>();
-  const inferTopics = folderInference<LibraryEntry>();
+  const inferTopics = folderInference<LibraryEntry>(inferOnThreadFrom);
   async function read(path: string): Promise<LibraryEntry> {
     const info = await stat(path);
     const hit = cache.get(path);
@@ -39,8 +45,9 @@ export function createLibrary(dir: string): DigestLibrary {
       skipped = listed.skipped;
       const present = new Set(listed.files);
       for (const path of cache.keys()) if (!present.has(path)) cache.delete(path);
-      return inferTopics(await Promise.all(listed.files.map(read)));
+      return await inferTopics(await Promise.all(listed.files.map(read)));
     },
     skipped: () => skipped,
+    count: async () => (await listDigestEntries(dir)).files.length,
   };
 }

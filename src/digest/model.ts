@@ -30,3 +30,12 @@ export interface Digest {
   papers: Paper[];
   warnings: Note[];
 }
+
+/** What a topic tagger learns from: papers with their topics, and whether those were inferred. */
+export type TaughtPaper = Pick<Paper, 'arxivId' | 'title' | 'summary' | 'tags'> & { tagsInferred?: true };
+
+/** A digest as a topic tagger reads it. */
+export interface TaughtDigest {
+  date: string;
+  papers: readonly TaughtPaper[];
+}

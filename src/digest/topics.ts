@@ -1,8 +1,9 @@
 import { dirname } from 'node:path';
-import type { Digest, Paper } from './model.ts';
+import type { Digest, Paper, TaughtDigest, TaughtPaper } from './model.ts';
 import type { DigestReading } from './parse.ts';
 import { KEYWORD_RULES, type KeywordRule } from './_keywords.ts';
 import { NeighbourTagger } from './_learned.ts';
+import { inferOnThread } from './_infer-thread.ts';
 
 /** From this many distinct tagged papers on, topics are learned from them rather than taken from the built-in list. */
 export const LEARN_FROM = 60;
@@ -75,8 +76,8 @@ function phraseTags(paper: PaperText, wide: boolean): string[] {
 }
 
 /** The distinct papers that carry topics, each once (by arXiv id, its first tagging kept). */
-function taggedPapers(digests: readonly Digest[]): Paper[] {
-  const seen = new Map<string, Paper>();
+function taggedPapers(digests: readonly TaughtDigest[]): TaughtPaper[] {
+  const seen = new Map<string, TaughtPaper>();
   for (const digest of digests)
     for (const paper of digest.papers)
       if (paper.tags.length > 0 && !paper.tagsInferred && !seen.has(paper.arxivId)) seen.set(paper.arxivId, paper);
@@ -87,7 +88,7 @@ function taggedPapers(digests: readonly Digest[]): Paper[] {
  * A tagger for a folder's digests: learned from their tagged papers when there are enough, from the
  * built-in list otherwise, its topics spelled as the folder spells them.
  */
-export function taggerFor(digests: readonly Digest[], learnFrom = LEARN_FROM): Tagger {
+export function taggerFor(digests: readonly TaughtDigest[], learnFrom = LEARN_FROM): Tagger {
   const tagged = taggedPapers(digests);
   const byId = new Map(tagged.map((p) => [p.arxivId, p.tags]));
   const spelling = new Map<string, string>();
@@ -100,9 +101,12 @@ export function taggerFor(digests: readonly Digest[], learnFrom = LEARN_FROM): T
   }
   // Learned: the neighbours' topics, and those the built-in list's sure phrases give where the folder
   // uses the same topic (its less sure phrases would cost more precision than they add recall here).
-  const learner = new NeighbourTagger(tagged.slice(-LEARN_AT_MOST));
+  // Trained when first asked: a folder's tagger whose papers were inferred on another thread is
+  // kept only to know, next time, that nothing changed.
+  let learner: NeighbourTagger | undefined;
   const tag = (paper: PaperText) => {
     const listed = keywordTags(paper, false).flatMap((t) => spelling.get(t.toLowerCase()) ?? []);
+    learner ??= new NeighbourTagger(tagged.slice(-LEARN_AT_MOST));
     return [...new Set([...learner.tag(paper), ...listed])];
   };
   return { mode: 'learned', examples: tagged.length, tag: remembered((paper) => known(paper) ?? tag(paper)) };
@@ -119,21 +123,25 @@ function remembered(tag: (paper: PaperText) => string[]): (paper: PaperText) => 
   };
 }
 
-/** A paper's topics, inferred when it carries none; the same object when it carries some or none can be inferred. */
-function withInferredTags(paper: Paper, tagger: Tagger): Paper {
-  if (paper.tags.length > 0) return paper;
-  const tags = tagger.tag(paper);
-  if (tags.length === 0) return paper;
-  const { links, ...rest } = paper;
-  return { ...rest, tags: [...tags], tagsInferred: true, links };
+/** The topics a tagger infers for each paper of a digest: none for a paper that carries some. */
+export function inferredTags(digest: TaughtDigest, tagger: Tagger): (string[] | undefined)[] {
+  return digest.papers.map((paper) => (paper.tags.length > 0 ? undefined : tagger.tag(paper)));
+}
+
+/** A digest with inferred topics given to its papers (see `inferredTags`); the same object when none were. */
+export function withInferredTags<T extends Digest>(digest: T, inferred: readonly (string[] | undefined)[]): T {
+  const papers = digest.papers.map((paper, i): Paper => {
+    const tags = inferred[i];
+    if (!tags || tags.length === 0) return paper;
+    const { links, ...rest } = paper;
+    return { ...rest, tags: [...tags], tagsInferred: true, links };
+  });
+  return papers.every((p, i) => p === digest.papers[i]) ? digest : { ...digest, papers };
 }
 
 /** The digests with topics inferred for their untagged papers; a digest with nothing to infer is returned as it is. */
 export function inferTags<T extends Digest>(digests: readonly T[], tagger: Tagger = taggerFor(digests)): T[] {
-  return digests.map((digest) => {
-    const papers = digest.papers.map((p) => withInferredTags(p, tagger));
-    return papers.every((p, i) => p === digest.papers[i]) ? digest : { ...digest, papers };
-  });
+  return digests.map((digest) => withInferredTags(digest, inferredTags(digest, tagger)));
 }
 
 /** The month (`YYYY-MM`) of a digest: its untagged papers learn from the tagged digests of the months before it. */
@@ -166,16 +174,23 @@ export function inferByMonth<T extends Digest>(digests: readonly T[], teaching: 
   });
 }
 
+/** How many papers to infer, at least, before the oldest months are inferred on a thread of their own. */
+const ELSEWHERE_FROM = 1000;
+
 /**
  * The topic inference of a digests folder, kept between reads: the entries come back with topics
  * inferred, each month's from the folder's readable tagged digests of the months before it. A
  * month's tagger is trained again only when one of those changed, and a digest is inferred again
- * only when it or its month's tagger changed.
+ * only when it or its month's tagger changed. Many papers to infer (a first reading of a large
+ * folder) are shared with a thread: it infers the oldest months, about half the papers, while this
+ * one infers the newest (whose taggers a new day uses again).
  */
-export function folderInference<T extends { reading: DigestReading }>(): (entries: readonly T[]) => T[] {
+export function folderInference<T extends { reading: DigestReading }>(
+  elsewhereFrom = ELSEWHERE_FROM,
+): (entries: readonly T[]) => Promise<T[]> {
   let taggers = new Map<string, { taught: DigestReading[]; tagger: Tagger }>();
   const inferred = new WeakMap<DigestReading, { tagger: Tagger; reading: DigestReading }>();
-  return (entries) => {
+  return async (entries) => {
     const teaching = entries
       .map((e) => e.reading)
       .filter((r) => r.errors.length === 0 && carriesTags(r.digest))
@@ -192,21 +207,59 @@ export function folderInference<T extends { reading: DigestReading }>(): (entrie
       }
       return known.tagger;
     };
-    const result = entries.map((entry) => {
-      const { digest } = entry.reading;
-      if (digest.papers.every((p) => p.tags.length > 0)) return entry;
-      const tagger = taggerOf(monthOf(digest));
-      let done = inferred.get(entry.reading);
-      if (done?.tagger !== tagger) {
-        const [withTags = digest] = inferTags([digest], tagger);
-        done = { tagger, reading: withTags === digest ? entry.reading : { ...entry.reading, digest: withTags } };
-        inferred.set(entry.reading, done);
-      }
-      return done.reading === entry.reading ? entry : { ...entry, reading: done.reading };
-    });
+    // The digests to infer again, by month.
+    const todo = new Map<string, DigestReading[]>();
+    for (const { reading } of entries) {
+      if (reading.digest.papers.every((p) => p.tags.length > 0)) continue;
+      const month = monthOf(reading.digest);
+      if (inferred.get(reading)?.tagger === taggerOf(month)) continue;
+      todo.set(month, [...(todo.get(month) ?? []), reading]);
+    }
+    const record = (reading: DigestReading, tags: (string[] | undefined)[]) => {
+      const digest = withInferredTags(reading.digest, tags);
+      const tagger = taggerOf(monthOf(reading.digest));
+      inferred.set(reading, { tagger, reading: digest === reading.digest ? reading : { ...reading, digest } });
+    };
+    const away = oldestHalf(todo, elsewhereFrom);
+    const answers =
+      away.length > 0
+        ? inferOnThread(
+            teaching.map((r) => r.digest),
+            away.map((m) => [m, todo.get(m) ?? []]),
+          )
+        : undefined;
+    for (const [month, readings] of todo) {
+      if (away.includes(month)) continue;
+      for (const reading of readings) record(reading, inferredTags(reading.digest, taggerOf(month)));
+    }
+    if (answers) {
+      const tags = await answers;
+      away.flatMap((m) => todo.get(m) ?? []).forEach((reading, i) => record(reading, tags[i] ?? []));
+    }
     taggers = kept;
-    return result;
+    return entries.map((entry) => {
+      const done = inferred.get(entry.reading);
+      return !done || done.reading === entry.reading ? entry : { ...entry, reading: done.reading };
+    });
   };
+}
+
+// The oldest months of `todo`, holding about half of its untagged papers, when it holds at least
+// `least` of them; else none.
+function oldestHalf(todo: ReadonlyMap<string, readonly DigestReading[]>, least: number): string[] {
+  const untagged = (readings: readonly DigestReading[]) =>
+    readings.reduce((sum, r) => sum + r.digest.papers.filter((p) => p.tags.length === 0).length, 0);
+  const total = untagged([...todo.values()].flat());
+  if (total < least || todo.size < 2) return [];
+  const months = [...todo.keys()].sort();
+  const away: string[] = [];
+  let counted = 0;
+  for (const month of months.slice(0, -1)) {
+    if (counted >= total / 2) break;
+    away.push(month);
+    counted += untagged(todo.get(month) ?? []);
+  }
+  return away;
 }
 
 /** The folder whose digests a file's topics are learned from: the file's own, or the top of a `YYYY/MM/DD.md` tree. */

@@ -30,6 +30,16 @@ async function index(request: Extract<IndexRequest, { records: unknown }>): Prom
 
 parentPort?.on('message', (request: IndexRequest) => {
   const reply = (message: IndexReply, transfer: ArrayBuffer[] = []) => parentPort?.postMessage(message, transfer);
+  if ('warm' in request) {
+    pagefind()
+      .then((p) => p.createIndex({}))
+      .then((created) => created.index?.deleteIndex())
+      .then(
+        () => reply({ id: request.id, files: [] }),
+        (error: unknown) => reply({ id: request.id, error: String(error) }),
+      );
+    return;
+  }
   if ('close' in request) {
     const closing = loaded ? loaded.then((p) => p.close()) : Promise.resolve();
     closing.then(

@@ -32,7 +32,7 @@ const LATEST_TITLES = 3;
 const LEAD_TITLES = 3;
 
 /** The web page, text and Markdown files of one issue, by path under `out/`. */
-export function renderIssuePages(view: IssueView, templates: Templates, out: Writer): void {
+export function renderIssuePages(view: IssueView, templates: Templates, out: Pick<Writer, 'put'>): void {
   out.put(`issues/${view.date}.html`, renderIssuePage(view, templates));
   out.put(`issues/${view.date}.txt`, renderIssueText(view, templates));
   out.put(`archive/${view.date}.md`, renderArchiveIssue(view, templates));

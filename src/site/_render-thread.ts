@@ -1,6 +1,7 @@
 import { PaperboyError } from '../errors.ts';
 import type { IssueView, RenderedEmail } from '../render/index.ts';
 import { startWorker } from '../workers.ts';
+import type { MessagePort } from 'node:worker_threads';
 
 /** One issue for the thread: its pages' view, its email's view, and whether the email is handed back whole. */
 export interface RenderJob {
@@ -17,10 +18,8 @@ export interface EmailFacts {
   listedPapers: number;
 }
 
-type Summary = { written: string[]; unchanged: number };
-
-/** What the thread answers: one reply per issue, a summary at the end, or the first error. */
-export type RenderReply = { date: string; email?: EmailFacts; kept?: RenderedEmail | undefined } | { summary: Summary } | { error: string };
+/** What the thread answers: one reply per issue, that it finished, or the first error. */
+export type RenderReply = { date: string; email?: EmailFacts; kept?: RenderedEmail | undefined } | { finished: true } | { error: string };
 
 /**
  * Issues rendered and written on a thread of their own, while this one renders the rest of the
@@ -29,15 +28,26 @@ export type RenderReply = { date: string; email?: EmailFacts; kept?: RenderedEma
 export interface IssueThread {
   /** Resolves once the thread has rendered and written the issue. */
   render(job: RenderJob): Promise<{ email?: EmailFacts; kept?: RenderedEmail | undefined }>;
-  /** Resolves to the paths the thread wrote (unchanged ones are not), once every issue is done. */
-  done(): Promise<Summary>;
+  /** Resolves once every issue is done and its files handed to the writer. */
+  done(): Promise<void>;
   /** Stops the thread; a no-op once `done` settled. */
   abort(): Promise<void>;
 }
 
-/** An issue thread writing under `root`, with the templates of `templatesDir` (whose hash is `hash`). */
-export function startIssueThread(root: string, templatesDir: string, hash: string): IssueThread {
-  const worker = startWorker(import.meta.url, '_render-worker', { workerData: { root, templatesDir, hash } });
+// The issue thread's young generation, in MB (V8's default is 16 MB a semi-space, 48 MB in all).
+const YOUNG_MB = 192;
+
+/**
+ * An issue thread handing its files to a writer's `port`, with the templates of `templatesDir` (whose
+ * hash is `hash`). It loads them, and MJML, as soon as it starts.
+ */
+export function startIssueThread(port: MessagePort, templatesDir: string, hash: string): IssueThread {
+  const worker = startWorker(import.meta.url, '_render-worker', {
+    workerData: { port, templatesDir, hash },
+    transferList: [port],
+    // Rendering makes many short-lived strings: a larger young generation collects them less often.
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+  });
   const waiting: { resolve: (reply: RenderReply) => void; reject: (error: Error) => void }[] = [];
   let failure: Error | undefined;
   const fail = (error: Error) => {
@@ -59,10 +69,10 @@ export function startIssueThread(root: string, templatesDir: string, hash: strin
   let ended: Promise<unknown> | undefined;
   const end = () => (ended ??= worker.terminate());
   return {
-    render: (job) => ask<Exclude<RenderReply, { summary: Summary } | { error: string }>>(job),
+    render: (job) => ask<Exclude<RenderReply, { finished: true } | { error: string }>>(job),
     async done() {
       try {
-        return (await ask<{ summary: Summary }>(null)).summary;
+        await ask<{ finished: true }>(null);
       } finally {
         await end();
       }

@@ -1,6 +1,6 @@
 import type { Digest } from '../digest/index.ts';
 import { plainText, type IssueView, type Site } from '../render/index.ts';
-import { closeIndexThread, indexRecords, type SearchRecord } from './_index-thread.ts';
+import { closeIndexThreads, indexRecords, warmIndexThreads, type SearchRecord } from './_index-thread.ts';
 
 /**
  * The papers of one period, indexed together: a build indexes again only the periods that changed
@@ -122,9 +122,15 @@ export async function indexShard(shard: SearchShard, site: Site): Promise<[strin
 
 let indexerUsed = false;
 
+/** Starts the indexer, in two processes, ahead of a build of many periods: it loads while the build reads the digests. */
+export function warmIndexer(): void {
+  indexerUsed = true;
+  warmIndexThreads(2);
+}
+
 /** Stops the indexer's process, when this one started it: it stays up between builds until then. */
 export async function closeIndexer(): Promise<void> {
   if (!indexerUsed) return;
   indexerUsed = false;
-  await closeIndexThread();
+  await closeIndexThreads();
 }

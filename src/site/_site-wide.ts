@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Digest } from '../digest/index.ts';
 import {
@@ -19,7 +19,7 @@ import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
 import { listFiles, listFolders, pruneFolder } from './_prune.ts';
 import { indexShard, nextFold, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
 import { topicPagePath, topicPages, topicPageView, topicsByName } from './_topics.ts';
-import { createThreadedWriter, type Writer } from './_write.ts';
+import { chunkThere, createThreadedWriter, type Writer } from './_write.ts';
 
 /** What a build's site-wide outputs are made from, and where they go. */
 export interface SiteWide {
@@ -137,27 +137,25 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
   const stale: { plan: ShardPlan; period: string; key: string }[] = [];
   for (const shard of shards)
     if (!(await w.fresh(`search/${shard.period}`, shard.key, [`${SEARCH_DIR}/${shard.period}/pagefind-entry.json`]))) stale.push(shard);
-  const shardsIndexed = stale.map(async (shard) => {
-    const ahead = w.ahead?.foreseen.get(shard.key)?.files;
-    w.ahead?.foreseen.delete(shard.key);
-    const made = () => indexShard(searchShard(shard.plan, w.viewOf), w.site);
-    return { shard, files: await (ahead ? ahead.catch(made) : made()) };
-  });
+  // The largest periods first: the indexer answers them while it takes the smaller ones, and each
+  // index's files go to the writer as soon as it is made, not after the last one.
+  const bySize = (shard: (typeof stale)[number]) => shard.plan.issues.reduce((sum, issue) => sum + issue.places.length, 0);
+  const shardsIndexed = [...stale]
+    .sort((a, b) => bySize(b) - bySize(a))
+    .map(async (shard) => {
+      const ahead = w.ahead?.foreseen.get(shard.key)?.files;
+      w.ahead?.foreseen.delete(shard.key);
+      const made = () => indexShard(searchShard(shard.plan, w.viewOf), w.site);
+      const files = await (ahead ? ahead.catch(made) : made());
+      putIndex(w, shard, files);
+      return { shard, files };
+    });
   const indexing = Promise.all(shardsIndexed);
   indexing.catch(() => undefined);
   let indexed: Awaited<typeof indexing> = [];
   return {
     async finish() {
       indexed = await indexing;
-      for (const { shard, files } of indexed) {
-        for (const [path, content] of files) {
-          const target = `${SEARCH_DIR}/${shard.period}/${path}`;
-          // Pagefind names its chunks after their content: one already there holds these bytes.
-          if (CONTENT_NAMED.test(path) && existsSync(join(outDir, target))) continue;
-          w.out.put(target, content);
-        }
-        w.manifest.outputs[`search/${shard.period}`] = shard.key;
-      }
       const indexes = shards.map((s) => `${SEARCH_DIR}/${s.period}/`).reverse();
       const key = keyOf(w.siteKey, JSON.stringify(indexes));
       if (await w.fresh('search', key, ['search.html'])) return;
@@ -186,6 +184,22 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
       }
     },
   };
+}
+
+// A period's index files to the writer, and its key to the manifest.
+function putIndex(w: Pick<SiteWide, 'out' | 'outDir' | 'manifest'>, shard: { period: string; key: string }, files: IndexFiles) {
+  putIndexFiles(w.out, w.outDir, shard.period, files);
+  w.manifest.outputs[`search/${shard.period}`] = shard.key;
+}
+
+// Pagefind names its chunks after their content: they are written in place (no reader reaches one
+// before the index that names it, written after it), and one already there whole holds these bytes.
+function putIndexFiles(out: Writer, outDir: string, period: string, files: IndexFiles) {
+  for (const [path, content] of files) {
+    const target = `${SEARCH_DIR}/${period}/${path}`;
+    if (!CONTENT_NAMED.test(path)) out.put(target, content);
+    else if (!chunkThere(join(outDir, target), content)) out.putChunk(target, content);
+  }
 }
 
 // Each period's index keyed by what its records are made of (each issue's digest, and which of its
@@ -236,10 +250,7 @@ export function foreseeFolds(
 async function writeAhead(outDir: string, period: string, files: IndexFiles): Promise<void> {
   const out = createThreadedWriter(outDir);
   try {
-    for (const [path, content] of files) {
-      const target = `${SEARCH_DIR}/${period}/${path}`;
-      if (!(CONTENT_NAMED.test(path) && existsSync(join(outDir, target)))) out.put(target, content);
-    }
+    putIndexFiles(out, outDir, period, files);
     await out.done();
   } finally {
     await out.abort();

@@ -20,10 +20,11 @@ import {
 import { earlierIssues, emailDigest, issueToSend, type IssueToSend } from './issue.ts';
 import { renderIssuePages } from './_pages.ts';
 import { breathe, foreseeFolds, renderSiteWide, startSearchIndex, type Ahead, type SiteWide } from './_site-wide.ts';
-import { closeIndexer } from './_search.ts';
-import { keyOf, readManifest, writeManifest } from './_manifest.ts';
-import { createThreadedWriter, createWriter } from './_write.ts';
-import { startIssueThread } from './_render-thread.ts';
+import { closeIndexer, warmIndexer } from './_search.ts';
+import { keyOf, readManifest, writeManifest, type Manifest } from './_manifest.ts';
+import { createThreadedWriter, createWriter, type Writer } from './_write.ts';
+import { startIssueThread, type IssueThread } from './_render-thread.ts';
+import { shareIssues, type SharedJob } from './_shared-issues.ts';
 
 /** Where a build reads and writes, and what the site is. */
 export interface BuildSettings {
@@ -118,6 +119,13 @@ async function existingFiles(outDir: string, folders: readonly string[]): Promis
   return found;
 }
 
+/** A build's writer, and the thread that renders its issues when there are many; `abort` stops both. */
+interface Helpers {
+  out: Writer;
+  thread: IssueThread | undefined;
+  abort(): Promise<void>;
+}
+
 /** The state of the digests a build or a mailing works from. */
 interface Prepared {
   templates: Templates;
@@ -180,8 +188,8 @@ export function createBuilder(settings: BuildSettings): Builder {
     return digests;
   }
 
-  async function prepare(): Promise<Prepared> {
-    const templates = await settings.templates();
+  async function prepare(loaded?: Templates): Promise<Prepared> {
+    const templates = loaded ?? (await settings.templates());
     const digests = await readAll();
     const dates = digests.map((d) => d.date);
     const siteKey = keyOf(JSON.stringify(settings.site), settings.hub ?? '', templates.hash);
@@ -223,9 +231,53 @@ export function createBuilder(settings: BuildSettings): Builder {
     return { digest: mailed, view: mailed === digest ? p.viewAt(i) : issueView(mailed, settings.site, p.contextAt(i)) };
   }
 
+  // How many issues a build of every one is likely to render: the digest files, less the issues
+  // out/ has (all of them when forced). A listing, read before the digests are.
+  async function likelyStale(manifest: Manifest, options: BuildOptions): Promise<number> {
+    const files = await settings.library.count().catch(() => 0);
+    return options.force ? files : files - Object.keys(manifest.issues).length;
+  }
+
+  // The build's writer and, for many issues, the thread that renders them and writes through it.
+  function startHelpers(stale: number, templates: Templates): Helpers {
+    const dir = templates.dir;
+    const many = dir !== undefined && stale >= (settings.issueThreadFrom ?? THREADED_ISSUES);
+    // The issues' thread writes through the writer's thread.
+    const threaded = many || stale >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : undefined;
+    const out = threaded ?? createWriter(settings.outDir);
+    const thread = threaded && many ? startIssueThread(threaded.port(), dir, templates.hash) : undefined;
+    return {
+      out,
+      thread,
+      async abort() {
+        await out.abort();
+        await thread?.abort();
+      },
+    };
+  }
+
   // One build at a time: they share out/, its manifest and the search indexer.
   async function buildOnce(options: BuildOptions): Promise<BuildReport> {
-    const p = await prepare();
+    const templates = await settings.templates();
+    const manifest = await readManifest(settings.outDir);
+    // A build of many issues (every one, into an out/ that has few of them) starts its writer, its
+    // issue thread and the search indexer first: they load while the digests are read.
+    const expected = options.all ? await likelyStale(manifest, options) : 0;
+    let helpers = expected >= (settings.issueThreadFrom ?? THREADED_ISSUES) ? startHelpers(expected, templates) : undefined;
+    if (helpers && settings.search !== false) warmIndexer();
+    try {
+      return await buildWith(options, await prepare(templates), manifest, (stale) => (helpers ??= startHelpers(stale, templates)));
+    } finally {
+      await helpers?.abort();
+    }
+  }
+
+  async function buildWith(
+    options: BuildOptions,
+    p: Prepared,
+    manifest: Manifest,
+    helpersFor: (stale: number) => Helpers,
+  ): Promise<BuildReport> {
     // Temporary files a killed build left behind are removed once, by the first build.
     if (!swept) {
       await removeLeftovers(settings.outDir);
@@ -241,7 +293,6 @@ export function createBuilder(settings: BuildSettings): Builder {
         : p.dates.length > 0
           ? [p.dates.length - 1]
           : [];
-    const manifest = await readManifest(settings.outDir);
     const reports: IssueReport[] = [];
     // The issues asked for, and their neighbours, whose previous / next links may have changed.
     const candidates = new Set(
@@ -264,92 +315,87 @@ export function createBuilder(settings: BuildSettings): Builder {
     const viewOf = (date: string) => p.viewAt(p.indexOf(date));
 
     const removals: string[] = [];
-    const many = stale.length >= THREADED_WRITES;
-    const out = many ? createThreadedWriter(settings.outDir) : createWriter(settings.outDir);
-    // Many issues are rendered on a thread of their own, while this one renders the rest.
-    const dir = p.templates.dir;
-    const threaded = stale.length >= (settings.issueThreadFrom ?? THREADED_ISSUES) && dir !== undefined;
-    const thread = threaded ? startIssueThread(settings.outDir, dir, p.templates.hash) : undefined;
-    // A failed build stops its writer and its thread too: they would otherwise keep the program alive.
+    // Many issues are rendered on a thread of their own, while this one renders the rest. A failed
+    // build stops the writer and the thread too (the caller's `abort`): they would otherwise keep
+    // the program alive.
+    const { out, thread } = helpersFor(stale.length);
+    const siteWide: SiteWide = {
+      digests: p.digests,
+      hashOf: p.hashOf,
+      siteKey: p.siteKey,
+      templates: p.templates,
+      site: settings.site,
+      hub: settings.hub,
+      viewOf,
+      manifest,
+      out,
+      outDir: settings.outDir,
+      feedCuts,
+      removeAfter: (path) => removals.push(path),
+      fresh,
+      ahead,
+    };
+    // The search index is built by another process while this one renders the issues and the rest.
+    const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
+    const shared: SharedJob[] = [];
     try {
-      const siteWide: SiteWide = {
-        digests: p.digests,
-        hashOf: p.hashOf,
-        siteKey: p.siteKey,
-        templates: p.templates,
-        site: settings.site,
-        hub: settings.hub,
-        viewOf,
-        manifest,
-        out,
-        outDir: settings.outDir,
-        feedCuts,
-        removeAfter: (path) => removals.push(path),
-        fresh,
-        ahead,
-      };
-      // The search index is built by another process while this one renders the issues and the rest.
-      const search = await startSearchIndex(siteWide, settings.search !== false, settings.outDir);
-      const rendering: Promise<unknown>[] = [];
-      try {
-        for (const { i, pages, email: emailStale } of stale) {
-          const view = p.viewAt(i);
-          manifest.issues[view.date] = p.keys[i] as string;
-          const report: IssueReport = { date: view.date, papers: view.count, rendered: true };
-          reports.push(report);
-          if (thread) {
-            const keep = i >= p.digests.length - KEPT_EMAILS;
-            const job = { date: view.date, pages: pages ? view : undefined, email: emailStale ? mailedAt(p, i).view : undefined, keep };
-            const done = thread.render(job).then(({ email, kept }) => {
+      for (const { i, pages, email: emailStale } of stale) {
+        const view = p.viewAt(i);
+        manifest.issues[view.date] = p.keys[i] as string;
+        const report: IssueReport = { date: view.date, papers: view.count, rendered: true };
+        reports.push(report);
+        if (thread) {
+          shared.push({
+            date: view.date,
+            pages: pages ? view : undefined,
+            email: emailStale ? mailedAt(p, i).view : undefined,
+            keep: i >= p.digests.length - KEPT_EMAILS,
+            answered({ email, kept }) {
               if (email)
                 Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
               if (kept) emails.set(p.emailKeys[i] as string, kept);
-            });
-            done.catch(() => undefined);
-            rendering.push(done);
-            if (emailStale) manifest.emails[view.date] = p.emailKeys[i] as string;
-            await breathe();
-            continue;
-          }
-          if (pages) renderIssuePages(view, p.templates, out);
-          await breathe();
-          if (!emailStale) continue;
-          const email = await renderEmail(mailedAt(p, i).view, p.templates);
-          if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.emailKeys[i] as string, email);
-          out.put(`email/${view.date}.html`, email.html);
-          out.put(`email/${view.date}.txt`, email.text);
-          Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
-          manifest.emails[view.date] = p.emailKeys[i] as string;
+            },
+          });
+          if (emailStale) manifest.emails[view.date] = p.emailKeys[i] as string;
+          continue;
         }
-        // Site-wide outputs are rendered only when what they show changed.
-        await renderSiteWide(siteWide);
-        await search.finish();
-        await Promise.all(rendering);
-      } finally {
-        await search.stop();
+        if (pages) renderIssuePages(view, p.templates, out);
+        await breathe();
+        if (!emailStale) continue;
+        const email = await renderEmail(mailedAt(p, i).view, p.templates);
+        if (i >= p.digests.length - KEPT_EMAILS) emails.set(p.emailKeys[i] as string, email);
+        out.put(`email/${view.date}.html`, email.html);
+        out.put(`email/${view.date}.txt`, email.text);
+        Object.assign(report, { emailBytes: email.htmlBytes, fullPapers: email.fullPapers, listedPapers: email.listedPapers });
+        manifest.emails[view.date] = p.emailKeys[i] as string;
       }
-
-      const fromThread = thread ? await thread.done() : { written: [], unchanged: 0 };
-      const fromWriter = await out.done();
-      const written = [...fromWriter.written, ...fromThread.written].sort();
-      const unchanged = fromWriter.unchanged + fromThread.unchanged;
-      // Index files a new index no longer names, indexes of periods no longer made, and pages no
-      // longer made go once the rest is in place.
-      search.prune();
-      for (const path of removals) rmSync(join(settings.outDir, path), { force: true });
-      writeManifest(settings.outDir, manifest);
-      views = p.used;
-      const current = new Set(p.emailKeys.slice(-KEPT_EMAILS));
-      for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
-      // Once the build has answered: the indexes a coming quarter's first day folds.
-      if (ahead && settings.search !== false) after.push(breathe().then(() => foreseeFolds(siteWide, ahead)));
-      // A build whose emails a thread rendered loaded no MJML here: the next day's email would wait for it.
-      if (ahead && thread) after.push(breathe().then(loadEmailCompiler));
-      return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods, threaded };
+      // The thread renders the issues while this one renders the site-wide outputs (only those
+      // whose content changed), then helps with the issues the thread has not reached.
+      const sharing = thread ? shareIssues(thread, shared, (view) => renderIssuePages(view, p.templates, out)) : undefined;
+      await renderSiteWide(siteWide);
+      await sharing?.help();
+      await search.finish();
+      await sharing?.finished;
     } finally {
-      await out.abort();
-      await thread?.abort();
+      await search.stop();
     }
+
+    // The thread hands its last files to the writer before it says it is done.
+    await thread?.done();
+    const { written, unchanged } = await out.done();
+    // Index files a new index no longer names, indexes of periods no longer made, and pages no
+    // longer made go once the rest is in place.
+    search.prune();
+    for (const path of removals) rmSync(join(settings.outDir, path), { force: true });
+    writeManifest(settings.outDir, manifest);
+    views = p.used;
+    const current = new Set(p.emailKeys.slice(-KEPT_EMAILS));
+    for (const key of emails.keys()) if (!current.has(key)) emails.delete(key);
+    // Once the build has answered: the indexes a coming quarter's first day folds.
+    if (ahead && settings.search !== false) after.push(breathe().then(() => foreseeFolds(siteWide, ahead)));
+    // A build whose emails a thread rendered loaded no MJML here: the next day's email would wait for it.
+    if (ahead && thread) after.push(breathe().then(loadEmailCompiler));
+    return { issues: reports, written, unchanged, newest: p.dates.at(-1), indexed: search.periods, threaded: thread !== undefined };
   }
 
   let building: Promise<unknown> = Promise.resolve();

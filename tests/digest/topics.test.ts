@@ -98,6 +98,53 @@ describe('topics inferred in a folder', () => {
   });
 });
 
+describe('topics inferred in a large folder', () => {
+  // Six months of digests, half their papers tagged: each paper speaks of one topic's words.
+  const TOPICS: Record<string, string[]> = {
+    Robotics: ['robot', 'grasping', 'manipulator', 'locomotion', 'gripper'],
+    Vision: ['image', 'segmentation', 'pixel', 'camera', 'detection'],
+    Speech: ['speech', 'audio', 'speaker', 'acoustic', 'phoneme'],
+    Agents: ['agent', 'planning', 'tool', 'environment', 'reward'],
+  };
+  const names = Object.keys(TOPICS);
+  async function folder(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'paperboy-topics-'));
+    let n = 0;
+    for (let month = 1; month <= 6; month++) {
+      for (const day of [3, 13, 23]) {
+        const date = `2031-0${month}-${day}`;
+        const rows = Array.from({ length: 8 }, (_, k) => {
+          n++;
+          const topic = names[(n * 7 + k) % names.length] as string;
+          const words = TOPICS[topic] as string[];
+          const title = `A ${words[n % 5]} study of ${words[(n + 2) % 5]} number ${n}`;
+          const summary = `- We study ${words.join(' and ')} with ${words[(n + 1) % 5]} ${n}.`;
+          const id = `31${String(month).padStart(2, '0')}.${String(n).padStart(5, '0')}`;
+          return `| [${title}](https://arxiv.org/abs/${id}) | Ann Lee | ${summary} | ${k % 2 === 0 ? `['${topic}']` : '-'} | N/A | N/A |`;
+        });
+        const head = `## Papers for ${date}\n\n| Title | Authors | Summary | Classification | GitHub URLs | HuggingFace URLs |\n|---|---|---|---|---|---|\n`;
+        await writeFile(join(dir, `${date}.md`), `${head}${rows.join('\n')}\n`);
+      }
+    }
+    return dir;
+  }
+
+  it('are the same whether the oldest months are inferred on a thread of their own or not', async () => {
+    const dir = await folder();
+    const here = await createLibrary(dir, Number.POSITIVE_INFINITY).readAll();
+    const shared = await createLibrary(dir, 1).readAll();
+    const digests = (entries: typeof here) => entries.map((e) => e.reading.digest);
+    expect(digests(shared)).toEqual(digests(here));
+    const inferred = digests(here).flatMap((d) => d.papers.filter((p) => p.tagsInferred));
+    // Papers of the oldest months (inferred on the thread) and of the newest got topics.
+    const months = digests(here)
+      .filter((d) => d.papers.some((p) => p.tagsInferred))
+      .map((d) => d.date.slice(0, 7));
+    expect(new Set(months)).toEqual(new Set(['2031-01', '2031-02', '2031-03', '2031-04', '2031-05', '2031-06']));
+    expect(inferred.length).toBeGreaterThan(24);
+  });
+});
+
 describe('paperboy parse and check with untagged papers', () => {
   it('marks inferred topics in --json and in the summary', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'paperboy-topics-'));

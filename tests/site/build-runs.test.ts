@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { appendFile, cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,22 @@ describe('a build that fails', () => {
     expect(await site.read('pagefind/2031-01/pagefind-entry.json')).toContain('"languages"');
     const names = (await readdir(site.outDir, { recursive: true })) as string[];
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
+});
+
+describe('a build killed while writing the search index', () => {
+  it('leaves a chunk cut short, which the next build writes again whole', async () => {
+    const site = await tempSite(manyDigests());
+    await site.build({ all: true });
+    const folder = join(site.outDir, 'pagefind', '2031-01', 'fragment');
+    const [name = ''] = await readdir(folder);
+    const whole = readFileSync(join(folder, name));
+    // Killed before its manifest was written: the next build makes the index again.
+    await truncate(join(folder, name), Math.floor(whole.length / 2));
+    await rm(join(site.outDir, '.build-manifest.json'));
+    const next = await site.build({ all: true });
+    expect(next.written).toContain(`pagefind/2031-01/fragment/${name}`);
+    expect(readFileSync(join(folder, name)).equals(whole)).toBe(true);
   }, 60_000);
 });
 
