@@ -213,7 +213,9 @@ export function folderInference<T extends { reading: DigestReading }>(
       if (reading.digest.papers.every((p) => p.tags.length > 0)) continue;
       const month = monthOf(reading.digest);
       if (inferred.get(reading)?.tagger === taggerOf(month)) continue;
-      todo.set(month, [...(todo.get(month) ?? []), reading]);
+      const readings = todo.get(month);
+      if (readings) readings.push(reading);
+      else todo.set(month, [reading]);
     }
     const record = (reading: DigestReading, tags: (string[] | undefined)[]) => {
       const digest = withInferredTags(reading.digest, tags);
