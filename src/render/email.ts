@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { PaperboyError } from '../errors.ts';
 import type { IssueView } from './view.ts';
 import type { Templates } from './templates.ts';
 import { joinPieces, placeholderMarkers, type Piece } from './placeholders.ts';
 import { largestCut, type Cut } from './budget.ts';
 import { emailView } from './_email-view.ts';
+import { fillFrame, frameOf, tokensPlaced } from './_mjml-frame.ts';
 
 /**
  * Gmail clips a message whose HTML passes 102 KB. The email stays under 90 KB with room kept for
@@ -57,8 +59,8 @@ export async function loadEmailCompiler(): Promise<void> {
   await import('mjml');
 }
 
-async function compile(mjml: string, templates: Templates): Promise<string> {
-  const check = !validated.has(templates);
+// MJML compiles an email whole; the output is squeezed as `collapse` does, and the wrapper unlabelled.
+async function compileWhole(mjml: string, check: boolean): Promise<string> {
   // Loaded on first use: MJML is large, and most commands never compile an email.
   const { default: mjml2html } = await import('mjml');
   const result = await mjml2html(mjml, { keepComments: false, fonts: {}, validationLevel: check ? 'soft' : 'skip' });
@@ -66,8 +68,52 @@ async function compile(mjml: string, templates: Templates): Promise<string> {
     const first = result.errors[0];
     throw new PaperboyError(`templates/email.mjml.hbs: MJML: line ${first?.line}: ${first?.message}`);
   }
-  validated.add(templates);
-  return unlabelWrapper(collapse(result.html));
+  return collapse(result.html);
+}
+
+// The token that stands for copied text in a frame (see _mjml-frame.ts): no email holds it.
+const TOKEN = `pbframe${randomBytes(8).toString('hex')}`;
+// Compiled frames by frame, per set of templates: a handful at most (an email with papers, one without).
+const frames = new WeakMap<Templates, Map<string, Promise<string | undefined>>>();
+const FRAMES_KEPT = 8;
+// Templates whose frames were found not to give what MJML gives: their emails are compiled whole.
+const unframed = new WeakSet<Templates>();
+
+// The email from its frame, compiled once per frame; undefined when the MJML has no frame.
+async function compileFramed(mjml: string, templates: Templates): Promise<string | undefined> {
+  const cut = frameOf(mjml, TOKEN);
+  if (!cut) return undefined;
+  let kept = frames.get(templates);
+  if (!kept) frames.set(templates, (kept = new Map()));
+  let compiled = kept.get(cut.frame);
+  if (!compiled) {
+    if (kept.size >= FRAMES_KEPT) kept.delete(kept.keys().next().value as string);
+    compiled = compileWhole(cut.frame, false).then(
+      (html) => (tokensPlaced(html, TOKEN, cut.contents.length) ? html : undefined),
+      () => undefined,
+    );
+    kept.set(cut.frame, compiled);
+  }
+  const html = await compiled;
+  return html === undefined ? undefined : fillFrame(html, TOKEN, cut.contents);
+}
+
+// The first email of a set of templates is compiled whole, so that MJML checks them and its errors
+// name their lines; its frame, compiled too, must give the same bytes, or these templates' emails
+// are all compiled whole.
+async function compile(mjml: string, templates: Templates): Promise<string> {
+  const check = !validated.has(templates);
+  if (!check && !unframed.has(templates)) {
+    const framed = await compileFramed(mjml, templates);
+    if (framed !== undefined) return unlabelWrapper(framed);
+  }
+  const html = await compileWhole(mjml, check);
+  if (check) {
+    validated.add(templates);
+    const framed = await compileFramed(mjml, templates);
+    if (framed !== undefined && framed !== html) unframed.add(templates);
+  }
+  return unlabelWrapper(html);
 }
 
 // MJML's share of an email's size: what its compile adds to the Handlebars output. MJML copies
