@@ -42,6 +42,7 @@ export {
   displayDate,
   countText,
   paperAnchor,
+  paperIn,
   type Site,
   type IssueView,
   type PaperView,

@@ -63,6 +63,19 @@ export interface IssueView {
   next: (IssueRef & { webUrl: string; displayDate: string }) | undefined;
 }
 
+const papersById = new WeakMap<IssueView, Map<string, PaperView>>();
+
+/** An issue's paper by arXiv id (the first, when a digest lists one twice): topic pages and feeds look up thousands. */
+export function paperIn(issue: IssueView, arxivId: string): PaperView | undefined {
+  let byId = papersById.get(issue);
+  if (!byId) {
+    byId = new Map();
+    for (const paper of issue.papers) if (!byId.has(paper.arxivId)) byId.set(paper.arxivId, paper);
+    papersById.set(issue, byId);
+  }
+  return byId.get(arxivId);
+}
+
 /** A tag's file name: lower case, words joined by dashes. */
 export function slugify(tag: string): string {
   let slug = slugs.get(tag);

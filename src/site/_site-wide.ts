@@ -19,7 +19,7 @@ import { renderSitePages, sitePagesInput, SITE_PAGE_FILES } from './_pages.ts';
 import { listFiles, listFolders, pruneFolder } from './_prune.ts';
 import { indexShard, nextFold, planSearchShards, searchShard, SEARCH_DIR, type ShardPlan } from './_search.ts';
 import { topicPagePath, topicPages, topicPageView, topicsByName } from './_topics.ts';
-import { chunkThere, createThreadedWriter, type Writer } from './_write.ts';
+import { createThreadedWriter, type Writer } from './_write.ts';
 
 /** What a build's site-wide outputs are made from, and where they go. */
 export interface SiteWide {
@@ -187,18 +187,18 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
 }
 
 // A period's index files to the writer, and its key to the manifest.
-function putIndex(w: Pick<SiteWide, 'out' | 'outDir' | 'manifest'>, shard: { period: string; key: string }, files: IndexFiles) {
-  putIndexFiles(w.out, w.outDir, shard.period, files);
+function putIndex(w: Pick<SiteWide, 'out' | 'manifest'>, shard: { period: string; key: string }, files: IndexFiles) {
+  putIndexFiles(w.out, shard.period, files);
   w.manifest.outputs[`search/${shard.period}`] = shard.key;
 }
 
 // Pagefind names its chunks after their content: they are written in place (no reader reaches one
 // before the index that names it, written after it), and one already there whole holds these bytes.
-function putIndexFiles(out: Writer, outDir: string, period: string, files: IndexFiles) {
+function putIndexFiles(out: Writer, period: string, files: IndexFiles) {
   for (const [path, content] of files) {
     const target = `${SEARCH_DIR}/${period}/${path}`;
-    if (!CONTENT_NAMED.test(path)) out.put(target, content);
-    else if (!chunkThere(join(outDir, target), content)) out.putChunk(target, content);
+    if (CONTENT_NAMED.test(path)) out.putChunk(target, content);
+    else out.put(target, content);
   }
 }
 
@@ -250,7 +250,7 @@ export function foreseeFolds(
 async function writeAhead(outDir: string, period: string, files: IndexFiles): Promise<void> {
   const out = createThreadedWriter(outDir);
   try {
-    putIndexFiles(out, outDir, period, files);
+    putIndexFiles(out, period, files);
     await out.done();
   } finally {
     await out.abort();

@@ -1,5 +1,6 @@
 import {
   countText,
+  paperIn,
   siteUrls,
   tagView,
   type IssueView,
@@ -92,7 +93,7 @@ export function topicPageView(topic: TopicPapers, plan: TopicPagePlan, viewOf: (
   const urls = siteUrls(site);
   const papers = plan.papers.flatMap(({ date, arxivId }): TopicPaper[] => {
     const issue = viewOf(date);
-    const paper = issue.papers.find((p) => p.arxivId === arxivId);
+    const paper = paperIn(issue, arxivId);
     return paper ? [{ ...paper, date, displayDate: issue.displayDate, issueUrl: issue.webUrl, lead: shorten(paper.points[0]?.text) }] : [];
   });
   const { page, archived } = plan;

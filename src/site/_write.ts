@@ -1,10 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, threadId, type MessagePort } from 'node:worker_threads';
 import { PaperboyError } from '../errors.ts';
 import { writeError } from '../files.ts';
 import { startWorker } from '../workers.ts';
+
+// Temporary files are named by process, thread and count: no two writers share a name.
+const TEMPORARY = `${process.pid}-${threadId}`;
+let temporaries = 0;
 
 /**
  * Writes a file whole: a temporary file beside it, then a rename, so a reader sees the old file or
@@ -20,7 +23,7 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): boo
     // A new file.
   }
   if (current && (typeof content === 'string' ? current.toString('utf8') === content : current.equals(content))) return false;
-  const temporary = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  const temporary = `${path}.${TEMPORARY}-${++temporaries}.tmp`;
   try {
     try {
       writeFileSync(temporary, content);
@@ -66,9 +69,10 @@ export function chunkThere(path: string, content: Uint8Array): boolean {
 /** One file for a writer: its path under the root, its content, and whether it is a chunk (see `writeChunk`). */
 export type Put = [path: string, content: string | Uint8Array, chunk?: true];
 
-/** Writes one file handed to a writer; whether it was written (an unchanged file is left alone). */
+/** Writes one file handed to a writer; whether it was written (an unchanged file, a chunk already there whole, is left alone). */
 export function writePut(root: string, [path, content, chunk]: Put): boolean {
   if (!chunk || typeof content === 'string') return writeFileAtomic(join(root, path), content);
+  if (chunkThere(join(root, path), content)) return false;
   writeChunk(join(root, path), content);
   return true;
 }
@@ -91,7 +95,7 @@ function makeFolder(dir: string): void {
 /** Files handed over while the build renders. */
 export interface Writer {
   put(path: string, content: string | Uint8Array): void;
-  /** A chunk, written in place (see `writeChunk`). */
+  /** A chunk, written in place (see `writeChunk`) unless it is there whole (`chunkThere`). */
   putChunk(path: string, content: Uint8Array): void;
   /** Writes whatever is still pending; resolves to the paths written (unchanged ones are not). */
   done(): Promise<{ written: string[]; unchanged: number }>;

@@ -1,5 +1,5 @@
 import type { Templates } from '../templates.ts';
-import { siteUrls, type IssueView, type PaperView, type Site } from '../view.ts';
+import { paperIn, siteUrls, type IssueView, type PaperView, type Site } from '../view.ts';
 import { archiveBase, feedPaths, type FeedPlan } from './plan.ts';
 
 /** The three URLs of a channel, one per format. */
@@ -130,7 +130,7 @@ export function channelOf(
   }
   const entries = plan.papers.flatMap(({ date, arxivId }) => {
     const issue = viewOf(date);
-    const paper = issue.papers.find((p) => p.arxivId === arxivId);
+    const paper = paperIn(issue, arxivId);
     return paper ? [keptPaperEntry(paper, issue, templates)] : [];
   });
   const channel: Channel = {
