@@ -25,15 +25,37 @@ function cut(document: string, format: ItemFormat): { start: number; end: number
   return { start, end: end + format.close.length };
 }
 
-function elementOf(entry: Entry, format: ItemFormat): string {
-  let element = format.kept.get(entry);
-  if (element === undefined) {
-    const document = format.write([entry]);
-    const { start, end } = cut(document, format);
-    element = document.slice(start, end);
-    format.kept.set(entry, element);
+// Entries whose elements are written together, in one document of the package's: a document
+// costs about as much as an entry, and a feed holds hundreds.
+const BATCH = 100;
+
+// Each entry's element, as the package writes it, kept: those not kept yet are written in
+// documents of many entries and cut apart at their opening lines. A document whose entries' text
+// holds such a line is cut into more parts than it has entries: its entries are written one by one.
+function keepElements(entries: readonly Entry[], format: ItemFormat): void {
+  const missing = [...new Set(entries.filter((entry) => !format.kept.has(entry)))];
+  for (let from = 0; from < missing.length; from += BATCH) {
+    const some = missing.slice(from, from + BATCH);
+    const elements = some.length > 1 ? cutApart(format.write(some), format, some.length) : undefined;
+    some.forEach((entry, i) => format.kept.set(entry, elements?.[i] ?? elementOf(entry, format)));
   }
-  return element;
+}
+
+// The elements of a document of `count` entries, or undefined when it does not cut into as many.
+function cutApart(document: string, format: ItemFormat, count: number): string[] | undefined {
+  const starts: number[] = [];
+  for (let at = document.indexOf(format.open); at >= 0; at = document.indexOf(format.open, at + format.open.length)) starts.push(at);
+  const end = document.lastIndexOf(format.close) + format.close.length;
+  if (starts.length !== count || end < (starts[count - 1] ?? 0)) return undefined;
+  const elements = starts.map((start, i) => document.slice(start, starts[i + 1] ?? end));
+  return elements.every((element) => element.endsWith(format.close)) ? elements : undefined;
+}
+
+// One entry's element, from a document of it alone.
+function elementOf(entry: Entry, format: ItemFormat): string {
+  const document = format.write([entry]);
+  const { start, end } = cut(document, format);
+  return document.slice(start, end);
 }
 
 /** The document of `entries` in a format, byte for byte as the package writes it, each entry's element written once. */
@@ -51,7 +73,8 @@ export function writeItems(entries: readonly Entry[], format: ItemFormat): strin
   };
   const document = format.write([stub]);
   const { start, end } = cut(document, format);
-  return `${document.slice(0, start)}${entries.map((entry) => elementOf(entry, format)).join('')}${document.slice(end)}`;
+  keepElements(entries, format);
+  return `${document.slice(0, start)}${entries.map((entry) => format.kept.get(entry)).join('')}${document.slice(end)}`;
 }
 
 const STUB_URL = 'https://stub.invalid/';

@@ -23,18 +23,17 @@ export function renderJsonFeed(site: Site, channel: Channel, entries: readonly E
   };
   const head = JSON.stringify(document, null, 2);
   if (entries.length === 0) return `${head}\n`;
-  // Each item as JSON.stringify writes it two levels down, written once per entry: the items close the document.
-  const items = entries.map((entry) => {
-    let text = KEPT.get(entry);
-    if (text === undefined) {
-      const { author: _author, ...item } = write([entry]).items[0] ?? {};
-      const names = entry.authors;
-      const shown = { ...item, ...(names.length > 0 ? { authors: names.map((name) => ({ name })) } : {}) };
-      text = JSON.stringify(shown, null, 2).replace(/^/gm, '    ');
-      KEPT.set(entry, text);
-    }
-    return text;
+  // Each item as JSON.stringify writes it two levels down, written once per entry (those not kept
+  // yet, in one document): the items close the document.
+  const missing = [...new Set(entries.filter((entry) => !KEPT.has(entry)))];
+  const written = missing.length > 0 ? write(missing).items : [];
+  missing.forEach((entry, i) => {
+    const { author: _author, ...item } = written[i] ?? {};
+    const names = entry.authors;
+    const shown = { ...item, ...(names.length > 0 ? { authors: names.map((name) => ({ name })) } : {}) };
+    KEPT.set(entry, JSON.stringify(shown, null, 2).replace(/^/gm, '    '));
   });
+  const items = entries.map((entry) => KEPT.get(entry));
   return `${head.slice(0, -'[]\n}'.length)}[\n${items.join(',\n')}\n  ]\n}\n`;
 }
 
