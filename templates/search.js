@@ -1,5 +1,6 @@
 // The search page: runs the query in ?q= against the static search index (Pagefind), one index per
-// month merged into one search, and lists the matching papers with a link to each on its issue page.
+// period (half-month, quarter, year) merged into one search, and lists the matching papers with a
+// link to each on its issue page.
 const root = document.getElementById('search');
 const status = root.querySelector('.search-status');
 const list = root.querySelector('.search-results');

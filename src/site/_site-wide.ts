@@ -171,7 +171,7 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
     prune() {
       for (const { shard, files } of indexed) pruneFolder(join(outDir, SEARCH_DIR, shard.period), new Set(files.map(([path]) => path)));
       if (!enabled) return;
-      // Indexes of periods no longer made (months folded into their quarter, quarters into their
+      // Indexes of periods no longer made (half-months folded into their quarter, quarters into their
       // year, a period left without papers) go.
       // Those made ahead for a coming day stay.
       const current = new Set(shards.map((s) => s.period));
@@ -214,7 +214,7 @@ function keyedShards(w: Pick<SiteWide, 'siteKey' | 'hashOf'>, plans: ShardPlan[]
 
 /**
  * In a quarter's last month, makes the indexes that the next quarter's first day folds (the quarter's
- * months into one, or the year's quarters into one), as they would be made from the digests there
+ * half-months into one, or the year's quarters into one), as they would be made from the digests there
  * are now, and writes them in their folders, which no page names yet: that day's build finds them
  * made, or being made, when nothing in the period changed since, and has only the files that name
  * the chunks to write. What was foreseen before and is no longer needed is dropped.

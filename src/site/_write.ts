@@ -15,14 +15,16 @@ let temporaries = 0;
  * Returns whether the file was written. Synchronous: a build writes thousands of small files,
  * and the promise machinery costs more than the writes.
  */
-export function writeFileAtomic(path: string, content: string | Uint8Array): boolean {
+export function writeFileAtomic(path: string, text: string | Uint8Array): boolean {
   let current: Buffer | undefined;
   try {
     current = readFileSync(path);
   } catch {
     // A new file.
   }
-  if (current && (typeof content === 'string' ? current.toString('utf8') === content : current.equals(content))) return false;
+  // Encoded once, to compare and to write: a changed file most often has another length.
+  const content = typeof text === 'string' ? Buffer.from(text) : text;
+  if (current?.equals(content)) return false;
   const temporary = `${path}.${TEMPORARY}-${++temporaries}.tmp`;
   try {
     try {

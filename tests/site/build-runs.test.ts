@@ -58,7 +58,7 @@ describe('a build that fails', () => {
     await mend();
     const report = await site.build({ all: true });
     expect(report.issues.filter((i) => i.rendered)).toHaveLength(30);
-    expect(await site.read('pagefind/2031-01/pagefind-entry.json')).toContain('"languages"');
+    expect(await site.read('pagefind/2031-01-16/pagefind-entry.json')).toContain('"languages"');
     const names = (await readdir(site.outDir, { recursive: true })) as string[];
     expect(names.filter((n) => n.endsWith('.tmp'))).toEqual([]);
   }, 60_000);
@@ -68,14 +68,14 @@ describe('a build killed while writing the search index', () => {
   it('leaves a chunk cut short, which the next build writes again whole', async () => {
     const site = await tempSite(manyDigests());
     await site.build({ all: true });
-    const folder = join(site.outDir, 'pagefind', '2031-01', 'fragment');
+    const folder = join(site.outDir, 'pagefind', '2031-01-16', 'fragment');
     const [name = ''] = await readdir(folder);
     const whole = readFileSync(join(folder, name));
     // Killed before its manifest was written: the next build makes the index again.
     await truncate(join(folder, name), Math.floor(whole.length / 2));
     await rm(join(site.outDir, '.build-manifest.json'));
     const next = await site.build({ all: true });
-    expect(next.written).toContain(`pagefind/2031-01/fragment/${name}`);
+    expect(next.written).toContain(`pagefind/2031-01-16/fragment/${name}`);
     expect(readFileSync(join(folder, name)).equals(whole)).toBe(true);
   }, 60_000);
 });

@@ -63,27 +63,27 @@ describe('paperboy build', () => {
     expect(changed.written).not.toContain('issues/2031-02-03.html');
   });
 
-  it('indexes for search again only the periods whose papers changed: a month, a quarter folded, a year folded', async () => {
+  it('indexes for search again only the periods whose papers changed: a half-month, a quarter folded, a year folded', async () => {
     const site = await tempSite(digests);
-    // The newest digest's quarter is indexed by month.
-    expect((await site.build({ all: true })).indexed).toEqual(['2031-01', '2031-02']);
+    // The newest digest's quarter is indexed by half-month, each named by its first day.
+    expect((await site.build({ all: true })).indexed).toEqual(['2031-01-01', '2031-01-16', '2031-02-01']);
     const day = (date: string, prefix: string) => read('six-columns.md').replace('2031-02-03', date).replaceAll('3102.', prefix);
     await site.add('2031-02-04.md', day('2031-02-04', '3112.'));
     const sameMonth = await site.build({ all: true });
-    expect(sameMonth.indexed).toEqual(['2031-02']);
-    expect(sameMonth.written.filter((p) => p.startsWith('pagefind/2031-01/'))).toEqual([]);
-    // A new quarter folds the last one's months into one index.
+    expect(sameMonth.indexed).toEqual(['2031-02-01']);
+    expect(sameMonth.written.filter((p) => p.startsWith('pagefind/2031-01-'))).toEqual([]);
+    // A new quarter folds the last one's half-months into one index.
     await site.add('2031-04-01.md', day('2031-04-01', '3104.'));
-    expect((await site.build({ all: true })).indexed).toEqual(['2031-q1', '2031-04']);
-    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2031-04/ pagefind/2031-q1/"');
-    expect(existsSync(join(site.outDir, 'pagefind', '2031-01'))).toBe(false);
+    expect((await site.build({ all: true })).indexed).toEqual(['2031-q1', '2031-04-01']);
+    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2031-04-01/ pagefind/2031-q1/"');
+    for (const period of ['2031-01-01', '2031-01-16', '2031-02-01']) expect(existsSync(join(site.outDir, 'pagefind', period))).toBe(false);
     // A new year folds the last one's into one index.
     await site.add('2032-01-02.md', day('2032-01-02', '3201.'));
     const next = await site.build({ all: true });
-    expect(next.indexed).toEqual(['2031', '2032-01']);
-    expect(next.written).toContain('pagefind/2032-01/pagefind-entry.json');
+    expect(next.indexed).toEqual(['2031', '2032-01-01']);
+    expect(next.written).toContain('pagefind/2032-01-01/pagefind-entry.json');
     expect(next.written).toContain('search.html');
-    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2032-01/ pagefind/2031/"');
+    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2032-01-01/ pagefind/2031/"');
     expect(existsSync(join(site.outDir, 'pagefind', '2031-q1'))).toBe(false);
   });
 

@@ -58,7 +58,7 @@ describe('a new digest in a built site', () => {
     const report = await builder.build();
 
     expect(report.issues.filter((i) => i.rendered).map((i) => i.date)).toEqual(['2031-01-05', NEW_DAY]);
-    expect(report.indexed).toEqual(['2031-01']);
+    expect(report.indexed).toEqual(['2031-01-01']);
     const after = await snapshot(site.outDir);
     // Earlier issues and the year whose papers did not change are left alone, down to their mtimes.
     for (const [path, was] of before) {
@@ -67,7 +67,7 @@ describe('a new digest in a built site', () => {
       if (untouched) expect([path, after.get(path)]).toEqual([path, was]);
     }
     expect(report.written.filter((p) => p.startsWith('pagefind/2030/'))).toEqual([]);
-    expect(report.written).toContain('pagefind/2031-01/pagefind-entry.json');
+    expect(report.written).toContain('pagefind/2031-01-01/pagefind-entry.json');
     expect(report.written.filter((p) => p.startsWith('issues/'))).toEqual([
       `issues/2031-01-05.html`,
       `issues/${NEW_DAY}.html`,
@@ -79,24 +79,24 @@ describe('a new digest in a built site', () => {
     expect(hashes(after)).toEqual(hashes(await snapshot(cold.outDir)));
   });
 
-  it("indexes for search only the new papers' month, and finds the other indexes fresh without making their records", async () => {
+  it("indexes for search only the new papers' half-month, and finds the other indexes fresh without making their records", async () => {
     const site = await tempSite(archive(DAYS));
-    expect((await site.build({ all: true })).indexed).toEqual(['2030', '2031-01']);
+    expect((await site.build({ all: true })).indexed).toEqual(['2030', '2031-01-01']);
     const manifest = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
     const all = archive([...DAYS, NEW_DAY]);
     const arriving = Object.keys(all).at(-1) as string;
     await site.add(arriving, all[arriving] as string);
-    expect((await site.build()).indexed).toEqual(['2031-01']);
+    expect((await site.build()).indexed).toEqual(['2031-01-01']);
     const next = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
     expect(next.outputs['search/2030']).toBe(manifest.outputs['search/2030']);
-    expect(next.outputs['search/2031-01']).not.toBe(manifest.outputs['search/2031-01']);
+    expect(next.outputs['search/2031-01-01']).not.toBe(manifest.outputs['search/2031-01-01']);
     // A digest that only repeats papers an earlier issue carried adds nothing to search.
     await site.add('2031/01/07.md', (all[arriving] as string).replace(NEW_DAY, '2031-01-07'));
     const repeat = await site.build();
     expect(repeat.indexed).toEqual([]);
     expect(repeat.written.filter((p) => p.startsWith('pagefind/'))).toEqual([]);
     const last = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
-    expect(last.outputs['search/2031-01']).toBe(next.outputs['search/2031-01']);
+    expect(last.outputs['search/2031-01-01']).toBe(next.outputs['search/2031-01-01']);
   });
 });
 
@@ -121,7 +121,7 @@ describe('the first day of a quarter, in a builder that stays up', () => {
     const site = await tempSite(archive(days));
     const builder = createBuilder({ ...site.settings, library: createLibrary(site.digestsDir), foresee: true });
     try {
-      expect((await builder.build({ all: true })).indexed).toEqual(['2031-01', '2031-02', '2031-03']);
+      expect((await builder.build({ all: true })).indexed).toEqual(['2031-01-01', '2031-02-16', '2031-03-16']);
       await builder.settled();
       // The last quarter's index is written ahead, in a folder no page names yet.
       expect((await site.files()).has('pagefind/2031-q1/pagefind-entry.json')).toBe(true);
@@ -131,12 +131,12 @@ describe('the first day of a quarter, in a builder that stays up', () => {
       const arriving = Object.keys(all).at(-1) as string;
       await site.add(arriving, all[arriving] as string);
       const report = await builder.build({ all: true });
-      expect(report.indexed).toEqual(['2031-q1', '2031-04']);
+      expect(report.indexed).toEqual(['2031-q1', '2031-04-01']);
       // Its chunks were there: the build writes only what names them.
       expect(report.written.filter((p) => p.startsWith('pagefind/2031-q1/') && !p.endsWith('.json') && !p.endsWith('.js'))).toEqual([]);
       await builder.settled();
       const files = await site.files();
-      expect([...files.keys()].filter((p) => /^pagefind\/2031-0[123]\//.test(p) || p.startsWith('.removing-'))).toEqual([]);
+      expect([...files.keys()].filter((p) => /^pagefind\/2031-0[123]-/.test(p) || p.startsWith('.removing-'))).toEqual([]);
 
       const cold = await tempSite(all);
       await cold.build({ all: true });
@@ -182,7 +182,7 @@ describe('a new digest in a site that a builder keeps up, as `start` does', () =
       await new Promise((resolve) => setTimeout(resolve, 20));
       await site.add(name, text);
       const report = await site.build({ all: true });
-      expect(report.indexed).toEqual(['2031-01']);
+      expect(report.indexed).toEqual(['2031-01-16']);
       const after = await snapshot(site.outDir);
       // The older month's index, older issues, the emails before the new one, archived topic pages
       // that keep their papers: untouched.

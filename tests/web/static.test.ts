@@ -47,8 +47,8 @@ describe('the files of out/', () => {
       '/topics/robotics.html': 'text/html; charset=utf-8',
       '/feeds/topics.opml': 'text/x-opml; charset=utf-8',
       '/search.html': 'text/html; charset=utf-8',
-      '/pagefind/2031-02/pagefind-entry.json': 'application/json; charset=utf-8',
-      '/pagefind/2031-02/pagefind.js': 'text/javascript; charset=utf-8',
+      '/pagefind/2031-02-01/pagefind-entry.json': 'application/json; charset=utf-8',
+      '/pagefind/2031-02-01/pagefind.js': 'text/javascript; charset=utf-8',
       '/sitemap.xml': 'application/xml; charset=utf-8',
       '/robots.txt': 'text/plain; charset=utf-8',
       '/favicon.svg': 'image/svg+xml',
@@ -109,7 +109,7 @@ describe('the files of out/', () => {
       return response.headers.get('content-security-policy') ?? '';
     };
     expect(await policy('/search.html')).toContain("script-src 'self' 'wasm-unsafe-eval'");
-    expect(await policy('/pagefind/2031-02/pagefind-worker.js')).toContain("connect-src 'self'");
+    expect(await policy('/pagefind/2031-02-01/pagefind-worker.js')).toContain("connect-src 'self'");
     for (const path of ['/issues/2031-02-03.html', '/topics/index.html', '/'])
       expect(await policy(path)).toMatch(/^default-src 'none'; style-src 'self'/);
   });
@@ -194,8 +194,8 @@ describe('the files of out/', () => {
   });
 
   it('serve the search index as Pagefind wrote it (gzip already), not compressed again', async () => {
-    const wasm = await readFile(join(web.outDir, 'pagefind', '2031-02', 'wasm.en.pagefind'));
-    const response = await fetch(`${web.url}/pagefind/2031-02/wasm.en.pagefind`, { headers: { 'accept-encoding': 'gzip, br' } });
+    const wasm = await readFile(join(web.outDir, 'pagefind', '2031-02-01', 'wasm.en.pagefind'));
+    const response = await fetch(`${web.url}/pagefind/2031-02-01/wasm.en.pagefind`, { headers: { 'accept-encoding': 'gzip, br' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-encoding')).toBeNull();
     expect(Buffer.from(await response.arrayBuffer()).equals(wasm)).toBe(true);
