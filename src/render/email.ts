@@ -5,7 +5,7 @@ import type { Templates } from './templates.ts';
 import { joinPieces, placeholderMarkers, type Piece } from './placeholders.ts';
 import { largestCut, type Cut } from './budget.ts';
 import { emailView } from './_email-view.ts';
-import { fillFrame, frameOf, tokensPlaced } from './_mjml-frame.ts';
+import { fillFrame, frameOf, tokensPlaced } from './mjml-frame.ts';
 
 /**
  * Gmail clips a message whose HTML passes 102 KB. The email stays under 90 KB with room kept for
@@ -71,7 +71,7 @@ async function compileWhole(mjml: string, check: boolean): Promise<string> {
   return collapse(result.html);
 }
 
-// The token that stands for copied text in a frame (see _mjml-frame.ts): no email holds it.
+// The token that stands for copied text in a frame (see mjml-frame.ts): no email holds it.
 const TOKEN = `pbframe${randomBytes(8).toString('hex')}`;
 // Compiled frames by frame, per set of templates: a handful at most (an email with papers, one without).
 const frames = new WeakMap<Templates, Map<string, Promise<string | undefined>>>();
@@ -121,6 +121,11 @@ async function compile(mjml: string, templates: Templates): Promise<string> {
 // by the first compile of each set of templates and checked by every compile after it.
 const mjmlShares = new WeakMap<Templates, number>();
 
+/** The MJML of an issue's email with a cut, as Handlebars fills it in, squeezed: what MJML compiles. */
+export function emailMjml(view: IssueView, templates: Templates, cut: Cut, markers = placeholderMarkers().markers): string {
+  return collapse(templates.emailMjml(emailView(view, cut, markers)));
+}
+
 /**
  * Renders the email of one issue: Handlebars fills the MJML and MJML compiles it, once per issue.
  * When every paper in full would pass the size limit, the first papers go in full and the rest as
@@ -136,7 +141,7 @@ export async function renderEmail(view: IssueView, templates: Templates, limit =
     const key = `${cut.full}/${cut.listed}`;
     let mjml = sources.get(key);
     if (mjml === undefined) {
-      mjml = collapse(templates.emailMjml(emailView(view, cut, markers)));
+      mjml = emailMjml(view, templates, cut, markers);
       sources.set(key, mjml);
     }
     return mjml;

@@ -5,9 +5,8 @@ import mjml2html from 'mjml';
 import { describe, expect, it } from 'vitest';
 import { parseDigest } from '../../src/digest/index.ts';
 import { issueView, loadTemplates } from '../../src/render/index.ts';
-import { emailView } from '../../src/render/_email-view.ts';
-import { ENDING_TAGS, fillFrame, frameOf, tokensPlaced } from '../../src/render/_mjml-frame.ts';
-import { placeholderMarkers } from '../../src/render/placeholders.ts';
+import { emailMjml } from '../../src/render/email.ts';
+import { ENDING_TAGS, fillFrame, frameOf, tokensPlaced } from '../../src/render/mjml-frame.ts';
 import { corpusDir, fixture, hasCorpus, root } from '../helpers/paths.ts';
 import { SITE } from '../helpers/site.ts';
 
@@ -53,7 +52,7 @@ describe('MJML frames', () => {
         { full: count, listed: 0 },
         { full: Math.floor(count / 2), listed: count - Math.floor(count / 2) },
       ]) {
-        const mjml = squeeze(templates.emailMjml(emailView(view, cut, placeholderMarkers().markers)));
+        const mjml = emailMjml(view, templates, cut);
         const html = await framed(mjml);
         expect(html, name).toBeDefined();
         expect(html, name).toBe(await whole(mjml));
