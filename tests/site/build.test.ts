@@ -87,6 +87,23 @@ describe('paperboy build', () => {
     expect(existsSync(join(site.outDir, 'pagefind', '2031-q1'))).toBe(false);
   });
 
+  it('removes the monthly indexes an earlier version made, and names only the half-months', async () => {
+    const site = await tempSite(digests);
+    await site.build({ all: true });
+    // As an earlier version left it: one index a month, named in the manifest.
+    await mkdir(join(site.outDir, 'pagefind', '2031-02'), { recursive: true });
+    await writeFile(join(site.outDir, 'pagefind', '2031-02', 'pagefind-entry.json'), '{}');
+    const manifest = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
+    manifest.outputs['search/2031-02'] = 'an earlier key';
+    await writeFile(join(site.outDir, '.build-manifest.json'), JSON.stringify(manifest));
+    await site.add('2031-02-04.md', read('six-columns.md').replace('2031-02-03', '2031-02-04').replaceAll('3102.', '3112.'));
+    expect((await site.build({ all: true })).indexed).toEqual(['2031-02-01']);
+    expect(existsSync(join(site.outDir, 'pagefind', '2031-02'))).toBe(false);
+    expect(await site.read('search.html')).toContain('data-indexes="pagefind/2031-02-01/ pagefind/2031-01-16/ pagefind/2031-01-01/"');
+    const after = JSON.parse(await site.read('.build-manifest.json')) as { outputs: Record<string, string> };
+    expect(after.outputs['search/2031-02']).toBeUndefined();
+  });
+
   it('gives the same bytes when built again from the same input, whatever the time', async () => {
     const site = await tempSite(digests);
     await site.build({ all: true });
