@@ -1,5 +1,6 @@
 import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { PaperboyError } from './errors.ts';
 
 /** Whether a process with this id is running on this machine. */
@@ -86,8 +87,16 @@ export async function namesToClean(dir: string): Promise<string[]> {
   }
 }
 
-// Temporary files are named `<file>.<pid>[-<random>].tmp` by the process that writes them.
+// Temporary files are named `<file>.<pid>[-<hex>].tmp` by the process that writes them.
 const TEMPORARY = /\.(\d+)(?:-[0-9a-f]+)?\.tmp$/;
+
+const THREAD = threadId.toString(16).padStart(4, '0');
+let temporaries = 0;
+
+/** A temporary file's path beside `path`, unique to this process, thread and write, as `removeLeftovers` knows them. */
+export function temporaryPath(path: string): string {
+  return `${path}.${process.pid}-${THREAD}${(++temporaries).toString(16).padStart(8, '0')}.tmp`;
+}
 
 /**
  * Removes the temporary files under `dir` that a process which is gone left behind (it was killed

@@ -1,13 +1,9 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { MessageChannel, threadId, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { PaperboyError } from '../errors.ts';
-import { writeError } from '../files.ts';
+import { temporaryPath, writeError } from '../files.ts';
 import { startWorker } from '../workers.ts';
-
-// Temporary files are named by process, thread and count: no two writers share a name.
-const TEMPORARY = `${process.pid}-${threadId}`;
-let temporaries = 0;
 
 /**
  * Writes a file whole: a temporary file beside it, then a rename, so a reader sees the old file or
@@ -25,7 +21,7 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): boolea
   // Encoded once, to compare and to write: a changed file most often has another length.
   const content = typeof text === 'string' ? Buffer.from(text) : text;
   if (current?.equals(content)) return false;
-  const temporary = `${path}.${TEMPORARY}-${++temporaries}.tmp`;
+  const temporary = temporaryPath(path);
   try {
     try {
       writeFileSync(temporary, content);

@@ -26,9 +26,10 @@ export function renderJsonFeed(site: Site, channel: Channel, entries: readonly E
   // Each item as JSON.stringify writes it two levels down, written once per entry (those not kept
   // yet, in one document): the items close the document.
   const missing = [...new Set(entries.filter((entry) => !KEPT.has(entry)))];
-  const written = missing.length > 0 ? write(missing).items : [];
+  const together = missing.length > 1 ? write(missing).items : [];
   missing.forEach((entry, i) => {
-    const { author: _author, ...item } = written[i] ?? {};
+    const written = together.length === missing.length ? together[i] : write([entry]).items[0];
+    const { author: _author, ...item } = written ?? {};
     const names = entry.authors;
     const shown = { ...item, ...(names.length > 0 ? { authors: names.map((name) => ({ name })) } : {}) };
     KEPT.set(entry, JSON.stringify(shown, null, 2).replace(/^/gm, '    '));
