@@ -46,10 +46,18 @@ export interface SiteWide {
 
 type IndexFiles = Awaited<ReturnType<typeof indexShard>>;
 
+/** A search index made ahead of the build that needs it. */
+interface Foreseen {
+  period: string;
+  files: Promise<IndexFiles>;
+  /** Set once its files are in its folder, whole. */
+  written?: true;
+}
+
 /** What a builder that stays up does besides its builds, kept between them. */
 export interface Ahead {
   /** Search indexes made ahead of the build that needs them, by key: a build takes the one it needs. */
-  foreseen: Map<string, { period: string; files: Promise<IndexFiles> }>;
+  foreseen: Map<string, Foreseen>;
   /** Removes a folder under out/ once the build has answered (an index folded into a larger one). */
   removeLater(path: string): void;
 }
@@ -143,11 +151,11 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
   const shardsIndexed = [...stale]
     .sort((a, b) => bySize(b) - bySize(a))
     .map(async (shard) => {
-      const ahead = w.ahead?.foreseen.get(shard.key)?.files;
+      const foreseen = w.ahead?.foreseen.get(shard.key);
       w.ahead?.foreseen.delete(shard.key);
       const made = () => indexShard(searchShard(shard.plan, w.viewOf), w.site);
-      const files = await (ahead ? ahead.catch(made) : made());
-      putIndex(w, shard, files);
+      const files = await (foreseen ? foreseen.files.catch(made) : made());
+      putIndex(w, shard, files, foreseen?.written ? listedChunks(outDir, shard.period) : undefined);
       return { shard, files };
     });
   const indexing = Promise.all(shardsIndexed);
@@ -187,19 +195,36 @@ export async function startSearchIndex(w: SiteWide, enabled: boolean, outDir: st
 }
 
 // A period's index files to the writer, and its key to the manifest.
-function putIndex(w: Pick<SiteWide, 'out' | 'manifest'>, shard: { period: string; key: string }, files: IndexFiles) {
-  putIndexFiles(w.out, shard.period, files);
+function putIndex(w: Pick<SiteWide, 'out' | 'manifest'>, shard: { period: string; key: string }, files: IndexFiles, there?: Listed) {
+  putIndexFiles(w.out, shard.period, files, there);
   w.manifest.outputs[`search/${shard.period}`] = shard.key;
 }
 
 // Pagefind names its chunks after their content: they are written in place (no reader reaches one
 // before the index that names it, written after it), and one already there whole holds these bytes.
-function putIndexFiles(out: Writer, period: string, files: IndexFiles) {
+// `there` tells those known whole (an index this process wrote ahead): they are not handed over.
+function putIndexFiles(out: Writer, period: string, files: IndexFiles, there?: Listed) {
   for (const [path, content] of files) {
     const target = `${SEARCH_DIR}/${period}/${path}`;
-    if (CONTENT_NAMED.test(path)) out.putChunk(target, content);
-    else out.put(target, content);
+    if (!CONTENT_NAMED.test(path)) out.put(target, content);
+    else if (!there?.(path)) out.putChunk(target, content);
   }
+}
+
+type Listed = (path: string) => boolean;
+
+// Which files of a period's folder are there, by one listing of each of its folders: for an index
+// this process wrote whole ahead of the build (a chunk that is there is whole; one removed since is
+// not there), where a check of each chunk's size costs thousands of calls.
+function listedChunks(outDir: string, period: string): Listed {
+  const listed = new Map<string, Set<string>>();
+  return (path) => {
+    const slash = path.lastIndexOf('/');
+    const folder = path.slice(0, Math.max(slash, 0));
+    let names = listed.get(folder);
+    if (!names) listed.set(folder, (names = new Set(listFiles(join(outDir, SEARCH_DIR, period, folder)))));
+    return names.has(path.slice(slash + 1));
+  };
 }
 
 // Each period's index keyed by what its records are made of (each issue's digest, and which of its
@@ -233,10 +258,14 @@ export function foreseeFolds(
   for (const shard of folded) {
     if (ahead.foreseen.has(shard.key)) continue;
     const files = indexShard(searchShard(shard.plan, w.viewOf), w.site);
-    ahead.foreseen.set(shard.key, { period: shard.period, files });
+    const foreseen: Foreseen = { period: shard.period, files };
+    ahead.foreseen.set(shard.key, foreseen);
     writing.push(
       files.then(
-        (made) => writeAhead(w.outDir, shard.period, made),
+        async (made) => {
+          await writeAhead(w.outDir, shard.period, made);
+          foreseen.written = true;
+        },
         // A failure is the build's to report, when it needs the index and makes it again.
         () => ahead.foreseen.delete(shard.key),
       ),
