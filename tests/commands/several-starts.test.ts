@@ -92,9 +92,13 @@ describe.runIf(has('postgres', 'processes'))('paperboy start on several machines
       const note = (await asAdmin((c) => c.query('SELECT status, note FROM dispatches'), database.name)).rows[0];
       expect(note?.status, JSON.stringify(note)).toBe('done');
       // The first of each (a slow machine may see the next minute's too, which finds it published or under way).
+      // One machine publishes: it says what it sent (0 when it is the one told not to send). A machine
+      // whose tick starts after that one's has ended joins the round, and its line says so too: with
+      // nothing sent, the round's rows above being what tells one publication.
       const outcomes = running.map((r) => String(ticks(r)[0]?.outcome));
-      const published = outcomes.filter((outcome) => /^2031-02-03: \d+ sent/.test(outcome));
-      expect(published, JSON.stringify(outcomes)).toHaveLength(1);
+      const dispatched = outcomes.filter((outcome) => /^2031-02-03: \d+ sent/.test(outcome));
+      expect(dispatched.length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(1);
+      expect(dispatched.filter((outcome) => !/^2031-02-03: 0 sent/.test(outcome)).length, JSON.stringify(outcomes)).toBeLessThanOrEqual(1);
 
       // One round, one publication; each subscriber's message reached the relay once.
       expect(await count('SELECT count(*)::int AS n FROM dispatches')).toBe(1);
