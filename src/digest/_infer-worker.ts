@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceReply, InferenceWork } from './_infer-thread.ts';
-import { inferredTags, monthOf, taggerFor } from './topics.ts';
+import { inferredTags, taggerFor, teachersBefore } from './topics.ts';
 
 // The thread behind `inferOnThread`: each month's tagger learned from the tagged digests before
 // it, asked about the month's digests; one answer.
@@ -9,7 +9,7 @@ let reply: InferenceReply;
 try {
   const tags: (string[] | undefined)[][] = [];
   for (const [month, digests] of months) {
-    const tagger = taggerFor(teaching.filter((d) => monthOf(d) < month));
+    const tagger = taggerFor(teachersBefore(teaching, month));
     for (const digest of digests) tags.push(inferredTags(digest, tagger));
   }
   reply = { tags };

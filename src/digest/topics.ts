@@ -149,7 +149,7 @@ export function monthOf(digest: Pick<Digest, 'date'>): string {
   return digest.date.slice(0, 7);
 }
 
-const carriesTags = (digest: Digest) => digest.papers.some((p) => p.tags.length > 0 && !p.tagsInferred);
+const carriesTags = (digest: TaughtDigest) => digest.papers.some((p) => p.tags.length > 0 && !p.tagsInferred);
 const byDate = <T extends Pick<Digest, 'date'>>(a: T, b: T) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0);
 
 /**
@@ -158,7 +158,7 @@ const byDate = <T extends Pick<Digest, 'date'>>(a: T, b: T) => (a.date < b.date 
  * later digests arrive (what was published, on the web and in the feeds, stays as it was), and a new
  * day trains no tagger but on the first day of a month.
  */
-export function teachersBefore<T extends Digest>(digests: readonly T[], month: string): T[] {
+export function teachersBefore<T extends TaughtDigest>(digests: readonly T[], month: string): T[] {
   return digests.filter((d) => monthOf(d) < month && carriesTags(d)).sort(byDate);
 }
 
@@ -249,17 +249,20 @@ export function folderInference<T extends { reading: DigestReading }>(
 // The oldest months of `todo`, holding about half of its untagged papers, when it holds at least
 // `least` of them; else none.
 function oldestHalf(todo: ReadonlyMap<string, readonly DigestReading[]>, least: number): string[] {
-  const untagged = (readings: readonly DigestReading[]) =>
-    readings.reduce((sum, r) => sum + r.digest.papers.filter((p) => p.tags.length === 0).length, 0);
-  const total = untagged([...todo.values()].flat());
+  const untagged = [...todo]
+    .map(([month, readings]): [string, number] => [
+      month,
+      readings.reduce((sum, r) => sum + r.digest.papers.filter((p) => p.tags.length === 0).length, 0),
+    ])
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const total = untagged.reduce((sum, [, count]) => sum + count, 0);
   if (total < least || todo.size < 2) return [];
-  const months = [...todo.keys()].sort();
   const away: string[] = [];
   let counted = 0;
-  for (const month of months.slice(0, -1)) {
+  for (const [month, count] of untagged.slice(0, -1)) {
     if (counted >= total / 2) break;
     away.push(month);
-    counted += untagged(todo.get(month) ?? []);
+    counted += count;
   }
   return away;
 }
