@@ -23,14 +23,7 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): boolea
   if (current?.equals(content)) return false;
   const temporary = temporaryPath(path);
   try {
-    try {
-      writeFileSync(temporary, content);
-    } catch (error) {
-      // A new file's folder is made when writing finds none: most folders are there already.
-      if (current !== undefined || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      makeFolder(dirname(path));
-      writeFileSync(temporary, content);
-    }
+    writeMakingFolder(temporary, content);
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
@@ -47,15 +40,20 @@ export function writeFileAtomic(path: string, text: string | Uint8Array): boolea
  */
 export function writeChunk(path: string, content: Uint8Array): void {
   try {
-    try {
-      writeFileSync(path, content);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      makeFolder(dirname(path));
-      writeFileSync(path, content);
-    }
+    writeMakingFolder(path, content);
   } catch (error) {
     throw error instanceof FolderError ? error.reason : writeError(path, error);
+  }
+}
+
+// Writes a file, and makes its folder when writing finds none: most folders are there already.
+function writeMakingFolder(path: string, content: string | Uint8Array): void {
+  try {
+    writeFileSync(path, content);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    makeFolder(dirname(path));
+    writeFileSync(path, content);
   }
 }
 

@@ -152,6 +152,7 @@ const KEPT_EMAILS = 3;
 
 /** Creates a builder for `out/`: parse every digest, render what changed, write each file atomically. */
 export function createBuilder(settings: BuildSettings): Builder {
+  const issueThreadFrom = settings.issueThreadFrom ?? THREADED_ISSUES;
   const hashes = new WeakMap<Digest, string>();
   let swept = false;
   let views = new Map<string, IssueView>();
@@ -241,7 +242,7 @@ export function createBuilder(settings: BuildSettings): Builder {
   // The build's writer and, for many issues, the thread that renders them and writes through it.
   function startHelpers(stale: number, templates: Templates): Helpers {
     const dir = templates.dir;
-    const many = dir !== undefined && stale >= (settings.issueThreadFrom ?? THREADED_ISSUES);
+    const many = dir !== undefined && stale >= issueThreadFrom;
     // The issues' thread writes through the writer's thread.
     const threaded = many || stale >= THREADED_WRITES ? createThreadedWriter(settings.outDir) : undefined;
     const out = threaded ?? createWriter(settings.outDir);
@@ -263,7 +264,7 @@ export function createBuilder(settings: BuildSettings): Builder {
     // A build of many issues (every one, into an out/ that has few of them) starts its writer, its
     // issue thread and the search indexer first: they load while the digests are read.
     const expected = options.all ? await likelyStale(manifest, options) : 0;
-    let helpers = expected >= (settings.issueThreadFrom ?? THREADED_ISSUES) ? startHelpers(expected, templates) : undefined;
+    let helpers = expected >= issueThreadFrom ? startHelpers(expected, templates) : undefined;
     if (helpers && settings.search !== false) warmIndexer();
     try {
       return await buildWith(options, await prepare(templates), manifest, (stale) => (helpers ??= startHelpers(stale, templates)));
