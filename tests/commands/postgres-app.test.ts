@@ -8,7 +8,7 @@ import { SubscriberStore } from '../../src/subscribers/index.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { fixture } from '../helpers/paths.ts';
 import { has } from '../helpers/peers.ts';
-import { asAdmin, throwawayDatabase } from '../helpers/postgres.ts';
+import { asAdmin, SERVER_HOST, throwawayDatabase } from '../helpers/postgres.ts';
 import { PROCESS_TEST, startPaperboy } from '../helpers/process.ts';
 import { SmtpSink } from '../helpers/smtp-sink.ts';
 
@@ -54,7 +54,7 @@ describe.runIf(has('postgres'))('the program on a PostgreSQL database', () => {
     expect(sent.rows[0].n).toBe(3);
     const status = await paperboy(['status'], { env });
     expect(status.status).toBe(0);
-    expect(status.stdout).toContain(`database: postgres://postgres@127.0.0.1:5432/${database.name}`);
+    expect(status.stdout).toContain(`database: postgres://postgres@${SERVER_HOST}/${database.name}`);
     expect(status.stdout).toMatch(/last dispatch: 2031-02-03: done, 3 sent/);
     expect(status.stdout + status.stderr).not.toContain('hunter2');
     const erased = await paperboy(['subscribers', 'erase', 'b@example.org'], { env });

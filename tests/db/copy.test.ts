@@ -7,7 +7,7 @@ import { copyToPostgres, COPIED_TABLES } from '../../src/db/copy.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { paperboy } from '../helpers/cli.ts';
 import { has } from '../helpers/peers.ts';
-import { asAdmin, createThrowaway, throwawayDatabase } from '../helpers/postgres.ts';
+import { asAdmin, createThrowaway, SERVER_HOST, SERVER_HOST_PATTERN, throwawayDatabase } from '../helpers/postgres.ts';
 
 const SUBSCRIBERS = 6_123;
 const SECRET = 'a-secret-of-sixteen-characters-or-more';
@@ -75,7 +75,7 @@ describe.runIf(has('postgres'))('paperboy db copy', () => {
     expect(source.subscribers).toHaveLength(kept);
     expect(source.deliveries).toHaveLength(kept);
     expect(source.events?.length).toBeGreaterThan(0);
-    expect(run.stdout).toContain(`copied ${file} into postgres://postgres@127.0.0.1:5432/${target.name}:`);
+    expect(run.stdout).toContain(`copied ${file} into postgres://postgres@${SERVER_HOST}/${target.name}:`);
     for (const table of COPIED_TABLES) {
       const n = source[table]?.length ?? -1;
       expect(run.stdout).toMatch(new RegExp(`^  ${table} +${n} rows in SQLite, +${n} in PostgreSQL$`, 'm'));
@@ -127,7 +127,7 @@ describe.runIf(has('postgres'))('paperboy db copy', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(
       new RegExp(
-        `^postgres://postgres@127\\.0\\.0\\.1:5432/${target.name}: the database is not empty \\(\\d+ in subscribers, .*\\); db copy fills only an empty one\\n$`,
+        `^postgres://postgres@${SERVER_HOST_PATTERN}/${target.name}: the database is not empty \\(\\d+ in subscribers, .*\\); db copy fills only an empty one\\n$`,
       ),
     );
     expect(await postgresRows(target.name)).toEqual(before);
@@ -149,7 +149,7 @@ describe.runIf(has('postgres'))('paperboy db copy', () => {
         .catch((e: Error) => e)
         .finally(() => sql.close());
       expect((failure as Error).message).toMatch(
-        new RegExp(`^postgres://postgres@127\\.0\\.0\\.1:5432/${fresh.name}: webhook_events: a row PostgreSQL cannot take: `),
+        new RegExp(`^postgres://postgres@${SERVER_HOST_PATTERN}/${fresh.name}: webhook_events: a row PostgreSQL cannot take: `),
       );
       const rows = await asAdmin(
         (client) => client.query('SELECT (SELECT COUNT(*) FROM subscribers)::int AS s, (SELECT COUNT(*) FROM deliveries)::int AS d'),
@@ -167,10 +167,10 @@ describe.runIf(has('postgres'))('paperboy db copy', () => {
       2,
       'paperboy: --to takes a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database)\n',
     ]);
-    const missing = await paperboy(['db', 'copy', '--to', 'postgres://postgres:hunter22@127.0.0.1:5432/pb_test_no_such_db'], { cwd, env });
+    const missing = await paperboy(['db', 'copy', '--to', `postgres://postgres:hunter22@${SERVER_HOST}/pb_test_no_such_db`], { cwd, env });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toBe(
-      'postgres://postgres@127.0.0.1:5432/pb_test_no_such_db: the database "pb_test_no_such_db" does not exist (create it: createdb -O postgres pb_test_no_such_db) [3D000]\n',
+      `postgres://postgres@${SERVER_HOST}/pb_test_no_such_db: the database "pb_test_no_such_db" does not exist (create it: createdb -O postgres pb_test_no_such_db) [3D000]\n`,
     );
     const none = await paperboy(['db', 'copy', '--to', target.url], { cwd: mkdtempSync(join(tmpdir(), 'paperboy-copy-none-')), env: {} });
     expect(none.status).toBe(1);

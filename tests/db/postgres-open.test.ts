@@ -8,7 +8,16 @@ import { openPostgres, PostgresSql } from '../../src/db/postgres.ts';
 import { PaperboyError } from '../../src/errors.ts';
 import { root } from '../helpers/paths.ts';
 import { has } from '../helpers/peers.ts';
-import { asAdmin, createThrowaway, freePort, startPrivateServer, throwawayDatabase, type PrivateServer } from '../helpers/postgres.ts';
+import {
+  asAdmin,
+  createThrowaway,
+  freePort,
+  SERVER_HOST,
+  SERVER_HOST_PATTERN,
+  startPrivateServer,
+  throwawayDatabase,
+  type PrivateServer,
+} from '../helpers/postgres.ts';
 
 // What opening `url` failed with: its message, which must be one line and a PaperboyError.
 async function failureOf(url: string, options = {}): Promise<string> {
@@ -41,7 +50,7 @@ describe.runIf(has('postgres'))('opening a PostgreSQL database', () => {
   it('migrates an empty database to the newest schema, and opens it again without a step', async () => {
     const sql = await openPostgres(database.url);
     try {
-      expect(sql.name).toBe(`postgres://postgres@127.0.0.1:5432/${database.name}`);
+      expect(sql.name).toBe(`postgres://postgres@${SERVER_HOST}/${database.name}`);
       expect(await sql.get('SELECT version FROM paperboy_schema')).toEqual({ version: MIGRATIONS_COUNT });
       expect(await tablesOf(database.name)).toContain('deliveries');
     } finally {
@@ -113,7 +122,7 @@ describe.runIf(has('postgres'))('opening a PostgreSQL database', () => {
       await (await openPostgres(fresh.url)).close();
       await asAdmin((client) => client.query('UPDATE paperboy_schema SET version = 999'), fresh.name);
       expect(await failureOf(fresh.url)).toBe(
-        `postgres://postgres@127.0.0.1:5432/${fresh.name}: the database is from a newer paperboy (schema 999, this one knows ${MIGRATIONS_COUNT})`,
+        `postgres://postgres@${SERVER_HOST}/${fresh.name}: the database is from a newer paperboy (schema 999, this one knows ${MIGRATIONS_COUNT})`,
       );
       const open = await asAdmin((client) =>
         client.query("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'paperboy'", [fresh.name]),
@@ -152,10 +161,10 @@ describe.runIf(has('postgres'))('opening a PostgreSQL database', () => {
     const role = `pb_pw_${randomBytes(4).toString('hex')}`;
     await asAdmin((client) => client.query(`CREATE ROLE ${role} LOGIN PASSWORD 's3cr3tpw'`));
     try {
-      const url = `postgres://${role}:s3cr3tpw@127.0.0.1:5432/pb_test_missing_${randomBytes(4).toString('hex')}`;
+      const url = `postgres://${role}:s3cr3tpw@${SERVER_HOST}/pb_test_missing_${randomBytes(4).toString('hex')}`;
       const message = await failureOf(url);
       expect(message).toMatch(
-        new RegExp(`^postgres://${role}@127\\.0\\.0\\.1:5432/pb_test_missing_\\w+: the database "pb_test_missing_\\w+" does not exist`),
+        new RegExp(`^postgres://${role}@${SERVER_HOST_PATTERN}/pb_test_missing_\\w+: the database "pb_test_missing_\\w+" does not exist`),
       );
       expect(message).not.toContain('s3cr3tpw');
       expect(new PostgresSql(url).name).toBe(url.replace(':s3cr3tpw', ''));
@@ -170,11 +179,11 @@ describe.runIf(has('postgres'))('opening a PostgreSQL database', () => {
     await asAdmin((client) => client.query(`CREATE ROLE ${role} LOGIN PASSWORD 's3cr3tpw'`));
     try {
       // PostgreSQL 15 gives PUBLIC no CREATE on the public schema.
-      const url = `postgres://${role}:s3cr3tpw@127.0.0.1:5432/${fresh.name}`;
+      const url = `postgres://${role}:s3cr3tpw@${SERVER_HOST}/${fresh.name}`;
       const message = await failureOf(url);
       expect(message).toMatch(
         new RegExp(
-          `^postgres://${role}@127\\.0\\.0\\.1:5432/${fresh.name}: user "${role}" lacks a right paperboy needs \\(permission denied for schema public\\)`,
+          `^postgres://${role}@${SERVER_HOST_PATTERN}/${fresh.name}: user "${role}" lacks a right paperboy needs \\(permission denied for schema public\\)`,
         ),
       );
       expect(message).not.toContain('s3cr3tpw');

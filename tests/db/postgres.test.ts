@@ -5,7 +5,7 @@ import { DatabaseBusyError } from '../../src/db/busy.ts';
 import { PostgresSql } from '../../src/db/postgres.ts';
 import { StatementError } from '../../src/db/postgres-failure.ts';
 import { has } from '../helpers/peers.ts';
-import { asAdmin, throwawayDatabase } from '../helpers/postgres.ts';
+import { asAdmin, SERVER_HOST, SERVER_HOST_PATTERN, throwawayDatabase } from '../helpers/postgres.ts';
 import { startTcpProxy } from '../helpers/tcp-proxy.ts';
 
 describe.runIf(has('postgres'))('the PostgreSQL driver', () => {
@@ -49,7 +49,7 @@ describe.runIf(has('postgres'))('the PostgreSQL driver', () => {
     const failure = await sql.run('INSERT INTO items (id, name, n) VALUES (1, @name, 1), (1, @name, 1)', { name: 'twice' }).catch((e) => e);
     expect(failure).toBeInstanceOf(StatementError);
     expect(failure.code).toBe('23505');
-    expect(failure.message).toMatch(new RegExp(`^postgres://postgres@127\\.0\\.0\\.1:5432/${database.name}: duplicate key`));
+    expect(failure.message).toMatch(new RegExp(`^postgres://postgres@${SERVER_HOST_PATTERN}/${database.name}: duplicate key`));
   });
 
   it('runs every statement of a transaction’s work on its connection, across awaits, and a transaction inside joins it', async () => {
@@ -140,7 +140,7 @@ describe.runIf(has('postgres'))('the PostgreSQL driver', () => {
       const failure = await patient.transaction(async () => 'never').catch((e) => e);
       expect(failure).toBeInstanceOf(DatabaseBusyError);
       expect(failure.message).toBe(
-        `postgres://postgres@127.0.0.1:5432/${database.name}: the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment`,
+        `postgres://postgres@${SERVER_HOST}/${database.name}: the database is busy: another paperboy process is writing to it (a dispatch, an import); try again in a moment`,
       );
       expect(Date.now() - started).toBeLessThan(1200);
       await theirs;
@@ -245,7 +245,7 @@ describe.runIf(has('postgres'))('the PostgreSQL driver', () => {
   });
 
   it('gives up on a server that stays away, in one line naming it', async () => {
-    const proxy = await startTcpProxy(5432);
+    const proxy = await startTcpProxy(Number(new URL(database.url).port || 5432));
     const through = new URL(database.url);
     through.port = String(proxy.port);
     const away = new PostgresSql(through.toString(), { reconnectMs: 600 });

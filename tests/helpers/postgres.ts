@@ -11,6 +11,10 @@ import { root } from './paths.ts';
 /** The server the tests make their databases on: PAPERBOY_TEST_DATABASE_URL, else the local one with trust auth. */
 export const TEST_SERVER_URL = process.env.PAPERBOY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** The test server's host and port, as a URL to it shows them (`127.0.0.1:5432`), and as a pattern. */
+export const SERVER_HOST = new URL(TEST_SERVER_URL).host;
+export const SERVER_HOST_PATTERN = SERVER_HOST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** `TEST_SERVER_URL` naming another database on the same server. */
 export function databaseUrl(database: string, server = TEST_SERVER_URL): string {
   const url = new URL(server);
